@@ -1,0 +1,69 @@
+# kestrel: a Type-1 hypervisor for AArch64.
+#   make run    build everything and boot the demo
+#   make test   all tests (unit, integration in QEMU), ending with "N passed, N failed"
+#   make lint   clang-format check + cppcheck
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+B        := build
+CACHE    := $(B)/cache
+CROSS    ?= aarch64-linux-gnu-
+CC_HYP   := $(CROSS)gcc
+OBJCOPY  := $(CROSS)objcopy
+HOSTCC   ?= gcc
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+SETUP_STAMP := $(CACHE)/.setup-done
+$(SETUP_STAMP): tools/setup.sh
+	@bash tools/setup.sh
+	@touch $@
+setup:
+	@bash tools/setup.sh
+	@touch $(SETUP_STAMP)
+
+# ---------------------------------------------------------------- hypervisor
+HYP_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -nostdinc \
+	-isystem $(shell $(CC_HYP) -print-file-name=include) -O2 -g -Wall -Wextra -Werror \
+	-mgeneral-regs-only -mstrict-align -mno-outline-atomics -fno-pic -fno-pie \
+	-fstack-protector-strong -fno-omit-frame-pointer -march=armv8-a \
+	-Ihyp/include -I$(CACHE)/libfdt -DKESTREL_VERSION=\"$(VERSION)\" -MMD -MP
+HYP_ASFLAGS := -Ihyp/include -D__ASSEMBLY__ -march=armv8.1-a -MMD -MP
+
+HYP_SRCS := $(wildcard hyp/arch/aarch64/*.S hyp/arch/aarch64/*.c hyp/core/*.c hyp/mm/*.c \
+	hyp/vdev/*.c hyp/drivers/*.c hyp/config/*.c hyp/lib/*.c)
+HYP_OBJS := $(patsubst %,$(B)/%.o,$(HYP_SRCS))
+
+$(B)/hyp/%.c.o: hyp/%.c $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC_HYP) $(HYP_CFLAGS) -c $< -o $@
+$(B)/hyp/%.S.o: hyp/%.S $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC_HYP) $(HYP_ASFLAGS) -c $< -o $@
+
+$(B)/kestrel.elf: $(HYP_OBJS) hyp/kestrel.ld
+	$(CC_HYP) -nostdlib -static -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
+		-T hyp/kestrel.ld -o $@ $(HYP_OBJS) $(CACHE)/libfdt/libfdt.a -lgcc
+$(B)/kestrel.bin: $(B)/kestrel.elf
+	$(OBJCOPY) -O binary $< $@
+
+-include $(HYP_OBJS:.o=.d)
+
+include guests/guests.mk
+include tests/tests.mk
+
+all: $(SETUP_STAMP) $(B)/kestrel.bin guests
+
+run: all
+	./kestrel run --kernel $(B)/guests/demo.bin --vcpus 2
+
+lint: $(SETUP_STAMP)
+	@files=$$(git ls-files '*.c' '*.h'); \
+	clang-format --dry-run -Werror $$files && echo "clang-format: clean"
+	@cppcheck -q --error-exitcode=1 --enable=warning,performance,portability \
+		--suppress=missingIncludeSystem --inline-suppr -Ihyp/include \
+		hyp guests tests/unit && echo "cppcheck: clean"
+
+clean:
+	rm -rf $(B)/hyp $(B)/kestrel.* $(B)/guests $(B)/unit $(B)/test
+
+.PHONY: all run lint clean setup guests test

@@ -1,0 +1,43 @@
+# Bare-metal test guests, included by the top-level Makefile.
+# Each guest is guests/<name>.c (plus guests/<name>_*.S if it needs assembly of its own)
+# linked with the runtime in guests/lib/ into an arm64 Image: $(B)/guests/<name>.bin.
+
+GUEST_NAMES := hello smccc mmio sysreg abort fpsimd wfi demo
+
+GUEST_B := $(B)/guests
+
+# -mstrict-align: the MMU is off, so all data accesses are Device accesses and must be
+# aligned. -mgeneral-regs-only: the runtime and the tests never touch FP/SIMD state, which
+# lets the fpsimd guest check that kestrel preserves it across exits.
+GUEST_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -O2 -g -Wall -Wextra -Werror \
+	-mstrict-align -mgeneral-regs-only -mno-outline-atomics -march=armv8-a \
+	-fno-pic -fno-pie -fno-stack-protector -fno-tree-loop-distribute-patterns \
+	-Iguests/lib -MMD -MP
+GUEST_ASFLAGS := -march=armv8-a -Iguests/lib -D__ASSEMBLY__ -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack \
+	-Wl,--no-warn-rwx-segments -Wl,--build-id=none -T guests/lib/guest.ld
+
+GUEST_LIB_SRCS := $(wildcard guests/lib/*.c guests/lib/*.S)
+GUEST_LIB_OBJS := $(patsubst guests/%,$(GUEST_B)/%.o,$(GUEST_LIB_SRCS))
+
+$(GUEST_B)/%.c.o: guests/%.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC_HYP) $(GUEST_CFLAGS) -c $< -o $@
+$(GUEST_B)/%.S.o: guests/%.S | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC_HYP) $(GUEST_ASFLAGS) -c $< -o $@
+
+# guest_rule(name): the ELF from the guest's own sources and the runtime, then the Image.
+define guest_rule
+$(1)_GUEST_OBJS := $(patsubst guests/%,$(GUEST_B)/%.o,guests/$(1).c $(wildcard guests/$(1)_*.S))
+$(GUEST_B)/$(1).elf: $$($(1)_GUEST_OBJS) $(GUEST_LIB_OBJS) guests/lib/guest.ld
+	$(CC_HYP) $(GUEST_LDFLAGS) -o $$@ $$($(1)_GUEST_OBJS) $(GUEST_LIB_OBJS)
+endef
+$(foreach g,$(GUEST_NAMES),$(eval $(call guest_rule,$(g))))
+
+$(GUEST_B)/%.bin: $(GUEST_B)/%.elf
+	$(OBJCOPY) -O binary $< $@
+
+guests: $(GUEST_NAMES:%=$(GUEST_B)/%.bin)
+
+-include $(wildcard $(GUEST_B)/*.d $(GUEST_B)/lib/*.d)

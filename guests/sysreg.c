@@ -1,0 +1,108 @@
+/*
+ * sysreg: the system registers kestrel emulates or sanitizes: ID registers hide EL2, EL3,
+ * SVE, RAS, pointer auth, PMU, VHE, MTE and SME; MPIDR_EL1 matches the DTB; ACTLR_EL1 reads
+ * as 0; IMPLEMENTATION DEFINED and PMU registers are UNDEFINED.
+ */
+#include "boot_info.h"
+#include "check.h"
+#include "exception.h"
+#include "printf.h"
+#include "runtime.h"
+#include "sysreg.h"
+
+static void check_field(const char *reg, const char *name, uint64_t val, unsigned lsb,
+			uint64_t expected)
+{
+	uint64_t f = field(val, lsb, 4);
+
+	if (f == expected)
+		check(true, "%s.%s (bits %u:%u) = %lu", reg, name, lsb + 3, lsb, f);
+	else
+		check(false, "%s.%s (bits %u:%u) = %lu (expected %lu)", reg, name, lsb + 3, lsb, f,
+		      expected);
+}
+
+/* Out of line so the compiler cannot move or merge the accesses that fault. */
+static __attribute__((noinline)) void read_impdef(void)
+{
+	__asm__ __volatile__("mrs x0, s3_0_c15_c0_0" : : : "x0", "memory");
+}
+
+static __attribute__((noinline)) void read_pmcr(void)
+{
+	__asm__ __volatile__("mrs x0, pmcr_el0" : : : "x0", "memory");
+}
+
+static void check_undef(const char *what, void (*access)(void))
+{
+	exception_expect(0);
+	access();
+	unsigned taken = exception_expect_end();
+
+	if (check(taken == 1, "%s: took %u exception(s), expected exactly 1", what, taken)) {
+		unsigned ec = ESR_EC(last_exception.esr);
+		check(ec == EC_UNKNOWN, "%s: ESR_EL1.EC = 0x%x (0x0: unknown reason, UNDEF)", what,
+		      ec);
+	}
+}
+
+static void check_mpidr(void)
+{
+	uint64_t mpidr = read_sysreg(mpidr_el1);
+	uint64_t aff = mpidr & MPIDR_AFFINITY_MASK;
+	bool in_dtb = false;
+
+	for (unsigned i = 0; i < boot_info.num_cpus; i++)
+		in_dtb |= boot_info.cpu_mpidr[i] == aff;
+	check(mpidr & (1ul << 31), "MPIDR_EL1 = 0x%lx: bit 31 (RES1) set", mpidr);
+	check(field(mpidr, 0, 8) == 0, "MPIDR_EL1.Aff0 = %lu: the boot vCPU is vCPU 0",
+	      field(mpidr, 0, 8));
+	check(in_dtb, "MPIDR_EL1 affinity 0x%lx matches a /cpus/cpu reg in the DTB", aff);
+	if (boot_info.num_cpus > 0)
+		check_eq("reg of the first /cpus/cpu node", boot_info.cpu_mpidr[0], aff);
+}
+
+int main(const void *dtb)
+{
+	(void)dtb;
+	printf("guest MIDR_EL1 = 0x%lx\n", read_sysreg(midr_el1));
+
+	uint64_t pfr0 = read_sysreg(id_aa64pfr0_el1);
+	printf("ID_AA64PFR0_EL1 = 0x%016lx\n", pfr0);
+	check_field("ID_AA64PFR0_EL1", "EL0", pfr0, 0, 1);
+	check_field("ID_AA64PFR0_EL1", "EL1", pfr0, 4, 1);
+	check_field("ID_AA64PFR0_EL1", "EL2", pfr0, 8, 0);
+	check_field("ID_AA64PFR0_EL1", "EL3", pfr0, 12, 0);
+	check_field("ID_AA64PFR0_EL1", "RAS", pfr0, 28, 0);
+	check_field("ID_AA64PFR0_EL1", "SVE", pfr0, 32, 0);
+
+	uint64_t pfr1 = read_sysreg(id_aa64pfr1_el1);
+	printf("ID_AA64PFR1_EL1 = 0x%016lx\n", pfr1);
+	check_field("ID_AA64PFR1_EL1", "MTE", pfr1, 8, 0);
+	check_field("ID_AA64PFR1_EL1", "SME", pfr1, 24, 0);
+
+	uint64_t isar1 = read_sysreg(id_aa64isar1_el1);
+	printf("ID_AA64ISAR1_EL1 = 0x%016lx\n", isar1);
+	check_field("ID_AA64ISAR1_EL1", "APA", isar1, 4, 0);
+	check_field("ID_AA64ISAR1_EL1", "API", isar1, 8, 0);
+	check_field("ID_AA64ISAR1_EL1", "GPA", isar1, 24, 0);
+	check_field("ID_AA64ISAR1_EL1", "GPI", isar1, 28, 0);
+
+	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
+	printf("ID_AA64DFR0_EL1 = 0x%016lx\n", dfr0);
+	check_field("ID_AA64DFR0_EL1", "DebugVer", dfr0, 0, 6);
+	check_field("ID_AA64DFR0_EL1", "PMUVer", dfr0, 8, 0);
+
+	uint64_t mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+	printf("ID_AA64MMFR1_EL1 = 0x%016lx\n", mmfr1);
+	check_field("ID_AA64MMFR1_EL1", "VH", mmfr1, 8, 0);
+
+	check_mpidr();
+	check_eq("ACTLR_EL1", read_sysreg(actlr_el1), 0);
+
+	check_undef("mrs S3_0_C15_C0_0 (IMPLEMENTATION DEFINED)", read_impdef);
+	check_undef("mrs PMCR_EL0", read_pmcr);
+	check(true, "still running after the UNDEFs");
+
+	test_finish();
+}

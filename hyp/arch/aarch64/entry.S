@@ -1,0 +1,205 @@
+/*
+ * EL2 exception vectors and the world switch. A guest runs with SP_EL2 at the top of its
+ * physical CPU's stack, so an exit needs no stack switch: save the guest's general
+ * registers into the current vCPU, call the C handler, restore, ERET. The EL1 system
+ * registers are switched only when the vCPU on this CPU changes (vcpu_load in C).
+ */
+#include <kestrel/asm_offsets.h>
+
+.macro save_guest_gprs
+	stp	x0, x1, [sp, #-16]!
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #PCPU_CURRENT]
+	stp	x2, x3, [x0, #16]
+	stp	x4, x5, [x0, #32]
+	stp	x6, x7, [x0, #48]
+	stp	x8, x9, [x0, #64]
+	stp	x10, x11, [x0, #80]
+	stp	x12, x13, [x0, #96]
+	stp	x14, x15, [x0, #112]
+	stp	x16, x17, [x0, #128]
+	stp	x18, x19, [x0, #144]
+	stp	x20, x21, [x0, #160]
+	stp	x22, x23, [x0, #176]
+	stp	x24, x25, [x0, #192]
+	stp	x26, x27, [x0, #208]
+	stp	x28, x29, [x0, #224]
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [x0]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x30, x2, [x0, #VCPU_REGS_X30]
+	str	x3, [x0, #VCPU_REGS_PSTATE]
+.endm
+
+/* Registers at EL2 itself: a frame on the stack for the panic report. */
+.macro el2_frame kind
+	sub	sp, sp, #(36 * 8)
+	stp	x0, x1, [sp]
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	add	x1, sp, #(36 * 8)
+	stp	x30, x1, [sp, #240]
+	mov	x0, sp
+	mov	x1, #\kind
+	b	el2_exception
+.endm
+
+.macro vector target
+	.balign	0x80
+	b	\target
+.endm
+
+	.section .text.vectors, "ax"
+	.balign	0x800
+	.global	el2_vectors
+el2_vectors:
+	vector	el2_sync_sp0		/* current EL, SP_EL0: never used */
+	vector	el2_irq_sp0
+	vector	el2_fiq_sp0
+	vector	el2_serror_sp0
+	vector	el2_sync		/* current EL, SP_EL2: a bug in kestrel */
+	vector	el2_irq
+	vector	el2_fiq
+	vector	el2_serror
+	vector	guest_sync		/* lower EL, AArch64 */
+	vector	guest_irq
+	vector	guest_irq		/* FIQ: kestrel routes none; treat like an IRQ exit */
+	vector	guest_serror
+	vector	guest_sync		/* lower EL, AArch32 (EL0 only) */
+	vector	guest_irq
+	vector	guest_irq
+	vector	guest_serror
+
+	.text
+el2_sync_sp0:	el2_frame 0
+el2_irq_sp0:	el2_frame 1
+el2_fiq_sp0:	el2_frame 2
+el2_serror_sp0:	el2_frame 3
+el2_sync:	el2_frame 4
+el2_irq:	el2_frame 5
+el2_fiq:	el2_frame 6
+el2_serror:	el2_frame 7
+
+guest_sync:
+	save_guest_gprs
+	mrs	x1, esr_el2
+	bl	exit_sync
+	b	vcpu_resume
+
+guest_irq:
+	save_guest_gprs
+	bl	exit_irq
+	b	vcpu_resume
+
+guest_serror:
+	save_guest_gprs
+	mrs	x1, esr_el2
+	bl	exit_serror
+	b	vcpu_resume
+
+/* x0 = vCPU to run (already current on this CPU, its EL1 state loaded). */
+	.global vcpu_resume
+vcpu_resume:
+	ldp	x30, x2, [x0, #VCPU_REGS_X30]
+	ldr	x3, [x0, #VCPU_REGS_PSTATE]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldp	x2, x3, [x0, #16]
+	ldp	x4, x5, [x0, #32]
+	ldp	x6, x7, [x0, #48]
+	ldp	x8, x9, [x0, #64]
+	ldp	x10, x11, [x0, #80]
+	ldp	x12, x13, [x0, #96]
+	ldp	x14, x15, [x0, #112]
+	ldp	x16, x17, [x0, #128]
+	ldp	x18, x19, [x0, #144]
+	ldp	x20, x21, [x0, #160]
+	ldp	x22, x23, [x0, #176]
+	ldp	x24, x25, [x0, #192]
+	ldp	x26, x27, [x0, #208]
+	ldp	x28, x29, [x0, #224]
+	ldp	x0, x1, [x0]
+	eret
+	dsb	nsh			/* no speculation past the ERET */
+	isb
+
+/* x0 = vCPU, x1 = stack top: drop whatever kestrel was doing on this CPU and run the vCPU. */
+	.global vcpu_enter_fresh
+vcpu_enter_fresh:
+	mov	sp, x1
+	b	vcpu_resume
+
+/* x0 = argument, x1 = stack top, x2 = function: run a noreturn function on a fresh stack. */
+	.global call_on_fresh_stack
+call_on_fresh_stack:
+	mov	sp, x1
+	mov	x29, #0
+	br	x2
+
+/* FP/SIMD state: 32 Q registers then FPSR, FPCR. */
+	.global fpsimd_save
+fpsimd_save:
+	stp	q0, q1, [x0, #0]
+	stp	q2, q3, [x0, #32]
+	stp	q4, q5, [x0, #64]
+	stp	q6, q7, [x0, #96]
+	stp	q8, q9, [x0, #128]
+	stp	q10, q11, [x0, #160]
+	stp	q12, q13, [x0, #192]
+	stp	q14, q15, [x0, #224]
+	stp	q16, q17, [x0, #256]
+	stp	q18, q19, [x0, #288]
+	stp	q20, q21, [x0, #320]
+	stp	q22, q23, [x0, #352]
+	stp	q24, q25, [x0, #384]
+	stp	q26, q27, [x0, #416]
+	stp	q28, q29, [x0, #448]
+	stp	q30, q31, [x0, #480]
+	mrs	x1, fpsr
+	mrs	x2, fpcr
+	add	x0, x0, #512
+	stp	x1, x2, [x0]
+	ret
+
+	.global fpsimd_restore
+fpsimd_restore:
+	ldp	q0, q1, [x0, #0]
+	ldp	q2, q3, [x0, #32]
+	ldp	q4, q5, [x0, #64]
+	ldp	q6, q7, [x0, #96]
+	ldp	q8, q9, [x0, #128]
+	ldp	q10, q11, [x0, #160]
+	ldp	q12, q13, [x0, #192]
+	ldp	q14, q15, [x0, #224]
+	ldp	q16, q17, [x0, #256]
+	ldp	q18, q19, [x0, #288]
+	ldp	q20, q21, [x0, #320]
+	ldp	q22, q23, [x0, #352]
+	ldp	q24, q25, [x0, #384]
+	ldp	q26, q27, [x0, #416]
+	ldp	q28, q29, [x0, #448]
+	ldp	q30, q31, [x0, #480]
+	add	x0, x0, #512
+	ldp	x1, x2, [x0]
+	msr	fpsr, x1
+	msr	fpcr, x2
+	ret
+
+/* The PSCI firmware call (SMC conduit): x0..x3 in, x0 out. */
+	.global psci_fw_smc
+psci_fw_smc:
+	smc	#0
+	ret

@@ -1,0 +1,161 @@
+/* The guest device tree, written with libfdt's sequential-write API. */
+#include <kestrel/guest_dtb.h>
+#include <kestrel/guest_layout.h>
+#include <kestrel/lib.h>
+#include <libfdt.h>
+
+#define PHANDLE_GIC 1
+#define PHANDLE_CLK 2
+#define IRQ_TYPE_SPI 0
+#define IRQ_TYPE_PPI 1
+#define IRQ_LEVEL_HIGH 4
+#define IRQ_PPI_LOW_ALL 0xff08 /* level-low, delivered to every CPU */
+
+static int prop_cells(void *fdt, const char *name, const uint32_t *cells, int n)
+{
+	fdt32_t be[16];
+
+	for (int i = 0; i < n; i++)
+		be[i] = cpu_to_fdt32(cells[i]);
+	return fdt_property(fdt, name, be, n * 4);
+}
+
+static int prop_reg(void *fdt, uint64_t addr, uint64_t size)
+{
+	uint32_t cells[4] = {(uint32_t)(addr >> 32), (uint32_t)addr, (uint32_t)(size >> 32),
+			     (uint32_t)size};
+	return prop_cells(fdt, "reg", cells, 4);
+}
+
+static int prop_u32(void *fdt, const char *name, uint32_t v)
+{
+	return prop_cells(fdt, name, &v, 1);
+}
+
+static int add_cpus(void *fdt, unsigned vcpus)
+{
+	int err = fdt_begin_node(fdt, "cpus");
+
+	err = err ?: prop_u32(fdt, "#address-cells", 1);
+	err = err ?: prop_u32(fdt, "#size-cells", 0);
+	for (unsigned i = 0; i < vcpus && !err; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "cpu@%u", i);
+		err = fdt_begin_node(fdt, name);
+		err = err ?: fdt_property_string(fdt, "device_type", "cpu");
+		err = err ?: fdt_property_string(fdt, "compatible", "arm,armv8");
+		err = err ?: prop_u32(fdt, "reg", (uint32_t)(GUEST_MPIDR(i) & 0xffffff));
+		err = err ?: fdt_property_string(fdt, "enable-method", "psci");
+		err = err ?: fdt_end_node(fdt);
+	}
+	return err ?: fdt_end_node(fdt);
+}
+
+static int add_gic(void *fdt, unsigned vcpus)
+{
+	uint32_t reg[8] = {0, (uint32_t)GUEST_GICD_BASE, 0, (uint32_t)GUEST_GICD_SIZE,
+			   0, (uint32_t)GUEST_GICR_BASE, 0, (uint32_t)(GUEST_GICR_STRIDE * vcpus)};
+	uint32_t maint[3] = {IRQ_TYPE_PPI, 9, IRQ_LEVEL_HIGH};
+	char name[32];
+	int err;
+
+	snprintf(name, sizeof(name), "intc@%llx", (unsigned long long)GUEST_GICD_BASE);
+	err = fdt_begin_node(fdt, name);
+	err = err ?: fdt_property_string(fdt, "compatible", "arm,gic-v3");
+	err = err ?: prop_u32(fdt, "#interrupt-cells", 3);
+	err = err ?: fdt_property(fdt, "interrupt-controller", NULL, 0);
+	err = err ?: prop_u32(fdt, "#redistributor-regions", 1);
+	err = err ?: prop_cells(fdt, "reg", reg, 8);
+	err = err ?: prop_cells(fdt, "interrupts", maint, 3);
+	err = err ?: prop_u32(fdt, "phandle", PHANDLE_GIC);
+	return err ?: fdt_end_node(fdt);
+}
+
+static int add_timer(void *fdt)
+{
+	/* Secure physical, non-secure physical, virtual, hypervisor: PPIs 13, 14, 11, 10. */
+	uint32_t irqs[12] = {IRQ_TYPE_PPI, 13, IRQ_PPI_LOW_ALL, IRQ_TYPE_PPI, 14, IRQ_PPI_LOW_ALL,
+			     IRQ_TYPE_PPI, 11, IRQ_PPI_LOW_ALL, IRQ_TYPE_PPI, 10, IRQ_PPI_LOW_ALL};
+	int err = fdt_begin_node(fdt, "timer");
+
+	err = err ?: fdt_property_string(fdt, "compatible", "arm,armv8-timer");
+	err = err ?: prop_cells(fdt, "interrupts", irqs, 12);
+	err = err ?: fdt_property(fdt, "always-on", NULL, 0);
+	return err ?: fdt_end_node(fdt);
+}
+
+static int add_uart(void *fdt, char *path, size_t pathlen)
+{
+	static const char compat[] = "arm,pl011\0arm,primecell";
+	static const char clock_names[] = "uartclk\0apb_pclk";
+	uint32_t irq[3] = {IRQ_TYPE_SPI, GUEST_UART_SPI, IRQ_LEVEL_HIGH};
+	uint32_t clocks[2] = {PHANDLE_CLK, PHANDLE_CLK};
+	int err = fdt_begin_node(fdt, "apb-pclk");
+
+	err = err ?: fdt_property_string(fdt, "compatible", "fixed-clock");
+	err = err ?: prop_u32(fdt, "#clock-cells", 0);
+	err = err ?: prop_u32(fdt, "clock-frequency", 24000000);
+	err = err ?: fdt_property_string(fdt, "clock-output-names", "clk24mhz");
+	err = err ?: prop_u32(fdt, "phandle", PHANDLE_CLK);
+	err = err ?: fdt_end_node(fdt);
+	snprintf(path, pathlen, "/pl011@%llx", (unsigned long long)GUEST_UART_BASE);
+	err = err ?: fdt_begin_node(fdt, path + 1);
+	err = err ?: fdt_property(fdt, "compatible", compat, sizeof(compat));
+	err = err ?: prop_reg(fdt, GUEST_UART_BASE, GUEST_UART_SIZE);
+	err = err ?: prop_cells(fdt, "interrupts", irq, 3);
+	err = err ?: prop_cells(fdt, "clocks", clocks, 2);
+	err = err ?: fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names));
+	return err ?: fdt_end_node(fdt);
+}
+
+static int add_chosen(void *fdt, const struct guest_dtb_params *p, const char *uart_path)
+{
+	int err = fdt_begin_node(fdt, "chosen");
+
+	err = err ?: fdt_property_string(fdt, "bootargs", p->bootargs ? p->bootargs : "");
+	err = err ?: fdt_property_string(fdt, "stdout-path", uart_path);
+	if (p->initrd_size) {
+		fdt64_t start = cpu_to_fdt64(p->initrd_start);
+		fdt64_t end = cpu_to_fdt64(p->initrd_start + p->initrd_size);
+		err = err ?: fdt_property(fdt, "linux,initrd-start", &start, 8);
+		err = err ?: fdt_property(fdt, "linux,initrd-end", &end, 8);
+	}
+	return err ?: fdt_end_node(fdt);
+}
+
+int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
+{
+	char uart_path[32], mem_name[32];
+	int err;
+
+	if (p->vcpus < 1 || p->vcpus > 8 || size > INT32_MAX)
+		return -FDT_ERR_BADVALUE;
+	snprintf(mem_name, sizeof(mem_name), "memory@%llx", (unsigned long long)p->ram_base);
+	err = fdt_create(buf, (int)size);
+	err = err ?: fdt_finish_reservemap(buf);
+	err = err ?: fdt_begin_node(buf, "");
+	err = err ?: prop_u32(buf, "#address-cells", 2);
+	err = err ?: prop_u32(buf, "#size-cells", 2);
+	err = err ?: fdt_property_string(buf, "compatible", "linux,dummy-virt");
+	err = err ?: fdt_property_string(buf, "model", "kestrel virtual machine");
+	err = err ?: prop_u32(buf, "interrupt-parent", PHANDLE_GIC);
+	err = err ?: fdt_begin_node(buf, "psci");
+	err = err ?: fdt_property(buf, "compatible", "arm,psci-1.0\0arm,psci-0.2",
+				  sizeof("arm,psci-1.0\0arm,psci-0.2"));
+	err = err ?: fdt_property_string(buf, "method", "hvc");
+	err = err ?: fdt_end_node(buf);
+	err = err ?: add_cpus(buf, p->vcpus);
+	err = err ?: fdt_begin_node(buf, mem_name);
+	err = err ?: fdt_property_string(buf, "device_type", "memory");
+	err = err ?: prop_reg(buf, p->ram_base, p->ram_size);
+	err = err ?: fdt_end_node(buf);
+	err = err ?: add_gic(buf, p->vcpus);
+	err = err ?: add_timer(buf);
+	err = err ?: add_uart(buf, uart_path, sizeof(uart_path));
+	err = err ?: add_chosen(buf, p, uart_path);
+	err = err ?: fdt_end_node(buf);
+	err = err ?: fdt_finish(buf);
+	if (err)
+		return err;
+	return (int)fdt_totalsize(buf);
+}

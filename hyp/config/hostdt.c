@@ -1,0 +1,203 @@
+/* Host device tree parsing: memory, CPUs, UART, GICv3, timer interrupts, PSCI, reservations. */
+#include <kestrel/lib.h>
+#include <kestrel/platform.h>
+#include <libfdt.h>
+
+static uint64_t read_cells(const fdt32_t *p, int cells)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < cells; i++)
+		v = (v << 32) | fdt32_to_cpu(p[i]);
+	return v;
+}
+
+int hostdt_reg(const void *fdt, int node, int index, uint64_t *addr, uint64_t *size)
+{
+	int parent = fdt_parent_offset(fdt, node), len;
+	int ac = parent >= 0 ? fdt_address_cells(fdt, parent) : 2;
+	int sc = parent >= 0 ? fdt_size_cells(fdt, parent) : 1;
+	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+
+	if (ac < 1 || ac > 2 || sc < 0 || sc > 2 || !reg)
+		return -E_INVAL;
+	if ((index + 1) * (ac + sc) * 4 > len)
+		return -E_NOENT;
+	reg += index * (ac + sc);
+	*addr = read_cells(reg, ac);
+	*size = read_cells(reg + ac, sc);
+	return E_OK;
+}
+
+static void parse_memory(const void *fdt, struct platform *plat)
+{
+	int node;
+
+	fdt_for_each_subnode(node, fdt, 0)
+	{
+		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		uint64_t base, size;
+		if (!type || strcmp(type, "memory"))
+			continue;
+		for (int i = 0; hostdt_reg(fdt, node, i, &base, &size) == E_OK; i++) {
+			if (!size)
+				continue;
+			/* One bank is used; the one with the most memory. */
+			if (size > plat->ram_size) {
+				plat->ram_base = base;
+				plat->ram_size = size;
+			}
+			plat->ram_banks++;
+		}
+	}
+}
+
+static void parse_cpus(const void *fdt, struct platform *plat)
+{
+	int cpus = fdt_path_offset(fdt, "/cpus"), node;
+
+	if (cpus < 0)
+		return;
+	fdt_for_each_subnode(node, fdt, cpus)
+	{
+		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		uint64_t mpidr, unused;
+		if (!type || strcmp(type, "cpu") || hostdt_reg(fdt, node, 0, &mpidr, &unused))
+			continue;
+		if (plat->cpu_count == PCPU_MAX) {
+			plat->cpus_ignored++;
+			continue;
+		}
+		plat->cpu_mpidr[plat->cpu_count++] = mpidr;
+	}
+}
+
+static void parse_uart(const void *fdt, struct platform *plat)
+{
+	const char *path = fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "stdout-path", NULL);
+	int node = -1;
+	uint64_t base, size;
+
+	if (path) {
+		const char *colon = strchr(path, ':');
+		node = fdt_path_offset_namelen(fdt, path, colon ? (int)(colon - path)
+								 : (int)strlen(path));
+		if (node >= 0 && fdt_node_check_compatible(fdt, node, "arm,pl011"))
+			node = -1;
+	}
+	if (node < 0)
+		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
+	if (node >= 0 && hostdt_reg(fdt, node, 0, &base, &size) == E_OK) {
+		plat->uart_base = base;
+		plat->uart_size = size;
+	}
+}
+
+static int parse_gic(const void *fdt, struct platform *plat, char *msg, size_t msglen)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
+
+	if (node < 0) {
+		snprintf(msg, msglen,
+			 "kestrel needs a GICv3 interrupt controller and this machine has none: "
+			 "start QEMU with -machine virt,gic-version=3");
+		return -E_NOENT;
+	}
+	if (hostdt_reg(fdt, node, 0, &plat->gic.dist_base, &plat->gic.dist_size) ||
+	    hostdt_reg(fdt, node, 1, &plat->gic.redist_base, &plat->gic.redist_size)) {
+		snprintf(msg, msglen, "the GICv3 node in the device tree has no usable reg "
+				      "property: fix the device tree");
+		return -E_INVAL;
+	}
+	return E_OK;
+}
+
+static void parse_timer(const void *fdt, struct platform *plat)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer"), len;
+	const fdt32_t *irq = node >= 0 ? fdt_getprop(fdt, node, "interrupts", &len) : NULL;
+
+	/* Architected defaults, used when the node does not say otherwise. */
+	plat->ppi_virt_timer = 27;
+	plat->ppi_hyp_timer = 26;
+	/* interrupts: secure phys, non-secure phys, virtual, hypervisor; 3 cells each. */
+	if (irq && len >= 12 * 4) {
+		plat->ppi_virt_timer = fdt32_to_cpu(irq[7]) + 16;
+		plat->ppi_hyp_timer = fdt32_to_cpu(irq[10]) + 16;
+	}
+}
+
+static int parse_psci(const void *fdt, struct platform *plat, char *msg, size_t msglen)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");
+	const char *method;
+
+	if (node < 0)
+		node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci");
+	method = node >= 0 ? fdt_getprop(fdt, node, "method", NULL) : NULL;
+	if (!method || strcmp(method, "smc")) {
+		snprintf(msg, msglen,
+			 "kestrel needs PSCI firmware reached with SMC to start CPUs and power "
+			 "off, and the device tree %s: on QEMU use -machine virt,virtualization=on",
+			 method ? "names the hvc method" : "has no psci node");
+		return -E_NOENT;
+	}
+	plat->psci_smc = true;
+	return E_OK;
+}
+
+static void add_reserved(struct platform *plat, uint64_t addr, uint64_t size)
+{
+	if (size && plat->nreserved < PLAT_MAX_RESERVED) {
+		plat->reserved[plat->nreserved][0] = addr;
+		plat->reserved[plat->nreserved][1] = addr + size;
+		plat->nreserved++;
+	}
+}
+
+static void parse_reserved(const void *fdt, struct platform *plat)
+{
+	int node = fdt_path_offset(fdt, "/reserved-memory"), sub;
+	uint64_t addr, size;
+
+	for (int i = 0; i < fdt_num_mem_rsv(fdt); i++)
+		if (fdt_get_mem_rsv(fdt, i, &addr, &size) == 0)
+			add_reserved(plat, addr, size);
+	if (node < 0)
+		return;
+	fdt_for_each_subnode(sub, fdt, node)
+	{
+		for (int i = 0; hostdt_reg(fdt, sub, i, &addr, &size) == E_OK; i++)
+			add_reserved(plat, addr, size);
+	}
+}
+
+int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msglen)
+{
+	int err;
+
+	memset(plat, 0, sizeof(*plat));
+	if (!fdt || fdt_check_header(fdt) != 0) {
+		snprintf(msg, msglen, "kestrel was started without a valid device tree in x0: boot "
+				      "it as a Linux Image (QEMU -kernel, U-Boot booti) so the loader "
+				      "passes one");
+		return -E_INVAL;
+	}
+	parse_memory(fdt, plat);
+	parse_cpus(fdt, plat);
+	parse_uart(fdt, plat);
+	parse_timer(fdt, plat);
+	parse_reserved(fdt, plat);
+	if (!plat->ram_size) {
+		snprintf(msg, msglen, "the device tree describes no memory: add a /memory node");
+		return -E_NOENT;
+	}
+	if (!plat->cpu_count) {
+		snprintf(msg, msglen, "the device tree describes no CPUs: add /cpus/cpu@N nodes");
+		return -E_NOENT;
+	}
+	err = parse_gic(fdt, plat, msg, msglen);
+	if (!err)
+		err = parse_psci(fdt, plat, msg, msglen);
+	return err;
+}

@@ -1,0 +1,186 @@
+/* VM descriptions: see vmconfig.h. Every refusal names the VM, the property and the reason. */
+#include <kestrel/lib.h>
+#include <kestrel/platform.h>
+#include <kestrel/vmconfig.h>
+#include <libfdt.h>
+
+struct ctx {
+	const void *fdt;
+	const struct platform *plat;
+	vmconfig_error_fn *err;
+	const char *name;
+};
+
+static bool refuse(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool refuse(struct ctx *c, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->err)
+		c->err(c->name, msg);
+	return false;
+}
+
+static bool in_ram(const struct platform *plat, uint64_t addr, uint64_t size)
+{
+	return addr >= plat->ram_base && size <= plat->ram_size &&
+	       addr - plat->ram_base <= plat->ram_size - size;
+}
+
+static bool parse_module(struct ctx *c, int node, struct vm_config *vm)
+{
+	uint64_t addr, size;
+	bool kernel = !fdt_node_check_compatible(c->fdt, node, "multiboot,kernel");
+	bool ramdisk = !fdt_node_check_compatible(c->fdt, node, "multiboot,ramdisk");
+
+	if (!kernel && !ramdisk)
+		return true; /* other modules are not kestrel's business */
+	if (hostdt_reg(c->fdt, node, 0, &addr, &size) != E_OK || !size)
+		return refuse(c, "module '%s': property 'reg' is missing or malformed",
+			      fdt_get_name(c->fdt, node, NULL));
+	if (!in_ram(c->plat, addr, size))
+		return refuse(c, "module '%s': property 'reg' places the image outside RAM",
+			      fdt_get_name(c->fdt, node, NULL));
+	if (kernel) {
+		if (vm->kernel_size)
+			return refuse(c, "more than one multiboot,kernel module");
+		vm->kernel_pa = addr;
+		vm->kernel_size = size;
+		vm->bootargs = fdt_getprop(c->fdt, node, "bootargs", NULL);
+	} else {
+		if (vm->initrd_size)
+			return refuse(c, "more than one multiboot,ramdisk module");
+		vm->initrd_pa = addr;
+		vm->initrd_size = size;
+	}
+	return true;
+}
+
+static bool read_u64(const void *fdt, int node, const char *prop, uint64_t *out, bool *bad)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node, prop, &len);
+
+	*bad = false;
+	if (!p)
+		return false;
+	if (len == 4)
+		*out = fdt32_to_cpu(p[0]);
+	else if (len == 8)
+		*out = ((uint64_t)fdt32_to_cpu(p[0]) << 32) | fdt32_to_cpu(p[1]);
+	else
+		*bad = true;
+	return !*bad;
+}
+
+static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
+{
+	uint64_t v;
+	bool bad;
+
+	vm->mem_size = VM_MEM_DEFAULT;
+	vm->vcpus = 1;
+	if (read_u64(c->fdt, node, "memory", &v, &bad))
+		vm->mem_size = v;
+	else if (bad)
+		return refuse(c, "property 'memory' must be one or two cells (bytes)");
+	if (vm->mem_size < (16ull << 20) || !IS_ALIGNED(vm->mem_size, SZ_2M))
+		return refuse(c, "property 'memory': 0x%llx bytes is not a multiple of 2 MiB of "
+				 "at least 16 MiB",
+			      (unsigned long long)vm->mem_size);
+	if (vm->mem_size > c->plat->ram_size)
+		return refuse(c, "property 'memory': %llu MiB is more than the machine's %llu MiB",
+			      (unsigned long long)(vm->mem_size >> 20),
+			      (unsigned long long)(c->plat->ram_size >> 20));
+	if (read_u64(c->fdt, node, "cpus", &v, &bad))
+		vm->vcpus = (unsigned)MIN(v, 1000u);
+	else if (bad)
+		return refuse(c, "property 'cpus' must be one cell");
+	if (vm->vcpus < 1 || vm->vcpus > VCPU_MAX)
+		return refuse(c, "property 'cpus': %u vCPUs is outside 1..%u", vm->vcpus, VCPU_MAX);
+	if (vm->vcpus > c->plat->cpu_count)
+		return refuse(c,
+			      "property 'cpus': %u vCPUs but the machine has %u CPUs, and kestrel "
+			      "pins each vCPU to its own CPU",
+			      vm->vcpus, c->plat->cpu_count);
+	return true;
+}
+
+static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implicit)
+{
+	int sub;
+
+	memset(vm, 0, sizeof(*vm));
+	strlcpy(vm->name, c->name, sizeof(vm->name));
+	if (!implicit && !parse_limits(c, node, vm))
+		return false;
+	if (implicit) {
+		vm->mem_size = MIN(VM_MEM_DEFAULT, c->plat->ram_size / 2);
+		vm->vcpus = 1;
+	}
+	fdt_for_each_subnode(sub, c->fdt, node)
+	{
+		if (!fdt_node_check_compatible(c->fdt, sub, "multiboot,module") ||
+		    !fdt_node_check_compatible(c->fdt, sub, "multiboot,kernel") ||
+		    !fdt_node_check_compatible(c->fdt, sub, "multiboot,ramdisk"))
+			if (!parse_module(c, sub, vm))
+				return false;
+	}
+	if (!vm->kernel_size)
+		return refuse(c, "no kernel: add a module node with compatible "
+				 "\"multiboot,kernel\"");
+	return true;
+}
+
+static bool name_taken(const struct vm_config *vms, unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(vms[i].name, name))
+			return true;
+	return false;
+}
+
+unsigned vmconfig_parse(const void *fdt, const struct platform *plat, struct vm_config *out,
+			unsigned max, vmconfig_error_fn *err)
+{
+	struct ctx c = {fdt, plat, err, "vm0"};
+	int chosen = fdt_path_offset(fdt, "/chosen"), node;
+	unsigned n = 0;
+	bool loose_modules = false;
+
+	if (chosen < 0)
+		return 0;
+	fdt_for_each_subnode(node, fdt, chosen)
+	{
+		if (!fdt_node_check_compatible(fdt, node, "multiboot,kernel"))
+			loose_modules = true;
+		if (fdt_node_check_compatible(fdt, node, "kestrel,vm"))
+			continue;
+		c.name = fdt_get_name(fdt, node, NULL);
+		if (strlen(c.name) >= VM_NAME_MAX) {
+			refuse(&c, "the node name is longer than %d characters", VM_NAME_MAX - 1);
+			continue;
+		}
+		if (name_taken(out, n, c.name)) {
+			refuse(&c, "another VM has the same name");
+			continue;
+		}
+		if (n == max) {
+			refuse(&c, "kestrel runs at most %u VMs", max);
+			continue;
+		}
+		if (parse_vm(&c, node, &out[n], false))
+			n++;
+	}
+	/* QEMU guest-loader modules straight under /chosen: one VM with default limits. */
+	if (loose_modules && n == 0 && max > 0) {
+		c.name = "vm0";
+		if (parse_vm(&c, chosen, &out[0], true))
+			n = 1;
+	}
+	return n;
+}

@@ -1,0 +1,79 @@
+/*
+ * Stage-2 aborts. A fault inside an emulated device is an MMIO access to emulate from the
+ * syndrome; anything else (no device, no syndrome, a table walk fault) is a stray access the
+ * guest gets back as a synchronous external abort, logged at a bounded rate.
+ */
+#include <kestrel/exits.h>
+#include <kestrel/lib.h>
+#include <kestrel/sysreg.h>
+
+#define STRAY_LOG_LIMIT 16
+
+static void log_stray(struct vcpu *vcpu, const char *what, ipaddr_t ipa)
+{
+	struct vm *vm = vcpu->vm;
+
+	if (vm->stray_logged++ < STRAY_LOG_LIMIT)
+		kprintf("%s/vcpu%u: stray %s at IPA 0x%lx (PC 0x%lx): %s abort injected%s",
+			vm->name, vcpu->id, what, (unsigned long)ipa, (unsigned long)vcpu->regs.pc,
+			what[0] == 'i' ? "instruction" : "data",
+			vm->stray_logged == STRAY_LOG_LIMIT ? " (further ones not logged)" : "");
+}
+
+static uint64_t extend(uint64_t val, const struct mmio_access *acc)
+{
+	unsigned bits = acc->width * 8;
+
+	if (acc->sign_extend && bits < 64 && (val & BIT(bits - 1)))
+		val |= ~((BIT(bits)) - 1);
+	return acc->sf ? val : (uint32_t)val;
+}
+
+void dabt_exit(struct vcpu *vcpu, uint64_t esr)
+{
+	struct vm *vm = vcpu->vm;
+	uint64_t hpfar = read_sysreg(hpfar_el2), far = read_sysreg(far_el2);
+	struct mmio_access acc;
+	struct mmio_dev *dev;
+	uint64_t val;
+
+	if (!esr_decode_dabt(esr, hpfar, far, &acc)) {
+		bool write = ESR_ISS(esr) & BIT(6);
+		log_stray(vcpu, write ? "data write (no syndrome)" : "data read (no syndrome)",
+			  esr_fault_ipa(hpfar, far));
+		vcpu_inject_abort(vcpu, false, far, write);
+		return;
+	}
+	dev = mmio_find(vm->mmio, vm->mmio_count, acc.ipa);
+	if (!dev || !FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f)) {
+		log_stray(vcpu, acc.write ? "data write" : "data read", acc.ipa);
+		vcpu_inject_abort(vcpu, false, far, acc.write);
+		return;
+	}
+	vcpu->stats[STAT_MMIO]++;
+	if (acc.write) {
+		val = vcpu_get_reg(vcpu, acc.reg);
+		if (acc.width < 8)
+			val &= BIT(acc.width * 8) - 1;
+		if (!dev->ops->write(dev, vcpu, acc.ipa - dev->base, acc.width, val))
+			goto refused;
+	} else {
+		if (!dev->ops->read(dev, vcpu, acc.ipa - dev->base, acc.width, &val))
+			goto refused;
+		vcpu_set_reg(vcpu, acc.reg, extend(val, &acc));
+	}
+	vcpu_skip_instr(vcpu);
+	return;
+refused:
+	log_stray(vcpu, acc.write ? "device write" : "device read", acc.ipa);
+	vcpu_inject_abort(vcpu, false, far, acc.write);
+}
+
+void iabt_exit(struct vcpu *vcpu, uint64_t esr)
+{
+	uint64_t far = read_sysreg(far_el2);
+
+	(void)esr;
+	log_stray(vcpu, "instruction fetch", esr_fault_ipa(read_sysreg(hpfar_el2), far));
+	vcpu_inject_abort(vcpu, true, far, false);
+}

@@ -1,0 +1,85 @@
+/*
+ * Exit dispatch: one table indexed by ESR_EL2.EC. Classes kestrel does not emulate are
+ * instructions the guest may not use here, so the architected answer is an UNDEF.
+ */
+#include <kestrel/exits.h>
+#include <kestrel/lib.h>
+#include <kestrel/sysreg.h>
+
+static void undef_exit(struct vcpu *vcpu, uint64_t esr)
+{
+	(void)esr;
+	vcpu_inject_undef(vcpu);
+}
+
+static exit_fn *const exit_handlers[EC_COUNT] = {
+	[EC_WFX] = wfx_exit,
+	[EC_FP_ASIMD] = fpsimd_exit,
+	[EC_HVC64] = smccc_hvc_exit,
+	[EC_SMC64] = smccc_smc_exit,
+	[EC_SYS64] = sysreg_exit,
+	[EC_IABT_LOW] = iabt_exit,
+	[EC_DABT_LOW] = dabt_exit,
+};
+
+struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr);
+struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr)
+{
+	unsigned ec = ESR_EC(esr);
+	exit_fn *handler = exit_handlers[ec];
+
+	vcpu->stats[ec]++;
+	(handler ? handler : undef_exit)(vcpu, esr);
+	sched_check_current(vcpu);
+	return vcpu;
+}
+
+struct vcpu *exit_irq(struct vcpu *vcpu);
+struct vcpu *exit_irq(struct vcpu *vcpu)
+{
+	vcpu->stats[STAT_IRQ]++;
+	irq_drain(NULL);
+	sched_check_current(vcpu);
+	return vcpu;
+}
+
+/* A physical SError while the guest ran: the guest's own doing, so the guest gets it back. */
+struct vcpu *exit_serror(struct vcpu *vcpu, uint64_t esr);
+struct vcpu *exit_serror(struct vcpu *vcpu, uint64_t esr)
+{
+	vcpu->stats[EC_SERROR]++;
+	kprintf("%s/vcpu%u: SError (ESR 0x%lx) at PC 0x%lx: abort injected", vcpu->vm->name,
+		vcpu->id, (unsigned long)esr, (unsigned long)vcpu->regs.pc);
+	vcpu_inject_abort(vcpu, false, 0, false);
+	sched_check_current(vcpu);
+	return vcpu;
+}
+
+/* Any exception taken at EL2 is a kestrel bug: report everything, then halt. */
+void el2_exception(const uint64_t *frame, unsigned kind);
+void el2_exception(const uint64_t *frame, unsigned kind)
+{
+	static const char *const kinds[8] = {"sync (SP0)", "IRQ (SP0)", "FIQ (SP0)",
+					     "SError (SP0)", "sync", "IRQ", "FIQ", "SError"};
+	uint64_t esr = read_sysreg(esr_el2);
+	char line[160];
+
+	kprintf("PANIC: unexpected %s exception at EL2: %s", kinds[kind & 7],
+		esr_ec_name(ESR_EC(esr)));
+	kprintf("  ESR_EL2 0x%016lx  FAR_EL2 0x%016lx", (unsigned long)esr,
+		(unsigned long)read_sysreg(far_el2));
+	kprintf("  ELR_EL2 0x%016lx  SPSR_EL2 0x%016lx", (unsigned long)read_sysreg(elr_el2),
+		(unsigned long)read_sysreg(spsr_el2));
+	for (unsigned i = 0; i < 32; i += 3) {
+		int n = 0;
+		for (unsigned j = i; j < i + 3 && j < 32; j++) {
+			char name[4] = {'s', 'p', 0, 0};
+			if (j < 31)
+				snprintf(name, sizeof(name), "x%u", j);
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "  %-3s 0x%016lx", name,
+				      (unsigned long)frame[j]);
+		}
+		kprintf("%s", line);
+	}
+	panic("kestrel hit an exception it cannot recover from");
+}

@@ -1,0 +1,53 @@
+/*
+ * Lazy FP/SIMD switching. A vCPU starts with FP trapped (CPTR_EL2.TFP); its first FP
+ * instruction traps here, kestrel saves whoever owned the registers on this CPU and loads
+ * this vCPU's state, then stops trapping. Exits that never touch FP never pay for it.
+ */
+#include <kestrel/exits.h>
+#include <kestrel/sysreg.h>
+
+static void release_owner(struct pcpu *pcpu)
+{
+	if (pcpu->fp_owner) {
+		fpsimd_save(&pcpu->fp_owner->fp);
+		pcpu->fp_owner = NULL;
+	}
+}
+
+void fpsimd_exit(struct vcpu *vcpu, uint64_t esr)
+{
+	struct pcpu *pcpu = vcpu->pcpu;
+
+	(void)esr;
+	write_sysreg(cptr_el2, vcpu->cptr);
+	isb();
+	if (pcpu->fp_owner != vcpu) {
+		release_owner(pcpu);
+		fpsimd_restore(&vcpu->fp);
+		pcpu->fp_owner = vcpu;
+	}
+}
+
+void fpsimd_claim_for_kestrel(void)
+{
+	struct pcpu *pcpu = this_pcpu();
+
+	write_sysreg(cptr_el2, CPTR_RES1);
+	isb();
+	release_owner(pcpu);
+}
+
+void fpsimd_release_from_kestrel(void)
+{
+	struct pcpu *pcpu = this_pcpu();
+
+	/* The registers now hold kestrel's leftovers: the next guest use must trap. */
+	write_sysreg(cptr_el2, (pcpu->loaded ? pcpu->loaded->cptr : CPTR_RES1) | CPTR_TFP);
+	isb();
+}
+
+void fpsimd_forget(struct vcpu *vcpu)
+{
+	if (vcpu->pcpu && vcpu->pcpu->fp_owner == vcpu)
+		vcpu->pcpu->fp_owner = NULL;
+}

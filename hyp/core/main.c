@@ -1,0 +1,253 @@
+/*
+ * Boot: check how kestrel was started, bring up the console, memory, interrupt controller
+ * and CPUs, create the VMs the device tree describes, and start them.
+ */
+#include <kestrel/drivers.h>
+#include <kestrel/exits.h>
+#include <kestrel/hyp.h>
+#include <kestrel/lib.h>
+#include <kestrel/mm.h>
+#include <kestrel/mmu.h>
+#include <kestrel/pgtable.h>
+#include <kestrel/sysreg.h>
+#include <kestrel/vm.h>
+#include <kestrel/vmconfig.h>
+#include <libfdt.h>
+
+#ifndef KESTREL_EARLYCON
+#define KESTREL_EARLYCON 0x09000000ull /* QEMU virt's PL011, used only without a DTB */
+#endif
+#define MIN_IPA_BITS 40
+
+struct platform platform;
+struct hyp_config hyp;
+struct pcpu pcpus[PCPU_MAX];
+unsigned pcpu_count;
+extern char el2_vectors[], pcpu_stacks[];
+void secondary_entry(void);
+
+uint64_t uptime_ms(void)
+{
+	return read_sysreg(cntpct_el0) / (hyp.cntfrq / 1000 ? hyp.cntfrq / 1000 : 1);
+}
+
+static void console_up(const void *dtb, int parse_err)
+{
+	paddr_t base = platform.uart_base ? platform.uart_base : KESTREL_EARLYCON;
+
+	(void)dtb, (void)parse_err;
+	mmu_map_device(base, 0x1000);
+	pl011_init(base);
+}
+
+static void choose_hyp_config(void)
+{
+	uint64_t mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+	unsigned pa_bits = mmu_pa_bits();
+
+	if (pa_bits < MIN_IPA_BITS)
+		fatal("this CPU has %u-bit physical addresses and kestrel needs at least %u: use "
+		      "a CPU with a larger PARange (QEMU: -cpu max)",
+		      pa_bits, MIN_IPA_BITS);
+	hyp.ipa_bits = pa_bits;
+	hyp.vmid_bits = FIELD(mmfr1, 4, 4) == 2 ? 16 : 8;
+	hyp.cntfrq = read_sysreg(cntfrq_el0);
+	hyp.vcpu_hcr = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS |
+		       HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_TSW |
+		       HCR_RW | HCR_TLOR | HCR_TERR;
+	hyp.vcpu_cptr = CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM;
+	hyp.vcpu_mdcr = MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TTRF |
+			((read_sysreg(pmcr_el0) >> 11) & 0x1f);
+	/* VTCR: geometry per pgtable, walks cacheable inner shareable, PS, VMID size. */
+	hyp.vtcr = pgtable_vtcr_geometry(pa_bits) | BIT(31) | (1ull << 8) | (1ull << 10) | (3ull << 12) |
+		   ((uint64_t)mmu_ps_field(pa_bits) << 16) | (hyp.vmid_bits == 16 ? BIT(19) : 0);
+}
+
+/* Registers every CPU sets the same way before it runs anything. */
+static void el2_cpu_init(struct pcpu *pcpu)
+{
+	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1), mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+
+	write_sysreg(tpidr_el2, pcpu);
+	write_sysreg(vbar_el2, el2_vectors);
+	write_sysreg(hcr_el2, HCR_RW);
+	write_sysreg(cnthctl_el2, BIT(0)); /* EL1 may read the physical counter, not its timer */
+	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(vtcr_el2, hyp.vtcr);
+	write_sysreg(mdcr_el2, hyp.vcpu_mdcr);
+	write_sysreg(ICH_HCR_EL2, 0);
+	if (FIELD(mmfr0, 56, 4)) { /* FEAT_FGT: no fine-grained traps beyond the coarse ones */
+		write_sysreg(HFGRTR_EL2, 0);
+		write_sysreg(HFGWTR_EL2, 0);
+		write_sysreg(HFGITR_EL2, 0);
+		write_sysreg(HDFGRTR_EL2, 0);
+		write_sysreg(HDFGWTR_EL2, 0);
+	}
+	if (FIELD(mmfr1, 40, 4)) /* FEAT_HCX: leave the newer EL1 controls trapped */
+		write_sysreg(HCRX_EL2, 0);
+	isb();
+	if (gicv3_init_cpu(pcpu->mpidr) != E_OK)
+		panic("CPU %u (MPIDR 0x%lx) has no GICv3 redistributor", pcpu->id,
+		      (unsigned long)pcpu->mpidr);
+	gicv3_enable_ppi(platform.ppi_hyp_timer);
+	pcpu->stack_top = (uintptr_t)pcpu_stacks + (pcpu->id + 1) * PCPU_STACK_SIZE;
+}
+
+void secondary_main(unsigned idx);
+void secondary_main(unsigned idx)
+{
+	struct pcpu *pcpu = &pcpus[idx];
+
+	el2_cpu_init(pcpu);
+	pcpu->online = true;
+	dsb(ish);
+	pcpu_idle();
+}
+
+static void start_secondaries(void)
+{
+	for (unsigned i = 1; i < pcpu_count; i++) {
+		int64_t ret = psci_fw_call(0xc4000003u, pcpus[i].mpidr,
+					   (uint64_t)(uintptr_t)secondary_entry, i);
+		for (uint64_t loops = 0; ret == 0 && !pcpus[i].online && loops < 500000000ull;
+		     loops++)
+			dmb(ish);
+		if (!pcpus[i].online)
+			kprintf("CPU %u (MPIDR 0x%lx) did not start (PSCI %ld): not used", i,
+				(unsigned long)pcpus[i].mpidr, (long)ret);
+	}
+}
+
+static void banner(void)
+{
+	uint64_t midr = read_sysreg(midr_el1), mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+	uint64_t mmfr2 = read_sysreg(id_aa64mmfr2_el1);
+
+	kprintf("kestrel %s: a Type-1 hypervisor for AArch64", KESTREL_VERSION);
+	kprintf("CPU: MIDR 0x%lx, %u CPUs; %u-bit PA, %u-bit IPA for guests, %u-bit VMIDs",
+		(unsigned long)midr, pcpu_count, mmu_pa_bits(), hyp.ipa_bits, hyp.vmid_bits);
+	kprintf("features: VHE %s, nested virt %s, GICv3 with %u list registers, timer %lu Hz",
+		FIELD(mmfr1, 8, 4) ? "present (not used)" : "absent",
+		FIELD(mmfr2, 24, 4) >= 2 ? "NV2 present (not used)"
+					  : (FIELD(mmfr2, 24, 4) ? "NV present (not used)" : "absent"),
+		gicv3_list_regs(), (unsigned long)hyp.cntfrq);
+	kprintf("memory: %lu MiB at 0x%lx, %lu MiB free after kestrel and images",
+		(unsigned long)(platform.ram_size >> 20), (unsigned long)platform.ram_base,
+		(unsigned long)((mm_pages.free_pages << PAGE_SHIFT) >> 20));
+}
+
+static void vm_config_error(const char *vm, const char *msg)
+{
+	kprintf("vm '%s' refused: %s", vm, msg);
+}
+
+static unsigned next_pcpu;
+
+static void pin_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		vm->vcpus[i].pcpu = &pcpus[next_pcpu];
+		pcpus[next_pcpu++].pinned = &vm->vcpus[i];
+	}
+}
+
+static unsigned create_vms(const void *dtb)
+{
+	static struct vm_config configs[VM_MAX];
+	unsigned n = vmconfig_parse(dtb, &platform, configs, VM_MAX, vm_config_error), started = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct vm *vm = &vms[i];
+		if (next_pcpu + configs[i].vcpus > pcpu_count) {
+			kprintf("vm '%s' refused: property 'cpus': %u vCPUs but only %u physical "
+				"CPUs are free, and kestrel pins each vCPU to its own CPU",
+				configs[i].name, configs[i].vcpus, pcpu_count - next_pcpu);
+			continue;
+		}
+		if (vm_create(vm, i, &configs[i]) != E_OK)
+			continue;
+		pin_vcpus(vm);
+		kprintf("vm '%s': %u vCPU%s, %llu MiB at PA 0x%lx, kernel %llu KiB%s, VMID %u",
+			vm->name, vm->vcpu_count, vm->vcpu_count > 1 ? "s" : "",
+			(unsigned long long)(vm->ram_size >> 20), (unsigned long)vm->ram_pa,
+			(unsigned long long)(configs[i].kernel_size >> 10),
+			configs[i].initrd_size ? ", initrd" : "", vm->vmid);
+		started++;
+	}
+	return started;
+}
+
+/* Reserved at boot: kestrel's image, the DTB, every module, the firmware's reservations. */
+static unsigned collect_reserved(const void *dtb, paddr_t (*r)[2], unsigned max)
+{
+	static struct vm_config configs[VM_MAX];
+	unsigned n = 0, nvm;
+
+	r[n][0] = (paddr_t)(uintptr_t)__image_start;
+	r[n++][1] = (paddr_t)(uintptr_t)__image_end;
+	r[n][0] = ALIGN_DOWN((paddr_t)(uintptr_t)dtb, PAGE_SIZE);
+	r[n++][1] = ALIGN_UP((paddr_t)(uintptr_t)dtb + fdt_totalsize(dtb), PAGE_SIZE);
+	for (unsigned i = 0; i < platform.nreserved && n < max; i++, n++) {
+		r[n][0] = platform.reserved[i][0];
+		r[n][1] = platform.reserved[i][1];
+	}
+	nvm = vmconfig_parse(dtb, &platform, configs, VM_MAX, NULL);
+	for (unsigned i = 0; i < nvm && n + 2 <= max; i++) {
+		r[n][0] = configs[i].kernel_pa;
+		r[n++][1] = configs[i].kernel_pa + configs[i].kernel_size;
+		if (configs[i].initrd_size) {
+			r[n][0] = configs[i].initrd_pa;
+			r[n++][1] = configs[i].initrd_pa + configs[i].initrd_size;
+		}
+	}
+	return n;
+}
+
+void kmain(const void *dtb, unsigned el);
+void kmain(const void *dtb, unsigned el)
+{
+	static paddr_t reserved[PLAT_MAX_RESERVED + 2 + 2 * VM_MAX][2];
+	char msg[256];
+	int err = hostdt_parse(dtb, &platform, msg, sizeof(msg));
+	unsigned nres;
+
+	console_up(dtb, err);
+	if (el != 2)
+		fatal("kestrel was entered at EL%u, not EL2: enable the virtualization extensions "
+		      "(QEMU: -machine virt,virtualization=on)",
+		      el);
+	if (err)
+		fatal("%s", msg);
+	choose_hyp_config();
+	if (mmu_map_ram(platform.ram_base, platform.ram_size) != E_OK ||
+	    mmu_map_device(platform.gic.dist_base, platform.gic.dist_size) != E_OK ||
+	    mmu_map_device(platform.gic.redist_base, platform.gic.redist_size) != E_OK)
+		fatal("kestrel could not map RAM and the GIC: the device tree's memory or GIC "
+		      "ranges overlap kestrel's image");
+	nres = collect_reserved(dtb, reserved, ARRAY_SIZE(reserved));
+	if (mm_init(platform.ram_base, platform.ram_size, (const paddr_t(*)[2])reserved, nres))
+		fatal("not enough free RAM for kestrel's page owner table: give the machine more "
+		      "memory");
+	mmu_use_allocator();
+	pcpu_count = platform.cpu_count;
+	for (unsigned i = 0; i < pcpu_count; i++) {
+		pcpus[i].id = i;
+		pcpus[i].mpidr = platform.cpu_mpidr[i];
+	}
+	gicv3_init_dist(&platform.gic);
+	el2_cpu_init(&pcpus[0]);
+	pcpus[0].online = true;
+	sysreg_init_id_values(hyp.ipa_bits);
+	banner();
+	if (platform.cpus_ignored)
+		kprintf("%u CPUs beyond the first %u are not used", platform.cpus_ignored, PCPU_MAX);
+	start_secondaries();
+	if (!create_vms(dtb)) {
+		kprintf("no VM to run: describe one under /chosen (see README.md), powering off");
+		psci_fw_system_off();
+	}
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i].state == VM_STOPPED)
+			vm_start(&vms[i]);
+	pcpu_idle();
+}

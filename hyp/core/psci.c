@@ -1,0 +1,119 @@
+/*
+ * PSCI 1.1 for guests: vCPU power control within the VM, and system off/reset, which stop
+ * or restart only the calling VM.
+ */
+#include <kestrel/exits.h>
+#include <kestrel/smccc.h>
+#include <kestrel/vm.h>
+
+static uint32_t base_fid(uint32_t fid)
+{
+	return fid & ~PSCI_64BIT;
+}
+
+int64_t psci_features(uint32_t fid)
+{
+	switch (base_fid(fid)) {
+	case PSCI_VERSION:
+	case PSCI_CPU_SUSPEND:
+	case PSCI_CPU_OFF:
+	case PSCI_CPU_ON:
+	case PSCI_AFFINITY_INFO:
+	case PSCI_MIGRATE_INFO_TYPE:
+	case PSCI_SYSTEM_OFF:
+	case PSCI_SYSTEM_RESET:
+	case PSCI_FEATURES:
+		return PSCI_SUCCESS; /* CPU_SUSPEND: original power_state format */
+	default:
+		/* SMCCC_VERSION is announced here: that is how guests find SMCCC 1.1. */
+		return fid == SMCCC_VERSION ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED;
+	}
+}
+
+static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint64_t ctx)
+{
+	struct vm *vm = caller->vm;
+	struct vcpu *target = vm_vcpu_by_mpidr(vm, mpidr);
+	int64_t ret = PSCI_SUCCESS;
+
+	if (!target)
+		return PSCI_INVALID_PARAMETERS;
+	if (!IS_ALIGNED(entry, 4) || !vm_ipa_is_ram(vm, entry, 4))
+		return PSCI_INVALID_ADDRESS;
+	spin_lock(&vm->lock);
+	if (target->power == VCPU_ON)
+		ret = PSCI_ALREADY_ON;
+	else if (target->power == VCPU_ON_PENDING)
+		ret = PSCI_ON_PENDING;
+	else {
+		vcpu_reset(target, entry, ctx);
+		target->power = VCPU_ON_PENDING;
+	}
+	spin_unlock(&vm->lock);
+	if (ret == PSCI_SUCCESS)
+		pcpu_kick(target->pcpu);
+	return ret;
+}
+
+static int64_t affinity_info(struct vcpu *caller, uint64_t mpidr, uint64_t level)
+{
+	struct vcpu *target = vm_vcpu_by_mpidr(caller->vm, mpidr);
+
+	if (!target || level != 0)
+		return PSCI_INVALID_PARAMETERS;
+	switch (target->power) {
+	case VCPU_ON:
+		return PSCI_AFF_ON;
+	case VCPU_ON_PENDING:
+		return PSCI_AFF_ON_PENDING;
+	default:
+		return PSCI_AFF_OFF;
+	}
+}
+
+static NORETURN void cpu_off(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	bool last = true;
+
+	spin_lock(&vm->lock);
+	vcpu->power = VCPU_OFF;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		if (vm->vcpus[i].power != VCPU_OFF)
+			last = false;
+	spin_unlock(&vm->lock);
+	if (last)
+		vm_stop(vm, "all vCPUs powered off");
+	pcpu_idle();
+}
+
+int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	switch (base_fid(fid)) {
+	case PSCI_VERSION:
+		return PSCI_VERSION_1_1;
+	case PSCI_CPU_SUSPEND:
+		/* Standby: resume like a WFI wake-up, which any power_state may do. */
+		wfx_exit(vcpu, 0);
+		vcpu->regs.pc -= 4; /* wfx_exit stepped over an instruction; HVC already did */
+		return PSCI_SUCCESS;
+	case PSCI_CPU_OFF:
+		cpu_off(vcpu);
+	case PSCI_CPU_ON:
+		return cpu_on(vcpu, a1, a2, a3);
+	case PSCI_AFFINITY_INFO:
+		return affinity_info(vcpu, a1, a2);
+	case PSCI_MIGRATE_INFO_TYPE:
+		return PSCI_MIGRATE_NOT_REQUIRED;
+	case PSCI_SYSTEM_OFF:
+		vm_stop(vcpu->vm, "powered off");
+		pcpu_idle();
+	case PSCI_SYSTEM_RESET:
+		vm_restart(vcpu->vm);
+		pcpu_idle();
+	case PSCI_FEATURES:
+		return psci_features((uint32_t)a1);
+	default:
+		return PSCI_NOT_SUPPORTED;
+	}
+}

@@ -1,0 +1,264 @@
+/*
+ * Trapped system register accesses. The ID registers (op0=3, op1=0, CRn=0, CRm=1..7) answer
+ * from values sanitized once at boot; everything else kestrel emulates is a row in one sorted
+ * table. An access that matches neither is an UNDEF for the guest, as it would be on a CPU
+ * without that register.
+ */
+#include <kestrel/exits.h>
+#include <kestrel/lib.h>
+#include <kestrel/sysreg.h>
+
+struct sysreg_desc;
+typedef bool sysreg_fn(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val);
+
+struct sysreg_desc {
+	uint32_t key;
+	const char *name;
+	sysreg_fn *access;
+	size_t field; /* offset into struct vcpu, for stored registers */
+};
+
+static uint64_t id_values[7][8]; /* [CRm - 1][op2] */
+
+/* Which fields of each ID register a guest may see, and fixed values for the rest. */
+struct id_rule {
+	uint32_t key;
+	uint64_t keep;  /* fields passed through from the hardware */
+	uint64_t fixed; /* fields kestrel sets */
+};
+
+#define ID_AA64PFR0  SYSREG_KEY(3, 0, 0, 4, 0)
+#define ID_AA64PFR1  SYSREG_KEY(3, 0, 0, 4, 1)
+#define ID_AA64DFR0  SYSREG_KEY(3, 0, 0, 5, 0)
+#define ID_AA64ISAR0 SYSREG_KEY(3, 0, 0, 6, 0)
+#define ID_AA64ISAR1 SYSREG_KEY(3, 0, 0, 6, 1)
+#define ID_AA64ISAR2 SYSREG_KEY(3, 0, 0, 6, 2)
+#define ID_AA64MMFR0 SYSREG_KEY(3, 0, 0, 7, 0)
+#define ID_AA64MMFR1 SYSREG_KEY(3, 0, 0, 7, 1)
+#define ID_AA64MMFR2 SYSREG_KEY(3, 0, 0, 7, 2)
+
+static const struct id_rule id_rules[] = {
+	/* FP, AdvSIMD, GIC, DIT, CSV2, CSV3; EL0 and EL1 AArch64 only; no EL2/EL3, SVE, RAS,
+	   MPAM, AMU, RME. */
+	{ID_AA64PFR0, 0xff0f00000fff0000ull, 0x11},
+	/* BTI, SSBS, CSV2_frac; no MTE, SME, NMI, RAS/MPAM fractions. */
+	{ID_AA64PFR1, 0x0000000f000000ffull, 0},
+	/* Armv8.0 debug with 2 breakpoints and 2 watchpoints (emulated as storage), no PMU,
+	   SPE, trace or double lock. */
+	{ID_AA64DFR0, 0, 0x0000000f00101006ull},
+	/* Everything but transactional memory. */
+	{ID_AA64ISAR0, ~0x000000000f000000ull, 0},
+	/* No pointer authentication (its keys are not switched) and no LS64. */
+	{ID_AA64ISAR1, 0x0fffffff00fff00full, 0},
+	/* RPRES, BC, CLRBHB only. */
+	{ID_AA64ISAR2, 0x00000000f0f000f0ull, 0},
+	/* ASIDBits, BigEnd, BigEndEL0; PARange and the granules are set in id_sanitize. */
+	{ID_AA64MMFR0, 0x00000000000f0ff0ull, 0},
+	/* HAFDBS, HPDS, PAN, ETS, AFP, nTLBPA, CMOW, ECBHB; no VHE, VMID bits, LOR, HCX. */
+	{ID_AA64MMFR1, 0xff0ff0f000f0f00full, 0},
+	/* CnP, UAO, IESB, VARange, CCIDX, ST, AT, TTL, BBM, E0PD; no NV, FWB, EVT, IDS. */
+	{ID_AA64MMFR2, 0xf0ff000ff0fff0ffull, 0},
+};
+
+static unsigned parange_field(unsigned ipa_bits)
+{
+	static const unsigned bits[] = {32, 36, 40, 42, 44, 48};
+	unsigned f = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(bits); i++)
+		if (bits[i] <= ipa_bits)
+			f = i;
+	return f;
+}
+
+uint64_t id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(id_rules); i++)
+		if (id_rules[i].key == key)
+			v = (hw & id_rules[i].keep) | id_rules[i].fixed;
+	if (key == ID_AA64MMFR0) {
+		uint64_t tgran16 = MIN(FIELD(hw, 20, 4), 1u);           /* no 52-bit forms */
+		uint64_t tgran64 = FIELD(hw, 24, 4);                    /* 0 or 0xf */
+		uint64_t tgran4 = FIELD(hw, 28, 4) == 0xf ? 0xf : 0;    /* no LPA2 */
+		uint64_t ecv = MIN(FIELD(hw, 60, 4), 1u);
+		v |= parange_field(ipa_bits) | tgran16 << 20 | tgran64 << 24 | tgran4 << 28 |
+		     ecv << 60;
+	}
+	return v;
+}
+
+static uint64_t read_id_hw(unsigned crm, unsigned op2)
+{
+	/* The assembler needs the encoding in the instruction, so one case per register. */
+#define ID_CASE(m, o)                                                                              \
+	case ((m)*8 + (o)):                                                                        \
+		return read_sysreg(S3_0_C0_C##m##_##o)
+	switch (crm * 8 + op2) {
+		ID_CASE(4, 0);
+		ID_CASE(4, 1);
+		ID_CASE(5, 0);
+		ID_CASE(6, 0);
+		ID_CASE(6, 1);
+		ID_CASE(6, 2);
+		ID_CASE(7, 0);
+		ID_CASE(7, 1);
+		ID_CASE(7, 2);
+	default:
+		return 0;
+	}
+#undef ID_CASE
+}
+
+void sysreg_init_id_values(unsigned ipa_bits)
+{
+	for (unsigned crm = 1; crm <= 7; crm++)
+		for (unsigned op2 = 0; op2 < 8; op2++)
+			id_values[crm - 1][op2] = id_sanitize(SYSREG_KEY(3, 0, 0, crm, op2),
+							      read_id_hw(crm, op2), ipa_bits);
+}
+
+/* --- register behaviours --- */
+
+static bool raz_wi(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+{
+	(void)vcpu, (void)d;
+	if (read)
+		*val = 0;
+	return true;
+}
+
+static bool read_only_zero(struct vcpu *vcpu, const struct sysreg_desc *d, bool read,
+			   uint64_t *val)
+{
+	(void)vcpu, (void)d;
+	*val = 0;
+	return read;
+}
+
+static bool stored(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+{
+	uint64_t *reg = (uint64_t *)(void *)((char *)vcpu + d->field);
+
+	if (read)
+		*val = *reg;
+	else
+		*reg = *val;
+	return true;
+}
+
+static bool oslar(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+{
+	(void)d;
+	if (read)
+		return false; /* write-only */
+	vcpu->dbg.oslsr = BIT(3) | ((*val & 1) << 1);
+	return true;
+}
+
+static bool oslsr(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+{
+	(void)d;
+	*val = vcpu->dbg.oslsr;
+	return read;
+}
+
+static bool dc_set_way(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+{
+	(void)vcpu, (void)d;
+	if (read)
+		return false;
+	/* Set/way invalidation could discard other owners' data: always clean it too. */
+	__asm__ volatile("dc cisw, %0" : : "r"(*val) : "memory");
+	return true;
+}
+
+#define VCPU_FIELD(f) offsetof(struct vcpu, f)
+#define DBG(n, crm, op2, f) {SYSREG_KEY(2, 0, 0, crm, op2), n, stored, VCPU_FIELD(dbg.f)}
+
+/* Sorted by key: looked up by binary search. */
+static const struct sysreg_desc sysreg_table[] = {
+	{SYSREG_KEY(1, 0, 7, 6, 2), "DC ISW", dc_set_way, 0},
+	{SYSREG_KEY(1, 0, 7, 10, 2), "DC CSW", dc_set_way, 0},
+	{SYSREG_KEY(1, 0, 7, 14, 2), "DC CISW", dc_set_way, 0},
+	DBG("DBGBVR0_EL1", 0, 4, bvr[0]),
+	DBG("DBGBCR0_EL1", 0, 5, bcr[0]),
+	DBG("DBGWVR0_EL1", 0, 6, wvr[0]),
+	DBG("DBGWCR0_EL1", 0, 7, wcr[0]),
+	DBG("DBGBVR1_EL1", 1, 4, bvr[1]),
+	DBG("DBGBCR1_EL1", 1, 5, bcr[1]),
+	DBG("DBGWVR1_EL1", 1, 6, wvr[1]),
+	DBG("DBGWCR1_EL1", 1, 7, wcr[1]),
+	{SYSREG_KEY(2, 0, 0, 2, 0), "MDCCINT_EL1", raz_wi, 0},
+	DBG("MDSCR_EL1", 2, 2, mdscr),
+	{SYSREG_KEY(2, 0, 0, 6, 2), "OSECCR_EL1", raz_wi, 0},
+	{SYSREG_KEY(2, 0, 1, 0, 0), "MDRAR_EL1", read_only_zero, 0},
+	{SYSREG_KEY(2, 0, 1, 0, 4), "OSLAR_EL1", oslar, 0},
+	{SYSREG_KEY(2, 0, 1, 1, 4), "OSLSR_EL1", oslsr, 0},
+	{SYSREG_KEY(2, 0, 1, 3, 4), "OSDLR_EL1", stored, VCPU_FIELD(dbg.osdlr)},
+	{SYSREG_KEY(2, 0, 1, 4, 4), "DBGPRCR_EL1", stored, VCPU_FIELD(dbg.dbgprcr)},
+	{SYSREG_KEY(2, 0, 7, 8, 6), "DBGCLAIMSET_EL1", raz_wi, 0},
+	{SYSREG_KEY(2, 0, 7, 9, 6), "DBGCLAIMCLR_EL1", raz_wi, 0},
+	{SYSREG_KEY(2, 0, 7, 14, 6), "DBGAUTHSTATUS_EL1", read_only_zero, 0},
+	{SYSREG_KEY(2, 3, 0, 1, 0), "MDCCSR_EL0", read_only_zero, 0},
+	{SYSREG_KEY(2, 3, 0, 4, 0), "DBGDTR_EL0", raz_wi, 0},
+	{SYSREG_KEY(2, 3, 0, 5, 0), "DBGDTRRX_EL0", raz_wi, 0},
+	{SYSREG_KEY(3, 0, 1, 0, 1), "ACTLR_EL1", raz_wi, 0},
+};
+
+const struct sysreg_desc *sysreg_find(uint32_t key);
+const struct sysreg_desc *sysreg_find(uint32_t key)
+{
+	unsigned lo = 0, hi = ARRAY_SIZE(sysreg_table);
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (sysreg_table[mid].key == key)
+			return &sysreg_table[mid];
+		if (sysreg_table[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static unsigned sysreg_crm(uint32_t key)
+{
+	return (key >> 3) & 0xf;
+}
+
+/* op0=3, op1=0, CRn=0, CRm=1..7: the feature ID registers HCR_EL2.TID3 traps. */
+static bool is_id_space(uint32_t key)
+{
+	return (key & ~0x7fu) == SYSREG_KEY(3, 0, 0, 0, 0) && sysreg_crm(key) >= 1 &&
+	       sysreg_crm(key) <= 7;
+}
+
+void sysreg_exit(struct vcpu *vcpu, uint64_t esr)
+{
+	struct sysreg_access acc;
+	const struct sysreg_desc *d;
+	uint64_t val;
+
+	esr_decode_sysreg(esr, &acc);
+	if (is_id_space(acc.key)) {
+		if (!acc.read) {
+			vcpu_inject_undef(vcpu);
+			return;
+		}
+		vcpu_set_reg(vcpu, acc.reg, id_values[sysreg_crm(acc.key) - 1][acc.key & 7]);
+		vcpu_skip_instr(vcpu);
+		return;
+	}
+	d = sysreg_find(acc.key);
+	val = vcpu_get_reg(vcpu, acc.reg);
+	if (!d || !d->access(vcpu, d, acc.read, &val)) {
+		vcpu_inject_undef(vcpu);
+		return;
+	}
+	if (acc.read)
+		vcpu_set_reg(vcpu, acc.reg, val);
+	vcpu_skip_instr(vcpu);
+}

@@ -1,0 +1,342 @@
+/* VM lifecycle: build (memory, stage 2, images, devices), start, stop, restart. */
+#include <kestrel/drivers.h>
+#include <kestrel/exits.h>
+#include <kestrel/guest_dtb.h>
+#include <kestrel/guest_layout.h>
+#include <kestrel/hyp.h>
+#include <kestrel/image.h>
+#include <kestrel/lib.h>
+#include <kestrel/mm.h>
+#include <kestrel/sysreg.h>
+#include <kestrel/vm.h>
+
+#define GUEST_DTB_MAX (64 * 1024)
+#define STOP_WAIT_LOOPS 100000000ull
+
+struct vm vms[VM_MAX];
+
+/* --- stage-2 table memory: pages owned by kestrel, zeroed --- */
+
+static paddr_t s2_alloc(void *ctx, unsigned npages)
+{
+	(void)ctx;
+	return mm_alloc_zeroed(npages, OWNER_KESTREL);
+}
+
+static void s2_free(void *ctx, paddr_t pa, unsigned npages)
+{
+	(void)ctx;
+	mm_free(pa, npages, OWNER_KESTREL);
+}
+
+static void *s2_va(void *ctx, paddr_t pa)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)pa;
+}
+
+/* Invalidates every stage-1+2 translation of the VM: its VMID must be live in VTTBR. */
+static void s2_flush_vm(struct vm *vm)
+{
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	dsb(ishst);
+	write_sysreg(vttbr_el2, vm->vttbr);
+	isb();
+	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	dsb(ish);
+	write_sysreg(vttbr_el2, saved);
+	isb();
+}
+
+static void s2_tlb_flush(void *ctx, uint64_t ia, uint64_t size)
+{
+	(void)ia, (void)size;
+	s2_flush_vm(ctx);
+}
+
+static const struct pgtable_mm s2_mm_template = {s2_alloc, s2_free, s2_va, s2_tlb_flush, NULL};
+static struct pgtable_mm s2_mm[VM_MAX];
+
+/* --- guest console output --- */
+
+static void guest_output(char c)
+{
+	console_putc_raw(c);
+}
+
+static void *ipa_to_va(const struct vm *vm, ipaddr_t ipa)
+{
+	return (void *)(uintptr_t)(vm->ram_pa + (ipa - vm->ram_ipa));
+}
+
+bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
+{
+	return ipa >= vm->ram_ipa && size <= vm->ram_size && ipa - vm->ram_ipa <= vm->ram_size - size;
+}
+
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
+{
+	mpidr &= 0xff00ffffffull; /* affinity fields only */
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		if ((vm->vcpus[i].vmpidr & 0xff00ffffffull) == mpidr)
+			return &vm->vcpus[i];
+	return NULL;
+}
+
+static int refuse(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(struct vm *vm, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kprintf("vm '%s' refused: %s", vm->name, msg);
+	return -E_INVAL;
+}
+
+/* Copies the images into the VM's RAM and writes its DTB; RAM is already zero. */
+static int load_images(struct vm *vm)
+{
+	const struct vm_config *cfg = &vm->config;
+	const void *kernel = (const void *)(uintptr_t)cfg->kernel_pa;
+	struct image_info img;
+	ipaddr_t kernel_end, initrd = 0;
+
+	if (image_parse(kernel, cfg->kernel_size, &img) != E_OK)
+		return refuse(vm, "the kernel module has a malformed arm64 Image header");
+	kernel_end = vm->ram_ipa + img.load_offset + ALIGN_UP(img.mem_size, PAGE_SIZE);
+	vm->dtb_ipa = vm->ram_ipa + vm->ram_size - SZ_2M;
+	if (cfg->initrd_size)
+		initrd = ALIGN_DOWN(vm->dtb_ipa - cfg->initrd_size, PAGE_SIZE);
+	if (kernel_end > (cfg->initrd_size ? initrd : vm->dtb_ipa) || cfg->initrd_size > vm->ram_size)
+		return refuse(vm, "kernel (%llu KiB)%s do not fit in its %llu MiB of memory",
+			      (unsigned long long)(img.mem_size >> 10),
+			      cfg->initrd_size ? " and initrd" : "",
+			      (unsigned long long)(vm->ram_size >> 20));
+	vm->entry = vm->ram_ipa + img.load_offset;
+	memcpy(ipa_to_va(vm, vm->entry), kernel, cfg->kernel_size);
+	if (cfg->initrd_size)
+		memcpy(ipa_to_va(vm, initrd), (const void *)(uintptr_t)cfg->initrd_pa,
+		       cfg->initrd_size);
+	memcpy(ipa_to_va(vm, vm->dtb_ipa), (const void *)(uintptr_t)vm->dtb_pa, vm->dtb_size);
+	return E_OK;
+}
+
+static int build_dtb(struct vm *vm)
+{
+	const struct vm_config *cfg = &vm->config;
+	struct guest_dtb_params p = {
+		.ram_base = vm->ram_ipa,
+		.ram_size = vm->ram_size,
+		.vcpus = vm->vcpu_count,
+		.bootargs = cfg->bootargs,
+		.initrd_size = cfg->initrd_size,
+		.initrd_start = ALIGN_DOWN(vm->ram_ipa + vm->ram_size - SZ_2M - cfg->initrd_size,
+					   PAGE_SIZE),
+	};
+	int size;
+
+	vm->dtb_pa = mm_alloc_zeroed(GUEST_DTB_MAX / PAGE_SIZE, OWNER_KESTREL);
+	if (!vm->dtb_pa)
+		return refuse(vm, "no memory left for its device tree");
+	fpsimd_claim_for_kestrel(); /* libfdt uses FP/SIMD registers */
+	size = guest_dtb_build((void *)(uintptr_t)vm->dtb_pa, GUEST_DTB_MAX, &p);
+	fpsimd_release_from_kestrel();
+	if (size < 0)
+		return refuse(vm, "its device tree does not fit in %u KiB (bootargs too long?)",
+			      GUEST_DTB_MAX / 1024);
+	vm->dtb_size = (uint64_t)size;
+	return E_OK;
+}
+
+static void release(struct vm *vm)
+{
+	if (vm->s2.root) {
+		s2_flush_vm(vm);
+		pgtable_destroy(&vm->s2);
+	}
+	if (vm->ram_pa)
+		mm_scrub_free(vm->ram_pa, vm->ram_size >> PAGE_SHIFT, OWNER_VM(vm->id));
+	if (vm->dtb_pa)
+		mm_free(vm->dtb_pa, GUEST_DTB_MAX / PAGE_SIZE, OWNER_KESTREL);
+	if (vm->vmid)
+		vmid_free(vm->vmid);
+	vm->ram_pa = vm->dtb_pa = 0;
+	vm->vmid = 0;
+}
+
+int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
+{
+	int err;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->config = *cfg;
+	strlcpy(vm->name, cfg->name, sizeof(vm->name));
+	vm->vcpu_count = cfg->vcpus;
+	vm->ram_ipa = GUEST_RAM_BASE;
+	vm->ram_size = cfg->mem_size;
+	vm->vmid = vmid_alloc();
+	if (!vm->vmid)
+		return refuse(vm, "no VMID left");
+	vm->ram_pa = mm_alloc(vm->ram_size >> PAGE_SHIFT, SZ_2M, OWNER_VM(id));
+	if (!vm->ram_pa) {
+		release(vm);
+		return refuse(vm, "property 'memory': %llu MiB is more than the free memory",
+			      (unsigned long long)(vm->ram_size >> 20));
+	}
+	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
+	s2_mm[id] = s2_mm_template;
+	s2_mm[id].ctx = vm;
+	err = pgtable_init(&vm->s2, hyp.ipa_bits, true, &s2_mm[id]);
+	if (!err)
+		err = pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, PT_R | PT_W | PT_X);
+	if (err) {
+		release(vm);
+		return refuse(vm, "no memory left for its stage-2 tables");
+	}
+	vm->vttbr = vm->s2.root | ((uint64_t)vm->vmid << 48);
+	err = build_dtb(vm);
+	if (!err)
+		err = load_images(vm);
+	if (err) {
+		release(vm);
+		return err;
+	}
+	vpl011_init(&vm->uart, GUEST_UART_BASE, pl011_getc, guest_output);
+	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->uart.dev);
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+		vcpu->vm = vm;
+		vcpu->id = i;
+		vcpu->hcr = hyp.vcpu_hcr;
+		vcpu->cptr = hyp.vcpu_cptr;
+		vcpu->mdcr = hyp.vcpu_mdcr;
+		vcpu->vmpidr = GUEST_MPIDR(i);
+	}
+	vm->state = VM_STOPPED;
+	return E_OK;
+}
+
+void vm_start(struct vm *vm)
+{
+	struct vcpu *boot = &vm->vcpus[0];
+
+	/* The guest's virtual counter starts near zero. */
+	vm->cntvoff = read_sysreg(cntpct_el0);
+	vm->stray_logged = 0;
+	vcpu_reset(boot, vm->entry, vm->dtb_ipa);
+	boot->power = VCPU_ON_PENDING;
+	dsb(ish);
+	vm->state = VM_RUNNING;
+	pcpu_kick(boot->pcpu);
+}
+
+/* Takes every vCPU of the VM off its CPU; on return none of them runs anywhere. */
+static bool quiesce(struct vm *vm, const char *reason)
+{
+	struct pcpu *self = this_pcpu();
+
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING) {
+		spin_unlock(&vm->lock);
+		return false;
+	}
+	vm->state = VM_STOPPING;
+	vm->stop_reason = reason;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i].power = VCPU_OFF;
+	spin_unlock(&vm->lock);
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+		uint64_t loops = 0;
+		if (vcpu->pcpu == self)
+			continue;
+		pcpu_kick(vcpu->pcpu);
+		while (vcpu->pcpu->current == vcpu || vcpu->pcpu->loaded == vcpu)
+			if (++loops == STOP_WAIT_LOOPS)
+				panic("vm '%s': CPU %u does not leave vcpu%u", vm->name,
+				      vcpu->pcpu->id, vcpu->id);
+	}
+	/* This CPU may be running one of the VM's vCPUs right now: detach it. */
+	if (self->loaded && self->loaded->vm == vm) {
+		vcpu_put(self->loaded);
+		write_sysreg(hcr_el2, HCR_RW);
+		isb();
+	}
+	if (self->current && self->current->vm == vm)
+		self->current = NULL;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		fpsimd_forget(&vm->vcpus[i]);
+	return true;
+}
+
+static void print_stats(const struct vm *vm)
+{
+	static const struct {
+		unsigned stat;
+		const char *name;
+	} shown[] = {
+		{EC_HVC64, "hvc"},        {EC_SMC64, "smc"},         {EC_SYS64, "sysreg"},
+		{STAT_MMIO, "mmio"},      {EC_DABT_LOW, "dabt"},     {EC_IABT_LOW, "iabt"},
+		{EC_WFX, "wfx"},          {EC_FP_ASIMD, "fpsimd"},   {STAT_IRQ, "irq"},
+		{EC_UNKNOWN, "unknown"},  {STAT_ABORT_INJECTED, "aborts-injected"},
+		{STAT_UNDEF_INJECTED, "undefs-injected"},
+	};
+	char line[300];
+	int n = 0;
+
+	for (unsigned s = 0; s < ARRAY_SIZE(shown); s++) {
+		uint64_t total = 0;
+		for (unsigned i = 0; i < vm->vcpu_count; i++)
+			total += vm->vcpus[i].stats[shown[s].stat];
+		if (total && n < (int)sizeof(line))
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", shown[s].name,
+				      (unsigned long long)total);
+	}
+	kprintf("%s stopped (%s); exits:%s", vm->name, vm->stop_reason, n ? line : " none");
+}
+
+static bool all_stopped(void)
+{
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i].state == VM_RUNNING || vms[i].state == VM_STOPPING)
+			return false;
+	return true;
+}
+
+void vm_stop(struct vm *vm, const char *reason)
+{
+	if (!quiesce(vm, reason))
+		return;
+	print_stats(vm);
+	release(vm);
+	vm->state = VM_STOPPED;
+	if (all_stopped()) {
+		kprintf("all VMs stopped, powering off");
+		psci_fw_system_off();
+	}
+}
+
+void vm_restart(struct vm *vm)
+{
+	if (!quiesce(vm, "reset"))
+		return;
+	kprintf("%s: reset requested, restarting from its original images", vm->name);
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
+	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
+	s2_flush_vm(vm);
+	if (load_images(vm) != E_OK) {
+		vm->stop_reason = "reset failed";
+		print_stats(vm);
+		release(vm);
+		vm->state = VM_STOPPED;
+		return;
+	}
+	vm->uart.rx_count = 0;
+	vm_start(vm);
+}

@@ -1,0 +1,30 @@
+/* Physical device drivers: the PL011 UART, the GICv3, the EL2 timer, PSCI firmware calls. */
+#ifndef KESTREL_DRIVERS_H
+#define KESTREL_DRIVERS_H
+
+#include <kestrel/types.h>
+
+void pl011_init(paddr_t base);
+void pl011_putc(char c);
+int pl011_getc(void); /* -1 when no input is waiting */
+
+struct gic_info;
+int gicv3_init_dist(const struct gic_info *gic);
+int gicv3_init_cpu(uint64_t mpidr); /* this CPU's redistributor and CPU interface */
+void gicv3_enable_ppi(unsigned intid);
+void gicv3_send_sgi(uint64_t target_mpidr, unsigned intid);
+unsigned gicv3_ack(void); /* INTID, 1023 if none */
+void gicv3_eoi(unsigned intid);
+unsigned gicv3_list_regs(void);
+
+#define SGI_KICK 0 /* another CPU wants this one to look at its vCPU */
+
+void timer_arm_el2(uint64_t deadline_phys); /* CNTHP at an absolute physical count */
+void timer_cancel_el2(void);
+bool timer_el2_fired(void);
+
+int64_t psci_fw_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+int64_t psci_fw_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+NORETURN void psci_fw_system_off(void);
+
+#endif

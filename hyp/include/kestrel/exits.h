@@ -1,0 +1,34 @@
+/* Exit handlers, one per exception class, each in the file that owns that behaviour. */
+#ifndef KESTREL_EXITS_H
+#define KESTREL_EXITS_H
+
+#include <kestrel/vm.h>
+
+typedef void exit_fn(struct vcpu *vcpu, uint64_t esr);
+
+exit_fn wfx_exit;      /* wfx.c */
+exit_fn fpsimd_exit;   /* fpsimd.c */
+exit_fn smccc_hvc_exit; /* smccc.c */
+exit_fn smccc_smc_exit;
+exit_fn sysreg_exit;   /* sysreg.c */
+exit_fn dabt_exit;     /* abort.c */
+exit_fn iabt_exit;
+
+/* fpsimd.c: kestrel itself needs FP (libfdt): park any guest state first. */
+void fpsimd_claim_for_kestrel(void);
+void fpsimd_release_from_kestrel(void);
+void fpsimd_forget(struct vcpu *vcpu);
+
+/* smccc.c / psci.c */
+void smccc_dispatch(struct vcpu *vcpu);
+int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
+int64_t psci_features(uint32_t fid);
+
+/* sysreg.c */
+void sysreg_init_id_values(unsigned ipa_bits);
+uint64_t id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits);
+
+/* irq.c */
+void irq_drain(bool *timer_fired);
+
+#endif

@@ -1,0 +1,19 @@
+/* Generation of the device tree each VM boots with: exactly what that VM has. Pure logic. */
+#ifndef KESTREL_GUEST_DTB_H
+#define KESTREL_GUEST_DTB_H
+
+#include <kestrel/types.h>
+
+struct guest_dtb_params {
+	ipaddr_t ram_base;
+	uint64_t ram_size;
+	unsigned vcpus;
+	const char *bootargs; /* may be NULL */
+	ipaddr_t initrd_start;
+	uint64_t initrd_size; /* 0: no initrd */
+};
+
+/* Writes the DTB into buf; returns its size, or a negative error if buf is too small. */
+int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p);
+
+#endif

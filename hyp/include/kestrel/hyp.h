@@ -1,0 +1,28 @@
+/* Machine-wide settings kestrel chooses at boot and every VM shares. */
+#ifndef KESTREL_HYP_H
+#define KESTREL_HYP_H
+
+#include <kestrel/platform.h>
+
+struct hyp_config {
+	unsigned ipa_bits;
+	unsigned vmid_bits;
+	uint64_t vtcr;
+	uint64_t vcpu_hcr, vcpu_cptr, vcpu_mdcr;
+	uint64_t cntfrq;
+};
+
+extern struct hyp_config hyp;
+extern struct platform platform;
+
+/* vmid.c */
+uint16_t vmid_alloc(void);
+void vmid_free(uint16_t vmid);
+
+/* Console: guest output, written raw. */
+void console_putc_raw(char c);
+
+/* Milliseconds since the counter started. */
+uint64_t uptime_ms(void);
+
+#endif

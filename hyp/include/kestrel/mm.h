@@ -1,0 +1,22 @@
+/* The machine's page allocator, shared by every CPU (palloc behind a lock). */
+#ifndef KESTREL_MM_H
+#define KESTREL_MM_H
+
+#include <kestrel/palloc.h>
+
+struct palloc;
+extern struct palloc mm_pages;
+
+/* Sets up the allocator over one RAM bank, placing its owner table in free RAM. */
+int mm_init(paddr_t ram_base, uint64_t ram_size, const paddr_t (*reserved)[2], unsigned nreserved);
+paddr_t mm_alloc(uint64_t npages, uint64_t align, owner_t owner);
+/* As mm_alloc, zeroed: every page a VM or a table gets starts clean. */
+paddr_t mm_alloc_zeroed(uint64_t npages, owner_t owner);
+int mm_free(paddr_t pa, uint64_t npages, owner_t owner);
+/* Zeroes then frees: nothing a VM wrote reaches the next owner. */
+int mm_scrub_free(paddr_t pa, uint64_t npages, owner_t owner);
+void mm_reserve(paddr_t pa, uint64_t size, owner_t owner);
+
+NORETURN void halt_forever(void);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * VMSAv8-64 translation tables with a 4 KiB granule, for both kestrel's own EL2 stage-1
+ * tables and each VM's stage-2 tables. Pure logic: memory comes from the caller's allocator
+ * and is reached through phys_to_virt, so the same code runs in host unit tests.
+ */
+#ifndef KESTREL_PGTABLE_H
+#define KESTREL_PGTABLE_H
+
+#include <kestrel/types.h>
+
+/* Abstract permissions and memory types of a mapping. */
+#define PT_R      BIT(0)
+#define PT_W      BIT(1)
+#define PT_X      BIT(2)
+#define PT_DEVICE BIT(3) /* Device-nGnRE; otherwise Normal write-back cacheable */
+
+struct pgtable_mm {
+	/* npages zeroed pages, contiguous and aligned to their total size; 0 when out of memory */
+	paddr_t (*alloc)(void *ctx, unsigned npages);
+	void (*free)(void *ctx, paddr_t pa, unsigned npages);
+	void *(*phys_to_virt)(void *ctx, paddr_t pa);
+	/* called after mappings in [ia, ia + size) were removed or changed */
+	void (*tlb_flush)(void *ctx, uint64_t ia, uint64_t size);
+	void *ctx;
+};
+
+struct pgtable {
+	paddr_t root;
+	unsigned start_level;  /* 0..2 */
+	unsigned root_entries; /* more than 512 when stage-2 concatenates root tables */
+	unsigned ia_bits;
+	bool stage2;
+	const struct pgtable_mm *mm;
+};
+
+/* Chooses the geometry for ia_bits (32..48) and allocates the root. */
+int pgtable_init(struct pgtable *pt, unsigned ia_bits, bool stage2, const struct pgtable_mm *mm);
+/* Frees every table; the caller has already made the tables unreachable from hardware. */
+void pgtable_destroy(struct pgtable *pt);
+/*
+ * Maps [ia, ia + size) to [pa, pa + size) with perms, using 1 GiB / 2 MiB blocks where both
+ * addresses are aligned. Refuses (and changes nothing) if the range is misaligned, out of
+ * range, overlaps an existing mapping, or (stage 1) is both writable and executable.
+ */
+int pgtable_map(struct pgtable *pt, uint64_t ia, paddr_t pa, uint64_t size, unsigned perms);
+/* Removes every mapping in the range, splitting blocks that straddle its ends. */
+int pgtable_unmap(struct pgtable *pt, uint64_t ia, uint64_t size);
+/* Looks up ia: E_OK with its pa, perms and the size of the leaf that maps it. */
+int pgtable_lookup(const struct pgtable *pt, uint64_t ia, paddr_t *pa, unsigned *perms,
+		   uint64_t *leaf_size);
+
+typedef void pgtable_leaf_fn(void *arg, uint64_t ia, paddr_t pa, uint64_t size, unsigned perms);
+/* Calls fn for every leaf (page or block) in ascending ia order. */
+void pgtable_for_each_leaf(const struct pgtable *pt, pgtable_leaf_fn *fn, void *arg);
+
+/* VTCR_EL2.{T0SZ,SL0} for stage-2 tables of ia_bits. */
+uint64_t pgtable_vtcr_geometry(unsigned ia_bits);
+
+#endif

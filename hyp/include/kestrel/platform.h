@@ -1,0 +1,42 @@
+/* What kestrel learns about the machine from the host device tree. Pure logic (libfdt). */
+#ifndef KESTREL_PLATFORM_H
+#define KESTREL_PLATFORM_H
+
+#include <kestrel/asm_offsets.h>
+#include <kestrel/types.h>
+
+#define PLAT_MAX_RESERVED 16
+
+struct gic_info {
+	paddr_t dist_base;
+	uint64_t dist_size;
+	paddr_t redist_base;
+	uint64_t redist_size;
+};
+
+struct platform {
+	paddr_t ram_base;
+	uint64_t ram_size;
+	unsigned ram_banks;
+	unsigned cpu_count;
+	uint64_t cpu_mpidr[PCPU_MAX];
+	unsigned cpus_ignored; /* beyond PCPU_MAX */
+	paddr_t uart_base;
+	uint64_t uart_size;
+	struct gic_info gic;
+	unsigned ppi_hyp_timer; /* INTIDs */
+	unsigned ppi_virt_timer;
+	bool psci_smc;
+	unsigned nreserved;
+	paddr_t reserved[PLAT_MAX_RESERVED][2]; /* [start, end) */
+};
+
+/*
+ * Fills plat from the host DTB. On a problem the user must fix, returns an error and puts one
+ * sentence saying what to change into msg.
+ */
+int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msglen);
+/* Reads a reg entry with the parent's cell sizes. */
+int hostdt_reg(const void *fdt, int node, int index, uint64_t *addr, uint64_t *size);
+
+#endif

@@ -1,0 +1,161 @@
+/* Virtual machines, their vCPUs, and the physical CPUs that run them. */
+#ifndef KESTREL_VM_H
+#define KESTREL_VM_H
+
+#include <kestrel/asm_offsets.h>
+#include <kestrel/esr.h>
+#include <kestrel/mmio.h>
+#include <kestrel/pgtable.h>
+#include <kestrel/spinlock.h>
+#include <kestrel/vmconfig.h>
+#include <kestrel/vpl011.h>
+
+/* Guest registers saved by the exit path (entry.S relies on this layout). */
+struct vcpu_regs {
+	uint64_t x[31];
+	uint64_t pc;
+	uint64_t pstate;
+};
+
+/* EL1 state switched only when a different vCPU is loaded on a CPU. */
+struct el1_sysregs {
+	uint64_t sctlr, cpacr, ttbr0, ttbr1, tcr, esr, afsr0, afsr1, far, mair, amair, vbar;
+	uint64_t contextidr, tpidr_el0, tpidrro_el0, tpidr_el1, par, cntkctl, sp_el0, sp_el1;
+	uint64_t elr, spsr, csselr, cntv_ctl, cntv_cval;
+};
+
+struct fpsimd_state {
+	uint64_t q[64];
+	uint64_t fpsr, fpcr;
+};
+
+/* Debug registers are emulated as storage: guests get no hardware breakpoints (yet). */
+struct vdebug {
+	uint64_t mdscr, oslsr, osdlr, dbgprcr, dbgclaim;
+	uint64_t bvr[2], bcr[2], wvr[2], wcr[2];
+};
+
+enum vcpu_power {
+	VCPU_OFF,
+	VCPU_ON_PENDING, /* CPU_ON accepted, not yet running */
+	VCPU_ON,
+};
+
+enum vcpu_stat {
+	STAT_IRQ = EC_COUNT,
+	STAT_MMIO,
+	STAT_ABORT_INJECTED,
+	STAT_UNDEF_INJECTED,
+	STAT_COUNT,
+};
+
+struct vm;
+struct pcpu;
+
+struct vcpu {
+	struct vcpu_regs regs; /* first: the exit path stores into it */
+	struct vm *vm;
+	struct pcpu *pcpu;
+	unsigned id;
+	uint64_t vmpidr;
+	volatile int power;
+	uint64_t hcr, cptr, mdcr;
+	struct el1_sysregs sys;
+	struct vdebug dbg;
+	struct fpsimd_state fp;
+	uint64_t stats[STAT_COUNT];
+};
+
+enum vm_state {
+	VM_FREE,
+	VM_RUNNING,
+	VM_STOPPING,
+	VM_STOPPED,
+};
+
+#define VM_MMIO_MAX 8
+
+struct vm {
+	unsigned id;
+	char name[VM_NAME_MAX];
+	volatile enum vm_state state;
+	const char *stop_reason;
+	struct vm_config config;
+	uint16_t vmid;
+	struct pgtable s2;
+	uint64_t vttbr;
+	ipaddr_t ram_ipa;
+	paddr_t ram_pa;
+	uint64_t ram_size;
+	paddr_t dtb_pa; /* the generated guest DTB, kept by kestrel for restarts */
+	uint64_t dtb_size;
+	uint64_t cntvoff;
+	ipaddr_t entry;
+	ipaddr_t dtb_ipa;
+	unsigned vcpu_count;
+	struct vcpu vcpus[VCPU_MAX];
+	struct mmio_dev *mmio[VM_MMIO_MAX]; /* sorted by base */
+	unsigned mmio_count;
+	struct vpl011 uart;
+	spinlock_t lock; /* PSCI power state changes */
+	uint64_t stray_logged;
+};
+
+struct pcpu {
+	struct vcpu *current; /* first: the exit path loads it */
+	struct vcpu *loaded;  /* whose EL1 state is in the registers */
+	struct vcpu *fp_owner;
+	struct vcpu *pinned;
+	unsigned id;
+	uint64_t mpidr;
+	uintptr_t stack_top;
+	volatile bool online;
+};
+
+extern struct vm vms[VM_MAX];
+extern struct pcpu pcpus[PCPU_MAX];
+extern unsigned pcpu_count;
+
+static inline struct pcpu *this_pcpu(void)
+{
+	struct pcpu *p;
+
+	__asm__ volatile("mrs %0, tpidr_el2" : "=r"(p));
+	return p;
+}
+
+/* vm.c */
+int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg);
+void vm_start(struct vm *vm);
+/* Stops every vCPU of the VM and releases its memory; reason says why (for the log). */
+void vm_stop(struct vm *vm, const char *reason);
+/* Restarts the VM from its original images (PSCI SYSTEM_RESET). */
+void vm_restart(struct vm *vm);
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
+bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
+
+/* vcpu.c */
+void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0);
+void vcpu_load(struct vcpu *vcpu);
+void vcpu_put(struct vcpu *vcpu);
+void vcpu_skip_instr(struct vcpu *vcpu);
+uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned reg);
+void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val);
+void vcpu_inject_undef(struct vcpu *vcpu);
+void vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write);
+/* Runs vcpu on this CPU from a fresh stack; never returns. */
+NORETURN void vcpu_run(struct vcpu *vcpu);
+
+/* sched.c: each CPU runs its pinned vCPU, or idles until it has one to run. */
+NORETURN void pcpu_idle(void);
+void pcpu_kick(struct pcpu *pcpu);
+/* Called on exits: leaves the vCPU if it was stopped by another CPU. */
+void sched_check_current(struct vcpu *vcpu);
+
+/* The world-switch entry points in entry.S. */
+NORETURN void vcpu_enter_fresh(struct vcpu *vcpu, uintptr_t stack_top);
+NORETURN void call_on_fresh_stack(void *arg, uintptr_t stack_top, void (*fn)(void *));
+void fpsimd_save(struct fpsimd_state *st);
+void fpsimd_restore(const struct fpsimd_state *st);
+
+#endif

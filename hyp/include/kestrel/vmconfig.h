@@ -1,0 +1,36 @@
+/*
+ * VM descriptions from the host device tree, in the dom0less style: /chosen nodes with
+ * compatible = "kestrel,vm", kernel and ramdisk as "multiboot,*" module children. Modules
+ * directly under /chosen (QEMU's guest-loader) describe one implicit VM. Pure logic.
+ */
+#ifndef KESTREL_VMCONFIG_H
+#define KESTREL_VMCONFIG_H
+
+#include <kestrel/types.h>
+
+#define VM_MAX        8
+#define VCPU_MAX      8
+#define VM_NAME_MAX   32
+#define VM_MEM_DEFAULT (256ull << 20)
+
+struct platform;
+
+struct vm_config {
+	char name[VM_NAME_MAX];
+	uint64_t mem_size;
+	unsigned vcpus;
+	paddr_t kernel_pa;
+	uint64_t kernel_size;
+	paddr_t initrd_pa;
+	uint64_t initrd_size;
+	const char *bootargs; /* points into the host DTB */
+};
+
+/* Called for each VM description that is refused, with one sentence saying why. */
+typedef void vmconfig_error_fn(const char *vm, const char *msg);
+
+/* Parses every VM description; returns how many were valid (written to out). */
+unsigned vmconfig_parse(const void *fdt, const struct platform *plat, struct vm_config *out,
+			unsigned max, vmconfig_error_fn *err);
+
+#endif

@@ -1,0 +1,24 @@
+/* A virtual PL011 per VM: guest output goes to the physical UART, input comes back from it. */
+#ifndef KESTREL_VPL011_H
+#define KESTREL_VPL011_H
+
+#include <kestrel/mmio.h>
+#include <kestrel/spinlock.h>
+
+#define VPL011_RX_SIZE 64
+
+struct vpl011 {
+	struct mmio_dev dev;
+	spinlock_t lock;
+	uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris;
+	uint8_t rx[VPL011_RX_SIZE];
+	unsigned rx_head, rx_count;
+	/* Input source: the physical UART in kestrel, a test double on the host. */
+	int (*poll_input)(void);
+	void (*output)(char c);
+};
+
+void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void),
+		 void (*output)(char c));
+
+#endif

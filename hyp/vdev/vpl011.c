@@ -1,0 +1,169 @@
+/*
+ * Virtual PL011. Enough of the PrimeCell for Linux's amba-pl011 driver and for polled
+ * bare-metal consoles: data, flags, the line/control registers read back, interrupt mask
+ * and status, and the identification registers the AMBA bus probes.
+ */
+#include <kestrel/lib.h>
+#include <kestrel/vpl011.h>
+
+#define UARTDR    0x000
+#define UARTRSR   0x004
+#define UARTFR    0x018
+#define UARTILPR  0x020
+#define UARTIBRD  0x024
+#define UARTFBRD  0x028
+#define UARTLCR_H 0x02c
+#define UARTCR    0x030
+#define UARTIFLS  0x034
+#define UARTIMSC  0x038
+#define UARTRIS   0x03c
+#define UARTMIS   0x040
+#define UARTICR   0x044
+#define UARTDMACR 0x048
+#define UARTID    0xfe0
+
+#define FR_RXFE BIT(4)
+#define FR_TXFE BIT(7)
+#define INT_RX  BIT(4)
+#define INT_TX  BIT(5)
+#define INT_RT  BIT(6)
+#define INT_ALL 0x7ff
+
+/* PeriphID0..3 then CellID0..3: part 0x011, designer ARM, revision r1p5. */
+static const uint8_t id_bytes[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+
+static void poll_rx(struct vpl011 *u)
+{
+	int c;
+
+	while (u->poll_input && u->rx_count < VPL011_RX_SIZE && (c = u->poll_input()) >= 0) {
+		u->rx[(u->rx_head + u->rx_count) % VPL011_RX_SIZE] = (uint8_t)c;
+		u->rx_count++;
+	}
+	if (u->rx_count)
+		u->ris |= INT_RX | INT_RT;
+	else
+		u->ris &= ~(uint32_t)(INT_RX | INT_RT);
+}
+
+static uint32_t read_reg(struct vpl011 *u, uint64_t off)
+{
+	switch (off) {
+	case UARTDR:
+		poll_rx(u);
+		if (!u->rx_count)
+			return 0;
+		uint8_t c = u->rx[u->rx_head];
+		u->rx_head = (u->rx_head + 1) % VPL011_RX_SIZE;
+		u->rx_count--;
+		poll_rx(u);
+		return c;
+	case UARTFR:
+		poll_rx(u);
+		return FR_TXFE | (u->rx_count ? 0 : FR_RXFE);
+	case UARTIBRD:
+		return u->ibrd;
+	case UARTFBRD:
+		return u->fbrd;
+	case UARTLCR_H:
+		return u->lcr_h;
+	case UARTCR:
+		return u->cr;
+	case UARTIFLS:
+		return u->ifls;
+	case UARTIMSC:
+		return u->imsc;
+	case UARTRIS:
+		poll_rx(u);
+		return u->ris;
+	case UARTMIS:
+		poll_rx(u);
+		return u->ris & u->imsc;
+	default:
+		if (off >= UARTID && off < UARTID + 32)
+			return id_bytes[(off - UARTID) / 4];
+		return 0; /* reserved and write-only registers read as zero */
+	}
+}
+
+static void write_reg(struct vpl011 *u, uint64_t off, uint32_t val)
+{
+	switch (off) {
+	case UARTDR:
+		if (u->output)
+			u->output((char)(val & 0xff));
+		u->ris |= INT_TX; /* the FIFO drains at once */
+		break;
+	case UARTIBRD:
+		u->ibrd = val & 0xffff;
+		break;
+	case UARTFBRD:
+		u->fbrd = val & 0x3f;
+		break;
+	case UARTLCR_H:
+		u->lcr_h = val & 0xff;
+		break;
+	case UARTCR:
+		u->cr = val & 0xff87;
+		break;
+	case UARTIFLS:
+		u->ifls = val & 0x3f;
+		break;
+	case UARTIMSC:
+		u->imsc = val & INT_ALL;
+		break;
+	case UARTICR:
+		u->ris &= ~(val & INT_ALL);
+		break;
+	default:
+		break; /* read-only and reserved registers ignore writes */
+	}
+}
+
+static bool access_ok(uint64_t off, unsigned width)
+{
+	/* 32-bit accesses anywhere; narrower ones only to the data register. */
+	return IS_ALIGNED(off, width) && (width == 4 || (off == UARTDR && width < 4));
+}
+
+static bool vpl011_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
+			uint64_t *val)
+{
+	struct vpl011 *u = (struct vpl011 *)dev;
+
+	(void)vcpu;
+	if (!access_ok(off, width))
+		return false;
+	spin_lock(&u->lock);
+	*val = read_reg(u, off);
+	spin_unlock(&u->lock);
+	return true;
+}
+
+static bool vpl011_write(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
+			 uint64_t val)
+{
+	struct vpl011 *u = (struct vpl011 *)dev;
+
+	(void)vcpu;
+	if (!access_ok(off, width))
+		return false;
+	spin_lock(&u->lock);
+	write_reg(u, off, (uint32_t)val);
+	spin_unlock(&u->lock);
+	return true;
+}
+
+static const struct mmio_ops vpl011_ops = {vpl011_read, vpl011_write};
+
+void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void), void (*output)(char c))
+{
+	memset(u, 0, sizeof(*u));
+	u->dev.base = base;
+	u->dev.size = 0x1000;
+	u->dev.name = "pl011";
+	u->dev.ops = &vpl011_ops;
+	u->cr = 0x300; /* TXE | RXE, as after reset */
+	u->poll_input = poll_input;
+	u->output = output;
+}
