@@ -35,16 +35,20 @@ HYP_OBJS := $(patsubst %,$(B)/%.o,$(HYP_SRCS))
 
 $(B)/hyp/%.c.o: hyp/%.c $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC_HYP) $(HYP_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC_HYP) $(HYP_CFLAGS) -c $< -o $@
 $(B)/hyp/%.S.o: hyp/%.S $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC_HYP) $(HYP_ASFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC_HYP) $(HYP_ASFLAGS) -c $< -o $@
 
 $(B)/kestrel.elf: $(HYP_OBJS) hyp/kestrel.ld
-	$(CC_HYP) -nostdlib -static -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
+	@echo "  LD      $@"
+	@$(CC_HYP) -nostdlib -static -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
 		-T hyp/kestrel.ld -o $@ $(HYP_OBJS) $(CACHE)/libfdt/libfdt.a -lgcc
 $(B)/kestrel.bin: $(B)/kestrel.elf
-	$(OBJCOPY) -O binary $< $@
+	@$(OBJCOPY) -O binary $< $@
+	@echo "  IMAGE   $@ ($$(stat -c %s $@) bytes)"
 
 -include $(HYP_OBJS:.o=.d)
 

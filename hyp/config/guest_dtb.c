@@ -4,11 +4,11 @@
 #include <kestrel/lib.h>
 #include <libfdt.h>
 
-#define PHANDLE_GIC 1
-#define PHANDLE_CLK 2
-#define IRQ_TYPE_SPI 0
-#define IRQ_TYPE_PPI 1
-#define IRQ_LEVEL_HIGH 4
+#define PHANDLE_GIC	1
+#define PHANDLE_CLK	2
+#define IRQ_TYPE_SPI	0
+#define IRQ_TYPE_PPI	1
+#define IRQ_LEVEL_HIGH	4
 #define IRQ_PPI_LOW_ALL 0xff08 /* level-low, delivered to every CPU */
 
 static int prop_cells(void *fdt, const char *name, const uint32_t *cells, int n)
@@ -140,7 +140,8 @@ int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
 	err = err ?: fdt_property_string(buf, "model", "kestrel virtual machine");
 	err = err ?: prop_u32(buf, "interrupt-parent", PHANDLE_GIC);
 	err = err ?: fdt_begin_node(buf, "psci");
-	err = err ?: fdt_property(buf, "compatible", "arm,psci-1.0\0arm,psci-0.2",
+	err = err
+		  ?: fdt_property(buf, "compatible", "arm,psci-1.0\0arm,psci-0.2",
 				  sizeof("arm,psci-1.0\0arm,psci-0.2"));
 	err = err ?: fdt_property_string(buf, "method", "hvc");
 	err = err ?: fdt_end_node(buf);

@@ -80,8 +80,8 @@ static void parse_uart(const void *fdt, struct platform *plat)
 
 	if (path) {
 		const char *colon = strchr(path, ':');
-		node = fdt_path_offset_namelen(fdt, path, colon ? (int)(colon - path)
-								 : (int)strlen(path));
+		node = fdt_path_offset_namelen(fdt, path,
+					       colon ? (int)(colon - path) : (int)strlen(path));
 		if (node >= 0 && fdt_node_check_compatible(fdt, node, "arm,pl011"))
 			node = -1;
 	}
@@ -105,8 +105,9 @@ static int parse_gic(const void *fdt, struct platform *plat, char *msg, size_t m
 	}
 	if (hostdt_reg(fdt, node, 0, &plat->gic.dist_base, &plat->gic.dist_size) ||
 	    hostdt_reg(fdt, node, 1, &plat->gic.redist_base, &plat->gic.redist_size)) {
-		snprintf(msg, msglen, "the GICv3 node in the device tree has no usable reg "
-				      "property: fix the device tree");
+		snprintf(msg, msglen,
+			 "the GICv3 node in the device tree has no usable reg "
+			 "property: fix the device tree");
 		return -E_INVAL;
 	}
 	return E_OK;
@@ -178,9 +179,10 @@ int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msgle
 
 	memset(plat, 0, sizeof(*plat));
 	if (!fdt || fdt_check_header(fdt) != 0) {
-		snprintf(msg, msglen, "kestrel was started without a valid device tree in x0: boot "
-				      "it as a Linux Image (QEMU -kernel, U-Boot booti) so the loader "
-				      "passes one");
+		snprintf(msg, msglen,
+			 "kestrel was started without a valid device tree in x0: boot "
+			 "it as a Linux Image (QEMU -kernel, U-Boot booti) so the loader "
+			 "passes one");
 		return -E_INVAL;
 	}
 	parse_memory(fdt, plat);

@@ -89,8 +89,9 @@ static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 	else if (bad)
 		return refuse(c, "property 'memory' must be one or two cells (bytes)");
 	if (vm->mem_size < (16ull << 20) || !IS_ALIGNED(vm->mem_size, SZ_2M))
-		return refuse(c, "property 'memory': 0x%llx bytes is not a multiple of 2 MiB of "
-				 "at least 16 MiB",
+		return refuse(c,
+			      "property 'memory': 0x%llx bytes is not a multiple of 2 MiB of "
+			      "at least 16 MiB",
 			      (unsigned long long)vm->mem_size);
 	if (vm->mem_size > c->plat->ram_size)
 		return refuse(c, "property 'memory': %llu MiB is more than the machine's %llu MiB",

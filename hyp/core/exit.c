@@ -13,13 +13,9 @@ static void undef_exit(struct vcpu *vcpu, uint64_t esr)
 }
 
 static exit_fn *const exit_handlers[EC_COUNT] = {
-	[EC_WFX] = wfx_exit,
-	[EC_FP_ASIMD] = fpsimd_exit,
-	[EC_HVC64] = smccc_hvc_exit,
-	[EC_SMC64] = smccc_smc_exit,
-	[EC_SYS64] = sysreg_exit,
-	[EC_IABT_LOW] = iabt_exit,
-	[EC_DABT_LOW] = dabt_exit,
+    [EC_WFX] = wfx_exit,	 [EC_FP_ASIMD] = fpsimd_exit, [EC_HVC64] = smccc_hvc_exit,
+    [EC_SMC64] = smccc_smc_exit, [EC_SYS64] = sysreg_exit,    [EC_IABT_LOW] = iabt_exit,
+    [EC_DABT_LOW] = dabt_exit,
 };
 
 struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr);
@@ -59,8 +55,8 @@ struct vcpu *exit_serror(struct vcpu *vcpu, uint64_t esr)
 void el2_exception(const uint64_t *frame, unsigned kind);
 void el2_exception(const uint64_t *frame, unsigned kind)
 {
-	static const char *const kinds[8] = {"sync (SP0)", "IRQ (SP0)", "FIQ (SP0)",
-					     "SError (SP0)", "sync", "IRQ", "FIQ", "SError"};
+	static const char *const kinds[8] = {"sync (SP0)", "IRQ (SP0)", "FIQ (SP0)", "SError (SP0)",
+					     "sync",	   "IRQ",	"FIQ",	     "SError"};
 	uint64_t esr = read_sysreg(esr_el2);
 	char line[160];
 

@@ -59,8 +59,9 @@ static void choose_hyp_config(void)
 	hyp.vcpu_mdcr = MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TTRF |
 			((read_sysreg(pmcr_el0) >> 11) & 0x1f);
 	/* VTCR: geometry per pgtable, walks cacheable inner shareable, PS, VMID size. */
-	hyp.vtcr = pgtable_vtcr_geometry(pa_bits) | BIT(31) | (1ull << 8) | (1ull << 10) | (3ull << 12) |
-		   ((uint64_t)mmu_ps_field(pa_bits) << 16) | (hyp.vmid_bits == 16 ? BIT(19) : 0);
+	hyp.vtcr = pgtable_vtcr_geometry(pa_bits) | BIT(31) | (1ull << 8) | (1ull << 10) |
+		   (3ull << 12) | ((uint64_t)mmu_ps_field(pa_bits) << 16) |
+		   (hyp.vmid_bits == 16 ? BIT(19) : 0);
 }
 
 /* Registers every CPU sets the same way before it runs anything. */
@@ -128,8 +129,9 @@ static void banner(void)
 		(unsigned long)midr, pcpu_count, mmu_pa_bits(), hyp.ipa_bits, hyp.vmid_bits);
 	kprintf("features: VHE %s, nested virt %s, GICv3 with %u list registers, timer %lu Hz",
 		FIELD(mmfr1, 8, 4) ? "present (not used)" : "absent",
-		FIELD(mmfr2, 24, 4) >= 2 ? "NV2 present (not used)"
-					  : (FIELD(mmfr2, 24, 4) ? "NV present (not used)" : "absent"),
+		FIELD(mmfr2, 24, 4) >= 2
+		    ? "NV2 present (not used)"
+		    : (FIELD(mmfr2, 24, 4) ? "NV present (not used)" : "absent"),
 		gicv3_list_regs(), (unsigned long)hyp.cntfrq);
 	kprintf("memory: %lu MiB at 0x%lx, %lu MiB free after kestrel and images",
 		(unsigned long)(platform.ram_size >> 20), (unsigned long)platform.ram_base,
@@ -240,7 +242,8 @@ void kmain(const void *dtb, unsigned el)
 	sysreg_init_id_values(hyp.ipa_bits);
 	banner();
 	if (platform.cpus_ignored)
-		kprintf("%u CPUs beyond the first %u are not used", platform.cpus_ignored, PCPU_MAX);
+		kprintf("%u CPUs beyond the first %u are not used", platform.cpus_ignored,
+			PCPU_MAX);
 	start_secondaries();
 	if (!create_vms(dtb)) {
 		kprintf("no VM to run: describe one under /chosen (see README.md), powering off");

@@ -23,7 +23,7 @@ static uint64_t id_values[7][8]; /* [CRm - 1][op2] */
 /* Which fields of each ID register a guest may see, and fixed values for the rest. */
 struct id_rule {
 	uint32_t key;
-	uint64_t keep;  /* fields passed through from the hardware */
+	uint64_t keep;	/* fields passed through from the hardware */
 	uint64_t fixed; /* fields kestrel sets */
 };
 
@@ -38,26 +38,26 @@ struct id_rule {
 #define ID_AA64MMFR2 SYSREG_KEY(3, 0, 0, 7, 2)
 
 static const struct id_rule id_rules[] = {
-	/* FP, AdvSIMD, GIC, DIT, CSV2, CSV3; EL0 and EL1 AArch64 only; no EL2/EL3, SVE, RAS,
-	   MPAM, AMU, RME. */
-	{ID_AA64PFR0, 0xff0f00000fff0000ull, 0x11},
-	/* BTI, SSBS, CSV2_frac; no MTE, SME, NMI, RAS/MPAM fractions. */
-	{ID_AA64PFR1, 0x0000000f000000ffull, 0},
-	/* Armv8.0 debug with 2 breakpoints and 2 watchpoints (emulated as storage), no PMU,
-	   SPE, trace or double lock. */
-	{ID_AA64DFR0, 0, 0x0000000f00101006ull},
-	/* Everything but transactional memory. */
-	{ID_AA64ISAR0, ~0x000000000f000000ull, 0},
-	/* No pointer authentication (its keys are not switched) and no LS64. */
-	{ID_AA64ISAR1, 0x0fffffff00fff00full, 0},
-	/* RPRES, BC, CLRBHB only. */
-	{ID_AA64ISAR2, 0x00000000f0f000f0ull, 0},
-	/* ASIDBits, BigEnd, BigEndEL0; PARange and the granules are set in id_sanitize. */
-	{ID_AA64MMFR0, 0x00000000000f0ff0ull, 0},
-	/* HAFDBS, HPDS, PAN, ETS, AFP, nTLBPA, CMOW, ECBHB; no VHE, VMID bits, LOR, HCX. */
-	{ID_AA64MMFR1, 0xff0ff0f000f0f00full, 0},
-	/* CnP, UAO, IESB, VARange, CCIDX, ST, AT, TTL, BBM, E0PD; no NV, FWB, EVT, IDS. */
-	{ID_AA64MMFR2, 0xf0ff000ff0fff0ffull, 0},
+    /* FP, AdvSIMD, GIC, DIT, CSV2, CSV3; EL0 and EL1 AArch64 only; no EL2/EL3, SVE, RAS,
+       MPAM, AMU, RME. */
+    {ID_AA64PFR0, 0xff0f00000fff0000ull, 0x11},
+    /* BTI, SSBS, CSV2_frac; no MTE, SME, NMI, RAS/MPAM fractions. */
+    {ID_AA64PFR1, 0x0000000f000000ffull, 0},
+    /* Armv8.0 debug with 2 breakpoints and 2 watchpoints (emulated as storage), no PMU,
+       SPE, trace or double lock. */
+    {ID_AA64DFR0, 0, 0x0000000f00101006ull},
+    /* Everything but transactional memory. */
+    {ID_AA64ISAR0, ~0x000000000f000000ull, 0},
+    /* No pointer authentication (its keys are not switched) and no LS64. */
+    {ID_AA64ISAR1, 0x0fffffff00fff00full, 0},
+    /* RPRES, BC, CLRBHB only. */
+    {ID_AA64ISAR2, 0x00000000f0f000f0ull, 0},
+    /* ASIDBits, BigEnd, BigEndEL0; PARange and the granules are set in id_sanitize. */
+    {ID_AA64MMFR0, 0x00000000000f0ff0ull, 0},
+    /* HAFDBS, HPDS, PAN, ETS, AFP, nTLBPA, CMOW, ECBHB; no VHE, VMID bits, LOR, HCX. */
+    {ID_AA64MMFR1, 0xff0ff0f000f0f00full, 0},
+    /* CnP, UAO, IESB, VARange, CCIDX, ST, AT, TTL, BBM, E0PD; no NV, FWB, EVT, IDS. */
+    {ID_AA64MMFR2, 0xf0ff000ff0fff0ffull, 0},
 };
 
 static unsigned parange_field(unsigned ipa_bits)
@@ -79,9 +79,9 @@ uint64_t id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits)
 		if (id_rules[i].key == key)
 			v = (hw & id_rules[i].keep) | id_rules[i].fixed;
 	if (key == ID_AA64MMFR0) {
-		uint64_t tgran16 = MIN(FIELD(hw, 20, 4), 1u);           /* no 52-bit forms */
-		uint64_t tgran64 = FIELD(hw, 24, 4);                    /* 0 or 0xf */
-		uint64_t tgran4 = FIELD(hw, 28, 4) == 0xf ? 0xf : 0;    /* no LPA2 */
+		uint64_t tgran16 = MIN(FIELD(hw, 20, 4), 1u);	     /* no 52-bit forms */
+		uint64_t tgran64 = FIELD(hw, 24, 4);		     /* 0 or 0xf */
+		uint64_t tgran4 = FIELD(hw, 28, 4) == 0xf ? 0xf : 0; /* no LPA2 */
 		uint64_t ecv = MIN(FIELD(hw, 60, 4), 1u);
 		v |= parange_field(ipa_bits) | tgran16 << 20 | tgran64 << 24 | tgran4 << 28 |
 		     ecv << 60;
@@ -129,8 +129,7 @@ static bool raz_wi(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, ui
 	return true;
 }
 
-static bool read_only_zero(struct vcpu *vcpu, const struct sysreg_desc *d, bool read,
-			   uint64_t *val)
+static bool read_only_zero(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
 {
 	(void)vcpu, (void)d;
 	*val = 0;
@@ -175,36 +174,39 @@ static bool dc_set_way(struct vcpu *vcpu, const struct sysreg_desc *d, bool read
 }
 
 #define VCPU_FIELD(f) offsetof(struct vcpu, f)
-#define DBG(n, crm, op2, f) {SYSREG_KEY(2, 0, 0, crm, op2), n, stored, VCPU_FIELD(dbg.f)}
+#define DBG(n, crm, op2, f)                                                                        \
+	{                                                                                          \
+		SYSREG_KEY(2, 0, 0, crm, op2), n, stored, VCPU_FIELD(dbg.f)                        \
+	}
 
 /* Sorted by key: looked up by binary search. */
 static const struct sysreg_desc sysreg_table[] = {
-	{SYSREG_KEY(1, 0, 7, 6, 2), "DC ISW", dc_set_way, 0},
-	{SYSREG_KEY(1, 0, 7, 10, 2), "DC CSW", dc_set_way, 0},
-	{SYSREG_KEY(1, 0, 7, 14, 2), "DC CISW", dc_set_way, 0},
-	DBG("DBGBVR0_EL1", 0, 4, bvr[0]),
-	DBG("DBGBCR0_EL1", 0, 5, bcr[0]),
-	DBG("DBGWVR0_EL1", 0, 6, wvr[0]),
-	DBG("DBGWCR0_EL1", 0, 7, wcr[0]),
-	DBG("DBGBVR1_EL1", 1, 4, bvr[1]),
-	DBG("DBGBCR1_EL1", 1, 5, bcr[1]),
-	DBG("DBGWVR1_EL1", 1, 6, wvr[1]),
-	DBG("DBGWCR1_EL1", 1, 7, wcr[1]),
-	{SYSREG_KEY(2, 0, 0, 2, 0), "MDCCINT_EL1", raz_wi, 0},
-	DBG("MDSCR_EL1", 2, 2, mdscr),
-	{SYSREG_KEY(2, 0, 0, 6, 2), "OSECCR_EL1", raz_wi, 0},
-	{SYSREG_KEY(2, 0, 1, 0, 0), "MDRAR_EL1", read_only_zero, 0},
-	{SYSREG_KEY(2, 0, 1, 0, 4), "OSLAR_EL1", oslar, 0},
-	{SYSREG_KEY(2, 0, 1, 1, 4), "OSLSR_EL1", oslsr, 0},
-	{SYSREG_KEY(2, 0, 1, 3, 4), "OSDLR_EL1", stored, VCPU_FIELD(dbg.osdlr)},
-	{SYSREG_KEY(2, 0, 1, 4, 4), "DBGPRCR_EL1", stored, VCPU_FIELD(dbg.dbgprcr)},
-	{SYSREG_KEY(2, 0, 7, 8, 6), "DBGCLAIMSET_EL1", raz_wi, 0},
-	{SYSREG_KEY(2, 0, 7, 9, 6), "DBGCLAIMCLR_EL1", raz_wi, 0},
-	{SYSREG_KEY(2, 0, 7, 14, 6), "DBGAUTHSTATUS_EL1", read_only_zero, 0},
-	{SYSREG_KEY(2, 3, 0, 1, 0), "MDCCSR_EL0", read_only_zero, 0},
-	{SYSREG_KEY(2, 3, 0, 4, 0), "DBGDTR_EL0", raz_wi, 0},
-	{SYSREG_KEY(2, 3, 0, 5, 0), "DBGDTRRX_EL0", raz_wi, 0},
-	{SYSREG_KEY(3, 0, 1, 0, 1), "ACTLR_EL1", raz_wi, 0},
+    {SYSREG_KEY(1, 0, 7, 6, 2), "DC ISW", dc_set_way, 0},
+    {SYSREG_KEY(1, 0, 7, 10, 2), "DC CSW", dc_set_way, 0},
+    {SYSREG_KEY(1, 0, 7, 14, 2), "DC CISW", dc_set_way, 0},
+    DBG("DBGBVR0_EL1", 0, 4, bvr[0]),
+    DBG("DBGBCR0_EL1", 0, 5, bcr[0]),
+    DBG("DBGWVR0_EL1", 0, 6, wvr[0]),
+    DBG("DBGWCR0_EL1", 0, 7, wcr[0]),
+    DBG("DBGBVR1_EL1", 1, 4, bvr[1]),
+    DBG("DBGBCR1_EL1", 1, 5, bcr[1]),
+    DBG("DBGWVR1_EL1", 1, 6, wvr[1]),
+    DBG("DBGWCR1_EL1", 1, 7, wcr[1]),
+    {SYSREG_KEY(2, 0, 0, 2, 0), "MDCCINT_EL1", raz_wi, 0},
+    DBG("MDSCR_EL1", 2, 2, mdscr),
+    {SYSREG_KEY(2, 0, 0, 6, 2), "OSECCR_EL1", raz_wi, 0},
+    {SYSREG_KEY(2, 0, 1, 0, 0), "MDRAR_EL1", read_only_zero, 0},
+    {SYSREG_KEY(2, 0, 1, 0, 4), "OSLAR_EL1", oslar, 0},
+    {SYSREG_KEY(2, 0, 1, 1, 4), "OSLSR_EL1", oslsr, 0},
+    {SYSREG_KEY(2, 0, 1, 3, 4), "OSDLR_EL1", stored, VCPU_FIELD(dbg.osdlr)},
+    {SYSREG_KEY(2, 0, 1, 4, 4), "DBGPRCR_EL1", stored, VCPU_FIELD(dbg.dbgprcr)},
+    {SYSREG_KEY(2, 0, 7, 8, 6), "DBGCLAIMSET_EL1", raz_wi, 0},
+    {SYSREG_KEY(2, 0, 7, 9, 6), "DBGCLAIMCLR_EL1", raz_wi, 0},
+    {SYSREG_KEY(2, 0, 7, 14, 6), "DBGAUTHSTATUS_EL1", read_only_zero, 0},
+    {SYSREG_KEY(2, 3, 0, 1, 0), "MDCCSR_EL0", read_only_zero, 0},
+    {SYSREG_KEY(2, 3, 0, 4, 0), "DBGDTR_EL0", raz_wi, 0},
+    {SYSREG_KEY(2, 3, 0, 5, 0), "DBGDTRRX_EL0", raz_wi, 0},
+    {SYSREG_KEY(3, 0, 1, 0, 1), "ACTLR_EL1", raz_wi, 0},
 };
 
 const struct sysreg_desc *sysreg_find(uint32_t key);

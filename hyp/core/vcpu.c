@@ -30,7 +30,7 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	vcpu->regs.pc = entry;
 	vcpu->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
 	vcpu->sys.sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the boot protocol wants */
-	vcpu->dbg.oslsr = BIT(3);        /* OS lock implemented, unlocked */
+	vcpu->dbg.oslsr = BIT(3);	  /* OS lock implemented, unlocked */
 	vcpu->vmpidr = GUEST_MPIDR(vcpu->id);
 }
 

@@ -10,7 +10,7 @@
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
 
-#define GUEST_DTB_MAX (64 * 1024)
+#define GUEST_DTB_MAX	(64 * 1024)
 #define STOP_WAIT_LOOPS 100000000ull
 
 struct vm vms[VM_MAX];
@@ -72,7 +72,8 @@ static void *ipa_to_va(const struct vm *vm, ipaddr_t ipa)
 
 bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
 {
-	return ipa >= vm->ram_ipa && size <= vm->ram_size && ipa - vm->ram_ipa <= vm->ram_size - size;
+	return ipa >= vm->ram_ipa && size <= vm->ram_size &&
+	       ipa - vm->ram_ipa <= vm->ram_size - size;
 }
 
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
@@ -111,7 +112,8 @@ static int load_images(struct vm *vm)
 	vm->dtb_ipa = vm->ram_ipa + vm->ram_size - SZ_2M;
 	if (cfg->initrd_size)
 		initrd = ALIGN_DOWN(vm->dtb_ipa - cfg->initrd_size, PAGE_SIZE);
-	if (kernel_end > (cfg->initrd_size ? initrd : vm->dtb_ipa) || cfg->initrd_size > vm->ram_size)
+	if (kernel_end > (cfg->initrd_size ? initrd : vm->dtb_ipa) ||
+	    cfg->initrd_size > vm->ram_size)
 		return refuse(vm, "kernel (%llu KiB)%s do not fit in its %llu MiB of memory",
 			      (unsigned long long)(img.mem_size >> 10),
 			      cfg->initrd_size ? " and initrd" : "",
@@ -129,13 +131,13 @@ static int build_dtb(struct vm *vm)
 {
 	const struct vm_config *cfg = &vm->config;
 	struct guest_dtb_params p = {
-		.ram_base = vm->ram_ipa,
-		.ram_size = vm->ram_size,
-		.vcpus = vm->vcpu_count,
-		.bootargs = cfg->bootargs,
-		.initrd_size = cfg->initrd_size,
-		.initrd_start = ALIGN_DOWN(vm->ram_ipa + vm->ram_size - SZ_2M - cfg->initrd_size,
-					   PAGE_SIZE),
+	    .ram_base = vm->ram_ipa,
+	    .ram_size = vm->ram_size,
+	    .vcpus = vm->vcpu_count,
+	    .bootargs = cfg->bootargs,
+	    .initrd_size = cfg->initrd_size,
+	    .initrd_start =
+		ALIGN_DOWN(vm->ram_ipa + vm->ram_size - SZ_2M - cfg->initrd_size, PAGE_SIZE),
 	};
 	int size;
 
@@ -193,7 +195,8 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	s2_mm[id].ctx = vm;
 	err = pgtable_init(&vm->s2, hyp.ipa_bits, true, &s2_mm[id]);
 	if (!err)
-		err = pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, PT_R | PT_W | PT_X);
+		err =
+		    pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, PT_R | PT_W | PT_X);
 	if (err) {
 		release(vm);
 		return refuse(vm, "no memory left for its stage-2 tables");
@@ -280,11 +283,18 @@ static void print_stats(const struct vm *vm)
 		unsigned stat;
 		const char *name;
 	} shown[] = {
-		{EC_HVC64, "hvc"},        {EC_SMC64, "smc"},         {EC_SYS64, "sysreg"},
-		{STAT_MMIO, "mmio"},      {EC_DABT_LOW, "dabt"},     {EC_IABT_LOW, "iabt"},
-		{EC_WFX, "wfx"},          {EC_FP_ASIMD, "fpsimd"},   {STAT_IRQ, "irq"},
-		{EC_UNKNOWN, "unknown"},  {STAT_ABORT_INJECTED, "aborts-injected"},
-		{STAT_UNDEF_INJECTED, "undefs-injected"},
+	    {EC_HVC64, "hvc"},
+	    {EC_SMC64, "smc"},
+	    {EC_SYS64, "sysreg"},
+	    {STAT_MMIO, "mmio"},
+	    {EC_DABT_LOW, "dabt"},
+	    {EC_IABT_LOW, "iabt"},
+	    {EC_WFX, "wfx"},
+	    {EC_FP_ASIMD, "fpsimd"},
+	    {STAT_IRQ, "irq"},
+	    {EC_UNKNOWN, "unknown"},
+	    {STAT_ABORT_INJECTED, "aborts-injected"},
+	    {STAT_UNDEF_INJECTED, "undefs-injected"},
 	};
 	char line[300];
 	int n = 0;

@@ -7,22 +7,22 @@
 #include <kestrel/platform.h>
 #include <kestrel/sysreg.h>
 
-#define GICD_CTLR      0x0000
-#define GICD_CTLR_RWP  BIT(31)
-#define GICD_CTLR_ARE  BIT(4)
-#define GICD_CTLR_G1   BIT(1)
-#define GICR_TYPER     0x0008
-#define GICR_WAKER     0x0014
-#define GICR_SGI       0x10000
-#define GICR_IGROUPR0  (GICR_SGI + 0x0080)
+#define GICD_CTLR	0x0000
+#define GICD_CTLR_RWP	BIT(31)
+#define GICD_CTLR_ARE	BIT(4)
+#define GICD_CTLR_G1	BIT(1)
+#define GICR_TYPER	0x0008
+#define GICR_WAKER	0x0014
+#define GICR_SGI	0x10000
+#define GICR_IGROUPR0	(GICR_SGI + 0x0080)
 #define GICR_ISENABLER0 (GICR_SGI + 0x0100)
 #define GICR_ICENABLER0 (GICR_SGI + 0x0180)
 #define GICR_IPRIORITYR (GICR_SGI + 0x0400)
-#define WAKER_SLEEP    BIT(1)
-#define WAKER_ASLEEP   BIT(2)
-#define TYPER_LAST     BIT(4)
-#define TYPER_VLPIS    BIT(1)
-#define PRIO_KESTREL   0x80
+#define WAKER_SLEEP	BIT(1)
+#define WAKER_ASLEEP	BIT(2)
+#define TYPER_LAST	BIT(4)
+#define TYPER_VLPIS	BIT(1)
+#define PRIO_KESTREL	0x80
 
 static uintptr_t gicd;
 static const struct gic_info *gic_cfg;

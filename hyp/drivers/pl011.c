@@ -1,8 +1,8 @@
 /* The physical PL011: polled transmit and receive, the firmware's line settings kept. */
 #include <kestrel/drivers.h>
 
-#define UARTDR 0x00
-#define UARTFR 0x18
+#define UARTDR	0x00
+#define UARTFR	0x18
 #define FR_RXFE BIT(4)
 #define FR_TXFF BIT(5)
 

@@ -12,7 +12,7 @@
 #include <kestrel/lib.h>
 
 #ifndef INT_MAX
-#define INT_MAX  __INT_MAX__
+#define INT_MAX	 __INT_MAX__
 #define UINT_MAX (__INT_MAX__ * 2u + 1u)
 #endif
 

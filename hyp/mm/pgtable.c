@@ -1,21 +1,21 @@
 /* Translation table builder: see pgtable.h for what it promises. */
 #include <kestrel/pgtable.h>
 
-#define DESC_VALID    BIT(0)
-#define DESC_TABLE    BIT(1) /* at levels 0..2: table; at level 3: page */
-#define DESC_AF       BIT(10)
-#define DESC_XN       BIT(54)
-#define DESC_ADDR     0x0000fffffffff000ull
-#define S1_ATTR_DEV   (1ull << 2) /* MAIR index 1: Device-nGnRE */
-#define S1_ATTR_NORM  (2ull << 2) /* MAIR index 2: Normal WB */
-#define S1_AP_RO      BIT(7)
-#define S1_AP1        BIT(6) /* RES1 in the EL2 regime */
-#define S2_MEMATTR_DEV  (0x1ull << 2)
+#define DESC_VALID	BIT(0)
+#define DESC_TABLE	BIT(1) /* at levels 0..2: table; at level 3: page */
+#define DESC_AF		BIT(10)
+#define DESC_XN		BIT(54)
+#define DESC_ADDR	0x0000fffffffff000ull
+#define S1_ATTR_DEV	(1ull << 2) /* MAIR index 1: Device-nGnRE */
+#define S1_ATTR_NORM	(2ull << 2) /* MAIR index 2: Normal WB */
+#define S1_AP_RO	BIT(7)
+#define S1_AP1		BIT(6) /* RES1 in the EL2 regime */
+#define S2_MEMATTR_DEV	(0x1ull << 2)
 #define S2_MEMATTR_NORM (0xfull << 2)
-#define S2AP_R        BIT(6)
-#define S2AP_W        BIT(7)
-#define SH_INNER      (3ull << 8)
-#define PA_LIMIT      ((uint64_t)1 << 48)
+#define S2AP_R		BIT(6)
+#define S2AP_W		BIT(7)
+#define SH_INNER	(3ull << 8)
+#define PA_LIMIT	((uint64_t)1 << 48)
 
 static unsigned level_shift(unsigned level)
 {
@@ -206,8 +206,7 @@ static bool table_empty(const uint64_t *t)
 	return true;
 }
 
-static int unmap_level(struct pgtable *pt, paddr_t table, unsigned level, uint64_t ia,
-		       uint64_t end)
+static int unmap_level(struct pgtable *pt, paddr_t table, unsigned level, uint64_t ia, uint64_t end)
 {
 	uint64_t *t = table_va(pt, table);
 

@@ -24,6 +24,6 @@ uint16_t vmid_alloc(void)
 void vmid_free(uint16_t vmid)
 {
 	spin_lock(&vmid_lock);
-	vmid_used[vmid / 8] &= (uint8_t)~(1u << (vmid % 8));
+	vmid_used[vmid / 8] &= (uint8_t) ~(1u << (vmid % 8));
 	spin_unlock(&vmid_lock);
 }

@@ -9,15 +9,15 @@
 #include <kestrel/sysreg.h>
 
 #define BOOT_POOL_PAGES 48
-#define MAIR_VALUE      0x44ff0400ull /* 0: nGnRnE, 1: nGnRE, 2: Normal WB, 3: Normal NC */
-#define SCTLR_EL2_RES1  0x30c50830ull
-#define SCTLR_EL1_RES1  0x30d00800ull
-#define SCTLR_M         BIT(0)
-#define SCTLR_C         BIT(2)
-#define SCTLR_SA        BIT(3)
-#define SCTLR_I         BIT(12)
-#define SCTLR_WXN       BIT(19)
-#define TCR_WALK_ATTRS  ((1ull << 8) | (1ull << 10) | (3ull << 12)) /* WBWA, inner shareable */
+#define MAIR_VALUE	0x44ff0400ull /* 0: nGnRnE, 1: nGnRE, 2: Normal WB, 3: Normal NC */
+#define SCTLR_EL2_RES1	0x30c50830ull
+#define SCTLR_EL1_RES1	0x30d00800ull
+#define SCTLR_M		BIT(0)
+#define SCTLR_C		BIT(2)
+#define SCTLR_SA	BIT(3)
+#define SCTLR_I		BIT(12)
+#define SCTLR_WXN	BIT(19)
+#define TCR_WALK_ATTRS	((1ull << 8) | (1ull << 10) | (3ull << 12)) /* WBWA, inner shareable */
 
 static uint8_t boot_pool[BOOT_POOL_PAGES][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static unsigned boot_pool_used;
@@ -114,20 +114,20 @@ struct mmu_config *boot_mmu_tables(const void *dtb, unsigned el)
 	if (dtb && IS_ALIGNED((uintptr_t)dtb, 8) && *(const uint32_t *)dtb == 0xedfe0dd0) {
 		uint32_t size = __builtin_bswap32(((const uint32_t *)dtb)[1]);
 		dtb_base = ALIGN_DOWN((paddr_t)(uintptr_t)dtb, PAGE_SIZE);
-		dtb_size = ALIGN_UP((paddr_t)(uintptr_t)dtb + MIN(size, 4u << 20), PAGE_SIZE) -
-			   dtb_base;
+		dtb_size =
+		    ALIGN_UP((paddr_t)(uintptr_t)dtb + MIN(size, 4u << 20), PAGE_SIZE) - dtb_base;
 		if (dtb_base + dtb_size <= text || dtb_base >= end)
 			map_or_die(dtb_base, dtb_size, PT_R);
 		else
 			dtb_size = 0;
 	}
 	mmu_boot_config = (struct mmu_config){
-		.ttbr = el2_pt.root,
-		.tcr_el2 = 16 | TCR_WALK_ATTRS | (ps << 16) | BIT(31) | BIT(23),
-		.mair = MAIR_VALUE,
-		.sctlr_el2 = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN,
-		.tcr_el1 = 16 | TCR_WALK_ATTRS | BIT(23) | (ps << 32),
-		.sctlr_el1 = SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_I,
+	    .ttbr = el2_pt.root,
+	    .tcr_el2 = 16 | TCR_WALK_ATTRS | (ps << 16) | BIT(31) | BIT(23),
+	    .mair = MAIR_VALUE,
+	    .sctlr_el2 = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN,
+	    .tcr_el1 = 16 | TCR_WALK_ATTRS | BIT(23) | (ps << 32),
+	    .sctlr_el1 = SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_I,
 	};
 	return &mmu_boot_config;
 }

@@ -2,12 +2,12 @@
 #ifndef KESTREL_ASM_OFFSETS_H
 #define KESTREL_ASM_OFFSETS_H
 
-#define VCPU_REGS_X0     0
-#define VCPU_REGS_X30    240
-#define VCPU_REGS_PC     248
+#define VCPU_REGS_X0	 0
+#define VCPU_REGS_X30	 240
+#define VCPU_REGS_PC	 248
 #define VCPU_REGS_PSTATE 256
-#define PCPU_CURRENT     0 /* struct pcpu.current: the vCPU whose registers are live */
-#define PCPU_STACK_SIZE  16384
-#define PCPU_MAX         8
+#define PCPU_CURRENT	 0 /* struct pcpu.current: the vCPU whose registers are live */
+#define PCPU_STACK_SIZE	 16384
+#define PCPU_MAX	 8
 
 #endif

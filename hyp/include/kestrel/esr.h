@@ -4,48 +4,48 @@
 
 #include <kestrel/types.h>
 
-#define EC_UNKNOWN   0x00
-#define EC_WFX       0x01
-#define EC_FP_ASIMD  0x07
-#define EC_PAC       0x09
-#define EC_ILLEGAL   0x0e
-#define EC_SVC64     0x15
-#define EC_HVC64     0x16
-#define EC_SMC64     0x17
-#define EC_SYS64     0x18
-#define EC_SVE       0x19
-#define EC_ERET      0x1a
-#define EC_SME       0x1d
-#define EC_IABT_LOW  0x20
-#define EC_IABT_CUR  0x21
-#define EC_PC_ALIGN  0x22
-#define EC_DABT_LOW  0x24
-#define EC_DABT_CUR  0x25
-#define EC_SP_ALIGN  0x26
-#define EC_SERROR    0x2f
-#define EC_BRK       0x3c
-#define EC_COUNT     64
+#define EC_UNKNOWN  0x00
+#define EC_WFX	    0x01
+#define EC_FP_ASIMD 0x07
+#define EC_PAC	    0x09
+#define EC_ILLEGAL  0x0e
+#define EC_SVC64    0x15
+#define EC_HVC64    0x16
+#define EC_SMC64    0x17
+#define EC_SYS64    0x18
+#define EC_SVE	    0x19
+#define EC_ERET	    0x1a
+#define EC_SME	    0x1d
+#define EC_IABT_LOW 0x20
+#define EC_IABT_CUR 0x21
+#define EC_PC_ALIGN 0x22
+#define EC_DABT_LOW 0x24
+#define EC_DABT_CUR 0x25
+#define EC_SP_ALIGN 0x26
+#define EC_SERROR   0x2f
+#define EC_BRK	    0x3c
+#define EC_COUNT    64
 
 #define ESR_EC(esr)  ((unsigned)FIELD(esr, 26, 6))
-#define ESR_IL       BIT(25)
+#define ESR_IL	     BIT(25)
 #define ESR_ISS(esr) ((esr)&0x1ffffff)
 
 /* Fault status codes (DFSC/IFSC). */
-#define FSC_EXTABT   0x10
+#define FSC_EXTABT		0x10
 #define FSC_IS_TRANSLATION(fsc) (((fsc)&0x3c) == 0x04)
-#define FSC_IS_PERMISSION(fsc)  (((fsc)&0x3c) == 0x0c)
-#define FSC_IS_ACCESS(fsc)      (((fsc)&0x3c) == 0x08)
+#define FSC_IS_PERMISSION(fsc)	(((fsc)&0x3c) == 0x0c)
+#define FSC_IS_ACCESS(fsc)	(((fsc)&0x3c) == 0x08)
 
 const char *esr_ec_name(unsigned ec);
 
 /* A data access the guest made to an unmapped IPA, as the syndrome describes it. */
 struct mmio_access {
 	ipaddr_t ipa;
-	unsigned width;   /* bytes: 1, 2, 4, 8 */
-	unsigned reg;     /* Rt; 31 means xzr */
+	unsigned width; /* bytes: 1, 2, 4, 8 */
+	unsigned reg;	/* Rt; 31 means xzr */
 	bool write;
 	bool sign_extend; /* loads: sign-extend to the register width */
-	bool sf;          /* 64-bit register */
+	bool sf;	  /* 64-bit register */
 };
 
 /* Decodes a data abort syndrome; false when it cannot be emulated (no valid ISS). */

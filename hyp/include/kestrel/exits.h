@@ -6,12 +6,12 @@
 
 typedef void exit_fn(struct vcpu *vcpu, uint64_t esr);
 
-exit_fn wfx_exit;      /* wfx.c */
-exit_fn fpsimd_exit;   /* fpsimd.c */
+exit_fn wfx_exit;	/* wfx.c */
+exit_fn fpsimd_exit;	/* fpsimd.c */
 exit_fn smccc_hvc_exit; /* smccc.c */
 exit_fn smccc_smc_exit;
-exit_fn sysreg_exit;   /* sysreg.c */
-exit_fn dabt_exit;     /* abort.c */
+exit_fn sysreg_exit; /* sysreg.c */
+exit_fn dabt_exit;   /* abort.c */
 exit_fn iabt_exit;
 
 /* fpsimd.c: kestrel itself needs FP (libfdt): park any guest state first. */

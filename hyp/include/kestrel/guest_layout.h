@@ -2,14 +2,14 @@
 #ifndef KESTREL_GUEST_LAYOUT_H
 #define KESTREL_GUEST_LAYOUT_H
 
-#define GUEST_GICD_BASE    0x08000000ull
-#define GUEST_GICD_SIZE    0x00010000ull
-#define GUEST_GICR_BASE    0x080a0000ull
-#define GUEST_GICR_STRIDE  0x00020000ull /* RD frame + SGI frame per vCPU */
-#define GUEST_UART_BASE    0x09000000ull
-#define GUEST_UART_SIZE    0x00001000ull
-#define GUEST_UART_SPI     1 /* INTID 33 */
-#define GUEST_RAM_BASE     0x40000000ull
-#define GUEST_MPIDR(vcpu)  (0x80000000ull | (vcpu)) /* bit 31 is RES1 */
+#define GUEST_GICD_BASE	  0x08000000ull
+#define GUEST_GICD_SIZE	  0x00010000ull
+#define GUEST_GICR_BASE	  0x080a0000ull
+#define GUEST_GICR_STRIDE 0x00020000ull /* RD frame + SGI frame per vCPU */
+#define GUEST_UART_BASE	  0x09000000ull
+#define GUEST_UART_SIZE	  0x00001000ull
+#define GUEST_UART_SPI	  1 /* INTID 33 */
+#define GUEST_RAM_BASE	  0x40000000ull
+#define GUEST_MPIDR(vcpu) (0x80000000ull | (vcpu)) /* bit 31 is RES1 */
 
 #endif

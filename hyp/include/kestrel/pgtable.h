@@ -9,9 +9,9 @@
 #include <kestrel/types.h>
 
 /* Abstract permissions and memory types of a mapping. */
-#define PT_R      BIT(0)
-#define PT_W      BIT(1)
-#define PT_X      BIT(2)
+#define PT_R	  BIT(0)
+#define PT_W	  BIT(1)
+#define PT_X	  BIT(2)
 #define PT_DEVICE BIT(3) /* Device-nGnRE; otherwise Normal write-back cacheable */
 
 struct pgtable_mm {

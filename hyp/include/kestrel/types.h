@@ -11,28 +11,28 @@ typedef uint64_t ipaddr_t; /* guest intermediate physical address */
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  ((uint64_t)1 << PAGE_SHIFT)
-#define SZ_2M      ((uint64_t)2 << 20)
-#define SZ_1G      ((uint64_t)1 << 30)
+#define SZ_2M	   ((uint64_t)2 << 20)
+#define SZ_1G	   ((uint64_t)1 << 30)
 
-#define ALIGN_UP(x, a)   (((x) + ((a)-1)) & ~((uint64_t)(a)-1))
+#define ALIGN_UP(x, a)	 (((x) + ((a)-1)) & ~((uint64_t)(a)-1))
 #define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
 #define IS_ALIGNED(x, a) (((x) & ((uint64_t)(a)-1)) == 0)
-#define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
-#define BIT(n)           ((uint64_t)1 << (n))
-#define FIELD(v, lo, w)  (((v) >> (lo)) & ((BIT(w)) - 1))
-#define MIN(a, b)        ((a) < (b) ? (a) : (b))
-#define MAX(a, b)        ((a) > (b) ? (a) : (b))
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define BIT(n)		 ((uint64_t)1 << (n))
+#define FIELD(v, lo, w)	 (((v) >> (lo)) & ((BIT(w)) - 1))
+#define MIN(a, b)	 ((a) < (b) ? (a) : (b))
+#define MAX(a, b)	 ((a) > (b) ? (a) : (b))
 
 /* Error codes returned as negative ints. */
-#define E_OK     0
-#define E_INVAL  1
-#define E_NOMEM  2
-#define E_EXIST  3
-#define E_NOENT  4
-#define E_PERM   5
-#define E_RANGE  6
+#define E_OK	0
+#define E_INVAL 1
+#define E_NOMEM 2
+#define E_EXIST 3
+#define E_NOENT 4
+#define E_PERM	5
+#define E_RANGE 6
 
 #define NORETURN __attribute__((noreturn))
-#define UNUSED   __attribute__((unused))
+#define UNUSED	 __attribute__((unused))
 
 #endif

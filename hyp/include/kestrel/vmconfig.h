@@ -8,9 +8,9 @@
 
 #include <kestrel/types.h>
 
-#define VM_MAX        8
-#define VCPU_MAX      8
-#define VM_NAME_MAX   32
+#define VM_MAX	       8
+#define VCPU_MAX       8
+#define VM_NAME_MAX    32
 #define VM_MEM_DEFAULT (256ull << 20)
 
 struct platform;

@@ -18,7 +18,6 @@ struct vpl011 {
 	void (*output)(char c);
 };
 
-void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void),
-		 void (*output)(char c));
+void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void), void (*output)(char c));
 
 #endif
