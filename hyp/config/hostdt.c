@@ -88,8 +88,12 @@ static void parse_uart(const void *fdt, struct platform *plat)
 	if (node < 0)
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
 	if (node >= 0 && hostdt_reg(fdt, node, 0, &base, &size) == E_OK) {
+		int len;
+		const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
 		plat->uart_base = base;
 		plat->uart_size = size;
+		if (irq && len >= 12 && fdt32_to_cpu(irq[0]) == 0)
+			plat->uart_spi = fdt32_to_cpu(irq[1]) + 32;
 	}
 }
 
@@ -103,6 +107,10 @@ static int parse_gic(const void *fdt, struct platform *plat, char *msg, size_t m
 			 "start QEMU with -machine virt,gic-version=3");
 		return -E_NOENT;
 	}
+	int len;
+	const fdt32_t *maint = fdt_getprop(fdt, node, "interrupts", &len);
+
+	plat->ppi_gic_maint = maint && len >= 12 ? fdt32_to_cpu(maint[1]) + 16 : 25;
 	if (hostdt_reg(fdt, node, 0, &plat->gic.dist_base, &plat->gic.dist_size) ||
 	    hostdt_reg(fdt, node, 1, &plat->gic.redist_base, &plat->gic.redist_size)) {
 		snprintf(msg, msglen,
@@ -121,8 +129,10 @@ static void parse_timer(const void *fdt, struct platform *plat)
 	/* Architected defaults, used when the node does not say otherwise. */
 	plat->ppi_virt_timer = 27;
 	plat->ppi_hyp_timer = 26;
+	plat->ppi_phys_timer = 30;
 	/* interrupts: secure phys, non-secure phys, virtual, hypervisor; 3 cells each. */
 	if (irq && len >= 12 * 4) {
+		plat->ppi_phys_timer = fdt32_to_cpu(irq[4]) + 16;
 		plat->ppi_virt_timer = fdt32_to_cpu(irq[7]) + 16;
 		plat->ppi_hyp_timer = fdt32_to_cpu(irq[10]) + 16;
 	}

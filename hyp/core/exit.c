@@ -25,8 +25,10 @@ struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr)
 	exit_fn *handler = exit_handlers[ec];
 
 	vcpu->stats[ec]++;
+	vgic_sync_lrs(vcpu);
 	(handler ? handler : undef_exit)(vcpu, esr);
 	sched_check_current(vcpu);
+	vgic_flush_lrs(vcpu);
 	return vcpu;
 }
 
@@ -34,8 +36,10 @@ struct vcpu *exit_irq(struct vcpu *vcpu);
 struct vcpu *exit_irq(struct vcpu *vcpu)
 {
 	vcpu->stats[STAT_IRQ]++;
+	vgic_sync_lrs(vcpu);
 	irq_drain(NULL);
 	sched_check_current(vcpu);
+	vgic_flush_lrs(vcpu);
 	return vcpu;
 }
 
@@ -46,8 +50,10 @@ struct vcpu *exit_serror(struct vcpu *vcpu, uint64_t esr)
 	vcpu->stats[EC_SERROR]++;
 	kprintf("%s/vcpu%u: SError (ESR 0x%lx) at PC 0x%lx: abort injected", vcpu->vm->name,
 		vcpu->id, (unsigned long)esr, (unsigned long)vcpu->regs.pc);
+	vgic_sync_lrs(vcpu);
 	vcpu_inject_abort(vcpu, false, 0, false);
 	sched_check_current(vcpu);
+	vgic_flush_lrs(vcpu);
 	return vcpu;
 }
 

@@ -72,7 +72,8 @@ static void el2_cpu_init(struct pcpu *pcpu)
 	write_sysreg(tpidr_el2, pcpu);
 	write_sysreg(vbar_el2, el2_vectors);
 	write_sysreg(hcr_el2, HCR_RW);
-	write_sysreg(cnthctl_el2, BIT(0)); /* EL1 may read the physical counter, not its timer */
+	/* EL1 may use the physical counter and timer directly: the timer is switched per vCPU. */
+	write_sysreg(cnthctl_el2, BIT(0) | BIT(1));
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vtcr_el2, hyp.vtcr);
 	write_sysreg(mdcr_el2, hyp.vcpu_mdcr);
@@ -91,6 +92,9 @@ static void el2_cpu_init(struct pcpu *pcpu)
 		panic("CPU %u (MPIDR 0x%lx) has no GICv3 redistributor", pcpu->id,
 		      (unsigned long)pcpu->mpidr);
 	gicv3_enable_ppi(platform.ppi_hyp_timer);
+	gicv3_enable_ppi(platform.ppi_virt_timer);
+	gicv3_enable_ppi(platform.ppi_phys_timer);
+	gicv3_enable_ppi(platform.ppi_gic_maint);
 	pcpu->stack_top = (uintptr_t)pcpu_stacks + (pcpu->id + 1) * PCPU_STACK_SIZE;
 }
 
@@ -239,6 +243,10 @@ void kmain(const void *dtb, unsigned el)
 	gicv3_init_dist(&platform.gic);
 	el2_cpu_init(&pcpus[0]);
 	pcpus[0].online = true;
+	if (platform.uart_spi) {
+		gicv3_route_spi(platform.uart_spi, pcpus[0].mpidr);
+		pl011_enable_rx_irq();
+	}
 	sysreg_init_id_values(hyp.ipa_bits);
 	banner();
 	if (platform.cpus_ignored)

@@ -89,6 +89,12 @@ static NORETURN void cpu_off(struct vcpu *vcpu)
 
 int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
+	if (!SMCCC_IS_64(fid)) {
+		/* SMC32/HVC32 arguments are W registers: the upper halves are not part of them. */
+		a1 = (uint32_t)a1;
+		a2 = (uint32_t)a2;
+		a3 = (uint32_t)a3;
+	}
 	switch (base_fid(fid)) {
 	case PSCI_VERSION:
 		return PSCI_VERSION_1_1;

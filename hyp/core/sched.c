@@ -59,6 +59,7 @@ void vcpu_run(struct vcpu *vcpu)
 		vcpu_load(vcpu);
 	}
 	pcpu->current = vcpu;
+	vgic_flush_lrs(vcpu);
 	vcpu_enter_fresh(vcpu, pcpu->stack_top);
 }
 

@@ -45,7 +45,7 @@ static const struct id_rule id_rules[] = {
     {ID_AA64PFR1, 0x0000000f000000ffull, 0},
     /* Armv8.0 debug with 2 breakpoints and 2 watchpoints (emulated as storage), no PMU,
        SPE, trace or double lock. */
-    {ID_AA64DFR0, 0, 0x0000000f00101006ull},
+    {ID_AA64DFR0, 0, 0x000000f000101006ull},
     /* Everything but transactional memory. */
     {ID_AA64ISAR0, ~0x000000000f000000ull, 0},
     /* No pointer authentication (its keys are not switched) and no LS64. */
@@ -168,8 +168,22 @@ static bool dc_set_way(struct vcpu *vcpu, const struct sysreg_desc *d, bool read
 	(void)vcpu, (void)d;
 	if (read)
 		return false;
+#ifndef KESTREL_HOST_TEST
 	/* Set/way invalidation could discard other owners' data: always clean it too. */
 	__asm__ volatile("dc cisw, %0" : : "r"(*val) : "memory");
+#else
+	host_sys_insn("dc cisw", *val);
+#endif
+	return true;
+}
+
+/* SGI generation always traps with HCR_EL2.IMO: the vGIC routes it to the target vCPUs. */
+static bool sgi_write(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+{
+	(void)d;
+	if (read)
+		return false;
+	vgic_send_sgi(vcpu, *val);
 	return true;
 }
 
@@ -207,6 +221,9 @@ static const struct sysreg_desc sysreg_table[] = {
     {SYSREG_KEY(2, 3, 0, 4, 0), "DBGDTR_EL0", raz_wi, 0},
     {SYSREG_KEY(2, 3, 0, 5, 0), "DBGDTRRX_EL0", raz_wi, 0},
     {SYSREG_KEY(3, 0, 1, 0, 1), "ACTLR_EL1", raz_wi, 0},
+    {SYSREG_KEY(3, 0, 12, 11, 5), "ICC_SGI1R_EL1", sgi_write, 0},
+    {SYSREG_KEY(3, 1, 12, 11, 6), "ICC_ASGI1R_EL1", sgi_write, 0},
+    {SYSREG_KEY(3, 2, 12, 11, 7), "ICC_SGI0R_EL1", sgi_write, 0},
 };
 
 const struct sysreg_desc *sysreg_find(uint32_t key);

@@ -26,6 +26,7 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	memset(&vcpu->sys, 0, sizeof(vcpu->sys));
 	memset(&vcpu->dbg, 0, sizeof(vcpu->dbg));
 	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
+	vcpu->vgic.vmcr = vcpu->vgic.ap0r = vcpu->vgic.ap1r = 0;
 	vcpu->regs.x[0] = x0;
 	vcpu->regs.pc = entry;
 	vcpu->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
@@ -65,6 +66,9 @@ void vcpu_load(struct vcpu *vcpu)
 	write_sysreg(cntvoff_el2, vm->cntvoff);
 	write_sysreg(cntv_cval_el0, s->cntv_cval);
 	write_sysreg(cntv_ctl_el0, s->cntv_ctl);
+	write_sysreg(cntp_cval_el0, s->cntp_cval);
+	write_sysreg(cntp_ctl_el0, s->cntp_ctl);
+	vgic_load(vcpu);
 	write_sysreg(vttbr_el2, vm->vttbr);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(vmpidr_el2, vcpu->vmpidr);
@@ -105,8 +109,12 @@ void vcpu_put(struct vcpu *vcpu)
 	s->csselr = read_sysreg(csselr_el1);
 	s->cntv_ctl = read_sysreg(cntv_ctl_el0);
 	s->cntv_cval = read_sysreg(cntv_cval_el0);
-	/* A stopped timer must not keep firing for the next vCPU on this CPU. */
+	s->cntp_ctl = read_sysreg(cntp_ctl_el0);
+	s->cntp_cval = read_sysreg(cntp_cval_el0);
+	/* The timers must not keep firing for whatever runs next on this CPU. */
 	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntp_ctl_el0, 0);
+	vgic_put(vcpu);
 	vcpu->pcpu->loaded = NULL;
 }
 

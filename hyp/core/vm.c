@@ -65,6 +65,26 @@ static void guest_output(char c)
 	console_putc_raw(c);
 }
 
+static void uart_line(struct vpl011 *u, bool level)
+{
+	struct vm *vm = (struct vm *)(void *)((char *)u - offsetof(struct vm, uart));
+
+	vgic_set_line(vm, 32 + GUEST_UART_SPI, level);
+}
+
+/* Input goes to the first running VM until consoles can be switched. */
+void console_input_irq(void)
+{
+	int c;
+
+	while ((c = pl011_getc()) >= 0)
+		for (unsigned i = 0; i < VM_MAX; i++)
+			if (vms[i].state == VM_RUNNING) {
+				vpl011_receive(&vms[i].uart, (char)c);
+				break;
+			}
+}
+
 static void *ipa_to_va(const struct vm *vm, ipaddr_t ipa)
 {
 	return (void *)(uintptr_t)(vm->ram_pa + (ipa - vm->ram_ipa));
@@ -210,6 +230,7 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		return err;
 	}
 	vpl011_init(&vm->uart, GUEST_UART_BASE, pl011_getc, guest_output);
+	vm->uart.irq_line = uart_line;
 	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->uart.dev);
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
@@ -220,6 +241,7 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		vcpu->mdcr = hyp.vcpu_mdcr;
 		vcpu->vmpidr = GUEST_MPIDR(i);
 	}
+	vgic_init(vm, gicv3_list_regs());
 	vm->state = VM_STOPPED;
 	return E_OK;
 }
@@ -259,7 +281,8 @@ static bool quiesce(struct vm *vm, const char *reason)
 		if (vcpu->pcpu == self)
 			continue;
 		pcpu_kick(vcpu->pcpu);
-		while (vcpu->pcpu->current == vcpu || vcpu->pcpu->loaded == vcpu)
+		while (READ_ONCE(vcpu->pcpu->current) == vcpu ||
+		       READ_ONCE(vcpu->pcpu->loaded) == vcpu)
 			if (++loops == STOP_WAIT_LOOPS)
 				panic("vm '%s': CPU %u does not leave vcpu%u", vm->name,
 				      vcpu->pcpu->id, vcpu->id);
@@ -348,5 +371,6 @@ void vm_restart(struct vm *vm)
 		return;
 	}
 	vm->uart.rx_count = 0;
+	vgic_init(vm, vm->vgic.nr_lrs);
 	vm_start(vm);
 }

@@ -11,6 +11,10 @@
 #define GICD_CTLR_RWP	BIT(31)
 #define GICD_CTLR_ARE	BIT(4)
 #define GICD_CTLR_G1	BIT(1)
+#define GICD_IGROUPR	0x0080
+#define GICD_ISENABLER	0x0100
+#define GICD_IPRIORITYR 0x0400
+#define GICD_IROUTER	0x6000
 #define GICR_TYPER	0x0008
 #define GICR_WAKER	0x0014
 #define GICR_SGI	0x10000
@@ -129,11 +133,34 @@ unsigned gicv3_ack(void)
 	return intid;
 }
 
-void gicv3_eoi(unsigned intid)
+void gicv3_priority_drop(unsigned intid)
 {
 	write_sysreg(ICC_EOIR1_EL1, intid);
+	isb();
+}
+
+void gicv3_deactivate(unsigned intid)
+{
 	write_sysreg(ICC_DIR_EL1, intid);
 	isb();
+}
+
+void gicv3_eoi(unsigned intid)
+{
+	gicv3_priority_drop(intid);
+	gicv3_deactivate(intid);
+}
+
+void gicv3_route_spi(unsigned intid, uint64_t mpidr)
+{
+	uint64_t aff = (mpidr & 0xff00ffffffull);
+
+	if (intid < 32 || intid >= 1020)
+		return;
+	*(volatile uint64_t *)(gicd + GICD_IROUTER + 8 * intid) = aff;
+	*reg32(gicd, GICD_IGROUPR + 4 * (intid / 32)) |= 1u << (intid % 32);
+	*((volatile uint8_t *)(gicd + GICD_IPRIORITYR + intid)) = PRIO_KESTREL;
+	*reg32(gicd, GICD_ISENABLER + 4 * (intid / 32)) = 1u << (intid % 32);
 }
 
 unsigned gicv3_list_regs(void)

@@ -15,8 +15,8 @@ void palloc_reserve(struct palloc *pa, paddr_t addr, uint64_t size, owner_t owne
 {
 	paddr_t end = addr + size, top = pa->base + (pa->npages << PAGE_SHIFT);
 
-	if (end < addr)
-		end = top;
+	if (end < addr || end > top)
+		end = top; /* wrapped, or past RAM: rounding up could wrap too */
 	addr = MAX(ALIGN_DOWN(addr, PAGE_SIZE), pa->base);
 	end = MIN(ALIGN_UP(end, PAGE_SIZE), top);
 	for (; addr < end; addr += PAGE_SIZE) {

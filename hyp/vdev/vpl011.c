@@ -32,18 +32,35 @@
 /* PeriphID0..3 then CellID0..3: part 0x011, designer ARM, revision r1p5. */
 static const uint8_t id_bytes[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
 
+static void push_rx(struct vpl011 *u, uint8_t c)
+{
+	if (u->rx_count < VPL011_RX_SIZE) {
+		u->rx[(u->rx_head + u->rx_count) % VPL011_RX_SIZE] = c;
+		u->rx_count++;
+	}
+}
+
 static void poll_rx(struct vpl011 *u)
 {
 	int c;
 
-	while (u->poll_input && u->rx_count < VPL011_RX_SIZE && (c = u->poll_input()) >= 0) {
-		u->rx[(u->rx_head + u->rx_count) % VPL011_RX_SIZE] = (uint8_t)c;
-		u->rx_count++;
-	}
+	while (u->poll_input && u->rx_count < VPL011_RX_SIZE && (c = u->poll_input()) >= 0)
+		push_rx(u, (uint8_t)c);
 	if (u->rx_count)
 		u->ris |= INT_RX | INT_RT;
 	else
 		u->ris &= ~(uint32_t)(INT_RX | INT_RT);
+}
+
+/* The line follows RIS & IMSC, like the real UART's combined interrupt. */
+static void update_line(struct vpl011 *u)
+{
+	bool level = (u->ris & u->imsc) != 0;
+
+	if (level != u->line && u->irq_line) {
+		u->line = level;
+		u->irq_line(u, level);
+	}
 }
 
 static uint32_t read_reg(struct vpl011 *u, uint64_t off)
@@ -122,8 +139,8 @@ static void write_reg(struct vpl011 *u, uint64_t off, uint32_t val)
 
 static bool access_ok(uint64_t off, unsigned width)
 {
-	/* 32-bit accesses anywhere; narrower ones only to the data register. */
-	return IS_ALIGNED(off, width) && (width == 4 || (off == UARTDR && width < 4));
+	/* The registers are at most 16 bits wide: Linux uses 16-bit accesses, others 32. */
+	return IS_ALIGNED(off, width) && width <= 4;
 }
 
 static bool vpl011_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
@@ -136,6 +153,7 @@ static bool vpl011_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, u
 		return false;
 	spin_lock(&u->lock);
 	*val = read_reg(u, off);
+	update_line(u);
 	spin_unlock(&u->lock);
 	return true;
 }
@@ -150,8 +168,18 @@ static bool vpl011_write(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, 
 		return false;
 	spin_lock(&u->lock);
 	write_reg(u, off, (uint32_t)val);
+	update_line(u);
 	spin_unlock(&u->lock);
 	return true;
+}
+
+void vpl011_receive(struct vpl011 *u, char c)
+{
+	spin_lock(&u->lock);
+	push_rx(u, (uint8_t)c);
+	poll_rx(u);
+	update_line(u);
+	spin_unlock(&u->lock);
 }
 
 static const struct mmio_ops vpl011_ops = {vpl011_read, vpl011_write};

@@ -7,14 +7,18 @@
 void pl011_init(paddr_t base);
 void pl011_putc(char c);
 int pl011_getc(void); /* -1 when no input is waiting */
+void pl011_enable_rx_irq(void);
 
 struct gic_info;
 int gicv3_init_dist(const struct gic_info *gic);
 int gicv3_init_cpu(uint64_t mpidr); /* this CPU's redistributor and CPU interface */
 void gicv3_enable_ppi(unsigned intid);
 void gicv3_send_sgi(uint64_t target_mpidr, unsigned intid);
-unsigned gicv3_ack(void); /* INTID, 1023 if none */
-void gicv3_eoi(unsigned intid);
+unsigned gicv3_ack(void);	/* INTID, 1023 if none */
+void gicv3_eoi(unsigned intid); /* priority drop and deactivate */
+void gicv3_priority_drop(unsigned intid);
+void gicv3_deactivate(unsigned intid);
+void gicv3_route_spi(unsigned intid, uint64_t mpidr); /* enable an SPI to one CPU */
 unsigned gicv3_list_regs(void);
 
 #define SGI_KICK 0 /* another CPU wants this one to look at its vCPU */

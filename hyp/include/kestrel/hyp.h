@@ -21,6 +21,8 @@ void vmid_free(uint16_t vmid);
 
 /* Console: guest output, written raw. */
 void console_putc_raw(char c);
+/* The physical UART has input: hand it to the VM that has the console. */
+void console_input_irq(void);
 
 /* Milliseconds since the counter started. */
 uint64_t uptime_ms(void);

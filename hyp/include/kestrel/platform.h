@@ -26,6 +26,9 @@ struct platform {
 	struct gic_info gic;
 	unsigned ppi_hyp_timer; /* INTIDs */
 	unsigned ppi_virt_timer;
+	unsigned ppi_phys_timer;
+	unsigned ppi_gic_maint;
+	unsigned uart_spi; /* INTID, 0 if unknown */
 	bool psci_smc;
 	unsigned nreserved;
 	paddr_t reserved[PLAT_MAX_RESERVED][2]; /* [start, end) */

@@ -10,6 +10,20 @@
 #define __stringify_1(x) #x
 #define __stringify(x)	 __stringify_1(x)
 
+#ifdef KESTREL_HOST_TEST
+/* Host unit tests: register accesses and system instructions call hooks the test provides. */
+uint64_t host_read_sysreg(const char *name);
+void host_write_sysreg(const char *name, uint64_t val);
+void host_sys_insn(const char *insn, uint64_t val);
+#define read_sysreg(r)	   host_read_sysreg(__stringify(r))
+#define write_sysreg(r, v) host_write_sysreg(__stringify(r), (uint64_t)(v))
+#define isb()		   ((void)0)
+#define dsb(opt)	   ((void)0)
+#define dmb(opt)	   ((void)0)
+#define wfi()		   ((void)0)
+#define wfe()		   ((void)0)
+#define sev()		   ((void)0)
+#else
 #define read_sysreg(r)                                                                             \
 	({                                                                                         \
 		uint64_t __v;                                                                      \
@@ -28,6 +42,7 @@
 #define wfi()	 __asm__ volatile("wfi" ::: "memory")
 #define wfe()	 __asm__ volatile("wfe" ::: "memory")
 #define sev()	 __asm__ volatile("sev" ::: "memory")
+#endif
 
 /* Registers the assembler knows only by encoding. */
 #define ICC_SRE_EL2	 S3_4_C12_C9_5

@@ -32,6 +32,9 @@ typedef uint64_t ipaddr_t; /* guest intermediate physical address */
 #define E_PERM	5
 #define E_RANGE 6
 
+/* A load the compiler may not cache or hoist: the value is written by another CPU. */
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
 #define NORETURN __attribute__((noreturn))
 #define UNUSED	 __attribute__((unused))
 

@@ -7,6 +7,7 @@
 #include <kestrel/mmio.h>
 #include <kestrel/pgtable.h>
 #include <kestrel/spinlock.h>
+#include <kestrel/vgic.h>
 #include <kestrel/vmconfig.h>
 #include <kestrel/vpl011.h>
 
@@ -21,7 +22,7 @@ struct vcpu_regs {
 struct el1_sysregs {
 	uint64_t sctlr, cpacr, ttbr0, ttbr1, tcr, esr, afsr0, afsr1, far, mair, amair, vbar;
 	uint64_t contextidr, tpidr_el0, tpidrro_el0, tpidr_el1, par, cntkctl, sp_el0, sp_el1;
-	uint64_t elr, spsr, csselr, cntv_ctl, cntv_cval;
+	uint64_t elr, spsr, csselr, cntv_ctl, cntv_cval, cntp_ctl, cntp_cval;
 };
 
 struct fpsimd_state {
@@ -63,6 +64,7 @@ struct vcpu {
 	struct el1_sysregs sys;
 	struct vdebug dbg;
 	struct fpsimd_state fp;
+	struct vgic_cpu vgic;
 	uint64_t stats[STAT_COUNT];
 };
 
@@ -97,6 +99,7 @@ struct vm {
 	struct mmio_dev *mmio[VM_MMIO_MAX]; /* sorted by base */
 	unsigned mmio_count;
 	struct vpl011 uart;
+	struct vgic_dist vgic;
 	spinlock_t lock; /* PSCI power state changes */
 	uint64_t stray_logged;
 };

@@ -16,7 +16,13 @@ struct vpl011 {
 	/* Input source: the physical UART in kestrel, a test double on the host. */
 	int (*poll_input)(void);
 	void (*output)(char c);
+	/* Level of the UART's interrupt line, reported on every change. */
+	void (*irq_line)(struct vpl011 *u, bool level);
+	bool line;
 };
+
+/* Input for the guest, from the physical UART's interrupt. */
+void vpl011_receive(struct vpl011 *u, char c);
 
 void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void), void (*output)(char c));
 

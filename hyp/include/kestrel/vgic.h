@@ -1,0 +1,82 @@
+/*
+ * The virtual GICv3: an emulated distributor and one redistributor per vCPU (MMIO), and the
+ * hardware virtual CPU interface, which kestrel feeds through the ICH_LR list registers.
+ * Interrupt state lives here; vgic_lr.c moves it in and out of the list registers.
+ */
+#ifndef KESTREL_VGIC_H
+#define KESTREL_VGIC_H
+
+#include <kestrel/mmio.h>
+#include <kestrel/spinlock.h>
+
+#define VGIC_NR_PRIVATE 32
+#define VGIC_NR_SPIS	64
+#define VGIC_NR_IRQS	(VGIC_NR_PRIVATE + VGIC_NR_SPIS)
+#define VGIC_MAX_LRS	16
+#define VGIC_WANT_WORDS ((VGIC_NR_IRQS + 63) / 64)
+
+struct virq {
+	uint8_t priority;
+	bool enabled;
+	bool pending; /* latched: edge, ISPENDR, SGI */
+	bool line;    /* input level of a level-sensitive source */
+	bool edge;    /* ICFGR: edge-triggered */
+	bool active;
+	bool group1;
+	bool hw; /* linked to the physical interrupt hw_intid */
+	bool in_lr;
+	uint8_t target; /* SPIs: vCPU index from IROUTER */
+	uint16_t hw_intid;
+	uint64_t irouter;
+};
+
+struct vgic_cpu {
+	struct virq priv[VGIC_NR_PRIVATE]; /* SGIs and PPIs */
+	uint64_t want[VGIC_WANT_WORDS];	   /* interrupts waiting to go into list registers */
+	uint32_t lr_used;		   /* bitmap of list registers kestrel filled */
+	uint16_t lr_intid[VGIC_MAX_LRS];
+	uint32_t waker;
+	uint64_t vmcr, ap0r, ap1r, hcr;
+};
+
+struct vgic_dist {
+	spinlock_t lock;
+	uint32_t ctlr;
+	unsigned nr_lrs;
+	struct virq spis[VGIC_NR_SPIS];
+	struct mmio_dev dist_dev;
+	struct mmio_dev redist_dev;
+};
+
+struct vm;
+struct vcpu;
+
+void vgic_init(struct vm *vm, unsigned nr_lrs);
+/* vgic_mmio.c: adds the distributor and redistributor regions to the VM. */
+void vgic_mmio_register(struct vm *vm);
+/* Makes intid pending for vcpu (SGIs, PPIs) or for its target (SPIs; vcpu may be NULL). */
+void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid);
+/* The input level of a level-sensitive SPI changed. */
+void vgic_set_line(struct vm *vm, unsigned intid, bool level);
+/* A physical PPI linked to the same virtual PPI fired while vcpu was loaded here. */
+void vgic_inject_hw(struct vcpu *vcpu, unsigned intid);
+/* ICC_SGI1R_EL1 written by vcpu. */
+void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r);
+/* True when vcpu has an enabled interrupt pending: a WFI must end. */
+bool vgic_vcpu_pending(struct vcpu *vcpu);
+
+/* State of one interrupt as seen by vcpu (private ones are per vCPU). */
+struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid);
+/* Recomputes whether intid must go into a list register; call with the lock held. */
+void vgic_update(struct vm *vm, struct vcpu *vcpu, unsigned intid);
+
+/* List registers (vgic_lr.c): after an exit, fold them back; before entry, fill them. */
+void vgic_sync_lrs(struct vcpu *vcpu);
+void vgic_flush_lrs(struct vcpu *vcpu);
+void vgic_load(struct vcpu *vcpu);
+void vgic_put(struct vcpu *vcpu);
+
+/* Encoding of one list register (pure, shared with the unit tests). */
+uint64_t vgic_lr_encode(unsigned intid, const struct virq *irq);
+
+#endif

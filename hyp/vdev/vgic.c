@@ -1,0 +1,165 @@
+/*
+ * Virtual interrupt state: injection, level changes, SGIs, and the "want" bitmap per vCPU
+ * that tells the list-register code, without scanning, which interrupts need a slot.
+ */
+#include <kestrel/lib.h>
+#include <kestrel/vgic.h>
+#include <kestrel/vm.h>
+
+#define GICD_CTLR_GRP1 BIT(1)
+
+struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
+{
+	if (intid < VGIC_NR_PRIVATE)
+		return vcpu ? &vcpu->vgic.priv[intid] : NULL;
+	if (intid < VGIC_NR_IRQS)
+		return &vm->vgic.spis[intid - VGIC_NR_PRIVATE];
+	return NULL;
+}
+
+static bool deliverable(const struct vm *vm, const struct virq *irq)
+{
+	bool pending = irq->pending || (!irq->edge && irq->line);
+
+	if (irq->in_lr)
+		return false;
+	if (irq->active)
+		return true; /* must stay visible to the guest until it deactivates it */
+	return pending && irq->enabled && irq->group1 && (vm->vgic.ctlr & GICD_CTLR_GRP1);
+}
+
+static void set_want(struct vcpu *vcpu, unsigned intid, bool want)
+{
+	uint64_t bit = BIT(intid % 64);
+
+	if (want)
+		vcpu->vgic.want[intid / 64] |= bit;
+	else
+		vcpu->vgic.want[intid / 64] &= ~bit;
+}
+
+void vgic_update(struct vm *vm, struct vcpu *vcpu, unsigned intid)
+{
+	struct virq *irq = vgic_irq(vm, vcpu, intid);
+
+	if (!irq)
+		return;
+	if (intid >= VGIC_NR_PRIVATE) {
+		/* An SPI is wanted by its target only; clear any stale bit on the others. */
+		for (unsigned i = 0; i < vm->vcpu_count; i++)
+			set_want(&vm->vcpus[i], intid, false);
+		vcpu = &vm->vcpus[irq->target < vm->vcpu_count ? irq->target : 0];
+	}
+	set_want(vcpu, intid, deliverable(vm, irq));
+}
+
+static struct vcpu *spi_target(struct vm *vm, const struct virq *irq)
+{
+	return &vm->vcpus[irq->target < vm->vcpu_count ? irq->target : 0];
+}
+
+/* Makes the target notice: a vCPU running elsewhere exits, a sleeping one wakes. */
+static void notify(struct vcpu *vcpu)
+{
+	if (vcpu->pcpu)
+		pcpu_kick(vcpu->pcpu);
+}
+
+void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid)
+{
+	struct virq *irq = vgic_irq(vm, vcpu, intid);
+
+	if (!irq)
+		return;
+	spin_lock(&vm->vgic.lock);
+	irq->pending = true;
+	if (intid >= VGIC_NR_PRIVATE)
+		vcpu = spi_target(vm, irq);
+	vgic_update(vm, vcpu, intid);
+	spin_unlock(&vm->vgic.lock);
+	notify(vcpu);
+}
+
+void vgic_set_line(struct vm *vm, unsigned intid, bool level)
+{
+	struct virq *irq = vgic_irq(vm, NULL, intid);
+	struct vcpu *vcpu;
+
+	if (!irq || irq->line == level)
+		return;
+	spin_lock(&vm->vgic.lock);
+	irq->line = level;
+	if (irq->edge && level)
+		irq->pending = true;
+	vcpu = spi_target(vm, irq);
+	vgic_update(vm, vcpu, intid);
+	spin_unlock(&vm->vgic.lock);
+	if (level)
+		notify(vcpu);
+}
+
+void vgic_inject_hw(struct vcpu *vcpu, unsigned intid)
+{
+	struct vm *vm = vcpu->vm;
+	struct virq *irq = &vcpu->vgic.priv[intid % VGIC_NR_PRIVATE];
+
+	spin_lock(&vm->vgic.lock);
+	irq->hw = true;
+	irq->hw_intid = (uint16_t)intid;
+	irq->pending = true;
+	vgic_update(vm, vcpu, intid);
+	spin_unlock(&vm->vgic.lock);
+}
+
+void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r)
+{
+	struct vm *vm = vcpu->vm;
+	unsigned intid = (unsigned)FIELD(sgi1r, 24, 4);
+	uint64_t targets = FIELD(sgi1r, 0, 16), rs = FIELD(sgi1r, 44, 4);
+	uint64_t aff321 =
+	    (FIELD(sgi1r, 48, 8) << 32) | (FIELD(sgi1r, 32, 8) << 16) | (FIELD(sgi1r, 16, 8) << 8);
+	bool broadcast = sgi1r & BIT(40);
+
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+		uint64_t mpidr = t->vmpidr & 0xff00ffffffull;
+		unsigned aff0 = (unsigned)(mpidr & 0xff);
+		bool hit = broadcast ? t != vcpu
+				     : (mpidr & ~0xffull) == aff321 && aff0 / 16 == rs &&
+					   (targets & BIT(aff0 % 16));
+		if (hit)
+			vgic_inject(vm, t, intid);
+	}
+}
+
+bool vgic_vcpu_pending(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	bool any = false;
+
+	spin_lock(&vm->vgic.lock);
+	for (unsigned intid = 0; intid < VGIC_NR_IRQS && !any; intid++) {
+		const struct virq *irq = vgic_irq(vm, vcpu, intid);
+		if (intid >= VGIC_NR_PRIVATE && spi_target(vm, irq) != vcpu)
+			continue;
+		any = irq->in_lr || (deliverable(vm, irq) && !irq->active);
+	}
+	spin_unlock(&vm->vgic.lock);
+	return any;
+}
+
+void vgic_init(struct vm *vm, unsigned nr_lrs)
+{
+	memset(&vm->vgic.spis, 0, sizeof(vm->vgic.spis));
+	vm->vgic.ctlr = 0;
+	vm->vgic.nr_lrs = MIN(nr_lrs, (unsigned)VGIC_MAX_LRS);
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		struct vgic_cpu *c = &vm->vcpus[i].vgic;
+		memset(c, 0, sizeof(*c));
+		c->waker = BIT(1) | BIT(2); /* ProcessorSleep, ChildrenAsleep */
+		for (unsigned s = 0; s < 16; s++)
+			c->priv[s].edge = true; /* SGIs are always edge-triggered */
+	}
+	if (!vm->vgic.dist_dev.ops)
+		vgic_mmio_register(vm);
+}

@@ -1,0 +1,199 @@
+/*
+ * The hardware side of the vGIC: the ICH_LR list registers and the saved CPU-interface state.
+ * After every exit the list registers are folded back into the interrupt state (what the
+ * guest acknowledged or completed), and before every entry the most urgent deliverable
+ * interrupts go back in. Exits with nothing in flight skip both with one test each.
+ */
+#include <kestrel/lib.h>
+#include <kestrel/sysreg.h>
+#include <kestrel/vgic.h>
+#include <kestrel/vm.h>
+
+#define LR_STATE_SHIFT 62
+#define LR_PENDING     1ull
+#define LR_ACTIVE      2ull
+#define LR_HW	       BIT(61)
+#define LR_GROUP1      BIT(60)
+#define LR_EOI	       BIT(41)
+#define ICH_HCR_EN     BIT(0)
+#define ICH_HCR_UIE    BIT(1)
+
+uint64_t vgic_lr_encode(unsigned intid, const struct virq *irq)
+{
+	uint64_t state = 0, lr;
+
+	if (irq->pending || (!irq->edge && irq->line))
+		state |= LR_PENDING;
+	if (irq->active)
+		state |= LR_ACTIVE;
+	lr = intid | ((uint64_t)irq->priority << 48) | LR_GROUP1 | (state << LR_STATE_SHIFT);
+	if (irq->hw)
+		lr |= LR_HW | ((uint64_t)irq->hw_intid << 32);
+	else if (!irq->edge)
+		lr |= LR_EOI; /* a level source may still be high after the guest's EOI */
+	return lr;
+}
+
+#ifndef KESTREL_HOST_TEST
+static uint64_t read_lr(unsigned n)
+{
+#define LR_CASE(i, crm, op2)                                                                       \
+	case i:                                                                                    \
+		return read_sysreg(S3_4_C12_C##crm##_##op2)
+	switch (n) {
+		LR_CASE(0, 12, 0);
+		LR_CASE(1, 12, 1);
+		LR_CASE(2, 12, 2);
+		LR_CASE(3, 12, 3);
+		LR_CASE(4, 12, 4);
+		LR_CASE(5, 12, 5);
+		LR_CASE(6, 12, 6);
+		LR_CASE(7, 12, 7);
+		LR_CASE(8, 13, 0);
+		LR_CASE(9, 13, 1);
+		LR_CASE(10, 13, 2);
+		LR_CASE(11, 13, 3);
+		LR_CASE(12, 13, 4);
+		LR_CASE(13, 13, 5);
+		LR_CASE(14, 13, 6);
+		LR_CASE(15, 13, 7);
+	default:
+		return 0;
+	}
+#undef LR_CASE
+}
+
+static void write_lr(unsigned n, uint64_t v)
+{
+#define LR_CASE(i, crm, op2)                                                                       \
+	case i:                                                                                    \
+		write_sysreg(S3_4_C12_C##crm##_##op2, v);                                          \
+		break
+	switch (n) {
+		LR_CASE(0, 12, 0);
+		LR_CASE(1, 12, 1);
+		LR_CASE(2, 12, 2);
+		LR_CASE(3, 12, 3);
+		LR_CASE(4, 12, 4);
+		LR_CASE(5, 12, 5);
+		LR_CASE(6, 12, 6);
+		LR_CASE(7, 12, 7);
+		LR_CASE(8, 13, 0);
+		LR_CASE(9, 13, 1);
+		LR_CASE(10, 13, 2);
+		LR_CASE(11, 13, 3);
+		LR_CASE(12, 13, 4);
+		LR_CASE(13, 13, 5);
+		LR_CASE(14, 13, 6);
+		LR_CASE(15, 13, 7);
+	default:
+		break;
+	}
+#undef LR_CASE
+}
+
+void vgic_sync_lrs(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	uint32_t used = vcpu->vgic.lr_used;
+
+	if (!used)
+		return;
+	spin_lock(&vm->vgic.lock);
+	for (unsigned n = 0; used; n++, used >>= 1) {
+		if (!(used & 1))
+			continue;
+		uint64_t lr = read_lr(n), state = lr >> LR_STATE_SHIFT;
+		unsigned intid = vcpu->vgic.lr_intid[n];
+		struct virq *irq = vgic_irq(vm, vcpu, intid);
+		write_lr(n, 0);
+		if (!irq)
+			continue;
+		irq->in_lr = false;
+		irq->active = state & LR_ACTIVE;
+		if (!(state & LR_PENDING))
+			irq->pending = false; /* the guest acknowledged it */
+		vgic_update(vm, vcpu, intid);
+	}
+	vcpu->vgic.lr_used = 0;
+	spin_unlock(&vm->vgic.lock);
+}
+
+static bool is_wanted(const struct vcpu *vcpu, unsigned intid)
+{
+	return vcpu->vgic.want[intid / 64] & BIT(intid % 64);
+}
+
+void vgic_flush_lrs(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	unsigned nr = vm->vgic.nr_lrs, filled = 0;
+	uint64_t hcr = ICH_HCR_EN;
+
+	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
+		if (vcpu->vgic.want[w])
+			goto work;
+	if (vcpu->vgic.hcr != hcr)
+		write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = hcr);
+	return;
+work:
+	spin_lock(&vm->vgic.lock);
+	/* Most urgent first: repeatedly take the wanted interrupt of lowest priority value. */
+	while (filled < nr) {
+		unsigned best = VGIC_NR_IRQS;
+		for (unsigned intid = 0; intid < VGIC_NR_IRQS; intid++)
+			if (is_wanted(vcpu, intid) &&
+			    (best == VGIC_NR_IRQS || vgic_irq(vm, vcpu, intid)->priority <
+							 vgic_irq(vm, vcpu, best)->priority))
+				best = intid;
+		if (best == VGIC_NR_IRQS)
+			break;
+		struct virq *irq = vgic_irq(vm, vcpu, best);
+		write_lr(filled, vgic_lr_encode(best, irq));
+		irq->in_lr = true;
+		vcpu->vgic.lr_intid[filled] = (uint16_t)best;
+		vcpu->vgic.lr_used |= 1u << filled;
+		filled++;
+		vgic_update(vm, vcpu, best);
+	}
+	/* More than fits: ask for a maintenance interrupt when the list runs low. */
+	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
+		if (vcpu->vgic.want[w])
+			hcr |= ICH_HCR_UIE;
+	spin_unlock(&vm->vgic.lock);
+	write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = hcr);
+}
+
+void vgic_load(struct vcpu *vcpu)
+{
+	write_sysreg(S3_4_C12_C11_7, vcpu->vgic.vmcr); /* ICH_VMCR_EL2 */
+	write_sysreg(S3_4_C12_C8_0, vcpu->vgic.ap0r);  /* ICH_AP0R0_EL2 */
+	write_sysreg(S3_4_C12_C9_0, vcpu->vgic.ap1r);  /* ICH_AP1R0_EL2 */
+	write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = ICH_HCR_EN);
+}
+
+void vgic_put(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	vgic_sync_lrs(vcpu);
+	vcpu->vgic.vmcr = read_sysreg(S3_4_C12_C11_7);
+	vcpu->vgic.ap0r = read_sysreg(S3_4_C12_C8_0);
+	vcpu->vgic.ap1r = read_sysreg(S3_4_C12_C9_0);
+	write_sysreg(ICH_HCR_EL2, 0);
+	/* A linked physical interrupt still active here would never fire again: release it. */
+	spin_lock(&vm->vgic.lock);
+	for (unsigned i = 16; i < VGIC_NR_PRIVATE; i++) {
+		struct virq *irq = &vcpu->vgic.priv[i];
+		if (!irq->hw)
+			continue;
+		if (irq->pending || irq->active)
+			write_sysreg(ICC_DIR_EL1, irq->hw_intid);
+		/* The physical source is level: if still due, it fires again at the next load. */
+		irq->pending = irq->active = irq->hw = false;
+		vgic_update(vm, vcpu, i);
+	}
+	spin_unlock(&vm->vgic.lock);
+	isb();
+}
+#endif

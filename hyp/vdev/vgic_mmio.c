@@ -1,0 +1,378 @@
+/*
+ * The GICv3 distributor and redistributors as the guest sees them through stage-2 faults.
+ * Registers holding one bit, one byte or two bits per interrupt share the helpers below; the
+ * distributor and the redistributor's SGI frame differ only in which interrupts they cover.
+ * Accesses the architecture does not define read as zero and ignore writes; misaligned ones
+ * abort.
+ */
+#include <kestrel/guest_layout.h>
+#include <kestrel/lib.h>
+#include <kestrel/vgic.h>
+#include <kestrel/vm.h>
+
+#define GICD_CTLR	0x0000
+#define GICD_TYPER	0x0004
+#define GICD_IIDR	0x0008
+#define GICD_IGROUPR	0x0080
+#define GICD_ISENABLER	0x0100
+#define GICD_ICENABLER	0x0180
+#define GICD_ISPENDR	0x0200
+#define GICD_ICPENDR	0x0280
+#define GICD_ISACTIVER	0x0300
+#define GICD_ICACTIVER	0x0380
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR	0x0c00
+#define GICD_IROUTER	0x6000
+#define GIC_PIDR2	0xffe8
+#define GICR_CTLR	0x0000
+#define GICR_IIDR	0x0004
+#define GICR_TYPER	0x0008
+#define GICR_WAKER	0x0014
+#define GICR_SGI_BASE	0x10000
+
+#define CTLR_ENABLES (BIT(0) | BIT(1))
+#define CTLR_ARE_DS  (BIT(4) | BIT(6)) /* affinity routing, single security state: fixed */
+#define IIDR_KESTREL 0x4b00043bu       /* implementer Arm (0x43b), product 'K' */
+#define PIDR2_GICV3  0x3b
+
+enum bitreg { REG_GROUP, REG_SENABLE, REG_CENABLE, REG_SPEND, REG_CPEND, REG_SACTIVE, REG_CACTIVE };
+
+/* Which interrupts a frame covers: the distributor SPIs, or one vCPU's SGIs and PPIs. */
+struct frame {
+	struct vm *vm;
+	struct vcpu *vcpu; /* redistributor frames only */
+	unsigned first, count;
+};
+
+static bool in_frame(const struct frame *f, unsigned intid)
+{
+	return intid >= f->first && intid < f->first + f->count;
+}
+
+static uint32_t bitreg_read(const struct frame *f, enum bitreg kind, unsigned base)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < 32; i++) {
+		const struct virq *irq = vgic_irq(f->vm, f->vcpu, base + i);
+		bool bit = false;
+		if (!in_frame(f, base + i) || !irq)
+			continue;
+		switch (kind) {
+		case REG_GROUP:
+			bit = irq->group1;
+			break;
+		case REG_SENABLE:
+		case REG_CENABLE:
+			bit = irq->enabled;
+			break;
+		case REG_SPEND:
+		case REG_CPEND:
+			bit = irq->pending || (!irq->edge && irq->line) ||
+			      (irq->in_lr && !irq->active);
+			break;
+		case REG_SACTIVE:
+		case REG_CACTIVE:
+			bit = irq->active;
+			break;
+		}
+		v |= (uint32_t)bit << i;
+	}
+	return v;
+}
+
+static void bitreg_write(const struct frame *f, enum bitreg kind, unsigned base, uint32_t val)
+{
+	for (unsigned i = 0; i < 32; i++) {
+		struct virq *irq = vgic_irq(f->vm, f->vcpu, base + i);
+		bool bit = val & (1u << i);
+		if (!in_frame(f, base + i) || !irq || (!bit && kind != REG_GROUP))
+			continue;
+		switch (kind) {
+		case REG_GROUP:
+			irq->group1 = bit;
+			break;
+		case REG_SENABLE:
+		case REG_CENABLE:
+			irq->enabled = kind == REG_SENABLE;
+			break;
+		case REG_SPEND:
+		case REG_CPEND:
+			irq->pending = kind == REG_SPEND;
+			break;
+		case REG_SACTIVE:
+		case REG_CACTIVE:
+			/* A HW-linked interrupt's active state belongs to the physical one. */
+			if (!irq->hw)
+				irq->active = kind == REG_SACTIVE;
+			break;
+		}
+		vgic_update(f->vm, f->vcpu, base + i);
+	}
+}
+
+static uint32_t prio_read(const struct frame *f, unsigned base, unsigned width)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < width; i++) {
+		const struct virq *irq = vgic_irq(f->vm, f->vcpu, base + i);
+		if (in_frame(f, base + i) && irq)
+			v |= (uint32_t)irq->priority << (8 * i);
+	}
+	return v;
+}
+
+static void prio_write(const struct frame *f, unsigned base, unsigned width, uint32_t val)
+{
+	for (unsigned i = 0; i < width; i++) {
+		struct virq *irq = vgic_irq(f->vm, f->vcpu, base + i);
+		if (in_frame(f, base + i) && irq)
+			irq->priority = (uint8_t)(val >> (8 * i));
+	}
+}
+
+static uint32_t cfg_read(const struct frame *f, unsigned base)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < 16; i++) {
+		const struct virq *irq = vgic_irq(f->vm, f->vcpu, base + i);
+		if (in_frame(f, base + i) && irq && irq->edge)
+			v |= 2u << (2 * i);
+	}
+	return v;
+}
+
+static void cfg_write(const struct frame *f, unsigned base, uint32_t val)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		struct virq *irq = vgic_irq(f->vm, f->vcpu, base + i);
+		if (in_frame(f, base + i) && irq && base + i >= 16) /* SGIs stay edge */
+			irq->edge = val & (2u << (2 * i));
+	}
+}
+
+/* The per-interrupt registers common to both frames; false if off is none of them. */
+static bool irq_regs(const struct frame *f, uint64_t off, unsigned width, bool write, uint64_t *val)
+{
+	static const struct {
+		uint64_t base;
+		enum bitreg kind;
+	} bitregs[] = {
+	    {GICD_IGROUPR, REG_GROUP},	   {GICD_ISENABLER, REG_SENABLE},
+	    {GICD_ICENABLER, REG_CENABLE}, {GICD_ISPENDR, REG_SPEND},
+	    {GICD_ICPENDR, REG_CPEND},	   {GICD_ISACTIVER, REG_SACTIVE},
+	    {GICD_ICACTIVER, REG_CACTIVE},
+	};
+
+	for (unsigned r = 0; r < ARRAY_SIZE(bitregs); r++) {
+		if (off < bitregs[r].base || off >= bitregs[r].base + 0x80)
+			continue;
+		if (width != 4)
+			return !write ? (*val = 0, true) : true;
+		unsigned base = (unsigned)(off - bitregs[r].base) * 8;
+		if (write)
+			bitreg_write(f, bitregs[r].kind, base, (uint32_t)*val);
+		else
+			*val = bitreg_read(f, bitregs[r].kind, base);
+		return true;
+	}
+	if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
+		unsigned base = (unsigned)(off - GICD_IPRIORITYR);
+		if (width != 1 && width != 4)
+			return !write ? (*val = 0, true) : true;
+		if (write)
+			prio_write(f, base, width, (uint32_t)*val);
+		else
+			*val = prio_read(f, base, width);
+		return true;
+	}
+	if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
+		unsigned base = (unsigned)(off - GICD_ICFGR) * 4;
+		if (width != 4)
+			return !write ? (*val = 0, true) : true;
+		if (write)
+			cfg_write(f, base, (uint32_t)*val);
+		else
+			*val = cfg_read(f, base);
+		return true;
+	}
+	return false;
+}
+
+/* --- distributor --- */
+
+static uint64_t irouter_to_target(struct vm *vm, uint64_t route)
+{
+	struct vcpu *vcpu = vm_vcpu_by_mpidr(vm, route & 0xff00ffffffull);
+
+	return vcpu ? vcpu->id : 0; /* 1-of-N routing (bit 31) delivers to vCPU 0 */
+}
+
+static bool dist_access(struct vm *vm, uint64_t off, unsigned width, bool write, uint64_t *val)
+{
+	struct frame f = {vm, NULL, VGIC_NR_PRIVATE, VGIC_NR_SPIS};
+	struct vgic_dist *d = &vm->vgic;
+
+	if (irq_regs(&f, off, width, write, val))
+		return true;
+	if (off >= GICD_IROUTER + 8 * VGIC_NR_PRIVATE && off < GICD_IROUTER + 8 * 1020) {
+		unsigned intid = (unsigned)(off - GICD_IROUTER) / 8;
+		struct virq *irq = vgic_irq(vm, NULL, intid);
+		unsigned shift = (off & 4) ? 32 : 0;
+		uint64_t mask = width == 8 ? ~0ull : 0xffffffffull << shift;
+		if (!irq) {
+			if (!write)
+				*val = 0;
+			return true;
+		}
+		if (write) {
+			uint64_t v = width == 8 ? *val : *val << shift;
+			irq->irouter = ((irq->irouter & ~mask) | (v & mask)) & 0xff80ffffffull;
+			irq->target = (uint8_t)irouter_to_target(vm, irq->irouter);
+			vgic_update(vm, NULL, intid);
+		} else {
+			*val = width == 8 ? irq->irouter : (irq->irouter >> shift) & 0xffffffff;
+		}
+		return true;
+	}
+	if (width != 4) {
+		if (!write)
+			*val = 0;
+		return true;
+	}
+	switch (off) {
+	case GICD_CTLR:
+		if (write) {
+			d->ctlr = (uint32_t)*val & CTLR_ENABLES;
+			for (unsigned i = 0; i < VGIC_NR_IRQS; i++)
+				for (unsigned c = 0; c < (i < VGIC_NR_PRIVATE ? vm->vcpu_count : 1);
+				     c++)
+					vgic_update(vm, &vm->vcpus[c], i);
+		} else {
+			*val = d->ctlr | CTLR_ARE_DS;
+		}
+		return true;
+	case GICD_TYPER:
+		/* ITLinesNumber, CPUNumber, IDbits = 10 bits (INTIDs below 1024), no LPIs. */
+		*val = write ? *val
+			     : ((VGIC_NR_IRQS / 32) - 1) | ((MIN(vm->vcpu_count, 8u) - 1) << 5) |
+				   (9u << 19);
+		return true;
+	case GICD_IIDR:
+		if (!write)
+			*val = IIDR_KESTREL;
+		return true;
+	case GIC_PIDR2:
+		if (!write)
+			*val = PIDR2_GICV3;
+		return true;
+	default:
+		if (!write)
+			*val = 0;
+		return true;
+	}
+}
+
+/* --- redistributors: one RD frame and one SGI frame per vCPU --- */
+
+static bool redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool write,
+			  uint64_t *val)
+{
+	struct vm *vm = vcpu->vm;
+	struct frame f = {vm, vcpu, 0, VGIC_NR_PRIVATE};
+
+	if (off >= GICR_SGI_BASE)
+		return irq_regs(&f, off - GICR_SGI_BASE, width, write, val) ||
+		       (!write ? (*val = 0, true) : true);
+	if (off == GICR_TYPER && (width == 8 || width == 4)) {
+		uint64_t mpidr = vcpu->vmpidr;
+		uint64_t aff = (FIELD(mpidr, 32, 8) << 24) | (mpidr & 0xffffff);
+		uint64_t typer = (aff << 32) | ((uint64_t)vcpu->id << 8) |
+				 (vcpu->id == vm->vcpu_count - 1 ? BIT(4) : 0);
+		if (!write)
+			*val = width == 8 ? typer : (uint32_t)typer;
+		return true;
+	}
+	if (off == GICR_TYPER + 4 && width == 4) {
+		uint64_t aff = (FIELD(vcpu->vmpidr, 32, 8) << 24) | (vcpu->vmpidr & 0xffffff);
+		if (!write)
+			*val = aff;
+		return true;
+	}
+	if (width != 4) {
+		if (!write)
+			*val = 0;
+		return true;
+	}
+	switch (off) {
+	case GICR_WAKER:
+		if (write)
+			vcpu->vgic.waker = (*val & BIT(1)) ? (BIT(1) | BIT(2)) : 0;
+		else
+			*val = vcpu->vgic.waker;
+		return true;
+	case GICR_IIDR:
+		if (!write)
+			*val = IIDR_KESTREL;
+		return true;
+	case GIC_PIDR2:
+		if (!write)
+			*val = PIDR2_GICV3;
+		return true;
+	default: /* CTLR (no LPIs), STATUSR, PROPBASER, ... */
+		if (!write)
+			*val = 0;
+		return true;
+	}
+}
+
+static bool locked_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
+			  bool write, uint64_t *val)
+{
+	struct vm *vm = vcpu->vm;
+	bool ok;
+
+	if (!IS_ALIGNED(off, width))
+		return false;
+	spin_lock(&vm->vgic.lock);
+	if (dev == &vm->vgic.dist_dev) {
+		ok = dist_access(vm, off, width, write, val);
+	} else {
+		unsigned idx = (unsigned)(off / GUEST_GICR_STRIDE);
+		ok = idx < vm->vcpu_count &&
+		     redist_access(&vm->vcpus[idx], off % GUEST_GICR_STRIDE, width, write, val);
+	}
+	spin_unlock(&vm->vgic.lock);
+	/* Whoever now has a deliverable interrupt must notice it. */
+	if (write)
+		for (unsigned i = 0; i < vm->vcpu_count; i++)
+			if (&vm->vcpus[i] != vcpu &&
+			    (vm->vcpus[i].vgic.want[0] | vm->vcpus[i].vgic.want[1]))
+				pcpu_kick(vm->vcpus[i].pcpu);
+	return ok;
+}
+
+static bool vgic_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
+		      uint64_t *val)
+{
+	return locked_access(dev, vcpu, off, width, false, val);
+}
+
+static bool vgic_write(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
+		       uint64_t val)
+{
+	return locked_access(dev, vcpu, off, width, true, &val);
+}
+
+static const struct mmio_ops vgic_ops = {vgic_read, vgic_write};
+
+void vgic_mmio_register(struct vm *vm)
+{
+	vm->vgic.dist_dev = (struct mmio_dev){GUEST_GICD_BASE, GUEST_GICD_SIZE, "gicd", &vgic_ops};
+	vm->vgic.redist_dev = (struct mmio_dev){GUEST_GICR_BASE, GUEST_GICR_STRIDE * vm->vcpu_count,
+						"gicr", &vgic_ops};
+	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->vgic.dist_dev);
+	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->vgic.redist_dev);
+}
