@@ -111,8 +111,11 @@ void vgic_sync_lrs(struct vcpu *vcpu)
 			continue;
 		irq->in_lr = false;
 		irq->active = state & LR_ACTIVE;
-		if (!(state & LR_PENDING))
-			irq->pending = false; /* the guest acknowledged it */
+		/* Not yet acknowledged: the latch comes back. A new edge that arrived while the
+		   interrupt sat in the list register is already in irq->pending. */
+		if ((state & LR_PENDING) && irq->lr_pending)
+			irq->pending = true;
+		irq->lr_pending = false;
 		vgic_update(vm, vcpu, intid);
 	}
 	vcpu->vgic.lr_used = 0;
@@ -151,6 +154,8 @@ work:
 		struct virq *irq = vgic_irq(vm, vcpu, best);
 		write_lr(filled, vgic_lr_encode(best, irq));
 		irq->in_lr = true;
+		irq->lr_pending = irq->pending;
+		irq->pending = false;
 		vcpu->vgic.lr_intid[filled] = (uint16_t)best;
 		vcpu->vgic.lr_used |= 1u << filled;
 		filled++;
@@ -190,7 +195,7 @@ void vgic_put(struct vcpu *vcpu)
 		if (irq->pending || irq->active)
 			write_sysreg(ICC_DIR_EL1, irq->hw_intid);
 		/* The physical source is level: if still due, it fires again at the next load. */
-		irq->pending = irq->active = irq->hw = false;
+		irq->pending = irq->lr_pending = irq->active = irq->hw = false;
 		vgic_update(vm, vcpu, i);
 	}
 	spin_unlock(&vm->vgic.lock);

@@ -68,8 +68,7 @@ static uint32_t bitreg_read(const struct frame *f, enum bitreg kind, unsigned ba
 			break;
 		case REG_SPEND:
 		case REG_CPEND:
-			bit = irq->pending || (!irq->edge && irq->line) ||
-			      (irq->in_lr && !irq->active);
+			bit = irq->pending || irq->lr_pending || (!irq->edge && irq->line);
 			break;
 		case REG_SACTIVE:
 		case REG_CACTIVE:
@@ -99,6 +98,7 @@ static void bitreg_write(const struct frame *f, enum bitreg kind, unsigned base,
 		case REG_SPEND:
 		case REG_CPEND:
 			irq->pending = kind == REG_SPEND;
+			irq->lr_pending = irq->lr_pending && kind == REG_SPEND;
 			break;
 		case REG_SACTIVE:
 		case REG_CACTIVE:
