@@ -104,4 +104,5 @@ if [ ! -x "$cache/busybox/busybox" ]; then
 	cp "$cache/x-bb/bin/busybox" "$cache/busybox/"
 	rm -rf "$cache/x-bb"
 fi
+"$top/tools/fetch-linux.sh"
 exit 0

@@ -1,0 +1,173 @@
+#!/bin/sh
+# The Linux guest acceptance test, run as /init of a busybox initramfs
+# (tools/mkinitramfs.sh). It checks what a hypervisor must get right for an SMP Linux guest:
+# every vCPU came up, every vCPU takes timer interrupts, vCPUs interrupt each other (IPIs),
+# and CPU-bound work on all vCPUs at once completes with correct results. Then it powers the
+# VM off through PSCI.
+#
+# Each result is one console line "LINUX-CHECK: <what> <values> ok|FAIL", then
+# "LINUX-CHECK: RESULT PASS|FAIL" (a test runner greps these). The expected vCPU count comes
+# from the kernel command line: kestrel.vcpus=N.
+#
+# This is PID 1: it must never exit (the kernel would panic), so no `set -e`, and every path
+# ends in poweroff.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+
+failed=0
+
+# report WHAT ok|FAIL DETAILS...: prints "LINUX-CHECK: WHAT DETAILS ok|FAIL" and
+# remembers a failure
+report() {
+	what=$1 flag=$2
+	shift 2
+	[ "$flag" = ok ] || failed=1
+	echo "LINUX-CHECK: $what $* $flag"
+}
+
+setup() {
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	mount -t devtmpfs devtmpfs /dev 2>/dev/null
+	# Keep late kernel messages off the console so they cannot split a result line.
+	dmesg -n 1
+}
+
+# cmdline_param NAME: the value of NAME=... on the kernel command line (empty when absent)
+cmdline_param() {
+	read -r cmdline </proc/cmdline
+	# shellcheck disable=SC2086 # split into words on purpose
+	for arg in $cmdline; do
+		case $arg in "$1"=*) echo "${arg#*=}" ;; esac
+	done
+}
+
+is_number() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
+
+# irq_counts NAME: the per-CPU counts (space-separated) of the first /proc/interrupts line
+# whose name (its last field) or description is NAME. There is one count column per CPU.
+irq_counts() {
+	ncols=$(head -1 /proc/interrupts | wc -w)
+	grep -E "(^| )$1\$" /proc/interrupts | head -1 |
+		{ read -r _ rest && echo "$rest" | tr -s ' ' '\n' | head -"$ncols" | tr '\n' ' '; } |
+		sed 's/ $//'
+}
+
+# spin_start N / spin_stop: N busy shell loops, so that every CPU stays busy. A busy CPU keeps
+# its scheduler tick (an idle one may stop it: NO_HZ), and spreading the loops over the CPUs
+# makes the scheduler send rescheduling IPIs.
+spin_pids=""
+spin_start() {
+	i=0
+	while [ "$i" -lt "$1" ]; do
+		sh -c 'while :; do :; done' &
+		spin_pids="$spin_pids $!"
+		i=$((i + 1))
+	done
+}
+spin_stop() {
+	# shellcheck disable=SC2086 # one pid per word
+	kill $spin_pids 2>/dev/null
+	wait 2>/dev/null
+	spin_pids=""
+}
+
+check_kernel() {
+	echo "LINUX-CHECK: kernel $(uname -r)"
+}
+
+check_nproc() {
+	flag=FAIL
+	[ "$ncpu" = "$expected" ] && flag=ok
+	report nproc "$flag" "$ncpu" expected "${expected:-unset}"
+}
+
+# Every CPU's arch_timer count is above 0, and each grows over a second of load.
+check_timer() {
+	spin_start "$ncpu"
+	before=$(irq_counts arch_timer)
+	sleep 1
+	after=$(irq_counts arch_timer)
+	spin_stop
+	flag=ok
+	[ -n "$before" ] || flag=FAIL
+	# shellcheck disable=SC2086 # one count per word
+	set -- $after
+	for b in $before; do
+		if ! is_number "$b" || ! is_number "${1:-}" || [ "$b" -le 0 ] || [ "$1" -le "$b" ]; then
+			flag=FAIL
+		fi
+		shift
+	done
+	report timer "$flag" "${after:-none}"
+}
+
+# Inter-processor interrupts were delivered: with more than one CPU, the rescheduling and
+# function-call IPI counts add up to more than 0 (check_timer's spinning forced some).
+check_ipi() {
+	resched=$(irq_counts 'Rescheduling interrupts')
+	call=$(irq_counts 'Function call interrupts')
+	total=0
+	for n in $resched $call; do is_number "$n" && total=$((total + n)); done
+	flag=ok
+	[ "$ncpu" -gt 1 ] && [ "$total" -le 0 ] && flag=FAIL
+	report ipi "$flag" resched "${resched:-none}" call "${call:-none}"
+}
+
+# uptime_cs: /proc/uptime's first field in hundredths of a second
+uptime_cs() {
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}" | sed 's/^0*//; s/^$/0/'
+}
+
+# One sha256sum of 8 MiB of zeros per CPU, all at once; each must finish with the right sum.
+check_cpu_bound() {
+	want=2daeb1f36095b44b318410b3f4e8b5d989dcc7bb023d1426c492dab0a3053e74
+	start=$(uptime_cs)
+	i=0
+	while [ "$i" -lt "$ncpu" ]; do
+		dd if=/dev/zero bs=1048576 count=8 2>/dev/null | sha256sum >/tmp/sum.$i &
+		i=$((i + 1))
+	done
+	wait
+	end=$(uptime_cs)
+	flag=ok
+	i=0
+	while [ "$i" -lt "$ncpu" ]; do
+		read -r got _ </tmp/sum.$i || got=none
+		[ "$got" = "$want" ] || flag=FAIL
+		i=$((i + 1))
+	done
+	el=$((end - start))
+	report cpu-bound "$flag" "$((el / 100)).$(printf '%02d' $((el % 100)))s"
+}
+
+check_uptime() {
+	read -r up _ </proc/uptime
+	flag=FAIL
+	case $up in [0-9]*.[0-9]*) flag=ok ;; esac
+	report uptime "$flag" "$up"
+}
+
+finish() {
+	if [ "$failed" -eq 0 ]; then
+		echo "LINUX-CHECK: RESULT PASS"
+	else
+		echo "LINUX-CHECK: RESULT FAIL"
+	fi
+	sync
+	poweroff -f
+	# only reached if PSCI SYSTEM_OFF returned: stay alive rather than panic
+	while :; do sleep 3600; done
+}
+
+setup
+expected=$(cmdline_param kestrel.vcpus)
+ncpu=$(nproc)
+check_kernel
+check_nproc
+check_timer
+check_ipi
+check_cpu_bound
+check_uptime
+finish
