@@ -53,11 +53,18 @@ $(B)/kestrel.bin: $(B)/kestrel.elf
 -include $(HYP_OBJS:.o=.d)
 
 include guests/guests.mk
+include guests/linux/linux.mk
 include tests/tests.mk
 
-all: $(SETUP_STAMP) $(B)/kestrel.bin guests
+all: $(SETUP_STAMP) $(B)/kestrel.bin guests linux-guest
 
+# The demo: Debian's Linux with a busybox shell on 2 vCPUs (type 'poweroff -f' to stop it).
 run: all
+	./kestrel run --kernel $(LINUX_BOOKWORM) --initrd $(B)/shell-initramfs.cpio.gz \
+		--cmdline "console=ttyAMA0" --vcpus 2 --mem 512M
+
+# The bare-metal demo: hypercall and MMIO round trips timed by a guest.
+run-bare: all
 	./kestrel run --kernel $(B)/guests/demo.bin --vcpus 2
 
 lint: $(SETUP_STAMP)
@@ -70,4 +77,4 @@ lint: $(SETUP_STAMP)
 clean:
 	rm -rf $(B)/hyp $(B)/kestrel.* $(B)/guests $(B)/unit $(B)/test
 
-.PHONY: all run lint clean setup guests test
+.PHONY: all run run-bare lint clean setup guests test
