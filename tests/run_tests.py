@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Run kestrel's tests: the host unit tests (build/unit/test_*, cmocka), then the integration
+cases of tests/integration/cases.py (each boots kestrel on QEMU through ./kestrel run).
+
+Prints one line per test program or case, and ends with exactly one line "N passed, N failed"
+(unit tests count each cmocka test case). Exits 1 if anything failed.
+
+`make test` builds everything first; run this directly to repeat or select tests:
+  python3 tests/run_tests.py -k boot-        only the cases whose name contains "boot-"
+  python3 tests/run_tests.py --unit-only
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TOP / "tests" / "integration"))
+import cases as integration  # noqa: E402  (found through the path set just above)
+
+UNIT_SRC = TOP / "tests" / "unit"
+UNIT_BIN = TOP / "build" / "unit"
+LOG_DIR = TOP / "build" / "test"
+KESTREL = TOP / "kestrel"
+
+UNIT_TIMEOUT = 120  # seconds per unit test program: they are quick, but sanitizers slow them
+SAFETY_MARGIN = 30  # a case's ./kestrel is killed this long after its own --timeout
+TAIL_LINES = 30
+
+
+@dataclass
+class Result:
+    name: str
+    passed: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    summary: str = ""  # what follows "PASS name" / "FAIL name"
+    reasons: list = field(default_factory=list)  # every failed expectation
+    log: Path = None  # where the output went, for the tail on failure
+
+    @property
+    def ok(self):
+        return self.failed == 0
+
+
+# ------------------------------------------------------------------ output helpers
+
+def console_text(path):
+    """The log as text, with the serial port's \\r\\n turned into \\n."""
+    data = path.read_bytes() if path.exists() else b""
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+SANITIZER_REPORT = re.compile(r"==\d+==ERROR: |runtime error: ")
+
+
+def tail(path, n=TAIL_LINES):
+    """The last n lines; for a sanitizer report its first n lines, which say what and where."""
+    lines = console_text(path).splitlines()
+    for i, line in enumerate(lines):
+        if SANITIZER_REPORT.search(line):
+            return lines[i:i + n]
+    return lines[-n:]
+
+
+def report(result, lock):
+    """One line per result; a failure also gets its reasons and the end of its log."""
+    lines = []
+    if result.ok:
+        lines.append(f"PASS {result.name} ({result.summary}{result.seconds:.1f} s)")
+    else:
+        lines.append(f"FAIL {result.name}: {result.reasons[0]}")
+        lines += [f"    also: {r}" for r in result.reasons[1:]]
+        if result.log is not None:
+            lines.append(f"    from {result.log.relative_to(TOP)}:")
+            lines += [f"    | {line}" for line in tail(result.log)]
+    with lock:
+        print("\n".join(lines), flush=True)
+
+
+def exit_description(status):
+    if status < 0:
+        return f"killed by {signal.Signals(-status).name}"
+    return f"exit status {status}"
+
+
+# ------------------------------------------------------------------ unit tests
+
+CMOCKA_LINE = re.compile(r"^\[\s*(RUN|OK|FAILED)\s*\] (.+)$")
+CMOCKA_SUMMARY = re.compile(r"^\d+ test\(s\), listed below:")
+
+
+def parse_cmocka(text):
+    """(passed names, failed names, the case still running at the end or None) from cmocka's
+    "[ RUN      ] name", "[       OK ] name" and "[  FAILED  ] name" lines."""
+    passed, failed, running = [], [], None
+    for line in text.splitlines():
+        m = CMOCKA_LINE.match(line.strip())
+        if not m:
+            continue
+        verdict, name = m.groups()
+        if verdict == "RUN":
+            running = name
+            continue
+        if verdict == "FAILED" and CMOCKA_SUMMARY.match(name):
+            break  # the summary repeats the failed names; they are counted already
+        (passed if verdict == "OK" else failed).append(name)
+        running = None
+    return passed, failed, running
+
+
+def unit_programs():
+    """One per tests/unit/test_*.c; a stale binary whose source is gone is not run."""
+    return [UNIT_BIN / src.stem for src in sorted(UNIT_SRC.glob("test_*.c"))]
+
+
+def run_unit(program):
+    name = f"unit/{program.name}"
+    log = LOG_DIR / f"unit-{program.name}.log"
+    if not program.exists():
+        return Result(name, failed=1, reasons=["not built (run `make unit-tests`)"])
+    start = time.monotonic()
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout")
+    with open(log, "wb") as out:
+        try:
+            status = subprocess.run([str(program)], cwd=TOP, stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=subprocess.STDOUT, env=env, timeout=UNIT_TIMEOUT).returncode
+        except subprocess.TimeoutExpired:
+            status = None
+    result = Result(name, seconds=time.monotonic() - start, log=log)
+    passed, failed, running = parse_cmocka(console_text(log))
+    where = f" in {running}" if running else ""
+    result.passed, result.failed = len(passed), len(failed)
+    result.summary = f"{result.passed} cases, "
+    if failed:
+        result.reasons.append(f"{len(failed)} of {len(passed) + len(failed)} cases failed: "
+                              + ", ".join(failed))
+    elif status is None:
+        result.failed = 1
+        result.reasons.append(f"no exit after {UNIT_TIMEOUT} s (killed){where}, "
+                              f"after {len(passed)} passing cases")
+    elif status != 0:
+        # A crash or a sanitizer report ends the program without a cmocka verdict.
+        result.failed = 1
+        result.reasons.append(f"{exit_description(status)}{where}, after {len(passed)} passing cases")
+    return result
+
+
+# ------------------------------------------------------------------ integration cases
+
+def kestrel_command(case):
+    # Through the interpreter: a lost executable bit must not look like a kestrel failure.
+    return [sys.executable, str(KESTREL), "run", *case.args, "--timeout", str(case.timeout)]
+
+
+def stop_group(pgid):
+    """./kestrel and its QEMU share a process group of their own; end all of it."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        time.sleep(1)
+
+
+def run_kestrel(case, log):
+    """Run ./kestrel for a case; its exit status, or None if it had to be killed."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(kestrel_command(case), cwd=TOP, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            status = proc.wait(timeout=case.timeout + SAFETY_MARGIN)
+        except subprocess.TimeoutExpired:
+            status = None
+        stop_group(proc.pid)  # also a QEMU that outlived a crashed ./kestrel
+        proc.wait()
+    return status
+
+
+def check_console(case, status, text):
+    """Every expectation the run missed, as a list of reasons (empty: pass)."""
+    reasons = []
+    if status is None:
+        reasons.append(f"no exit {case.timeout + SAFETY_MARGIN} s after start (killed)")
+    elif status != case.exit:
+        reasons.append(f"{exit_description(status)}, expected {case.exit}")
+    for regex in case.expect:
+        if not re.search(regex, text, re.MULTILINE):
+            reasons.append(f"missing /{regex}/")
+    for regex in case.forbid:
+        m = re.search(regex, text, re.MULTILINE)
+        if m:
+            line = text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
+            reasons.append(f"forbidden /{regex}/ matched: {line.strip()!r}")
+    return reasons
+
+
+def run_case(case):
+    log = LOG_DIR / f"{case.name}.log"
+    start = time.monotonic()
+    status = run_kestrel(case, log)
+    reasons = check_console(case, status, console_text(log))
+    return Result(case.name, passed=int(not reasons), failed=int(bool(reasons)),
+                  seconds=time.monotonic() - start, reasons=reasons, log=log)
+
+
+# ------------------------------------------------------------------ main
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="run_tests.py", description="Run kestrel's tests.")
+    parser.add_argument("-k", metavar="SUBSTR",
+                        help="only tests whose name contains SUBSTR (unit programs are unit/test_NAME)")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--unit-only", action="store_true", help="only the host unit tests")
+    only.add_argument("--integration-only", action="store_true", help="only the integration cases")
+    parser.add_argument("-j", metavar="N", type=int, default=1,
+                        help="run N tests at once (default 1: each QEMU is heavy)")
+    args = parser.parse_args(argv)
+    if args.j < 1:
+        parser.error("-j must be at least 1")
+    return args
+
+
+def selected(args):
+    """The (name, function, item) triples to run, in order."""
+    jobs = []
+    if not args.integration_only:
+        jobs += [(f"unit/{p.name}", run_unit, p) for p in unit_programs()]
+    if not args.unit_only:
+        jobs += [(c.name, run_case, c) for c in integration.CASES]
+    return [job for job in jobs if args.k is None or args.k in job[0]]
+
+
+def check_case_names():
+    names = [c.name for c in integration.CASES]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        sys.exit(f"run_tests.py: duplicate case names in cases.py: {', '.join(dupes)}")
+
+
+def main(argv):
+    args = parse_args(argv)
+    check_case_names()
+    jobs = selected(args)
+    if args.k is not None and not jobs:
+        print(f"run_tests.py: no test name contains {args.k!r}", file=sys.stderr)
+        print("0 passed, 0 failed")
+        return 1
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    lock = threading.Lock()
+
+    def run(job):
+        _, function, item = job
+        result = function(item)
+        report(result, lock)
+        return result
+
+    with ThreadPoolExecutor(max_workers=args.j) as pool:
+        results = list(pool.map(run, jobs))
+    failed_names = [r.name for r in results if not r.ok]
+    if failed_names:
+        print(f"failed: {', '.join(failed_names)}")
+    passed, failed = sum(r.passed for r in results), sum(r.failed for r in results)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

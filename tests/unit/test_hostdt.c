@@ -1,0 +1,366 @@
+/* unit-sources: hyp/config/hostdt.c tests/unit/helpers.c */
+/* What kestrel learns from the host device tree, and the one-sentence refusals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kestrel/platform.h>
+#include <libfdt.h>
+
+#include "helpers.h"
+
+static void *fdt;
+static struct platform plat;
+static char msg[256];
+
+static int virt_tree(void **state)
+{
+	(void)state;
+	fdt = dt_qemu_virt();
+	memset(&plat, 0xa5, sizeof(plat)); /* parse must not rely on a zeroed struct */
+	memset(msg, 0, sizeof(msg));
+	return 0;
+}
+
+static int free_tree(void **state)
+{
+	(void)state;
+	free(fdt);
+	return 0;
+}
+
+static int parse(void)
+{
+	return hostdt_parse(fdt, &plat, msg, sizeof(msg));
+}
+
+static void qemu_virt_tree_is_parsed(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ram_base, 0x40000000);
+	assert_int_equal(plat.ram_size, 0x80000000);
+	assert_int_equal(plat.ram_banks, 1);
+	assert_int_equal(plat.cpu_count, 2);
+	assert_int_equal(plat.cpu_mpidr[0], 0);
+	assert_int_equal(plat.cpu_mpidr[1], 1);
+	assert_int_equal(plat.cpus_ignored, 0);
+	assert_int_equal(plat.uart_base, 0x9000000);
+	assert_int_equal(plat.uart_size, 0x1000);
+	assert_int_equal(plat.gic.dist_base, 0x8000000);
+	assert_int_equal(plat.gic.dist_size, 0x10000);
+	assert_int_equal(plat.gic.redist_base, 0x80a0000);
+	assert_int_equal(plat.gic.redist_size, 0xf60000);
+	assert_true(plat.psci_smc);
+	assert_int_equal(plat.nreserved, 0);
+}
+
+static void interrupt_numbers_come_from_the_tree(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ppi_virt_timer, 27);
+	assert_int_equal(plat.ppi_hyp_timer, 26);
+	assert_int_equal(plat.ppi_phys_timer, 30);
+	assert_int_equal(plat.ppi_gic_maint, 25);
+	assert_int_equal(plat.uart_spi, 33);
+}
+
+static void timer_interrupts_follow_the_timer_node(void **state)
+{
+	static const uint32_t irqs[] = {1, 13, 4, 1, 12, 4, 1, 3, 4, 1, 4, 4};
+
+	(void)state;
+	dt_cells(fdt, "/timer", "interrupts", irqs, 12);
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ppi_phys_timer, 28);
+	assert_int_equal(plat.ppi_virt_timer, 19);
+	assert_int_equal(plat.ppi_hyp_timer, 20);
+}
+
+static void timer_defaults_are_architected_when_the_node_says_too_little(void **state)
+{
+	static const uint32_t short_irqs[] = {1, 13, 4, 1, 12, 4};
+
+	(void)state;
+	dt_cells(fdt, "/timer", "interrupts", short_irqs, 6);
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ppi_virt_timer, 27);
+	assert_int_equal(plat.ppi_hyp_timer, 26);
+	dt_del(fdt, "/timer");
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ppi_virt_timer, 27);
+	assert_int_equal(plat.ppi_hyp_timer, 26);
+}
+
+static void largest_memory_bank_is_used(void **state)
+{
+	static const uint64_t banks[] = {0x80000000, 0x10000000,     0x100000000ull,
+					 0xc0000000, 0x200000000ull, 0};
+
+	(void)state;
+	/* A second node, and a node with three entries (one of them empty). */
+	dt_node(fdt, "/memory@80000000");
+	dt_str(fdt, "/memory@80000000", "device_type", "memory");
+	dt_regs(fdt, "/memory@80000000", banks, 3);
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ram_base, 0x100000000ull);
+	assert_int_equal(plat.ram_size, 0xc0000000);
+	assert_int_equal(plat.ram_banks, 3);
+}
+
+static void memory_reg_uses_the_root_cell_sizes(void **state)
+{
+	static const uint32_t reg[] = {0x40000000, 0x20000000};
+
+	(void)state;
+	dt_u32(fdt, "/", "#address-cells", 1);
+	dt_u32(fdt, "/", "#size-cells", 1);
+	dt_cells(fdt, "/memory@40000000", "reg", reg, 2);
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ram_base, 0x40000000);
+	assert_int_equal(plat.ram_size, 0x20000000);
+}
+
+static void nodes_that_are_not_memory_are_not_ram(void **state)
+{
+	(void)state;
+	dt_node(fdt, "/flash@0");
+	dt_reg(fdt, "/flash@0", 0, 0x100000000ull); /* bigger, but not device_type memory */
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ram_base, 0x40000000);
+	assert_int_equal(plat.ram_banks, 1);
+}
+
+static void cpus_beyond_the_maximum_are_counted_as_ignored(void **state)
+{
+	(void)state;
+	dt_del(fdt, "/cpus");
+	dt_node(fdt, "/cpus");
+	dt_u32(fdt, "/cpus", "#address-cells", 1);
+	dt_u32(fdt, "/cpus", "#size-cells", 0);
+	dt_node(fdt, "/cpus/cpu-map"); /* not a cpu */
+	for (unsigned i = PCPU_MAX + 3; i-- > 0;) {
+		char path[32];
+		snprintf(path, sizeof(path), "/cpus/cpu@%x", i);
+		dt_node(fdt, path);
+		dt_str(fdt, path, "device_type", "cpu");
+		dt_u32(fdt, path, "reg", 0x100 | i);
+	}
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.cpu_count, PCPU_MAX);
+	assert_int_equal(plat.cpus_ignored, 3);
+	for (unsigned i = 0; i < PCPU_MAX; i++)
+		assert_int_equal(plat.cpu_mpidr[i], 0x100 | i);
+}
+
+static void stdout_path_picks_the_uart(void **state)
+{
+	(void)state;
+	/* A second PL011, which comes first in the tree. */
+	dt_node(fdt, "/pl011@9040000");
+	DT_STRS(fdt, "/pl011@9040000", "compatible", "arm,pl011\0arm,primecell");
+	dt_reg(fdt, "/pl011@9040000", 0x9040000, 0x1000);
+	/* With options after the colon. */
+	dt_str(fdt, "/chosen", "stdout-path", "/pl011@9000000:115200n8");
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.uart_base, 0x9000000);
+	/* Through an alias. */
+	dt_node(fdt, "/aliases");
+	dt_str(fdt, "/aliases", "serial0", "/pl011@9000000");
+	dt_str(fdt, "/chosen", "stdout-path", "serial0:115200n8");
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.uart_base, 0x9000000);
+	/* Without a stdout-path, the first PL011 in the tree. */
+	dt_del(fdt, "/chosen");
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.uart_base, 0x9040000);
+}
+
+static void stdout_path_to_another_kind_of_uart_falls_back_to_a_pl011(void **state)
+{
+	(void)state;
+	dt_node(fdt, "/serial@1000000");
+	dt_str(fdt, "/serial@1000000", "compatible", "ns16550a");
+	dt_reg(fdt, "/serial@1000000", 0x1000000, 0x100);
+	dt_str(fdt, "/chosen", "stdout-path", "/serial@1000000");
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.uart_base, 0x9000000);
+	/* And without any stdout-path. */
+	dt_del(fdt, "/chosen");
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.uart_base, 0x9000000);
+}
+
+static void reservations_from_both_sources_are_collected(void **state)
+{
+	static const uint64_t two[] = {0x48000000, 0x100000, 0x49000000, 0x2000};
+
+	(void)state;
+	assert_int_equal(fdt_add_mem_rsv(fdt, 0x40000000, 0x1000), 0);
+	dt_node(fdt, "/reserved-memory");
+	dt_u32(fdt, "/reserved-memory", "#address-cells", 2);
+	dt_u32(fdt, "/reserved-memory", "#size-cells", 2);
+	dt_node(fdt, "/reserved-memory/fw@48000000");
+	dt_regs(fdt, "/reserved-memory/fw@48000000", two, 2);
+	dt_node(fdt, "/reserved-memory/pool"); /* dynamic: size only, no reg */
+	dt_u32(fdt, "/reserved-memory/pool", "size", 0x100000);
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.nreserved, 3);
+	assert_int_equal(plat.reserved[0][0], 0x40000000);
+	assert_int_equal(plat.reserved[0][1], 0x40001000);
+	assert_int_equal(plat.reserved[1][0], 0x48000000);
+	assert_int_equal(plat.reserved[1][1], 0x48100000);
+	assert_int_equal(plat.reserved[2][0], 0x49000000);
+	assert_int_equal(plat.reserved[2][1], 0x49002000);
+}
+
+static void reservations_beyond_the_table_are_dropped_not_overflowed(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < PLAT_MAX_RESERVED + 4; i++)
+		assert_int_equal(fdt_add_mem_rsv(fdt, 0x40000000 + i * 0x10000, 0x1000), 0);
+	assert_int_equal(fdt_add_mem_rsv(fdt, 0x50000000, 0), 0); /* empty: ignored */
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.nreserved, PLAT_MAX_RESERVED);
+	assert_int_equal(plat.reserved[PLAT_MAX_RESERVED - 1][0],
+			 0x40000000 + (PLAT_MAX_RESERVED - 1) * 0x10000);
+}
+
+static void gic_v2_only_asks_for_gic_version_3(void **state)
+{
+	(void)state;
+	DT_STRS(fdt, "/intc@8000000", "compatible", "arm,cortex-a15-gic\0arm,gic-400");
+	assert_int_equal(parse(), -E_NOENT);
+	assert_non_null(strstr(msg, "GICv3"));
+	assert_non_null(strstr(msg, "gic-version=3"));
+}
+
+static void gic_without_a_redistributor_is_refused(void **state)
+{
+	(void)state;
+	dt_reg(fdt, "/intc@8000000", 0x8000000, 0x10000);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_non_null(strstr(msg, "GICv3 node"));
+	assert_non_null(strstr(msg, "reg"));
+}
+
+static void psci_through_hvc_is_refused(void **state)
+{
+	(void)state;
+	dt_str(fdt, "/psci", "method", "hvc");
+	assert_int_equal(parse(), -E_NOENT);
+	assert_non_null(strstr(msg, "hvc method"));
+	assert_non_null(strstr(msg, "virtualization=on"));
+	assert_false(plat.psci_smc);
+}
+
+static void missing_psci_is_refused(void **state)
+{
+	(void)state;
+	dt_del(fdt, "/psci");
+	assert_int_equal(parse(), -E_NOENT);
+	assert_non_null(strstr(msg, "no psci node"));
+}
+
+static void legacy_psci_compatible_is_accepted(void **state)
+{
+	(void)state;
+	dt_str(fdt, "/psci", "compatible", "arm,psci");
+	assert_int_equal(parse(), E_OK);
+	assert_true(plat.psci_smc);
+}
+
+static void tree_without_memory_or_cpus_is_refused(void **state)
+{
+	(void)state;
+	dt_del(fdt, "/cpus");
+	assert_int_equal(parse(), -E_NOENT);
+	assert_non_null(strstr(msg, "no CPUs"));
+	dt_del(fdt, "/memory@40000000");
+	assert_int_equal(parse(), -E_NOENT);
+	assert_non_null(strstr(msg, "no memory"));
+}
+
+static void a_bad_header_is_not_a_device_tree(void **state)
+{
+	uint32_t junk[64] = {0};
+
+	(void)state;
+	assert_int_equal(hostdt_parse(junk, &plat, msg, sizeof(msg)), -E_INVAL);
+	assert_non_null(strstr(msg, "device tree"));
+	memset(msg, 0, sizeof(msg));
+	assert_int_equal(hostdt_parse(NULL, &plat, msg, sizeof(msg)), -E_INVAL);
+	assert_non_null(strstr(msg, "device tree"));
+	/* A damaged magic number. */
+	((uint8_t *)fdt)[0] ^= 0xff;
+	assert_int_equal(parse(), -E_INVAL);
+}
+
+static void messages_fit_small_buffers(void **state)
+{
+	char small[24];
+
+	(void)state;
+	memset(small, 'x', sizeof(small));
+	dt_str(fdt, "/psci", "method", "hvc");
+	assert_int_equal(hostdt_parse(fdt, &plat, small, 16), -E_NOENT);
+	assert_int_equal(strlen(small), 15);
+	assert_int_equal(small[16], 'x');
+}
+
+static void reg_reader_checks_cells_and_index(void **state)
+{
+	uint64_t addr = 0, size = 0;
+	int gic;
+
+	(void)state;
+	gic = dt_off(fdt, "/intc@8000000");
+	assert_int_equal(hostdt_reg(fdt, gic, 1, &addr, &size), E_OK);
+	assert_int_equal(addr, 0x80a0000);
+	assert_int_equal(size, 0xf60000);
+	assert_int_equal(hostdt_reg(fdt, gic, 2, &addr, &size), -E_NOENT);
+	assert_int_equal(hostdt_reg(fdt, dt_off(fdt, "/timer"), 0, &addr, &size), -E_INVAL);
+	/* One address cell and no size cells, as under /cpus. */
+	assert_int_equal(hostdt_reg(fdt, dt_off(fdt, "/cpus/cpu@1"), 0, &addr, &size), E_OK);
+	assert_int_equal(addr, 1);
+	assert_int_equal(size, 0);
+	/* Three address cells are not something kestrel reads. */
+	dt_u32(fdt, "/", "#address-cells", 3);
+	assert_int_equal(hostdt_reg(fdt, dt_off(fdt, "/pl011@9000000"), 0, &addr, &size), -E_INVAL);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, virt_tree, free_tree)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(qemu_virt_tree_is_parsed),
+	    T(interrupt_numbers_come_from_the_tree),
+	    T(timer_interrupts_follow_the_timer_node),
+	    T(timer_defaults_are_architected_when_the_node_says_too_little),
+	    T(largest_memory_bank_is_used),
+	    T(memory_reg_uses_the_root_cell_sizes),
+	    T(nodes_that_are_not_memory_are_not_ram),
+	    T(cpus_beyond_the_maximum_are_counted_as_ignored),
+	    T(stdout_path_picks_the_uart),
+	    T(stdout_path_to_another_kind_of_uart_falls_back_to_a_pl011),
+	    T(reservations_from_both_sources_are_collected),
+	    T(reservations_beyond_the_table_are_dropped_not_overflowed),
+	    T(gic_v2_only_asks_for_gic_version_3),
+	    T(gic_without_a_redistributor_is_refused),
+	    T(psci_through_hvc_is_refused),
+	    T(missing_psci_is_refused),
+	    T(legacy_psci_compatible_is_accepted),
+	    T(tree_without_memory_or_cpus_is_refused),
+	    T(a_bad_header_is_not_a_device_tree),
+	    T(messages_fit_small_buffers),
+	    T(reg_reader_checks_cells_and_index),
+	};
+
+	return cmocka_run_group_tests_name("hostdt", tests, NULL, NULL);
+}

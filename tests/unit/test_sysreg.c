@@ -1,0 +1,766 @@
+/* unit-sources: hyp/core/sysreg.c hyp/core/esr.c hyp/core/vcpu.c tests/unit/stubs.c */
+/*
+ * Trapped system registers: the ID register sanitizing rules, field by field, the emulated
+ * register table, and sysreg_exit end to end on a vCPU (UNDEFs go through vcpu.c's injection,
+ * whose system register accesses land in the stubs' register file).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kestrel/exits.h>
+#include <kestrel/vm.h>
+
+#include "stubs.h"
+
+/* vcpu.c and sysreg.c call into the vGIC: record what reaches it. */
+static struct {
+	unsigned sgis;
+	uint64_t sgi1r;
+	const struct vcpu *from;
+} vgic;
+
+void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r)
+{
+	vgic.sgis++;
+	vgic.sgi1r = sgi1r;
+	vgic.from = vcpu;
+}
+
+void vgic_load(struct vcpu *vcpu)
+{
+	(void)vcpu;
+}
+
+void vgic_put(struct vcpu *vcpu)
+{
+	(void)vcpu;
+}
+
+/* Not in a header: the table lookup is private to sysreg.c, but not static. */
+struct sysreg_desc;
+const struct sysreg_desc *sysreg_find(uint32_t key);
+
+#define ID_AA64PFR0  SYSREG_KEY(3, 0, 0, 4, 0)
+#define ID_AA64PFR1  SYSREG_KEY(3, 0, 0, 4, 1)
+#define ID_AA64ZFR0  SYSREG_KEY(3, 0, 0, 4, 4)
+#define ID_AA64DFR0  SYSREG_KEY(3, 0, 0, 5, 0)
+#define ID_AA64AFR0  SYSREG_KEY(3, 0, 0, 5, 4)
+#define ID_AA64ISAR0 SYSREG_KEY(3, 0, 0, 6, 0)
+#define ID_AA64ISAR1 SYSREG_KEY(3, 0, 0, 6, 1)
+#define ID_AA64ISAR2 SYSREG_KEY(3, 0, 0, 6, 2)
+#define ID_AA64MMFR0 SYSREG_KEY(3, 0, 0, 7, 0)
+#define ID_AA64MMFR1 SYSREG_KEY(3, 0, 0, 7, 1)
+#define ID_AA64MMFR2 SYSREG_KEY(3, 0, 0, 7, 2)
+#define ID_AA64MMFR3 SYSREG_KEY(3, 0, 0, 7, 3)
+#define ID_PFR0	     SYSREG_KEY(3, 0, 0, 1, 0)
+#define ALL_ONES     (~0ull)
+
+static uint64_t nibble(uint64_t v, unsigned i)
+{
+	return (v >> (4 * i)) & 0xf;
+}
+
+/* --- the ID register rules, as the architecture names the fields --- */
+
+enum how { HIDE, KEEP, FIX, OWN }; /* OWN: computed specially, tested on its own */
+
+struct field {
+	const char *name;
+	enum how how;
+	unsigned fixed;
+};
+
+struct id_reg {
+	uint32_t key;
+	const char *name;
+	struct field f[16]; /* nibble 0 (bits 3:0) first */
+};
+
+static const struct id_reg id_regs[] = {
+    {ID_AA64PFR0,
+     "ID_AA64PFR0_EL1",
+     {{"EL0", FIX, 1},
+      {"EL1", FIX, 1},
+      {"EL2", HIDE, 0},
+      {"EL3", HIDE, 0},
+      {"FP", KEEP, 0},
+      {"AdvSIMD", KEEP, 0},
+      {"GIC", KEEP, 0},
+      {"RAS", HIDE, 0},
+      {"SVE", HIDE, 0},
+      {"SEL2", HIDE, 0},
+      {"MPAM", HIDE, 0},
+      {"AMU", HIDE, 0},
+      {"DIT", KEEP, 0},
+      {"RME", HIDE, 0},
+      {"CSV2", KEEP, 0},
+      {"CSV3", KEEP, 0}}},
+    {ID_AA64PFR1,
+     "ID_AA64PFR1_EL1",
+     {{"BT", KEEP, 0},
+      {"SSBS", KEEP, 0},
+      {"MTE", HIDE, 0},
+      {"RAS_frac", HIDE, 0},
+      {"MPAM_frac", HIDE, 0},
+      {"[23:20]", HIDE, 0},
+      {"SME", HIDE, 0},
+      {"RNDR_trap", HIDE, 0},
+      {"CSV2_frac", KEEP, 0},
+      {"NMI", HIDE, 0},
+      {"MTE_frac", HIDE, 0},
+      {"GCS", HIDE, 0},
+      {"THE", HIDE, 0},
+      {"MTEX", HIDE, 0},
+      {"DF2", HIDE, 0},
+      {"PFAR", HIDE, 0}}},
+    {ID_AA64DFR0,
+     "ID_AA64DFR0_EL1",
+     {{"DebugVer", FIX, 6},
+      {"TraceVer", FIX, 0},
+      {"PMUVer", FIX, 0},
+      {"BRPs", FIX, 1},
+      {"PMSS", FIX, 0},
+      {"WRPs", FIX, 1},
+      {"SEBEP", FIX, 0},
+      {"CTX_CMPs", FIX, 0},
+      {"PMSVer", FIX, 0},
+      {"DoubleLock", FIX, 0xf},
+      {"TraceFilt", FIX, 0},
+      {"TraceBuffer", FIX, 0},
+      {"MTPMU", FIX, 0},
+      {"BRBE", FIX, 0},
+      {"ExtTrcBuff", FIX, 0},
+      {"HPMN0", FIX, 0}}},
+    {ID_AA64ISAR0,
+     "ID_AA64ISAR0_EL1",
+     {{"[3:0]", OWN, 0},
+      {"AES", KEEP, 0},
+      {"SHA1", KEEP, 0},
+      {"SHA2", KEEP, 0},
+      {"CRC32", KEEP, 0},
+      {"Atomic", KEEP, 0},
+      {"TME", HIDE, 0},
+      {"RDM", KEEP, 0},
+      {"SHA3", KEEP, 0},
+      {"SM3", KEEP, 0},
+      {"SM4", KEEP, 0},
+      {"DP", KEEP, 0},
+      {"FHM", KEEP, 0},
+      {"TS", KEEP, 0},
+      {"TLB", KEEP, 0},
+      {"RNDR", KEEP, 0}}},
+    {ID_AA64ISAR1,
+     "ID_AA64ISAR1_EL1",
+     {{"DPB", KEEP, 0},
+      {"APA", HIDE, 0},
+      {"API", HIDE, 0},
+      {"JSCVT", KEEP, 0},
+      {"FCMA", KEEP, 0},
+      {"LRCPC", KEEP, 0},
+      {"GPA", HIDE, 0},
+      {"GPI", HIDE, 0},
+      {"FRINTTS", KEEP, 0},
+      {"SB", KEEP, 0},
+      {"SPECRES", KEEP, 0},
+      {"BF16", KEEP, 0},
+      {"DGH", KEEP, 0},
+      {"I8MM", KEEP, 0},
+      {"XS", KEEP, 0},
+      {"LS64", HIDE, 0}}},
+    {ID_AA64ISAR2,
+     "ID_AA64ISAR2_EL1",
+     {{"WFxT", HIDE, 0},
+      {"RPRES", KEEP, 0},
+      {"GPA3", HIDE, 0},
+      {"APA3", HIDE, 0},
+      {"MOPS", HIDE, 0},
+      {"BC", KEEP, 0},
+      {"PAC_frac", HIDE, 0},
+      {"CLRBHB", KEEP, 0},
+      {"SYSREG_128", HIDE, 0},
+      {"SYSINSTR_128", HIDE, 0},
+      {"PRFMSLC", HIDE, 0},
+      {"[47:44]", HIDE, 0},
+      {"RPRFM", HIDE, 0},
+      {"CSSC", HIDE, 0},
+      {"LUT", HIDE, 0},
+      {"ATS1A", HIDE, 0}}},
+    {ID_AA64MMFR0,
+     "ID_AA64MMFR0_EL1",
+     {{"PARange", OWN, 0},
+      {"ASIDBits", KEEP, 0},
+      {"BigEnd", KEEP, 0},
+      {"SNSMem", HIDE, 0},
+      {"BigEndEL0", KEEP, 0},
+      {"TGran16", OWN, 0},
+      {"TGran64", OWN, 0},
+      {"TGran4", OWN, 0},
+      {"TGran16_2", HIDE, 0},
+      {"TGran64_2", HIDE, 0},
+      {"TGran4_2", HIDE, 0},
+      {"ExS", HIDE, 0},
+      {"[51:48]", HIDE, 0},
+      {"[55:52]", HIDE, 0},
+      {"FGT", HIDE, 0},
+      {"ECV", OWN, 0}}},
+    {ID_AA64MMFR1,
+     "ID_AA64MMFR1_EL1",
+     {{"HAFDBS", KEEP, 0},
+      {"VMIDBits", HIDE, 0},
+      {"VH", HIDE, 0},
+      {"HPDS", KEEP, 0},
+      {"LO", HIDE, 0},
+      {"PAN", KEEP, 0},
+      {"SpecSEI", HIDE, 0},
+      {"XNX", HIDE, 0},
+      {"TWED", HIDE, 0},
+      {"ETS", KEEP, 0},
+      {"HCX", HIDE, 0},
+      {"AFP", KEEP, 0},
+      {"nTLBPA", KEEP, 0},
+      {"TIDCP1", HIDE, 0},
+      {"CMOW", KEEP, 0},
+      {"ECBHB", KEEP, 0}}},
+    {ID_AA64MMFR2,
+     "ID_AA64MMFR2_EL1",
+     {{"CnP", KEEP, 0},
+      {"UAO", KEEP, 0},
+      {"LSM", HIDE, 0},
+      {"IESB", KEEP, 0},
+      {"VARange", KEEP, 0},
+      {"CCIDX", KEEP, 0},
+      {"NV", HIDE, 0},
+      {"ST", KEEP, 0},
+      {"AT", KEEP, 0},
+      {"IDS", HIDE, 0},
+      {"FWB", HIDE, 0},
+      {"[47:44]", HIDE, 0},
+      {"TTL", KEEP, 0},
+      {"BBM", KEEP, 0},
+      {"EVT", HIDE, 0},
+      {"E0PD", KEEP, 0}}},
+};
+
+static void every_id_field_is_hidden_kept_or_fixed_as_documented(void **state)
+{
+	(void)state;
+	for (unsigned r = 0; r < ARRAY_SIZE(id_regs); r++) {
+		for (uint64_t v = 1; v <= 0xf; v++) {
+			uint64_t hw = v * 0x1111111111111111ull;
+			uint64_t out = id_sanitize(id_regs[r].key, hw, 40);
+			for (unsigned i = 0; i < 16; i++) {
+				const struct field *f = &id_regs[r].f[i];
+				uint64_t want = f->how == KEEP ? v : f->how == FIX ? f->fixed : 0;
+				if (f->how == OWN)
+					continue;
+				if (nibble(out, i) != want)
+					fail_msg(
+					    "%s.%s: hardware %#llx gives %#llx, expected %#llx",
+					    id_regs[r].name, f->name, (unsigned long long)v,
+					    (unsigned long long)nibble(out, i),
+					    (unsigned long long)want);
+			}
+		}
+	}
+}
+
+static void pfr0_all_ones_and_qemu_max(void **state)
+{
+	(void)state;
+	assert_int_equal(id_sanitize(ID_AA64PFR0, ALL_ONES, 40), 0xff0f00000fff0011ull);
+	/* EL0/EL1 AArch32 too, EL2, EL3, GICv4.1, RAS 1.1, SVE, SEL2, MPAM, AMU, DIT, CSV2_2. */
+	assert_int_equal(id_sanitize(ID_AA64PFR0, 0x1201111123111112ull, 40),
+			 0x1201000003110011ull);
+}
+
+static void dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	v = id_sanitize(ID_AA64DFR0, 0x0000000f10305009ull, 48); /* a PMU, SPE, 6 BRPs... */
+	assert_int_equal(v, id_sanitize(ID_AA64DFR0, 0, 48));
+	assert_int_equal(nibble(v, 0), 6);   /* DebugVer: Armv8.0 */
+	assert_int_equal(nibble(v, 2), 0);   /* PMUVer: none */
+	assert_int_equal(nibble(v, 3), 1);   /* BRPs: 2 */
+	assert_int_equal(nibble(v, 5), 1);   /* WRPs: 2 */
+	assert_int_equal(nibble(v, 8), 0);   /* PMSVer: no SPE */
+	assert_int_equal(nibble(v, 9), 0xf); /* DoubleLock: not implemented */
+}
+
+static void isar_registers_hide_tme_and_pointer_authentication(void **state)
+{
+	(void)state;
+	assert_int_equal(id_sanitize(ID_AA64ISAR0, ALL_ONES, 40), 0xfffffffff0ffffffull);
+	assert_int_equal(id_sanitize(ID_AA64ISAR1, ALL_ONES, 40), 0x0fffffff00fff00full);
+	assert_int_equal(id_sanitize(ID_AA64ISAR2, ALL_ONES, 40), 0x00000000f0f000f0ull);
+	/* Address and generic PAC (APA 1, GPA 1), LRCPC 2, FCMA, JSCVT, DPB 2. */
+	assert_int_equal(id_sanitize(ID_AA64ISAR1, 0x0000000001211012ull, 40),
+			 0x0000000000211002ull);
+	/* AES+PMULL, SHA1, SHA2-512, CRC32, atomics, TME, RDM: TME goes. */
+	assert_int_equal(id_sanitize(ID_AA64ISAR0, 0x0000000011212120ull, 40),
+			 0x0000000010212120ull);
+}
+
+static void mmfr_all_ones(void **state)
+{
+	(void)state;
+	/* TGran16 capped at 1, TGran64 and TGran4 "not implemented" stay, ECV capped at 1. */
+	assert_int_equal(id_sanitize(ID_AA64MMFR0, ALL_ONES, 40), 0x10000000ff1f0ff2ull);
+	assert_int_equal(id_sanitize(ID_AA64MMFR1, ALL_ONES, 40), 0xff0ff0f000f0f00full);
+	assert_int_equal(id_sanitize(ID_AA64MMFR2, ALL_ONES, 40), 0xf0ff000ff0fff0ffull);
+}
+
+static void mmfr0_parange_follows_the_ipa_size_not_the_hardware(void **state)
+{
+	static const struct {
+		unsigned ipa_bits, parange;
+	} cases[] = {{32, 0}, {36, 1}, {39, 1}, {40, 2}, {42, 3}, {44, 4}, {47, 4}, {48, 5}};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x6, cases[i].ipa_bits), 0),
+				 cases[i].parange);
+		assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0, cases[i].ipa_bits), 0),
+				 cases[i].parange);
+	}
+}
+
+static void mmfr0_granules_lose_their_52_bit_forms(void **state)
+{
+	(void)state;
+	/* TGran4: 0 (4K) stays 0, 1 (4K with LPA2) becomes 0, 0xf (no 4K) stays 0xf. */
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0ull << 28, 40), 7), 0);
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x1ull << 28, 40), 7), 0);
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0xfull << 28, 40), 7), 0xf);
+	/* TGran16: 0 (no 16K) stays, 1 stays, 2 (16K with 52 bits) becomes 1. */
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0ull << 20, 40), 5), 0);
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x1ull << 20, 40), 5), 1);
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x2ull << 20, 40), 5), 1);
+	/* TGran64: 0 (64K) and 0xf (no 64K) pass. */
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0ull << 24, 40), 6), 0);
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0xfull << 24, 40), 6), 0xf);
+	/* ECV: 2 (with CNTPOFF) becomes 1. */
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x2ull << 60, 40), 15), 1);
+	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0ull << 60, 40), 15), 0);
+}
+
+static void mmfr0_of_a_qemu_max_cpu(void **state)
+{
+	/* PARange 52 bits, 16-bit ASIDs, BigEnd, SNSMem, TGran16 52-bit, TGran4 LPA2, ExS,
+	   FGT, ECV 2. */
+	const uint64_t hw = 0x2100100010201126ull;
+
+	(void)state;
+	assert_int_equal(id_sanitize(ID_AA64MMFR0, hw, 40), 0x1000000000100122ull);
+	assert_int_equal(id_sanitize(ID_AA64MMFR0, hw, 48), 0x1000000000100125ull);
+}
+
+static void unlisted_id_registers_read_as_zero(void **state)
+{
+	static const uint32_t keys[] = {
+	    ID_AA64ZFR0, ID_AA64AFR0, ID_AA64MMFR3, ID_PFR0, SYSREG_KEY(3, 0, 0, 3, 7), 0};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
+		assert_int_equal(id_sanitize(keys[i], ALL_ONES, 48), 0);
+}
+
+/* --- the emulated register table --- */
+
+#define DBG(crm, op2) SYSREG_KEY(2, 0, 0, crm, op2)
+
+/* Every register the table emulates, by its architectural encoding. */
+static const uint32_t emulated[] = {
+    SYSREG_KEY(1, 0, 7, 6, 2),	 /* DC ISW */
+    SYSREG_KEY(1, 0, 7, 10, 2),	 /* DC CSW */
+    SYSREG_KEY(1, 0, 7, 14, 2),	 /* DC CISW */
+    DBG(0, 4),			 /* DBGBVR0_EL1 */
+    DBG(0, 5),			 /* DBGBCR0_EL1 */
+    DBG(0, 6),			 /* DBGWVR0_EL1 */
+    DBG(0, 7),			 /* DBGWCR0_EL1 */
+    DBG(1, 4),			 /* DBGBVR1_EL1 */
+    DBG(1, 5),			 /* DBGBCR1_EL1 */
+    DBG(1, 6),			 /* DBGWVR1_EL1 */
+    DBG(1, 7),			 /* DBGWCR1_EL1 */
+    DBG(2, 0),			 /* MDCCINT_EL1 */
+    DBG(2, 2),			 /* MDSCR_EL1 */
+    DBG(6, 2),			 /* OSECCR_EL1 */
+    SYSREG_KEY(2, 0, 1, 0, 0),	 /* MDRAR_EL1 */
+    SYSREG_KEY(2, 0, 1, 0, 4),	 /* OSLAR_EL1 */
+    SYSREG_KEY(2, 0, 1, 1, 4),	 /* OSLSR_EL1 */
+    SYSREG_KEY(2, 0, 1, 3, 4),	 /* OSDLR_EL1 */
+    SYSREG_KEY(2, 0, 1, 4, 4),	 /* DBGPRCR_EL1 */
+    SYSREG_KEY(2, 0, 7, 8, 6),	 /* DBGCLAIMSET_EL1 */
+    SYSREG_KEY(2, 0, 7, 9, 6),	 /* DBGCLAIMCLR_EL1 */
+    SYSREG_KEY(2, 0, 7, 14, 6),	 /* DBGAUTHSTATUS_EL1 */
+    SYSREG_KEY(2, 3, 0, 1, 0),	 /* MDCCSR_EL0 */
+    SYSREG_KEY(2, 3, 0, 4, 0),	 /* DBGDTR_EL0 */
+    SYSREG_KEY(2, 3, 0, 5, 0),	 /* DBGDTRRX_EL0 */
+    SYSREG_KEY(3, 0, 1, 0, 1),	 /* ACTLR_EL1 */
+    SYSREG_KEY(3, 0, 12, 11, 5), /* ICC_SGI1R_EL1 */
+    SYSREG_KEY(3, 1, 12, 11, 6), /* ICC_ASGI1R_EL1 */
+    SYSREG_KEY(3, 2, 12, 11, 7), /* ICC_SGI0R_EL1 */
+};
+
+static void find_locates_every_emulated_register(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(emulated); i++)
+		if (!sysreg_find(emulated[i]))
+			fail_msg("key %#x is not found", emulated[i]);
+}
+
+static void find_misses_registers_it_does_not_emulate(void **state)
+{
+	static const uint32_t others[] = {
+	    SYSREG_KEY(3, 3, 9, 12, 0), /* PMCR_EL0 */
+	    SYSREG_KEY(3, 0, 1, 0, 0),	/* SCTLR_EL1: not trapped at all */
+	    SYSREG_KEY(2, 0, 0, 2, 4),	/* DBGBVR2_EL1: only two breakpoints */
+	    SYSREG_KEY(3, 0, 0, 4, 0),	/* ID registers are not in the table */
+	    SYSREG_KEY(1, 0, 7, 6, 1),	/* DC IVAC */
+	    0,
+	    0xffff,
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(others); i++)
+		assert_null(sysreg_find(others[i]));
+}
+
+static void table_is_sorted_and_has_nothing_else(void **state)
+{
+	const struct sysreg_desc *prev = NULL;
+	unsigned found = 0;
+
+	(void)state;
+	/* Walking every key in order must meet the rows in table order, each once. */
+	for (uint32_t key = 0; key <= 0xffff; key++) {
+		const struct sysreg_desc *d = sysreg_find(key);
+		if (!d)
+			continue;
+		assert_true(found < ARRAY_SIZE(emulated));
+		assert_int_equal(key, emulated[found]);
+		if (prev)
+			assert_true(d > prev);
+		prev = d;
+		found++;
+	}
+	assert_int_equal(found, ARRAY_SIZE(emulated));
+}
+
+/* --- sysreg_exit on a vCPU --- */
+
+#define VBAR	 0x40000800ull
+#define PC	 0x40080000ull
+#define EL1H	 0x3c5 /* EL1h with DAIF masked */
+#define UNDEF_PC (VBAR + 0x200)
+
+static struct vcpu vcpu;
+
+static uint64_t sys_esr(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2,
+			unsigned rt, bool read)
+{
+	return ((uint64_t)EC_SYS64 << 26) | ESR_IL | ((uint64_t)op0 << 20) | ((uint64_t)op2 << 17) |
+	       ((uint64_t)op1 << 14) | ((uint64_t)crn << 10) | ((uint64_t)rt << 5) |
+	       ((uint64_t)crm << 1) | read;
+}
+
+static uint64_t key_esr(uint32_t key, unsigned rt, bool read)
+{
+	return sys_esr(key >> 14, (key >> 11) & 7, (key >> 7) & 0xf, (key >> 3) & 0xf, key & 7, rt,
+		       read);
+}
+
+static const struct {
+	const char *name;
+	uint32_t key;
+	uint64_t hw;
+} hw_ids[] = {
+    {"S3_0_C0_C4_0", ID_AA64PFR0, 0x1201111123111112ull},
+    {"S3_0_C0_C4_1", ID_AA64PFR1, 0x0000000000000121ull},
+    {"S3_0_C0_C5_0", ID_AA64DFR0, 0x0000000f10305009ull},
+    {"S3_0_C0_C6_0", ID_AA64ISAR0, 0x0221100110212120ull},
+    {"S3_0_C0_C6_1", ID_AA64ISAR1, 0x0000000001211012ull},
+    {"S3_0_C0_C6_2", ID_AA64ISAR2, 0x0000000000010001ull},
+    {"S3_0_C0_C7_0", ID_AA64MMFR0, 0x2100100010201126ull},
+    {"S3_0_C0_C7_1", ID_AA64MMFR1, 0x1000000010212122ull},
+    {"S3_0_C0_C7_2", ID_AA64MMFR2, 0x1221011110101011ull},
+};
+
+static int new_vcpu(void **state)
+{
+	(void)state;
+	host_sysreg_reset();
+	memset(&vgic, 0, sizeof(vgic));
+	memset(&vcpu, 0, sizeof(vcpu));
+	vcpu.regs.pc = PC;
+	vcpu.regs.pstate = EL1H;
+	host_sysreg_set("vbar_el1", VBAR);
+	host_sysreg_set("sctlr_el1", BIT(23)); /* SPAN: no PAN on exception entry */
+	for (unsigned i = 0; i < ARRAY_SIZE(hw_ids); i++)
+		host_sysreg_set(hw_ids[i].name, hw_ids[i].hw);
+	sysreg_init_id_values(40);
+	return 0;
+}
+
+static void expect_undef(uint64_t faulting_pc, uint64_t undefs)
+{
+	assert_int_equal(vcpu.regs.pc, UNDEF_PC);
+	assert_int_equal(host_sysreg_get("elr_el1"), faulting_pc);
+	assert_int_equal(host_sysreg_get("spsr_el1"), EL1H);
+	assert_int_equal(host_sysreg_get("esr_el1"), ESR_IL); /* EC 0: unknown reason */
+	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], undefs);
+}
+
+/* Runs the access at PC; returns true when it completed (PC stepped), false on UNDEF. */
+static bool access(uint32_t key, unsigned rt, bool read)
+{
+	vcpu.regs.pc = PC;
+	sysreg_exit(&vcpu, key_esr(key, rt, read));
+	if (vcpu.regs.pc == PC + 4)
+		return true;
+	assert_int_equal(vcpu.regs.pc, UNDEF_PC);
+	return false;
+}
+
+static void mrs_of_each_id_register_reads_the_sanitized_value(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(hw_ids); i++) {
+		vcpu.regs.x[4] = 0xdeadbeef;
+		assert_true(access(hw_ids[i].key, 4, true));
+		assert_int_equal(vcpu.regs.x[4], id_sanitize(hw_ids[i].key, hw_ids[i].hw, 40));
+	}
+	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], 0);
+}
+
+static void mrs_id_aa64mmfr0_reports_the_ipa_size_chosen_at_boot(void **state)
+{
+	(void)state;
+	assert_true(access(ID_AA64MMFR0, 0, true));
+	assert_int_equal(nibble(vcpu.regs.x[0], 0), 2);
+	sysreg_init_id_values(48);
+	assert_true(access(ID_AA64MMFR0, 0, true));
+	assert_int_equal(nibble(vcpu.regs.x[0], 0), 5);
+}
+
+static void mrs_of_an_unimplemented_id_register_reads_zero(void **state)
+{
+	(void)state;
+	host_sysreg_set("S3_0_C0_C4_4", ALL_ONES); /* the CPU has SVE */
+	sysreg_init_id_values(40);
+	vcpu.regs.x[2] = 7;
+	assert_true(access(ID_AA64ZFR0, 2, true));
+	assert_int_equal(vcpu.regs.x[2], 0);
+	vcpu.regs.x[2] = 7;
+	assert_true(access(ID_PFR0, 2, true));
+	assert_int_equal(vcpu.regs.x[2], 0);
+}
+
+static void msr_to_an_id_register_is_undefined(void **state)
+{
+	(void)state;
+	vcpu.regs.x[1] = 0x1234;
+	assert_false(access(ID_AA64PFR0, 1, false));
+	expect_undef(PC, 1);
+	assert_int_equal(vcpu.regs.x[1], 0x1234);
+}
+
+static void mrs_into_xzr_discards_the_value(void **state)
+{
+	uint64_t before[31];
+
+	(void)state;
+	for (unsigned i = 0; i < 31; i++)
+		vcpu.regs.x[i] = 0x100 + i;
+	memcpy(before, vcpu.regs.x, sizeof(before));
+	assert_true(access(ID_AA64PFR0, 31, true));
+	assert_memory_equal(vcpu.regs.x, before, sizeof(before));
+}
+
+static void debug_registers_are_stored_per_vcpu(void **state)
+{
+	static const uint32_t stored[] = {DBG(0, 4),
+					  DBG(0, 5),
+					  DBG(0, 6),
+					  DBG(0, 7),
+					  DBG(1, 4),
+					  DBG(1, 5),
+					  DBG(1, 6),
+					  DBG(1, 7),
+					  DBG(2, 2),
+					  SYSREG_KEY(2, 0, 1, 3, 4),
+					  SYSREG_KEY(2, 0, 1, 4, 4)};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(stored); i++) {
+		vcpu.regs.x[5] = 0xabc000 + i;
+		assert_true(access(stored[i], 5, false));
+	}
+	/* Each register kept its own value: none shares storage with another. */
+	for (unsigned i = 0; i < ARRAY_SIZE(stored); i++) {
+		vcpu.regs.x[6] = 0;
+		assert_true(access(stored[i], 6, true));
+		assert_int_equal(vcpu.regs.x[6], 0xabc000 + i);
+	}
+	assert_int_equal(vcpu.dbg.bvr[1], 0xabc004);
+	assert_int_equal(vcpu.dbg.wcr[0], 0xabc003);
+	assert_int_equal(vcpu.dbg.mdscr, 0xabc008);
+	assert_int_equal(vcpu.dbg.osdlr, 0xabc009);
+	assert_int_equal(vcpu.dbg.dbgprcr, 0xabc00a);
+	/* MSR from xzr stores zero. */
+	assert_true(access(DBG(2, 2), 31, false));
+	assert_int_equal(vcpu.dbg.mdscr, 0);
+}
+
+static void os_lock_is_reflected_in_oslsr(void **state)
+{
+	(void)state;
+	vcpu.regs.x[0] = 1;
+	assert_true(access(SYSREG_KEY(2, 0, 1, 0, 4), 0, false)); /* OSLAR_EL1 = 1 */
+	assert_true(access(SYSREG_KEY(2, 0, 1, 1, 4), 3, true));
+	assert_int_equal(vcpu.regs.x[3], 0xa); /* OSLM 0b10, OSLK set */
+	vcpu.regs.x[0] = 0;
+	assert_true(access(SYSREG_KEY(2, 0, 1, 0, 4), 0, false));
+	assert_true(access(SYSREG_KEY(2, 0, 1, 1, 4), 3, true));
+	assert_int_equal(vcpu.regs.x[3], 0x8);
+	/* OSLAR is write-only, OSLSR read-only. */
+	assert_false(access(SYSREG_KEY(2, 0, 1, 0, 4), 3, true));
+	assert_false(access(SYSREG_KEY(2, 0, 1, 1, 4), 3, false));
+	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], 2);
+}
+
+static void raz_wi_registers_ignore_writes(void **state)
+{
+	static const uint32_t raz_wi[] = {DBG(2, 0),
+					  DBG(6, 2),
+					  SYSREG_KEY(2, 0, 7, 8, 6),
+					  SYSREG_KEY(2, 0, 7, 9, 6),
+					  SYSREG_KEY(2, 3, 0, 4, 0),
+					  SYSREG_KEY(2, 3, 0, 5, 0),
+					  SYSREG_KEY(3, 0, 1, 0, 1)};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(raz_wi); i++) {
+		vcpu.regs.x[9] = ALL_ONES;
+		assert_true(access(raz_wi[i], 9, false));
+		assert_true(access(raz_wi[i], 9, true));
+		assert_int_equal(vcpu.regs.x[9], 0);
+	}
+}
+
+static void read_only_registers_read_zero_and_refuse_writes(void **state)
+{
+	static const uint32_t ro[] = {SYSREG_KEY(2, 0, 1, 0, 0), SYSREG_KEY(2, 0, 7, 14, 6),
+				      SYSREG_KEY(2, 3, 0, 1, 0)};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(ro); i++) {
+		vcpu.regs.x[9] = ALL_ONES;
+		assert_true(access(ro[i], 9, true));
+		assert_int_equal(vcpu.regs.x[9], 0);
+		vcpu.regs.x[9] = ALL_ONES;
+		assert_false(access(ro[i], 9, false));
+		assert_int_equal(vcpu.regs.x[9], ALL_ONES);
+	}
+}
+
+static void set_way_maintenance_is_always_clean_and_invalidate(void **state)
+{
+	static const uint32_t ops[] = {SYSREG_KEY(1, 0, 7, 6, 2), SYSREG_KEY(1, 0, 7, 10, 2),
+				       SYSREG_KEY(1, 0, 7, 14, 2)};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(ops); i++) {
+		vcpu.regs.x[12] = 0x80000042 + i;
+		assert_true(access(ops[i], 12, false));
+		assert_int_equal(host_insn_count(), i + 1);
+		assert_string_equal(host_insn_at(i)->insn, "dc cisw");
+		assert_int_equal(host_insn_at(i)->val, 0x80000042 + i);
+	}
+	/* The read form (SYSL) is not an operation. */
+	assert_false(access(ops[0], 12, true));
+	assert_int_equal(host_insn_count(), 3);
+}
+
+static void sgi_generation_registers_go_to_the_vgic(void **state)
+{
+	static const uint32_t sgi[] = {SYSREG_KEY(3, 0, 12, 11, 5), SYSREG_KEY(3, 1, 12, 11, 6),
+				       SYSREG_KEY(3, 2, 12, 11, 7)};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(sgi); i++) {
+		/* SGI 3 to the vCPU with Aff0 1 (target list bit 1). */
+		vcpu.regs.x[8] = (3ull << 24) | 0x2 | i;
+		assert_true(access(sgi[i], 8, false));
+		assert_int_equal(vgic.sgis, i + 1);
+		assert_int_equal(vgic.sgi1r, (3ull << 24) | 0x2 | i);
+		assert_ptr_equal(vgic.from, &vcpu);
+		/* Write-only. */
+		assert_false(access(sgi[i], 8, true));
+	}
+	assert_int_equal(vgic.sgis, 3);
+}
+
+static void unknown_registers_are_undefined_and_leave_rt_alone(void **state)
+{
+	(void)state;
+	vcpu.regs.x[7] = 0x77;
+	assert_false(access(SYSREG_KEY(3, 3, 9, 12, 0), 7, true)); /* MRS x7, PMCR_EL0 */
+	expect_undef(PC, 1);
+	assert_int_equal(vcpu.regs.x[7], 0x77);
+	assert_false(access(SYSREG_KEY(3, 3, 9, 12, 0), 7, false));
+	assert_false(access(SYSREG_KEY(3, 0, 0, 8, 0), 7, true)); /* CRm 8: not ID space */
+	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], 3);
+}
+
+static void undef_from_el0_uses_the_lower_el_vector(void **state)
+{
+	(void)state;
+	vcpu.regs.pstate = 0; /* EL0t */
+	vcpu.regs.pc = PC;
+	sysreg_exit(&vcpu, key_esr(SYSREG_KEY(3, 3, 9, 12, 0), 0, true));
+	assert_int_equal(vcpu.regs.pc, VBAR + 0x400);
+	assert_int_equal(vcpu.regs.pstate, EL1H);
+	assert_int_equal(host_sysreg_get("spsr_el1"), 0);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, new_vcpu, NULL)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(every_id_field_is_hidden_kept_or_fixed_as_documented),
+	    cmocka_unit_test(pfr0_all_ones_and_qemu_max),
+	    cmocka_unit_test(dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else),
+	    cmocka_unit_test(isar_registers_hide_tme_and_pointer_authentication),
+	    cmocka_unit_test(mmfr_all_ones),
+	    cmocka_unit_test(mmfr0_parange_follows_the_ipa_size_not_the_hardware),
+	    cmocka_unit_test(mmfr0_granules_lose_their_52_bit_forms),
+	    cmocka_unit_test(mmfr0_of_a_qemu_max_cpu),
+	    cmocka_unit_test(unlisted_id_registers_read_as_zero),
+	    cmocka_unit_test(find_locates_every_emulated_register),
+	    cmocka_unit_test(find_misses_registers_it_does_not_emulate),
+	    cmocka_unit_test(table_is_sorted_and_has_nothing_else),
+	    T(mrs_of_each_id_register_reads_the_sanitized_value),
+	    T(mrs_id_aa64mmfr0_reports_the_ipa_size_chosen_at_boot),
+	    T(mrs_of_an_unimplemented_id_register_reads_zero),
+	    T(msr_to_an_id_register_is_undefined),
+	    T(mrs_into_xzr_discards_the_value),
+	    T(debug_registers_are_stored_per_vcpu),
+	    T(os_lock_is_reflected_in_oslsr),
+	    T(raz_wi_registers_ignore_writes),
+	    T(read_only_registers_read_zero_and_refuse_writes),
+	    T(set_way_maintenance_is_always_clean_and_invalidate),
+	    T(sgi_generation_registers_go_to_the_vgic),
+	    T(unknown_registers_are_undefined_and_leave_rt_alone),
+	    T(undef_from_el0_uses_the_lower_el_vector),
+	};
+
+	return cmocka_run_group_tests_name("sysreg", tests, NULL, NULL);
+}

@@ -1,0 +1,486 @@
+/* unit-sources: hyp/config/vmconfig.c hyp/config/hostdt.c tests/unit/helpers.c */
+/* VM descriptions under /chosen: what is accepted, and the reason for every refusal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kestrel/platform.h>
+#include <kestrel/vmconfig.h>
+#include <libfdt.h>
+
+#include "helpers.h"
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE (2ull << 30)
+#define MiB	 (1ull << 20)
+
+static void *fdt;
+static struct platform plat;
+static struct vm_config out[VM_MAX];
+
+static struct {
+	unsigned n;
+	char vm[8][VM_NAME_MAX + 16];
+	char msg[8][256];
+} errs;
+
+static void record_error(const char *vm, const char *msg)
+{
+	assert_true(errs.n < 8);
+	snprintf(errs.vm[errs.n], sizeof(errs.vm[0]), "%s", vm);
+	snprintf(errs.msg[errs.n], sizeof(errs.msg[0]), "%s", msg);
+	errs.n++;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fdt = dt_qemu_virt();
+	dt_u32(fdt, "/chosen", "#address-cells", 2);
+	dt_u32(fdt, "/chosen", "#size-cells", 2);
+	memset(&plat, 0, sizeof(plat));
+	plat.ram_base = RAM_BASE;
+	plat.ram_size = RAM_SIZE;
+	plat.cpu_count = 4;
+	memset(out, 0xa5, sizeof(out));
+	memset(&errs, 0, sizeof(errs));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(fdt);
+	return 0;
+}
+
+static unsigned parse(void)
+{
+	return vmconfig_parse(fdt, &plat, out, VM_MAX, record_error);
+}
+
+/* A kestrel,vm node; mem_cells / cpus_cells of 0 leave the property out. */
+static void add_vm(const char *name, int mem_cells, uint64_t mem, int cpus_cells, uint32_t cpus)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/chosen/%s", name);
+	dt_node(fdt, path);
+	dt_str(fdt, path, "compatible", "kestrel,vm");
+	dt_u32(fdt, path, "#address-cells", 2);
+	dt_u32(fdt, path, "#size-cells", 2);
+	if (mem_cells == 1) {
+		dt_u32(fdt, path, "memory", (uint32_t)mem);
+	} else if (mem_cells >= 2) {
+		uint32_t cells[3] = {(uint32_t)(mem >> 32), (uint32_t)mem, 0};
+		dt_cells(fdt, path, "memory", cells, mem_cells);
+	}
+	if (cpus_cells) {
+		uint32_t cells[3] = {cpus, 0, 0};
+		dt_cells(fdt, path, "cpus", cells, cpus_cells);
+	}
+}
+
+/* A module@ADDR node under parent (a VM node, or /chosen for guest-loader modules). */
+static void add_module(const char *parent, const char *kind, uint64_t addr, uint64_t size,
+		       const char *bootargs)
+{
+	char path[128], compat[64];
+	int len;
+
+	snprintf(path, sizeof(path), "%s/module@%llx", parent, (unsigned long long)addr);
+	dt_node(fdt, path);
+	len = snprintf(compat, sizeof(compat), "multiboot,%s", kind);
+	memcpy(compat + len + 1, "multiboot,module", sizeof("multiboot,module"));
+	dt_bytes(fdt, path, "compatible", compat, len + 1 + (int)sizeof("multiboot,module"));
+	if (size)
+		dt_reg(fdt, path, addr, size);
+	if (bootargs)
+		dt_str(fdt, path, "bootargs", bootargs);
+}
+
+static void add_good_vm(const char *name)
+{
+	char path[64];
+
+	add_vm(name, 2, 64 * MiB, 1, 1);
+	snprintf(path, sizeof(path), "/chosen/%s", name);
+	add_module(path, "kernel", 0x49000000, 0x200000, NULL);
+}
+
+static void expect_error(unsigned i, const char *vm, const char *part1, const char *part2)
+{
+	assert_true(i < errs.n);
+	assert_string_equal(errs.vm[i], vm);
+	if (!strstr(errs.msg[i], part1) || (part2 && !strstr(errs.msg[i], part2)))
+		fail_msg("message \"%s\" lacks \"%s\" / \"%s\"", errs.msg[i], part1,
+			 part2 ? part2 : "");
+}
+
+/* --- accepted descriptions --- */
+
+static void vm_with_memory_cpus_and_modules_is_parsed(void **state)
+{
+	(void)state;
+	add_vm("linux", 2, 0x100000000ull / 8, 1, 2);
+	add_module("/chosen/linux", "ramdisk", 0x4a000000, 0x123000, NULL);
+	add_module("/chosen/linux", "kernel", 0x49000000, 0x1a00000, "console=ttyAMA0 quiet");
+	assert_int_equal(parse(), 1);
+	assert_int_equal(errs.n, 0);
+	assert_string_equal(out[0].name, "linux");
+	assert_int_equal(out[0].mem_size, 512 * MiB);
+	assert_int_equal(out[0].vcpus, 2);
+	assert_int_equal(out[0].kernel_pa, 0x49000000);
+	assert_int_equal(out[0].kernel_size, 0x1a00000);
+	assert_int_equal(out[0].initrd_pa, 0x4a000000);
+	assert_int_equal(out[0].initrd_size, 0x123000);
+	assert_non_null(out[0].bootargs);
+	assert_string_equal(out[0].bootargs, "console=ttyAMA0 quiet");
+	/* bootargs point into the tree itself: kestrel keeps the tree. */
+	assert_true(out[0].bootargs > (const char *)fdt &&
+		    out[0].bootargs < (const char *)fdt + fdt_totalsize(fdt));
+}
+
+static void absent_memory_and_cpus_take_the_defaults(void **state)
+{
+	(void)state;
+	add_vm("small", 0, 0, 0, 0);
+	add_module("/chosen/small", "kernel", 0x49000000, 0x1000, NULL);
+	assert_int_equal(parse(), 1);
+	assert_int_equal(out[0].mem_size, VM_MEM_DEFAULT);
+	assert_int_equal(out[0].vcpus, 1);
+	assert_null(out[0].bootargs);
+	assert_int_equal(out[0].initrd_size, 0);
+}
+
+static void memory_may_be_one_cell(void **state)
+{
+	(void)state;
+	add_vm("one", 1, 32 * MiB, 1, 4);
+	add_module("/chosen/one", "kernel", 0x49000000, 0x1000, NULL);
+	assert_int_equal(parse(), 1);
+	assert_int_equal(out[0].mem_size, 32 * MiB);
+	assert_int_equal(out[0].vcpus, 4);
+}
+
+static void vms_keep_their_tree_order(void **state)
+{
+	(void)state;
+	add_good_vm("third");
+	add_good_vm("second");
+	add_good_vm("first");
+	assert_int_equal(parse(), 3);
+	assert_string_equal(out[0].name, "first");
+	assert_string_equal(out[1].name, "second");
+	assert_string_equal(out[2].name, "third");
+}
+
+static void other_modules_and_nodes_are_ignored(void **state)
+{
+	(void)state;
+	add_vm("vm", 0, 0, 0, 0);
+	add_module("/chosen/vm", "device-tree", 0x60000000, 0x1000, NULL);
+	add_module("/chosen/vm", "kernel", 0x49000000, 0x1000, NULL);
+	dt_node(fdt, "/chosen/vm/notes");
+	dt_node(fdt, "/chosen/not-a-vm");
+	dt_str(fdt, "/chosen/not-a-vm", "compatible", "vendor,thing");
+	assert_int_equal(parse(), 1);
+	assert_int_equal(errs.n, 0);
+	assert_string_equal(out[0].name, "vm");
+	assert_int_equal(out[0].kernel_pa, 0x49000000);
+}
+
+/* --- refusals: each names the VM and the property, and the next VM still parses --- */
+
+struct refusal {
+	const char *what;
+	void (*make_bad)(void); /* describes VM "bad" */
+	const char *part1, *part2;
+};
+
+static void bad_memory_not_2m_multiple(void)
+{
+	add_vm("bad", 2, 17 * MiB, 0, 0);
+}
+
+static void bad_memory_too_small(void)
+{
+	add_vm("bad", 2, 8 * MiB, 0, 0);
+}
+
+static void bad_memory_three_cells(void)
+{
+	add_vm("bad", 3, 64 * MiB, 0, 0);
+}
+
+static void bad_memory_more_than_ram(void)
+{
+	add_vm("bad", 2, RAM_SIZE + SZ_2M, 0, 0);
+}
+
+static void bad_cpus_too_many(void)
+{
+	add_vm("bad", 0, 0, 1, VCPU_MAX + 1);
+}
+
+static void bad_cpus_zero(void)
+{
+	add_vm("bad", 0, 0, 1, 0);
+}
+
+static void bad_cpus_huge(void)
+{
+	add_vm("bad", 0, 0, 1, 0xffffffff);
+}
+
+static void bad_cpus_more_than_the_machine(void)
+{
+	add_vm("bad", 0, 0, 1, 5);
+}
+
+static void bad_cpus_three_cells(void)
+{
+	add_vm("bad", 0, 0, 3, 1);
+}
+
+static void bad_no_kernel(void)
+{
+	add_vm("bad", 0, 0, 0, 0);
+	add_module("/chosen/bad", "ramdisk", 0x4a000000, 0x1000, NULL);
+}
+
+static void bad_kernel_below_ram(void)
+{
+	add_vm("bad", 0, 0, 0, 0);
+	add_module("/chosen/bad", "kernel", 0x10000000, 0x1000, NULL);
+}
+
+static void bad_kernel_past_the_end_of_ram(void)
+{
+	add_vm("bad", 0, 0, 0, 0);
+	add_module("/chosen/bad", "kernel", RAM_BASE + RAM_SIZE - 0x1000, 0x2000, NULL);
+}
+
+static void bad_ramdisk_outside_ram(void)
+{
+	add_vm("bad", 0, 0, 0, 0);
+	add_module("/chosen/bad", "kernel", 0x49000000, 0x1000, NULL);
+	add_module("/chosen/bad", "ramdisk", 0x100000000ull + RAM_SIZE, 0x1000, NULL);
+}
+
+static void bad_kernel_without_reg(void)
+{
+	add_vm("bad", 0, 0, 0, 0);
+	add_module("/chosen/bad", "kernel", 0x49000000, 0, NULL);
+}
+
+static void bad_two_kernels(void)
+{
+	add_vm("bad", 0, 0, 0, 0);
+	add_module("/chosen/bad", "kernel", 0x49000000, 0x1000, NULL);
+	add_module("/chosen/bad", "kernel", 0x4a000000, 0x1000, NULL);
+}
+
+static void bad_two_ramdisks(void)
+{
+	add_vm("bad", 0, 0, 0, 0);
+	add_module("/chosen/bad", "kernel", 0x49000000, 0x1000, NULL);
+	add_module("/chosen/bad", "ramdisk", 0x4a000000, 0x1000, NULL);
+	add_module("/chosen/bad", "ramdisk", 0x4b000000, 0x1000, NULL);
+}
+
+static const struct refusal refusals[] = {
+    {"memory not a 2 MiB multiple", bad_memory_not_2m_multiple, "property 'memory'", "2 MiB"},
+    {"memory under 16 MiB", bad_memory_too_small, "property 'memory'", "16 MiB"},
+    {"memory of 3 cells", bad_memory_three_cells, "property 'memory'", "two cells"},
+    {"memory beyond RAM", bad_memory_more_than_ram, "property 'memory'", "2048 MiB"},
+    {"9 vCPUs", bad_cpus_too_many, "property 'cpus'", "1..8"},
+    {"0 vCPUs", bad_cpus_zero, "property 'cpus'", "1..8"},
+    {"2^32-1 vCPUs", bad_cpus_huge, "property 'cpus'", "1..8"},
+    {"more vCPUs than CPUs", bad_cpus_more_than_the_machine, "property 'cpus'", "4 CPUs"},
+    {"cpus of 3 cells", bad_cpus_three_cells, "property 'cpus'", "one cell"},
+    {"no kernel", bad_no_kernel, "no kernel", "multiboot,kernel"},
+    {"kernel below RAM", bad_kernel_below_ram, "property 'reg'", "outside RAM"},
+    {"kernel past RAM", bad_kernel_past_the_end_of_ram, "module 'module@", "outside RAM"},
+    {"ramdisk outside RAM", bad_ramdisk_outside_ram, "property 'reg'", "outside RAM"},
+    {"kernel without reg", bad_kernel_without_reg, "property 'reg'", "missing"},
+    {"two kernels", bad_two_kernels, "more than one multiboot,kernel", NULL},
+    {"two ramdisks", bad_two_ramdisks, "more than one multiboot,ramdisk", NULL},
+};
+
+static void every_refusal_names_the_property_and_spares_the_next_vm(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(refusals); i++) {
+		free(fdt);
+		setup(NULL);
+		add_good_vm("good"); /* added first, so it comes after "bad" */
+		refusals[i].make_bad();
+		unsigned n = parse();
+		if (n != 1 || errs.n != 1)
+			fail_msg("%s: %u VMs and %u errors", refusals[i].what, n, errs.n);
+		assert_string_equal(out[0].name, "good");
+		assert_int_equal(out[0].mem_size, 64 * MiB);
+		expect_error(0, "bad", refusals[i].part1, refusals[i].part2);
+	}
+}
+
+static void long_names_are_refused(void **state)
+{
+	char name[VM_NAME_MAX + 1];
+
+	(void)state;
+	memset(name, 'n', VM_NAME_MAX);
+	name[VM_NAME_MAX] = '\0';
+	add_good_vm(name); /* 32 characters: one too many */
+	name[VM_NAME_MAX - 1] = '\0';
+	add_good_vm(name); /* 31: fits */
+	assert_int_equal(parse(), 1);
+	assert_int_equal(strlen(out[0].name), VM_NAME_MAX - 1);
+	assert_int_equal(errs.n, 1);
+	assert_non_null(strstr(errs.msg[0], "longer than 31"));
+}
+
+/* Two nodes with the same name: only the sequential-write API makes such a tree. */
+static void duplicate_names_are_refused(void **state)
+{
+	static const char compat[] = "multiboot,kernel\0multiboot,module";
+	const fdt32_t cells2 = cpu_to_fdt32(2);
+	const fdt32_t reg[4] = {0, cpu_to_fdt32(0x49000000), 0, cpu_to_fdt32(0x1000)};
+	void *dup = malloc(DT_SIZE);
+
+	(void)state;
+	assert_non_null(dup);
+	assert_int_equal(fdt_create(dup, DT_SIZE), 0);
+	assert_int_equal(fdt_finish_reservemap(dup), 0);
+	assert_int_equal(fdt_begin_node(dup, ""), 0);
+	assert_int_equal(fdt_begin_node(dup, "chosen"), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(fdt_begin_node(dup, "twin"), 0);
+		assert_int_equal(fdt_property_string(dup, "compatible", "kestrel,vm"), 0);
+		assert_int_equal(fdt_property(dup, "#address-cells", &cells2, 4), 0);
+		assert_int_equal(fdt_property(dup, "#size-cells", &cells2, 4), 0);
+		assert_int_equal(fdt_begin_node(dup, "module@49000000"), 0);
+		assert_int_equal(fdt_property(dup, "compatible", compat, sizeof(compat)), 0);
+		assert_int_equal(fdt_property(dup, "reg", reg, sizeof(reg)), 0);
+		assert_int_equal(fdt_end_node(dup), 0);
+		assert_int_equal(fdt_end_node(dup), 0);
+	}
+	assert_int_equal(fdt_end_node(dup), 0);
+	assert_int_equal(fdt_end_node(dup), 0);
+	assert_int_equal(fdt_finish(dup), 0);
+
+	assert_int_equal(vmconfig_parse(dup, &plat, out, VM_MAX, record_error), 1);
+	assert_string_equal(out[0].name, "twin");
+	assert_int_equal(errs.n, 1);
+	expect_error(0, "twin", "same name", NULL);
+	free(dup);
+}
+
+static void vms_beyond_the_maximum_are_refused(void **state)
+{
+	(void)state;
+	add_good_vm("c");
+	add_good_vm("b");
+	add_good_vm("a");
+	assert_int_equal(vmconfig_parse(fdt, &plat, out, 2, record_error), 2);
+	assert_string_equal(out[0].name, "a");
+	assert_string_equal(out[1].name, "b");
+	assert_int_equal(errs.n, 1);
+	expect_error(0, "c", "at most 2 VMs", NULL);
+}
+
+/* --- QEMU guest-loader modules straight under /chosen --- */
+
+static void loose_modules_make_one_implicit_vm(void **state)
+{
+	(void)state;
+	add_module("/chosen", "ramdisk", 0x4a000000, 0x80000, NULL);
+	add_module("/chosen", "kernel", 0x49000000, 0x400000, "root=/dev/ram");
+	assert_int_equal(parse(), 1);
+	assert_int_equal(errs.n, 0);
+	assert_string_equal(out[0].name, "vm0");
+	assert_int_equal(out[0].mem_size, VM_MEM_DEFAULT);
+	assert_int_equal(out[0].vcpus, 1);
+	assert_int_equal(out[0].kernel_pa, 0x49000000);
+	assert_int_equal(out[0].kernel_size, 0x400000);
+	assert_int_equal(out[0].initrd_pa, 0x4a000000);
+	assert_int_equal(out[0].initrd_size, 0x80000);
+	assert_string_equal(out[0].bootargs, "root=/dev/ram");
+}
+
+static void implicit_vm_takes_at_most_half_of_ram(void **state)
+{
+	(void)state;
+	plat.ram_size = 256 * MiB;
+	add_module("/chosen", "kernel", 0x49000000, 0x400000, NULL);
+	assert_int_equal(parse(), 1);
+	assert_int_equal(out[0].mem_size, 128 * MiB);
+}
+
+static void loose_modules_are_ignored_when_a_vm_is_described(void **state)
+{
+	(void)state;
+	add_module("/chosen", "kernel", 0x4c000000, 0x400000, NULL);
+	add_good_vm("explicit");
+	assert_int_equal(parse(), 1);
+	assert_string_equal(out[0].name, "explicit");
+	assert_int_equal(out[0].kernel_pa, 0x49000000);
+}
+
+static void implicit_vm_with_a_bad_module_is_refused(void **state)
+{
+	(void)state;
+	add_module("/chosen", "kernel", 0x30000000, 0x1000, NULL);
+	assert_int_equal(parse(), 0);
+	expect_error(0, "vm0", "outside RAM", NULL);
+}
+
+/* --- edges --- */
+
+static void no_chosen_node_means_no_vms(void **state)
+{
+	(void)state;
+	dt_del(fdt, "/chosen");
+	assert_int_equal(parse(), 0);
+	assert_int_equal(errs.n, 0);
+}
+
+static void refusals_without_a_callback_are_silent(void **state)
+{
+	(void)state;
+	add_good_vm("good");
+	bad_two_kernels();
+	assert_int_equal(vmconfig_parse(fdt, &plat, out, VM_MAX, NULL), 1);
+	assert_string_equal(out[0].name, "good");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(vm_with_memory_cpus_and_modules_is_parsed),
+	    T(absent_memory_and_cpus_take_the_defaults),
+	    T(memory_may_be_one_cell),
+	    T(vms_keep_their_tree_order),
+	    T(other_modules_and_nodes_are_ignored),
+	    T(every_refusal_names_the_property_and_spares_the_next_vm),
+	    T(long_names_are_refused),
+	    T(duplicate_names_are_refused),
+	    T(vms_beyond_the_maximum_are_refused),
+	    T(loose_modules_make_one_implicit_vm),
+	    T(implicit_vm_takes_at_most_half_of_ram),
+	    T(loose_modules_are_ignored_when_a_vm_is_described),
+	    T(implicit_vm_with_a_bad_module_is_refused),
+	    T(no_chosen_node_means_no_vms),
+	    T(refusals_without_a_callback_are_silent),
+	};
+
+	return cmocka_run_group_tests_name("vmconfig", tests, NULL, NULL);
+}

@@ -1,0 +1,423 @@
+/* unit-sources: hyp/vdev/vpl011.c */
+/* The virtual PL011, driven through its MMIO ops with a fake input queue and captured output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kestrel/vpl011.h>
+
+#define DR    0x000
+#define RSR   0x004
+#define FR    0x018
+#define IBRD  0x024
+#define FBRD  0x028
+#define LCR_H 0x02c
+#define CR    0x030
+#define IFLS  0x034
+#define IMSC  0x038
+#define RIS   0x03c
+#define MIS   0x040
+#define ICR   0x044
+#define DMACR 0x048
+
+#define FR_RXFE BIT(4)
+#define FR_TXFF BIT(5)
+#define FR_RXFF BIT(6)
+#define FR_TXFE BIT(7)
+#define INT_RX	BIT(4)
+#define INT_TX	BIT(5)
+#define INT_RT	BIT(6)
+
+static struct vpl011 uart;
+
+static struct {
+	char buf[256];
+	unsigned len, pos;
+} input;
+
+static struct {
+	char buf[256];
+	unsigned len;
+} output;
+
+static struct {
+	unsigned changes;
+	bool level;
+} line;
+
+static void fake_line(struct vpl011 *u, bool level)
+{
+	assert_ptr_equal(u, &uart);
+	line.changes++;
+	line.level = level;
+}
+
+static int fake_poll(void)
+{
+	return input.pos < input.len ? (unsigned char)input.buf[input.pos++] : -1;
+}
+
+static void fake_output(char c)
+{
+	assert_true(output.len < sizeof(output.buf));
+	output.buf[output.len++] = c;
+}
+
+static void type(const char *s)
+{
+	size_t n = strlen(s);
+
+	assert_true(input.len + n <= sizeof(input.buf));
+	memcpy(input.buf + input.len, s, n);
+	input.len += (unsigned)n;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&input, 0, sizeof(input));
+	memset(&output, 0, sizeof(output));
+	memset(&line, 0, sizeof(line));
+	vpl011_init(&uart, 0x09000000, fake_poll, fake_output);
+	return 0;
+}
+
+static bool rd(uint64_t off, unsigned width, uint64_t *val)
+{
+	return uart.dev.ops->read(&uart.dev, NULL, off, width, val);
+}
+
+static bool wr(uint64_t off, unsigned width, uint64_t val)
+{
+	return uart.dev.ops->write(&uart.dev, NULL, off, width, val);
+}
+
+static uint64_t rd32(uint64_t off)
+{
+	uint64_t v = 0xbadbadbadull;
+
+	assert_true(rd(off, 4, &v));
+	return v;
+}
+
+static void wr32(uint64_t off, uint64_t val)
+{
+	assert_true(wr(off, 4, val));
+}
+
+static void init_describes_a_4k_device_at_base(void **state)
+{
+	(void)state;
+	assert_int_equal(uart.dev.base, 0x09000000);
+	assert_int_equal(uart.dev.size, 0x1000);
+	assert_string_equal(uart.dev.name, "pl011");
+	assert_non_null(uart.dev.ops);
+	assert_int_equal(rd32(CR), 0x300); /* TXE | RXE after reset */
+	assert_int_equal(rd32(IMSC), 0);
+}
+
+static void data_register_write_reaches_the_output(void **state)
+{
+	(void)state;
+	wr32(DR, 'h');
+	wr32(DR, 0x100 | 'i'); /* only the data byte goes out */
+	assert_int_equal(output.len, 2);
+	assert_memory_equal(output.buf, "hi", 2);
+	assert_true(rd32(RIS) & INT_TX);
+}
+
+static void data_register_allows_8_and_16_bit_accesses(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_true(wr(DR, 1, 'a'));
+	assert_true(wr(DR, 2, 'b'));
+	assert_int_equal(output.len, 2);
+	assert_memory_equal(output.buf, "ab", 2);
+	type("xy");
+	assert_true(rd(DR, 1, &v));
+	assert_int_equal(v, 'x');
+	assert_true(rd(DR, 2, &v));
+	assert_int_equal(v, 'y');
+}
+
+static void flags_say_empty_without_input(void **state)
+{
+	uint64_t fr;
+
+	(void)state;
+	fr = rd32(FR);
+	assert_true(fr & FR_RXFE);
+	assert_true(fr & FR_TXFE);
+	assert_false(fr & FR_TXFF);
+	assert_false(fr & FR_RXFF);
+	assert_int_equal(rd32(DR), 0);
+}
+
+static void flags_say_data_waiting_with_input(void **state)
+{
+	(void)state;
+	type("k");
+	assert_false(rd32(FR) & FR_RXFE);
+	assert_true(rd32(FR) & FR_TXFE);
+	assert_int_equal(rd32(DR), 'k');
+	assert_true(rd32(FR) & FR_RXFE);
+}
+
+static void received_bytes_come_out_in_order(void **state)
+{
+	(void)state;
+	type("abc");
+	assert_int_equal(rd32(DR), 'a');
+	type("d");
+	assert_int_equal(rd32(DR), 'b');
+	assert_int_equal(rd32(DR), 'c');
+	assert_int_equal(rd32(DR), 'd');
+	assert_true(rd32(FR) & FR_RXFE);
+}
+
+static void input_longer_than_the_fifo_keeps_its_order(void **state)
+{
+	char typed[VPL011_RX_SIZE * 2 + 8];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(typed) - 1; i++)
+		typed[i] = (char)('!' + i % 90);
+	typed[sizeof(typed) - 1] = '\0';
+	type(typed);
+	for (unsigned i = 0; i < sizeof(typed) - 1; i++) {
+		assert_false(rd32(FR) & FR_RXFE);
+		assert_int_equal(rd32(DR), (unsigned char)typed[i]);
+	}
+	assert_true(rd32(FR) & FR_RXFE);
+}
+
+static void input_bytes_are_not_sign_extended(void **state)
+{
+	(void)state;
+	type("\xe9");
+	assert_int_equal(rd32(DR), 0xe9);
+}
+
+static void receive_interrupt_follows_the_fifo(void **state)
+{
+	(void)state;
+	assert_false(rd32(RIS) & (INT_RX | INT_RT));
+	type("z");
+	assert_int_equal(rd32(RIS) & (INT_RX | INT_RT), INT_RX | INT_RT);
+	assert_int_equal(rd32(DR), 'z');
+	assert_false(rd32(RIS) & (INT_RX | INT_RT));
+}
+
+static void interrupt_mask_keeps_11_bits(void **state)
+{
+	(void)state;
+	wr32(IMSC, 0xffffffff);
+	assert_int_equal(rd32(IMSC), 0x7ff);
+	wr32(IMSC, INT_RX);
+	assert_int_equal(rd32(IMSC), INT_RX);
+}
+
+static void masked_status_is_raw_status_and_mask(void **state)
+{
+	(void)state;
+	type("q");
+	wr32(DR, 'o'); /* raises TX */
+	assert_int_equal(rd32(RIS) & (INT_RX | INT_TX | INT_RT), INT_RX | INT_TX | INT_RT);
+	assert_int_equal(rd32(MIS), 0);
+	wr32(IMSC, INT_TX);
+	assert_int_equal(rd32(MIS), INT_TX);
+	wr32(IMSC, INT_RX | INT_RT);
+	assert_int_equal(rd32(MIS), INT_RX | INT_RT);
+}
+
+static void interrupt_clear_clears_raw_status(void **state)
+{
+	(void)state;
+	wr32(DR, 'o');
+	assert_true(rd32(RIS) & INT_TX);
+	wr32(ICR, INT_RX); /* another bit: TX stays */
+	assert_true(rd32(RIS) & INT_TX);
+	wr32(ICR, INT_TX);
+	assert_false(rd32(RIS) & INT_TX);
+	assert_int_equal(rd32(ICR), 0); /* write-only */
+}
+
+static void control_registers_read_back_their_implemented_bits(void **state)
+{
+	(void)state;
+	wr32(IBRD, 0xffffffff);
+	wr32(FBRD, 0xffffffff);
+	wr32(LCR_H, 0xffffffff);
+	wr32(CR, 0xffffffff);
+	wr32(IFLS, 0xffffffff);
+	assert_int_equal(rd32(IBRD), 0xffff);
+	assert_int_equal(rd32(FBRD), 0x3f);
+	assert_int_equal(rd32(LCR_H), 0xff);
+	assert_int_equal(rd32(CR), 0xff87);
+	assert_int_equal(rd32(IFLS), 0x3f);
+	wr32(IBRD, 13);
+	wr32(FBRD, 1);
+	wr32(LCR_H, 0x70); /* 8N1, FIFOs on */
+	assert_int_equal(rd32(IBRD), 13);
+	assert_int_equal(rd32(FBRD), 1);
+	assert_int_equal(rd32(LCR_H), 0x70);
+}
+
+static void identification_registers_describe_a_pl011(void **state)
+{
+	static const uint8_t id[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
+
+	(void)state;
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(rd32(0xfe0 + 4 * i), id[i]);
+	/* The PrimeCell part number, as an AMBA bus probe assembles it. */
+	assert_int_equal((rd32(0xfe4) & 0xf) << 8 | rd32(0xfe0), 0x011);
+}
+
+static void reserved_offsets_read_as_zero_and_ignore_writes(void **state)
+{
+	static const uint64_t offs[] = {RSR,   0x008, 0x01c, 0x020, DMACR,
+					0x04c, 0x100, 0x800, 0xfd0, 0xfdc};
+
+	(void)state;
+	wr32(IMSC, 0x12);
+	for (unsigned i = 0; i < ARRAY_SIZE(offs); i++) {
+		wr32(offs[i], 0xffffffff);
+		assert_int_equal(rd32(offs[i]), 0);
+	}
+	assert_int_equal(output.len, 0);
+	assert_int_equal(rd32(IMSC), 0x12);
+	assert_int_equal(rd32(CR), 0x300);
+	assert_int_equal(rd32(IBRD), 0);
+}
+
+static void wide_and_unaligned_accesses_are_refused(void **state)
+{
+	uint64_t v = 0x55;
+
+	(void)state;
+	assert_false(rd(FR, 8, &v));
+	assert_false(rd(DR, 8, &v));
+	assert_false(rd(FR + 1, 4, &v));
+	assert_false(rd(IMSC + 1, 2, &v));
+	assert_false(rd(IMSC + 2, 4, &v));
+	assert_int_equal(v, 0x55);
+	assert_false(wr(DR, 8, 'x'));
+	assert_false(wr(DR + 1, 2, 'x'));
+	assert_false(wr(IMSC, 8, 0x7ff));
+	assert_false(wr(IMSC + 1, 4, 0x7ff));
+	assert_int_equal(output.len, 0);
+	assert_int_equal(rd32(IMSC), 0);
+}
+
+static void registers_take_16_bit_accesses_as_linux_makes_them(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_true(wr(IBRD, 2, 0x1234));
+	assert_true(rd(IBRD, 2, &v));
+	assert_int_equal(v, 0x1234);
+	assert_true(wr(IMSC, 2, INT_RX | INT_RT));
+	assert_int_equal(rd32(IMSC), INT_RX | INT_RT);
+	assert_true(rd(FR, 2, &v));
+	assert_true(v & FR_RXFE);
+	assert_true(rd(0xfe0, 2, &v));
+	assert_int_equal(v, 0x11);
+}
+
+static void no_input_source_and_no_output_are_tolerated(void **state)
+{
+	(void)state;
+	vpl011_init(&uart, 0x09000000, NULL, NULL);
+	wr32(DR, 'x');
+	assert_true(rd32(FR) & FR_RXFE);
+	assert_int_equal(rd32(DR), 0);
+	assert_int_equal(output.len, 0);
+}
+
+static void interrupt_line_follows_the_masked_status(void **state)
+{
+	(void)state;
+	uart.irq_line = fake_line;
+	wr32(IMSC, INT_RX | INT_RT);
+	assert_int_equal(line.changes, 0); /* nothing pending yet */
+	vpl011_receive(&uart, 'x');
+	assert_int_equal(line.changes, 1);
+	assert_true(line.level);
+	assert_int_equal(rd32(FR) & FR_RXFE, 0);
+	assert_int_equal(line.changes, 1); /* no change, no call */
+	assert_int_equal(rd32(DR), 'x');
+	assert_int_equal(line.changes, 2);
+	assert_false(line.level);
+}
+
+static void transmit_interrupt_raises_the_line_until_cleared(void **state)
+{
+	(void)state;
+	uart.irq_line = fake_line;
+	wr32(DR, 'a'); /* TX raised but masked */
+	assert_int_equal(line.changes, 0);
+	wr32(IMSC, INT_TX);
+	assert_int_equal(line.changes, 1);
+	assert_true(line.level);
+	wr32(ICR, INT_TX);
+	assert_int_equal(line.changes, 2);
+	assert_false(line.level);
+}
+
+static void received_bytes_beyond_the_fifo_are_dropped(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < VPL011_RX_SIZE + 6; i++)
+		vpl011_receive(&uart, (char)('0' + i % 64));
+	for (unsigned i = 0; i < VPL011_RX_SIZE; i++)
+		assert_int_equal(rd32(DR), '0' + i % 64);
+	assert_true(rd32(FR) & FR_RXFE);
+}
+
+static void received_bytes_come_before_polled_ones(void **state)
+{
+	(void)state;
+	type("p");
+	vpl011_receive(&uart, 'r');
+	assert_int_equal(rd32(DR), 'r');
+	assert_int_equal(rd32(DR), 'p');
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, NULL)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(init_describes_a_4k_device_at_base),
+	    T(data_register_write_reaches_the_output),
+	    T(data_register_allows_8_and_16_bit_accesses),
+	    T(flags_say_empty_without_input),
+	    T(flags_say_data_waiting_with_input),
+	    T(received_bytes_come_out_in_order),
+	    T(input_longer_than_the_fifo_keeps_its_order),
+	    T(input_bytes_are_not_sign_extended),
+	    T(receive_interrupt_follows_the_fifo),
+	    T(interrupt_mask_keeps_11_bits),
+	    T(masked_status_is_raw_status_and_mask),
+	    T(interrupt_clear_clears_raw_status),
+	    T(control_registers_read_back_their_implemented_bits),
+	    T(identification_registers_describe_a_pl011),
+	    T(reserved_offsets_read_as_zero_and_ignore_writes),
+	    T(wide_and_unaligned_accesses_are_refused),
+	    T(registers_take_16_bit_accesses_as_linux_makes_them),
+	    T(no_input_source_and_no_output_are_tolerated),
+	    T(interrupt_line_follows_the_masked_status),
+	    T(transmit_interrupt_raises_the_line_until_cleared),
+	    T(received_bytes_beyond_the_fifo_are_dropped),
+	    T(received_bytes_come_before_polled_ones),
+	};
+
+	return cmocka_run_group_tests_name("vpl011", tests, NULL, NULL);
+}
