@@ -1,9 +1,11 @@
 /*
- * wfi: the EL1 virtual timer. The counter starts near 0 with the VM, and a WFI with the
- * timer armed returns once its deadline has passed, even with IRQs masked in PSTATE (a
- * pending interrupt wakes WFI whatever PSTATE.I says).
+ * wfi: the EL1 virtual timer and its interrupt. The counter starts near 0 with the VM. With
+ * the timer's PPI 27 enabled in the GIC, a WFI with the timer armed returns once its deadline
+ * has passed even with IRQs masked in PSTATE (a pending, enabled interrupt wakes WFI whatever
+ * PSTATE.I says); unmasking IRQs then takes the interrupt, once.
  */
 #include "check.h"
+#include "gic.h"
 #include "printf.h"
 #include "runtime.h"
 #include "sysreg.h"
@@ -11,6 +13,28 @@
 #define CNTV_CTL_ENABLE	 (1ul << 0)
 #define CNTV_CTL_IMASK	 (1ul << 1)
 #define CNTV_CTL_ISTATUS (1ul << 2)
+
+static volatile unsigned timer_irqs;
+static volatile unsigned last_intid = GIC_INTID_SPURIOUS;
+
+/* The timer's output is a level: turning the timer off is what stops it interrupting. */
+static void timer_hook(unsigned intid)
+{
+	if (intid == GIC_PPI_VIRT_TIMER) {
+		write_sysreg(cntv_ctl_el0, 0);
+		isb();
+	}
+	last_intid = intid;
+	timer_irqs = timer_irqs + 1;
+}
+
+static void delay_ticks(uint64_t ticks)
+{
+	uint64_t end = counter_now() + ticks;
+
+	while (counter_now() < end)
+		;
+}
 
 int main(const void *dtb)
 {
@@ -25,8 +49,18 @@ int main(const void *dtb)
 	check(boot_count < 10 * freq, "CNTVCT_EL0 at boot = %lu ms, under 10 s",
 	      boot_count / (freq / 1000));
 
-	__asm__ __volatile__("msr daifset, #2" : : : "memory"); /* PSTATE.I masked */
-	uint64_t deadline = counter_now() + freq / 100;		/* 10 ms ahead */
+	/* Without PPI 27 enabled in the GIC the timer could not wake the WFI below. */
+	if (!check(gic_dist_init(), "GIC distributor enabled"))
+		test_finish();
+	bool cpu_ok = gic_cpu_init();
+	if (!check(cpu_ok, "redistributor 0x%lx found and awake, CPU interface on", gic_redist()))
+		test_finish();
+	gic_set_irq_hook(timer_hook);
+	gic_enable(GIC_PPI_VIRT_TIMER);
+	check(gic_is_enabled(GIC_PPI_VIRT_TIMER), "PPI 27 enabled in GICR_ISENABLER0");
+
+	irq_mask();					/* PSTATE.I masked */
+	uint64_t deadline = counter_now() + freq / 100; /* 10 ms ahead */
 	write_sysreg(cntv_cval_el0, deadline);
 	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE); /* and CNTV_CTL_IMASK clear */
 	isb();
@@ -38,6 +72,21 @@ int main(const void *dtb)
 	      (int64_t)(woke - deadline));
 	check(woke - deadline < 5 * freq, "WFI returned within 5 s of the deadline");
 	check(ctl & CNTV_CTL_ISTATUS, "CNTV_CTL_EL0 = 0x%lx: ISTATUS set", ctl);
+	check_eq("timer interrupts taken with PSTATE.I masked", timer_irqs, 0);
+	check(gic_is_pending(GIC_PPI_VIRT_TIMER), "PPI 27 pending in GICR_ISPENDR0");
+
+	/* Take it: the hook turns the timer off, so it comes exactly once. */
+	irq_unmask();
+	uint64_t until = counter_now() + freq; /* at most 1 s */
+	while (timer_irqs == 0 && counter_now() < until)
+		;
+	delay_ticks(freq / 100); /* room for a second one, which must not come */
+	irq_mask();
+	check_eq("timer interrupts taken after unmasking", timer_irqs, 1);
+	check_eq("INTID the handler saw", last_intid, GIC_PPI_VIRT_TIMER);
+	check_eq("spurious IRQs", gic_spurious_count(), 0);
+	check(!gic_is_pending(GIC_PPI_VIRT_TIMER) && !gic_is_active(GIC_PPI_VIRT_TIMER),
+	      "PPI 27 neither pending nor active after the handler's EOI");
 
 	write_sysreg(cntv_ctl_el0, 0);
 	isb();

@@ -1,6 +1,7 @@
 #include <stdbool.h>
 #include "check.h"
 #include "exception.h"
+#include "gic.h"
 #include "printf.h"
 #include "sysreg.h"
 
@@ -15,6 +16,7 @@ _Static_assert(sizeof(struct exception_frame) == 34 * 8, "frame layout shared wi
 
 /* The sixteen vector entries, in table order (see vectors.S). */
 #define VECTOR_SYNC_EL1H 4
+#define VECTOR_IRQ_EL1H	 5
 
 static const char *const vector_names[16] = {
     "sync EL1t",   "IRQ EL1t",	 "FIQ EL1t",   "SError EL1t",	/* from EL1 on SP_EL0 */
@@ -41,9 +43,14 @@ unsigned exception_expect_end(void)
 
 void exception_handle(uint64_t vector, struct exception_frame *frame)
 {
-	uint64_t esr = read_sysreg(esr_el1);
-	uint64_t far = read_sysreg(far_el1);
+	uint64_t esr, far;
 
+	/* IRQs go to the hook a test registered with gic_set_irq_hook(). */
+	if (vector == VECTOR_IRQ_EL1H && gic_handle_irq())
+		return;
+
+	esr = read_sysreg(esr_el1);
+	far = read_sysreg(far_el1);
 	if (vector == VECTOR_SYNC_EL1H && expected) {
 		last_exception.esr = esr;
 		last_exception.far = far;

@@ -26,7 +26,7 @@ struct virq {
 	bool hw; /* linked to the physical interrupt hw_intid */
 	bool in_lr;
 	bool lr_pending; /* the pending latch now lives in a list register */
-	uint8_t target; /* SPIs: vCPU index from IROUTER */
+	uint8_t target;	 /* SPIs: vCPU index from IROUTER */
 	uint16_t hw_intid;
 	uint64_t irouter;
 };
