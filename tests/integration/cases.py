@@ -75,6 +75,13 @@ CASES = [
     # the real-world guest: Debian's unmodified kernels, 2 vCPUs on 2 CPUs
     linux_case("linux-bookworm", "bookworm"),
     linux_case("linux-backports", "backports"),
+    # typing into the guest: physical UART interrupt -> virtual PL011 -> vGIC SPI -> Linux tty
+    Case("linux-console-input",
+         ["--kernel", "build/cache/linux/bookworm/Image",
+          "--initrd", "build/shell-initramfs.cpio.gz", "--cmdline", "console=ttyAMA0",
+          "--vcpus", "2", "--mem", "512M",
+          "--send-after", r"busybox shell", "--send", r"echo typed-$((6*7)); poweroff -f\n"],
+         expect=[r"typed-42", *VM_STOPPED], timeout=240),
 
     # kestrel's checks of the machine it boots on
     boot_refusal("boot-el1", ["--no-virtualization"], r"kestrel: fatal: .*EL1.*virtualization=on"),
