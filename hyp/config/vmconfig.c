@@ -77,6 +77,30 @@ static bool read_u64(const void *fdt, int node, const char *prop, uint64_t *out,
 	return !*bad;
 }
 
+/* cpu-affinity: one physical CPU index per vCPU. */
+static bool parse_affinity(struct ctx *c, int node, struct vm_config *vm)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(c->fdt, node, "cpu-affinity", &len);
+
+	if (!p)
+		return true;
+	if (len != (int)(vm->vcpus * 4))
+		return refuse(c, "property 'cpu-affinity' has %d entries for %u vCPUs", len / 4,
+			      vm->vcpus);
+	for (unsigned i = 0; i < vm->vcpus; i++) {
+		uint32_t cpu = fdt32_to_cpu(p[i]);
+		if (cpu >= c->plat->cpu_count)
+			return refuse(c,
+				      "property 'cpu-affinity': vCPU %u pinned to CPU %u but the "
+				      "machine has %u CPUs",
+				      i, cpu, c->plat->cpu_count);
+		vm->affinity[i] = (uint8_t)cpu;
+	}
+	vm->has_affinity = true;
+	return true;
+}
+
 static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 {
 	uint64_t v;
@@ -103,11 +127,7 @@ static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 		return refuse(c, "property 'cpus' must be one cell");
 	if (vm->vcpus < 1 || vm->vcpus > VCPU_MAX)
 		return refuse(c, "property 'cpus': %u vCPUs is outside 1..%u", vm->vcpus, VCPU_MAX);
-	if (vm->vcpus > c->plat->cpu_count)
-		return refuse(c,
-			      "property 'cpus': %u vCPUs but the machine has %u CPUs, and kestrel "
-			      "pins each vCPU to its own CPU",
-			      vm->vcpus, c->plat->cpu_count);
+	return parse_affinity(c, node, vm);
 	return true;
 }
 

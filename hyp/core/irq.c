@@ -31,7 +31,7 @@ void irq_drain(bool *timer_fired)
 			continue;
 		}
 		if (intid == platform.ppi_hyp_timer) {
-			timer_cancel_el2();
+			sched_timer_fired();
 			if (timer_fired)
 				*timer_fired = true;
 		} else if (intid == platform.uart_spi && intid) {

@@ -149,12 +149,20 @@ static void vm_config_error(const char *vm, const char *msg)
 
 static unsigned next_pcpu;
 
-static void pin_vcpus(struct vm *vm)
+/* Each vCPU joins the run queue of its CPU: from cpu-affinity, or spread in turn. */
+static bool place_vcpus(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
-		vm->vcpus[i].pcpu = &pcpus[next_pcpu];
-		pcpus[next_pcpu++].pinned = &vm->vcpus[i];
+		unsigned cpu =
+		    vm->config.has_affinity ? vm->config.affinity[i] : next_pcpu++ % pcpu_count;
+		if (!pcpus[cpu].online || sched_add(&pcpus[cpu], &vm->vcpus[i]) != E_OK) {
+			kprintf(
+			    "vm '%s' refused: property 'cpu-affinity': CPU %u cannot take vCPU %u",
+			    vm->name, cpu, i);
+			return false;
+		}
 	}
+	return true;
 }
 
 static unsigned create_vms(const void *dtb)
@@ -164,15 +172,12 @@ static unsigned create_vms(const void *dtb)
 
 	for (unsigned i = 0; i < n; i++) {
 		struct vm *vm = &vms[i];
-		if (next_pcpu + configs[i].vcpus > pcpu_count) {
-			kprintf("vm '%s' refused: property 'cpus': %u vCPUs but only %u physical "
-				"CPUs are free, and kestrel pins each vCPU to its own CPU",
-				configs[i].name, configs[i].vcpus, pcpu_count - next_pcpu);
-			continue;
-		}
 		if (vm_create(vm, i, &configs[i]) != E_OK)
 			continue;
-		pin_vcpus(vm);
+		if (!place_vcpus(vm)) {
+			vm_destroy(vm);
+			continue;
+		}
 		kprintf("vm '%s': %u vCPU%s, %llu MiB at PA 0x%lx, kernel %llu KiB%s, VMID %u",
 			vm->name, vm->vcpu_count, vm->vcpu_count > 1 ? "s" : "",
 			(unsigned long long)(vm->ram_size >> 20), (unsigned long)vm->ram_pa,

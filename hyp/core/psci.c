@@ -51,7 +51,7 @@ static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint6
 	}
 	spin_unlock(&vm->lock);
 	if (ret == PSCI_SUCCESS)
-		pcpu_kick(target->pcpu);
+		vcpu_kick(target);
 	return ret;
 }
 
@@ -99,9 +99,12 @@ int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uin
 	case PSCI_VERSION:
 		return PSCI_VERSION_1_1;
 	case PSCI_CPU_SUSPEND:
-		/* Standby: resume like a WFI wake-up, which any power_state may do. */
-		wfx_exit(vcpu, 0);
-		vcpu->regs.pc -= 4; /* wfx_exit stepped over an instruction; HVC already did */
+		/* Standby: sleep like WFI; any wake-up returns SUCCESS. */
+		if (!vgic_vcpu_pending(vcpu)) {
+			vcpu->regs.x[0] = PSCI_SUCCESS;
+			vcpu->blocked = true;
+			pcpu_idle();
+		}
 		return PSCI_SUCCESS;
 	case PSCI_CPU_OFF:
 		cpu_off(vcpu);

@@ -1,35 +1,136 @@
 /*
- * Each physical CPU runs the vCPU pinned to it, or idles in WFI until a kick (a physical SGI)
- * says there may be work. Leaving a vCPU never unwinds: the CPU restarts on a fresh stack.
+ * Scheduling. Each physical CPU has a run queue of the vCPUs whose affinity is that CPU and
+ * round-robins the runnable ones, in time slices measured with the EL2 physical timer. A vCPU
+ * in WFI with nothing pending is blocked: it becomes runnable again when the vGIC gives it an
+ * interrupt (vcpu_kick) or when one of its timers is due. Leaving a vCPU never unwinds: the
+ * CPU restarts its scheduling loop on a fresh stack. A vCPU's EL1 state stays loaded until
+ * another vCPU needs the CPU, so a vCPU that waits and resumes alone on its CPU pays nothing.
  */
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
+#include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 
-static bool vcpu_runnable(struct vcpu *vcpu)
+#define SLICE_MS	 5
+#define TIMER_ARMED(ctl) (((ctl)&3) == 1) /* ENABLE set, IMASK clear */
+#define NO_DEADLINE	 (~0ull)
+
+int sched_add(struct pcpu *pcpu, struct vcpu *vcpu)
+{
+	if (pcpu->nrunq == RUNQ_MAX)
+		return -E_NOMEM;
+	pcpu->runq[pcpu->nrunq++] = vcpu;
+	vcpu->pcpu = pcpu;
+	return E_OK;
+}
+
+/* Physical-count deadline of a descheduled vCPU's earliest armed timer. */
+static uint64_t timer_deadline(const struct vcpu *vcpu)
+{
+	const struct el1_sysregs *s = &vcpu->sys;
+	uint64_t d = NO_DEADLINE;
+
+	if (TIMER_ARMED(s->cntv_ctl))
+		d = s->cntv_cval + vcpu->vm->cntvoff;
+	if (TIMER_ARMED(s->cntp_ctl))
+		d = MIN(d, s->cntp_cval);
+	return d;
+}
+
+static bool wake_ready(struct pcpu *pcpu, struct vcpu *vcpu)
+{
+	/* A loaded vCPU's timers are live: their physical interrupts reach the vGIC. */
+	if (pcpu->loaded != vcpu && timer_deadline(vcpu) <= read_sysreg(cntpct_el0))
+		return true;
+	return vgic_vcpu_pending(vcpu);
+}
+
+static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	bool run = false;
+	bool run;
 
 	if (vm->state != VM_RUNNING)
 		return false;
 	spin_lock(&vm->lock);
-	if (vcpu->power == VCPU_ON_PENDING)
+	if (vcpu->power == VCPU_ON_PENDING) {
 		vcpu->power = VCPU_ON;
+		vcpu->blocked = false;
+	}
 	run = vcpu->power == VCPU_ON;
 	spin_unlock(&vm->lock);
+	if (run && vcpu->blocked) {
+		run = wake_ready(pcpu, vcpu);
+		if (run)
+			vcpu->blocked = false;
+	}
 	return run;
 }
 
-static NORETURN void idle_loop(void *arg)
+/* The next runnable vCPU after the last one picked, or NULL. */
+static struct vcpu *pick_next(struct pcpu *pcpu)
+{
+	for (unsigned i = 1; i <= pcpu->nrunq; i++) {
+		unsigned idx = (pcpu->rr + i) % pcpu->nrunq;
+		if (runnable(pcpu, pcpu->runq[idx])) {
+			pcpu->rr = idx;
+			return pcpu->runq[idx];
+		}
+	}
+	return NULL;
+}
+
+/* When this CPU must look again: the end of next's slice if others want the CPU, and the
+   earliest timer of a blocked vCPU whose timers are not live. */
+static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
+{
+	uint64_t now = read_sysreg(cntpct_el0), deadline = NO_DEADLINE;
+	unsigned contenders = 0;
+
+	for (unsigned i = 0; i < pcpu->nrunq; i++) {
+		struct vcpu *v = pcpu->runq[i];
+		if (v == next || v->vm->state != VM_RUNNING || v->power == VCPU_OFF)
+			continue;
+		if (!v->blocked)
+			contenders++;
+		else if (pcpu->loaded != v)
+			deadline = MIN(deadline, timer_deadline(v));
+	}
+	if (next && contenders)
+		deadline = MIN(deadline, now + hyp.cntfrq / 1000 * SLICE_MS);
+	if (deadline == NO_DEADLINE)
+		timer_cancel_el2();
+	else
+		timer_arm_el2(deadline);
+}
+
+/* A vCPU of a VM that is stopping must not keep its state in this CPU's registers. */
+static void drop_stopped(struct pcpu *pcpu)
+{
+	struct vcpu *loaded = pcpu->loaded;
+
+	if (loaded && loaded->vm->state != VM_RUNNING) {
+		vcpu_put(loaded);
+		write_sysreg(hcr_el2, HCR_RW);
+		isb();
+	}
+	if (pcpu->fp_owner && pcpu->fp_owner->vm->state != VM_RUNNING)
+		pcpu->fp_owner = NULL;
+}
+
+static NORETURN void sched_loop(void *arg)
 {
 	struct pcpu *pcpu = arg;
 
 	for (;;) {
-		struct vcpu *vcpu = pcpu->pinned;
-		if (vcpu && vcpu_runnable(vcpu))
-			vcpu_run(vcpu);
+		struct vcpu *next;
+		drop_stopped(pcpu);
+		pcpu->resched = false;
+		next = pick_next(pcpu);
+		arm_next_event(pcpu, next);
+		if (next)
+			vcpu_run(next);
 		wfi();
 		irq_drain(NULL);
 	}
@@ -39,14 +140,9 @@ void pcpu_idle(void)
 {
 	struct pcpu *pcpu = this_pcpu();
 
-	if (pcpu->loaded) {
-		vcpu_put(pcpu->loaded);
-		write_sysreg(hcr_el2, 0); /* no stage 2, no traps, while nothing runs here */
-		isb();
-	}
 	pcpu->current = NULL;
 	dsb(ish);
-	call_on_fresh_stack(pcpu, pcpu->stack_top, (void (*)(void *))idle_loop);
+	call_on_fresh_stack(pcpu, pcpu->stack_top, sched_loop);
 }
 
 void vcpu_run(struct vcpu *vcpu)
@@ -70,8 +166,27 @@ void pcpu_kick(struct pcpu *pcpu)
 		gicv3_send_sgi(pcpu->mpidr, SGI_KICK);
 }
 
+void vcpu_kick(struct vcpu *vcpu)
+{
+	struct pcpu *pcpu = vcpu->pcpu;
+
+	if (!pcpu)
+		return;
+	/* Another vCPU holds that CPU: let the woken one have it now rather than at the
+	   end of the slice. */
+	if (READ_ONCE(pcpu->current) != vcpu && vcpu->blocked)
+		pcpu->resched = true;
+	pcpu_kick(pcpu);
+}
+
+void sched_timer_fired(void)
+{
+	timer_cancel_el2();
+	this_pcpu()->resched = true;
+}
+
 void sched_check_current(struct vcpu *vcpu)
 {
-	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON)
+	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)
 		pcpu_idle();
 }

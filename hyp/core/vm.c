@@ -246,6 +246,12 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	return E_OK;
 }
 
+void vm_destroy(struct vm *vm)
+{
+	release(vm);
+	vm->state = VM_FREE;
+}
+
 void vm_start(struct vm *vm)
 {
 	struct vcpu *boot = &vm->vcpus[0];

@@ -1,7 +1,8 @@
 /*
- * WFI/WFE. A vCPU in WFI sleeps until one of its interrupts is pending; its physical CPU waits
- * in WFI at EL2 meanwhile. The vCPU's timers stay live in the hardware while it sleeps, so
- * their physical interrupts wake the CPU; other CPUs wake it with a kick.
+ * WFI/WFE. A vCPU in WFI with nothing pending blocks: its CPU runs another vCPU or waits in
+ * WFI at EL2 until an interrupt for it arrives (its own timers stay live while it is still
+ * loaded; other CPUs kick). WFE is a hint that the vCPU spins: it gives way to the others
+ * on its CPU, if any.
  */
 #include <kestrel/exits.h>
 #include <kestrel/sysreg.h>
@@ -9,11 +10,13 @@
 void wfx_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	vcpu_skip_instr(vcpu);
-	if (esr & 1)
-		return; /* WFE: nothing else waits for this CPU, so just carry on */
-	while (!vgic_vcpu_pending(vcpu)) {
-		wfi();
-		irq_drain(NULL);
-		sched_check_current(vcpu);
+	if (esr & 1) {
+		if (vcpu->pcpu->nrunq > 1)
+			vcpu->pcpu->resched = true;
+		return;
 	}
+	if (vgic_vcpu_pending(vcpu))
+		return;
+	vcpu->blocked = true;
+	pcpu_idle();
 }

@@ -61,8 +61,7 @@ static struct vcpu *spi_target(struct vm *vm, const struct virq *irq)
 /* Makes the target notice: a vCPU running elsewhere exits, a sleeping one wakes. */
 static void notify(struct vcpu *vcpu)
 {
-	if (vcpu->pcpu)
-		pcpu_kick(vcpu->pcpu);
+	vcpu_kick(vcpu);
 }
 
 void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid)

@@ -34,6 +34,7 @@ static struct vcpu *const vcpu0 = &vm.vcpus[0], *const vcpu1 = &vm.vcpus[1];
 static struct {
 	struct pcpu *kicked[8];
 	unsigned kicks, wfx, stops, restarts;
+	bool irq_pending;
 	uint64_t wfx_esr;
 	const char *stop_reason;
 	jmp_buf idle;
@@ -91,11 +92,16 @@ void vgic_put(struct vcpu *vcpu)
 	(void)vcpu;
 }
 
-void wfx_exit(struct vcpu *vcpu, uint64_t esr)
+void vcpu_kick(struct vcpu *vcpu)
 {
+	pcpu_kick(vcpu->pcpu);
+}
+
+bool vgic_vcpu_pending(struct vcpu *vcpu)
+{
+	(void)vcpu;
 	k.wfx++;
-	k.wfx_esr = esr;
-	vcpu_skip_instr(vcpu); /* as wfx.c: the trapped WFx is stepped over */
+	return k.irq_pending;
 }
 
 /* Runs stmt, which must end in pcpu_idle (the vCPU left its CPU); fails if it returns. */
@@ -468,17 +474,21 @@ static void system_reset_restarts_the_vm(void **state)
 	assert_int_equal(k.stops, 0);
 }
 
-static void cpu_suspend_waits_like_wfi_and_returns_success(void **state)
+static void cpu_suspend_blocks_like_wfi_and_returns_success(void **state)
 {
 	(void)state;
-	assert_int_equal(hvc(vcpu0, FN64(PSCI_CPU_SUSPEND), 0x10000, RAM_IPA, 0), 0);
-	assert_int_equal(k.wfx, 1);
-	assert_int_equal(k.wfx_esr & 1, 0); /* WFI, not WFE */
+	/* Nothing pending: the vCPU blocks, and resumes after the HVC with SUCCESS. */
+	EXPECT_IDLE(hvc(vcpu0, FN64(PSCI_CPU_SUSPEND), 0x10000, RAM_IPA, 0));
+	assert_true(vcpu0->blocked);
+	assert_int_equal(vcpu0->regs.x[0], 0);
 	assert_int_equal(vcpu0->regs.pc, PC);
 	assert_int_equal(vcpu0->power, VCPU_ON);
-	/* Through the SMC conduit it resumes after the SMC. */
+	/* An interrupt already pending: it returns at once. Through SMC, after the SMC. */
+	vcpu0->blocked = false;
+	k.irq_pending = true;
 	vcpu0->regs.x[0] = PSCI_CPU_SUSPEND;
 	smccc_smc_exit(vcpu0, SMC_ESR);
+	assert_false(vcpu0->blocked);
 	assert_int_equal(vcpu0->regs.x[0], 0);
 	assert_int_equal(vcpu0->regs.pc, PC + 4);
 }
@@ -513,7 +523,7 @@ int main(void)
 	    T(cpu_off_with_a_vcpu_still_pending_does_not_stop_the_vm),
 	    T(system_off_stops_the_vm),
 	    T(system_reset_restarts_the_vm),
-	    T(cpu_suspend_waits_like_wfi_and_returns_success),
+	    T(cpu_suspend_blocks_like_wfi_and_returns_success),
 	};
 
 	return cmocka_run_group_tests_name("psci", tests, NULL, NULL);

@@ -238,9 +238,20 @@ static void bad_cpus_huge(void)
 	add_vm("bad", 0, 0, 1, 0xffffffff);
 }
 
-static void bad_cpus_more_than_the_machine(void)
+static void bad_affinity_missing_cpu(void)
 {
-	add_vm("bad", 0, 0, 1, 5);
+	uint32_t cpus[2] = {0, 5};
+
+	add_vm("bad", 0, 0, 1, 2);
+	dt_cells(fdt, "/chosen/bad", "cpu-affinity", cpus, 2);
+}
+
+static void bad_affinity_length(void)
+{
+	uint32_t cpus[1] = {0};
+
+	add_vm("bad", 0, 0, 1, 2);
+	dt_cells(fdt, "/chosen/bad", "cpu-affinity", cpus, 1);
 }
 
 static void bad_cpus_three_cells(void)
@@ -302,7 +313,9 @@ static const struct refusal refusals[] = {
     {"9 vCPUs", bad_cpus_too_many, "property 'cpus'", "1..8"},
     {"0 vCPUs", bad_cpus_zero, "property 'cpus'", "1..8"},
     {"2^32-1 vCPUs", bad_cpus_huge, "property 'cpus'", "1..8"},
-    {"more vCPUs than CPUs", bad_cpus_more_than_the_machine, "property 'cpus'", "4 CPUs"},
+    {"vCPU pinned to a missing CPU", bad_affinity_missing_cpu, "property 'cpu-affinity'",
+     "CPU 5 but the machine has 4 CPUs"},
+    {"affinity list too short", bad_affinity_length, "property 'cpu-affinity'", "1 entries for 2"},
     {"cpus of 3 cells", bad_cpus_three_cells, "property 'cpus'", "one cell"},
     {"no kernel", bad_no_kernel, "no kernel", "multiboot,kernel"},
     {"kernel below RAM", bad_kernel_below_ram, "property 'reg'", "outside RAM"},
@@ -380,6 +393,24 @@ static void duplicate_names_are_refused(void **state)
 	assert_int_equal(errs.n, 1);
 	expect_error(0, "twin", "same name", NULL);
 	free(dup);
+}
+
+/* More vCPUs than CPUs is fine now (they share CPUs); cpu-affinity pins them. */
+static void affinity_is_parsed_and_oversubscription_allowed(void **state)
+{
+	uint32_t cpus[6] = {1, 0, 3, 3, 2, 1};
+	char path[64];
+
+	(void)state;
+	add_good_vm("many");
+	snprintf(path, sizeof(path), "/chosen/many");
+	dt_cells(fdt, path, "cpus", &(uint32_t){6}, 1);
+	dt_cells(fdt, path, "cpu-affinity", cpus, 6);
+	assert_int_equal(parse(), 1);
+	assert_int_equal(out[0].vcpus, 6);
+	assert_true(out[0].has_affinity);
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(out[0].affinity[i], cpus[i]);
 }
 
 static void vms_beyond_the_maximum_are_refused(void **state)
@@ -473,6 +504,7 @@ int main(void)
 	    T(every_refusal_names_the_property_and_spares_the_next_vm),
 	    T(long_names_are_refused),
 	    T(duplicate_names_are_refused),
+	    T(affinity_is_parsed_and_oversubscription_allowed),
 	    T(vms_beyond_the_maximum_are_refused),
 	    T(loose_modules_make_one_implicit_vm),
 	    T(implicit_vm_takes_at_most_half_of_ram),

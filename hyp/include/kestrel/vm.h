@@ -60,6 +60,7 @@ struct vcpu {
 	unsigned id;
 	uint64_t vmpidr;
 	volatile int power;
+	volatile bool blocked; /* in WFI with nothing pending: not runnable until woken */
 	uint64_t hcr, cptr, mdcr;
 	struct el1_sysregs sys;
 	struct vdebug dbg;
@@ -104,11 +105,16 @@ struct vm {
 	uint64_t stray_logged;
 };
 
+#define RUNQ_MAX 32
+
 struct pcpu {
 	struct vcpu *current; /* first: the exit path loads it */
 	struct vcpu *loaded;  /* whose EL1 state is in the registers */
 	struct vcpu *fp_owner;
-	struct vcpu *pinned;
+	struct vcpu *runq[RUNQ_MAX]; /* the vCPUs whose affinity is this CPU */
+	unsigned nrunq;
+	unsigned rr;	       /* round-robin position in runq */
+	volatile bool resched; /* the running vCPU should make way at its next exit */
 	unsigned id;
 	uint64_t mpidr;
 	uintptr_t stack_top;
@@ -130,6 +136,8 @@ static inline struct pcpu *this_pcpu(void)
 /* vm.c */
 int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg);
 void vm_start(struct vm *vm);
+/* Releases a VM that was created but never started. */
+void vm_destroy(struct vm *vm);
 /* Stops every vCPU of the VM and releases its memory; reason says why (for the log). */
 void vm_stop(struct vm *vm, const char *reason);
 /* Restarts the VM from its original images (PSCI SYSTEM_RESET). */
@@ -149,9 +157,14 @@ void vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool w
 /* Runs vcpu on this CPU from a fresh stack; never returns. */
 NORETURN void vcpu_run(struct vcpu *vcpu);
 
-/* sched.c: each CPU runs its pinned vCPU, or idles until it has one to run. */
+/* sched.c: each CPU round-robins the runnable vCPUs of its run queue, or idles. */
 NORETURN void pcpu_idle(void);
 void pcpu_kick(struct pcpu *pcpu);
+/* vcpu has something new to do: its CPU looks at it now (preempting another vCPU if need be). */
+void vcpu_kick(struct vcpu *vcpu);
+int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
+/* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
+void sched_timer_fired(void);
 /* Called on exits: leaves the vCPU if it was stopped by another CPU. */
 void sched_check_current(struct vcpu *vcpu);
 

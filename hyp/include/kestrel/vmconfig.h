@@ -24,6 +24,8 @@ struct vm_config {
 	paddr_t initrd_pa;
 	uint64_t initrd_size;
 	const char *bootargs; /* points into the host DTB */
+	bool has_affinity;
+	uint8_t affinity[VCPU_MAX]; /* physical CPU of each vCPU */
 };
 
 /* Called for each VM description that is refused, with one sentence saying why. */
