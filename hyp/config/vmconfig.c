@@ -101,6 +101,38 @@ static bool parse_affinity(struct ctx *c, int node, struct vm_config *vm)
 	return true;
 }
 
+/* A property naming one of two choices; absent means the default. */
+static bool parse_choice(struct ctx *c, int node, const char *prop, const char *a, const char *b,
+			 bool *is_b)
+{
+	int len;
+	const char *v = fdt_getprop(c->fdt, node, prop, &len);
+
+	if (!v)
+		return true;
+	if (len > 0 && strnlen(v, (size_t)len) < (size_t)len && (!strcmp(v, a) || !strcmp(v, b))) {
+		*is_b = !strcmp(v, b);
+		return true;
+	}
+	return refuse(c, "property '%s' must be \"%s\" or \"%s\"", prop, a, b);
+}
+
+static bool parse_policies(struct ctx *c, int node, struct vm_config *vm)
+{
+	bool off_restart = false, reset_stop = false, crash_restart = false, console_off = false;
+
+	if (!parse_choice(c, node, "on-poweroff", "stop", "restart", &off_restart) ||
+	    !parse_choice(c, node, "on-reset", "restart", "stop", &reset_stop) ||
+	    !parse_choice(c, node, "on-crash", "stop", "restart", &crash_restart) ||
+	    !parse_choice(c, node, "console", "on", "off", &console_off))
+		return false;
+	vm->on_poweroff = off_restart ? POLICY_RESTART : POLICY_STOP;
+	vm->on_reset = reset_stop ? POLICY_STOP : POLICY_RESTART;
+	vm->on_crash = crash_restart ? POLICY_RESTART : POLICY_STOP;
+	vm->console = !console_off;
+	return true;
+}
+
 static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 {
 	uint64_t v;
@@ -137,7 +169,9 @@ static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implici
 
 	memset(vm, 0, sizeof(*vm));
 	strlcpy(vm->name, c->name, sizeof(vm->name));
-	if (!implicit && !parse_limits(c, node, vm))
+	vm->on_reset = POLICY_RESTART;
+	vm->console = true;
+	if (!implicit && (!parse_limits(c, node, vm) || !parse_policies(c, node, vm)))
 		return false;
 	if (implicit) {
 		vm->mem_size = MIN(VM_MEM_DEFAULT, c->plat->ram_size / 2);

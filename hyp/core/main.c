@@ -220,7 +220,7 @@ void kmain(const void *dtb, unsigned el)
 	static paddr_t reserved[PLAT_MAX_RESERVED + 2 + 2 * VM_MAX][2];
 	char msg[256];
 	int err = hostdt_parse(dtb, &platform, msg, sizeof(msg));
-	unsigned nres;
+	unsigned nres, nvms;
 
 	console_up(dtb, err);
 	if (el != 2)
@@ -258,10 +258,12 @@ void kmain(const void *dtb, unsigned el)
 		kprintf("%u CPUs beyond the first %u are not used", platform.cpus_ignored,
 			PCPU_MAX);
 	start_secondaries();
-	if (!create_vms(dtb)) {
+	nvms = create_vms(dtb);
+	if (!nvms) {
 		kprintf("no VM to run: describe one under /chosen (see README.md), powering off");
 		psci_fw_system_off();
 	}
+	console_start(nvms);
 	for (unsigned i = 0; i < VM_MAX; i++)
 		if (vms[i].state == VM_STOPPED)
 			vm_start(&vms[i]);

@@ -115,10 +115,10 @@ int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uin
 	case PSCI_MIGRATE_INFO_TYPE:
 		return PSCI_MIGRATE_NOT_REQUIRED;
 	case PSCI_SYSTEM_OFF:
-		vm_stop(vcpu->vm, "powered off");
+		vm_event(vcpu->vm, VM_EVENT_POWEROFF);
 		pcpu_idle();
 	case PSCI_SYSTEM_RESET:
-		vm_restart(vcpu->vm);
+		vm_event(vcpu->vm, VM_EVENT_RESET);
 		pcpu_idle();
 	case PSCI_FEATURES:
 		return psci_features((uint32_t)a1);

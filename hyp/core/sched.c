@@ -172,9 +172,9 @@ void vcpu_kick(struct vcpu *vcpu)
 
 	if (!pcpu)
 		return;
-	/* Another vCPU holds that CPU: let the woken one have it now rather than at the
-	   end of the slice. */
-	if (READ_ONCE(pcpu->current) != vcpu && vcpu->blocked)
+	/* Another vCPU holds that CPU: let the scheduler look now (and arm a slice), rather
+	   than when the running vCPU happens to stop. */
+	if (READ_ONCE(pcpu->current) != vcpu)
 		pcpu->resched = true;
 	pcpu_kick(pcpu);
 }

@@ -30,6 +30,8 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	vcpu->regs.x[0] = x0;
 	vcpu->regs.pc = entry;
 	vcpu->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
+	vcpu->blocked = false;
+	vcpu->faults_in_vectors = 0;
 	vcpu->sys.sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the boot protocol wants */
 	vcpu->dbg.oslsr = BIT(3);	  /* OS lock implemented, unlocked */
 	vcpu->vmpidr = GUEST_MPIDR(vcpu->id);
@@ -135,10 +137,28 @@ void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val)
 }
 
 /* Takes a synchronous exception to the guest's EL1, as the hardware would. */
+#define CRASH_LOOP 10
+
+/* A guest that faults inside its own exception vectors, again and again, has crashed. */
+static bool fault_in_vectors(struct vcpu *vcpu)
+{
+	uint64_t vbar = read_sysreg(vbar_el1), pc = vcpu->regs.pc;
+
+	if (pc - vbar < 0x800)
+		return ++vcpu->faults_in_vectors >= CRASH_LOOP;
+	vcpu->faults_in_vectors = 0;
+	return false;
+}
+
 static void inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far)
 {
 	uint64_t pstate = vcpu->regs.pstate, offset;
 
+	if (fault_in_vectors(vcpu)) {
+		vcpu->faults_in_vectors = 0;
+		vm_event(vcpu->vm, VM_EVENT_CRASH);
+		return; /* the vCPU leaves at the end of this exit */
+	}
 	if (pstate & BIT(4))
 		offset = VECTOR_LOW_A32;
 	else if ((pstate & 0xc) == 0)

@@ -60,9 +60,11 @@ static struct pgtable_mm s2_mm[VM_MAX];
 
 /* --- guest console output --- */
 
-static void guest_output(char c)
+static void guest_output(struct vpl011 *u, char c)
 {
-	console_putc_raw(c);
+	struct vm *vm = (struct vm *)(void *)((char *)u - offsetof(struct vm, uart));
+
+	vconsole_output(vm, c);
 }
 
 static void uart_line(struct vpl011 *u, bool level)
@@ -70,19 +72,6 @@ static void uart_line(struct vpl011 *u, bool level)
 	struct vm *vm = (struct vm *)(void *)((char *)u - offsetof(struct vm, uart));
 
 	vgic_set_line(vm, 32 + GUEST_UART_SPI, level);
-}
-
-/* Input goes to the first running VM until consoles can be switched. */
-void console_input_irq(void)
-{
-	int c;
-
-	while ((c = pl011_getc()) >= 0)
-		for (unsigned i = 0; i < VM_MAX; i++)
-			if (vms[i].state == VM_RUNNING) {
-				vpl011_receive(&vms[i].uart, (char)c);
-				break;
-			}
 }
 
 static void *ipa_to_va(const struct vm *vm, ipaddr_t ipa)
@@ -190,30 +179,23 @@ static void release(struct vm *vm)
 	vm->vmid = 0;
 }
 
-int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
+int vm_build(struct vm *vm)
 {
 	int err;
 
-	memset(vm, 0, sizeof(*vm));
-	vm->id = id;
-	vm->config = *cfg;
-	strlcpy(vm->name, cfg->name, sizeof(vm->name));
-	vm->vcpu_count = cfg->vcpus;
-	vm->ram_ipa = GUEST_RAM_BASE;
-	vm->ram_size = cfg->mem_size;
 	vm->vmid = vmid_alloc();
 	if (!vm->vmid)
 		return refuse(vm, "no VMID left");
-	vm->ram_pa = mm_alloc(vm->ram_size >> PAGE_SHIFT, SZ_2M, OWNER_VM(id));
+	vm->ram_pa = mm_alloc(vm->ram_size >> PAGE_SHIFT, SZ_2M, OWNER_VM(vm->id));
 	if (!vm->ram_pa) {
 		release(vm);
 		return refuse(vm, "property 'memory': %llu MiB is more than the free memory",
 			      (unsigned long long)(vm->ram_size >> 20));
 	}
 	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
-	s2_mm[id] = s2_mm_template;
-	s2_mm[id].ctx = vm;
-	err = pgtable_init(&vm->s2, hyp.ipa_bits, true, &s2_mm[id]);
+	s2_mm[vm->id] = s2_mm_template;
+	s2_mm[vm->id].ctx = vm;
+	err = pgtable_init(&vm->s2, hyp.ipa_bits, true, &s2_mm[vm->id]);
 	if (!err)
 		err =
 		    pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, PT_R | PT_W | PT_X);
@@ -229,9 +211,27 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		release(vm);
 		return err;
 	}
+	vm->mmio_count = 0;
+	vm->vgic.dist_dev.ops = NULL;
 	vpl011_init(&vm->uart, GUEST_UART_BASE, pl011_getc, guest_output);
 	vm->uart.irq_line = uart_line;
 	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->uart.dev);
+	vgic_init(vm, gicv3_list_regs());
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
+	vm->state = VM_STOPPED;
+	return E_OK;
+}
+
+int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
+	vm->config = *cfg;
+	strlcpy(vm->name, cfg->name, sizeof(vm->name));
+	vm->vcpu_count = cfg->vcpus;
+	vm->ram_ipa = GUEST_RAM_BASE;
+	vm->ram_size = cfg->mem_size;
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 		vcpu->vm = vm;
@@ -241,9 +241,7 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		vcpu->mdcr = hyp.vcpu_mdcr;
 		vcpu->vmpidr = GUEST_MPIDR(i);
 	}
-	vgic_init(vm, gicv3_list_regs());
-	vm->state = VM_STOPPED;
-	return E_OK;
+	return vm_build(vm);
 }
 
 void vm_destroy(struct vm *vm)
@@ -258,6 +256,7 @@ void vm_start(struct vm *vm)
 
 	/* The guest's virtual counter starts near zero. */
 	vm->cntvoff = read_sysreg(cntpct_el0);
+	vm->started_ms = uptime_ms();
 	vm->stray_logged = 0;
 	vcpu_reset(boot, vm->entry, vm->dtb_ipa);
 	boot->power = VCPU_ON_PENDING;
@@ -306,7 +305,7 @@ static bool quiesce(struct vm *vm, const char *reason)
 	return true;
 }
 
-static void print_stats(const struct vm *vm)
+void vm_print_stats(const struct vm *vm, const char *what)
 {
 	static const struct {
 		unsigned stat;
@@ -336,7 +335,7 @@ static void print_stats(const struct vm *vm)
 			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", shown[s].name,
 				      (unsigned long long)total);
 	}
-	kprintf("%s stopped (%s); exits:%s", vm->name, vm->stop_reason, n ? line : " none");
+	kprintf("%s %s; exits:%s", vm->name, what, n ? line : " none");
 }
 
 static bool all_stopped(void)
@@ -351,7 +350,11 @@ void vm_stop(struct vm *vm, const char *reason)
 {
 	if (!quiesce(vm, reason))
 		return;
-	print_stats(vm);
+	char what[80];
+
+	snprintf(what, sizeof(what), "stopped (%s) after %llu ms", reason,
+		 (unsigned long long)(uptime_ms() - vm->started_ms));
+	vm_print_stats(vm, what);
 	release(vm);
 	vm->state = VM_STOPPED;
 	if (all_stopped()) {
@@ -360,18 +363,37 @@ void vm_stop(struct vm *vm, const char *reason)
 	}
 }
 
-void vm_restart(struct vm *vm)
+void vm_event(struct vm *vm, enum vm_event ev)
+{
+	static const char *const what[] = {"powered off", "reset", "crashed"};
+	enum vm_policy policy = ev == VM_EVENT_POWEROFF ? vm->config.on_poweroff
+				: ev == VM_EVENT_RESET	? vm->config.on_reset
+							: vm->config.on_crash;
+
+	if (ev == VM_EVENT_CRASH)
+		kprintf(
+		    "%s crashed (an exception it cannot handle, in a loop): %s per its on-crash "
+		    "policy",
+		    vm->name, policy == POLICY_RESTART ? "restarting" : "stopping");
+	if (policy == POLICY_RESTART && ev == VM_EVENT_POWEROFF)
+		kprintf("%s powered off: restarting it, as its on-poweroff policy says", vm->name);
+	if (policy == POLICY_RESTART)
+		vm_restart(vm, ev == VM_EVENT_RESET ? "reset requested" : "restarting");
+	else
+		vm_stop(vm, what[ev]);
+}
+
+void vm_restart(struct vm *vm, const char *why)
 {
 	if (!quiesce(vm, "reset"))
 		return;
-	kprintf("%s: reset requested, restarting from its original images", vm->name);
+	kprintf("%s: %s, restarting from its original images", vm->name, why);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
 	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
 	s2_flush_vm(vm);
 	if (load_images(vm) != E_OK) {
-		vm->stop_reason = "reset failed";
-		print_stats(vm);
+		vm_print_stats(vm, "stopped (reset failed)");
 		release(vm);
 		vm->state = VM_STOPPED;
 		return;

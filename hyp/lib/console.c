@@ -6,6 +6,24 @@
 #include <kestrel/spinlock.h>
 
 static spinlock_t console_lock;
+/* Whose line is unfinished on the screen (NULL: the cursor is at the start of a line). */
+static const void *midline;
+static bool prefix_lines;
+
+void console_set_prefix(bool on)
+{
+	prefix_lines = on;
+}
+
+/* Before output of another owner: finish the line someone else left open. */
+static void break_line(const void *owner)
+{
+	if (midline && midline != owner) {
+		pl011_putc('\r');
+		pl011_putc('\n');
+		midline = NULL;
+	}
+}
 
 static void write_unlocked(const char *s, size_t len)
 {
@@ -19,6 +37,7 @@ static void write_unlocked(const char *s, size_t len)
 void console_write(const char *s, size_t len)
 {
 	spin_lock(&console_lock);
+	break_line(NULL);
 	write_unlocked(s, len);
 	spin_unlock(&console_lock);
 }
@@ -75,9 +94,39 @@ void __stack_chk_fail(void)
 	panic("stack smashing detected");
 }
 
-void console_putc_raw(char c)
+void console_vm_line(const void *vm, const char *name, const char *text, size_t len)
 {
 	spin_lock(&console_lock);
-	pl011_putc(c);
+	break_line(NULL);
+	write_unlocked("[", 1);
+	write_unlocked(name, strlen(name));
+	write_unlocked("] ", 2);
+	write_unlocked(text, len);
+	write_unlocked("\n", 1);
+	(void)vm;
+	spin_unlock(&console_lock);
+}
+
+void console_vm_putc(const void *vm, const char *name, char c)
+{
+	spin_lock(&console_lock);
+	if (!prefix_lines) {
+		/* One VM: its output goes through untouched. */
+		pl011_putc(c);
+		midline = c == '\n' ? NULL : vm;
+	} else if (c != '\r') {
+		/* Several VMs: every line says whose it is; kestrel ends lines itself. */
+		break_line(vm);
+		if (!midline) {
+			write_unlocked("[", 1);
+			write_unlocked(name, strlen(name));
+			write_unlocked("] ", 2);
+		}
+		if (c == '\n')
+			write_unlocked("\n", 1);
+		else
+			pl011_putc(c);
+		midline = c == '\n' ? NULL : vm;
+	}
 	spin_unlock(&console_lock);
 }

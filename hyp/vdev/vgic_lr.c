@@ -97,6 +97,13 @@ void vgic_sync_lrs(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 	uint32_t used = vcpu->vgic.lr_used;
 
+	vcpu->vgic.syncs++;
+	if (vcpu->vgic.hcr & ICH_HCR_UIE) {
+		/* With the list registers emptied, underflow would hold the maintenance
+		   interrupt asserted until the next flush: drop the request now. */
+		write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = ICH_HCR_EN);
+		isb();
+	}
 	if (!used)
 		return;
 	spin_lock(&vm->vgic.lock);

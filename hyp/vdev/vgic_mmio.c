@@ -37,6 +37,14 @@
 
 enum bitreg { REG_GROUP, REG_SENABLE, REG_CENABLE, REG_SPEND, REG_CPEND, REG_SACTIVE, REG_CACTIVE };
 
+static struct vm *container_of_dist(struct mmio_dev *dev)
+{
+	/* Both MMIO devices live inside struct vgic_dist inside struct vm. */
+	if (dev->base == GUEST_GICD_BASE)
+		return (struct vm *)(void *)((char *)dev - offsetof(struct vm, vgic.dist_dev));
+	return (struct vm *)(void *)((char *)dev - offsetof(struct vm, vgic.redist_dev));
+}
+
 /* Which interrupts a frame covers: the distributor SPIs, or one vCPU's SGIs and PPIs. */
 struct frame {
 	struct vm *vm;
@@ -328,12 +336,48 @@ static bool redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool 
 	}
 }
 
+/* Pending and active state the guest changes without exits lives in list registers. */
+static bool reads_live_state(struct mmio_dev *dev, uint64_t off, bool write)
+{
+	struct vm *vm = container_of_dist(dev);
+
+	if (write)
+		return false;
+	if (dev != &vm->vgic.dist_dev) {
+		if (off % GUEST_GICR_STRIDE < GICR_SGI_BASE)
+			return false;
+		off = off % GUEST_GICR_STRIDE - GICR_SGI_BASE;
+	}
+	return off >= GICD_ISPENDR && off < GICD_ICACTIVER + 0x80;
+}
+
+/* Makes every other vCPU running right now fold its list registers back (KVM stops them
+   likewise), so that a read of pending/active state sees what the guest did. */
+static void sync_running_vcpus(struct vcpu *reader)
+{
+	struct vm *vm = reader->vm;
+
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		uint64_t seen = v->vgic.syncs;
+		if (v == reader || !v->vgic.lr_used || READ_ONCE(v->pcpu->current) != v)
+			continue;
+		pcpu_kick(v->pcpu);
+		for (unsigned spin = 0;
+		     spin < 10000000 && v->vgic.syncs == seen && READ_ONCE(v->pcpu->current) == v;
+		     spin++)
+			;
+	}
+}
+
 static bool locked_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
 			  bool write, uint64_t *val)
 {
 	struct vm *vm = vcpu->vm;
 	bool ok;
 
+	if (reads_live_state(dev, off, write))
+		sync_running_vcpus(vcpu);
 	if (!IS_ALIGNED(off, width))
 		return false;
 	spin_lock(&vm->vgic.lock);

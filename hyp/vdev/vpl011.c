@@ -108,7 +108,7 @@ static void write_reg(struct vpl011 *u, uint64_t off, uint32_t val)
 	switch (off) {
 	case UARTDR:
 		if (u->output)
-			u->output((char)(val & 0xff));
+			u->output(u, (char)(val & 0xff));
 		u->ris |= INT_TX; /* the FIFO drains at once */
 		break;
 	case UARTIBRD:
@@ -184,7 +184,8 @@ void vpl011_receive(struct vpl011 *u, char c)
 
 static const struct mmio_ops vpl011_ops = {vpl011_read, vpl011_write};
 
-void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void), void (*output)(char c))
+void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void),
+		 void (*output)(struct vpl011 *u, char c))
 {
 	memset(u, 0, sizeof(*u));
 	u->dev.base = base;

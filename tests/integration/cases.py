@@ -68,6 +68,7 @@ CASES = [
     guest_case("abort", expect=[r"kestrel: vm0.*data abort injected"]),
     guest_case("fpsimd"),
     guest_case("wfi", "--icount"),
+    guest_case("vgic", "--vcpus", "2"),
     guest_case("reset", "--icount", "--mem", "64M",
                expect=[r"reset: first boot", r"kestrel: vm0: reset requested",
                        r"reset: second boot"]),

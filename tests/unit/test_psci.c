@@ -76,10 +76,16 @@ void vm_stop(struct vm *v, const char *reason)
 	k.stop_reason = reason;
 }
 
-void vm_restart(struct vm *v)
+void vm_event(struct vm *v, enum vm_event ev)
 {
 	assert_ptr_equal(v, &vm);
-	k.restarts++;
+	/* The default policies: power off stops the VM, reset restarts it. */
+	if (ev == VM_EVENT_RESET) {
+		k.restarts++;
+	} else {
+		k.stops++;
+		k.stop_reason = ev == VM_EVENT_POWEROFF ? "powered off" : "crashed";
+	}
 }
 
 void vgic_load(struct vcpu *vcpu)

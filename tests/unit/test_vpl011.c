@@ -60,8 +60,9 @@ static int fake_poll(void)
 	return input.pos < input.len ? (unsigned char)input.buf[input.pos++] : -1;
 }
 
-static void fake_output(char c)
+static void fake_output(struct vpl011 *u, char c)
 {
+	(void)u;
 	assert_true(output.len < sizeof(output.buf));
 	output.buf[output.len++] = c;
 }

@@ -38,6 +38,7 @@ struct vgic_cpu {
 	uint16_t lr_intid[VGIC_MAX_LRS];
 	uint32_t waker;
 	uint64_t vmcr, ap0r, ap1r, hcr;
+	volatile uint64_t syncs; /* list registers folded back this many times */
 };
 
 struct vgic_dist {

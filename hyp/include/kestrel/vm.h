@@ -67,6 +67,7 @@ struct vcpu {
 	struct fpsimd_state fp;
 	struct vgic_cpu vgic;
 	uint64_t stats[STAT_COUNT];
+	unsigned faults_in_vectors; /* consecutive injected faults inside the guest's vectors */
 };
 
 enum vm_state {
@@ -103,6 +104,9 @@ struct vm {
 	struct vgic_dist vgic;
 	spinlock_t lock; /* PSCI power state changes */
 	uint64_t stray_logged;
+	uint64_t started_ms;
+	char con_line[120]; /* console output not yet shown (VMs without focus) */
+	unsigned con_len;
 };
 
 #define RUNQ_MAX 32
@@ -135,15 +139,29 @@ static inline struct pcpu *this_pcpu(void)
 
 /* vm.c */
 int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg);
+/* Memory, stage 2, images and devices for a created or stopped VM. */
+int vm_build(struct vm *vm);
+void vm_print_stats(const struct vm *vm, const char *what);
+
+enum vm_event {
+	VM_EVENT_POWEROFF,
+	VM_EVENT_RESET,
+	VM_EVENT_CRASH,
+};
+/* The guest powered off, reset or crashed: stop or restart it per its policy. */
+void vm_event(struct vm *vm, enum vm_event ev);
 void vm_start(struct vm *vm);
 /* Releases a VM that was created but never started. */
 void vm_destroy(struct vm *vm);
 /* Stops every vCPU of the VM and releases its memory; reason says why (for the log). */
 void vm_stop(struct vm *vm, const char *reason);
 /* Restarts the VM from its original images (PSCI SYSTEM_RESET). */
-void vm_restart(struct vm *vm);
+void vm_restart(struct vm *vm, const char *why);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
+
+/* vconsole.c: a VM's console output */
+void vconsole_output(struct vm *vm, char c);
 
 /* vcpu.c */
 void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0);

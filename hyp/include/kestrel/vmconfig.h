@@ -15,6 +15,11 @@
 
 struct platform;
 
+enum vm_policy {
+	POLICY_STOP,
+	POLICY_RESTART,
+};
+
 struct vm_config {
 	char name[VM_NAME_MAX];
 	uint64_t mem_size;
@@ -24,6 +29,8 @@ struct vm_config {
 	paddr_t initrd_pa;
 	uint64_t initrd_size;
 	const char *bootargs; /* points into the host DTB */
+	enum vm_policy on_poweroff, on_reset, on_crash;
+	bool console; /* false: output dropped, never given input */
 	bool has_affinity;
 	uint8_t affinity[VCPU_MAX]; /* physical CPU of each vCPU */
 };

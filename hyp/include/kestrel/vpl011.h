@@ -15,7 +15,7 @@ struct vpl011 {
 	unsigned rx_head, rx_count;
 	/* Input source: the physical UART in kestrel, a test double on the host. */
 	int (*poll_input)(void);
-	void (*output)(char c);
+	void (*output)(struct vpl011 *u, char c);
 	/* Level of the UART's interrupt line, reported on every change. */
 	void (*irq_line)(struct vpl011 *u, bool level);
 	bool line;
@@ -24,6 +24,7 @@ struct vpl011 {
 /* Input for the guest, from the physical UART's interrupt. */
 void vpl011_receive(struct vpl011 *u, char c);
 
-void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void), void (*output)(char c));
+void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void),
+		 void (*output)(struct vpl011 *u, char c));
 
 #endif

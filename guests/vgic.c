@@ -1,0 +1,884 @@
+/*
+ * vgic: the virtual GICv3 as an operating system sees it. Identification registers, one
+ * redistributor per vCPU found by affinity, the per-interrupt registers of the distributor
+ * and the redistributor, SGIs to this vCPU, to the other one and to all others, SPI routing,
+ * priority masking, interrupts made pending again while active, a level-sensitive SPI (the
+ * UART's), the timers' PPIs, and more interrupts pending at once than there are list
+ * registers. Boot with 2 vCPUs.
+ *
+ * Both vCPUs log the INTIDs their IRQ handler takes; only the boot vCPU prints. vCPU 1 sets
+ * up its own redistributor and CPU interface, then sleeps in WFI with IRQs unmasked.
+ */
+#include "boot_info.h"
+#include "check.h"
+#include "gic.h"
+#include "mmio.h"
+#include "pl011.h"
+#include "printf.h"
+#include "runtime.h"
+#include "smccc.h"
+#include "sysreg.h"
+
+#define VCPU1	     1
+#define NR_LOGGED    2 /* vCPUs whose interrupts are logged */
+#define LOG_MAX	     128
+#define WAIT_SECONDS 5
+
+/* Interrupts the checks use. */
+#define SPI_A	     40
+#define SPI_B	     41
+#define SPI_C	     42
+#define SPI_ROUTED   43
+#define SPI_MASKED   44
+#define SPI_MANY     45 /* 45..48 */
+#define PPI_A	     20
+#define PPI_B	     21
+#define PPI_C	     22
+#define SGI_SELF     1
+#define SGI_OTHER    3
+#define SGI_ALL	     5
+#define SGI_LIST     6
+#define SGI_PENDING  9
+#define SGI_HOLD     11 /* resent to vCPU 1 while it handles it */
+#define SGI_RESELF   12 /* resent to self from its own handler */
+#define SGI_WAKE     15
+#define SPI_HOLD     49 /* pended again while vCPU 1 handles it */
+#define SPI_UART     33 /* QEMU virt's PL011: SPI 1, level-sensitive */
+#define PL011_INT_TX (1u << 5)
+
+#define CNT_CTL_ENABLE (1ul << 0)
+
+/* What each vCPU's IRQ handler took, in order. Written by that vCPU only. */
+static volatile uint32_t log_len[NR_LOGGED];
+static volatile uint32_t log_intid[NR_LOGGED][LOG_MAX];
+
+/* vCPU 1: 0 before it runs, 1 once its GIC is set up, 2 if that failed. */
+#define VCPU1_READY  1
+#define VCPU1_FAILED 2
+static volatile uint32_t vcpu1_state;
+static volatile uint32_t vcpu1_stop;
+
+static uint64_t freq;
+
+/*
+ * vCPU 1 holds hold_intid active: its handler announces it (hold_state 1) and returns only
+ * when vCPU 0 sets hold_release (or after a second), then sets hold_state 2.
+ */
+static volatile uint32_t hold_intid = GIC_INTID_SPURIOUS;
+static volatile uint32_t hold_state;
+static volatile uint32_t hold_release;
+
+/* vCPU 0's handler resends SGI_RESELF to itself while it is active, once. */
+static volatile uint32_t reself_armed;
+static volatile uint32_t reself_active, reself_pending; /* GICR bits seen in the handler */
+
+/* The UART's line is a level: the handler leaves it high the first time, masks it the second. */
+static volatile uint32_t uart_takes;
+
+static unsigned cpu_index(void)
+{
+	uint64_t self = read_sysreg(mpidr_el1) & MPIDR_AFFINITY_MASK;
+
+	for (unsigned i = 0; i < boot_info.num_cpus && i < NR_LOGGED; i++)
+		if ((boot_info.cpu_mpidr[i] & MPIDR_AFFINITY_MASK) == self)
+			return i;
+	return 0;
+}
+
+static void delay_ticks(uint64_t ticks)
+{
+	uint64_t end = counter_now() + ticks;
+
+	while (counter_now() < end)
+		;
+}
+
+static void hold_active(void)
+{
+	uint64_t deadline = counter_now() + freq;
+
+	hold_state = 1;
+	dsb_sy();
+	while (!hold_release && counter_now() < deadline)
+		dmb_sy();
+	hold_state = 2;
+	dsb_sy();
+}
+
+static void resend_self(void)
+{
+	uint32_t bit = 1u << SGI_RESELF;
+
+	reself_armed = 0;
+	reself_active = mmio_read32(gic_redist_sgi() + GICD_ISACTIVER) & bit;
+	gic_send_sgi(SGI_RESELF, read_sysreg(mpidr_el1));
+	reself_pending = mmio_read32(gic_redist_sgi() + GICD_ISPENDR) & bit;
+}
+
+static void irq_hook(unsigned intid)
+{
+	unsigned cpu = cpu_index(), n = log_len[cpu];
+
+	/* The timers' outputs are levels: turning a timer off is what quiets it. */
+	if (intid == GIC_PPI_VIRT_TIMER)
+		write_sysreg(cntv_ctl_el0, 0);
+	if (intid == GIC_PPI_PHYS_TIMER)
+		write_sysreg(cntp_ctl_el0, 0);
+	isb();
+	if (intid == SPI_UART) {
+		uart_takes = uart_takes + 1;
+		if (uart_takes >= 2)
+			mmio_write32(boot_info.uart_base + PL011_IMSC, 0);
+	}
+	if (cpu == VCPU1 && intid == hold_intid && hold_state == 0)
+		hold_active();
+	if (cpu == 0 && intid == SGI_RESELF && reself_armed)
+		resend_self();
+	if (n < LOG_MAX)
+		log_intid[cpu][n] = intid;
+	dsb_sy();
+	log_len[cpu] = n + 1;
+	dsb_sy();
+}
+
+/* A point in both logs: checks count what was taken since. */
+struct mark {
+	unsigned len[NR_LOGGED];
+};
+
+static struct mark mark(void)
+{
+	struct mark m;
+
+	dmb_sy();
+	for (unsigned c = 0; c < NR_LOGGED; c++)
+		m.len[c] = log_len[c];
+	return m;
+}
+
+static unsigned taken_since(const struct mark *m, unsigned cpu)
+{
+	dmb_sy();
+	return log_len[cpu] - m->len[cpu];
+}
+
+static unsigned count_since(const struct mark *m, unsigned cpu, unsigned intid)
+{
+	unsigned n = 0, end = log_len[cpu];
+
+	dmb_sy();
+	for (unsigned i = m->len[cpu]; i < end && i < LOG_MAX; i++)
+		if (log_intid[cpu][i] == intid)
+			n++;
+	return n;
+}
+
+/* Waits, bounded by the counter, until cpu has taken intid at least times times since m. */
+static bool wait_taken_n(const struct mark *m, unsigned cpu, unsigned intid, unsigned times)
+{
+	uint64_t deadline = counter_now() + WAIT_SECONDS * freq;
+
+	while (count_since(m, cpu, intid) < times)
+		if (counter_now() > deadline)
+			return false;
+	return true;
+}
+
+static bool wait_taken(const struct mark *m, unsigned cpu, unsigned intid)
+{
+	return wait_taken_n(m, cpu, intid, 1);
+}
+
+/*
+ * Gives an interrupt that should not come every chance to: a few exits (where kestrel
+ * refills the list registers) and 20 ms. Also the room a duplicate would need to show up.
+ */
+static void settle(void)
+{
+	for (int i = 0; i < 4; i++)
+		(void)smccc_call(SMCCC_VERSION, 0, 0, 0, NULL);
+	delay_ticks(freq / 50);
+}
+
+static uint64_t self_mpidr(void)
+{
+	return read_sysreg(mpidr_el1) & MPIDR_AFFINITY_MASK;
+}
+
+static uint64_t vcpu1_mpidr(void)
+{
+	return boot_info.cpu_mpidr[VCPU1] & MPIDR_AFFINITY_MASK;
+}
+
+static const char *frame_name(unsigned intid)
+{
+	return intid < GIC_NR_PRIVATE ? "GICR" : "GICD";
+}
+
+/* ---------------------------------------------------------------- vCPU 1 */
+
+void secondary_main(uint64_t context)
+{
+	(void)context;
+	if (!gic_cpu_init()) {
+		vcpu1_state = VCPU1_FAILED;
+		dsb_sy();
+		psci_cpu_off();
+	}
+	mmio_write32(gic_redist_sgi() + GICD_ISENABLER, 0xffff); /* all SGIs */
+	dsb_sy();
+	vcpu1_state = VCPU1_READY;
+	dsb_sy();
+	irq_unmask();
+	/* vCPU 0 sets vcpu1_stop, then sends an SGI: this WFI cannot miss it. */
+	while (!vcpu1_stop)
+		__asm__ __volatile__("wfi" : : : "memory");
+	irq_mask();
+	psci_cpu_off();
+}
+
+static bool start_vcpu1(void)
+{
+	int64_t ret = psci_cpu_on(boot_info.cpu_mpidr[VCPU1], entry_ipa(secondary_entry), VCPU1);
+	uint64_t deadline = counter_now() + WAIT_SECONDS * freq;
+
+	if (!check(ret == PSCI_SUCCESS, "CPU_ON of vCPU 1 = %ld", ret))
+		return false;
+	while (vcpu1_state == 0 && counter_now() < deadline)
+		dmb_sy();
+	return check(vcpu1_state == VCPU1_READY,
+		     "vCPU 1 found its redistributor, woke it and enabled its SGIs");
+}
+
+static void stop_vcpu1(void)
+{
+	uint64_t deadline = counter_now() + WAIT_SECONDS * freq;
+
+	vcpu1_stop = 1;
+	gic_send_sgi(SGI_WAKE, vcpu1_mpidr());
+	while (psci_affinity_info(vcpu1_mpidr()) != PSCI_AFFINITY_OFF)
+		if (counter_now() > deadline)
+			break;
+	check(psci_affinity_info(vcpu1_mpidr()) == PSCI_AFFINITY_OFF, "vCPU 1 turned itself off");
+}
+
+/* ---------------------------------------------------------------- identification */
+
+static void check_distributor_id(void)
+{
+	uint32_t pidr2 = mmio_read32(GICD_BASE + GIC_PIDR2);
+	uint32_t typer = mmio_read32(GICD_BASE + GICD_TYPER);
+	unsigned lines = (unsigned)field(typer, 0, 5), idbits = (unsigned)field(typer, 19, 5) + 1;
+
+	check(field(pidr2, 4, 4) == 3, "GICD_PIDR2 = 0x%x: ArchRev 3 (GICv3)", pidr2);
+	check(lines >= 2, "GICD_TYPER = 0x%x: ITLinesNumber %u, %u SPIs (at least 64)", typer,
+	      lines, 32 * (lines + 1) - 32);
+	check(idbits >= 10 && idbits <= 24, "GICD_TYPER.IDbits: %u INTID bits (10 to 24)", idbits);
+}
+
+static void check_distributor_enabled(void)
+{
+	uint32_t ctlr = mmio_read32(GICD_BASE + GICD_CTLR);
+
+	check((ctlr & (GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1)) ==
+		  (GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1),
+	      "GICD_CTLR = 0x%x: ARE and EnableGrp1 set", ctlr);
+	check(!(ctlr & GICD_CTLR_RWP), "GICD_CTLR.RWP clear");
+	check_eq("GICD_IGROUPR1 (SPIs 32-63 in Group 1)", mmio_read32(GICD_BASE + GICD_IGROUPR + 4),
+		 0xffffffff);
+}
+
+/* Each frame up to GICR_TYPER.Last is a distinct vCPU's; Last is set on the last one only. */
+static void check_redistributor_frames(void)
+{
+	unsigned frames = 0, n;
+	bool seen[MAX_VCPUS] = {false};
+
+	for (n = 0; n < GICR_MAX_FRAMES; n++) {
+		uintptr_t rd = GICR_BASE + n * GICR_FRAME_STRIDE;
+		uint64_t typer = mmio_read64(rd + GICR_TYPER);
+		uint64_t mpidr = gic_typer_to_mpidr(typer);
+		bool last = typer & GICR_TYPER_LAST;
+		unsigned cpu = MAX_VCPUS;
+
+		for (unsigned i = 0; i < boot_info.num_cpus; i++)
+			if ((boot_info.cpu_mpidr[i] & MPIDR_AFFINITY_MASK) == mpidr && !seen[i])
+				cpu = i;
+		if (check(cpu < MAX_VCPUS,
+			  "GICR frame %u: GICR_TYPER = 0x%lx, affinity 0x%lx is a vCPU's MPIDR", n,
+			  typer, mpidr))
+			seen[cpu] = true;
+		check(last == (n + 1 == boot_info.num_cpus), "GICR frame %u: Last %s", n,
+		      last ? "set" : "clear");
+		frames++;
+		if (last)
+			break;
+	}
+	check_eq("redistributor frames up to GICR_TYPER.Last", frames, boot_info.num_cpus);
+
+	uint64_t t64 = mmio_read64(GICR_BASE + GICR_TYPER);
+	uint64_t t32 = mmio_read32(GICR_BASE + GICR_TYPER) |
+		       (uint64_t)mmio_read32(GICR_BASE + GICR_TYPER + 4) << 32;
+	check(t32 == t64, "GICR_TYPER read as two 32-bit halves = 0x%lx, as one 64-bit read", t32);
+	uint32_t pidr2 = mmio_read32(GICR_BASE + GIC_PIDR2);
+	check(field(pidr2, 4, 4) == 3, "GICR_PIDR2 = 0x%x: ArchRev 3", pidr2);
+}
+
+static void check_own_redistributor(void)
+{
+	uintptr_t rd = gic_redist();
+
+	check(rd == gic_redist_find(self_mpidr()) &&
+		  gic_typer_to_mpidr(mmio_read64(rd + GICR_TYPER)) == self_mpidr(),
+	      "this vCPU's redistributor: frame at 0x%lx, affinity = MPIDR 0x%lx", rd,
+	      self_mpidr());
+	check_eq("GICR_WAKER once awake", mmio_read32(rd + GICR_WAKER), 0);
+	check_eq("GICR_IGROUPR0 (SGIs and PPIs in Group 1)",
+		 mmio_read32(gic_redist_sgi() + GICD_IGROUPR), 0xffffffff);
+	check_eq("GICR_ICFGR0 (SGIs are edge-triggered)",
+		 mmio_read32(gic_redist_sgi() + GICD_ICFGR), 0xaaaaaaaa);
+}
+
+/* ---------------------------------------------------------------- SGIs */
+
+static void check_sgi_self(void)
+{
+	struct mark m = mark();
+
+	gic_send_sgi(SGI_SELF, self_mpidr());
+	bool taken = wait_taken(&m, 0, SGI_SELF);
+	settle();
+	check(taken && count_since(&m, 0, SGI_SELF) == 1 && taken_since(&m, 0) == 1,
+	      "SGI %u to self (TargetList bit Aff0 0): handler saw INTID %u once (%u IRQs)",
+	      SGI_SELF, SGI_SELF, taken_since(&m, 0));
+}
+
+static void check_sgi_vcpu1(void)
+{
+	struct mark m = mark();
+
+	gic_send_sgi(SGI_OTHER, vcpu1_mpidr());
+	bool taken = wait_taken(&m, VCPU1, SGI_OTHER);
+	settle();
+	check(taken && count_since(&m, VCPU1, SGI_OTHER) == 1 && taken_since(&m, VCPU1) == 1,
+	      "SGI %u to Aff0 1: vCPU 1 took it once", SGI_OTHER);
+	check_eq("IRQs vCPU 0 took meanwhile", taken_since(&m, 0), 0);
+
+	m = mark();
+	gic_send_sgi_others(SGI_ALL);
+	taken = wait_taken(&m, VCPU1, SGI_ALL);
+	settle();
+	check(taken && count_since(&m, VCPU1, SGI_ALL) == 1 && taken_since(&m, VCPU1) == 1,
+	      "SGI %u with IRM = 1 (all but self): vCPU 1 took it once", SGI_ALL);
+	check_eq("IRQs the sender (vCPU 0) took from its IRM = 1 SGI", taken_since(&m, 0), 0);
+
+	m = mark();
+	gic_send_sgi_list(SGI_LIST, self_mpidr(), 0x3);
+	taken = wait_taken(&m, 0, SGI_LIST) && wait_taken(&m, VCPU1, SGI_LIST);
+	settle();
+	check(taken && count_since(&m, 0, SGI_LIST) == 1 && count_since(&m, VCPU1, SGI_LIST) == 1,
+	      "SGI %u with TargetList 0b11: each vCPU took it once", SGI_LIST);
+}
+
+/*
+ * An interrupt made pending again while it is active becomes active and pending, and is taken
+ * again once deactivated: whether the new edge comes from the handler itself, or from the
+ * other vCPU while this one is still in its handler.
+ */
+static void check_resend_self(void)
+{
+	struct mark m = mark();
+
+	reself_armed = 1;
+	dsb_sy();
+	gic_send_sgi(SGI_RESELF, self_mpidr());
+	bool taken = wait_taken_n(&m, 0, SGI_RESELF, 2);
+	settle();
+	check(reself_active && reself_pending,
+	      "in its handler, SGI %u is active (%s) and, sent again, pending (%s)", SGI_RESELF,
+	      reself_active ? "yes" : "no", reself_pending ? "yes" : "no");
+	check(taken && count_since(&m, 0, SGI_RESELF) == 2,
+	      "SGI %u sent to self from its own handler: taken again after the EOI (%u times)",
+	      SGI_RESELF, count_since(&m, 0, SGI_RESELF));
+}
+
+static uintptr_t vcpu1_sgi_frame(void)
+{
+	return gic_redist_find(vcpu1_mpidr()) + GICR_SGI_FRAME;
+}
+
+static void start_hold(unsigned intid)
+{
+	hold_state = 0;
+	hold_release = 0;
+	hold_intid = intid;
+	dsb_sy();
+}
+
+static bool wait_held(void)
+{
+	uint64_t deadline = counter_now() + WAIT_SECONDS * freq;
+
+	while (hold_state != 1)
+		if (counter_now() > deadline)
+			return false;
+	return true;
+}
+
+static void end_hold(void)
+{
+	hold_release = 1;
+	dsb_sy();
+}
+
+static void check_resend_sgi_vcpu1(void)
+{
+	uintptr_t frame = vcpu1_sgi_frame();
+	uint32_t bit = 1u << SGI_HOLD;
+	struct mark m = mark();
+
+	start_hold(SGI_HOLD);
+	gic_send_sgi(SGI_HOLD, vcpu1_mpidr());
+	bool held = wait_held();
+	uint32_t active = mmio_read32(frame + GICD_ISACTIVER) & bit;
+	uint32_t pending = mmio_read32(frame + GICD_ISPENDR) & bit;
+	gic_send_sgi(SGI_HOLD, vcpu1_mpidr());
+	uint32_t pending2 = mmio_read32(frame + GICD_ISPENDR) & bit;
+	end_hold();
+	bool taken = wait_taken_n(&m, VCPU1, SGI_HOLD, 2);
+	settle();
+	hold_intid = GIC_INTID_SPURIOUS;
+	if (!check(held, "vCPU 1 is in its handler for SGI %u", SGI_HOLD))
+		return;
+	check(active && !pending,
+	      "vCPU 1's GICR_ISACTIVER0/ISPENDR0 read by vCPU 0 meanwhile: SGI %u active %u, "
+	      "pending %u (expected 1, 0)",
+	      SGI_HOLD, active != 0, pending != 0);
+	check(pending2, "SGI %u sent again while vCPU 1 handles it: pending in its GICR_ISPENDR0",
+	      SGI_HOLD);
+	check(taken && count_since(&m, VCPU1, SGI_HOLD) == 2,
+	      "vCPU 1 took SGI %u again after its EOI (%u times, expected 2)", SGI_HOLD,
+	      count_since(&m, VCPU1, SGI_HOLD));
+}
+
+static void check_repend_spi_vcpu1(unsigned intid)
+{
+	struct mark m = mark();
+
+	gic_route_spi(intid, vcpu1_mpidr());
+	gic_enable(intid);
+	start_hold(intid);
+	gic_set_pending(intid);
+	bool held = wait_held();
+	gic_set_pending(intid);
+	end_hold();
+	bool taken = wait_taken_n(&m, VCPU1, intid, 2);
+	settle();
+	hold_intid = GIC_INTID_SPURIOUS;
+	gic_disable(intid);
+	gic_route_spi(intid, self_mpidr());
+	if (!check(held, "vCPU 1 is in its handler for SPI %u", intid))
+		return;
+	check(taken && count_since(&m, VCPU1, intid) == 2,
+	      "SPI %u pended through GICD_ISPENDR again while vCPU 1 handles it: taken again "
+	      "(%u times, expected 2)",
+	      intid, count_since(&m, VCPU1, intid));
+}
+
+/* ---------------------------------------------------------------- register semantics */
+
+static void check_enable_bits(unsigned intid)
+{
+	uintptr_t frame = gic_irq_frame(intid), off = 4 * (intid / 32);
+	uint32_t bit = 1u << (intid % 32);
+	uint32_t before = mmio_read32(frame + GICD_ISENABLER + off);
+
+	check(!(before & bit), "INTID %u starts disabled", intid);
+	gic_enable(intid);
+	uint32_t set = mmio_read32(frame + GICD_ISENABLER + off);
+	uint32_t cset = mmio_read32(frame + GICD_ICENABLER + off);
+	check(set == (before | bit) && cset == set,
+	      "%s_ISENABLER write of INTID %u: ISENABLER = 0x%x, ICENABLER = 0x%x (expected 0x%x)",
+	      frame_name(intid), intid, set, cset, before | bit);
+	gic_disable(intid);
+	uint32_t clr = mmio_read32(frame + GICD_ISENABLER + off);
+	uint32_t cclr = mmio_read32(frame + GICD_ICENABLER + off);
+	check(clr == before && cclr == before,
+	      "%s_ICENABLER write of INTID %u: ISENABLER = 0x%x, ICENABLER = 0x%x (expected 0x%x)",
+	      frame_name(intid), intid, clr, cclr, before);
+}
+
+/* intid is disabled: pending is only state, nothing is delivered. */
+static void check_pending_bits(unsigned intid)
+{
+	uintptr_t frame = gic_irq_frame(intid), off = 4 * (intid / 32);
+	uint32_t bit = 1u << (intid % 32);
+	struct mark m = mark();
+
+	gic_set_pending(intid);
+	uint32_t s = mmio_read32(frame + GICD_ISPENDR + off);
+	uint32_t c = mmio_read32(frame + GICD_ICPENDR + off);
+	check((s & bit) && (c & bit),
+	      "%s_ISPENDR write of disabled INTID %u: ISPENDR = 0x%x, ICPENDR = 0x%x show it",
+	      frame_name(intid), intid, s, c);
+	settle();
+	check_eq("IRQs taken while it is pending but disabled", taken_since(&m, 0), 0);
+	gic_clear_pending(intid);
+	s = mmio_read32(frame + GICD_ISPENDR + off);
+	c = mmio_read32(frame + GICD_ICPENDR + off);
+	check(!(s & bit) && !(c & bit),
+	      "%s_ICPENDR write of INTID %u: ISPENDR = 0x%x, ICPENDR = 0x%x", frame_name(intid),
+	      intid, s, c);
+	gic_enable(intid);
+	settle();
+	gic_disable(intid);
+	check_eq("IRQs taken after enabling it once no longer pending", taken_since(&m, 0), 0);
+}
+
+/* A pending, disabled interrupt waits; enabling it delivers it, once. */
+static void check_enable_delivers(unsigned intid)
+{
+	struct mark m = mark();
+
+	gic_set_pending(intid);
+	settle();
+	check(taken_since(&m, 0) == 0 && gic_is_pending(intid),
+	      "INTID %u pending but disabled: not taken, still pending", intid);
+	gic_enable(intid);
+	bool taken = wait_taken(&m, 0, intid);
+	settle();
+	check(taken && count_since(&m, 0, intid) == 1 && taken_since(&m, 0) == 1,
+	      "INTID %u enabled: taken once (%u IRQs)", intid, taken_since(&m, 0));
+	check(!gic_is_pending(intid) && !gic_is_active(intid),
+	      "INTID %u neither pending nor active after its EOI", intid);
+	gic_disable(intid);
+}
+
+static void check_active_bits(unsigned intid)
+{
+	uintptr_t frame = gic_irq_frame(intid), off = 4 * (intid / 32);
+	uint32_t bit = 1u << (intid % 32);
+	struct mark m = mark();
+
+	gic_set_active(intid);
+	uint32_t s = mmio_read32(frame + GICD_ISACTIVER + off);
+	uint32_t c = mmio_read32(frame + GICD_ICACTIVER + off);
+	check((s & bit) && (c & bit),
+	      "%s_ISACTIVER write of INTID %u: ISACTIVER = 0x%x, ICACTIVER = 0x%x",
+	      frame_name(intid), intid, s, c);
+	gic_clear_active(intid);
+	s = mmio_read32(frame + GICD_ISACTIVER + off);
+	c = mmio_read32(frame + GICD_ICACTIVER + off);
+	check(!(s & bit) && !(c & bit),
+	      "%s_ICACTIVER write of INTID %u: ISACTIVER = 0x%x, ICACTIVER = 0x%x",
+	      frame_name(intid), intid, s, c);
+	settle();
+	check_eq("IRQs taken from setting and clearing active", taken_since(&m, 0), 0);
+}
+
+/* Four interrupts from first (a multiple of 4): byte writes, word reads, and back. */
+static void check_priority_regs(unsigned first)
+{
+	uintptr_t reg = gic_irq_frame(first) + GICD_IPRIORITYR + first;
+	bool bytes_ok = true;
+
+	for (unsigned i = 0; i < 4; i++)
+		gic_set_priority(first + i, (uint8_t)(0x10 * (i + 1)));
+	uint32_t word = mmio_read32(reg);
+	check(word == 0x40302010,
+	      "%s_IPRIORITYR byte writes 0x10..0x40 to INTIDs %u-%u, word read = 0x%x",
+	      frame_name(first), first, first + 3, word);
+
+	mmio_write32(reg, 0x80706050);
+	for (unsigned i = 0; i < 4; i++)
+		if (gic_priority(first + i) != 0x50 + 0x10 * i)
+			bytes_ok = false;
+	check(bytes_ok, "%s_IPRIORITYR word write 0x80706050, byte reads = 0x%x 0x%x 0x%x 0x%x",
+	      frame_name(first), gic_priority(first), gic_priority(first + 1),
+	      gic_priority(first + 2), gic_priority(first + 3));
+	mmio_write32(reg, GIC_PRIO_DEFAULT * 0x01010101u);
+}
+
+static void check_icfgr(unsigned intid)
+{
+	uintptr_t reg = GICD_BASE + GICD_ICFGR + 4 * (intid / 16);
+	uint32_t before = mmio_read32(reg), mask = 2u << (2 * (intid % 16));
+
+	gic_set_edge(intid, true);
+	uint32_t edge = mmio_read32(reg);
+	gic_set_edge(intid, false);
+	uint32_t level = mmio_read32(reg);
+	check(edge == (before | mask) && level == (before & ~mask),
+	      "GICD_ICFGR%u for INTID %u: edge reads 0x%x, level reads 0x%x", intid / 16, intid,
+	      edge, level);
+}
+
+static void check_irouter(unsigned intid)
+{
+	struct mark m = mark();
+
+	gic_route_spi(intid, vcpu1_mpidr());
+	uint64_t route = gic_spi_route(intid);
+	check(route == vcpu1_mpidr(), "GICD_IROUTER%u = 0x%lx: vCPU 1's affinity", intid, route);
+	gic_enable(intid);
+	gic_set_pending(intid);
+	bool taken = wait_taken(&m, VCPU1, intid);
+	settle();
+	check(taken && count_since(&m, VCPU1, intid) == 1,
+	      "SPI %u routed to vCPU 1 and pended through GICD_ISPENDR: vCPU 1 took it once",
+	      intid);
+	check_eq("IRQs vCPU 0 took meanwhile", taken_since(&m, 0), 0);
+	gic_disable(intid);
+	gic_route_spi(intid, self_mpidr());
+}
+
+/* With GICD_CTLR.EnableGrp1 clear, nothing in Group 1 is forwarded. */
+static void check_group_enable(unsigned intid)
+{
+	struct mark m = mark();
+
+	mmio_write32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE);
+	gic_enable(intid);
+	gic_set_pending(intid);
+	settle();
+	check(taken_since(&m, 0) == 0,
+	      "GICD_CTLR.EnableGrp1 = 0: pending, enabled SPI %u not taken", intid);
+	mmio_write32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
+	bool taken = wait_taken(&m, 0, intid);
+	settle();
+	check(taken && count_since(&m, 0, intid) == 1,
+	      "GICD_CTLR.EnableGrp1 = 1 again: SPI %u taken once", intid);
+	gic_disable(intid);
+}
+
+/*
+ * A level-sensitive SPI: the UART's transmit interrupt (raw status set once a character went
+ * out) drives INTID 33 while UARTIMSC lets it through. Pending follows the line; an EOI with
+ * the line still high brings the interrupt back.
+ */
+static void check_level_spi(void)
+{
+	uintptr_t uart = boot_info.uart_base;
+	uint32_t bit = 1u << (SPI_UART % 32);
+	struct mark m = mark();
+
+	gic_set_edge(SPI_UART, false);
+	uart_takes = 0;
+	mmio_write32(uart + PL011_IMSC, PL011_INT_TX); /* raises the line: TX status is set */
+	uint32_t pend = mmio_read32(GICD_BASE + GICD_ISPENDR + 4) & bit;
+	gic_clear_pending(SPI_UART);
+	uint32_t still = mmio_read32(GICD_BASE + GICD_ISPENDR + 4) & bit;
+	settle();
+	unsigned early = taken_since(&m, 0);
+	gic_enable(SPI_UART);
+	bool taken = wait_taken_n(&m, 0, SPI_UART, 2);
+	settle();
+	mmio_write32(uart + PL011_IMSC, 0);
+	gic_disable(SPI_UART);
+	uint32_t after = mmio_read32(GICD_BASE + GICD_ISPENDR + 4) & bit;
+
+	check(pend, "UART TX interrupt unmasked: level-sensitive SPI %u pending while disabled",
+	      SPI_UART);
+	check(still, "GICD_ICPENDR does not clear it while its line is high");
+	check_eq("IRQs taken while it is disabled", early, 0);
+	check(taken && count_since(&m, 0, SPI_UART) == 2,
+	      "enabled: taken, and again after an EOI with the line still high (%u times, "
+	      "expected 2)",
+	      count_since(&m, 0, SPI_UART));
+	check(!after, "not pending once the handler lowered the line");
+}
+
+/* ---------------------------------------------------------------- priorities */
+
+static void check_pmr(unsigned intid)
+{
+	struct mark m = mark();
+
+	gic_set_priority(intid, 0xa0);
+	gic_enable(intid);
+	gic_set_pmr(0x80);
+	check_eq("ICC_PMR_EL1 read back", gic_pmr(), 0x80);
+	gic_set_pending(intid);
+	settle();
+	check(taken_since(&m, 0) == 0 && gic_is_pending(intid),
+	      "PMR 0x80: pending SPI %u of priority 0xa0 not taken", intid);
+	gic_set_priority(intid, 0x40);
+	bool taken = wait_taken(&m, 0, intid);
+	settle();
+	check(taken && taken_since(&m, 0) == 1, "its priority set to 0x40: taken once");
+
+	m = mark();
+	gic_set_priority(intid, 0xa0);
+	gic_set_pending(intid);
+	settle();
+	check(taken_since(&m, 0) == 0, "priority 0xa0 again, pending: not taken under PMR 0x80");
+	gic_set_pmr(0xff);
+	taken = wait_taken(&m, 0, intid);
+	settle();
+	check(taken && taken_since(&m, 0) == 1, "PMR 0xff: taken once");
+	gic_disable(intid);
+	gic_set_priority(intid, GIC_PRIO_DEFAULT);
+}
+
+/*
+ * Twelve interrupts pending at once, three times as many as QEMU has list registers:
+ * SGIs 0-7 and SPIs 45-48, made pending with IRQs masked, then taken in one go.
+ */
+#define MANY 12
+static const unsigned many_intid[MANY] = {0, 1, 2, 3, 4, 5, 6, 7, 45, 46, 47, 48};
+static const uint8_t many_prio[MANY] = {0xc0, 0xa0, 0x80, 0x60, 0xc0, 0xa0,
+					0x80, 0x60, 0x40, 0x90, 0xb0, 0x70};
+
+static uint8_t prio_of(unsigned intid)
+{
+	for (unsigned i = 0; i < MANY; i++)
+		if (many_intid[i] == intid)
+			return many_prio[i];
+	return 0;
+}
+
+static void check_many_pending(void)
+{
+	uint32_t spi_bits = 0;
+
+	irq_mask();
+	for (unsigned i = 0; i < MANY; i++) {
+		gic_set_priority(many_intid[i], many_prio[i]);
+		if (many_intid[i] >= GIC_NR_PRIVATE) {
+			gic_enable(many_intid[i]);
+			spi_bits |= 1u << (many_intid[i] % 32);
+		}
+	}
+	struct mark m = mark();
+	for (unsigned i = 0; i < MANY; i++)
+		if (many_intid[i] < GIC_NR_SGIS)
+			gic_send_sgi(many_intid[i], self_mpidr());
+	mmio_write32(GICD_BASE + GICD_ISPENDR + 4, spi_bits); /* all four SPIs in one write */
+	settle();
+
+	uint32_t sgi_pend = mmio_read32(gic_redist_sgi() + GICD_ISPENDR) & 0xff;
+	uint32_t spi_pend = mmio_read32(GICD_BASE + GICD_ISPENDR + 4) & spi_bits;
+	check(sgi_pend == 0xff && spi_pend == spi_bits,
+	      "IRQs masked: SGIs 0-7 and SPIs 45-48 all pending (GICR_ISPENDR0 0x%x, "
+	      "GICD_ISPENDR1 0x%x)",
+	      sgi_pend, spi_pend);
+	check_eq("IRQs taken while masked in PSTATE", taken_since(&m, 0), 0);
+
+	irq_unmask();
+	uint64_t deadline = counter_now() + WAIT_SECONDS * freq;
+	while (taken_since(&m, 0) < MANY && counter_now() < deadline)
+		;
+	settle();
+	irq_mask();
+
+	unsigned n = taken_since(&m, 0);
+	bool once = n == MANY, ordered = true;
+	for (unsigned i = 0; i < MANY; i++)
+		if (count_since(&m, 0, many_intid[i]) != 1)
+			once = false;
+	printf("taken in this order (INTID/priority):");
+	for (unsigned i = 0; i < n && m.len[0] + i < LOG_MAX; i++) {
+		unsigned intid = log_intid[0][m.len[0] + i];
+		printf(" %u/0x%x", intid, prio_of(intid));
+		if (i > 0 && prio_of(log_intid[0][m.len[0] + i - 1]) > prio_of(intid))
+			ordered = false;
+	}
+	printf("\n");
+	check(once, "all %u unmasked: each taken exactly once (%u IRQs)", MANY, n);
+	check(ordered, "taken highest priority (lowest value) first");
+
+	for (unsigned i = 0; i < MANY; i++) {
+		gic_set_priority(many_intid[i], GIC_PRIO_DEFAULT);
+		if (many_intid[i] >= GIC_NR_PRIVATE)
+			gic_disable(many_intid[i]);
+	}
+	irq_unmask();
+}
+
+/* ---------------------------------------------------------------- timers */
+
+static void check_timer(unsigned ppi, const char *name)
+{
+	struct mark m = mark();
+
+	gic_enable(ppi);
+	if (ppi == GIC_PPI_VIRT_TIMER) {
+		write_sysreg(cntv_tval_el0, freq / 1000);
+		write_sysreg(cntv_ctl_el0, CNT_CTL_ENABLE);
+	} else {
+		write_sysreg(cntp_tval_el0, freq / 1000);
+		write_sysreg(cntp_ctl_el0, CNT_CTL_ENABLE);
+	}
+	isb();
+	bool taken = wait_taken(&m, 0, ppi);
+	settle();
+	check(taken && count_since(&m, 0, ppi) == 1 && taken_since(&m, 0) == 1,
+	      "%s timer armed 1 ms ahead: PPI %u taken once", name, ppi);
+	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntp_ctl_el0, 0);
+	isb();
+	gic_disable(ppi);
+}
+
+/* ---------------------------------------------------------------- main */
+
+int main(const void *dtb)
+{
+	(void)dtb;
+	freq = counter_freq();
+
+	check_distributor_id();
+	if (!check(gic_dist_init(), "distributor initialised (GICD_CTLR = ARE | EnableGrp1)"))
+		test_finish();
+	check_distributor_enabled();
+	check_redistributor_frames();
+	if (!check(gic_cpu_init(), "vCPU 0: redistributor found by MPIDR and awake"))
+		test_finish();
+	check_own_redistributor();
+	gic_set_irq_hook(irq_hook);
+	mmio_write32(gic_redist_sgi() + GICD_ISENABLER, 0xffff); /* all SGIs */
+	irq_unmask();
+
+	check_sgi_self();
+
+	bool two =
+	    check(boot_info.num_cpus >= 2, "DTB lists %u vCPUs, need 2", boot_info.num_cpus) &&
+	    start_vcpu1();
+	check_resend_self();
+	if (two) {
+		check_sgi_vcpu1();
+		check_resend_sgi_vcpu1();
+		check_repend_spi_vcpu1(SPI_HOLD);
+	}
+
+	check_enable_bits(SPI_A);
+	check_enable_bits(PPI_A);
+	check_pending_bits(SPI_A);
+	check_pending_bits(PPI_A);
+	gic_disable(SGI_PENDING);
+	check_pending_bits(SGI_PENDING);
+	check_enable_delivers(SPI_B);
+	check_enable_delivers(PPI_B);
+	check_enable_delivers(SGI_PENDING);
+	gic_enable(SGI_PENDING);
+	check_active_bits(SPI_C);
+	check_active_bits(PPI_C);
+	check_priority_regs(SPI_A);
+	check_priority_regs(PPI_A);
+	check_icfgr(SPI_A);
+	if (two)
+		check_irouter(SPI_ROUTED);
+	check_group_enable(SPI_B);
+	check_level_spi();
+
+	check_pmr(SPI_MASKED);
+	check_timer(GIC_PPI_VIRT_TIMER, "virtual");
+	check_timer(GIC_PPI_PHYS_TIMER, "physical");
+	check_many_pending();
+
+	if (two)
+		stop_vcpu1();
+	irq_mask();
+	check_eq("spurious IRQs (ICC_IAR1_EL1 read 1020-1023)", gic_spurious_count(), 0);
+	test_finish();
+}

@@ -1,0 +1,184 @@
+/*
+ * Console input: the physical UART's input goes to the VM that has focus, or to kestrel's own
+ * console. Ctrl-A is the escape: Ctrl-A then 1..8 gives focus to that VM, Ctrl-A 0 to
+ * kestrel, Ctrl-A Ctrl-A types a Ctrl-A. kestrel's console takes one-line commands.
+ */
+#include <kestrel/drivers.h>
+#include <kestrel/hyp.h>
+#include <kestrel/lib.h>
+#include <kestrel/vm.h>
+
+#define CTRL_A	      0x01
+#define FOCUS_KESTREL VM_MAX
+#define LINE_MAX      80
+
+static unsigned focus;
+static bool escape, multi_vm;
+static char line[LINE_MAX];
+static unsigned line_len;
+
+/* Output of the VM with focus goes out as it comes (prompts, echo); the others' output goes
+   out a whole line at a time, so their lines never mix. */
+void vconsole_output(struct vm *vm, char c)
+{
+	if (!vm->config.console)
+		return;
+	if (!multi_vm || vm->id == focus) {
+		console_vm_putc(vm, vm->name, c);
+		return;
+	}
+	if (c == '\r')
+		return;
+	if (c != '\n')
+		vm->con_line[vm->con_len++] = c;
+	if (c == '\n' || vm->con_len == sizeof(vm->con_line)) {
+		console_vm_line(vm, vm->name, vm->con_line, vm->con_len);
+		vm->con_len = 0;
+	}
+}
+
+static const char *const state_names[] = {"free", "running", "stopping", "stopped"};
+
+static struct vm *vm_by_name(const char *name)
+{
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i].state != VM_FREE && !strcmp(vms[i].name, name))
+			return &vms[i];
+	return NULL;
+}
+
+static void cmd_vms(void)
+{
+	kprintf("%-12s %-9s %5s %8s %10s", "VM", "state", "vCPUs", "memory", "uptime");
+	for (unsigned i = 0; i < VM_MAX; i++) {
+		const struct vm *vm = &vms[i];
+		if (vm->state == VM_FREE)
+			continue;
+		kprintf("%-12s %-9s %5u %6lluM %8llus", vm->name, state_names[vm->state],
+			vm->vcpu_count, (unsigned long long)(vm->ram_size >> 20),
+			vm->state == VM_RUNNING
+			    ? (unsigned long long)((uptime_ms() - vm->started_ms) / 1000)
+			    : 0ull);
+	}
+}
+
+static void run_command(char *cmd)
+{
+	char *arg = strchr(cmd, ' ');
+	struct vm *vm;
+
+	if (arg)
+		*arg++ = 0;
+	vm = arg ? vm_by_name(arg) : NULL;
+	if (!*cmd)
+		return;
+	if (!strcmp(cmd, "help")) {
+		kprintf("commands: help, vms, stats VM, stop VM, start VM, restart VM");
+		kprintf("Ctrl-A then 1..8: input to that VM; Ctrl-A 0: this console; "
+			"Ctrl-A Ctrl-A: a Ctrl-A");
+	} else if (!strcmp(cmd, "vms")) {
+		cmd_vms();
+	} else if (strcmp(cmd, "stats") && strcmp(cmd, "stop") && strcmp(cmd, "start") &&
+		   strcmp(cmd, "restart")) {
+		kprintf("unknown command '%s': type help", cmd);
+	} else if (!vm) {
+		kprintf("%s: no VM named '%s' (type vms)", cmd, arg ? arg : "");
+	} else if (!strcmp(cmd, "stats")) {
+		vm_print_stats(vm, state_names[vm->state]);
+	} else if (!strcmp(cmd, "stop")) {
+		if (vm->state == VM_RUNNING)
+			vm_stop(vm, "stopped from the console");
+		else
+			kprintf("stop: %s is not running", vm->name);
+	} else if (vm->state == VM_STOPPED) { /* start or restart a stopped VM */
+		if (vm_build(vm) == E_OK) {
+			kprintf("%s: starting", vm->name);
+			vm_start(vm);
+		}
+	} else if (!strcmp(cmd, "restart")) {
+		vm_restart(vm, "restart from the console");
+	} else {
+		kprintf("start: %s is already running", vm->name);
+	}
+}
+
+static void kestrel_input(char c)
+{
+	if (c == '\r' || c == '\n') {
+		console_write("\n", 1);
+		line[line_len] = 0;
+		line_len = 0;
+		run_command(line);
+		console_write("kestrel> ", 9);
+	} else if ((c == 0x7f || c == '\b') && line_len) {
+		line_len--;
+		console_write("\b \b", 3);
+	} else if (c >= ' ' && c < 0x7f && line_len < LINE_MAX - 1) {
+		line[line_len++] = c;
+		console_write(&c, 1);
+	}
+}
+
+static void set_focus(unsigned to)
+{
+	if (to == FOCUS_KESTREL) {
+		focus = to;
+		kprintf("console: input goes to kestrel (type help)");
+		console_write("kestrel> ", 9);
+	} else if (to < VM_MAX && vms[to].state != VM_FREE && vms[to].config.console) {
+		focus = to;
+		kprintf("console: input goes to %s", vms[to].name);
+		/* What it printed without a newline so far (a prompt) is shown now. */
+		for (unsigned i = 0; i < vms[to].con_len; i++)
+			console_vm_putc(&vms[to], vms[to].name, vms[to].con_line[i]);
+		vms[to].con_len = 0;
+	} else {
+		kprintf("console: no VM %u with a console", to + 1);
+	}
+}
+
+static void deliver(char c)
+{
+	if (focus == FOCUS_KESTREL)
+		kestrel_input(c);
+	else if (vms[focus].state == VM_RUNNING)
+		vpl011_receive(&vms[focus].uart, c);
+}
+
+void console_input_irq(void)
+{
+	int c;
+
+	while ((c = pl011_getc()) >= 0) {
+		if (escape) {
+			escape = false;
+			if (c == CTRL_A)
+				deliver(CTRL_A);
+			else if (c == '0')
+				set_focus(FOCUS_KESTREL);
+			else if (c >= '1' && c <= '8')
+				set_focus((unsigned)(c - '1'));
+			else
+				kprintf("console: Ctrl-A then 0..8 or Ctrl-A");
+		} else if (c == CTRL_A) {
+			escape = true;
+		} else {
+			deliver((char)c);
+		}
+	}
+}
+
+void console_start(unsigned nvms)
+{
+	focus = 0;
+	for (unsigned i = 0; i < VM_MAX; i++)
+		if (vms[i].state != VM_FREE && vms[i].config.console) {
+			focus = i;
+			break;
+		}
+	multi_vm = nvms > 1;
+	console_set_prefix(multi_vm);
+	kprintf("console: input goes to %s; Ctrl-A then 1..%u switches VM, Ctrl-A 0 opens "
+		"kestrel's console",
+		vms[focus].name, nvms);
+}
