@@ -108,6 +108,49 @@ static int add_uart(void *fdt, char *path, size_t pathlen)
 	return err ?: fdt_end_node(fdt);
 }
 
+static int add_shm(void *fdt, const struct guest_dtb_params *p)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < p->nshm && !err; i++) {
+		static const char compat[] = "kestrel,shared-memory";
+		uint32_t irq[3] = {IRQ_TYPE_SPI, p->shm[i].spi, 1 /* edge */};
+		char name[32];
+		snprintf(name, sizeof(name), "shm@%llx", (unsigned long long)p->shm[i].ipa);
+		err = fdt_begin_node(fdt, name);
+		err = err ?: fdt_property(fdt, "compatible", compat, sizeof(compat));
+		err = err ?: prop_reg(fdt, p->shm[i].ipa, p->shm[i].size);
+		err = err ?: prop_cells(fdt, "interrupts", irq, 3);
+		err = err ?: prop_u32(fdt, "kestrel,region", p->shm[i].id);
+		err = err ?: fdt_end_node(fdt);
+	}
+	return err;
+}
+
+/* A passed-through device keeps its host node: same name, reg, interrupts, compatible. */
+static int add_passthrough(void *fdt, const struct guest_dtb_params *p)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < p->npassthrough && !err; i++) {
+		int node = p->passthrough[i], prop;
+		err = fdt_begin_node(fdt, fdt_get_name(p->host_fdt, node, NULL));
+		fdt_for_each_property_offset(prop, p->host_fdt, node)
+		{
+			const char *name;
+			int len;
+			const void *val = fdt_getprop_by_offset(p->host_fdt, prop, &name, &len);
+			/* phandles and parents are the host's: the guest's GIC is its parent. */
+			if (err || !val || !strcmp(name, "phandle") ||
+			    !strcmp(name, "interrupt-parent"))
+				continue;
+			err = fdt_property(fdt, name, val, len);
+		}
+		err = err ?: fdt_end_node(fdt);
+	}
+	return err;
+}
+
 static int add_chosen(void *fdt, const struct guest_dtb_params *p, const char *uart_path)
 {
 	int err = fdt_begin_node(fdt, "chosen");
@@ -153,6 +196,8 @@ int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
 	err = err ?: add_gic(buf, p->vcpus);
 	err = err ?: add_timer(buf);
 	err = err ?: add_uart(buf, uart_path, sizeof(uart_path));
+	err = err ?: add_shm(buf, p);
+	err = err ?: add_passthrough(buf, p);
 	err = err ?: add_chosen(buf, p, uart_path);
 	err = err ?: fdt_end_node(buf);
 	err = err ?: fdt_finish(buf);

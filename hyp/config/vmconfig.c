@@ -1,6 +1,7 @@
 /* VM descriptions: see vmconfig.h. Every refusal names the VM, the property and the reason. */
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
+#include <kestrel/shm.h>
 #include <kestrel/vmconfig.h>
 #include <libfdt.h>
 
@@ -236,6 +237,78 @@ unsigned vmconfig_parse(const void *fdt, const struct platform *plat, struct vm_
 		c.name = "vm0";
 		if (parse_vm(&c, chosen, &out[0], true))
 			n = 1;
+	}
+	return n;
+}
+
+/* --- shared memory regions --- */
+
+static int vm_index(const struct vm_config *vms, unsigned nvms, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < nvms; i++)
+		if (strnlen(vms[i].name, VM_NAME_MAX) == len && !strncmp(vms[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+static bool parse_shm(struct ctx *c, int node, const struct vm_config *vms, unsigned nvms,
+		      struct shm_config *shm)
+{
+	uint64_t size;
+	bool bad;
+	int len;
+	const char *list = fdt_getprop(c->fdt, node, "vms", &len);
+
+	memset(shm, 0, sizeof(*shm));
+	strlcpy(shm->name, c->name, sizeof(shm->name));
+	if (!read_u64(c->fdt, node, "size", &size, &bad) || !size || !IS_ALIGNED(size, PAGE_SIZE))
+		return refuse(c, "property 'size' must be a non-zero multiple of 4 KiB");
+	shm->size = size;
+	if (!list || len <= 0 || list[len - 1])
+		return refuse(c, "property 'vms' must list the names of the VMs that share it");
+	for (int off = 0; off < len;) {
+		size_t n = strnlen(list + off, (size_t)(len - off));
+		int idx = vm_index(vms, nvms, list + off, n);
+		if (idx < 0)
+			return refuse(c, "property 'vms': no VM named '%s'", list + off);
+		if (shm->nvms < VM_MAX)
+			shm->vm[shm->nvms++] = (uint8_t)idx;
+		off += (int)n + 1;
+	}
+	if (shm->nvms < 2)
+		return refuse(c, "property 'vms' must name at least two VMs");
+	return true;
+}
+
+unsigned shmconfig_parse(const void *fdt, const struct vm_config *vms, unsigned nvms,
+			 struct shm_config *out, unsigned max, vmconfig_error_fn *err)
+{
+	struct ctx c = {fdt, NULL, err, ""};
+	int chosen = fdt_path_offset(fdt, "/chosen"), node;
+	unsigned n = 0;
+	ipaddr_t next = SHM_IPA_BASE;
+
+	if (chosen < 0)
+		return 0;
+	fdt_for_each_subnode(node, fdt, chosen)
+	{
+		if (fdt_node_check_compatible(fdt, node, "kestrel,shared-memory"))
+			continue;
+		c.name = fdt_get_name(fdt, node, NULL);
+		if (n == max) {
+			refuse(&c, "kestrel shares at most %u regions", max);
+			continue;
+		}
+		if (!parse_shm(&c, node, vms, nvms, &out[n]))
+			continue;
+		out[n].ipa = next;
+		next = ALIGN_UP(next + out[n].size, SZ_2M);
+		if (next > SHM_IPA_END) {
+			refuse(&c, "property 'size': the shared regions exceed %llu MiB in all",
+			       (unsigned long long)((SHM_IPA_END - SHM_IPA_BASE) >> 20));
+			break;
+		}
+		n++;
 	}
 	return n;
 }

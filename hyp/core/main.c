@@ -9,6 +9,7 @@
 #include <kestrel/mm.h>
 #include <kestrel/mmu.h>
 #include <kestrel/pgtable.h>
+#include <kestrel/shm.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
 #include <kestrel/vmconfig.h>
@@ -170,6 +171,7 @@ static unsigned create_vms(const void *dtb)
 	static struct vm_config configs[VM_MAX];
 	unsigned n = vmconfig_parse(dtb, &platform, configs, VM_MAX, vm_config_error), started = 0;
 
+	shm_setup(dtb, configs, n);
 	for (unsigned i = 0; i < n; i++) {
 		struct vm *vm = &vms[i];
 		if (vm_create(vm, i, &configs[i]) != E_OK)

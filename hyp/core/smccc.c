@@ -3,6 +3,7 @@
  * their owning entity; anything kestrel does not implement answers NOT_SUPPORTED.
  */
 #include <kestrel/exits.h>
+#include <kestrel/shm.h>
 #include <kestrel/smccc.h>
 
 static int64_t arch_call(uint32_t fid, uint64_t a1)
@@ -30,6 +31,9 @@ void smccc_dispatch(struct vcpu *vcpu)
 		break;
 	case SMCCC_OWNER_STANDARD:
 		ret = psci_call(vcpu, fid, x[1], x[2], x[3]);
+		break;
+	case SMCCC_OWNER_VENDOR_HYP:
+		ret = fid == KESTREL_SHM_DOORBELL ? shm_doorbell(vcpu, x[1]) : SMCCC_NOT_SUPPORTED;
 		break;
 	default:
 		ret = SMCCC_NOT_SUPPORTED;

@@ -7,6 +7,7 @@
 #include <kestrel/image.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
+#include <kestrel/shm.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
 
@@ -150,6 +151,7 @@ static int build_dtb(struct vm *vm)
 	};
 	int size;
 
+	shm_dtb_params(vm, &p);
 	vm->dtb_pa = mm_alloc_zeroed(GUEST_DTB_MAX / PAGE_SIZE, OWNER_KESTREL);
 	if (!vm->dtb_pa)
 		return refuse(vm, "no memory left for its device tree");
@@ -199,6 +201,12 @@ int vm_build(struct vm *vm)
 	if (!err)
 		err =
 		    pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, PT_R | PT_W | PT_X);
+	if (err) {
+		release(vm);
+		return refuse(vm, "no memory left for its stage-2 tables");
+	}
+	if (!err)
+		err = shm_map(vm);
 	if (err) {
 		release(vm);
 		return refuse(vm, "no memory left for its stage-2 tables");

@@ -11,6 +11,16 @@ struct guest_dtb_params {
 	const char *bootargs; /* may be NULL */
 	ipaddr_t initrd_start;
 	uint64_t initrd_size; /* 0: no initrd */
+	unsigned nshm;
+	struct {
+		unsigned id, spi;
+		ipaddr_t ipa;
+		uint64_t size;
+	} shm[8]; /* shared memory regions this VM is a member of */
+	/* Passed-through devices: nodes of the host DTB copied into the guest's. */
+	const void *host_fdt;
+	unsigned npassthrough;
+	int passthrough[4];
 };
 
 /* Writes the DTB into buf; returns its size, or a negative error if buf is too small. */

@@ -2,10 +2,11 @@
 #ifndef KESTREL_SMCCC_H
 #define KESTREL_SMCCC_H
 
-#define SMCCC_OWNER(fid)     (((fid) >> 24) & 0x3f)
-#define SMCCC_OWNER_ARCH     0
-#define SMCCC_OWNER_STANDARD 4
-#define SMCCC_IS_64(fid)     (((fid) >> 30) & 1)
+#define SMCCC_OWNER(fid)       (((fid) >> 24) & 0x3f)
+#define SMCCC_OWNER_ARCH       0
+#define SMCCC_OWNER_STANDARD   4
+#define SMCCC_OWNER_VENDOR_HYP 6
+#define SMCCC_IS_64(fid)       (((fid) >> 30) & 1)
 
 #define SMCCC_VERSION	    0x80000000u
 #define SMCCC_ARCH_FEATURES 0x80000001u

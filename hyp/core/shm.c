@@ -1,0 +1,89 @@
+/* Shared memory regions between VMs, and their doorbells: see shm.h. */
+#include <kestrel/guest_dtb.h>
+#include <kestrel/lib.h>
+#include <kestrel/mm.h>
+#include <kestrel/shm.h>
+#include <kestrel/smccc.h>
+#include <kestrel/vm.h>
+
+#define OWNER_SHM(i) ((owner_t)(OWNER_VM_BASE + VM_MAX + (i)))
+
+static struct shm_config regions[SHM_MAX];
+static paddr_t region_pa[SHM_MAX];
+static unsigned nregions;
+
+static void shm_error(const char *name, const char *msg)
+{
+	kprintf("shared region '%s' refused: %s", name, msg);
+}
+
+unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms)
+{
+	struct shm_config cfg[SHM_MAX];
+	unsigned n = shmconfig_parse(fdt, vms, nvms, cfg, SHM_MAX, shm_error);
+
+	for (unsigned i = 0; i < n; i++) {
+		paddr_t pa = mm_alloc(cfg[i].size >> PAGE_SHIFT, PAGE_SIZE, OWNER_SHM(nregions));
+		if (!pa) {
+			shm_error(cfg[i].name, "property 'size': not enough free memory");
+			continue;
+		}
+		memset((void *)(uintptr_t)pa, 0, cfg[i].size);
+		region_pa[nregions] = pa;
+		regions[nregions++] = cfg[i];
+		kprintf("shared region '%s': %llu KiB at IPA 0x%llx, doorbell INTID %u",
+			cfg[i].name, (unsigned long long)(cfg[i].size >> 10),
+			(unsigned long long)cfg[i].ipa, 32 + SHM_SPI_BASE + nregions - 1);
+	}
+	return nregions;
+}
+
+static bool member(unsigned r, unsigned vm_id)
+{
+	for (unsigned i = 0; i < regions[r].nvms; i++)
+		if (regions[r].vm[i] == vm_id)
+			return true;
+	return false;
+}
+
+int shm_map(struct vm *vm)
+{
+	for (unsigned r = 0; r < nregions; r++) {
+		int err;
+		if (!member(r, vm->id))
+			continue;
+		err = pgtable_map(&vm->s2, regions[r].ipa, region_pa[r], regions[r].size,
+				  PT_R | PT_W);
+		if (err)
+			return err;
+	}
+	return E_OK;
+}
+
+void shm_dtb_params(const struct vm *vm, struct guest_dtb_params *p)
+{
+	p->nshm = 0;
+	for (unsigned r = 0; r < nregions && p->nshm < ARRAY_SIZE(p->shm); r++) {
+		if (!member(r, vm->id))
+			continue;
+		p->shm[p->nshm].id = r;
+		p->shm[p->nshm].ipa = regions[r].ipa;
+		p->shm[p->nshm].size = regions[r].size;
+		p->shm[p->nshm].spi = SHM_SPI_BASE + r;
+		p->nshm++;
+	}
+}
+
+int64_t shm_doorbell(struct vcpu *vcpu, uint64_t r)
+{
+	struct vm *self = vcpu->vm;
+
+	if (r >= nregions || !member((unsigned)r, self->id))
+		return PSCI_INVALID_PARAMETERS;
+	for (unsigned i = 0; i < regions[r].nvms; i++) {
+		struct vm *peer = &vms[regions[r].vm[i]];
+		if (peer != self && peer->state == VM_RUNNING)
+			vgic_inject(peer, NULL, 32 + SHM_SPI_BASE + (unsigned)r);
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * Shared memory between VMs: regions described under /chosen (compatible
+ * "kestrel,shared-memory", size, vms = names of the VMs that share it), mapped at the same
+ * guest-physical address in each of them, with a doorbell: a hypercall that raises the
+ * region's interrupt in the other VMs.
+ */
+#ifndef KESTREL_SHM_H
+#define KESTREL_SHM_H
+
+#include <kestrel/vmconfig.h>
+
+#define SHM_MAX		     8
+#define SHM_IPA_BASE	     0x10000000ull /* below guest RAM, clear of the emulated devices */
+#define SHM_IPA_END	     0x3f000000ull
+#define SHM_SPI_BASE	     56		 /* region n rings SPI 56 + n (INTID 88 + n) */
+#define KESTREL_SHM_DOORBELL 0x86000001u /* SMCCC vendor-hypervisor call: x1 = region */
+
+struct shm_config {
+	char name[VM_NAME_MAX];
+	uint64_t size;
+	ipaddr_t ipa;
+	unsigned nvms;
+	uint8_t vm[VM_MAX]; /* indices of the member VMs' descriptions */
+};
+
+/* Parses the region descriptions against the VMs; refused ones are reported and skipped. */
+unsigned shmconfig_parse(const void *fdt, const struct vm_config *vms, unsigned nvms,
+			 struct shm_config *out, unsigned max, vmconfig_error_fn *err);
+
+struct vm;
+struct vcpu;
+struct guest_dtb_params;
+
+/* shm.c: allocation at boot, mapping into a VM, the guest DTB nodes, the doorbell. */
+unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms);
+int shm_map(struct vm *vm);
+void shm_dtb_params(const struct vm *vm, struct guest_dtb_params *p);
+int64_t shm_doorbell(struct vcpu *vcpu, uint64_t region);
+
+#endif
