@@ -134,6 +134,89 @@ static bool parse_policies(struct ctx *c, int node, struct vm_config *vm)
 	return true;
 }
 
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Devices kestrel itself drives are never given to a VM. */
+static bool used_by_kestrel(const struct platform *plat, uint64_t addr, uint64_t size)
+{
+	return overlaps(addr, size, plat->uart_base, plat->uart_size ? plat->uart_size : 1) ||
+	       overlaps(addr, size, plat->gic.dist_base, plat->gic.dist_size) ||
+	       overlaps(addr, size, plat->gic.redist_base, plat->gic.redist_size);
+}
+
+static bool parse_passthrough(struct ctx *c, int node, struct vm_config *vm,
+			      const struct vm_config *others, unsigned nothers)
+{
+	int len;
+	const char *list = fdt_getprop(c->fdt, node, "passthrough", &len);
+
+	if (!list)
+		return true;
+	if (len <= 0 || list[len - 1])
+		return refuse(c, "property 'passthrough' must be a list of device tree paths");
+	for (int off = 0; off < len; off += (int)strlen(list + off) + 1) {
+		const char *path = list + off;
+		int dev = fdt_path_offset(c->fdt, path);
+		uint64_t addr, size;
+		if (dev < 0)
+			return refuse(
+			    c, "property 'passthrough': no node '%s' in the host device tree",
+			    path);
+		if (hostdt_reg(c->fdt, dev, 0, &addr, &size) != E_OK || !size)
+			return refuse(c, "property 'passthrough': '%s' has no registers to map",
+				      path);
+		if (used_by_kestrel(c->plat, addr, size))
+			return refuse(
+			    c, "property 'passthrough': '%s' is a device kestrel uses itself",
+			    path);
+		for (unsigned v = 0; v < nothers; v++)
+			for (unsigned d = 0; d < others[v].npassthrough; d++)
+				if (others[v].passthrough[d] == dev)
+					return refuse(
+					    c,
+					    "property 'passthrough': '%s' is already given "
+					    "to VM '%s'",
+					    path, others[v].name);
+		if (vm->npassthrough == VM_PASSTHROUGH_MAX)
+			return refuse(c, "property 'passthrough': at most %d devices",
+				      VM_PASSTHROUGH_MAX);
+		vm->passthrough[vm->npassthrough++] = dev;
+	}
+	return true;
+}
+
+/* memory-base: where RAM starts in the guest (and, direct-mapped, in the machine). */
+static bool parse_placement(struct ctx *c, int node, struct vm_config *vm)
+{
+	uint64_t base;
+	bool bad;
+
+	vm->direct_map = fdt_getprop(c->fdt, node, "direct-map", NULL) != NULL;
+	if (!read_u64(c->fdt, node, "memory-base", &base, &bad))
+		return bad ? refuse(c, "property 'memory-base' must be one or two cells") : true;
+	if (!IS_ALIGNED(base, SZ_2M) || base + vm->mem_size < base ||
+	    base + vm->mem_size > ((uint64_t)1 << 40))
+		return refuse(c,
+			      "property 'memory-base': 0x%llx is not 2 MiB aligned or the "
+			      "memory would end beyond 1 TiB",
+			      (unsigned long long)base);
+	/* The guest's device window (GIC, UART, passthrough, shared memory) stays below
+	   0x40000000. */
+	if (base < 0x40000000ull)
+		return refuse(c,
+			      "property 'memory-base': 0x%llx overlaps the guest's device "
+			      "window below 0x40000000",
+			      (unsigned long long)base);
+	if (vm->direct_map && !in_ram(c->plat, base, vm->mem_size))
+		return refuse(c, "property 'memory-base': with direct-map the memory must lie in "
+				 "the machine's RAM");
+	vm->mem_base = base;
+	return true;
+}
+
 static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 {
 	uint64_t v;
@@ -164,7 +247,8 @@ static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 	return true;
 }
 
-static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implicit)
+static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implicit,
+		     const struct vm_config *others, unsigned nothers)
 {
 	int sub;
 
@@ -172,7 +256,9 @@ static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implici
 	strlcpy(vm->name, c->name, sizeof(vm->name));
 	vm->on_reset = POLICY_RESTART;
 	vm->console = true;
-	if (!implicit && (!parse_limits(c, node, vm) || !parse_policies(c, node, vm)))
+	if (!implicit &&
+	    (!parse_limits(c, node, vm) || !parse_policies(c, node, vm) ||
+	     !parse_placement(c, node, vm) || !parse_passthrough(c, node, vm, others, nothers)))
 		return false;
 	if (implicit) {
 		vm->mem_size = MIN(VM_MEM_DEFAULT, c->plat->ram_size / 2);
@@ -190,6 +276,21 @@ static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implici
 		return refuse(c, "no kernel: add a module node with compatible "
 				 "\"multiboot,kernel\"");
 	return true;
+}
+
+/* Two VMs whose memory is fixed in the machine must not share any of it. */
+static bool overlaps_direct_map(struct ctx *c, const struct vm_config *vms, unsigned n)
+{
+	const struct vm_config *vm = &vms[n];
+
+	if (!vm->direct_map || !vm->mem_base)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (vms[i].direct_map && vms[i].mem_base &&
+		    overlaps(vm->mem_base, vm->mem_size, vms[i].mem_base, vms[i].mem_size))
+			return !refuse(c, "property 'memory-base': its memory overlaps VM '%s''s",
+				       vms[i].name);
+	return false;
 }
 
 static bool name_taken(const struct vm_config *vms, unsigned n, const char *name)
@@ -229,13 +330,13 @@ unsigned vmconfig_parse(const void *fdt, const struct platform *plat, struct vm_
 			refuse(&c, "kestrel runs at most %u VMs", max);
 			continue;
 		}
-		if (parse_vm(&c, node, &out[n], false))
+		if (parse_vm(&c, node, &out[n], false, out, n) && !overlaps_direct_map(&c, out, n))
 			n++;
 	}
 	/* QEMU guest-loader modules straight under /chosen: one VM with default limits. */
 	if (loose_modules && n == 0 && max > 0) {
 		c.name = "vm0";
-		if (parse_vm(&c, chosen, &out[0], true))
+		if (parse_vm(&c, chosen, &out[0], true, out, 0))
 			n = 1;
 	}
 	return n;

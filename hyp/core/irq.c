@@ -9,6 +9,21 @@
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 
+/* Which VM owns each physical SPI of a passed-through device. */
+static struct vm *spi_owner[VGIC_NR_IRQS];
+
+void passthrough_irq_claim(unsigned intid, struct vm *vm)
+{
+	spi_owner[intid] = vm;
+	gicv3_route_spi(intid, vm->vcpus[0].pcpu->mpidr);
+}
+
+void passthrough_irq_release(unsigned intid)
+{
+	gicv3_disable_spi(intid);
+	spi_owner[intid] = NULL;
+}
+
 static void guest_timer(unsigned intid)
 {
 	struct vcpu *vcpu = this_pcpu()->loaded;
@@ -28,6 +43,12 @@ void irq_drain(bool *timer_fired)
 			return;
 		if (intid == platform.ppi_virt_timer || intid == platform.ppi_phys_timer) {
 			guest_timer(intid);
+			continue;
+		}
+		if (intid < VGIC_NR_IRQS && spi_owner[intid]) {
+			/* The guest's EOI of the linked virtual SPI deactivates this one. */
+			gicv3_priority_drop(intid);
+			vgic_inject_hw_spi(spi_owner[intid], intid);
 			continue;
 		}
 		if (intid == platform.ppi_hyp_timer) {

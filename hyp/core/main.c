@@ -222,6 +222,8 @@ void kmain(const void *dtb, unsigned el)
 	static paddr_t reserved[PLAT_MAX_RESERVED + 2 + 2 * VM_MAX][2];
 	char msg[256];
 	int err = hostdt_parse(dtb, &platform, msg, sizeof(msg));
+
+	platform.fdt = dtb;
 	unsigned nres, nvms;
 
 	console_up(dtb, err);

@@ -7,6 +7,8 @@
 #include <kestrel/image.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
+#include <kestrel/platform.h>
+#include <libfdt.h>
 #include <kestrel/shm.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
@@ -152,6 +154,10 @@ static int build_dtb(struct vm *vm)
 	int size;
 
 	shm_dtb_params(vm, &p);
+	p.host_fdt = platform.fdt;
+	p.npassthrough = vm->config.npassthrough;
+	for (unsigned i = 0; i < p.npassthrough; i++)
+		p.passthrough[i] = vm->config.passthrough[i];
 	vm->dtb_pa = mm_alloc_zeroed(GUEST_DTB_MAX / PAGE_SIZE, OWNER_KESTREL);
 	if (!vm->dtb_pa)
 		return refuse(vm, "no memory left for its device tree");
@@ -165,8 +171,50 @@ static int build_dtb(struct vm *vm)
 	return E_OK;
 }
 
+/* A passed-through device's registers, at the same address in the guest (Device memory). */
+static int map_passthrough(struct vm *vm)
+{
+	for (unsigned d = 0; d < vm->config.npassthrough; d++) {
+		uint64_t addr, size;
+		for (int i = 0;
+		     hostdt_reg(platform.fdt, vm->config.passthrough[d], i, &addr, &size) == E_OK;
+		     i++) {
+			paddr_t base = ALIGN_DOWN(addr, PAGE_SIZE);
+			uint64_t len = ALIGN_UP(addr + size, PAGE_SIZE) - base;
+			int err = pgtable_map(&vm->s2, base, base, len, PT_R | PT_W | PT_DEVICE);
+			if (err == -E_EXIST)
+				return E_OK; /* another device of this VM shares the page */
+			if (err)
+				return err;
+		}
+	}
+	return E_OK;
+}
+
+/* The SPIs of passed-through devices: INTIDs the vGIC can deliver. */
+static unsigned passthrough_spis(const struct vm *vm, unsigned *intids, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned d = 0; d < vm->config.npassthrough && n < max; d++) {
+		int len;
+		const fdt32_t *irq =
+		    fdt_getprop(platform.fdt, vm->config.passthrough[d], "interrupts", &len);
+		for (int i = 0; irq && i + 3 <= len / 4 && n < max; i += 3)
+			if (fdt32_to_cpu(irq[i]) == 0 &&
+			    fdt32_to_cpu(irq[i + 1]) + 32 < VGIC_NR_IRQS)
+				intids[n++] = fdt32_to_cpu(irq[i + 1]) + 32;
+	}
+	return n;
+}
+
 static void release(struct vm *vm)
 {
+	unsigned spis[8], n = passthrough_spis(vm, spis, ARRAY_SIZE(spis));
+
+	for (unsigned i = 0; i < n; i++)
+		passthrough_irq_release(spis[i]);
+	vgic_release_hw(vm);
 	if (vm->s2.root) {
 		s2_flush_vm(vm);
 		pgtable_destroy(&vm->s2);
@@ -188,12 +236,25 @@ int vm_build(struct vm *vm)
 	vm->vmid = vmid_alloc();
 	if (!vm->vmid)
 		return refuse(vm, "no VMID left");
-	vm->ram_pa = mm_alloc(vm->ram_size >> PAGE_SHIFT, SZ_2M, OWNER_VM(vm->id));
+	if (vm->config.direct_map && vm->config.mem_base)
+		vm->ram_pa =
+		    mm_claim(vm->config.mem_base, vm->ram_size >> PAGE_SHIFT, OWNER_VM(vm->id));
+	else
+		vm->ram_pa = mm_alloc(vm->ram_size >> PAGE_SHIFT, SZ_2M, OWNER_VM(vm->id));
 	if (!vm->ram_pa) {
 		release(vm);
+		if (vm->config.direct_map && vm->config.mem_base)
+			return refuse(vm,
+				      "property 'memory-base': memory at 0x%llx is already in use "
+				      "(kestrel, images or another VM)",
+				      (unsigned long long)vm->config.mem_base);
 		return refuse(vm, "property 'memory': %llu MiB is more than the free memory",
 			      (unsigned long long)(vm->ram_size >> 20));
 	}
+	/* Direct-mapped: the guest sees its RAM where it really is, so DMA addresses work. */
+	vm->ram_ipa = vm->config.direct_map ? vm->ram_pa
+		      : vm->config.mem_base ? vm->config.mem_base
+					    : GUEST_RAM_BASE;
 	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
 	s2_mm[vm->id] = s2_mm_template;
 	s2_mm[vm->id].ctx = vm;
@@ -207,6 +268,8 @@ int vm_build(struct vm *vm)
 	}
 	if (!err)
 		err = shm_map(vm);
+	if (!err)
+		err = map_passthrough(vm);
 	if (err) {
 		release(vm);
 		return refuse(vm, "no memory left for its stage-2 tables");
@@ -238,7 +301,6 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	vm->config = *cfg;
 	strlcpy(vm->name, cfg->name, sizeof(vm->name));
 	vm->vcpu_count = cfg->vcpus;
-	vm->ram_ipa = GUEST_RAM_BASE;
 	vm->ram_size = cfg->mem_size;
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
@@ -250,6 +312,15 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		vcpu->vmpidr = GUEST_MPIDR(i);
 	}
 	return vm_build(vm);
+}
+
+/* Physical SPIs of passed-through devices go to the CPU of the VM's first vCPU. */
+static void passthrough_irqs_route(struct vm *vm)
+{
+	unsigned spis[8], n = passthrough_spis(vm, spis, ARRAY_SIZE(spis));
+
+	for (unsigned i = 0; i < n; i++)
+		passthrough_irq_claim(spis[i], vm);
 }
 
 void vm_destroy(struct vm *vm)
@@ -270,6 +341,7 @@ void vm_start(struct vm *vm)
 	boot->power = VCPU_ON_PENDING;
 	dsb(ish);
 	vm->state = VM_RUNNING;
+	passthrough_irqs_route(vm);
 	pcpu_kick(boot->pcpu);
 }
 

@@ -13,6 +13,7 @@
 #define GICD_CTLR_G1	BIT(1)
 #define GICD_IGROUPR	0x0080
 #define GICD_ISENABLER	0x0100
+#define GICD_ICENABLER	0x0180
 #define GICD_IPRIORITYR 0x0400
 #define GICD_IROUTER	0x6000
 #define GICR_TYPER	0x0008
@@ -161,6 +162,12 @@ void gicv3_route_spi(unsigned intid, uint64_t mpidr)
 	*reg32(gicd, GICD_IGROUPR + 4 * (intid / 32)) |= 1u << (intid % 32);
 	*((volatile uint8_t *)(gicd + GICD_IPRIORITYR + intid)) = PRIO_KESTREL;
 	*reg32(gicd, GICD_ISENABLER + 4 * (intid / 32)) = 1u << (intid % 32);
+}
+
+void gicv3_disable_spi(unsigned intid)
+{
+	if (intid >= 32 && intid < 1020)
+		*reg32(gicd, GICD_ICENABLER + 4 * (intid / 32)) = 1u << (intid % 32);
 }
 
 unsigned gicv3_list_regs(void)

@@ -43,6 +43,16 @@ paddr_t mm_alloc(uint64_t npages, uint64_t align, owner_t owner)
 	return pa;
 }
 
+paddr_t mm_claim(paddr_t pa, uint64_t npages, owner_t owner)
+{
+	int err;
+
+	spin_lock(&mm_lock);
+	err = palloc_claim(&mm_pages, pa, npages, owner);
+	spin_unlock(&mm_lock);
+	return err ? 0 : pa;
+}
+
 paddr_t mm_alloc_zeroed(uint64_t npages, owner_t owner)
 {
 	paddr_t pa = mm_alloc(npages, npages * PAGE_SIZE, owner);

@@ -50,6 +50,24 @@ paddr_t palloc_alloc(struct palloc *pa, uint64_t npages, uint64_t align, owner_t
 	return 0;
 }
 
+int palloc_claim(struct palloc *pa, paddr_t addr, uint64_t npages, owner_t owner)
+{
+	uint64_t i;
+
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || addr < pa->base || !npages || owner == OWNER_FREE)
+		return -E_INVAL;
+	i = (addr - pa->base) >> PAGE_SHIFT;
+	if (i + npages > pa->npages || i + npages < i)
+		return -E_INVAL;
+	for (uint64_t j = 0; j < npages; j++)
+		if (pa->owner[i + j] != OWNER_FREE)
+			return -E_EXIST;
+	for (uint64_t j = 0; j < npages; j++)
+		pa->owner[i + j] = owner;
+	pa->free_pages -= npages;
+	return E_OK;
+}
+
 int palloc_free(struct palloc *pa, paddr_t addr, uint64_t npages, owner_t owner)
 {
 	uint64_t i;

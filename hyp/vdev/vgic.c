@@ -2,6 +2,7 @@
  * Virtual interrupt state: injection, level changes, SGIs, and the "want" bitmap per vCPU
  * that tells the list-register code, without scanning, which interrupts need a slot.
  */
+#include <kestrel/drivers.h>
 #include <kestrel/lib.h>
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>
@@ -107,6 +108,35 @@ void vgic_inject_hw(struct vcpu *vcpu, unsigned intid)
 	irq->hw_intid = (uint16_t)intid;
 	irq->pending = true;
 	vgic_update(vm, vcpu, intid);
+	spin_unlock(&vm->vgic.lock);
+}
+
+void vgic_inject_hw_spi(struct vm *vm, unsigned intid)
+{
+	struct virq *irq = vgic_irq(vm, NULL, intid);
+	struct vcpu *vcpu;
+
+	if (!irq)
+		return;
+	spin_lock(&vm->vgic.lock);
+	irq->hw = true;
+	irq->hw_intid = (uint16_t)intid;
+	irq->pending = true;
+	vcpu = spi_target(vm, irq);
+	vgic_update(vm, vcpu, intid);
+	spin_unlock(&vm->vgic.lock);
+	notify(vcpu);
+}
+
+void vgic_release_hw(struct vm *vm)
+{
+	spin_lock(&vm->vgic.lock);
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++) {
+		struct virq *irq = &vm->vgic.spis[i];
+		if (irq->hw && (irq->pending || irq->lr_pending || irq->active || irq->in_lr))
+			gicv3_deactivate(irq->hw_intid);
+		irq->hw = false;
+	}
 	spin_unlock(&vm->vgic.lock);
 }
 

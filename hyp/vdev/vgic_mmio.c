@@ -156,8 +156,11 @@ static void cfg_write(const struct frame *f, unsigned base, uint32_t val)
 {
 	for (unsigned i = 0; i < 16; i++) {
 		struct virq *irq = vgic_irq(f->vm, f->vcpu, base + i);
-		if (in_frame(f, base + i) && irq && base + i >= 16) /* SGIs stay edge */
+		if (in_frame(f, base + i) && irq && base + i >= 16) { /* SGIs stay edge */
 			irq->edge = val & (2u << (2 * i));
+			/* A high line is pending only while level-sensitive. */
+			vgic_update(f->vm, f->vcpu, base + i);
+		}
 	}
 }
 

@@ -35,6 +35,8 @@ static struct {
 	struct pcpu *kicked[8];
 	unsigned kicks, wfx, stops, restarts;
 	bool irq_pending;
+	unsigned doorbells;
+	uint64_t doorbell_region;
 	uint64_t wfx_esr;
 	const char *stop_reason;
 	jmp_buf idle;
@@ -67,6 +69,14 @@ void pcpu_idle(void)
 		fail_msg("pcpu_idle called where the call should have returned");
 	k.idle_armed = false;
 	longjmp(k.idle, 1);
+}
+
+int64_t shm_doorbell(struct vcpu *vcpu, uint64_t region)
+{
+	(void)vcpu;
+	k.doorbells++;
+	k.doorbell_region = region;
+	return region == 0 ? 0 : -2;
 }
 
 void vm_stop(struct vm *v, const char *reason)
@@ -499,12 +509,26 @@ static void cpu_suspend_blocks_like_wfi_and_returns_success(void **state)
 	assert_int_equal(vcpu0->regs.pc, PC + 4);
 }
 
+static void vendor_calls_reach_the_doorbell_only(void **state)
+{
+	(void)state;
+	assert_int_equal(hvc(vcpu0, 0x86000001u, 0, 0, 0), 0);
+	assert_int_equal(k.doorbells, 1);
+	assert_int_equal(hvc(vcpu0, 0x86000001u, 5, 0, 0), -2);
+	assert_int_equal(k.doorbell_region, 5);
+	/* Other vendor-hypervisor calls, such as the UID query, are not offered. */
+	assert_int_equal(hvc(vcpu0, 0x8600ff01u, 0, 0, 0), -1);
+	assert_int_equal(hvc(vcpu0, 0x86000002u, 0, 0, 0), -1);
+	assert_int_equal(k.doorbells, 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, new_vm, NULL)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(smccc_version_is_1_1),
+	    T(vendor_calls_reach_the_doorbell_only),
 	    T(arch_features_announces_only_the_architectural_calls),
 	    T(calls_to_other_owners_are_not_supported),
 	    T(psci_version_is_1_1),

@@ -19,6 +19,7 @@ void gicv3_eoi(unsigned intid); /* priority drop and deactivate */
 void gicv3_priority_drop(unsigned intid);
 void gicv3_deactivate(unsigned intid);
 void gicv3_route_spi(unsigned intid, uint64_t mpidr); /* enable an SPI to one CPU */
+void gicv3_disable_spi(unsigned intid);
 unsigned gicv3_list_regs(void);
 
 #define SGI_KICK 0 /* another CPU wants this one to look at its vCPU */

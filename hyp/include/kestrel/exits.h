@@ -28,6 +28,9 @@ int64_t psci_features(uint32_t fid);
 void sysreg_init_id_values(unsigned ipa_bits);
 uint64_t id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits);
 
+/* irq.c: passed-through devices' SPIs */
+void passthrough_irq_claim(unsigned intid, struct vm *vm);
+void passthrough_irq_release(unsigned intid);
 /* irq.c */
 void irq_drain(bool *timer_fired);
 

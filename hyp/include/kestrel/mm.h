@@ -10,6 +10,8 @@ extern struct palloc mm_pages;
 /* Sets up the allocator over one RAM bank, placing its owner table in free RAM. */
 int mm_init(paddr_t ram_base, uint64_t ram_size, const paddr_t (*reserved)[2], unsigned nreserved);
 paddr_t mm_alloc(uint64_t npages, uint64_t align, owner_t owner);
+/* The pages at exactly pa, if all are free; 0 otherwise. */
+paddr_t mm_claim(paddr_t pa, uint64_t npages, owner_t owner);
 /* As mm_alloc, zeroed: every page a VM or a table gets starts clean. */
 paddr_t mm_alloc_zeroed(uint64_t npages, owner_t owner);
 int mm_free(paddr_t pa, uint64_t npages, owner_t owner);

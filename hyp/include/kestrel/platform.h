@@ -15,6 +15,7 @@ struct gic_info {
 };
 
 struct platform {
+	const void *fdt; /* the host DTB, kept mapped read-only */
 	paddr_t ram_base;
 	uint64_t ram_size;
 	unsigned ram_banks;

@@ -62,6 +62,10 @@ void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 void vgic_set_line(struct vm *vm, unsigned intid, bool level);
 /* A physical PPI linked to the same virtual PPI fired while vcpu was loaded here. */
 void vgic_inject_hw(struct vcpu *vcpu, unsigned intid);
+/* A passed-through device's physical SPI fired: the same INTID, linked, for its VM. */
+void vgic_inject_hw_spi(struct vm *vm, unsigned intid);
+/* The VM stops: release physical interrupts still active on its behalf. */
+void vgic_release_hw(struct vm *vm);
 /* ICC_SGI1R_EL1 written by vcpu. */
 void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r);
 /* True when vcpu has an enabled interrupt pending: a WFI must end. */

@@ -8,10 +8,11 @@
 
 #include <kestrel/types.h>
 
-#define VM_MAX	       8
-#define VCPU_MAX       8
-#define VM_NAME_MAX    32
-#define VM_MEM_DEFAULT (256ull << 20)
+#define VM_MAX		   8
+#define VCPU_MAX	   8
+#define VM_NAME_MAX	   32
+#define VM_MEM_DEFAULT	   (256ull << 20)
+#define VM_PASSTHROUGH_MAX 4
 
 struct platform;
 
@@ -30,7 +31,12 @@ struct vm_config {
 	uint64_t initrd_size;
 	const char *bootargs; /* points into the host DTB */
 	enum vm_policy on_poweroff, on_reset, on_crash;
-	bool console; /* false: output dropped, never given input */
+	bool console;	   /* false: output dropped, never given input */
+	bool direct_map;   /* guest-physical = physical, for DMA by passed-through devices */
+	ipaddr_t mem_base; /* guest-physical base of RAM; 0: the default (or, direct-mapped,
+			      wherever kestrel finds room) */
+	unsigned npassthrough;
+	int passthrough[4]; /* host DT nodes of devices given to this VM */
 	bool has_affinity;
 	uint8_t affinity[VCPU_MAX]; /* physical CPU of each vCPU */
 };
