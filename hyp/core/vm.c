@@ -255,7 +255,7 @@ int vm_build(struct vm *vm)
 	vm->ram_ipa = vm->config.direct_map ? vm->ram_pa
 		      : vm->config.mem_base ? vm->config.mem_base
 					    : GUEST_RAM_BASE;
-	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
+	zero_pages(vm->ram_pa, vm->ram_size);
 	s2_mm[vm->id] = s2_mm_template;
 	s2_mm[vm->id].ctx = vm;
 	err = pgtable_init(&vm->s2, hyp.ipa_bits, true, &s2_mm[vm->id]);
@@ -284,7 +284,9 @@ int vm_build(struct vm *vm)
 	}
 	vm->mmio_count = 0;
 	vm->vgic.dist_dev.ops = NULL;
-	vpl011_init(&vm->uart, GUEST_UART_BASE, pl011_getc, guest_output);
+	/* Input arrives only through the UART interrupt on one CPU (vconsole.c), never by a
+	   guest polling the physical UART from whichever CPU it runs on. */
+	vpl011_init(&vm->uart, GUEST_UART_BASE, NULL, guest_output);
 	vm->uart.irq_line = uart_line;
 	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->uart.dev);
 	vgic_init(vm, gicv3_list_regs());
@@ -470,7 +472,7 @@ void vm_restart(struct vm *vm, const char *why)
 	kprintf("%s: %s, restarting from its original images", vm->name, why);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
-	memset((void *)(uintptr_t)vm->ram_pa, 0, vm->ram_size);
+	zero_pages(vm->ram_pa, vm->ram_size);
 	s2_flush_vm(vm);
 	if (load_images(vm) != E_OK) {
 		vm_print_stats(vm, "stopped (reset failed)");

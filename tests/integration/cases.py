@@ -4,6 +4,7 @@ A case passes when ./kestrel exits with `exit`, every regex in `expect` matches 
 (stdout and stderr of ./kestrel, as saved in build/test/<name>.log) and none in `forbid` does.
 Test guests print "RESULT: PASS" or "RESULT: FAIL (...)" and power off (guests/README.md).
 """
+import re
 from dataclasses import dataclass, field
 
 # A panic or a failing guest check is never what a case wants to see.
@@ -58,6 +59,38 @@ def tool_error(name, args, expect):
     return Case(name, args, expect=[expect], exit=1, timeout=20)
 
 
+CONFIGS = "tests/integration/configs"
+
+
+def config(name):
+    """A configuration file of tests/integration/configs (its comment says what it holds)."""
+    return f"{CONFIGS}/{name}.dts"
+
+
+def config_refusal(name, config_name, *reasons, args=()):
+    """./kestrel refuses a configuration before booting: one line per problem, naming the file,
+    the VM (or shared region) and the property."""
+    where = re.escape(f"kestrel run: {config(config_name)}: ")
+    return Case(name, [config(config_name), *args], expect=[where + r for r in reasons],
+                exit=1, timeout=20)
+
+
+def kestrel_refusal(name, config_name, reason, *args, vm="bad", others=("good",)):
+    """With --no-check the same configuration reaches kestrel, which refuses the VM at boot
+    and runs the others (with none left it says so and powers off)."""
+    ran = [rf"kestrel: {other} stopped \(powered off\)" for other in others]
+    left = [r"RESULT: PASS", *ran, r"kestrel: all VMs stopped"] if others else [r"kestrel: no VM to run"]
+    return Case(name, [config(config_name), "--no-check", "--pcpus", "2", *args],
+                expect=[rf"kestrel: vm '{vm}' refused: {reason}", *left], timeout=30)
+
+
+def vm_said(vm, regex):
+    """A line of the VM's output; kestrel prefixes it with [vm] when several VMs run. Only the
+    lines of VMs without the console's focus (all but the first) are sure to be whole: the
+    VM with focus prints as it goes, so another VM's line may come in the middle of one of its."""
+    return rf"(?m)^\[{vm}\] {regex}"
+
+
 CASES = [
     # guests
     guest_case("hello", "--cmdline", "hello-args 42",
@@ -69,6 +102,11 @@ CASES = [
     guest_case("fpsimd"),
     guest_case("wfi", "--icount"),
     guest_case("vgic", "--vcpus", "2"),
+    # 6 vCPUs time-share 2 CPUs: all reach their target and virtual time keeps pace
+    Case("counter-6-on-2", ["--kernel", guest("counter"), "--vcpus", "6", "--pcpus", "2",
+                            "--mem", "32M"],
+         expect=[*(rf"ok - vCPU {i} reached" for i in range(6)), r"ok - virtual time kept pace",
+                 r"RESULT: PASS", *VM_STOPPED]),
     guest_case("reset", "--icount", "--mem", "64M",
                expect=[r"reset: first boot", r"kestrel: vm0: reset requested",
                        r"reset: second boot"]),
@@ -91,7 +129,119 @@ CASES = [
 
     # the host tool's own option checks
     tool_error("tool-missing-kernel", ["--kernel", "/nonexistent"], r"--kernel"),
-    tool_error("tool-vcpus-over-pcpus", ["--kernel", guest("hello"), "--vcpus", "3", "--pcpus", "2"],
-               r"--vcpus 3 needs --pcpus >= 3"),
+    tool_error("tool-pcpus-range", ["--kernel", guest("hello"), "--pcpus", "9"], r"--pcpus 9"),
     tool_error("tool-mem-too-small", ["--kernel", guest("hello"), "--mem", "3M"], r"--mem"),
+    tool_error("tool-config-and-kernel", [config("two-hello"), "--kernel", guest("hello")],
+               r"describes the VMs: --kernel cannot be given with it"),
+    tool_error("tool-send-after-alone", ["--kernel", guest("hello"), "--send-after", "x"],
+               r"each --send-after needs its --send"),
+
+    # several VMs from a configuration file (tests/integration/configs, examples/)
+    Case("config-two-baremetal", [config("two-hello"), "--pcpus", "2"],
+         expect=[vm_said("first", ""), vm_said("second", r"hello from a kestrel guest"),
+                 vm_said("second", r'bootargs: "I am second"'),
+                 r"kestrel: first stopped \(powered off\)", r"kestrel: second stopped \(powered off\)",
+                 r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
+    Case("config-kernel-raw", [config("kernel-raw")],
+         expect=[r"hello from a kestrel guest", r"RESULT: PASS", r"kestrel: raw stopped",
+                 r"kestrel: all VMs stopped"], timeout=30),
+    Case("config-example-four-baremetal", ["examples/four-baremetal.dts"],
+         expect=[vm_said("hello1", ""),
+                 *(vm_said(f"hello{n}", rf'bootargs: "I am hello{n}, on CPU {(n + 1) % 2}"') for n in range(2, 5)),
+                 *(rf"kestrel: hello{n} stopped \(powered off\)" for n in range(1, 5)),
+                 r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
+    Case("config-example-linux-baremetal",
+         ["examples/linux-baremetal.dts", "--send-after", r"busybox shell", "--send", r"poweroff -f\n"],
+         expect=[vm_said("hello", r'bootargs: "next to Linux"'), r"kestrel: hello stopped \(powered off\)",
+                 vm_said("linux", r""), r"kestrel: linux stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused", r"Kernel panic"], timeout=240),
+    # typing to two VMs: once both shells are up, Ctrl-A 2 gives the input to linux2, which
+    # computes and powers off; then Ctrl-A 1 gives it back to linux1, which does the same
+    Case("config-example-two-linux-focus",
+         ["examples/two-linux.dts",
+          "--send-after", r"(?s)busybox shell.*busybox shell", "--send", r"\x012",
+          "--send-after", "", "--send", r"echo two-$((6*7)); poweroff -f\n",
+          "--send-after", r"two-42", "--send", r"\x011",
+          "--send-after", "", "--send", r"echo one-$((6*8)); poweroff -f\n"],
+         expect=[r"kestrel: console: input goes to linux2", vm_said("linux2", r"two-42"),
+                 r"kestrel: linux2 stopped \(powered off\)",
+                 r"kestrel: console: input goes to linux1", vm_said("linux1", r"one-48"),
+                 r"kestrel: linux1 stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused", r"Kernel panic"], timeout=240),
+
+    # ./kestrel's checks of a configuration file, before anything boots
+    config_refusal("config-dtc-error", "syntax-error", r"dtc cannot compile it:\n.*syntax-error\.dts:7"),
+    config_refusal("config-no-vm", "no-vm", r"no VM: describe one under /chosen"),
+    config_refusal("config-duplicate-name", "duplicate", r"vm 'twin': written 2 times \(lines 6, 16\)"),
+    config_refusal("config-duplicate-name-block", "duplicate-block", r"vm 'twin': written 2 times"),
+    config_refusal("config-memory-align", "memory-align",
+                   r"vm 'bad': property 'memory': 3 MiB is not a multiple of 2 MiB"),
+    config_refusal("config-memory-small", "memory-small",
+                   r"vm 'bad': property 'memory': 8 MiB is less than the 16 MiB a VM needs"),
+    config_refusal("config-memory-missing", "memory-missing", r"vm 'bad': property 'memory' is missing"),
+    config_refusal("config-memory-cells", "memory-cells",
+                   r"vm 'bad': property 'memory': must be one or two cells"),
+    config_refusal("config-memory-total", "memory-big",
+                   r"vm 'second': property 'memory': the VMs' memory adds up to 1 GiB, more than the \d+ MiB "
+                   r"a machine with --mem-total 1G has", args=["--mem-total", "1G"]),
+    config_refusal("config-memory-ceiling", "memory-huge",
+                   r"vm 'huge': property 'memory': the VMs' memory adds up to 18 GiB, more than the 16 GiB"),
+    config_refusal("config-cpus-range", "cpus-range", r"vm 'bad': property 'cpus': 9 vCPUs is outside 1\.\.8"),
+    config_refusal("config-cpus-cells", "cpus-cells", r"vm 'bad': property 'cpus': must be one cell"),
+    config_refusal("config-affinity-length", "affinity-length",
+                   r"vm 'bad': property 'cpu-affinity': 1 CPU for 2 vCPUs"),
+    config_refusal("config-affinity-cpu", "affinity-cpu",
+                   r"vm 'bad': property 'cpu-affinity': vCPU 1 pinned to CPU 5 but the machine has 2 CPUs",
+                   args=["--pcpus", "2"]),
+    config_refusal("config-kernel-missing", "kernel-missing", r"vm 'bad': property 'kernel' is missing"),
+    config_refusal("config-kernel-unreadable", "kernel-unreadable",
+                   r"vm 'bad': property 'kernel': \S*configs/no-such-image\.bin: no such file"),
+    config_refusal("config-kernel-not-image", "kernel-not-image",
+                   r"vm 'bad': property 'kernel': \S*not-an-image\.txt is not an arm64 Image.*"
+                   r'kernel-format = "raw"'),
+    config_refusal("config-ramdisk-unreadable", "ramdisk-unreadable",
+                   r"vm 'bad': property 'ramdisk': \S*no-such-ramdisk\.cpio\.gz: no such file"),
+    config_refusal("config-policies", "policies",
+                   r'vm \'bad\': property \'on-poweroff\': "halt" is not one of "stop", "restart"',
+                   r'vm \'bad\': property \'on-reset\': "reboot" is not one of "restart", "stop"',
+                   r'vm \'bad\': property \'on-crash\': "dump" is not one of "stop", "restart"',
+                   r'vm \'bad\': property \'console\': "maybe" is not one of "on", "off"'),
+    config_refusal("config-name-long", "name-long",
+                   r"vm 'a-vm-name-that-is-forty-characters-long': the node name must be 1\.\.31"),
+    config_refusal("config-too-many-vms", "nine-vms", r"vm 'hello9': kestrel runs at most 8 VMs"),
+    config_refusal("config-passthrough-missing", "passthrough-missing",
+                   r"vm 'bad': property 'passthrough': /gpio@1234 is not in the machine's device tree"),
+    config_refusal("config-passthrough-twice", "passthrough-twice",
+                   r"vm 'second': property 'passthrough': /pl061@9030000 is already given to vm 'first'"),
+    config_refusal("config-passthrough-kestrel", "passthrough-kestrel",
+                   r"vm 'bad': property 'passthrough': /pl011@9000000 is a device kestrel uses itself"),
+    config_refusal("config-shared-unknown-vm", "shared-unknown-vm",
+                   r"shared region 'shm0': property 'vms': no VM named 'x'"),
+    config_refusal("config-shared-size", "shared-size",
+                   r"shared region 'shm0': property 'size': 5000 bytes is not a multiple of 4 KiB"),
+
+    # the same configurations with --no-check: kestrel's own checks at boot
+    kestrel_refusal("config-nocheck-memory-align", "memory-align",
+                    r"property 'memory': 0x300000 bytes is not a multiple of 2 MiB"),
+    kestrel_refusal("config-nocheck-memory-small", "memory-small",
+                    r"property 'memory': 0x800000 bytes is not a multiple of 2 MiB of at least 16 MiB"),
+    kestrel_refusal("config-nocheck-memory-cells", "memory-cells",
+                    r"property 'memory' must be one or two cells"),
+    kestrel_refusal("config-nocheck-memory-over-ram", "memory-over",
+                    r"property 'memory': 2048 MiB is more than the machine's 1024 MiB", "--mem-total", "1G"),
+    kestrel_refusal("config-nocheck-cpus-range", "cpus-range", r"property 'cpus': 9 vCPUs is outside 1\.\.8"),
+    kestrel_refusal("config-nocheck-cpus-cells", "cpus-cells", r"property 'cpus' must be one cell"),
+    kestrel_refusal("config-nocheck-affinity-length", "affinity-length",
+                    r"property 'cpu-affinity' has 1 entries for 2 vCPUs"),
+    kestrel_refusal("config-nocheck-affinity-cpu", "affinity-cpu",
+                    r"property 'cpu-affinity': vCPU 1 pinned to CPU 5 but the machine has 2 CPUs"),
+    kestrel_refusal("config-nocheck-kernel-missing", "kernel-missing", r"no kernel"),
+    kestrel_refusal("config-nocheck-policy", "policies", r"property 'on-poweroff' must be \"stop\" or \"restart\""),
+    kestrel_refusal("config-nocheck-name-long", "name-long", r"the node name is longer than 31 characters",
+                    vm="a-vm-name-that-is-forty-characters-long"),
+    kestrel_refusal("config-nocheck-too-many-vms", "nine-vms", r"kestrel runs at most 8 VMs", vm="hello9",
+                    others=[f"hello{n}" for n in range(1, 9)]),
+    kestrel_refusal("config-nocheck-no-vm-left", "only-bad", r"property 'memory'", vm="only", others=()),
 ]
