@@ -28,7 +28,7 @@ unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms)
 			shm_error(cfg[i].name, "property 'size': not enough free memory");
 			continue;
 		}
-		memset((void *)(uintptr_t)pa, 0, cfg[i].size);
+		zero_pages(pa, cfg[i].size);
 		region_pa[nregions] = pa;
 		regions[nregions++] = cfg[i];
 		kprintf("shared region '%s': %llu KiB at IPA 0x%llx, doorbell INTID %u",

@@ -58,7 +58,7 @@ paddr_t mm_alloc_zeroed(uint64_t npages, owner_t owner)
 	paddr_t pa = mm_alloc(npages, npages * PAGE_SIZE, owner);
 
 	if (pa)
-		memset((void *)(uintptr_t)pa, 0, npages * PAGE_SIZE);
+		zero_pages(pa, npages * PAGE_SIZE);
 	return pa;
 }
 
@@ -76,7 +76,7 @@ int mm_scrub_free(paddr_t pa, uint64_t npages, owner_t owner)
 {
 	if (palloc_owner(&mm_pages, pa) != owner)
 		return -E_PERM;
-	memset((void *)(uintptr_t)pa, 0, npages * PAGE_SIZE);
+	zero_pages(pa, npages * PAGE_SIZE);
 	return mm_free(pa, npages, owner);
 }
 

@@ -19,6 +19,9 @@ int mm_free(paddr_t pa, uint64_t npages, owner_t owner);
 int mm_scrub_free(paddr_t pa, uint64_t npages, owner_t owner);
 void mm_reserve(paddr_t pa, uint64_t size, owner_t owner);
 
+/* Zeroes whole pages of RAM quickly (arch). */
+void zero_pages(paddr_t pa, uint64_t size);
+
 NORETURN void halt_forever(void);
 
 #endif
