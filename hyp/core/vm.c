@@ -131,10 +131,10 @@ static int load_images(struct vm *vm)
 			      cfg->initrd_size ? " and initrd" : "",
 			      (unsigned long long)(vm->ram_size >> 20));
 	vm->entry = vm->ram_ipa + img.load_offset;
-	memcpy(ipa_to_va(vm, vm->entry), kernel, cfg->kernel_size);
+	copy_to_pages((paddr_t)(uintptr_t)ipa_to_va(vm, vm->entry), kernel, cfg->kernel_size);
 	if (cfg->initrd_size)
-		memcpy(ipa_to_va(vm, initrd), (const void *)(uintptr_t)cfg->initrd_pa,
-		       cfg->initrd_size);
+		copy_to_pages((paddr_t)(uintptr_t)ipa_to_va(vm, initrd),
+			      (const void *)(uintptr_t)cfg->initrd_pa, cfg->initrd_size);
 	memcpy(ipa_to_va(vm, vm->dtb_ipa), (const void *)(uintptr_t)vm->dtb_pa, vm->dtb_size);
 	return E_OK;
 }

@@ -223,6 +223,25 @@ CASES = [
                    r"shared region 'shm0': property 'size': 5000 bytes is not a multiple of 4 KiB"),
 
     # the same configurations with --no-check: kestrel's own checks at boot
+    # several VMs at once: two Linux, one bare-metal that resets itself; each stops alone
+    Case("vms-two-linux-one-baremetal", [config("mixed"), "--pcpus", "2"],
+         expect=[r"\[linux1\] LINUX-CHECK: RESULT PASS", r"\[linux2\] LINUX-CHECK: RESULT PASS",
+                 r"\[rtos\] reset: first boot", r"kestrel: rtos: reset requested",
+                 r"\[rtos\] reset: second boot", r"\[rtos\] RESULT: PASS",
+                 r"kestrel: linux1 stopped \(powered off\)", r"kestrel: linux2 stopped \(powered off\)",
+                 r"kestrel: rtos stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"LINUX-CHECK: .*FAIL", r"Kernel panic"], timeout=300),
+    Case("vms-shared-memory", [config("shm"), "--pcpus", "2"],
+         expect=[r"shared region 'shm0': 4 KiB at IPA 0x10000000",
+                 vm_said("ping", r"shm: 1000 messages exchanged"),
+                 vm_said("pong", r"ok - requests answered = 0x3e8"),
+                 r"kestrel: ping stopped", r"kestrel: pong stopped", r"kestrel: all VMs stopped"]),
+    # kestrel's own refusals of passthrough and shared memory (the tool's are skipped)
+    kestrel_refusal("config-nocheck-passthrough-missing", "passthrough-missing",
+                    r"property 'passthrough': no node '/gpio@1234'", others=()),
+    kestrel_refusal("config-nocheck-passthrough-kestrel", "passthrough-kestrel",
+                    r"property 'passthrough': '/pl011@9000000' is a device kestrel uses itself",
+                    others=()),
     kestrel_refusal("config-nocheck-memory-align", "memory-align",
                     r"property 'memory': 0x300000 bytes is not a multiple of 2 MiB"),
     kestrel_refusal("config-nocheck-memory-small", "memory-small",

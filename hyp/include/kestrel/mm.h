@@ -21,6 +21,8 @@ void mm_reserve(paddr_t pa, uint64_t size, owner_t owner);
 
 /* Zeroes whole pages of RAM quickly (arch). */
 void zero_pages(paddr_t pa, uint64_t size);
+/* Copies size bytes to physical memory at dst, 64 bytes per step where aligned (arch). */
+void copy_to_pages(paddr_t dst, const void *src, uint64_t size);
 
 NORETURN void halt_forever(void);
 
