@@ -25,7 +25,7 @@ setup:
 HYP_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -nostdinc \
 	-isystem $(shell $(CC_HYP) -print-file-name=include) -O2 -g -Wall -Wextra -Werror \
 	-mgeneral-regs-only -mstrict-align -mno-outline-atomics -fno-pic -fno-pie \
-	-fstack-protector-strong -fno-omit-frame-pointer -march=armv8-a \
+	-fstack-protector-strong -march=armv8-a \
 	-Ihyp/include -I$(CACHE)/libfdt -DKESTREL_VERSION=\"$(VERSION)\" -MMD -MP
 HYP_ASFLAGS := -Ihyp/include -D__ASSEMBLY__ -march=armv8.1-a -MMD -MP
 

@@ -8,8 +8,18 @@ static uint64_t read_cells(const fdt32_t *p, int cells)
 	uint64_t v = 0;
 
 	for (int i = 0; i < cells; i++)
-		v = (v << 32) | fdt32_to_cpu(p[i]);
+		v = (v << 32) | fdt32_ld(&p[i]);
 	return v;
+}
+
+/* A property holding a string, or NULL: in a malformed tree the NUL may be missing, and the
+   string functions would read on past the property (and past the DTB). */
+static const char *get_string(const void *fdt, int node, const char *name)
+{
+	int len;
+	const char *s = fdt_getprop(fdt, node, name, &len);
+
+	return s && len > 0 && memchr(s, '\0', (size_t)len) ? s : NULL;
 }
 
 int hostdt_reg(const void *fdt, int node, int index, uint64_t *addr, uint64_t *size)
@@ -35,7 +45,7 @@ static void parse_memory(const void *fdt, struct platform *plat)
 
 	fdt_for_each_subnode(node, fdt, 0)
 	{
-		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		const char *type = get_string(fdt, node, "device_type");
 		uint64_t base, size;
 		if (!type || strcmp(type, "memory"))
 			continue;
@@ -60,7 +70,7 @@ static void parse_cpus(const void *fdt, struct platform *plat)
 		return;
 	fdt_for_each_subnode(node, fdt, cpus)
 	{
-		const char *type = fdt_getprop(fdt, node, "device_type", NULL);
+		const char *type = get_string(fdt, node, "device_type");
 		uint64_t mpidr, unused;
 		if (!type || strcmp(type, "cpu") || hostdt_reg(fdt, node, 0, &mpidr, &unused))
 			continue;
@@ -74,7 +84,7 @@ static void parse_cpus(const void *fdt, struct platform *plat)
 
 static void parse_uart(const void *fdt, struct platform *plat)
 {
-	const char *path = fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "stdout-path", NULL);
+	const char *path = get_string(fdt, fdt_path_offset(fdt, "/chosen"), "stdout-path");
 	int node = -1;
 	uint64_t base, size;
 
@@ -92,8 +102,8 @@ static void parse_uart(const void *fdt, struct platform *plat)
 		const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
 		plat->uart_base = base;
 		plat->uart_size = size;
-		if (irq && len >= 12 && fdt32_to_cpu(irq[0]) == 0)
-			plat->uart_spi = fdt32_to_cpu(irq[1]) + 32;
+		if (irq && len >= 12 && fdt32_ld(&irq[0]) == 0)
+			plat->uart_spi = fdt32_ld(&irq[1]) + 32;
 	}
 }
 
@@ -110,7 +120,7 @@ static int parse_gic(const void *fdt, struct platform *plat, char *msg, size_t m
 	int len;
 	const fdt32_t *maint = fdt_getprop(fdt, node, "interrupts", &len);
 
-	plat->ppi_gic_maint = maint && len >= 12 ? fdt32_to_cpu(maint[1]) + 16 : 25;
+	plat->ppi_gic_maint = maint && len >= 12 ? fdt32_ld(&maint[1]) + 16 : 25;
 	if (hostdt_reg(fdt, node, 0, &plat->gic.dist_base, &plat->gic.dist_size) ||
 	    hostdt_reg(fdt, node, 1, &plat->gic.redist_base, &plat->gic.redist_size)) {
 		snprintf(msg, msglen,
@@ -132,9 +142,9 @@ static void parse_timer(const void *fdt, struct platform *plat)
 	plat->ppi_phys_timer = 30;
 	/* interrupts: secure phys, non-secure phys, virtual, hypervisor; 3 cells each. */
 	if (irq && len >= 12 * 4) {
-		plat->ppi_phys_timer = fdt32_to_cpu(irq[4]) + 16;
-		plat->ppi_virt_timer = fdt32_to_cpu(irq[7]) + 16;
-		plat->ppi_hyp_timer = fdt32_to_cpu(irq[10]) + 16;
+		plat->ppi_phys_timer = fdt32_ld(&irq[4]) + 16;
+		plat->ppi_virt_timer = fdt32_ld(&irq[7]) + 16;
+		plat->ppi_hyp_timer = fdt32_ld(&irq[10]) + 16;
 	}
 }
 
@@ -145,7 +155,7 @@ static int parse_psci(const void *fdt, struct platform *plat, char *msg, size_t 
 
 	if (node < 0)
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci");
-	method = node >= 0 ? fdt_getprop(fdt, node, "method", NULL) : NULL;
+	method = node >= 0 ? get_string(fdt, node, "method") : NULL;
 	if (!method || strcmp(method, "smc")) {
 		snprintf(msg, msglen,
 			 "kestrel needs PSCI firmware reached with SMC to start CPUs and power "

@@ -47,11 +47,16 @@ static bool parse_module(struct ctx *c, int node, struct vm_config *vm)
 		return refuse(c, "module '%s': property 'reg' places the image outside RAM",
 			      fdt_get_name(c->fdt, node, NULL));
 	if (kernel) {
+		int len;
 		if (vm->kernel_size)
 			return refuse(c, "more than one multiboot,kernel module");
 		vm->kernel_pa = addr;
 		vm->kernel_size = size;
-		vm->bootargs = fdt_getprop(c->fdt, node, "bootargs", NULL);
+		vm->bootargs = fdt_getprop(c->fdt, node, "bootargs", &len);
+		/* It goes into the guest's DTB with strlen: it must end inside the property. */
+		if (vm->bootargs && (len <= 0 || !memchr(vm->bootargs, '\0', (size_t)len)))
+			return refuse(c, "module '%s': property 'bootargs' must be a string",
+				      fdt_get_name(c->fdt, node, NULL));
 	} else {
 		if (vm->initrd_size)
 			return refuse(c, "more than one multiboot,ramdisk module");
@@ -70,9 +75,9 @@ static bool read_u64(const void *fdt, int node, const char *prop, uint64_t *out,
 	if (!p)
 		return false;
 	if (len == 4)
-		*out = fdt32_to_cpu(p[0]);
+		*out = fdt32_ld(&p[0]);
 	else if (len == 8)
-		*out = ((uint64_t)fdt32_to_cpu(p[0]) << 32) | fdt32_to_cpu(p[1]);
+		*out = ((uint64_t)fdt32_ld(&p[0]) << 32) | fdt32_ld(&p[1]);
 	else
 		*bad = true;
 	return !*bad;
@@ -90,7 +95,7 @@ static bool parse_affinity(struct ctx *c, int node, struct vm_config *vm)
 		return refuse(c, "property 'cpu-affinity' has %d entries for %u vCPUs", len / 4,
 			      vm->vcpus);
 	for (unsigned i = 0; i < vm->vcpus; i++) {
-		uint32_t cpu = fdt32_to_cpu(p[i]);
+		uint32_t cpu = fdt32_ld(&p[i]);
 		if (cpu >= c->plat->cpu_count)
 			return refuse(c,
 				      "property 'cpu-affinity': vCPU %u pinned to CPU %u but the "
@@ -402,13 +407,14 @@ unsigned shmconfig_parse(const void *fdt, const struct vm_config *vms, unsigned 
 		}
 		if (!parse_shm(&c, node, vms, nvms, &out[n]))
 			continue;
-		out[n].ipa = next;
-		next = ALIGN_UP(next + out[n].size, SZ_2M);
-		if (next > SHM_IPA_END) {
+		/* next never passes the end (2 MiB aligned): compare without overflowing. */
+		if (out[n].size > SHM_IPA_END - next) {
 			refuse(&c, "property 'size': the shared regions exceed %llu MiB in all",
 			       (unsigned long long)((SHM_IPA_END - SHM_IPA_BASE) >> 20));
 			break;
 		}
+		out[n].ipa = next;
+		next = ALIGN_UP(next + out[n].size, SZ_2M);
 		n++;
 	}
 	return n;

@@ -184,9 +184,3 @@ void sched_timer_fired(void)
 	timer_cancel_el2();
 	this_pcpu()->resched = true;
 }
-
-void sched_check_current(struct vcpu *vcpu)
-{
-	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)
-		pcpu_idle();
-}

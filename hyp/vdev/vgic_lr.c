@@ -15,8 +15,6 @@
 #define LR_HW	       BIT(61)
 #define LR_GROUP1      BIT(60)
 #define LR_EOI	       BIT(41)
-#define ICH_HCR_EN     BIT(0)
-#define ICH_HCR_UIE    BIT(1)
 
 uint64_t vgic_lr_encode(unsigned intid, const struct virq *irq)
 {
@@ -92,16 +90,16 @@ static void write_lr(unsigned n, uint64_t v)
 #undef LR_CASE
 }
 
-void vgic_sync_lrs(struct vcpu *vcpu)
+void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	uint32_t used = vcpu->vgic.lr_used;
+	uint32_t used = c->lr_used;
 
-	vcpu->vgic.syncs++;
-	if (vcpu->vgic.hcr & ICH_HCR_UIE) {
+	c->syncs++;
+	if (c->hcr & VGIC_HCR_UIE) {
 		/* With the list registers emptied, underflow would hold the maintenance
 		   interrupt asserted until the next flush: drop the request now. */
-		write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = ICH_HCR_EN);
+		write_sysreg(ICH_HCR_EL2, c->hcr = VGIC_HCR_EN);
 		isb();
 	}
 	if (!used)
@@ -111,7 +109,7 @@ void vgic_sync_lrs(struct vcpu *vcpu)
 		if (!(used & 1))
 			continue;
 		uint64_t lr = read_lr(n), state = lr >> LR_STATE_SHIFT;
-		unsigned intid = vcpu->vgic.lr_intid[n];
+		unsigned intid = c->lr_intid[n];
 		struct virq *irq = vgic_irq(vm, vcpu, intid);
 		write_lr(n, 0);
 		if (!irq)
@@ -125,7 +123,7 @@ void vgic_sync_lrs(struct vcpu *vcpu)
 		irq->lr_pending = false;
 		vgic_update(vm, vcpu, intid);
 	}
-	vcpu->vgic.lr_used = 0;
+	c->lr_used = 0;
 	spin_unlock(&vm->vgic.lock);
 }
 
@@ -134,17 +132,17 @@ static bool is_wanted(const struct vcpu *vcpu, unsigned intid)
 	return vcpu->vgic.want[intid / 64] & BIT(intid % 64);
 }
 
-void vgic_flush_lrs(struct vcpu *vcpu)
+void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	unsigned nr = vm->vgic.nr_lrs, filled = 0;
-	uint64_t hcr = ICH_HCR_EN;
+	uint64_t hcr = VGIC_HCR_EN;
 
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-		if (vcpu->vgic.want[w])
+		if (c->want[w])
 			goto work;
-	if (vcpu->vgic.hcr != hcr)
-		write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = hcr);
+	if (c->hcr != hcr)
+		write_sysreg(ICH_HCR_EL2, c->hcr = hcr);
 	return;
 work:
 	spin_lock(&vm->vgic.lock);
@@ -163,17 +161,17 @@ work:
 		irq->in_lr = true;
 		irq->lr_pending = irq->pending;
 		irq->pending = false;
-		vcpu->vgic.lr_intid[filled] = (uint16_t)best;
-		vcpu->vgic.lr_used |= 1u << filled;
+		c->lr_intid[filled] = (uint16_t)best;
+		c->lr_used |= 1u << filled;
 		filled++;
 		vgic_update(vm, vcpu, best);
 	}
 	/* More than fits: ask for a maintenance interrupt when the list runs low. */
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-		if (vcpu->vgic.want[w])
-			hcr |= ICH_HCR_UIE;
+		if (c->want[w])
+			hcr |= VGIC_HCR_UIE;
 	spin_unlock(&vm->vgic.lock);
-	write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = hcr);
+	write_sysreg(ICH_HCR_EL2, c->hcr = hcr);
 }
 
 void vgic_load(struct vcpu *vcpu)
@@ -181,14 +179,14 @@ void vgic_load(struct vcpu *vcpu)
 	write_sysreg(S3_4_C12_C11_7, vcpu->vgic.vmcr); /* ICH_VMCR_EL2 */
 	write_sysreg(S3_4_C12_C8_0, vcpu->vgic.ap0r);  /* ICH_AP0R0_EL2 */
 	write_sysreg(S3_4_C12_C9_0, vcpu->vgic.ap1r);  /* ICH_AP1R0_EL2 */
-	write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = ICH_HCR_EN);
+	write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = VGIC_HCR_EN);
 }
 
 void vgic_put(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 
-	vgic_sync_lrs(vcpu);
+	vgic_sync_lrs_slow(&vcpu->vgic, vcpu);
 	vcpu->vgic.vmcr = read_sysreg(S3_4_C12_C11_7);
 	vcpu->vgic.ap0r = read_sysreg(S3_4_C12_C8_0);
 	vcpu->vgic.ap1r = read_sysreg(S3_4_C12_C9_0);

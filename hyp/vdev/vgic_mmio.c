@@ -233,7 +233,7 @@ static bool dist_access(struct vm *vm, uint64_t off, unsigned width, bool write,
 		struct virq *irq = vgic_irq(vm, NULL, intid);
 		unsigned shift = (off & 4) ? 32 : 0;
 		uint64_t mask = width == 8 ? ~0ull : 0xffffffffull << shift;
-		if (!irq) {
+		if (!irq || width < 4) { /* IROUTER takes 32- and 64-bit accesses only */
 			if (!write)
 				*val = 0;
 			return true;

@@ -152,7 +152,7 @@ static bool vpl011_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, u
 	if (!access_ok(off, width))
 		return false;
 	spin_lock(&u->lock);
-	*val = read_reg(u, off);
+	*val = read_reg(u, off) & (uint32_t)(BIT(8 * width) - 1); /* only the bytes read */
 	update_line(u);
 	spin_unlock(&u->lock);
 	return true;

@@ -13,7 +13,8 @@
 #define VGIC_NR_SPIS	64
 #define VGIC_NR_IRQS	(VGIC_NR_PRIVATE + VGIC_NR_SPIS)
 #define VGIC_MAX_LRS	16
-#define VGIC_WANT_WORDS ((VGIC_NR_IRQS + 63) / 64)
+#define VGIC_WANT_WORDS 2 /* (VGIC_NR_IRQS + 63) / 64: the inline checks test both */
+_Static_assert(VGIC_NR_IRQS <= 128, "the want bitmap is two words");
 
 struct virq {
 	uint8_t priority;
@@ -76,9 +77,24 @@ struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 /* Recomputes whether intid must go into a list register; call with the lock held. */
 void vgic_update(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 
-/* List registers (vgic_lr.c): after an exit, fold them back; before entry, fill them. */
-void vgic_sync_lrs(struct vcpu *vcpu);
-void vgic_flush_lrs(struct vcpu *vcpu);
+/* List registers (vgic_lr.c): after an exit, fold them back; before entry, fill them. The
+   inline checks keep exits with no interrupt in flight to a few instructions. */
+void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu);
+void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu);
+#define VGIC_HCR_EN  BIT(0)
+#define VGIC_HCR_UIE BIT(1)
+
+static inline void vgic_sync_lrs_cpu(struct vgic_cpu *c, struct vcpu *vcpu)
+{
+	if (c->lr_used | (c->hcr & VGIC_HCR_UIE))
+		vgic_sync_lrs_slow(c, vcpu);
+}
+
+static inline void vgic_flush_lrs_cpu(struct vgic_cpu *c, struct vcpu *vcpu)
+{
+	if ((c->want[0] | c->want[1]) || c->hcr != VGIC_HCR_EN)
+		vgic_flush_lrs_slow(c, vcpu);
+}
 void vgic_load(struct vcpu *vcpu);
 void vgic_put(struct vcpu *vcpu);
 

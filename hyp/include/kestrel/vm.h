@@ -183,8 +183,22 @@ void vcpu_kick(struct vcpu *vcpu);
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
 /* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
 void sched_timer_fired(void);
-/* Called on exits: leaves the vCPU if it was stopped by another CPU. */
-void sched_check_current(struct vcpu *vcpu);
+/* Called on every exit: leaves the vCPU if it was stopped, or another wants its CPU. */
+static inline void sched_check_current(struct vcpu *vcpu)
+{
+	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)
+		pcpu_idle();
+}
+
+static inline void vgic_sync_lrs(struct vcpu *vcpu)
+{
+	vgic_sync_lrs_cpu(&vcpu->vgic, vcpu);
+}
+
+static inline void vgic_flush_lrs(struct vcpu *vcpu)
+{
+	vgic_flush_lrs_cpu(&vcpu->vgic, vcpu);
+}
 
 /* The world-switch entry points in entry.S. */
 NORETURN void vcpu_enter_fresh(struct vcpu *vcpu, uintptr_t stack_top);
