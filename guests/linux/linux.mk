@@ -8,5 +8,21 @@ $(B)/test-initramfs.cpio.gz: guests/linux/check-init.sh tools/mkinitramfs.sh $(S
 $(B)/shell-initramfs.cpio.gz: guests/linux/shell-init.sh tools/mkinitramfs.sh $(SETUP_STAMP)
 	@bash tools/mkinitramfs.sh $@ $<
 
-linux-guest: $(LINUX_INITRAMFS)
+# The disk guest: the bookworm kernel's virtio-mmio, virtio-blk and ext4 modules (extracted by
+# tools/fetch-linux.sh, with modules.load saying their order) in /root of the initramfs, and the
+# ext4 image it mounts from /dev/vda. See docs/linux-guest.md.
+LINUX_DISK_MODULES := $(CACHE)/linux/bookworm/modules
+LINUX_DISK_INITRAMFS := $(B)/disk-initramfs.cpio.gz
+LINUX_DISK_IMAGE := $(B)/disk.img
+
+$(LINUX_DISK_MODULES)/modules.load: | $(SETUP_STAMP)
+	@bash tools/fetch-linux.sh
+$(LINUX_DISK_INITRAMFS): guests/linux/disk-init.sh tools/mkinitramfs.sh $(SETUP_STAMP) \
+		$(LINUX_DISK_MODULES)/modules.load
+	@bash tools/mkinitramfs.sh $@ $< $(LINUX_DISK_MODULES)/modules.load \
+		$$(sed 's|^|$(LINUX_DISK_MODULES)/|' $(LINUX_DISK_MODULES)/modules.load)
+$(LINUX_DISK_IMAGE): tools/mkdisk.sh $(SETUP_STAMP)
+	@bash tools/mkdisk.sh $@
+
+linux-guest: $(LINUX_INITRAMFS) $(LINUX_DISK_INITRAMFS) $(LINUX_DISK_IMAGE)
 .PHONY: linux-guest
