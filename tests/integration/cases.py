@@ -231,6 +231,11 @@ CASES = [
                  r"kestrel: linux1 stopped \(powered off\)", r"kestrel: linux2 stopped \(powered off\)",
                  r"kestrel: rtos stopped \(powered off\)", r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"LINUX-CHECK: .*FAIL", r"Kernel panic"], timeout=300),
+    # a QEMU virtio-mmio disk passed through to a direct-mapped Linux VM, read by its own driver
+    Case("passthrough-disk", [config("disk"), "--disk", "build/disk.img"],
+         expect=[r"DISK-CHECK: file kestrel passthrough disk ok ok", r"DISK-CHECK: data .* ok",
+                 r"DISK-CHECK: irq .* ok", r"DISK-CHECK: RESULT PASS", *VM_STOPPED[1:]],
+         forbid=[*DEFAULT_FORBID, r"DISK-CHECK: .*FAIL", r"Kernel panic"], timeout=240),
     Case("vms-shared-memory", [config("shm"), "--pcpus", "2"],
          expect=[r"shared region 'shm0': 4 KiB at IPA 0x10000000",
                  vm_said("ping", r"shm: 1000 messages exchanged"),
