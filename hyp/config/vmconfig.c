@@ -126,12 +126,15 @@ static bool parse_choice(struct ctx *c, int node, const char *prop, const char *
 static bool parse_policies(struct ctx *c, int node, struct vm_config *vm)
 {
 	bool off_restart = false, reset_stop = false, crash_restart = false, console_off = false;
+	bool raw = false;
 
 	if (!parse_choice(c, node, "on-poweroff", "stop", "restart", &off_restart) ||
 	    !parse_choice(c, node, "on-reset", "restart", "stop", &reset_stop) ||
 	    !parse_choice(c, node, "on-crash", "stop", "restart", &crash_restart) ||
-	    !parse_choice(c, node, "console", "on", "off", &console_off))
+	    !parse_choice(c, node, "console", "on", "off", &console_off) ||
+	    !parse_choice(c, node, "kernel-format", "image", "raw", &raw))
 		return false;
+	vm->kernel_raw = raw;
 	vm->on_poweroff = off_restart ? POLICY_RESTART : POLICY_STOP;
 	vm->on_reset = reset_stop ? POLICY_STOP : POLICY_RESTART;
 	vm->on_crash = crash_restart ? POLICY_RESTART : POLICY_STOP;
@@ -268,6 +271,7 @@ static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implici
 	if (implicit) {
 		vm->mem_size = MIN(VM_MEM_DEFAULT, c->plat->ram_size / 2);
 		vm->vcpus = 1;
+		vm->kernel_raw = true; /* guest-loader modules carry no format: like -kernel */
 	}
 	fdt_for_each_subnode(sub, c->fdt, node)
 	{

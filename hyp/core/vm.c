@@ -120,6 +120,10 @@ static int load_images(struct vm *vm)
 
 	if (image_parse(kernel, cfg->kernel_size, &img) != E_OK)
 		return refuse(vm, "the kernel module has a malformed arm64 Image header");
+	if (!img.has_header && !cfg->kernel_raw)
+		return refuse(vm,
+			      "the kernel module is not an arm64 Image (no \"ARM\\x64\" magic): "
+			      "set kernel-format = \"raw\" to load it raw");
 	kernel_end = vm->ram_ipa + img.load_offset + ALIGN_UP(img.mem_size, PAGE_SIZE);
 	vm->dtb_ipa = vm->ram_ipa + vm->ram_size - SZ_2M;
 	if (cfg->initrd_size)

@@ -32,6 +32,7 @@ struct vm_config {
 	const char *bootargs; /* points into the host DTB */
 	enum vm_policy on_poweroff, on_reset, on_crash;
 	bool console;	   /* false: output dropped, never given input */
+	bool kernel_raw;   /* kernel-format = "raw": no arm64 Image header expected */
 	bool direct_map;   /* guest-physical = physical, for DMA by passed-through devices */
 	ipaddr_t mem_base; /* guest-physical base of RAM; 0: the default (or, direct-mapped,
 			      wherever kestrel finds room) */
