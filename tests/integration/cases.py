@@ -171,6 +171,24 @@ CASES = [
                  r"kestrel: linux1 stopped \(powered off\)", r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"refused", r"Kernel panic"], timeout=240),
 
+    # kestrel's own console: list the VMs, stop one, start it again, show statistics
+    Case("console-commands",
+         ["examples/two-linux.dts",
+          "--send-after", r"(?s)busybox shell.*busybox shell", "--send", r"\x010",
+          "--send-after", r"input goes to kestrel", "--send", r"vms\r",
+          "--send-after", r"linux2 +running", "--send", r"stop linux2\r",
+          "--send-after", r"linux2 stopped \(stopped from the console\)", "--send", r"start linux2\r",
+          "--send-after", r"busybox shell", "--send", r"stats linux1\r",
+          "--send-after", r"linux1 running; exits:", "--send", r"\x011",
+          "--send-after", r"input goes to linux1", "--send", r"poweroff -f\n",
+          "--send-after", r"linux1 stopped", "--send", r"\x012",
+          "--send-after", r"input goes to linux2", "--send", r"poweroff -f\n"],
+         expect=[r"kestrel: VM +state", r"kestrel: linux1 +running +1 +256M",
+                 r"kestrel: linux2 stopped \(stopped from the console\)", r"kestrel: linux2: starting",
+                 r"kestrel: linux1 running; exits: .*sysreg=", r"kestrel: linux1 stopped \(powered off\)",
+                 r"kestrel: linux2 stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused", r"Kernel panic", r"unknown command"], timeout=240),
+
     # ./kestrel's checks of a configuration file, before anything boots
     config_refusal("config-dtc-error", "syntax-error", r"dtc cannot compile it:\n.*syntax-error\.dts:7"),
     config_refusal("config-no-vm", "no-vm", r"no VM: describe one under /chosen"),
