@@ -287,6 +287,7 @@ int vm_build(struct vm *vm)
 		return err;
 	}
 	vm->mmio_count = 0;
+	vm->con_len = 0; /* a stopped run's unfinished output line is not this run's */
 	vm->vgic.dist_dev.ops = NULL;
 	/* Input arrives only through the UART interrupt on one CPU (vconsole.c), never by a
 	   guest polling the physical UART from whichever CPU it runs on. */
