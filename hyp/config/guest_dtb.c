@@ -157,6 +157,8 @@ static int add_chosen(void *fdt, const struct guest_dtb_params *p, const char *u
 
 	err = err ?: fdt_property_string(fdt, "bootargs", p->bootargs ? p->bootargs : "");
 	err = err ?: fdt_property_string(fdt, "stdout-path", uart_path);
+	/* How many times the VM has been started: kestrel updates it in place at each start. */
+	err = err ?: prop_u32(fdt, "kestrel,boot-count", 0);
 	if (p->initrd_size) {
 		fdt64_t start = cpu_to_fdt64(p->initrd_start);
 		fdt64_t end = cpu_to_fdt64(p->initrd_start + p->initrd_size);

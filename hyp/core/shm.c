@@ -46,6 +46,14 @@ static bool member(unsigned r, unsigned vm_id)
 	return false;
 }
 
+bool shm_owner_shared_with(uint16_t owner, const struct vm *vm)
+{
+	for (unsigned r = 0; r < nregions; r++)
+		if (owner == OWNER_SHM(r))
+			return member(r, vm->id);
+	return false;
+}
+
 int shm_map(struct vm *vm)
 {
 	for (unsigned r = 0; r < nregions; r++) {

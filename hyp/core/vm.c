@@ -140,6 +140,12 @@ static int load_images(struct vm *vm)
 		copy_to_pages((paddr_t)(uintptr_t)ipa_to_va(vm, initrd),
 			      (const void *)(uintptr_t)cfg->initrd_pa, cfg->initrd_size);
 	memcpy(ipa_to_va(vm, vm->dtb_ipa), (const void *)(uintptr_t)vm->dtb_pa, vm->dtb_size);
+	vm->boots++;
+	fpsimd_claim_for_kestrel(); /* libfdt uses FP/SIMD registers */
+	fdt_setprop_inplace_u32(ipa_to_va(vm, vm->dtb_ipa),
+				fdt_path_offset(ipa_to_va(vm, vm->dtb_ipa), "/chosen"),
+				"kestrel,boot-count", (uint32_t)vm->boots);
+	fpsimd_release_from_kestrel();
 	return E_OK;
 }
 
@@ -193,6 +199,22 @@ static int map_passthrough(struct vm *vm)
 		}
 	}
 	return E_OK;
+}
+
+bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size)
+{
+	for (unsigned d = 0; d < vm->config.npassthrough; d++) {
+		uint64_t addr, len;
+		for (int i = 0;
+		     hostdt_reg(platform.fdt, vm->config.passthrough[d], i, &addr, &len) == E_OK;
+		     i++) {
+			paddr_t base = ALIGN_DOWN(addr, PAGE_SIZE);
+			uint64_t end = ALIGN_UP(addr + len, PAGE_SIZE);
+			if (pa >= base && pa + size <= end)
+				return true;
+		}
+	}
+	return false;
 }
 
 /* The SPIs of passed-through devices: INTIDs the vGIC can deliver. */
@@ -297,6 +319,10 @@ int vm_build(struct vm *vm)
 	vgic_init(vm, gicv3_list_regs());
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
+	if (invariants_check_vm(vm, "built")) {
+		release(vm);
+		return refuse(vm, "its stage 2 breaks kestrel's isolation invariants");
+	}
 	vm->state = VM_STOPPED;
 	return E_OK;
 }
@@ -442,6 +468,7 @@ void vm_stop(struct vm *vm, const char *reason)
 	snprintf(what, sizeof(what), "stopped (%s) after %llu ms", reason,
 		 (unsigned long long)(uptime_ms() - vm->started_ms));
 	vm_print_stats(vm, what);
+	invariants_check_vm(vm, "stopped");
 	release(vm);
 	vm->state = VM_STOPPED;
 	if (all_stopped()) {

@@ -36,5 +36,7 @@ unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms);
 int shm_map(struct vm *vm);
 void shm_dtb_params(const struct vm *vm, struct guest_dtb_params *p);
 int64_t shm_doorbell(struct vcpu *vcpu, uint64_t region);
+/* Whether owner is a shared region that vm is a member of. */
+bool shm_owner_shared_with(uint16_t owner, const struct vm *vm);
 
 #endif

@@ -105,6 +105,7 @@ struct vm {
 	spinlock_t lock; /* PSCI power state changes */
 	uint64_t stray_logged;
 	uint64_t started_ms;
+	unsigned boots; /* starts so far, shown to the guest as /chosen/kestrel,boot-count */
 	char con_line[120]; /* console output not yet shown (VMs without focus) */
 	unsigned con_len;
 };
@@ -159,6 +160,11 @@ void vm_stop(struct vm *vm, const char *reason);
 void vm_restart(struct vm *vm, const char *why);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
+
+/* invariants.c: the VM's stage 2 against the owner table; returns the violations. */
+uint64_t invariants_check_vm(const struct vm *vm, const char *when);
+/* vm.c: whether [pa, pa + size) lies in the registers of a device passed through to vm. */
+bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size);
 
 /* vconsole.c: a VM's console output */
 void vconsole_output(struct vm *vm, char c);
