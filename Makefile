@@ -55,11 +55,16 @@ $(B)/kestrel.bin: $(B)/kestrel.elf
 include guests/guests.mk
 include guests/linux/linux.mk
 include tests/tests.mk
+include bench/bench.mk
 
 all: $(SETUP_STAMP) $(B)/kestrel.bin guests linux-guest
 
-# The demo: Debian's Linux with a busybox shell on 2 vCPUs (type 'poweroff -f' to stop it).
+# The demo: a Debian Linux VM (busybox shell) next to a bare-metal VM, on 2 CPUs.
 run: all
+	./kestrel run examples/linux-baremetal.dts
+
+# Debian's Linux alone, with a busybox shell on 2 vCPUs (type 'poweroff -f' to stop it).
+run-linux: all
 	./kestrel run --kernel $(LINUX_BOOKWORM) --initrd $(B)/shell-initramfs.cpio.gz \
 		--cmdline "console=ttyAMA0" --vcpus 2 --mem 512M
 
@@ -77,4 +82,4 @@ lint: $(SETUP_STAMP)
 clean:
 	rm -rf $(B)/hyp $(B)/kestrel.* $(B)/guests $(B)/unit $(B)/test
 
-.PHONY: all run run-bare lint clean setup guests test
+.PHONY: all run run-linux run-bare lint clean setup guests test

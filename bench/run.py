@@ -1,0 +1,590 @@
+#!/usr/bin/env python3
+"""kestrel's benchmarks (`make bench`; docs/benchmarks.md explains the method).
+
+1. Exit costs: boots the benchmark guest (build/bench/benchguest.bin) under
+   `./kestrel run --icount --vcpus 2`, where the counter advances by one per executed
+   instruction, and reads its "BENCH <name> <instructions per round trip> <rounds>" lines.
+2. Linux boot to user space: Debian's bookworm kernel with a tiny initramfs whose /init prints
+   a marker, under kestrel and on bare QEMU, back to back, in wall time and in virtual time
+   (-icount: the guest's /proc/uptime at the marker).
+3. Footprint: kestrel's text/data/bss, and what its boot banner says about memory.
+
+Writes build/bench/results.csv (the exit measurements: name, instructions, target, status),
+build/bench/boot.csv (every Linux run), build/bench/footprint.csv, build/bench/results.md (all
+tables in Markdown, for docs/benchmarks.md) and, when gnuplot is installed, the chart
+build/bench/exits.png and exits.svg. Prints the same tables.
+
+It builds nothing: `make bench` builds first. Exits 1 if a measurement could not be made;
+figures above their targets are reported, not failures (unless --strict).
+"""
+import argparse
+import csv
+import os
+import re
+import select
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent
+OUT = TOP / "build" / "bench"
+KESTREL = TOP / "kestrel"
+KESTREL_ELF = TOP / "build" / "kestrel.elf"
+BENCH_GUEST = OUT / "benchguest.bin"
+BOOT_INITRAMFS = OUT / "boot-initramfs.cpio.gz"
+LINUX_IMAGE = TOP / "build" / "cache" / "linux" / "bookworm" / "Image"
+CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")
+
+GUEST_TIMEOUT = 120  # seconds; the benchmark guest needs a few
+LINUX_TIMEOUT = 300  # seconds per Linux boot (icount is the slow one)
+LINUX_CMDLINE = "console=ttyAMA0 quiet"
+LINUX_VCPUS = 2
+LINUX_MEM = "512M"
+BARE_QEMU_MEM = "1G"
+ICOUNT = ["-icount", "shift=0,sleep=off"]
+USERSPACE_MARKER = re.compile(rb"BENCH-USERSPACE uptime=([0-9]+\.[0-9]+)")
+VM_CREATED = re.compile(rb"kestrel: vm '[^']+': \d+ vCPU")
+
+
+@dataclass
+class Row:
+    """One exit measurement: its target, and Linux KVM measured the same way, if known."""
+    name: str
+    what: str
+    target: int  # None: reported without a target
+    kvm: str = ""
+
+
+# Targets in instructions per round trip (docs/benchmarks.md). A measurement the guest reports
+# that is not listed here still appears, with no target.
+ROWS = [
+    Row("null_hypercall", "null hypercall: HVC #0, SMCCC_VERSION", 80, "~990"),
+    Row("psci_version", "PSCI_VERSION through HVC", 100, "~1060"),
+    Row("sysreg_read_id", "trapped sysreg read: ID_AA64PFR0_EL1", 100, "1200-1470"),
+    Row("sysreg_read_actlr", "trapped sysreg read: ACTLR_EL1", 100, "1200-1470"),
+    Row("sysreg_write_mdscr", "trapped sysreg write: MDSCR_EL1", 100),
+    Row("mmio_read_uart", "emulated MMIO read: UART flag register", 200),
+    Row("mmio_read_gicd", "emulated MMIO read: GICD_TYPER", 200, "~1790"),
+    Row("virtual_ipi", "virtual IPI, target vCPU in WFI", 800),
+    Row("virtual_ipi_busy", "virtual IPI, target vCPU running", 800),
+    Row("timer_latency_busy", "virtual timer IRQ latency, vCPU running", 400, "~2400"),
+    Row("timer_latency_wfi", "virtual timer IRQ latency, vCPU in WFI", 400),
+    # world_switch (two VMs on one physical CPU) comes with a second scenario: see
+    # docs/benchmarks.md, "Adding a measurement".
+    Row("boot_to_guest", "kestrel's boot and building the 256 MiB VM, to the guest's main()", None),
+]
+
+BOOT_RATIO_TARGET = 1.10
+TEXT_DATA_TARGET = 128 * 1024
+
+
+class BenchError(Exception):
+    pass
+
+
+def rel(path):
+    try:
+        return str(Path(path).relative_to(TOP))
+    except ValueError:
+        return str(path)
+
+
+def console_lines(data):
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n").splitlines()
+
+
+def tail(text_lines, n=25):
+    return "\n".join("    | " + line for line in text_lines[-n:])
+
+
+# ------------------------------------------------------------------ exit costs
+
+BENCH_LINE = re.compile(r"\bBENCH (\S+)(?: (\d+(?:\.\d+)?) (\d+))?\s*$")
+BENCH_ERROR = re.compile(r"\bBENCH-ERROR (.*)$")
+BANNER_MEMORY = re.compile(r"memory: (\d+) MiB at 0x[0-9a-f]+, (\d+) MiB free after kestrel and images")
+BANNER_VERSION = re.compile(r"kestrel (\S+): a Type-1 hypervisor")
+BANNER_VM_COST = re.compile(r"vm '([^']+)':.*?stage-2 tables (\d+) KiB")
+
+
+def run_exit_benchmarks():
+    """Boots the benchmark guest once; returns ({name: (value, rounds)}, console lines)."""
+    log = OUT / "benchguest.log"
+    cmd = [str(KESTREL), "run", "--kernel", str(BENCH_GUEST), "--vcpus", "2", "--icount",
+           "--timeout", str(GUEST_TIMEOUT), "--log", str(log)]
+    print(f"exit costs: {' '.join(rel(c) if c.startswith(str(TOP)) else c for c in cmd)}", flush=True)
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True)
+    lines = console_lines(proc.stdout)
+    results, errors, done = {}, [], False
+    for line in lines:
+        m = BENCH_ERROR.search(line)
+        if m:
+            errors.append(m.group(1))
+            continue
+        m = BENCH_LINE.search(line)
+        if not m:
+            continue
+        if m.group(1) == "done" and m.group(2) is None:
+            done = True
+        elif m.group(2) is not None:
+            results[m.group(1)] = (float(m.group(2)), int(m.group(3)))
+    if proc.returncode != 0 or not done or errors:
+        why = [f"./kestrel exited {proc.returncode}"] if proc.returncode else []
+        why += ["no 'BENCH done' line"] if not done else []
+        why += errors
+        raise BenchError("the benchmark guest failed: " + "; ".join(why) + "\n" + tail(lines) +
+                         "\n" + proc.stderr.decode(errors="replace").strip())
+    return results, lines
+
+
+def status_of(value, target):
+    if target is None:
+        return "no-target"
+    return "ok" if value <= target else "over"
+
+
+def exit_rows(results):
+    """[(Row, value, rounds, status)] in ROWS order, then anything the guest added."""
+    rows, known = [], set()
+    for row in ROWS:
+        known.add(row.name)
+        if row.name in results:
+            value, rounds = results[row.name]
+            rows.append((row, value, rounds, status_of(value, row.target)))
+        else:
+            rows.append((row, None, 0, "missing"))
+    for name, (value, rounds) in results.items():
+        if name not in known:
+            rows.append((Row(name, name, None), value, rounds, "no-target"))
+    return rows
+
+
+def fmt_num(value):
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
+
+
+def write_results_csv(rows):
+    with open(OUT / "results.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "instructions", "target", "status"])
+        for row, value, _, status in rows:
+            w.writerow([row.name, fmt_num(value) if value is not None else "",
+                        row.target if row.target is not None else "", status])
+
+
+# ------------------------------------------------------------------ Linux boot
+
+@dataclass
+class BootRun:
+    kind: str  # "kestrel" or "qemu"
+    icount: bool
+    index: int
+    wall: float = None  # seconds from launch to the marker
+    uptime: float = None  # the guest's /proc/uptime at the marker
+    banner: float = None  # kestrel: seconds to its first console line
+    vm_created: float = None  # kestrel: seconds to "vm '...':" (VM memory cleared, images copied)
+    log: Path = None
+
+
+def kestrel_boot_cmd(icount, log):
+    cmd = [str(KESTREL), "run", "--kernel", str(LINUX_IMAGE), "--initrd", str(BOOT_INITRAMFS),
+           "--cmdline", LINUX_CMDLINE, "--vcpus", str(LINUX_VCPUS), "--mem", LINUX_MEM,
+           "--timeout", str(LINUX_TIMEOUT), "--log", str(log)]
+    return cmd + (["--icount"] if icount else [])
+
+
+def bare_boot_cmd(icount):
+    cmd = ["qemu-system-aarch64", "-machine", "virt,gic-version=3", "-cpu", "max",
+           "-smp", str(LINUX_VCPUS), "-m", BARE_QEMU_MEM, "-nographic", "-nic", "none",
+           "-kernel", str(LINUX_IMAGE), "-initrd", str(BOOT_INITRAMFS), "-append", LINUX_CMDLINE]
+    return cmd + (ICOUNT if icount else [])
+
+
+def timed_boot(run, cmd):
+    """Runs cmd, timestamps its console lines, waits for it to power off (or stops it)."""
+    start = time.monotonic()
+    deadline = start + LINUX_TIMEOUT + 30
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    fd, line, data, status = proc.stdout.fileno(), b"", b"", None
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break  # no end in sight: stopped below, reported as a failure
+            chunk = os.read(fd, 65536)
+            now = time.monotonic() - start
+            if not chunk:
+                status = proc.wait()
+                break
+            data += chunk
+            *complete, line = (line + chunk).split(b"\n")
+            # Times are taken as soon as a marker shows, even in an unfinished line; the
+            # uptime value is read from the finished line only.
+            for text in complete + [line]:
+                if run.banner is None and text.startswith(b"kestrel: "):
+                    run.banner = now
+                if run.vm_created is None and VM_CREATED.search(text):
+                    run.vm_created = now
+                if run.wall is None and b"BENCH-USERSPACE" in text:
+                    run.wall = now
+            for text in complete:
+                m = USERSPACE_MARKER.search(text)
+                if m and run.uptime is None:
+                    run.uptime = float(m.group(1))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    if run.kind == "qemu":
+        run.log.write_bytes(data)
+    if run.wall is None or run.uptime is None:
+        raise BenchError(f"Linux on {run.kind} never reached user space (status {status}); "
+                         f"{rel(run.log)} ends:\n" + tail(console_lines(data)))
+    if status != 0:
+        raise BenchError(f"Linux on {run.kind} reached user space but did not power off cleanly "
+                         f"(status {status}); see {rel(run.log)}")
+
+
+def run_linux_boots(runs):
+    """runs boots of each kind, alternating, first in wall time, then with -icount."""
+    for path in (LINUX_IMAGE, BOOT_INITRAMFS):
+        if not path.is_file():
+            raise BenchError(f"{rel(path)} is missing: run `make` and `make bench` (not run.py alone)")
+    results = []
+    for icount in (False, True):
+        for i in range(runs):
+            for kind in ("kestrel", "qemu"):
+                tag = f"linux-{kind}{'-icount' if icount else ''}-{i + 1}"
+                run = BootRun(kind, icount, i + 1, log=OUT / f"{tag}.log")
+                cmd = kestrel_boot_cmd(icount, run.log) if kind == "kestrel" else bare_boot_cmd(icount)
+                print(f"linux boot: {tag} ...", end=" ", flush=True)
+                timed_boot(run, cmd)
+                print(f"user space after {run.wall:.2f} s, guest uptime {run.uptime:.2f} s", flush=True)
+                results.append(run)
+    return results
+
+
+def boot_summary(boots):
+    def med(kind, icount, attr):
+        vals = [getattr(b, attr) for b in boots if b.kind == kind and b.icount == icount
+                and getattr(b, attr) is not None]
+        return statistics.median(vals) if vals else None
+
+    s = {
+        "wall_kestrel": med("kestrel", False, "wall"),
+        "wall_qemu": med("qemu", False, "wall"),
+        "banner_kestrel": med("kestrel", False, "banner"),
+        "vm_kestrel": med("kestrel", False, "vm_created"),
+        "uptime_kestrel": med("kestrel", True, "uptime"),
+        "uptime_qemu": med("qemu", True, "uptime"),
+        "icount_wall_kestrel": med("kestrel", True, "wall"),
+        "icount_wall_qemu": med("qemu", True, "wall"),
+    }
+    s["wall_ratio"] = s["wall_kestrel"] / s["wall_qemu"]
+    s["uptime_ratio"] = s["uptime_kestrel"] / s["uptime_qemu"] if s["uptime_qemu"] else None
+    return s
+
+
+def write_boot_csv(boots):
+    with open(OUT / "boot.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["on", "icount", "run", "wall_s", "uptime_s", "kestrel_banner_s", "vm_created_s"])
+        for b in boots:
+            w.writerow([b.kind, int(b.icount), b.index, f"{b.wall:.3f}", f"{b.uptime:.2f}",
+                        f"{b.banner:.3f}" if b.banner is not None else "",
+                        f"{b.vm_created:.3f}" if b.vm_created is not None else ""])
+
+
+# ------------------------------------------------------------------ footprint
+
+def elf_sizes():
+    out = subprocess.run([CROSS + "size", str(KESTREL_ELF)], capture_output=True, text=True, check=True)
+    text, data, bss = (int(x) for x in out.stdout.splitlines()[1].split()[:3])
+    return text, data, bss
+
+
+def symbol_sizes():
+    out = subprocess.run([CROSS + "nm", "-S", str(KESTREL_ELF)], capture_output=True, text=True, check=True)
+    syms = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            syms[parts[3]] = (int(parts[0], 16), int(parts[1], 16))
+        elif len(parts) == 3:
+            syms[parts[2]] = (int(parts[0], 16), 0)
+    return syms
+
+
+def header_define(path, name):
+    """The value of a '#define NAME <integer expression>' in a kestrel source, or None."""
+    try:
+        m = re.search(rf"^#define\s+{name}\s+([0-9()*+<\s]+?)\s*(?:/\*.*)?$", (TOP / path).read_text(), re.M)
+    except OSError:
+        return None
+    if not m:
+        return None
+    try:
+        return int(eval(m.group(1), {"__builtins__": {}}))  # digits, * + << and parentheses only
+    except (SyntaxError, ValueError, TypeError):
+        return None
+
+
+def footprint(guest_lines):
+    text, data, bss = elf_sizes()
+    syms = symbol_sizes()
+    f = {"text": text, "data": data, "bss": bss, "text_data": text + data}
+    if "__image_start" in syms and "__image_end" in syms:
+        f["image"] = syms["__image_end"][0] - syms["__image_start"][0]
+    # The largest objects in bss, which make up most of it.
+    bss_lo, bss_hi = syms.get("__bss_start", (0, 0))[0], syms.get("__bss_end", (0, 0))[0]
+    big = sorted(((size, name) for name, (addr, size) in syms.items() if bss_lo <= addr < bss_hi and size),
+                 reverse=True)[:3]
+    f["bss_top"] = [(name, size) for size, name in big]
+    for line in guest_lines:
+        m = BANNER_VERSION.search(line)
+        if m:
+            f["version"] = m.group(1)
+        m = BANNER_MEMORY.search(line)
+        if m:
+            f["ram_mib"], f["free_mib"] = int(m.group(1)), int(m.group(2))
+            f["used_mib"] = f["ram_mib"] - f["free_mib"]
+            f["owner_table"] = (f["ram_mib"] << 20) // 4096 * 2  # one 16-bit owner per page
+        m = BANNER_VM_COST.search(line)
+        if m:
+            f["vm_stage2_kib"] = int(m.group(2))
+    vm_max = header_define("hyp/include/kestrel/vmconfig.h", "VM_MAX")
+    if "vms" in syms and vm_max:
+        f["vm_struct"] = syms["vms"][1] // vm_max
+        f["vm_max"] = vm_max
+    dtb_max = header_define("hyp/core/vm.c", "GUEST_DTB_MAX")
+    if dtb_max:
+        f["vm_dtb"] = dtb_max
+    return f
+
+
+def write_footprint_csv(f):
+    with open(OUT / "footprint.csv", "w", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(["name", "bytes", "target", "status"])
+        w.writerow(["text", f["text"], "", ""])
+        w.writerow(["data", f["data"], "", ""])
+        w.writerow(["bss", f["bss"], "", ""])
+        w.writerow(["text+data", f["text_data"], TEXT_DATA_TARGET,
+                    "ok" if f["text_data"] <= TEXT_DATA_TARGET else "over"])
+        if "image" in f:
+            w.writerow(["image in RAM (text, data, bss)", f["image"], "", ""])
+        if "owner_table" in f:
+            w.writerow(["page owner table", f["owner_table"], "", ""])
+        if "used_mib" in f:
+            w.writerow(["RAM in use after boot (banner, whole MiB)", f["used_mib"] << 20, "", ""])
+        if "vm_struct" in f:
+            w.writerow(["per VM: struct vm (static)", f["vm_struct"], "", ""])
+        if "vm_dtb" in f:
+            w.writerow(["per VM: guest DTB buffer", f["vm_dtb"], "", ""])
+        w.writerow(["per VM: stage-2 tables", f["vm_stage2_kib"] * 1024 if "vm_stage2_kib" in f else "", "",
+                    "" if "vm_stage2_kib" in f else "not reported by kestrel"])
+
+
+# ------------------------------------------------------------------ tables and chart
+
+def md_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---:" if i else "---" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return lines
+
+
+def text_table(header, rows):
+    cells = [header] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    return [fmt(header), "  ".join("-" * w for w in widths)] + [fmt(r) for r in cells[1:]]
+
+
+def exit_table(rows):
+    header = ["measurement", "instructions", "target", "KVM, same method", "status"]
+    body = [[f"{row.what} (`{row.name}`)", fmt_num(value), f"<= {row.target}" if row.target else "-",
+             row.kvm or "-", status] for row, value, _, status in rows]
+    return header, body
+
+
+def boot_table(s):
+    header = ["Linux boot to user space", "kestrel", "bare QEMU", "ratio", "target"]
+    body = [["wall time, median (s)", f"{s['wall_kestrel']:.2f}", f"{s['wall_qemu']:.2f}",
+             f"{s['wall_ratio']:.2f}", f"<= {BOOT_RATIO_TARGET:.2f}"]]
+    if s["banner_kestrel"] is not None:
+        body.append(["  wall: launch to kestrel's first console line (s)", f"{s['banner_kestrel']:.2f}",
+                     "-", "-", "-"])
+    if s["vm_kestrel"] is not None:
+        body.append(["  wall: launch to the VM built (s)", f"{s['vm_kestrel']:.2f}", "-", "-", "-"])
+        body.append(["  wall: VM built to user space (s)", f"{s['wall_kestrel'] - s['vm_kestrel']:.2f}",
+                     f"{s['wall_qemu']:.2f}", f"{(s['wall_kestrel'] - s['vm_kestrel']) / s['wall_qemu']:.2f}", "-"])
+    body += [
+        ["virtual time with -icount: guest uptime at the marker (s)", f"{s['uptime_kestrel']:.2f}",
+         f"{s['uptime_qemu']:.2f}", f"{s['uptime_ratio']:.2f}" if s["uptime_ratio"] else "-",
+         f"<= {BOOT_RATIO_TARGET:.2f}"],
+        ["wall time with -icount, median (s)", f"{s['icount_wall_kestrel']:.2f}", f"{s['icount_wall_qemu']:.2f}",
+         f"{s['icount_wall_kestrel'] / s['icount_wall_qemu']:.2f}", "-"],
+    ]
+    return header, body
+
+
+def footprint_table(f):
+    header = ["footprint", "value", "target", "status"]
+    kib = lambda n: f"{n / 1024:.1f} KiB"
+    top = ", ".join(f"`{name}` {kib(size)}" for name, size in f["bss_top"])
+    body = [["text (code and read-only data)", kib(f["text"]), "-", ""],
+            ["data", kib(f["data"]), "-", ""],
+            [f"bss (largest: {top})" if top else "bss", kib(f["bss"]), "-", ""],
+            ["text + data", kib(f["text_data"]), "<= 128 KiB",
+             "ok" if f["text_data"] <= TEXT_DATA_TARGET else "over"]]
+    if "image" in f:
+        body.append(["kestrel's image in RAM (text, data, bss)", kib(f["image"]), "-", ""])
+    if "owner_table" in f:
+        body.append([f"page owner table (2 bytes per page of {f['ram_mib']} MiB)", kib(f["owner_table"]), "-", ""])
+    if "used_mib" in f:
+        body.append(["RAM in use after boot, banner (kestrel, owner table, DTB, images)",
+                     f"{f['used_mib']} MiB", "-", ""])
+    if "vm_struct" in f:
+        body.append([f"per VM: struct vm (static, {f['vm_max']} in bss)", kib(f["vm_struct"]), "-", ""])
+    if "vm_dtb" in f:
+        body.append(["per VM: its DTB buffer", kib(f["vm_dtb"]), "-", ""])
+    body.append(["per VM: stage-2 tables",
+                 kib(f["vm_stage2_kib"] * 1024) if "vm_stage2_kib" in f else "not reported", "-", ""])
+    return header, body
+
+
+def gnuplot_terminals():
+    try:
+        out = subprocess.run(["gnuplot", "-e", "set terminal"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout + out.stderr
+
+
+def draw_chart(rows):
+    """exits.png and exits.svg: each measurement beside its target, log scale."""
+    terms = gnuplot_terminals()
+    if terms is None:
+        return "gnuplot is not installed: no chart (make bench installs gnuplot-nox)"
+    data = OUT / "exits.dat"
+    with open(data, "w") as f:
+        f.write("# name measured target\n")
+        for row, value, _, _ in rows:
+            if value is None or row.target is None:
+                continue
+            f.write(f"\"{row.name}\" {value:g} {row.target}\n")
+    png_term = "pngcairo size 1100,560 font ',10'" if "pngcairo" in terms else "png size 1100,560"
+    made = []
+    for term, out in ((png_term, OUT / "exits.png"), ("svg size 1100,560 dynamic font 'sans,11'", OUT / "exits.svg")):
+        script = f"""
+set terminal {term}
+set output '{out}'
+set title "kestrel: instructions per exit round trip or latency (QEMU -icount), beside each target"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set logscale y
+set yrange [10:*]
+set ylabel "instructions (log scale)"
+set grid ytics
+set xtics rotate by -30 left noenhanced
+set key top left
+set bmargin 7
+set rmargin 8
+plot '{data}' using 2:xtic(1) title 'kestrel' lc rgb '#c0392b', \\
+     '' using 3 title 'target' lc rgb '#27ae60', \\
+     '' using ($0-0.15):($2*1.15):(sprintf('%d', $2)) with labels notitle font ',8', \\
+     '' using ($0+0.15):($3*1.15):(sprintf('%d', $3)) with labels notitle font ',8'
+"""
+        res = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True)
+        if res.returncode != 0:
+            return f"gnuplot failed: {res.stderr.strip()}"
+        made.append(rel(out))
+    return "chart: " + ", ".join(made)
+
+
+# ------------------------------------------------------------------ main
+
+def main(argv):
+    parser = argparse.ArgumentParser(description="kestrel's benchmarks (see docs/benchmarks.md)")
+    parser.add_argument("--runs", type=int, default=3, help="Linux boots of each kind (default 3)")
+    parser.add_argument("--no-linux", action="store_true", help="skip the Linux boot measurement")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a figure is above its target")
+    args = parser.parse_args(argv)
+
+    for path in (BENCH_GUEST, KESTREL_ELF):
+        if not path.is_file():
+            print(f"bench: {rel(path)} is missing: run `make bench`", file=sys.stderr)
+            return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    md = []
+    try:
+        results, guest_lines = run_exit_benchmarks()
+        rows = exit_rows(results)
+        write_results_csv(rows)
+        header, body = exit_table(rows)
+        print()
+        print("\n".join(text_table(header, body)))
+        md += ["### Exit costs (instructions, QEMU -icount)", ""] + md_table(header, body) + [""]
+        chart = draw_chart(rows)
+
+        f = footprint(guest_lines)
+        write_footprint_csv(f)
+        header, body = footprint_table(f)
+        print()
+        print("\n".join(text_table(header, body)))
+        md += ["### Footprint", ""] + md_table(header, body) + [""]
+
+        s = None
+        if not args.no_linux:
+            print()
+            boots = run_linux_boots(args.runs)
+            write_boot_csv(boots)
+            s = boot_summary(boots)
+            header, body = boot_table(s)
+            print()
+            print("\n".join(text_table(header, body)))
+            md += [f"### Linux boot to user space (median of {args.runs} runs each)", ""] + \
+                md_table(header, body) + [""]
+    except BenchError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as e:
+        print(f"bench: {' '.join(e.cmd)} failed: {e.stderr}", file=sys.stderr)
+        return 1
+
+    version = f.get("version", "unknown")
+    md = [f"kestrel {version}, measured {time.strftime('%Y-%m-%d')} with "
+          f"{subprocess.run(['qemu-system-aarch64', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}",
+          ""] + md
+    (OUT / "results.md").write_text("\n".join(md) + "\n")
+    print()
+    print(chart)
+    print(f"written: {rel(OUT / 'results.csv')}, {rel(OUT / 'footprint.csv')}"
+          f"{', ' + rel(OUT / 'boot.csv') if s else ''}, {rel(OUT / 'results.md')}")
+    exits_over = [row.name for row, _, _, status in rows if status == "over"]
+    missing = [row.name for row, _, _, status in rows if status == "missing"]
+    others_over = []
+    if s and s["wall_ratio"] > BOOT_RATIO_TARGET:
+        others_over.append("Linux boot (wall)")
+    if s and s["uptime_ratio"] and s["uptime_ratio"] > BOOT_RATIO_TARGET:
+        others_over.append("Linux boot (icount)")
+    if f["text_data"] > TEXT_DATA_TARGET:
+        others_over.append("text+data")
+    measured = len([1 for row, _, _, status in rows if status in ("ok", "over")])
+    print(f"bench: {measured - len(exits_over)} of {measured} figures with a target are within it"
+          + (f"; above: {', '.join(exits_over + others_over)}" if exits_over or others_over else "")
+          + (f"; not measured: {', '.join(missing)}" if missing else ""))
+    return 1 if (missing or (args.strict and (exits_over or others_over))) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
