@@ -164,15 +164,18 @@ void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r)
 bool vgic_vcpu_pending(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
+	struct vgic_cpu *c = &vcpu->vgic;
 	bool any = false;
 
+	/* The want bitmap already holds every deliverable interrupt not in a list register. */
+	if (c->lr_used)
+		return true;
+	if (!(c->want[0] | c->want[1]))
+		return false;
 	spin_lock(&vm->vgic.lock);
-	for (unsigned intid = 0; intid < VGIC_NR_IRQS && !any; intid++) {
-		const struct virq *irq = vgic_irq(vm, vcpu, intid);
-		if (intid >= VGIC_NR_PRIVATE && spi_target(vm, irq) != vcpu)
-			continue;
-		any = irq->in_lr || (deliverable(vm, irq) && !irq->active);
-	}
+	for (unsigned w = 0; w < VGIC_WANT_WORDS && !any; w++)
+		for (uint64_t bits = c->want[w]; bits && !any; bits &= bits - 1)
+			any = !vgic_irq(vm, vcpu, w * 64 + (unsigned)__builtin_ctzll(bits))->active;
 	spin_unlock(&vm->vgic.lock);
 	return any;
 }

@@ -127,11 +127,6 @@ void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 	spin_unlock(&vm->vgic.lock);
 }
 
-static bool is_wanted(const struct vcpu *vcpu, unsigned intid)
-{
-	return vcpu->vgic.want[intid / 64] & BIT(intid % 64);
-}
-
 void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -146,14 +141,17 @@ void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 	return;
 work:
 	spin_lock(&vm->vgic.lock);
-	/* Most urgent first: repeatedly take the wanted interrupt of lowest priority value. */
+	/* Most urgent first: repeatedly take the wanted interrupt of lowest priority value,
+	   looking only at the bits that are set. */
 	while (filled < nr) {
 		unsigned best = VGIC_NR_IRQS;
-		for (unsigned intid = 0; intid < VGIC_NR_IRQS; intid++)
-			if (is_wanted(vcpu, intid) &&
-			    (best == VGIC_NR_IRQS || vgic_irq(vm, vcpu, intid)->priority <
-							 vgic_irq(vm, vcpu, best)->priority))
-				best = intid;
+		for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
+			for (uint64_t bits = c->want[w]; bits; bits &= bits - 1) {
+				unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
+				if (best == VGIC_NR_IRQS || vgic_irq(vm, vcpu, intid)->priority <
+								vgic_irq(vm, vcpu, best)->priority)
+					best = intid;
+			}
 		if (best == VGIC_NR_IRQS)
 			break;
 		struct virq *irq = vgic_irq(vm, vcpu, best);
