@@ -140,8 +140,9 @@ static int add_passthrough(void *fdt, const struct guest_dtb_params *p)
 			const char *name;
 			int len;
 			const void *val = fdt_getprop_by_offset(p->host_fdt, prop, &name, &len);
-			/* phandles and parents are the host's: the guest's GIC is its parent. */
-			if (err || !val || !strcmp(name, "phandle") ||
+			/* phandles and parents are the host's: the guest's GIC is its parent. A
+			   length that is negative as an int passes libfdt's checks: skip it. */
+			if (err || !val || len < 0 || !strcmp(name, "phandle") ||
 			    !strcmp(name, "interrupt-parent"))
 				continue;
 			err = fdt_property(fdt, name, val, len);

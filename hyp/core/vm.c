@@ -22,13 +22,19 @@ struct vm vms[VM_MAX];
 
 static paddr_t s2_alloc(void *ctx, unsigned npages)
 {
-	(void)ctx;
-	return mm_alloc_zeroed(npages, OWNER_KESTREL);
+	struct vm *vm = ctx;
+	paddr_t pa = mm_alloc_zeroed(npages, OWNER_KESTREL);
+
+	if (pa)
+		vm->s2_pages += npages;
+	return pa;
 }
 
 static void s2_free(void *ctx, paddr_t pa, unsigned npages)
 {
-	(void)ctx;
+	struct vm *vm = ctx;
+
+	vm->s2_pages -= npages;
 	mm_free(pa, npages, OWNER_KESTREL);
 }
 
