@@ -135,7 +135,7 @@ static void pong(void)
 	uint32_t last = 0;
 
 	box->pong_ready = PONG_READY;
-	__asm__ __volatile__("dsb sy" ::: "memory");
+	ring(); /* the peer may already sleep in WFI, waiting for this */
 	while (last < MESSAGES && wait_for(request_arrived, last)) {
 		last = box->ping_seq;
 		box->pong_data = box->ping_data + 1;
