@@ -77,7 +77,7 @@ lint: $(SETUP_STAMP)
 	clang-format --dry-run -Werror $$files && echo "clang-format: clean"
 	@cppcheck -q --error-exitcode=1 --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem --inline-suppr -Ihyp/include \
-		hyp guests tests/unit && echo "cppcheck: clean"
+		hyp guests tests/unit tests/fuzz && echo "cppcheck: clean"
 
 clean:
 	rm -rf $(B)/hyp $(B)/kestrel.* $(B)/guests $(B)/unit $(B)/test

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Run kestrel's tests: the host unit tests (build/unit/test_*, cmocka), then the integration
-cases of tests/integration/cases.py (each boots kestrel on QEMU through ./kestrel run).
+"""Run kestrel's tests: the host unit tests (build/unit/test_*, cmocka), the fuzz harnesses on
+their checked-in corpora (build/fuzz/regress/fuzz_*, one case each), then the integration cases
+of tests/integration/cases.py (each boots kestrel on QEMU through ./kestrel run).
 
 Prints one line per test program or case, and ends with exactly one line "N passed, N failed"
 (unit tests count each cmocka test case). Exits 1 if anything failed.
@@ -8,6 +9,7 @@ Prints one line per test program or case, and ends with exactly one line "N pass
 `make test` builds everything first; run this directly to repeat or select tests:
   python3 tests/run_tests.py -k boot-        only the cases whose name contains "boot-"
   python3 tests/run_tests.py --unit-only
+  python3 tests/run_tests.py --fuzz-only
 """
 import argparse
 import os
@@ -29,6 +31,8 @@ UNIT_SRC = TOP / "tests" / "unit"
 UNIT_BIN = TOP / "build" / "unit"
 LOG_DIR = TOP / "build" / "test"
 KESTREL = TOP / "kestrel"
+FUZZ_SRC = TOP / "tests" / "fuzz"
+FUZZ_BIN = TOP / "build" / "fuzz" / "regress"
 
 UNIT_TIMEOUT = 120  # seconds per unit test program: they are quick, but sanitizers slow them
 SAFETY_MARGIN = 30  # a case's ./kestrel is killed this long after its own --timeout
@@ -153,6 +157,45 @@ def run_unit(program):
     return result
 
 
+# ------------------------------------------------------------------ fuzz corpus regressions
+
+FUZZ_PASSED = re.compile(r"^\S+: (\d+) inputs passed$", re.MULTILINE)
+
+
+def fuzz_programs():
+    """(NAME, program, corpus) for each tests/fuzz/fuzz_NAME.c."""
+    names = [src.stem[len("fuzz_"):] for src in sorted(FUZZ_SRC.glob("fuzz_*.c"))]
+    return [(n, FUZZ_BIN / f"fuzz_{n}", FUZZ_SRC / "corpus" / n) for n in names]
+
+
+def run_fuzz(item):
+    """One harness over every input of its checked-in corpus (tests/fuzz/driver.c)."""
+    fuzz_name, program, corpus = item
+    name = f"fuzz/{fuzz_name}"
+    log = LOG_DIR / f"fuzz-{fuzz_name}.log"
+    if not program.exists():
+        return Result(name, failed=1, reasons=["not built (run `make fuzz-regress-build`)"])
+    start = time.monotonic()
+    with open(log, "wb") as out:
+        try:
+            status = subprocess.run([str(program), str(corpus)], cwd=TOP,
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    timeout=UNIT_TIMEOUT).returncode
+        except subprocess.TimeoutExpired:
+            status = None
+    result = Result(name, seconds=time.monotonic() - start, log=log)
+    m = FUZZ_PASSED.search(console_text(log))
+    if status == 0 and m:
+        result.passed = 1
+        result.summary = f"{m.group(1)} inputs, "
+    else:
+        result.failed = 1
+        result.reasons.append(
+            f"no exit after {UNIT_TIMEOUT} s (killed)" if status is None
+            else f"{exit_description(status)} on its corpus {corpus.relative_to(TOP)}")
+    return result
+
+
 # ------------------------------------------------------------------ integration cases
 
 def kestrel_command(case):
@@ -220,6 +263,8 @@ def parse_args(argv):
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--unit-only", action="store_true", help="only the host unit tests")
     only.add_argument("--integration-only", action="store_true", help="only the integration cases")
+    only.add_argument("--fuzz-only", action="store_true",
+                      help="only the fuzz harnesses on their corpora (cases fuzz/NAME)")
     parser.add_argument("-j", metavar="N", type=int, default=1,
                         help="run N tests at once (default 1: each QEMU is heavy)")
     args = parser.parse_args(argv)
@@ -231,9 +276,11 @@ def parse_args(argv):
 def selected(args):
     """The (name, function, item) triples to run, in order."""
     jobs = []
-    if not args.integration_only:
+    if not args.integration_only and not args.fuzz_only:
         jobs += [(f"unit/{p.name}", run_unit, p) for p in unit_programs()]
-    if not args.unit_only:
+    if not args.integration_only and not args.unit_only:
+        jobs += [(f"fuzz/{f[0]}", run_fuzz, f) for f in fuzz_programs()]
+    if not args.unit_only and not args.fuzz_only:
         jobs += [(c.name, run_case, c) for c in integration.CASES]
     return [job for job in jobs if args.k is None or args.k in job[0]]
 

@@ -41,3 +41,6 @@ test: all unit-tests
 -include $(sort $(UNIT_ALL_OBJS:.o=.d))
 
 .PHONY: unit-tests
+
+# Fuzz harnesses (make fuzz) and their corpus regression programs (run by make test).
+include tests/fuzz/fuzz.mk

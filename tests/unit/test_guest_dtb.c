@@ -333,6 +333,57 @@ static void too_small_buffers_fail(void **state)
 	free(args);
 }
 
+/* A host tree with one device node, dev@a000000, whose property "broken" has the length
+   0xfffffffe: libfdt 1.6.1 takes it (the next tag still follows its header) as -2. */
+static int host_with_broken_property(void *host, size_t size)
+{
+	static const uint32_t reg[4] = {0, 0x0a000000, 0, 0x200};
+	fdt32_t be[4];
+	struct fdt_property *prop;
+	int node;
+
+	for (int i = 0; i < 4; i++)
+		be[i] = cpu_to_fdt32(reg[i]);
+	assert_int_equal(fdt_create_empty_tree(host, (int)size), 0);
+	node = fdt_add_subnode(host, 0, "dev@a000000");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_setprop_string(host, node, "compatible", "virtio,mmio"), 0);
+	assert_int_equal(fdt_setprop(host, node, "reg", be, sizeof(be)), 0);
+	assert_int_equal(fdt_setprop_u32(host, node, "phandle", 7), 0);
+	assert_int_equal(fdt_setprop(host, node, "broken", NULL, 0), 0);
+	assert_int_equal(fdt_setprop_u32(host, node, "interrupt-parent", 1), 0);
+	prop = fdt_get_property_w(host, node, "broken", NULL);
+	assert_non_null(prop);
+	prop->len = cpu_to_fdt32(0xfffffffe);
+	return node;
+}
+
+/* Found by fuzz_hostdt: the negative length went to fdt_property, a memcpy of (size_t)-2. */
+static void passed_through_node_is_copied_without_malformed_properties(void **state)
+{
+	struct guest_dtb_params p = params(1);
+	char host[4096];
+	const uint32_t *reg;
+	int len, dev;
+
+	(void)state;
+	p.host_fdt = host;
+	p.npassthrough = 1;
+	p.passthrough[0] = host_with_broken_property(host, sizeof(host));
+	build(&p);
+	assert_int_equal(fdt_check_full(buf, fdt_totalsize(buf)), 0);
+	dev = node("/dev@a000000");
+	assert_string_equal(fdt_getprop(buf, dev, "compatible", NULL), "virtio,mmio");
+	reg = fdt_getprop(buf, dev, "reg", &len);
+	assert_int_equal(len, 16);
+	assert_int_equal(fdt32_to_cpu(reg[1]), 0x0a000000);
+	/* The host's phandle and interrupt parent mean nothing in the guest, "broken" is not a
+	   property. */
+	assert_null(fdt_getprop(buf, dev, "phandle", NULL));
+	assert_null(fdt_getprop(buf, dev, "interrupt-parent", NULL));
+	assert_null(fdt_getprop(buf, dev, "broken", NULL));
+}
+
 static void vcpu_counts_outside_1_to_8_are_refused(void **state)
 {
 	static const unsigned bad[] = {0, 9, 100};
@@ -364,6 +415,7 @@ int main(void)
 	    T(exactly_sized_buffer_is_enough_and_one_byte_less_is_not),
 	    T(too_small_buffers_fail),
 	    T(vcpu_counts_outside_1_to_8_are_refused),
+	    T(passed_through_node_is_copied_without_malformed_properties),
 	};
 
 	return cmocka_run_group_tests_name("guest_dtb", tests, NULL, NULL);

@@ -301,6 +301,104 @@ static void a_bad_header_is_not_a_device_tree(void **state)
 	assert_int_equal(parse(), -E_INVAL);
 }
 
+/*
+ * The tree re-laid so that its structure block comes last and ends right after the value of
+ * path's property prop (the last property of the last node, or what follows is lost): a
+ * malformed DTB whose last string has no NUL. Exactly as long as the blob, so that
+ * AddressSanitizer sees any read past it. Replaces fdt.
+ */
+static void end_tree_at(const char *path, const char *prop, const void *val, int len)
+{
+	const char *old = fdt, *v;
+	size_t head, strings, strings_len, struct_len, total;
+	char *cut;
+	int got;
+
+	dt_bytes(fdt, path, prop, val, len);
+	v = fdt_getprop(fdt, dt_off(fdt, path), prop, &got);
+	assert_int_equal(got, len);
+	head = fdt_off_mem_rsvmap(old) + 16; /* the header and an empty reservation map */
+	strings_len = fdt_size_dt_strings(old);
+	strings = (strings_len + 3) & ~(size_t)3;
+	struct_len = (size_t)(v + len - (old + fdt_off_dt_struct(old)));
+	total = head + strings + struct_len;
+	cut = calloc(1, total);
+	assert_non_null(cut);
+	memcpy(cut, old, head);
+	memcpy(cut + head, old + fdt_off_dt_strings(old), strings_len);
+	memcpy(cut + head + strings, old + fdt_off_dt_struct(old), struct_len);
+	fdt_set_off_dt_strings(cut, (uint32_t)head);
+	fdt_set_off_dt_struct(cut, (uint32_t)(head + strings));
+	fdt_set_size_dt_struct(cut, (uint32_t)struct_len);
+	fdt_set_totalsize(cut, (uint32_t)total);
+	assert_int_equal(fdt_check_header(cut), 0);
+	free(fdt);
+	fdt = cut;
+}
+
+/* Found by fuzz_hostdt: string properties were compared with strcmp/strchr/strlen, which read
+   on past a value without its NUL, and past the end of the DTB. */
+static void unterminated_memory_type_is_not_read_past(void **state)
+{
+	int mem;
+
+	(void)state;
+	dt_del(fdt, "/psci"); /* the memory node is now the last one */
+	mem = dt_off(fdt, "/memory@40000000");
+	assert_int_equal(fdt_delprop(fdt, mem, "device_type"), 0);
+	end_tree_at("/memory@40000000", "device_type", "memory", 6);
+	assert_int_equal(parse(), -E_NOENT);
+	assert_non_null(strstr(msg, "no memory"));
+}
+
+static void unterminated_psci_method_is_not_read_past(void **state)
+{
+	(void)state;
+	end_tree_at("/psci", "method", "smc", 3); /* /psci is the last node, method its last */
+	assert_int_equal(parse(), -E_NOENT);
+	assert_non_null(strstr(msg, "PSCI"));
+}
+
+static void unterminated_stdout_path_is_not_read_past(void **state)
+{
+	(void)state;
+	free(fdt);
+	fdt = dt_new();
+	dt_node(fdt, "/chosen");
+	end_tree_at("/chosen", "stdout-path", "/pl011@9000000", 14);
+	assert_int_equal(parse(), -E_NOENT); /* nothing else in the tree */
+	assert_int_equal(plat.uart_base, 0);
+}
+
+/* Found by fuzz_hostdt: libfdt accepts a structure block at any offset, and cells were read
+   through fdt32_t pointers, which are then misaligned (undefined behaviour in C). */
+static void structure_block_off_alignment_is_read_alike(void **state)
+{
+	struct platform aligned;
+	const char *old = fdt;
+	size_t head = fdt_off_dt_struct(old), len = fdt_size_dt_struct(old);
+	size_t strings = fdt_size_dt_strings(old), total = head + 2 + len + strings;
+	char *moved = calloc(1, total);
+
+	(void)state;
+	assert_int_equal(parse(), E_OK);
+	aligned = plat;
+	assert_non_null(moved);
+	memcpy(moved, old, head);
+	memcpy(moved + head + 2, old + head, len);
+	memcpy(moved + head + 2 + len, old + fdt_off_dt_strings(old), strings);
+	fdt_set_off_dt_struct(moved, (uint32_t)(head + 2));
+	fdt_set_off_dt_strings(moved, (uint32_t)(head + 2 + len));
+	fdt_set_totalsize(moved, (uint32_t)total);
+	free(fdt);
+	fdt = moved;
+	assert_int_equal(fdt_check_header(fdt), 0);
+	memset(&plat, 0xa5, sizeof(plat));
+	assert_int_equal(parse(), E_OK);
+	aligned.fdt = plat.fdt; /* the only thing allowed to differ */
+	assert_memory_equal(&plat, &aligned, sizeof(plat));
+}
+
 static void messages_fit_small_buffers(void **state)
 {
 	char small[24];
@@ -358,6 +456,10 @@ int main(void)
 	    T(legacy_psci_compatible_is_accepted),
 	    T(tree_without_memory_or_cpus_is_refused),
 	    T(a_bad_header_is_not_a_device_tree),
+	    T(unterminated_memory_type_is_not_read_past),
+	    T(unterminated_psci_method_is_not_read_past),
+	    T(unterminated_stdout_path_is_not_read_past),
+	    T(structure_block_off_alignment_is_read_alike),
 	    T(messages_fit_small_buffers),
 	    T(reg_reader_checks_cells_and_index),
 	};

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <kestrel/platform.h>
+#include <kestrel/shm.h>
 #include <kestrel/vmconfig.h>
 #include <libfdt.h>
 
@@ -472,6 +473,27 @@ static void implicit_vm_with_a_bad_module_is_refused(void **state)
 	expect_error(0, "vm0", "outside RAM", NULL);
 }
 
+/* Found by fuzz_hostdt: bootargs without its NUL was accepted, and the guest DTB builder's
+   strlen ran on past the property (and past the host DTB when it was its last one). */
+static void bootargs_that_are_not_a_string_are_refused(void **state)
+{
+	(void)state;
+	add_good_vm("next");
+	add_vm("linux", 0, 0, 0, 0);
+	add_module("/chosen/linux", "kernel", 0x49000000, 0x1000, NULL);
+	dt_bytes(fdt, "/chosen/linux/module@49000000", "bootargs", "console", 7);
+	assert_int_equal(parse(), 1);
+	expect_error(0, "linux", "property 'bootargs'", "string");
+	assert_string_equal(out[0].name, "next");
+	dt_bytes(fdt, "/chosen/linux/module@49000000", "bootargs", NULL, 0);
+	memset(&errs, 0, sizeof(errs));
+	assert_int_equal(parse(), 1);
+	expect_error(0, "linux", "property 'bootargs'", "string");
+	dt_bytes(fdt, "/chosen/linux/module@49000000", "bootargs", "", 1);
+	assert_int_equal(parse(), 2);
+	assert_string_equal(out[0].bootargs, "");
+}
+
 /* --- edges --- */
 
 static void no_chosen_node_means_no_vms(void **state)
@@ -489,6 +511,56 @@ static void refusals_without_a_callback_are_silent(void **state)
 	bad_two_kernels();
 	assert_int_equal(vmconfig_parse(fdt, &plat, out, VM_MAX, NULL), 1);
 	assert_string_equal(out[0].name, "good");
+}
+
+/* --- shared memory regions --- */
+
+static void add_shm(const char *name, uint64_t size)
+{
+	char path[64];
+	const uint32_t cells[2] = {(uint32_t)(size >> 32), (uint32_t)size};
+
+	snprintf(path, sizeof(path), "/chosen/%s", name);
+	dt_node(fdt, path);
+	dt_str(fdt, path, "compatible", "kestrel,shared-memory");
+	dt_cells(fdt, path, "size", cells, 2);
+	DT_STRS(fdt, path, "vms", "a\0b");
+}
+
+/* Found by fuzz_hostdt: a size that wrapped the placement counter was accepted, and the next
+   region was placed below the shared window, among the guest's devices. */
+static void shared_region_wrapping_the_window_is_refused(void **state)
+{
+	struct shm_config shm[SHM_MAX];
+	unsigned n;
+
+	(void)state;
+	add_shm("after", 0x200000); /* libfdt adds nodes first: "after" ends up second */
+	add_shm("huge", 0xfffffffff0001000ull);
+	add_good_vm("b");
+	add_good_vm("a");
+	assert_int_equal(parse(), 2);
+	n = shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error);
+	assert_int_equal(n, 0);
+	expect_error(0, "huge", "property 'size'", "exceed");
+	for (unsigned i = 0; i < n; i++)
+		assert_true(shm[i].ipa >= SHM_IPA_BASE && shm[i].ipa + shm[i].size <= SHM_IPA_END);
+}
+
+static void shared_regions_fill_the_window_exactly(void **state)
+{
+	struct shm_config shm[SHM_MAX];
+
+	(void)state;
+	add_shm("two", 0x1000);
+	add_shm("one", SHM_IPA_END - SHM_IPA_BASE);
+	add_good_vm("b");
+	add_good_vm("a");
+	assert_int_equal(parse(), 2);
+	assert_int_equal(shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error), 1);
+	assert_string_equal(shm[0].name, "one");
+	assert_int_equal(shm[0].ipa, SHM_IPA_BASE);
+	expect_error(0, "two", "property 'size'", "exceed");
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -510,8 +582,11 @@ int main(void)
 	    T(implicit_vm_takes_at_most_half_of_ram),
 	    T(loose_modules_are_ignored_when_a_vm_is_described),
 	    T(implicit_vm_with_a_bad_module_is_refused),
+	    T(bootargs_that_are_not_a_string_are_refused),
 	    T(no_chosen_node_means_no_vms),
 	    T(refusals_without_a_callback_are_silent),
+	    T(shared_region_wrapping_the_window_is_refused),
+	    T(shared_regions_fill_the_window_exactly),
 	};
 
 	return cmocka_run_group_tests_name("vmconfig", tests, NULL, NULL);

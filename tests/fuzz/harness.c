@@ -1,0 +1,44 @@
+/* Helpers for the fuzz harnesses: see harness.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+size_t fuzz_bytes(struct fuzz_in *in, void *dst, size_t max)
+{
+	size_t n = in->left < max ? in->left : max;
+
+	if (n)
+		memcpy(dst, in->p, n);
+	in->p += n;
+	in->left -= n;
+	return n;
+}
+
+void fuzz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: check failed: %s\n    ", file, line, cond);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+/* glibc before 2.38 has no strlcpy; kestrel's lib.h declares the BSD one (vmconfig.c uses it). */
+size_t strlcpy(char *dst, const char *src, size_t size);
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size) {
+		size_t n = len < size - 1 ? len : size - 1;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}

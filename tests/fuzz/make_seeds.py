@@ -1,0 +1,753 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora in tests/fuzz/corpus/NAME/ (checked in; run this only to remake them).
+
+Each harness's input format is described at the top of tests/fuzz/fuzz_NAME.c; the helpers
+below spell the same formats. The host DTB seeds start from QEMU's own virt machine tree
+(qemu-system-aarch64 and dtc are needed for those; the other corpora need neither):
+
+  python3 tests/fuzz/make_seeds.py            all corpora
+  python3 tests/fuzz/make_seeds.py vgic_mmio  one
+"""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent.parent
+CORPUS = TOP / "tests" / "fuzz" / "corpus"
+MAX_SEED = 64 * 1024
+
+u8 = lambda v: struct.pack("<B", v & 0xff)
+u16 = lambda v: struct.pack("<H", v & 0xffff)
+u32 = lambda v: struct.pack("<I", v & 0xffffffff)
+u64 = lambda v: struct.pack("<Q", v & 0xffffffffffffffff)
+
+
+def write(name, seeds):
+    out = CORPUS / name
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.iterdir():
+        old.unlink()
+    for seed_name, data in seeds.items():
+        assert len(data) < MAX_SEED, f"{name}/{seed_name} is {len(data)} bytes"
+        (out / seed_name).write_bytes(data)
+    print(f"{name}: {len(seeds)} seeds")
+
+
+# ------------------------------------------------------------------ hostdt
+
+VM_NODES = """
+/ {
+	chosen {
+		vm0 {
+			compatible = "kestrel,vm";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			memory = <0x0 0x10000000>;
+			cpus = <2>;
+			module@49000000 {
+				compatible = "multiboot,kernel", "multiboot,module";
+				reg = <0x0 0x49000000 0x0 0x2000>;
+				bootargs = "console=ttyAMA0 earlycon";
+			};
+			module@4b000000 {
+				compatible = "multiboot,ramdisk", "multiboot,module";
+				reg = <0x0 0x4b000000 0x0 0x100000>;
+			};
+		};
+	};
+};
+"""
+
+TWO_VMS = """
+/ {
+	chosen {
+		linux {
+			compatible = "kestrel,vm";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			memory = <0x20000000>;
+			cpus = <2>;
+			cpu-affinity = <1 0>;
+			on-poweroff = "restart";
+			on-reset = "stop";
+			on-crash = "restart";
+			console = "off";
+			module@49000000 {
+				compatible = "multiboot,kernel", "multiboot,module";
+				reg = <0x0 0x49000000 0x0 0x200000>;
+				bootargs = "console=ttyAMA0 root=/dev/ram0 quiet";
+			};
+		};
+		bare {
+			compatible = "kestrel,vm";
+			#address-cells = <1>;
+			#size-cells = <1>;
+			memory = <0x0 0x1000000>;
+			module@4a000000 {
+				compatible = "multiboot,kernel", "multiboot,module";
+				reg = <0x4a000000 0x1000>;
+			};
+		};
+		refused-memory {
+			compatible = "kestrel,vm";
+			memory = <0x1234567>;
+			module@4a000000 {
+				compatible = "multiboot,kernel";
+				reg = <0x0 0x4a000000 0x0 0x1000>;
+			};
+		};
+		linux {
+		};
+	};
+	reserved-memory {
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+		fw@7f000000 {
+			reg = <0x0 0x7f000000 0x0 0x100000>;
+			no-map;
+		};
+	};
+};
+"""
+
+GUEST_LOADER = """
+/ {
+	chosen {
+		#address-cells = <2>;
+		#size-cells = <2>;
+		module@49000000 {
+			compatible = "multiboot,kernel", "multiboot,module";
+			reg = <0x0 0x49000000 0x0 0x10000>;
+			bootargs = "console=ttyAMA0";
+		};
+		module@4a000000 {
+			compatible = "multiboot,ramdisk", "multiboot,module";
+			reg = <0x0 0x4a000000 0x0 0x1000>;
+		};
+	};
+};
+"""
+
+SHM_PASSTHROUGH = """
+/ {
+	chosen {
+		a {
+			compatible = "kestrel,vm";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			memory = <0x0 0x1000000>;
+			passthrough = "/pl061@9030000", "/virtio_mmio@a000000";
+			module@49000000 {
+				compatible = "multiboot,kernel";
+				reg = <0x0 0x49000000 0x0 0x1000>;
+			};
+		};
+		b {
+			compatible = "kestrel,vm";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			memory = <0x0 0x1000000>;
+			direct-map;
+			memory-base = <0x0 0x60000000>;
+			passthrough = "/pl031@9010000";
+			module@4a000000 {
+				compatible = "multiboot,kernel";
+				reg = <0x0 0x4a000000 0x0 0x1000>;
+				bootargs = "shm";
+			};
+		};
+		c {
+			compatible = "kestrel,vm";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			memory-base = <0x0 0x80000000>;
+			passthrough = "/pl011@9000000";
+			module@4a000000 {
+				compatible = "multiboot,kernel";
+				reg = <0x0 0x4a000000 0x0 0x1000>;
+			};
+		};
+		ring {
+			compatible = "kestrel,shared-memory";
+			size = <0x10000>;
+			vms = "a", "b";
+		};
+		big {
+			compatible = "kestrel,shared-memory";
+			size = <0x0 0x200000>;
+			vms = "b", "a", "b";
+		};
+		lonely {
+			compatible = "kestrel,shared-memory";
+			size = <0x1000>;
+			vms = "a";
+		};
+	};
+};
+"""
+
+# A small tree of its own (no QEMU needed), with a memory reservation, several banks and odd
+# cell sizes, an SMC PSCI node found by its older compatible, and a VM with 1-cell memory.
+MINIMAL = """
+/dts-v1/;
+/memreserve/ 0x48000000 0x10000;
+/ {
+	#address-cells = <2>;
+	#size-cells = <2>;
+	compatible = "linux,dummy-virt";
+	psci { compatible = "arm,psci"; method = "smc"; };
+	memory@40000000 { device_type = "memory"; reg = <0x0 0x40000000 0x0 0x8000000>,
+		<0x1 0x0 0x0 0x40000000>; };
+	memory@0 { device_type = "memory"; reg = <0x0 0x0 0x0 0x0>; };
+	cpus {
+		#address-cells = <2>;
+		#size-cells = <0>;
+		cpu@0 { device_type = "cpu"; reg = <0x0 0x0>; };
+		cpu@100 { device_type = "cpu"; reg = <0x0 0x100>; };
+		cpu@bad { device_type = "cpu"; };
+	};
+	intc@8000000 {
+		compatible = "arm,gic-v3";
+		reg = <0x0 0x8000000 0x0 0x10000>, <0x0 0x80a0000 0x0 0xf60000>;
+		interrupts = <1 9 4>;
+	};
+	uart@9000000 {
+		compatible = "arm,pl011", "arm,primecell";
+		reg = <0x0 0x9000000 0x0 0x1000>;
+		interrupts = <0 1 4>;
+	};
+	timer { compatible = "arm,armv8-timer"; interrupts = <1 13 4 1 14 4 1 11 4 1 10 4>; };
+	chosen {
+		stdout-path = "/uart@9000000:115200n8";
+		vm {
+			compatible = "kestrel,vm";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			memory = <0x1000000>;
+			cpus = <1>;
+			module@41000000 {
+				compatible = "multiboot,kernel";
+				reg = <0x0 0x41000000 0x0 0x1000>;
+				bootargs = "";
+			};
+		};
+	};
+};
+"""
+
+
+class RawFdt:
+    """A flattened tree written by hand, for layouts dtc never makes: the structure block last
+    (after the strings), possibly cut right after a property whose value has no NUL."""
+
+    def __init__(self):
+        self.struct, self.strings, self.names = b"", b"", {}
+
+    def begin(self, name):
+        b = name.encode() + b"\0"
+        self.struct += struct.pack(">I", 1) + b + bytes(-len(b) % 4)
+
+    def end(self):
+        self.struct += struct.pack(">I", 2)
+
+    def prop(self, name, value, pad=True, length=None):
+        """length: what the header says, if not the value's own length."""
+        if name not in self.names:
+            self.names[name] = len(self.strings)
+            self.strings += name.encode() + b"\0"
+        size = len(value) if length is None else length
+        self.struct += struct.pack(">III", 3, size, self.names[name]) + value
+        if pad:
+            self.struct += bytes(-len(value) % 4)
+
+    def blob(self, finish=True, misalign=0):
+        body = self.struct + (struct.pack(">I", 9) if finish else b"")
+        strings_off = 40 + 16
+        struct_off = strings_off + len(self.strings) + (-len(self.strings) % 4) + misalign
+        header = struct.pack(">10I", 0xd00dfeed, struct_off + len(body), struct_off, strings_off,
+                             40, 17, 16, 0, len(self.strings), len(body))
+        return (header + bytes(16) + self.strings + bytes(struct_off - strings_off -
+                                                          len(self.strings)) + body)
+
+
+def cells(*values):
+    return b"".join(struct.pack(">I", v) for v in values)
+
+
+def raw_platform(f):
+    """A complete machine for hostdt_parse: PSCI, memory, one CPU, a GICv3."""
+    f.begin("")
+    f.prop("#address-cells", cells(2))
+    f.prop("#size-cells", cells(2))
+    f.begin("psci")
+    f.prop("compatible", b"arm,psci-0.2\0")
+    f.prop("method", b"smc\0")
+    f.end()
+    f.begin("memory@40000000")
+    f.prop("device_type", b"memory\0")
+    f.prop("reg", cells(0, 0x40000000, 0, 0x80000000))
+    f.end()
+    f.begin("cpus")
+    f.prop("#address-cells", cells(1))
+    f.prop("#size-cells", cells(0))
+    f.begin("cpu@0")
+    f.prop("device_type", b"cpu\0")
+    f.prop("reg", cells(0))
+    f.end()
+    f.end()
+    f.begin("intc@8000000")
+    f.prop("compatible", b"arm,gic-v3\0")
+    f.prop("reg", cells(0, 0x8000000, 0, 0x10000, 0, 0x80a0000, 0, 0xf60000))
+    f.end()
+
+
+def unterminated(what):
+    """Found by fuzzing: the blob ends inside a string property that has no NUL."""
+    f = RawFdt()
+    if what == "device_type":
+        f.begin("")
+        f.prop("#address-cells", cells(2))
+        f.prop("#size-cells", cells(2))
+        f.begin("memory@40000000")
+        f.prop("reg", cells(0, 0x40000000, 0, 0x40000000))
+        f.prop("device_type", b"memory", pad=False)
+    elif what == "stdout-path":
+        f.begin("")
+        f.begin("chosen")
+        f.prop("stdout-path", b"/pl011@9000000", pad=False)
+    else:
+        raw_platform(f)
+        f.begin("chosen")
+        f.begin("vm")
+        f.prop("compatible", b"kestrel,vm\0")
+        f.prop("#address-cells", cells(2))
+        f.prop("#size-cells", cells(2))
+        f.begin("module@49000000")
+        f.prop("compatible", b"multiboot,kernel\0")
+        f.prop("reg", cells(0, 0x49000000, 0, 0x1000))
+        f.prop("bootargs", b"console=ttyAMA0", pad=False)
+    return f.blob(finish=False)
+
+
+def unaligned():
+    """Found by fuzzing: libfdt takes a structure block at any offset; cells read through
+    fdt32_t pointers were then misaligned."""
+    f = RawFdt()
+    raw_platform(f)
+    f.end()
+    f.end()
+    return f.blob(misalign=2)
+
+
+def negative_length():
+    """Found by fuzzing: libfdt 1.6.1 passes a property whose length reads as -2 (0xfffffffe:
+    the next tag still lands after its header), and a passed-through node was copied into the
+    guest DTB with it: a memcpy of (size_t)-2 bytes."""
+    f = RawFdt()
+    raw_platform(f)
+    f.begin("dev@a000000")
+    f.prop("compatible", b"virtio,mmio\0")
+    f.prop("reg", cells(0, 0xa000000, 0, 0x200))
+    f.prop("broken", b"", length=0xfffffffe)
+    f.prop("interrupts", cells(0, 16, 1))
+    f.end()
+    f.begin("chosen")
+    f.begin("vm")
+    f.prop("compatible", b"kestrel,vm\0")
+    f.prop("#address-cells", cells(2))
+    f.prop("#size-cells", cells(2))
+    f.prop("passthrough", b"/dev@a000000\0")
+    f.begin("module@49000000")
+    f.prop("compatible", b"multiboot,kernel\0")
+    f.prop("reg", cells(0, 0x49000000, 0, 0x1000))
+    f.end()
+    f.end()
+    f.end()
+    f.end()
+    return f.blob()
+
+
+def dtc(source):
+    return subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-"], input=source.encode(),
+                          capture_output=True, check=True).stdout
+
+
+def qemu_virt_dts():
+    with tempfile.TemporaryDirectory() as tmp:
+        dtb = Path(tmp) / "virt.dtb"
+        subprocess.run(["qemu-system-aarch64", "-machine",
+                        f"virt,virtualization=on,gic-version=3,dumpdtb={dtb}", "-cpu", "max",
+                        "-smp", "2", "-m", "2G", "-nic", "none"], capture_output=True, check=True)
+        dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", str(dtb)],
+                             capture_output=True, check=True).stdout.decode()
+    # The random seeds would make every run differ.
+    return "\n".join(line for line in dts.splitlines()
+                     if "rng-seed" not in line and "kaslr-seed" not in line) + "\n"
+
+
+def hostdt():
+    virt = qemu_virt_dts()
+    no_gic = virt.replace('"arm,gic-v3"', '"arm,cortex-a15-gic"')
+    hvc = virt.replace('method = "smc"', 'method = "hvc"')
+    return {
+        "qemu-virt-vm": dtc(virt + VM_NODES),
+        "qemu-virt-two-vms": dtc(virt + TWO_VMS),
+        "qemu-virt-guest-loader": dtc(virt + GUEST_LOADER),
+        "qemu-virt-shm-passthrough": dtc(virt + SHM_PASSTHROUGH),
+        # Found by fuzzing: a region size that wrapped the placement of the next region.
+        "qemu-virt-shm-size-wraps": dtc(virt + SHM_PASSTHROUGH.replace(
+            "size = <0x10000>;", "size = <0xffffffff 0xf0001000>;")),
+        "qemu-virt-no-vm": dtc(virt),
+        "qemu-virt-gicv2": dtc(no_gic + VM_NODES),
+        "qemu-virt-psci-hvc": dtc(hvc + VM_NODES),
+        "minimal": dtc(MINIMAL),
+        "qemu-virt-bootargs-bytes": dtc(virt + VM_NODES.replace(
+            'bootargs = "console=ttyAMA0 earlycon";', "bootargs = [41 42 43];")),
+        "unaligned-structure-block": unaligned(),
+        "passthrough-negative-length": negative_length(),
+        "unterminated-device-type": unterminated("device_type"),
+        "unterminated-stdout-path": unterminated("stdout-path"),
+        "unterminated-bootargs": unterminated("bootargs"),
+    }
+
+
+# ------------------------------------------------------------------ guest_dtb
+
+def gdtb(flags, vcpus, ram_base, ram_size, initrd_start, initrd_size, sel, bootargs, shm=(),
+         passthrough=()):
+    """shm: (id, spi, ipa, size) tuples (flag bit 2); passthrough: host node picks (bit 3)."""
+    out = (u8(flags | (4 if shm else 0) | (8 if passthrough else 0)) + u8(vcpus) + u64(ram_base) +
+           u64(ram_size) + u64(initrd_start) + u64(initrd_size) + u32(sel))
+    if shm:
+        out += u8(len(shm) - 1) + b"".join(u8(i) + u8(s) + u64(a) + u64(n) for i, s, a, n in shm)
+    if passthrough:
+        out += u8(len(passthrough) - 1) + b"".join(u8(n) for n in passthrough)
+    return out + bootargs
+
+
+def guest_dtb():
+    return {
+        "linux-2cpu-initrd": gdtb(0, 2, 0x40000000, 0x10000000, 0x4fc00000, 0x100000, 0,
+                                  b"console=ttyAMA0 earlycon root=/dev/ram0"),
+        "8cpu-no-bootargs": gdtb(1, 8, 0x40000000, 0x40000000, 0, 0, 1000, b""),
+        "1cpu-long-bootargs": gdtb(0, 1, 0x40000000, 0x1000000, 0, 0, 0xffffffff,
+                                   b"x=" + b"0123456789abcdef" * 200),
+        "0cpu-refused": gdtb(2, 0, 0, 0, 0, 0, 7, b"a"),
+        "9cpu-refused": gdtb(0, 9, 0x40000000, 0x1000000, 0, 0, 0, b"a"),
+        "shm-and-passthrough": gdtb(0, 2, 0x40000000, 0x1000000, 0, 0, 300, b"shm",
+                                    shm=((0, 56, 0x10000000, 0x10000),
+                                         (1, 57, 0x10200000, 0x200000)),
+                                    passthrough=(4, 3)),
+        "many-passthrough-small-buffer": gdtb(0, 8, 0x80000000, 0x80000000, 0, 0, 9000, b"",
+                                              shm=tuple((i, 56 + i, 0x10000000 + i * 0x200000,
+                                                         0x1000) for i in range(8)),
+                                              passthrough=(0, 1, 2, 0)),
+        "huge-size": gdtb(2, 3, 0xffffffffffffffff, 0xffffffffffffffff, 0xfffffffffffff000,
+                          0x2000, 0x1234, b"quiet\0after the NUL"),
+    }
+
+
+# ------------------------------------------------------------------ image
+
+def arm64_image(text_offset, image_size, flags, body=64):
+    header = (u32(0x91005a4d) + u32(0x14000000) + u64(text_offset) + u64(image_size) +
+              u64(flags) + u64(0) + u64(0) + u64(0) + b"ARM\x64" + u32(0x40))
+    return header + bytes(range(256)) * (body // 256) + bytes(body % 256)
+
+
+def image():
+    return {
+        "linux-4k": arm64_image(0, 0x1000000, 0xa, 4096),
+        "linux-text-offset": arm64_image(0x80000, 0x200000, 0x2, 256),
+        "old-kernel-no-size": arm64_image(0, 0, 0, 512),
+        "big-endian": arm64_image(0, 0x100000, 0x1, 64),
+        "misaligned-offset": arm64_image(0x801, 0x100000, 0x2, 64),
+        "smaller-than-file": arm64_image(0, 0x10, 0x2, 1024),
+        "raw-binary": bytes([0x00, 0x00, 0x80, 0xd2, 0x02, 0x00, 0x00, 0xd4]) * 16,
+        "tiny": b"\x1f\x20\x03\xd5",
+    }
+
+
+# ------------------------------------------------------------------ esr
+
+def esr_value(ec, iss, il=1):
+    return (ec << 26) | (il << 25) | iss
+
+
+def dabt_iss(isv=1, sas=2, sse=0, srt=0, sf=0, wnr=0, s1ptw=0, dfsc=0x07):
+    return (isv << 24) | (sas << 22) | (sse << 21) | (srt << 16) | (sf << 15) | (s1ptw << 7) | (
+        wnr << 6) | dfsc
+
+
+def sysreg_iss(op0, op1, crn, crm, op2, rt, read):
+    return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | read
+
+
+def rec(esr, hpfar=0, far=0):
+    return u64(esr) + u64(hpfar) + u64(far)
+
+
+def esr():
+    uart = 0x09000000
+    return {
+        "str-w1-uart": rec(esr_value(0x24, dabt_iss(srt=1, wnr=1)), (uart >> 12) << 4, uart),
+        "ldrsb-x30-sign": rec(esr_value(0x24, dabt_iss(sas=0, sse=1, srt=30, sf=1)),
+                              (0x080a0000 >> 12) << 4, 0x080a0011),
+        "ldr-x-xzr": rec(esr_value(0x24, dabt_iss(sas=3, srt=31, sf=1)), 0xfffffffffffffff0,
+                         0xffffffffffffffff),
+        "no-isv-s1ptw": rec(esr_value(0x24, dabt_iss(isv=0))) + rec(
+            esr_value(0x24, dabt_iss(s1ptw=1))),
+        "mrs-id-aa64pfr0": rec(esr_value(0x18, sysreg_iss(3, 0, 0, 4, 0, 2, 1))),
+        "msr-sctlr-and-classes": b"".join(
+            rec(esr_value(ec, sysreg_iss(3, 0, 1, 0, 0, 5, 0))) for ec in
+            (0x18, 0x16, 0x17, 0x01, 0x07, 0x20, 0x3f, 0x00)),
+    }
+
+
+# ------------------------------------------------------------------ mmio_vpl011
+
+DR, RSR, FR, ILPR, IBRD, FBRD, LCR_H, CR, IFLS, IMSC, RIS, MIS, ICR, DMACR = range(14)
+ID0 = 14
+W1, W2, W4, W8 = range(4)
+
+
+def reg(index, sub=0):
+    return u8(0x80 | index | (sub << 5))
+
+
+def rd(index, width=W4, sub=0):
+    return u8(0 | (width << 3)) + reg(index, sub)
+
+
+def wr(index, value, width=W4, sub=0):
+    return u8(2 | (width << 3)) + reg(index, sub) + u64(value)
+
+
+def rx(c):
+    return u8(4) + u8(c)
+
+
+def queue(data):
+    out = b""
+    for i in range(0, len(data), 32):
+        chunk = data[i:i + 32]
+        out += u8(5 | ((len(chunk) - 1) << 3)) + chunk
+    return out
+
+
+def polled(which):  # 0 FR, 1 RIS, 2 DR, 3 MIS
+    return u8(6 | (which << 3))
+
+
+def mmio_vpl011():
+    probe = b"".join(rd(ID0 + i) for i in range(8))
+    linux_init = (probe + wr(CR, 0) + wr(IBRD, 13) + wr(FBRD, 1) + wr(LCR_H, 0x70) +
+                  wr(IFLS, 0x12) + wr(ICR, 0x7ff) + wr(IMSC, 0x50) + wr(CR, 0x301) +
+                  b"".join(wr(DR, c) for c in b"Linux\n") + rd(FR) + rd(MIS))
+    typing = (wr(IMSC, 0x50) + queue(b"ls -l\n") + rx(ord("x")) + polled(3) +
+              b"".join(polled(2) for _ in range(9)) + polled(0) + polled(1) + wr(ICR, 0x50) +
+              rd(MIS))
+    overflow = (b"".join(rx(i) for i in range(70)) + queue(bytes(range(100))) +
+                b"".join(polled(2) for _ in range(80)) + rd(FR))
+    widths = (rd(CR, W1) + rd(CR, W2) + rd(CR, W8) + rd(CR, W1, sub=1) + rd(IBRD, W2, sub=2) +
+              wr(IBRD, 0xffffffffffffffff, W2) + rd(IBRD, W2) + wr(DR, 0x141, W1) +
+              rd(FR, W2, sub=1) + u8(0 | (W4 << 3)) + u16(0x0ffc) + u8(2 | (W1 << 3)) +
+              u16(0x0fff) + u8(0x55))
+    return {"linux-init": linux_init, "typing": typing, "fifo-overflow": overflow,
+            "widths": widths}
+
+
+# ------------------------------------------------------------------ vgic_mmio
+
+(D_CTLR, D_IGROUPR, D_ISENABLER, D_ICENABLER, D_ISPENDR, D_ICPENDR, D_ISACTIVER, D_ICACTIVER,
+ D_IPRIORITYR, D_ICFGR, D_IROUTER, D_PIDR, D_RAW) = range(13)
+(R_RD, R_PIDR, R_IGROUPR, R_ISENABLER, R_ICENABLER, R_ISPENDR, R_ICPENDR, R_ISACTIVER,
+ R_ICACTIVER, R_IPRIORITYR, R_ICFGR, R_SGI, R_RAW) = range(13)
+
+
+def vgic_header(vcpus, lrs=4, online=0xff, other_vcpus=2, seed=0x5a):
+    return u8((vcpus - 1) | (lrs << 2)) + u8(online) + u8(other_vcpus - 1) + u8(seed)
+
+
+def gicd(region, off, value=None, width=W4, vcpu=0, unaligned=False):
+    op = 0 | (width << 3) | ((value is not None) << 5) | (unaligned << 6)
+    out = u8(op) + u8(vcpu) + u8(region) + u16(off)
+    return out + (u64(value) if value is not None else b"")
+
+
+def gicr(frame, region, off, value=None, width=W4, vcpu=0):
+    op = 2 | (width << 3) | ((value is not None) << 5)
+    out = u8(op) + u8(vcpu) + u8(frame) + u8(region) + u16(off)
+    return out + (u64(value) if value is not None else b"")
+
+
+def inject(intid, vcpu=None):
+    return u8(4) + u8(0x80 if vcpu is None else vcpu) + u8(intid)
+
+
+def line(intid, level):
+    return u8(5 | (level << 3)) + u8(intid)
+
+
+def sgi(sender, intid, targets=0, broadcast=False, aff1=0):
+    v = targets | (aff1 << 16) | (intid << 24) | (broadcast << 40)
+    return u8(6) + u8(sender) + u64(v)
+
+
+def inject_hw(vcpu, ppi):
+    return u8(7) + u8(vcpu) + u8(ppi - 16)
+
+
+def inject_hw_spi(intid):
+    return u8(7 | 8) + u8(intid)
+
+
+def vgic_mmio():
+    dist_init = (gicd(D_CTLR, 0) + gicd(D_CTLR, 4) + gicd(D_CTLR, 8) + gicd(D_PIDR, 0x18) +
+                 gicd(D_CTLR, 0, 0) + gicd(D_IGROUPR, 4, 0xffffffff) +
+                 gicd(D_IGROUPR, 8, 0xffffffff) + gicd(D_ICENABLER, 4, 0xffffffff) +
+                 gicd(D_ICACTIVER, 4, 0xffffffff) +
+                 b"".join(gicd(D_IPRIORITYR, 0x20 + 4 * i, 0xa0a0a0a0) for i in range(16)) +
+                 gicd(D_ICFGR, 8, 0) + gicd(D_ICFGR, 12, 0x0) +
+                 b"".join(gicd(D_IROUTER, 0x100 + 8 * i, 0, W8) for i in range(64)) +
+                 gicd(D_CTLR, 0, 0x12))
+
+    def redist_init(c):
+        return (gicr(c, R_RD, 8, width=W8, vcpu=c) + gicr(c, R_RD, 0x14, 0, vcpu=c) +
+                gicr(c, R_RD, 0x14, vcpu=c) + gicr(c, R_IGROUPR, 0, 0xffffffff, vcpu=c) +
+                gicr(c, R_ICENABLER, 0, 0xffff0000, vcpu=c) +
+                gicr(c, R_ISENABLER, 0, 0x0800ffff, vcpu=c) +
+                b"".join(gicr(c, R_IPRIORITYR, 4 * i, 0xa0a0a0a0, vcpu=c) for i in range(8)) +
+                gicr(c, R_ICFGR, 4, 0, vcpu=c))
+
+    linux = (vgic_header(2) + dist_init + redist_init(0) + redist_init(1) +
+             gicd(D_ISENABLER, 4, 0x2) + line(33, 1) + gicd(D_ISPENDR, 4) + line(33, 0) +
+             sgi(0, 1, targets=0b10) + gicr(1, R_ISPENDR, 0, vcpu=1) + inject_hw(0, 27) +
+             gicr(0, R_ISACTIVER, 0, 0x08000000) + gicd(D_IROUTER, 0x108, 0x80000001, W8) +
+             inject(33) + gicd(D_ICPENDR, 4, 0x2) + gicd(D_CTLR, 0, 0))
+    icfgr = (vgic_header(2) + gicd(D_CTLR, 0, 2) + gicd(D_IGROUPR, 4, 0xffffffff) +
+             gicd(D_ISENABLER, 4, 0xffffffff) + line(33, 1) + gicd(D_ICFGR, 8, 0xaaaaaaaa) +
+             gicd(D_ICFGR, 8, 0) + line(34, 1) + gicd(D_ICFGR, 8, 0x20))
+    irouter_bytes = (vgic_header(1) + gicd(D_IROUTER, 0x220, 0x01, W8) +
+                     gicd(D_IROUTER, 0x220, width=W1) + gicd(D_IROUTER, 0x221, 0xff, W1) +
+                     gicd(D_IROUTER, 0x222, width=W2) + gicd(D_IROUTER, 0x224, 0xffff, W2) +
+                     gicd(D_IROUTER, 0x220, width=W8) + gicd(D_IROUTER, 0x224, width=W4))
+    four = (vgic_header(4, online=0b0101, other_vcpus=4, seed=0x99) + gicd(D_CTLR, 0, 2) +
+            b"".join(gicr(c, R_IGROUPR, 0, 0xffffffff, vcpu=c) +
+                     gicr(c, R_ISENABLER, 0, 0xffffffff, vcpu=c) for c in range(4)) +
+            sgi(2, 5, broadcast=True) + sgi(1, 15, targets=0b1001) + sgi(3, 3, targets=1, aff1=1) +
+            gicd(D_IGROUPR, 4, 0xffffffff) + gicd(D_ISENABLER, 4, 0xffffffff) +
+            gicd(D_IROUTER, 0x118, 0x3, W4) + inject(35) + gicd(D_IROUTER, 0x118, 0x1, W4) +
+            gicd(D_IROUTER, 0x11c, 0x0, W4) + gicd(D_IROUTER, 0x118, 0x80000000, W8) +
+            gicd(D_ISPENDR, 4) + gicr(3, R_RD, 8, vcpu=3) + gicr(3, R_RD, 12, vcpu=2) +
+            gicd(D_CTLR, 4) + inject(200) + inject(5) + line(3, 1))
+    passthrough = (vgic_header(2) + gicd(D_CTLR, 0, 2) + gicd(D_IGROUPR, 4, 0xffffffff) +
+                   gicd(D_ISENABLER, 4, 0xffffffff) + inject_hw_spi(40) + inject_hw_spi(41) +
+                   gicd(D_ISACTIVER, 4, 0x300) + gicd(D_ICPENDR, 4, 0x100) +
+                   gicd(D_IROUTER, 0x140, 0x1, W8) + inject_hw_spi(200) + inject_hw(1, 30) +
+                   gicr(1, R_ICACTIVER, 0, 0x40000000, vcpu=1))
+    return {"linux-init": linux, "icfgr-level-to-edge": icfgr, "irouter-sub-word": irouter_bytes,
+            "four-vcpus-sgis-routes": four, "passthrough-spis": passthrough}
+
+
+# ------------------------------------------------------------------ pgtable
+
+MAP, UNMAP, LOOKUP, BUDGET = range(4)
+S1, S2 = 0, 1
+IA_PAGE, IA_2M, IA_1G, IA_TOP, IA_WINDOW_RAW, IA_RAW = range(6)
+SZ_PAGES, SZ_2M, SZ_1G, SZ_2M_PLUS, SZ_RAW32, SZ_RAW = range(6)
+PA_SAME, PA_2M_OFFSET, PA_PAGE, PA_TOP, PA_RAW = range(5)
+R, W, X, DEV = 1, 2, 4, 8
+
+
+def ia_bytes(mode, v):
+    return {IA_PAGE: u32, IA_2M: u16, IA_1G: u8, IA_TOP: u8, IA_WINDOW_RAW: u32,
+            IA_RAW: u64}[mode](v)
+
+
+def size_bytes(mode, v):
+    if mode == SZ_2M_PLUS:
+        return u8(v[0]) + u8(v[1])
+    return {SZ_PAGES: u16, SZ_2M: u8, SZ_1G: u8, SZ_RAW32: u32, SZ_RAW: u64}[mode](v)
+
+
+def pa_bytes(mode, v):
+    return {PA_SAME: lambda _: b"", PA_2M_OFFSET: u16, PA_PAGE: u32, PA_TOP: u8,
+            PA_RAW: u64}[mode](v)
+
+
+def pmap(table, ia_mode, ia, size_mode, size, pa_mode, pa, perms):
+    return (u8(MAP | (table << 2) | (ia_mode << 3)) + u8(size_mode | (pa_mode << 3)) +
+            ia_bytes(ia_mode, ia) + size_bytes(size_mode, size) + pa_bytes(pa_mode, pa) +
+            u8(perms))
+
+
+def punmap(table, ia_mode, ia, size_mode, size):
+    return (u8(UNMAP | (table << 2) | (ia_mode << 3)) + u8(size_mode) + ia_bytes(ia_mode, ia) +
+            size_bytes(size_mode, size))
+
+
+def plookup(table, ia_mode, ia):
+    return u8(LOOKUP | (table << 2) | (ia_mode << 3)) + ia_bytes(ia_mode, ia)
+
+
+def budget(pages):  # None: no limit
+    return u8(BUDGET | ((0 if pages is None else pages + 1) << 3))
+
+
+def pt_header(ia_bits, where=0):
+    """The header byte for a table of ia_bits whose window is at the bottom (0), top (1) or in
+    between (2)."""
+    return u8(next(b for b in range(256) if 30 + b % 20 == ia_bits and (b >> 5) % 3 == where))
+
+
+def pgtable():
+    h39_40 = pt_header(39) + pt_header(40)
+    vm_ram = (h39_40 + pmap(S2, IA_1G, 1, SZ_1G, 0, PA_SAME, 0, R | W | X) +
+              punmap(S2, IA_PAGE, 0x40100, SZ_PAGES, 0) + plookup(S2, IA_PAGE, 0x40101) +
+              plookup(S2, IA_PAGE, 0x40100) + pmap(S2, IA_PAGE, 0x9000, SZ_PAGES, 0, PA_SAME, 0,
+                                                   R | W | DEV) +
+              pmap(S2, IA_PAGE, 0x9000, SZ_PAGES, 0, PA_PAGE, 0x12345, R) +
+              punmap(S2, IA_1G, 1, SZ_1G, 0) + plookup(S2, IA_2M, 0x200))
+    kestrel = (h39_40 + pmap(S1, IA_2M, 0x201, SZ_PAGES, 15, PA_SAME, 0, R | X) +
+               pmap(S1, IA_PAGE, 0x40210, SZ_PAGES, 3, PA_SAME, 0, R) +
+               pmap(S1, IA_PAGE, 0x40214, SZ_PAGES, 7, PA_SAME, 0, R | W) +
+               pmap(S1, IA_PAGE, 0x40220, SZ_PAGES, 0, PA_SAME, 0, R | W | X) +
+               pmap(S1, IA_PAGE, 0x40230, SZ_PAGES, 0, PA_SAME, 0, W) +
+               pmap(S1, IA_PAGE, 0x40212, SZ_PAGES, 3, PA_SAME, 0, R) +
+               pmap(S1, IA_2M, 0x48, SZ_2M, 0, PA_SAME, 0, R | W | DEV) +
+               plookup(S1, IA_PAGE, 0x40215) + punmap(S1, IA_2M, 0x201, SZ_2M, 0))
+    starved = (h39_40 + budget(1) + pmap(S2, IA_2M, 3, SZ_2M_PLUS, (1, 3), PA_2M_OFFSET, 7,
+                                         R | W) +
+               budget(None) + pmap(S2, IA_2M, 4, SZ_2M, 3, PA_2M_OFFSET, 9, R | W) + budget(0) +
+               punmap(S2, IA_PAGE, 0x801, SZ_PAGES, 1) + budget(2) +
+               punmap(S2, IA_PAGE, 0x801, SZ_PAGES, 1) + budget(None) +
+               punmap(S2, IA_2M, 0, SZ_RAW32, 0x2000000))
+    edges = (pt_header(30) + pt_header(48, where=1) + pmap(S2, IA_TOP, 0, SZ_2M, 0, PA_TOP, 0, R) +
+             pmap(S2, IA_TOP, 1, SZ_2M, 2, PA_SAME, 0, R) +
+             pmap(S1, IA_RAW, 0xfffffffffffff000, SZ_PAGES, 1, PA_SAME, 0, R) +
+             pmap(S1, IA_WINDOW_RAW, 0x123, SZ_PAGES, 0, PA_SAME, 0, R) +
+             pmap(S1, IA_PAGE, 0, SZ_RAW, 0, PA_SAME, 0, R) +
+             pmap(S1, IA_PAGE, 0, SZ_PAGES, 0, PA_RAW, 0xfffffffffffff000, R) +
+             plookup(S1, IA_RAW, 1 << 40) + punmap(S2, IA_RAW, 0, SZ_RAW, 1 << 63) +
+             plookup(S2, IA_TOP, 0))
+    wide = (pt_header(48, where=2) + pt_header(32) +
+            pmap(S1, IA_1G, 1, SZ_1G, 1, PA_2M_OFFSET, 512, R) +
+            punmap(S1, IA_2M, 0x300, SZ_2M_PLUS, (0, 0)) +
+            pmap(S2, IA_1G, 3, SZ_1G, 0, PA_SAME, 0, W | X) +
+            punmap(S2, IA_2M, 0x600, SZ_2M, 0) + pmap(S1, IA_1G, 0, SZ_1G, 0, PA_PAGE, 1, R))
+    return {"vm-ram": vm_ram, "kestrel-stage1": kestrel, "out-of-memory": starved,
+            "edges": edges, "48-and-32-bit": wide}
+
+
+GENERATORS = {"hostdt": hostdt, "guest_dtb": guest_dtb, "image": image, "esr": esr,
+              "mmio_vpl011": mmio_vpl011, "vgic_mmio": vgic_mmio, "pgtable": pgtable}
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or list(GENERATORS)
+    for n in names:
+        write(n, GENERATORS[n]())
