@@ -267,6 +267,8 @@ CASES = [
     kestrel_refusal("config-nocheck-passthrough-twice", "passthrough-twice",
                     r"property 'passthrough': '/pl061@9030000' is already given to VM 'first'",
                     vm="second", others=("first",)),
+    config_refusal("config-direct-map-overlap", "direct-overlap",
+                   r"vm 'bad': property 'memory-base': its memory 0x60800000-0x61800000 overlaps VM 'good''s"),
     kestrel_refusal("config-nocheck-direct-map-overlap", "direct-overlap",
                     r"property 'memory-base': its memory overlaps VM 'good''s"),
     Case("config-nocheck-shared-unknown-vm", [config("shared-unknown-vm"), "--no-check"],
