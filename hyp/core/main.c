@@ -218,6 +218,21 @@ static unsigned collect_reserved(const void *dtb, paddr_t (*r)[2], unsigned max)
 	return n;
 }
 
+/* /chosen/kestrel,selftest = "panic": take an exception at EL2 on purpose, so that a test can
+   see the panic report every unexpected EL2 exception gets. */
+static void selftest(const void *dtb)
+{
+	const char *what =
+	    fdt_getprop(dtb, fdt_path_offset(dtb, "/chosen"), "kestrel,selftest", NULL);
+
+	if (what && !strcmp(what, "panic")) {
+		uint64_t v;
+		kprintf("selftest: reading unmapped address 0x8 at EL2");
+		__asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(0x8ul) : "memory");
+		(void)v;
+	}
+}
+
 void kmain(const void *dtb, unsigned el);
 void kmain(const void *dtb, unsigned el)
 {
@@ -269,6 +284,7 @@ void kmain(const void *dtb, unsigned el)
 		kprintf("no VM to run: describe one under /chosen (see README.md), powering off");
 		psci_fw_system_off();
 	}
+	selftest(dtb);
 	console_start(nvms);
 	for (unsigned i = 0; i < VM_MAX; i++)
 		if (vms[i].state == VM_STOPPED)

@@ -128,6 +128,12 @@ CASES = [
     boot_refusal("boot-el1", ["--no-virtualization"], r"kestrel: fatal: .*EL1.*virtualization=on"),
     boot_refusal("boot-gicv2", ["--gic-version", "2"], r"kestrel: fatal: .*GICv3.*gic-version=3"),
     boot_refusal("boot-no-dtb", ["--no-dtb"], r"kestrel: fatal: .*device tree"),
+    # an unexpected exception at EL2 gets the panic report: class, syndrome, registers
+    Case("panic-report", ["--kernel", guest("hello"), "--selftest", "panic"],
+         expect=[r"kestrel: PANIC: unexpected sync exception at EL2: data abort at EL2",
+                 r"kestrel:   ESR_EL2 0x0*96\w+  FAR_EL2 0x0*8\b", r"kestrel:   ELR_EL2 0x0*402",
+                 r"kestrel:   x0 +0x", r"kestrel:   x30 .* sp +0x", r"kestrel: halted"],
+         forbid=[], exit=2, timeout=30),
 
     # the host tool's own option checks
     tool_error("tool-missing-kernel", ["--kernel", "/nonexistent"], r"--kernel"),
