@@ -33,61 +33,51 @@ uint64_t vgic_lr_encode(unsigned intid, const struct virq *irq)
 }
 
 #ifndef KESTREL_HOST_TEST
+/* ICH_LR<n>_EL2 is S3_4_C12_C12_n for n < 8 and S3_4_C12_C13_(n-8) above: the assembler
+   needs the encoding in the instruction, so each access is one case of a switch. */
+#define LR_LIST(X)                                                                                 \
+	X(0, 12, 0)                                                                                \
+	X(1, 12, 1)                                                                                \
+	X(2, 12, 2)                                                                                \
+	X(3, 12, 3)                                                                                \
+	X(4, 12, 4)                                                                                \
+	X(5, 12, 5)                                                                                \
+	X(6, 12, 6)                                                                                \
+	X(7, 12, 7)                                                                                \
+	X(8, 13, 0)                                                                                \
+	X(9, 13, 1)                                                                                \
+	X(10, 13, 2)                                                                               \
+	X(11, 13, 3)                                                                               \
+	X(12, 13, 4)                                                                               \
+	X(13, 13, 5)                                                                               \
+	X(14, 13, 6)                                                                               \
+	X(15, 13, 7)
+
 static uint64_t read_lr(unsigned n)
 {
-#define LR_CASE(i, crm, op2)                                                                       \
+#define READ_CASE(i, crm, op2)                                                                     \
 	case i:                                                                                    \
-		return read_sysreg(S3_4_C12_C##crm##_##op2)
+		return read_sysreg(S3_4_C12_C##crm##_##op2);
 	switch (n) {
-		LR_CASE(0, 12, 0);
-		LR_CASE(1, 12, 1);
-		LR_CASE(2, 12, 2);
-		LR_CASE(3, 12, 3);
-		LR_CASE(4, 12, 4);
-		LR_CASE(5, 12, 5);
-		LR_CASE(6, 12, 6);
-		LR_CASE(7, 12, 7);
-		LR_CASE(8, 13, 0);
-		LR_CASE(9, 13, 1);
-		LR_CASE(10, 13, 2);
-		LR_CASE(11, 13, 3);
-		LR_CASE(12, 13, 4);
-		LR_CASE(13, 13, 5);
-		LR_CASE(14, 13, 6);
-		LR_CASE(15, 13, 7);
+		LR_LIST(READ_CASE)
 	default:
 		return 0;
 	}
-#undef LR_CASE
+#undef READ_CASE
 }
 
 static void write_lr(unsigned n, uint64_t v)
 {
-#define LR_CASE(i, crm, op2)                                                                       \
+#define WRITE_CASE(i, crm, op2)                                                                    \
 	case i:                                                                                    \
 		write_sysreg(S3_4_C12_C##crm##_##op2, v);                                          \
-		break
+		break;
 	switch (n) {
-		LR_CASE(0, 12, 0);
-		LR_CASE(1, 12, 1);
-		LR_CASE(2, 12, 2);
-		LR_CASE(3, 12, 3);
-		LR_CASE(4, 12, 4);
-		LR_CASE(5, 12, 5);
-		LR_CASE(6, 12, 6);
-		LR_CASE(7, 12, 7);
-		LR_CASE(8, 13, 0);
-		LR_CASE(9, 13, 1);
-		LR_CASE(10, 13, 2);
-		LR_CASE(11, 13, 3);
-		LR_CASE(12, 13, 4);
-		LR_CASE(13, 13, 5);
-		LR_CASE(14, 13, 6);
-		LR_CASE(15, 13, 7);
+		LR_LIST(WRITE_CASE)
 	default:
 		break;
 	}
-#undef LR_CASE
+#undef WRITE_CASE
 }
 
 void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
