@@ -292,6 +292,37 @@ def check_case_names():
         sys.exit(f"run_tests.py: duplicate case names in cases.py: {', '.join(dupes)}")
 
 
+HOSTILE_LINE = re.compile(r"HOSTILE: (\w+) (.*)")
+PAIR = re.compile(r"([a-z][a-z-]*) (\d+)")
+VICTIM_FINAL = re.compile(r"VICTIM: final .*?corrupt (\d+)")
+
+
+def isolation_report(results):
+    """The hostile-guest cases' figures, summed per category of attack: what the attackers
+    tried and what they got, kestrel panics (must be 0) and victim corruption (must be 0)."""
+    categories, panics, corrupt, victims, cases = {}, 0, 0, 0, 0
+    for r in results:
+        if not r.name.startswith("hostile-"):
+            continue
+        log = LOG_DIR / f"{r.name}.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        cases += 1
+        panics += text.count("kestrel: PANIC")
+        for m in HOSTILE_LINE.finditer(text):
+            totals = categories.setdefault(m.group(1), {})
+            for key, value in PAIR.findall(m.group(2)):
+                totals[key] = totals.get(key, 0) + int(value)
+        for m in VICTIM_FINAL.finditer(text):
+            victims += 1
+            corrupt += int(m.group(1))
+    if not cases:
+        return
+    print(f"isolation: {cases} hostile cases; kestrel panics {panics}; victims {victims}, "
+          f"corrupted words {corrupt}")
+    for name, totals in sorted(categories.items()):
+        print(f"isolation: {name}: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+
+
 def main(argv):
     args = parse_args(argv)
     check_case_names()
@@ -311,6 +342,7 @@ def main(argv):
 
     with ThreadPoolExecutor(max_workers=args.j) as pool:
         results = list(pool.map(run, jobs))
+    isolation_report(results)
     failed_names = [r.name for r in results if not r.ok]
     if failed_names:
         print(f"failed: {', '.join(failed_names)}")
