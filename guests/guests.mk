@@ -3,6 +3,8 @@
 # linked with the runtime in guests/lib/ into an arm64 Image: $(B)/guests/<name>.bin.
 
 GUEST_NAMES := hello smccc mmio sysreg abort fpsimd wfi reset vgic shm counter crash demo
+GUEST_NAMES += hostile/victim hostile/probe hostile/sysreg_fuzz hostile/hvc_fuzz hostile/mmio_fuzz \
+	hostile/storm
 
 GUEST_B := $(B)/guests
 
@@ -40,4 +42,4 @@ $(GUEST_B)/%.bin: $(GUEST_B)/%.elf
 
 guests: $(GUEST_NAMES:%=$(GUEST_B)/%.bin)
 
--include $(wildcard $(GUEST_B)/*.d $(GUEST_B)/lib/*.d)
+-include $(wildcard $(GUEST_B)/*.d $(GUEST_B)/lib/*.d $(GUEST_B)/hostile/*.d)

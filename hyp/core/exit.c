@@ -25,6 +25,7 @@ struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr)
 	exit_fn *handler = exit_handlers[ec];
 
 	vcpu->stats[ec]++;
+	vcpu->insn16 = !(esr & ESR_IL);
 	vgic_sync_lrs(vcpu);
 	(handler ? handler : undef_exit)(vcpu, esr);
 	sched_check_current(vcpu);

@@ -6,9 +6,24 @@
 #include <kestrel/smccc.h>
 #include <kestrel/vm.h>
 
+/* The call a function id names, or 0 for a 64-bit id of a call PSCI defines only in its
+   32-bit form (VERSION, CPU_OFF, MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET, FEATURES). */
 static uint32_t base_fid(uint32_t fid)
 {
-	return fid & ~PSCI_64BIT;
+	uint32_t base = fid & ~PSCI_64BIT;
+
+	if (!(fid & PSCI_64BIT))
+		return base;
+	switch (base) {
+	case PSCI_CPU_SUSPEND:
+	case PSCI_CPU_ON:
+	case PSCI_AFFINITY_INFO:
+	case PSCI_MIGRATE:
+	case PSCI_MIGRATE_INFO_UP:
+		return base;
+	default:
+		return 0;
+	}
 }
 
 int64_t psci_features(uint32_t fid)

@@ -120,9 +120,11 @@ void vcpu_put(struct vcpu *vcpu)
 	vcpu->pcpu->loaded = NULL;
 }
 
+/* A 16-bit T32 instruction (AArch32 EL0: QEMU's CPUs run it although kestrel's ID registers
+   say EL0 is AArch64 only) is 2 bytes long. */
 void vcpu_skip_instr(struct vcpu *vcpu)
 {
-	vcpu->regs.pc += 4;
+	vcpu->regs.pc += vcpu->insn16 ? 2 : 4;
 }
 
 uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned reg)

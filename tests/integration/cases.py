@@ -93,6 +93,27 @@ def vm_said(vm, regex):
     return rf"(?m)^\[{vm}\] {regex}"
 
 
+def hostile_case(name, config_name, attackers, also=()):
+    """A hostile configuration (tests/integration/configs/hostile-*.dts): the victim VM beside
+    attacker VMs (attackers maps each attacker's name to its HOSTILE line), and "focus", a VM
+    that only holds the console's focus so that the others' lines come out whole. Every VM
+    passes and powers off, the victim's pattern is intact, it made progress and took its timer
+    ticks and nothing else, and kestrel's check of each stage 2 against the page owners finds
+    no violation when the VM stops."""
+    vms = ["victim", *attackers]
+    return Case(name, [config(f"hostile-{config_name}")],
+                expect=[vm_said("victim", r"VICTIM: final rounds [1-9]\d* corrupt 0 ticks [1-9]\d* stray 0\b"),
+                        vm_said("victim", r"VICTIM: rate: \d+\.\d+ rounds/s"),
+                        *(vm_said(vm, line) for vm, line in attackers.items()), *also,
+                        *(vm_said(vm, r"RESULT: PASS") for vm in vms),
+                        *(rf"kestrel: {vm} stopped \(powered off\)" for vm in vms),
+                        *(rf"kestrel: invariants: vm '{vm}' stopped: \d+ mappings.*, 0 violations" for vm in vms),
+                        r"kestrel: all VMs stopped"],
+                forbid=[*DEFAULT_FORBID, r"kestrel: .*refused", r"invariant violated", r"crashed",
+                        r"unexpected exception"],
+                timeout=60)
+
+
 CASES = [
     # guests
     guest_case("hello", "--cmdline", "hello-args 42",
@@ -316,4 +337,21 @@ CASES = [
     kestrel_refusal("config-nocheck-too-many-vms", "nine-vms", r"kestrel runs at most 8 VMs", vm="hello9",
                     others=[f"hello{n}" for n in range(1, 9)]),
     kestrel_refusal("config-nocheck-no-vm-left", "only-bad", r"property 'memory'", vm="only", others=()),
+
+    # hostile guests beside a victim VM (guests/hostile/, docs/security.md): kestrel keeps
+    # running, each attacker gets the architected answers, the victim's memory, CPU time and
+    # timer interrupts are untouched; the victim's throughput is in its log ("VICTIM: rate")
+    hostile_case("hostile-baseline", "baseline", {}),
+    hostile_case("hostile-probe", "probe",
+                 {"probe": r"HOSTILE: memory cases [1-9]\d* aborts [1-9]\d* other \d+ leaked 0\b"}),
+    hostile_case("hostile-sysreg", "sysreg",
+                 {vm: r"HOSTILE: sysreg cases [1-9]\d* undef \d+ ok \d+" for vm in ("sysreg-a", "sysreg-b")},
+                 also=[vm_said(vm, r"HOSTILE: residue registers [1-9]\d* rounds [1-9]\d* changed 0\b")
+                       for vm in ("sysreg-a", "sysreg-b")]),
+    hostile_case("hostile-hvc", "hvc", {"hvc": r"HOSTILE: hypercall cases [1-9]\d* errors \d+"}),
+    hostile_case("hostile-mmio", "mmio", {"mmio": r"HOSTILE: mmio cases [1-9]\d* aborts [1-9]\d*"}),
+    hostile_case("hostile-storm", "storm", {"storm": r"HOSTILE: storm sgis [1-9]\d* timer [1-9]\d*"}),
+    # the storm on the victim's own CPU: the victim still gets its share and every tick
+    hostile_case("hostile-storm-shared-cpu", "storm-shared",
+                 {"storm": r"HOSTILE: storm sgis [1-9]\d* timer [1-9]\d*"}),
 ]

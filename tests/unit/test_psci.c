@@ -522,6 +522,22 @@ static void vendor_calls_reach_the_doorbell_only(void **state)
 	assert_int_equal(k.doorbells, 2);
 }
 
+/* PSCI defines these only as SMC32/HVC32 calls: their 64-bit ids are unknown functions. */
+static void sixty_four_bit_ids_of_32_bit_only_calls_are_not_supported(void **state)
+{
+	static const uint32_t only32[] = {PSCI_VERSION,		  PSCI_CPU_OFF,
+					  PSCI_MIGRATE_INFO_TYPE, PSCI_SYSTEM_OFF,
+					  PSCI_SYSTEM_RESET,	  PSCI_FEATURES};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(only32); i++) {
+		assert_int_equal(hvc(vcpu0, FN64(only32[i]), 0, 0, 0), (uint64_t)-1);
+		assert_int_equal(hvc(vcpu0, PSCI_FEATURES, FN64(only32[i]), 0, 0), (uint64_t)-1);
+	}
+	assert_int_equal(k.stops + k.restarts, 0);
+	assert_int_equal(vcpu0->power, VCPU_ON);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, new_vm, NULL)
 
 int main(void)
@@ -529,6 +545,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(smccc_version_is_1_1),
 	    T(vendor_calls_reach_the_doorbell_only),
+	    T(sixty_four_bit_ids_of_32_bit_only_calls_are_not_supported),
 	    T(arch_features_announces_only_the_architectural_calls),
 	    T(calls_to_other_owners_are_not_supported),
 	    T(psci_version_is_1_1),

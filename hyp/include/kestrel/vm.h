@@ -62,6 +62,7 @@ struct vcpu {
 	volatile int power;
 	volatile bool blocked; /* in WFI with nothing pending: not runnable until woken */
 	uint64_t hcr, cptr, mdcr;
+	bool insn16; /* the trapped instruction is 16-bit T32 (ESR_EL2.IL clear) */
 	struct el1_sysregs sys;
 	struct vdebug dbg;
 	struct fpsimd_state fp;

@@ -1,0 +1,134 @@
+/*
+ * storm: a VM that floods itself with interrupts, to see that whatever shares a physical CPU
+ * with it (or runs on the other one) keeps its CPU time and its own interrupts.
+ *
+ * For storm-ms= milliseconds (default 6000), in three equal phases:
+ * 1. SGIs as fast as it can write ICC_SGI1R_EL1 (each write is an exit): mostly to itself,
+ *    every SGI number, and now and then to affinities and target lists that are no vCPU of
+ *    its own, and to "all but self" (it has no other vCPU) - none of which may reach anyone.
+ * 2. Its virtual timer with CNTV_CVAL_EL0 = now, re-armed to "now" in the handler, so that
+ *    the timer interrupt is due again the moment it is acknowledged.
+ * 3. Both at once.
+ * The main loop may never get to run between two timer interrupts: the handler ends the timer
+ * storm itself when its phase is over, and in phase 3 sends an SGI to itself each time.
+ *
+ * Prints "HOSTILE: storm sgis S timer T": the SGIs and timer interrupts it took.
+ */
+#include "boot_info.h"
+#include "check.h"
+#include "gic.h"
+#include "hostile.h"
+#include "printf.h"
+#include "runtime.h"
+#include "sysreg.h"
+
+#define CNTV_ENABLE 1ul
+
+static volatile uint64_t sgis_taken, timer_taken, other_taken, timer_end_ms;
+static volatile bool timer_storm, sgis_too;
+static volatile uint64_t sgis_sent;
+
+static void on_irq(unsigned intid)
+{
+	if (intid < GIC_NR_SGIS) {
+		sgis_taken = sgis_taken + 1;
+	} else if (intid == GIC_PPI_VIRT_TIMER) {
+		timer_taken = timer_taken + 1;
+		if (timer_storm && ms_now() < timer_end_ms) {
+			write_sysreg(cntv_cval_el0,
+				     read_sysreg(cntvct_el0)); /* due at once again */
+			if (sgis_too) { /* the main loop may never run: send from here too */
+				gic_send_sgi(intid % GIC_NR_SGIS,
+					     read_sysreg(mpidr_el1) & MPIDR_AFFINITY_MASK);
+				sgis_sent = sgis_sent + 1;
+			}
+		} else {
+			timer_storm = false;
+			write_sysreg(cntv_ctl_el0, 0);
+		}
+		isb();
+	} else {
+		other_taken = other_taken + 1;
+	}
+}
+
+static void send_sgis(struct rng *rng, unsigned n)
+{
+	uint64_t self = read_sysreg(mpidr_el1) & MPIDR_AFFINITY_MASK;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned sgi = (unsigned)rng_below(rng, GIC_NR_SGIS);
+		switch (rng_below(rng, 16)) {
+		case 0: /* "all but self": nobody here */
+			gic_send_sgi_others(sgi);
+			break;
+		case 1: /* a vCPU it does not have, or an affinity that is nobody's */
+			/* Aff0 0 (itself) left out of the target list. */
+			gic_send_sgi_list(sgi, (self + 1) | (rng_next(rng) & 0xff00ff0000ull),
+					  (uint16_t)(rng_next(rng) & ~1ull));
+			break;
+		case 2: /* the raw register, every field random but the target list */
+			write_sysreg(ICC_SGI1R_EL1, rng_next(rng) & ~0xffffull & ~(1ull << 40));
+			break;
+		default:
+			gic_send_sgi(sgi, self);
+			sgis_sent = sgis_sent + 1;
+			break;
+		}
+	}
+}
+
+static void start_timer_storm(uint64_t end_ms)
+{
+	timer_end_ms = end_ms;
+	timer_storm = true;
+	write_sysreg(cntv_cval_el0, read_sysreg(cntvct_el0));
+	write_sysreg(cntv_ctl_el0, CNTV_ENABLE);
+	isb();
+}
+
+int main(const void *dtb)
+{
+	uint64_t storm_ms = bootarg("storm-ms", 6000), phase = storm_ms / 3;
+	struct rng rng = {mix64(bootarg("seed", 11) ^ read_sysreg(cntvct_el0))};
+	(void)dtb;
+
+	if (!check(gic_dist_init() && gic_cpu_init(), "GIC distributor and redistributor up"))
+		test_finish();
+	gic_set_irq_hook(on_irq);
+	for (unsigned sgi = 0; sgi < GIC_NR_SGIS; sgi++)
+		gic_enable(sgi);
+	gic_enable(GIC_PPI_VIRT_TIMER);
+	irq_unmask();
+
+	uint64_t start = ms_now();
+	while (ms_now() - start < phase)
+		send_sgis(&rng, 64);
+	uint64_t sgis_alone = sgis_taken;
+	printf("storm: phase 1: %lu SGIs sent to itself, %lu taken\n", sgis_sent, sgis_alone);
+
+	start_timer_storm(start + 2 * phase);
+	while (ms_now() - start < 2 * phase)
+		;
+	uint64_t timer_alone = timer_taken;
+	printf("storm: phase 2: %lu timer interrupts\n", timer_alone);
+
+	sgis_too = true;
+	start_timer_storm(start + 3 * phase);
+	while (ms_now() - start < 3 * phase)
+		send_sgis(&rng, 64);
+	timer_storm = false;
+	irq_mask();
+	write_sysreg(cntv_ctl_el0, 0);
+	isb();
+	printf("storm: phase 3: %lu SGIs, %lu timer interrupts\n", sgis_taken - sgis_alone,
+	       timer_taken - timer_alone);
+
+	printf("HOSTILE: storm sgis %lu timer %lu\n", sgis_taken, timer_taken);
+	check(sgis_taken > 0 && timer_taken > 0, "it stormed: %lu SGIs, %lu timer interrupts",
+	      sgis_taken, timer_taken);
+	check(sgis_taken <= sgis_sent, "no SGI came that it did not send itself (%lu sent)",
+	      sgis_sent);
+	check(other_taken == 0, "no other interrupt: %lu", other_taken);
+	test_finish();
+}
