@@ -86,9 +86,13 @@ static void run_command(char *cmd)
 	} else if (!strcmp(cmd, "stats")) {
 		vm_print_stats(vm, state_names[vm->state]);
 	} else if (!strcmp(cmd, "stop")) {
+		/* A restart under way on another CPU stops instead; wait out its short window. */
+		vm->stop_requested = vm->state != VM_STOPPED;
+		for (unsigned spin = 0; spin < 100000000 && vm->state == VM_STOPPING; spin++)
+			;
 		if (vm->state == VM_RUNNING)
 			vm_stop(vm, "stopped from the console");
-		else
+		else if (vm->state == VM_STOPPED && !vm->stop_requested)
 			kprintf("stop: %s is not running", vm->name);
 	} else if (vm->state == VM_STOPPED) { /* start or restart a stopped VM */
 		if (vm_build(vm) == E_OK) {

@@ -465,6 +465,14 @@ static bool all_stopped(void)
 	return true;
 }
 
+static void power_off_if_all_stopped(void)
+{
+	if (all_stopped()) {
+		kprintf("all VMs stopped, powering off");
+		psci_fw_system_off();
+	}
+}
+
 void vm_stop(struct vm *vm, const char *reason)
 {
 	if (!quiesce(vm, reason))
@@ -477,10 +485,8 @@ void vm_stop(struct vm *vm, const char *reason)
 	invariants_check_vm(vm, "stopped");
 	release(vm);
 	vm->state = VM_STOPPED;
-	if (all_stopped()) {
-		kprintf("all VMs stopped, powering off");
-		psci_fw_system_off();
-	}
+	vm->stop_requested = false;
+	power_off_if_all_stopped();
 }
 
 void vm_event(struct vm *vm, enum vm_event ev)
@@ -507,6 +513,15 @@ void vm_restart(struct vm *vm, const char *why)
 {
 	if (!quiesce(vm, "reset"))
 		return;
+	if (vm->stop_requested) {
+		vm_print_stats(vm, "stopped (stopped from the console)");
+		invariants_check_vm(vm, "stopped");
+		release(vm);
+		vm->state = VM_STOPPED;
+		vm->stop_requested = false;
+		power_off_if_all_stopped();
+		return;
+	}
 	kprintf("%s: %s, restarting from its original images", vm->name, why);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));

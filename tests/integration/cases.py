@@ -200,6 +200,16 @@ CASES = [
                  r"kestrel: linux1 stopped \(powered off\)", r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"refused", r"Kernel panic"], timeout=240),
 
+    # memory-base, console = "off", on-poweroff = "restart" (stopped from kestrel's console)
+    Case("config-placement-console-policy",
+         [config("placement-console"), "--pcpus", "2",
+          "--send-after", r"again powered off: restarting it", "--send", r"\x010",
+          "--send-after", r"input goes to kestrel", "--send", r"stop again\r"],
+         expect=[r"memory: base 0x80000000 size 0x1000000", r"kestrel: quiet stopped \(powered off\)",
+                 r"kestrel: again powered off: restarting it, as its on-poweroff policy says",
+                 r"kestrel: again stopped \(stopped from the console\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"I should not be heard", r"refused"], timeout=60),
+
     # kestrel's own console: list the VMs, stop one, start it again, show statistics
     Case("console-commands",
          ["examples/two-linux.dts",

@@ -106,6 +106,8 @@ struct vm {
 	spinlock_t lock; /* PSCI power state changes */
 	uint64_t stray_logged;
 	uint64_t started_ms;
+	volatile bool
+	    stop_requested; /* from kestrel's console: a restart under way stops instead */
 	uint64_t s2_pages;  /* stage-2 table pages, for the footprint report */
 	unsigned boots;	    /* starts so far, shown to the guest as /chosen/kestrel,boot-count */
 	char con_line[120]; /* console output not yet shown (VMs without focus) */
