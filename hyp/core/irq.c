@@ -35,7 +35,7 @@ static void guest_timer(unsigned intid)
 		gicv3_deactivate(intid);
 }
 
-void irq_drain(bool *timer_fired)
+void irq_drain(void)
 {
 	for (;;) {
 		unsigned intid = gicv3_ack();
@@ -53,8 +53,6 @@ void irq_drain(bool *timer_fired)
 		}
 		if (intid == platform.ppi_hyp_timer) {
 			sched_timer_fired();
-			if (timer_fired)
-				*timer_fired = true;
 		} else if (intid == platform.uart_spi && intid) {
 			console_input_irq();
 		} else if (intid != SGI_KICK && intid != platform.ppi_gic_maint) {

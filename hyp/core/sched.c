@@ -132,7 +132,7 @@ static NORETURN void sched_loop(void *arg)
 		if (next)
 			vcpu_run(next);
 		wfi();
-		irq_drain(NULL);
+		irq_drain();
 	}
 }
 

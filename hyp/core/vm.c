@@ -385,7 +385,7 @@ void vm_start(struct vm *vm)
 }
 
 /* Takes every vCPU of the VM off its CPU; on return none of them runs anywhere. */
-static bool quiesce(struct vm *vm, const char *reason)
+static bool quiesce(struct vm *vm)
 {
 	struct pcpu *self = this_pcpu();
 
@@ -395,7 +395,6 @@ static bool quiesce(struct vm *vm, const char *reason)
 		return false;
 	}
 	vm->state = VM_STOPPING;
-	vm->stop_reason = reason;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		vm->vcpus[i].power = VCPU_OFF;
 	spin_unlock(&vm->lock);
@@ -475,7 +474,7 @@ static void power_off_if_all_stopped(void)
 
 void vm_stop(struct vm *vm, const char *reason)
 {
-	if (!quiesce(vm, reason))
+	if (!quiesce(vm))
 		return;
 	char what[80];
 
@@ -511,7 +510,7 @@ void vm_event(struct vm *vm, enum vm_event ev)
 
 void vm_restart(struct vm *vm, const char *why)
 {
-	if (!quiesce(vm, "reset"))
+	if (!quiesce(vm))
 		return;
 	if (vm->stop_requested) {
 		vm_print_stats(vm, "stopped (stopped from the console)");

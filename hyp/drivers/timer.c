@@ -2,8 +2,7 @@
 #include <kestrel/drivers.h>
 #include <kestrel/sysreg.h>
 
-#define CTL_ENABLE  BIT(0)
-#define CTL_ISTATUS BIT(2)
+#define CTL_ENABLE BIT(0)
 
 void timer_arm_el2(uint64_t deadline)
 {
@@ -16,9 +15,4 @@ void timer_cancel_el2(void)
 {
 	write_sysreg(cnthp_ctl_el2, 0);
 	isb();
-}
-
-bool timer_el2_fired(void)
-{
-	return read_sysreg(cnthp_ctl_el2) & CTL_ISTATUS;
 }

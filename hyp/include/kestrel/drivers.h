@@ -26,7 +26,6 @@ unsigned gicv3_list_regs(void);
 
 void timer_arm_el2(uint64_t deadline_phys); /* CNTHP at an absolute physical count */
 void timer_cancel_el2(void);
-bool timer_el2_fired(void);
 
 int64_t psci_fw_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 int64_t psci_fw_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);

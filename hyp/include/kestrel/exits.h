@@ -32,6 +32,6 @@ uint64_t id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits);
 void passthrough_irq_claim(unsigned intid, struct vm *vm);
 void passthrough_irq_release(unsigned intid);
 /* irq.c */
-void irq_drain(bool *timer_fired);
+void irq_drain(void);
 
 #endif

@@ -84,7 +84,6 @@ struct vm {
 	unsigned id;
 	char name[VM_NAME_MAX];
 	volatile enum vm_state state;
-	const char *stop_reason;
 	struct vm_config config;
 	uint16_t vmid;
 	struct pgtable s2;
