@@ -176,11 +176,15 @@ void secondary_main(uint64_t context)
 	vcpu1_ready = 1;
 	dsb_sy();
 	for (;;) {
+		/* Masked around the check and the WFI: an SGI in between keeps the WFI from
+		   sleeping (it stays pending) and is taken when IRQs are unmasked again. */
+		irq_mask();
 		uint32_t mode = vcpu1_mode;
 		vcpu1_mode_seen = mode;
 		if (mode == VCPU1_WAIT)
 			__asm__ __volatile__("dsb sy\n\twfi" : : : "memory");
-		else
+		irq_unmask();
+		if (mode != VCPU1_WAIT)
 			yield(); /* spinning, but vCPU 0 runs on at once (see yield()) */
 	}
 }
@@ -281,8 +285,11 @@ static void run_timer_bench(const char *name, bool wfi)
 		write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
 		isb();
 		while (timer_irqs == before) {
-			if (wfi)
+			/* Masked so the interrupt cannot come between the check and the WFI. */
+			irq_mask();
+			if (wfi && timer_irqs == before)
 				__asm__ __volatile__("dsb sy\n\twfi" : : : "memory");
+			irq_unmask();
 			if (counter_now() > deadline) {
 				write_sysreg(cntv_ctl_el0, 0);
 				fail(name, "the virtual timer interrupt never came");

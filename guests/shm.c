@@ -85,17 +85,26 @@ static int64_t ring(void)
 	return smccc_call(DOORBELL_CALL, region, 0, 0, &res);
 }
 
-/* Sleeps until cond holds, waking on doorbells; false after 10 s of counter time. */
+/*
+ * Sleeps until cond holds, waking on doorbells; false after 10 s of counter time. The check and
+ * the WFI happen with IRQs masked: a doorbell arriving in between stays pending and ends the WFI,
+ * instead of being taken before it and leaving the WFI to sleep for ever.
+ */
 static bool wait_for(bool (*cond)(uint32_t), uint32_t arg)
 {
 	uint64_t limit = counter_now() + 10 * counter_freq();
+	bool met;
 
-	while (!cond(arg)) {
-		if (counter_now() > limit)
-			return false;
+	for (;;) {
+		irq_mask();
+		met = cond(arg);
+		if (met || counter_now() > limit)
+			break;
 		__asm__ __volatile__("wfi" ::: "memory");
+		irq_unmask();
 	}
-	return true;
+	irq_unmask();
+	return met;
 }
 
 static bool pong_is_ready(uint32_t unused)

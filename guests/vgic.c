@@ -229,11 +229,15 @@ void secondary_main(uint64_t context)
 	dsb_sy();
 	vcpu1_state = VCPU1_READY;
 	dsb_sy();
-	irq_unmask();
-	/* vCPU 0 sets vcpu1_stop, then sends an SGI: this WFI cannot miss it. */
-	while (!vcpu1_stop)
-		__asm__ __volatile__("wfi" : : : "memory");
+	/* vCPU 0 sets vcpu1_stop, then sends an SGI. The check and the WFI run with IRQs masked,
+	   so an SGI arriving in between stays pending and ends the WFI instead of being taken
+	   before it; the handlers run in the unmasked window of each round. */
 	irq_mask();
+	while (!vcpu1_stop) {
+		__asm__ __volatile__("wfi" : : : "memory");
+		irq_unmask();
+		irq_mask();
+	}
 	psci_cpu_off();
 }
 
