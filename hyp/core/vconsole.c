@@ -125,6 +125,8 @@ static void kestrel_input(char c)
 
 static void set_focus(unsigned to)
 {
+	/* The old focus's unfinished line is not shown again under the new focus's output. */
+	console_forget_line();
 	if (to == FOCUS_KESTREL) {
 		focus = to;
 		kprintf("console: input goes to kestrel (type help)");

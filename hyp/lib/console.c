@@ -10,6 +10,17 @@ static spinlock_t console_lock;
 static const void *midline;
 static bool prefix_lines;
 
+/*
+ * With several VMs, the focus VM's unfinished line (a prompt, a half-printed message) is cut
+ * when another VM's line or a kestrel message comes; it is then shown again, whole, below
+ * that output, so a line of the focus VM is always readable on one screen line.
+ */
+#define KEEP_MAX 160
+static const void *keep_owner, *cut_owner;
+static const char *keep_name;
+static char keep[KEEP_MAX];
+static size_t keep_len;
+
 void console_set_prefix(bool on)
 {
 	prefix_lines = on;
@@ -21,6 +32,7 @@ static void break_line(const void *owner)
 	if (midline && midline != owner) {
 		pl011_putc('\r');
 		pl011_putc('\n');
+		cut_owner = midline;
 		midline = NULL;
 	}
 }
@@ -34,11 +46,35 @@ static void write_unlocked(const char *s, size_t len)
 	}
 }
 
+/* After a whole-line message: show the cut line again, as far as it had come. */
+static void resume_line(void)
+{
+	if (cut_owner && cut_owner == keep_owner && !midline) {
+		write_unlocked("[", 1);
+		write_unlocked(keep_name, strlen(keep_name));
+		write_unlocked("] ", 2);
+		write_unlocked(keep, keep_len);
+		midline = keep_owner;
+	}
+	cut_owner = NULL;
+}
+
+void console_forget_line(void)
+{
+	spin_lock(&console_lock);
+	keep_owner = NULL;
+	keep_len = 0;
+	cut_owner = NULL;
+	spin_unlock(&console_lock);
+}
+
 void console_write(const char *s, size_t len)
 {
 	spin_lock(&console_lock);
 	break_line(NULL);
 	write_unlocked(s, len);
+	if (len && s[len - 1] == '\n')
+		resume_line();
 	spin_unlock(&console_lock);
 }
 
@@ -104,6 +140,7 @@ void console_vm_line(const void *vm, const char *name, const char *text, size_t 
 	write_unlocked(text, len);
 	write_unlocked("\n", 1);
 	(void)vm;
+	resume_line();
 	spin_unlock(&console_lock);
 }
 
@@ -122,10 +159,20 @@ void console_vm_putc(const void *vm, const char *name, char c)
 			write_unlocked(name, strlen(name));
 			write_unlocked("] ", 2);
 		}
-		if (c == '\n')
+		if (keep_owner != vm) {
+			keep_owner = vm;
+			keep_len = 0;
+		}
+		keep_name = name;
+		cut_owner = NULL;
+		if (c == '\n') {
 			write_unlocked("\n", 1);
-		else
+			keep_len = 0;
+		} else {
 			pl011_putc(c);
+			if (keep_len < KEEP_MAX)
+				keep[keep_len++] = c;
+		}
 		midline = c == '\n' ? NULL : vm;
 	}
 	spin_unlock(&console_lock);

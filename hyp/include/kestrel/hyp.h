@@ -22,6 +22,7 @@ void vmid_free(uint16_t vmid);
 /* Console: a VM's output character; with several VMs, lines are prefixed by the VM's name. */
 void console_vm_putc(const void *vm, const char *name, char c);
 void console_set_prefix(bool on);
+void console_forget_line(void);
 /* One whole line of a VM's output, prefixed. */
 void console_vm_line(const void *vm, const char *name, const char *text, size_t len);
 /* The physical UART has input: hand it to the VM that has the console. */

@@ -1,0 +1,103 @@
+/* unit-sources: hyp/lib/console.c hyp/lib/string.c */
+/* kestrel's console output with several VMs: prefixes, whole lines, the focus line shown again. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kestrel/hyp.h>
+#include <kestrel/lib.h>
+
+static char screen[4096];
+static size_t screen_len;
+
+void pl011_putc(char c)
+{
+	if (c != '\r' && screen_len < sizeof(screen) - 1)
+		screen[screen_len++] = c;
+	screen[screen_len] = 0;
+}
+
+void halt_forever(void)
+{
+	fail_msg("halted");
+	for (;;)
+		;
+}
+
+static int reset(void **state)
+{
+	(void)state;
+	screen_len = 0;
+	screen[0] = 0;
+	console_forget_line();
+	console_set_prefix(true);
+	return 0;
+}
+
+static const int focus_vm, other_vm;
+
+static void vm_puts(const char *s)
+{
+	while (*s)
+		console_vm_putc(&focus_vm, "high", *s++);
+}
+
+static void test_focus_output_is_prefixed(void **state)
+{
+	(void)state;
+	vm_puts("one\r\ntwo\r\n");
+	assert_string_equal(screen, "[high] one\n[high] two\n");
+}
+
+static void test_cut_focus_line_is_shown_again_whole(void **state)
+{
+	(void)state;
+	vm_puts("memory: base 0x8");
+	console_vm_line(&other_vm, "again", "hello", 5);
+	vm_puts("0000000 size\r\n");
+	assert_string_equal(screen, "[high] memory: base 0x8\n"
+				    "[again] hello\n"
+				    "[high] memory: base 0x80000000 size\n");
+}
+
+static void test_kestrel_message_cuts_and_resumes(void **state)
+{
+	(void)state;
+	vm_puts("# ");
+	kprintf("again powered off");
+	vm_puts("ls\r\n");
+	assert_string_equal(screen, "[high] # \nkestrel: again powered off\n[high] # ls\n");
+}
+
+static void test_forgotten_line_is_not_shown_again(void **state)
+{
+	(void)state;
+	vm_puts("prompt> ");
+	console_forget_line();
+	console_vm_line(&other_vm, "again", "x", 1);
+	assert_string_equal(screen, "[high] prompt> \n[again] x\n");
+}
+
+static void test_one_vm_output_is_untouched(void **state)
+{
+	(void)state;
+	console_set_prefix(false);
+	vm_puts("a\r\nb");
+	kprintf("note");
+	assert_string_equal(screen, "a\nb\nkestrel: note\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_focus_output_is_prefixed, reset),
+	    cmocka_unit_test_setup(test_cut_focus_line_is_shown_again_whole, reset),
+	    cmocka_unit_test_setup(test_kestrel_message_cuts_and_resumes, reset),
+	    cmocka_unit_test_setup(test_forgotten_line_is_not_shown_again, reset),
+	    cmocka_unit_test_setup(test_one_vm_output_is_untouched, reset),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
