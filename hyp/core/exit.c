@@ -12,11 +12,12 @@ static void undef_exit(struct vcpu *vcpu, uint64_t esr)
 	vcpu_inject_undef(vcpu);
 }
 
-/* Every class has a handler, so dispatch is one load and one indirect call. The range fills
-   the table with UNDEF first; the named classes then override it. */
+/* Every class has a handler, so dispatch (guest_sync in entry.S) is one indexed load and one
+   indirect call. The range fills the table with UNDEF first; the named classes override it. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-static exit_fn *const exit_handlers[EC_COUNT] = {
+exit_fn *const exit_handlers[EC_COUNT];
+exit_fn *const exit_handlers[EC_COUNT] = {
     [0 ... EC_COUNT - 1] = undef_exit, /* instructions a guest may not use here */
     [EC_WFX] = wfx_exit,	       /* wfx.c */
     [EC_FP_ASIMD] = fpsimd_exit,       /* fpsimd.c: lazy switch */
@@ -28,17 +29,29 @@ static exit_fn *const exit_handlers[EC_COUNT] = {
 };
 #pragma GCC diagnostic pop
 
+/*
+ * guest_sync calls the handler itself when the vCPU needs no attention (nothing in its list
+ * registers, nothing to schedule); then, only if the handler raised attention, this.
+ */
+struct vcpu *exit_finish(struct vcpu *vcpu);
+struct vcpu *exit_finish(struct vcpu *vcpu)
+{
+	sched_check_current(vcpu);
+	vgic_flush_lrs(vcpu);
+	return vcpu;
+}
+
+/* A synchronous exit of a vCPU that needs attention: the list registers are folded back
+   first, since the handler may look at the vCPU's interrupt state. */
 struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr);
 struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr)
 {
 	unsigned ec = ESR_EC(esr);
 	vcpu->stats[ec]++;
-	vcpu->insn16 = !(esr & ESR_IL);
+	vcpu->esr = esr;
 	vgic_sync_lrs(vcpu);
 	exit_handlers[ec](vcpu, esr);
-	sched_check_current(vcpu);
-	vgic_flush_lrs(vcpu);
-	return vcpu;
+	return exit_finish(vcpu);
 }
 
 struct vcpu *exit_irq(struct vcpu *vcpu);

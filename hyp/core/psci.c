@@ -102,14 +102,16 @@ static NORETURN void cpu_off(struct vcpu *vcpu)
 	pcpu_idle();
 }
 
-int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+/* SMC32/HVC32 arguments are W registers: the upper halves are not part of them. */
+static uint64_t arg(const struct vcpu *vcpu, uint32_t fid, unsigned n)
 {
-	if (!SMCCC_IS_64(fid)) {
-		/* SMC32/HVC32 arguments are W registers: the upper halves are not part of them. */
-		a1 = (uint32_t)a1;
-		a2 = (uint32_t)a2;
-		a3 = (uint32_t)a3;
-	}
+	uint64_t v = vcpu->regs.x[n];
+
+	return SMCCC_IS_64(fid) ? v : (uint32_t)v;
+}
+
+static int64_t psci_result(struct vcpu *vcpu, uint32_t fid)
+{
 	switch (base_fid(fid)) {
 	case PSCI_VERSION:
 		return PSCI_VERSION_1_1;
@@ -124,9 +126,9 @@ int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uin
 	case PSCI_CPU_OFF:
 		cpu_off(vcpu);
 	case PSCI_CPU_ON:
-		return cpu_on(vcpu, a1, a2, a3);
+		return cpu_on(vcpu, arg(vcpu, fid, 1), arg(vcpu, fid, 2), arg(vcpu, fid, 3));
 	case PSCI_AFFINITY_INFO:
-		return affinity_info(vcpu, a1, a2);
+		return affinity_info(vcpu, arg(vcpu, fid, 1), arg(vcpu, fid, 2));
 	case PSCI_MIGRATE_INFO_TYPE:
 		return PSCI_MIGRATE_NOT_REQUIRED;
 	case PSCI_SYSTEM_OFF:
@@ -136,8 +138,13 @@ int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uin
 		vm_event(vcpu->vm, VM_EVENT_RESET);
 		pcpu_idle();
 	case PSCI_FEATURES:
-		return psci_features((uint32_t)a1);
+		return psci_features((uint32_t)vcpu->regs.x[1]);
 	default:
 		return PSCI_NOT_SUPPORTED;
 	}
+}
+
+void psci_call(struct vcpu *vcpu, uint32_t fid)
+{
+	vcpu->regs.x[0] = (uint64_t)psci_result(vcpu, fid);
 }

@@ -174,8 +174,13 @@ void vcpu_kick(struct vcpu *vcpu)
 		return;
 	/* Another vCPU holds that CPU: let the scheduler look now (and arm a slice), rather
 	   than when the running vCPU happens to stop. */
-	if (READ_ONCE(pcpu->current) != vcpu)
+	struct vcpu *current = READ_ONCE(pcpu->current);
+	if (current != vcpu) {
 		pcpu->resched = true;
+		/* On this CPU, the vCPU whose exit is running sees it when its handler returns. */
+		if (current && pcpu == this_pcpu())
+			current->attention = 1;
+	}
 	pcpu_kick(pcpu);
 }
 

@@ -6,7 +6,7 @@
 #include <kestrel/shm.h>
 #include <kestrel/smccc.h>
 
-static int64_t arch_call(uint32_t fid, uint64_t a1)
+static int64_t arch_result(uint32_t fid, uint64_t a1)
 {
 	switch (fid) {
 	case SMCCC_VERSION:
@@ -19,27 +19,40 @@ static int64_t arch_call(uint32_t fid, uint64_t a1)
 	}
 }
 
+static NOINLINE void arch_call(struct vcpu *vcpu, uint32_t fid)
+{
+	uint64_t *x = vcpu->regs.x;
+
+	x[0] = (uint64_t)arch_result(fid, x[1]);
+}
+
+static NOINLINE void vendor_hyp_call(struct vcpu *vcpu, uint32_t fid)
+{
+	uint64_t *x = vcpu->regs.x;
+
+	x[0] = (uint64_t)(fid == KESTREL_SHM_DOORBELL ? shm_doorbell(vcpu, x[1])
+						      : SMCCC_NOT_SUPPORTED);
+}
+
+/*
+ * Each owner's handler stores its result in x0 itself, so the calls are tail calls and none
+ * needs a stack frame here. The architecture calls come first: they are the ones an
+ * operating system makes on hot paths (the workaround calls, when a hypervisor offers them).
+ */
 void smccc_dispatch(struct vcpu *vcpu)
 {
-	uint32_t fid = (uint32_t)vcpu->regs.x[0];
 	uint64_t *x = vcpu->regs.x;
-	int64_t ret;
+	uint32_t fid = (uint32_t)x[0];
+	unsigned owner = SMCCC_OWNER(fid);
 
-	switch (SMCCC_OWNER(fid)) {
-	case SMCCC_OWNER_ARCH:
-		ret = arch_call(fid, x[1]);
-		break;
-	case SMCCC_OWNER_STANDARD:
-		ret = psci_call(vcpu, fid, x[1], x[2], x[3]);
-		break;
-	case SMCCC_OWNER_VENDOR_HYP:
-		ret = fid == KESTREL_SHM_DOORBELL ? shm_doorbell(vcpu, x[1]) : SMCCC_NOT_SUPPORTED;
-		break;
-	default:
-		ret = SMCCC_NOT_SUPPORTED;
-		break;
-	}
-	x[0] = (uint64_t)ret;
+	if (owner == SMCCC_OWNER_ARCH)
+		arch_call(vcpu, fid);
+	else if (owner == SMCCC_OWNER_STANDARD)
+		psci_call(vcpu, fid);
+	else if (owner == SMCCC_OWNER_VENDOR_HYP)
+		vendor_hyp_call(vcpu, fid);
+	else
+		x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
 }
 
 void smccc_hvc_exit(struct vcpu *vcpu, uint64_t esr)

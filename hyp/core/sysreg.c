@@ -1,7 +1,7 @@
 /*
  * Trapped system register accesses. The ID registers (op0=3, op1=0, CRn=0, CRm=1..7) answer
- * from values sanitized once at boot; everything else kestrel emulates is a row in one sorted
- * table. An access that matches neither is an UNDEF for the guest, as it would be on a CPU
+ * from values sanitized once at boot; everything else kestrel emulates is a row in one
+ * list. An access that matches neither is an UNDEF for the guest, as it would be on a CPU
  * without that register.
  */
 #include <kestrel/exits.h>
@@ -187,60 +187,63 @@ static bool sgi_write(struct vcpu *vcpu, const struct sysreg_desc *d, bool read,
 	return true;
 }
 
-#define VCPU_FIELD(f) offsetof(struct vcpu, f)
-#define DBG(n, crm, op2, f)                                                                        \
-	{                                                                                          \
-		SYSREG_KEY(2, 0, 0, crm, op2), n, stored, VCPU_FIELD(dbg.f)                        \
-	}
+#define VCPU_FIELD(f)		offsetof(struct vcpu, f)
+#define DBG(X, id, crm, op2, f) X(id, #id, SYSREG_KEY(2, 0, 0, crm, op2), stored, VCPU_FIELD(dbg.f))
 
-/* Sorted by key: looked up by binary search. */
-static const struct sysreg_desc sysreg_table[] = {
-    {SYSREG_KEY(1, 0, 7, 6, 2), "DC ISW", dc_set_way, 0},
-    {SYSREG_KEY(1, 0, 7, 10, 2), "DC CSW", dc_set_way, 0},
-    {SYSREG_KEY(1, 0, 7, 14, 2), "DC CISW", dc_set_way, 0},
-    DBG("DBGBVR0_EL1", 0, 4, bvr[0]),
-    DBG("DBGBCR0_EL1", 0, 5, bcr[0]),
-    DBG("DBGWVR0_EL1", 0, 6, wvr[0]),
-    DBG("DBGWCR0_EL1", 0, 7, wcr[0]),
-    DBG("DBGBVR1_EL1", 1, 4, bvr[1]),
-    DBG("DBGBCR1_EL1", 1, 5, bcr[1]),
-    DBG("DBGWVR1_EL1", 1, 6, wvr[1]),
-    DBG("DBGWCR1_EL1", 1, 7, wcr[1]),
-    {SYSREG_KEY(2, 0, 0, 2, 0), "MDCCINT_EL1", raz_wi, 0},
-    DBG("MDSCR_EL1", 2, 2, mdscr),
-    {SYSREG_KEY(2, 0, 0, 6, 2), "OSECCR_EL1", raz_wi, 0},
-    {SYSREG_KEY(2, 0, 1, 0, 0), "MDRAR_EL1", read_only_zero, 0},
-    {SYSREG_KEY(2, 0, 1, 0, 4), "OSLAR_EL1", oslar, 0},
-    {SYSREG_KEY(2, 0, 1, 1, 4), "OSLSR_EL1", oslsr, 0},
-    {SYSREG_KEY(2, 0, 1, 3, 4), "OSDLR_EL1", stored, VCPU_FIELD(dbg.osdlr)},
-    {SYSREG_KEY(2, 0, 1, 4, 4), "DBGPRCR_EL1", stored, VCPU_FIELD(dbg.dbgprcr)},
-    {SYSREG_KEY(2, 0, 7, 8, 6), "DBGCLAIMSET_EL1", raz_wi, 0},
-    {SYSREG_KEY(2, 0, 7, 9, 6), "DBGCLAIMCLR_EL1", raz_wi, 0},
-    {SYSREG_KEY(2, 0, 7, 14, 6), "DBGAUTHSTATUS_EL1", read_only_zero, 0},
-    {SYSREG_KEY(2, 3, 0, 1, 0), "MDCCSR_EL0", read_only_zero, 0},
-    {SYSREG_KEY(2, 3, 0, 4, 0), "DBGDTR_EL0", raz_wi, 0},
-    {SYSREG_KEY(2, 3, 0, 5, 0), "DBGDTRRX_EL0", raz_wi, 0},
-    {SYSREG_KEY(3, 0, 1, 0, 1), "ACTLR_EL1", raz_wi, 0},
-    {SYSREG_KEY(3, 0, 12, 11, 5), "ICC_SGI1R_EL1", sgi_write, 0},
-    {SYSREG_KEY(3, 1, 12, 11, 6), "ICC_ASGI1R_EL1", sgi_write, 0},
-    {SYSREG_KEY(3, 2, 12, 11, 7), "ICC_SGI0R_EL1", sgi_write, 0},
-};
+/*
+ * The emulated registers, in key order: X(identifier, name, key, behaviour, vCPU field). The
+ * list makes both the table and the switch that finds a row, which the compiler turns into a
+ * few compares (and refuses if a key appears twice).
+ */
+#define SYSREG_LIST(X)                                                                             \
+	X(DC_ISW, "DC ISW", SYSREG_KEY(1, 0, 7, 6, 2), dc_set_way, 0)                              \
+	X(DC_CSW, "DC CSW", SYSREG_KEY(1, 0, 7, 10, 2), dc_set_way, 0)                             \
+	X(DC_CISW, "DC CISW", SYSREG_KEY(1, 0, 7, 14, 2), dc_set_way, 0)                           \
+	DBG(X, DBGBVR0_EL1, 0, 4, bvr[0])                                                          \
+	DBG(X, DBGBCR0_EL1, 0, 5, bcr[0])                                                          \
+	DBG(X, DBGWVR0_EL1, 0, 6, wvr[0])                                                          \
+	DBG(X, DBGWCR0_EL1, 0, 7, wcr[0])                                                          \
+	DBG(X, DBGBVR1_EL1, 1, 4, bvr[1])                                                          \
+	DBG(X, DBGBCR1_EL1, 1, 5, bcr[1])                                                          \
+	DBG(X, DBGWVR1_EL1, 1, 6, wvr[1])                                                          \
+	DBG(X, DBGWCR1_EL1, 1, 7, wcr[1])                                                          \
+	X(MDCCINT_EL1, "MDCCINT_EL1", SYSREG_KEY(2, 0, 0, 2, 0), raz_wi, 0)                        \
+	DBG(X, MDSCR_EL1, 2, 2, mdscr)                                                             \
+	X(OSECCR_EL1, "OSECCR_EL1", SYSREG_KEY(2, 0, 0, 6, 2), raz_wi, 0)                          \
+	X(MDRAR_EL1, "MDRAR_EL1", SYSREG_KEY(2, 0, 1, 0, 0), read_only_zero, 0)                    \
+	X(OSLAR_EL1, "OSLAR_EL1", SYSREG_KEY(2, 0, 1, 0, 4), oslar, 0)                             \
+	X(OSLSR_EL1, "OSLSR_EL1", SYSREG_KEY(2, 0, 1, 1, 4), oslsr, 0)                             \
+	X(OSDLR_EL1, "OSDLR_EL1", SYSREG_KEY(2, 0, 1, 3, 4), stored, VCPU_FIELD(dbg.osdlr))        \
+	X(DBGPRCR_EL1, "DBGPRCR_EL1", SYSREG_KEY(2, 0, 1, 4, 4), stored, VCPU_FIELD(dbg.dbgprcr))  \
+	X(DBGCLAIMSET_EL1, "DBGCLAIMSET_EL1", SYSREG_KEY(2, 0, 7, 8, 6), raz_wi, 0)                \
+	X(DBGCLAIMCLR_EL1, "DBGCLAIMCLR_EL1", SYSREG_KEY(2, 0, 7, 9, 6), raz_wi, 0)                \
+	X(DBGAUTHSTATUS_EL1, "DBGAUTHSTATUS_EL1", SYSREG_KEY(2, 0, 7, 14, 6), read_only_zero, 0)   \
+	X(MDCCSR_EL0, "MDCCSR_EL0", SYSREG_KEY(2, 3, 0, 1, 0), read_only_zero, 0)                  \
+	X(DBGDTR_EL0, "DBGDTR_EL0", SYSREG_KEY(2, 3, 0, 4, 0), raz_wi, 0)                          \
+	X(DBGDTRRX_EL0, "DBGDTRRX_EL0", SYSREG_KEY(2, 3, 0, 5, 0), raz_wi, 0)                      \
+	X(ACTLR_EL1, "ACTLR_EL1", SYSREG_KEY(3, 0, 1, 0, 1), raz_wi, 0)                            \
+	X(ICC_SGI1R_EL1, "ICC_SGI1R_EL1", SYSREG_KEY(3, 0, 12, 11, 5), sgi_write, 0)               \
+	X(ICC_ASGI1R_EL1, "ICC_ASGI1R_EL1", SYSREG_KEY(3, 1, 12, 11, 6), sgi_write, 0)             \
+	X(ICC_SGI0R_EL1, "ICC_SGI0R_EL1", SYSREG_KEY(3, 2, 12, 11, 7), sgi_write, 0)
+
+#define AS_INDEX(id, name, key, fn, field) SR_##id,
+#define AS_DESC(id, name, key, fn, field)  {key, name, fn, field},
+#define AS_CASE(id, name, key, fn, field)                                                          \
+	case key:                                                                                  \
+		return &sysreg_table[SR_##id];
+
+enum { SYSREG_LIST(AS_INDEX) SYSREG_COUNT };
+
+static const struct sysreg_desc sysreg_table[SYSREG_COUNT] = {SYSREG_LIST(AS_DESC)};
 
 const struct sysreg_desc *sysreg_find(uint32_t key);
 const struct sysreg_desc *sysreg_find(uint32_t key)
 {
-	unsigned lo = 0, hi = ARRAY_SIZE(sysreg_table);
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		if (sysreg_table[mid].key == key)
-			return &sysreg_table[mid];
-		if (sysreg_table[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+	switch (key) {
+		SYSREG_LIST(AS_CASE)
+	default:
+		return NULL;
 	}
-	return NULL;
 }
 
 static unsigned sysreg_crm(uint32_t key)

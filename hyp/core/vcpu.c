@@ -9,6 +9,9 @@ _Static_assert(offsetof(struct vcpu_regs, x[30]) == VCPU_REGS_X30, "asm offset")
 _Static_assert(offsetof(struct vcpu_regs, pc) == VCPU_REGS_PC, "asm offset");
 _Static_assert(offsetof(struct vcpu_regs, pstate) == VCPU_REGS_PSTATE, "asm offset");
 _Static_assert(offsetof(struct pcpu, current) == PCPU_CURRENT, "asm offset");
+_Static_assert(offsetof(struct vcpu, esr) == VCPU_ESR, "asm offset");
+_Static_assert(offsetof(struct vcpu, attention) == VCPU_ATTENTION, "asm offset");
+_Static_assert(offsetof(struct vcpu, stats) == VCPU_STATS, "asm offset");
 
 #define PSTATE_EL1H    0x5
 #define PSTATE_DAIF    (0xfull << 6)
@@ -118,24 +121,6 @@ void vcpu_put(struct vcpu *vcpu)
 	write_sysreg(cntp_ctl_el0, 0);
 	vgic_put(vcpu);
 	vcpu->pcpu->loaded = NULL;
-}
-
-/* A 16-bit T32 instruction (AArch32 EL0: QEMU's CPUs run it although kestrel's ID registers
-   say EL0 is AArch64 only) is 2 bytes long. */
-void vcpu_skip_instr(struct vcpu *vcpu)
-{
-	vcpu->regs.pc += vcpu->insn16 ? 2 : 4;
-}
-
-uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned reg)
-{
-	return reg < 31 ? vcpu->regs.x[reg] : 0;
-}
-
-void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val)
-{
-	if (reg < 31)
-		vcpu->regs.x[reg] = val;
 }
 
 /* Takes a synchronous exception to the guest's EL1, as the hardware would. */

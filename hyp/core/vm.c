@@ -395,8 +395,10 @@ static bool quiesce(struct vm *vm)
 		return false;
 	}
 	vm->state = VM_STOPPING;
-	for (unsigned i = 0; i < vm->vcpu_count; i++)
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		vm->vcpus[i].power = VCPU_OFF;
+		vm->vcpus[i].attention = 1; /* one of them may be in its exit on this CPU */
+	}
 	spin_unlock(&vm->lock);
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];

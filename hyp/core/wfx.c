@@ -11,8 +11,10 @@ void wfx_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	vcpu_skip_instr(vcpu);
 	if (esr & 1) {
-		if (vcpu->pcpu->nrunq > 1)
+		if (vcpu->pcpu->nrunq > 1) {
 			vcpu->pcpu->resched = true;
+			vcpu->attention = 1;
+		}
 		return;
 	}
 	if (vgic_vcpu_pending(vcpu))

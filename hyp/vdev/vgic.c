@@ -33,9 +33,10 @@ static void set_want(struct vcpu *vcpu, unsigned intid, bool want)
 {
 	uint64_t bit = BIT(intid % 64);
 
-	if (want)
+	if (want) {
 		vcpu->vgic.want[intid / 64] |= bit;
-	else
+		vcpu->attention = 1;
+	} else
 		vcpu->vgic.want[intid / 64] &= ~bit;
 }
 

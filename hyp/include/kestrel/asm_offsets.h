@@ -6,6 +6,9 @@
 #define VCPU_REGS_X30	 240
 #define VCPU_REGS_PC	 248
 #define VCPU_REGS_PSTATE 256
+#define VCPU_ESR	 264
+#define VCPU_ATTENTION	 272
+#define VCPU_STATS	 280
 #define PCPU_CURRENT	 0 /* struct pcpu.current: the vCPU whose registers are live */
 #define PCPU_STACK_SIZE	 16384
 #define PCPU_MAX	 8

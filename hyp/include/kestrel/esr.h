@@ -48,10 +48,33 @@ struct mmio_access {
 	bool sf;	  /* 64-bit register */
 };
 
+/* The decoders are inline: every emulated access runs one. */
+
+/* IPA of a stage-2 fault: HPFAR_EL2.FIPA (bits 47:4, IPA[55:12]) with the page offset from
+   FAR_EL2. */
+static inline ipaddr_t esr_fault_ipa(uint64_t hpfar, uint64_t far)
+{
+	return ((hpfar & 0x00000ffffffffff0ull) << 8) | (far & 0xfff);
+}
+
 /* Decodes a data abort syndrome; false when it cannot be emulated (no valid ISS). */
-bool esr_decode_dabt(uint64_t esr, uint64_t hpfar, uint64_t far, struct mmio_access *acc);
-/* IPA of a stage-2 fault: HPFAR_EL2.FIPA with the page offset from FAR_EL2. */
-ipaddr_t esr_fault_ipa(uint64_t hpfar, uint64_t far);
+static inline bool esr_decode_dabt(uint64_t esr, uint64_t hpfar, uint64_t far,
+				   struct mmio_access *acc)
+{
+	uint64_t iss = ESR_ISS(esr);
+
+	if (!(iss & BIT(24))) /* ISV: no syndrome for LDP/STP, writeback forms, atomics... */
+		return false;
+	if (iss & BIT(7)) /* S1PTW: the guest's own table walk faulted, not an access */
+		return false;
+	acc->ipa = esr_fault_ipa(hpfar, far);
+	acc->width = 1u << FIELD(iss, 22, 2);
+	acc->sign_extend = iss & BIT(21);
+	acc->reg = (unsigned)FIELD(iss, 16, 5);
+	acc->sf = iss & BIT(15);
+	acc->write = iss & BIT(6);
+	return true;
+}
 
 /* Packs op0, op1, CRn, CRm, op2 into one sortable key (the MRS/MSR encoding order). */
 #define SYSREG_KEY(op0, op1, crn, crm, op2)                                                        \
@@ -63,6 +86,14 @@ struct sysreg_access {
 	bool read;    /* MRS */
 };
 
-void esr_decode_sysreg(uint64_t esr, struct sysreg_access *acc);
+static inline void esr_decode_sysreg(uint64_t esr, struct sysreg_access *acc)
+{
+	uint64_t iss = ESR_ISS(esr);
+
+	acc->key = SYSREG_KEY(FIELD(iss, 20, 2), FIELD(iss, 14, 3), FIELD(iss, 10, 4),
+			      FIELD(iss, 1, 4), FIELD(iss, 17, 3));
+	acc->reg = (unsigned)FIELD(iss, 5, 5);
+	acc->read = iss & 1;
+}
 
 #endif

@@ -21,7 +21,8 @@ void fpsimd_forget(struct vcpu *vcpu);
 
 /* smccc.c / psci.c */
 void smccc_dispatch(struct vcpu *vcpu);
-int64_t psci_call(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3);
+/* A PSCI call: its result goes to the caller's x0 (calls that do not return never set it). */
+void psci_call(struct vcpu *vcpu, uint32_t fid);
 int64_t psci_features(uint32_t fid);
 
 /* sysreg.c */

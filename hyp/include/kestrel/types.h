@@ -35,7 +35,10 @@ typedef uint64_t ipaddr_t; /* guest intermediate physical address */
 /* A load the compiler may not cache or hoist: the value is written by another CPU. */
 #define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
-#define NORETURN __attribute__((noreturn))
-#define UNUSED	 __attribute__((unused))
+#define NORETURN    __attribute__((noreturn))
+#define NOINLINE    __attribute__((noinline))
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define UNUSED	    __attribute__((unused))
 
 #endif

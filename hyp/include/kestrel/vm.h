@@ -55,6 +55,17 @@ struct pcpu;
 
 struct vcpu {
 	struct vcpu_regs regs; /* first: the exit path stores into it */
+	/* entry.S uses these three directly (asm_offsets.h): the syndrome, the test for more
+	   work than the handler, and the per-class exit counts. */
+	uint64_t esr; /* ESR_EL2 of the exit being handled */
+	/*
+	 * Non-zero when an exit must do more than its handler: list registers or a maintenance
+	 * request to fold back, interrupts waiting for list registers, or a scheduling decision
+	 * (a reschedule, the VM stopping). Whoever makes one of those true in this vCPU's own
+	 * exit sets it; other CPUs also kick, and an IRQ exit always does everything.
+	 */
+	volatile uint32_t attention;
+	uint64_t stats[STAT_COUNT];
 	struct vm *vm;
 	struct pcpu *pcpu;
 	unsigned id;
@@ -62,12 +73,10 @@ struct vcpu {
 	volatile int power;
 	volatile bool blocked; /* in WFI with nothing pending: not runnable until woken */
 	uint64_t hcr, cptr, mdcr;
-	bool insn16; /* the trapped instruction is 16-bit T32 (ESR_EL2.IL clear) */
 	struct el1_sysregs sys;
 	struct vdebug dbg;
 	struct fpsimd_state fp;
 	struct vgic_cpu vgic;
-	uint64_t stats[STAT_COUNT];
 	unsigned faults_in_vectors; /* consecutive injected faults inside the guest's vectors */
 };
 
@@ -176,9 +185,24 @@ void vconsole_output(struct vm *vm, char c);
 void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0);
 void vcpu_load(struct vcpu *vcpu);
 void vcpu_put(struct vcpu *vcpu);
-void vcpu_skip_instr(struct vcpu *vcpu);
-uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned reg);
-void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val);
+/* Inline: every emulated instruction uses them. A 16-bit T32 instruction (AArch32 EL0:
+   QEMU's CPUs run it although kestrel's ID registers say EL0 is AArch64 only) is 2 bytes. */
+static inline void vcpu_skip_instr(struct vcpu *vcpu)
+{
+	vcpu->regs.pc += (vcpu->esr & ESR_IL) ? 4 : 2;
+}
+
+/* Register 31 is XZR for the instructions kestrel emulates. */
+static inline uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned reg)
+{
+	return reg < 31 ? vcpu->regs.x[reg] : 0;
+}
+
+static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val)
+{
+	if (reg < 31)
+		vcpu->regs.x[reg] = val;
+}
 void vcpu_inject_undef(struct vcpu *vcpu);
 void vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write);
 /* Runs vcpu on this CPU from a fresh stack; never returns. */
@@ -204,9 +228,11 @@ static inline void vgic_sync_lrs(struct vcpu *vcpu)
 	vgic_sync_lrs_cpu(&vcpu->vgic, vcpu);
 }
 
+/* Before entry: fill the list registers; the next exit needs attention while they are in use. */
 static inline void vgic_flush_lrs(struct vcpu *vcpu)
 {
 	vgic_flush_lrs_cpu(&vcpu->vgic, vcpu);
+	vcpu->attention = vcpu->vgic.lr_used | (vcpu->vgic.hcr != VGIC_HCR_EN);
 }
 
 /* The world-switch entry points in entry.S. */
