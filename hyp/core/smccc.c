@@ -67,6 +67,6 @@ void smccc_hvc_exit(struct vcpu *vcpu, uint64_t esr)
 void smccc_smc_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	/* A trapped SMC leaves ELR at the SMC itself. */
-	vcpu_skip_instr(vcpu);
+	vcpu_skip_a64(vcpu);
 	smccc_hvc_exit(vcpu, esr);
 }

@@ -9,7 +9,7 @@
 #include <kestrel/sysreg.h>
 
 struct sysreg_desc;
-typedef bool sysreg_fn(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val);
+typedef void sysreg_fn(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read);
 
 struct sysreg_desc {
 	uint32_t key;
@@ -119,81 +119,101 @@ void sysreg_init_id_values(unsigned ipa_bits)
 							      read_id_hw(crm, op2), ipa_bits);
 }
 
-/* --- register behaviours --- */
+/* --- register behaviours ---
+ * Each completes the access itself (the result in Rt and the step past the instruction, or
+ * an UNDEF), so the lookup tail-calls it and a simple register costs a few instructions. */
 
-static bool raz_wi(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+static void read_done(struct vcpu *vcpu, unsigned reg, uint64_t val)
 {
-	(void)vcpu, (void)d;
-	if (read)
-		*val = 0;
-	return true;
+	vcpu_set_reg(vcpu, reg, val);
+	vcpu_skip_a64(vcpu);
 }
 
-static bool read_only_zero(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+static void raz_wi(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
-	(void)vcpu, (void)d;
-	*val = 0;
-	return read;
+	(void)d;
+	if (read)
+		vcpu_set_reg(vcpu, reg, 0);
+	vcpu_skip_a64(vcpu);
 }
 
-static bool stored(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+static void read_only_zero(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
-	uint64_t *reg = (uint64_t *)(void *)((char *)vcpu + d->field);
-
-	if (read)
-		*val = *reg;
+	(void)d;
+	if (!read)
+		vcpu_inject_undef(vcpu);
 	else
-		*reg = *val;
-	return true;
+		read_done(vcpu, reg, 0);
 }
 
-static bool oslar(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+static void stored(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+{
+	uint64_t *field = (uint64_t *)(void *)((char *)vcpu + d->field);
+
+	if (read)
+		vcpu_set_reg(vcpu, reg, *field);
+	else
+		*field = vcpu_get_reg(vcpu, reg);
+	vcpu_skip_a64(vcpu);
+}
+
+static void oslar(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
 	(void)d;
-	if (read)
-		return false; /* write-only */
-	vcpu->dbg.oslsr = BIT(3) | ((*val & 1) << 1);
-	return true;
+	if (read) {
+		vcpu_inject_undef(vcpu); /* write-only */
+		return;
+	}
+	vcpu->dbg.oslsr = BIT(3) | ((vcpu_get_reg(vcpu, reg) & 1) << 1);
+	vcpu_skip_a64(vcpu);
 }
 
-static bool oslsr(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+static void oslsr(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
 	(void)d;
-	*val = vcpu->dbg.oslsr;
-	return read;
+	if (!read)
+		vcpu_inject_undef(vcpu); /* read-only */
+	else
+		read_done(vcpu, reg, vcpu->dbg.oslsr);
 }
 
-static bool dc_set_way(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+static void dc_set_way(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
-	(void)vcpu, (void)d;
-	if (read)
-		return false;
+	uint64_t val = vcpu_get_reg(vcpu, reg);
+
+	(void)d;
+	if (read) {
+		vcpu_inject_undef(vcpu);
+		return;
+	}
 #ifndef KESTREL_HOST_TEST
 	/* Set/way invalidation could discard other owners' data: always clean it too. */
-	__asm__ volatile("dc cisw, %0" : : "r"(*val) : "memory");
+	__asm__ volatile("dc cisw, %0" : : "r"(val) : "memory");
 #else
-	host_sys_insn("dc cisw", *val);
+	host_sys_insn("dc cisw", val);
 #endif
-	return true;
+	vcpu_skip_a64(vcpu);
 }
 
 /* SGI generation always traps with HCR_EL2.IMO: the vGIC routes it to the target vCPUs. */
-static bool sgi_write(struct vcpu *vcpu, const struct sysreg_desc *d, bool read, uint64_t *val)
+static void sgi_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
 	(void)d;
-	if (read)
-		return false;
-	vgic_send_sgi(vcpu, *val);
-	return true;
+	if (read) {
+		vcpu_inject_undef(vcpu);
+		return;
+	}
+	vgic_send_sgi(vcpu, vcpu_get_reg(vcpu, reg));
+	vcpu_skip_a64(vcpu);
 }
 
 #define VCPU_FIELD(f)		offsetof(struct vcpu, f)
 #define DBG(X, id, crm, op2, f) X(id, #id, SYSREG_KEY(2, 0, 0, crm, op2), stored, VCPU_FIELD(dbg.f))
 
 /*
- * The emulated registers, in key order: X(identifier, name, key, behaviour, vCPU field). The
- * list makes both the table and the switch that finds a row, which the compiler turns into a
- * few compares (and refuses if a key appears twice).
+ * The emulated registers, in encoding order (op0, op1, CRn, CRm, op2): X(identifier, name, key,
+ * behaviour, vCPU field). The list makes both the table and the switch that finds a row, which the
+ * compiler turns into a few compares (and refuses if a key appears twice).
  */
 #define SYSREG_LIST(X)                                                                             \
 	X(DC_ISW, "DC ISW", SYSREG_KEY(1, 0, 7, 6, 2), dc_set_way, 0)                              \
@@ -228,59 +248,60 @@ static bool sgi_write(struct vcpu *vcpu, const struct sysreg_desc *d, bool read,
 
 #define AS_INDEX(id, name, key, fn, field) SR_##id,
 #define AS_DESC(id, name, key, fn, field)  {key, name, fn, field},
-#define AS_CASE(id, name, key, fn, field)                                                          \
-	case key:                                                                                  \
-		return &sysreg_table[SR_##id];
+#define AS_SLOT(id, name, key, fn, field)  [SYSREG_HASH(key)] = SR_##id + 1,
 
 enum { SYSREG_LIST(AS_INDEX) SYSREG_COUNT };
 
 static const struct sysreg_desc sysreg_table[SYSREG_COUNT] = {SYSREG_LIST(AS_DESC)};
 
+/*
+ * Rows are found by a perfect hash: a multiplicative hash of the key picks one of 128 slots,
+ * each naming at most one row (0: none). Two rows in one slot are two initializers of one
+ * array element, which the build refuses (-Woverride-init); a new row that collides needs
+ * another odd multiplier.
+ */
+#define SYSREG_HASH_BITS 7
+#define SYSREG_HASH(key) ((uint32_t)((key)*0x2b329715u) >> (32 - SYSREG_HASH_BITS))
+
+static const uint8_t sysreg_slot[1u << SYSREG_HASH_BITS] = {SYSREG_LIST(AS_SLOT)};
+
 const struct sysreg_desc *sysreg_find(uint32_t key);
 const struct sysreg_desc *sysreg_find(uint32_t key)
 {
-	switch (key) {
-		SYSREG_LIST(AS_CASE)
-	default:
-		return NULL;
-	}
-}
+	unsigned row = sysreg_slot[SYSREG_HASH(key)];
 
-static unsigned sysreg_crm(uint32_t key)
-{
-	return (key >> 3) & 0xf;
+	if (row && sysreg_table[row - 1].key == key)
+		return &sysreg_table[row - 1];
+	return NULL;
 }
 
 /* op0=3, op1=0, CRn=0, CRm=1..7: the feature ID registers HCR_EL2.TID3 traps. */
 static bool is_id_space(uint32_t key)
 {
-	return (key & ~0x7fu) == SYSREG_KEY(3, 0, 0, 0, 0) && sysreg_crm(key) >= 1 &&
-	       sysreg_crm(key) <= 7;
+	unsigned crm = SYSREG_KEY_CRM(key);
+
+	return (key & ~SYSREG_KEY(0, 0, 0, 15, 7)) == SYSREG_KEY(3, 0, 0, 0, 0) && crm >= 1 &&
+	       crm <= 7;
 }
 
 void sysreg_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	struct sysreg_access acc;
-	const struct sysreg_desc *d;
-	uint64_t val;
 
 	esr_decode_sysreg(esr, &acc);
-	if (is_id_space(acc.key)) {
-		if (!acc.read) {
+	if (!is_id_space(acc.key)) {
+		const struct sysreg_desc *d = sysreg_find(acc.key);
+		if (d)
+			d->access(vcpu, d, acc.reg, acc.read);
+		else
 			vcpu_inject_undef(vcpu);
-			return;
-		}
-		vcpu_set_reg(vcpu, acc.reg, id_values[sysreg_crm(acc.key) - 1][acc.key & 7]);
-		vcpu_skip_instr(vcpu);
 		return;
 	}
-	d = sysreg_find(acc.key);
-	val = vcpu_get_reg(vcpu, acc.reg);
-	if (!d || !d->access(vcpu, d, acc.read, &val)) {
+	if (!acc.read) {
 		vcpu_inject_undef(vcpu);
 		return;
 	}
-	if (acc.read)
-		vcpu_set_reg(vcpu, acc.reg, val);
-	vcpu_skip_instr(vcpu);
+	vcpu_set_reg(vcpu, acc.reg,
+		     id_values[SYSREG_KEY_CRM(acc.key) - 1][SYSREG_KEY_OP2(acc.key)]);
+	vcpu_skip_a64(vcpu);
 }

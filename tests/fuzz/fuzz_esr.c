@@ -44,7 +44,7 @@ static void check_sysreg(uint64_t esr)
 	memset(&acc, 0x5a, sizeof(acc));
 	esr_decode_sysreg(esr, &acc);
 	FUZZ_CHECK(acc.reg <= 31, "register %u", acc.reg);
-	FUZZ_CHECK(acc.key < (1u << 16), "key 0x%x", acc.key);
+	FUZZ_CHECK((acc.key & ~SYSREG_KEY_MASK) == 0, "key 0x%x", acc.key);
 	FUZZ_CHECK(acc.read == (iss & 1), "direction");
 	/* The key packs op0, op1, CRn, CRm, op2 from their ISS fields. */
 	FUZZ_CHECK(acc.key == SYSREG_KEY(FIELD(iss, 20, 2), FIELD(iss, 14, 3), FIELD(iss, 10, 4),

@@ -186,6 +186,9 @@ static void check_invariants(bool with_pending)
 			if (wants(vcpu, intid) && !vm->vgic.spis[s].active)
 				any = true;
 		}
+		for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
+			FUZZ_CHECK(!vcpu->vgic.want[w] || vcpu->attention,
+				   "vCPU %u wants interrupts, but its next exit would not look", c);
 		FUZZ_CHECK(!with_pending || vgic_vcpu_pending(vcpu) == any,
 			   "vCPU %u: vgic_vcpu_pending %d, its want bits say %d", c, !any, any);
 	}
@@ -216,6 +219,8 @@ static void check_isolation(void)
 		memcpy(e->priv, now->priv, sizeof(e->priv));
 		memcpy(e->want, now->want, sizeof(e->want));
 		e->waker = now->waker;
+		/* Raised with any want bit, for the vCPU's next exit: interrupt state too. */
+		expect.vcpus[c].attention = vm->vcpus[c].attention;
 	}
 	check_same(&expect, vm, sizeof(expect), "the VM outside its interrupt state");
 	check_same(&snap_other, other, sizeof(snap_other), "the neighbouring VM");

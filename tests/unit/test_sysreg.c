@@ -444,8 +444,11 @@ static void table_is_sorted_and_has_nothing_else(void **state)
 	unsigned found = 0;
 
 	(void)state;
-	/* Walking every key in order must meet the rows in table order, each once. */
-	for (uint32_t key = 0; key <= 0xffff; key++) {
+	/* Walking every encoding in order (op0, op1, CRn, CRm, op2) must meet the rows in table
+	   order, each once. */
+	for (uint32_t enc = 0; enc <= 0xffff; enc++) {
+		uint32_t key = SYSREG_KEY(enc >> 14, (enc >> 11) & 7, (enc >> 7) & 15,
+					  (enc >> 3) & 15, enc & 7);
 		const struct sysreg_desc *d = sysreg_find(key);
 		if (!d)
 			continue;
@@ -478,8 +481,8 @@ static uint64_t sys_esr(unsigned op0, unsigned op1, unsigned crn, unsigned crm, 
 
 static uint64_t key_esr(uint32_t key, unsigned rt, bool read)
 {
-	return sys_esr(key >> 14, (key >> 11) & 7, (key >> 7) & 0xf, (key >> 3) & 0xf, key & 7, rt,
-		       read);
+	return sys_esr((key >> 20) & 3, (key >> 14) & 7, (key >> 10) & 0xf, SYSREG_KEY_CRM(key),
+		       SYSREG_KEY_OP2(key), rt, read);
 }
 
 static const struct {

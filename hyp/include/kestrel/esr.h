@@ -76,9 +76,16 @@ static inline bool esr_decode_dabt(uint64_t esr, uint64_t hpfar, uint64_t far,
 	return true;
 }
 
-/* Packs op0, op1, CRn, CRm, op2 into one sortable key (the MRS/MSR encoding order). */
+/*
+ * A system register's op0, op1, CRn, CRm, op2, each where the ISS of a trapped MRS/MSR
+ * (EC 0x18) holds it: Op0 21:20, Op2 19:17, Op1 16:14, CRn 13:10, CRm 4:1. A trapped
+ * access's key is then one AND of its syndrome.
+ */
 #define SYSREG_KEY(op0, op1, crn, crm, op2)                                                        \
-	((uint32_t)(((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2)))
+	((uint32_t)(((op0) << 20) | ((op2) << 17) | ((op1) << 14) | ((crn) << 10) | ((crm) << 1)))
+#define SYSREG_KEY_MASK	    SYSREG_KEY(3, 7, 15, 15, 7)
+#define SYSREG_KEY_CRM(key) (((key) >> 1) & 0xfu)
+#define SYSREG_KEY_OP2(key) (((key) >> 17) & 0x7u)
 
 struct sysreg_access {
 	uint32_t key;
@@ -90,8 +97,7 @@ static inline void esr_decode_sysreg(uint64_t esr, struct sysreg_access *acc)
 {
 	uint64_t iss = ESR_ISS(esr);
 
-	acc->key = SYSREG_KEY(FIELD(iss, 20, 2), FIELD(iss, 14, 3), FIELD(iss, 10, 4),
-			      FIELD(iss, 1, 4), FIELD(iss, 17, 3));
+	acc->key = (uint32_t)iss & SYSREG_KEY_MASK;
 	acc->reg = (unsigned)FIELD(iss, 5, 5);
 	acc->read = iss & 1;
 }

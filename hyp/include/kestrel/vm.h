@@ -189,7 +189,14 @@ void vcpu_put(struct vcpu *vcpu);
    QEMU's CPUs run it although kestrel's ID registers say EL0 is AArch64 only) is 2 bytes. */
 static inline void vcpu_skip_instr(struct vcpu *vcpu)
 {
-	vcpu->regs.pc += (vcpu->esr & ESR_IL) ? 4 : 2;
+	vcpu->regs.pc += 2 + ((vcpu->esr >> 24) & 2); /* ESR_EL2.IL, bit 25: 4 bytes */
+}
+
+/* EC 0x18 (MSR/MRS) and 0x17 (SMC64) trap only from AArch64 state, where every instruction
+   is 4 bytes: their handlers need not look at ESR_EL2.IL. */
+static inline void vcpu_skip_a64(struct vcpu *vcpu)
+{
+	vcpu->regs.pc += 4;
 }
 
 /* Register 31 is XZR for the instructions kestrel emulates. */
