@@ -29,25 +29,55 @@ static uint64_t extend(uint64_t val, const struct mmio_access *acc)
 	return acc->sf ? val : (uint32_t)val;
 }
 
-void dabt_exit(struct vcpu *vcpu, uint64_t esr)
+/* No device there, no syndrome, or a fault other than translation: the guest's mistake. */
+static NOINLINE void stray_dabt(struct vcpu *vcpu, uint64_t esr, uint64_t hpfar, uint64_t far,
+				bool decoded)
 {
+	bool write = ESR_ISS(esr) & BIT(6);
+
+	if (decoded)
+		log_stray(vcpu, write ? "data write" : "data read", esr_fault_ipa(hpfar, far));
+	else
+		log_stray(vcpu, write ? "data write (no syndrome)" : "data read (no syndrome)",
+			  esr_fault_ipa(hpfar, far));
+	vcpu_inject_abort(vcpu, false, far, write);
+}
+
+static NOINLINE void refused(struct vcpu *vcpu, const struct mmio_access *acc, uint64_t far)
+{
+	log_stray(vcpu, acc->write ? "device write" : "device read", acc->ipa);
+	vcpu_inject_abort(vcpu, false, far, acc->write);
+}
+
+/* The device this vCPU used last comes first: drivers access one device in runs. */
+static struct mmio_dev *find_device(struct vcpu *vcpu, ipaddr_t ipa)
+{
+	struct mmio_dev *dev = vcpu->mmio_last;
 	struct vm *vm = vcpu->vm;
+
+	if (likely(dev && ipa - dev->base < dev->size))
+		return dev;
+	dev = mmio_find(vm->mmio, vm->mmio_count, ipa);
+	if (dev)
+		vcpu->mmio_last = dev;
+	return dev;
+}
+
+/* Without the stack protector: its one address-taken local is the u64 a device reads into. */
+__attribute__((no_stack_protector)) void dabt_exit(struct vcpu *vcpu, uint64_t esr)
+{
 	uint64_t hpfar = read_sysreg(hpfar_el2), far = read_sysreg(far_el2);
 	struct mmio_access acc;
 	struct mmio_dev *dev;
 	uint64_t val;
 
 	if (!esr_decode_dabt(esr, hpfar, far, &acc)) {
-		bool write = ESR_ISS(esr) & BIT(6);
-		log_stray(vcpu, write ? "data write (no syndrome)" : "data read (no syndrome)",
-			  esr_fault_ipa(hpfar, far));
-		vcpu_inject_abort(vcpu, false, far, write);
+		stray_dabt(vcpu, esr, hpfar, far, false);
 		return;
 	}
-	dev = mmio_find(vm->mmio, vm->mmio_count, acc.ipa);
+	dev = find_device(vcpu, acc.ipa);
 	if (!dev || !FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f)) {
-		log_stray(vcpu, acc.write ? "data write" : "data read", acc.ipa);
-		vcpu_inject_abort(vcpu, false, far, acc.write);
+		stray_dabt(vcpu, esr, hpfar, far, true);
 		return;
 	}
 	vcpu->stats[STAT_MMIO]++;
@@ -55,18 +85,18 @@ void dabt_exit(struct vcpu *vcpu, uint64_t esr)
 		val = vcpu_get_reg(vcpu, acc.reg);
 		if (acc.width < 8)
 			val &= BIT(acc.width * 8) - 1;
-		if (!dev->ops->write(dev, vcpu, acc.ipa - dev->base, acc.width, val))
-			goto refused;
+		if (!dev->ops->write(dev, vcpu, acc.ipa - dev->base, acc.width, val)) {
+			refused(vcpu, &acc, far);
+			return;
+		}
 	} else {
-		if (!dev->ops->read(dev, vcpu, acc.ipa - dev->base, acc.width, &val))
-			goto refused;
+		if (!dev->ops->read(dev, vcpu, acc.ipa - dev->base, acc.width, &val)) {
+			refused(vcpu, &acc, far);
+			return;
+		}
 		vcpu_set_reg(vcpu, acc.reg, extend(val, &acc));
 	}
 	vcpu_skip_instr(vcpu);
-	return;
-refused:
-	log_stray(vcpu, acc.write ? "device write" : "device read", acc.ipa);
-	vcpu_inject_abort(vcpu, false, far, acc.write);
 }
 
 void iabt_exit(struct vcpu *vcpu, uint64_t esr)

@@ -315,11 +315,13 @@ int vm_build(struct vm *vm)
 		return err;
 	}
 	vm->mmio_count = 0;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i].mmio_last = NULL;
 	vm->con_len = 0; /* a stopped run's unfinished output line is not this run's */
 	vm->vgic.dist_dev.ops = NULL;
 	/* Input arrives only through the UART interrupt on one CPU (vconsole.c), never by a
 	   guest polling the physical UART from whichever CPU it runs on. */
-	vpl011_init(&vm->uart, GUEST_UART_BASE, NULL, guest_output);
+	vpl011_init(&vm->uart, GUEST_UART_BASE, guest_output);
 	vm->uart.irq_line = uart_line;
 	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->uart.dev);
 	vgic_init(vm, gicv3_list_regs());

@@ -37,14 +37,6 @@
 
 enum bitreg { REG_GROUP, REG_SENABLE, REG_CENABLE, REG_SPEND, REG_CPEND, REG_SACTIVE, REG_CACTIVE };
 
-static struct vm *container_of_dist(struct mmio_dev *dev)
-{
-	/* Both MMIO devices live inside struct vgic_dist inside struct vm. */
-	if (dev->base == GUEST_GICD_BASE)
-		return (struct vm *)(void *)((char *)dev - offsetof(struct vm, vgic.dist_dev));
-	return (struct vm *)(void *)((char *)dev - offsetof(struct vm, vgic.redist_dev));
-}
-
 /* Which interrupts a frame covers: the distributor SPIs, or one vCPU's SGIs and PPIs. */
 struct frame {
 	struct vm *vm;
@@ -167,26 +159,19 @@ static void cfg_write(const struct frame *f, unsigned base, uint32_t val)
 /* The per-interrupt registers common to both frames; false if off is none of them. */
 static bool irq_regs(const struct frame *f, uint64_t off, unsigned width, bool write, uint64_t *val)
 {
-	static const struct {
-		uint64_t base;
-		enum bitreg kind;
-	} bitregs[] = {
-	    {GICD_IGROUPR, REG_GROUP},	   {GICD_ISENABLER, REG_SENABLE},
-	    {GICD_ICENABLER, REG_CENABLE}, {GICD_ISPENDR, REG_SPEND},
-	    {GICD_ICPENDR, REG_CPEND},	   {GICD_ISACTIVER, REG_SACTIVE},
-	    {GICD_ICACTIVER, REG_CACTIVE},
-	};
-
-	for (unsigned r = 0; r < ARRAY_SIZE(bitregs); r++) {
-		if (off < bitregs[r].base || off >= bitregs[r].base + 0x80)
-			continue;
+	/* IGROUPR at 0x080, then ISENABLER ... ICACTIVER every 0x80: in enum bitreg order. */
+	_Static_assert(GICD_IGROUPR == 0x80 * (REG_GROUP + 1) &&
+			   GICD_ICACTIVER == 0x80 * (REG_CACTIVE + 1),
+		       "bit registers in enum order");
+	if (off >= GICD_IGROUPR && off < GICD_ICACTIVER + 0x80) {
+		enum bitreg kind = (enum bitreg)(off / 0x80 - 1);
+		unsigned base = (unsigned)(off % 0x80) * 8;
 		if (width != 4)
 			return !write ? (*val = 0, true) : true;
-		unsigned base = (unsigned)(off - bitregs[r].base) * 8;
 		if (write)
-			bitreg_write(f, bitregs[r].kind, base, (uint32_t)*val);
+			bitreg_write(f, kind, base, (uint32_t)*val);
 		else
-			*val = bitreg_read(f, bitregs[r].kind, base);
+			*val = bitreg_read(f, kind, base);
 		return true;
 	}
 	if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
@@ -213,6 +198,12 @@ static bool irq_regs(const struct frame *f, uint64_t off, unsigned width, bool w
 }
 
 /* --- distributor --- */
+
+static uint32_t dist_typer(const struct vm *vm)
+{
+	/* ITLinesNumber, CPUNumber, IDbits = 10 bits (INTIDs below 1024), no LPIs. */
+	return ((VGIC_NR_IRQS / 32) - 1) | ((MIN(vm->vcpu_count, 8u) - 1) << 5) | (9u << 19);
+}
 
 static uint64_t irouter_to_target(struct vm *vm, uint64_t route)
 {
@@ -266,10 +257,8 @@ static bool dist_access(struct vm *vm, uint64_t off, unsigned width, bool write,
 		}
 		return true;
 	case GICD_TYPER:
-		/* ITLinesNumber, CPUNumber, IDbits = 10 bits (INTIDs below 1024), no LPIs. */
-		*val = write ? *val
-			     : ((VGIC_NR_IRQS / 32) - 1) | ((MIN(vm->vcpu_count, 8u) - 1) << 5) |
-				   (9u << 19);
+		if (!write)
+			*val = dist_typer(vm);
 		return true;
 	case GICD_IIDR:
 		if (!write)
@@ -340,10 +329,8 @@ static bool redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool 
 }
 
 /* Pending and active state the guest changes without exits lives in list registers. */
-static bool reads_live_state(struct mmio_dev *dev, uint64_t off, bool write)
+static bool reads_live_state(struct vm *vm, struct mmio_dev *dev, uint64_t off, bool write)
 {
-	struct vm *vm = container_of_dist(dev);
-
 	if (write)
 		return false;
 	if (dev != &vm->vgic.dist_dev) {
@@ -379,7 +366,7 @@ static bool locked_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off,
 	struct vm *vm = vcpu->vm;
 	bool ok;
 
-	if (reads_live_state(dev, off, write))
+	if (reads_live_state(vm, dev, off, write))
 		sync_running_vcpus(vcpu);
 	if (!IS_ALIGNED(off, width))
 		return false;
@@ -404,6 +391,27 @@ static bool locked_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off,
 static bool vgic_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
 		      uint64_t *val)
 {
+	struct vm *vm = vcpu->vm;
+
+	/* The distributor's identification registers and CTLR (one word) need no lock. */
+	if (dev == &vm->vgic.dist_dev && width == 4) {
+		switch (off) {
+		case GICD_CTLR:
+			*val = READ_ONCE(vm->vgic.ctlr) | CTLR_ARE_DS;
+			return true;
+		case GICD_TYPER:
+			*val = dist_typer(vm);
+			return true;
+		case GICD_IIDR:
+			*val = IIDR_KESTREL;
+			return true;
+		case GIC_PIDR2:
+			*val = PIDR2_GICV3;
+			return true;
+		default:
+			break;
+		}
+	}
 	return locked_access(dev, vcpu, off, width, false, val);
 }
 

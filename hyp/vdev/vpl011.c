@@ -40,12 +40,9 @@ static void push_rx(struct vpl011 *u, uint8_t c)
 	}
 }
 
-static void poll_rx(struct vpl011 *u)
+/* The receive interrupts are raised while the FIFO holds anything. */
+static void rx_status(struct vpl011 *u)
 {
-	int c;
-
-	while (u->poll_input && u->rx_count < VPL011_RX_SIZE && (c = u->poll_input()) >= 0)
-		push_rx(u, (uint8_t)c);
 	if (u->rx_count)
 		u->ris |= INT_RX | INT_RT;
 	else
@@ -67,17 +64,13 @@ static uint32_t read_reg(struct vpl011 *u, uint64_t off)
 {
 	switch (off) {
 	case UARTDR:
-		poll_rx(u);
 		if (!u->rx_count)
 			return 0;
 		uint8_t c = u->rx[u->rx_head];
 		u->rx_head = (u->rx_head + 1) % VPL011_RX_SIZE;
 		u->rx_count--;
-		poll_rx(u);
+		rx_status(u);
 		return c;
-	case UARTFR:
-		poll_rx(u);
-		return FR_TXFE | (u->rx_count ? 0 : FR_RXFE);
 	case UARTIBRD:
 		return u->ibrd;
 	case UARTFBRD:
@@ -91,10 +84,8 @@ static uint32_t read_reg(struct vpl011 *u, uint64_t off)
 	case UARTIMSC:
 		return u->imsc;
 	case UARTRIS:
-		poll_rx(u);
 		return u->ris;
 	case UARTMIS:
-		poll_rx(u);
 		return u->ris & u->imsc;
 	default:
 		if (off >= UARTID && off < UARTID + 32)
@@ -151,6 +142,12 @@ static bool vpl011_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, u
 	(void)vcpu;
 	if (!access_ok(off, width))
 		return false;
+	/* The flag register is what polled consoles spin on before every byte: it changes
+	   nothing, so it is answered without the lock (FR's bits all fit in a byte). */
+	if (off == UARTFR) {
+		*val = FR_TXFE | (u->rx_count ? 0 : FR_RXFE);
+		return true;
+	}
 	spin_lock(&u->lock);
 	*val = read_reg(u, off) & (uint32_t)(BIT(8 * width) - 1); /* only the bytes read */
 	update_line(u);
@@ -177,15 +174,14 @@ void vpl011_receive(struct vpl011 *u, char c)
 {
 	spin_lock(&u->lock);
 	push_rx(u, (uint8_t)c);
-	poll_rx(u);
+	rx_status(u);
 	update_line(u);
 	spin_unlock(&u->lock);
 }
 
 static const struct mmio_ops vpl011_ops = {vpl011_read, vpl011_write};
 
-void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void),
-		 void (*output)(struct vpl011 *u, char c))
+void vpl011_init(struct vpl011 *u, ipaddr_t base, void (*output)(struct vpl011 *u, char c))
 {
 	memset(u, 0, sizeof(*u));
 	u->dev.base = base;
@@ -193,6 +189,5 @@ void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void),
 	u->dev.name = "pl011";
 	u->dev.ops = &vpl011_ops;
 	u->cr = 0x300; /* TXE | RXE, as after reset */
-	u->poll_input = poll_input;
 	u->output = output;
 }

@@ -66,6 +66,7 @@ struct vcpu {
 	 */
 	volatile uint32_t attention;
 	uint64_t stats[STAT_COUNT];
+	struct mmio_dev *mmio_last; /* the emulated device this vCPU accessed last */
 	struct vm *vm;
 	struct pcpu *pcpu;
 	unsigned id;

@@ -12,19 +12,17 @@ struct vpl011 {
 	spinlock_t lock;
 	uint32_t ibrd, fbrd, lcr_h, cr, ifls, imsc, ris;
 	uint8_t rx[VPL011_RX_SIZE];
-	unsigned rx_head, rx_count;
-	/* Input source: the physical UART in kestrel, a test double on the host. */
-	int (*poll_input)(void);
+	unsigned rx_head;
+	volatile unsigned rx_count;
 	void (*output)(struct vpl011 *u, char c);
 	/* Level of the UART's interrupt line, reported on every change. */
 	void (*irq_line)(struct vpl011 *u, bool level);
 	bool line;
 };
 
-/* Input for the guest, from the physical UART's interrupt. */
+/* Input for the guest, from the physical UART's interrupt (dropped when the FIFO is full). */
 void vpl011_receive(struct vpl011 *u, char c);
 
-void vpl011_init(struct vpl011 *u, ipaddr_t base, int (*poll_input)(void),
-		 void (*output)(struct vpl011 *u, char c));
+void vpl011_init(struct vpl011 *u, ipaddr_t base, void (*output)(struct vpl011 *u, char c));
 
 #endif
