@@ -9,16 +9,8 @@
 
 #define GICD_CTLR_GRP1 BIT(1)
 
-struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
-{
-	if (intid < VGIC_NR_PRIVATE)
-		return vcpu ? &vcpu->vgic.priv[intid] : NULL;
-	if (intid < VGIC_NR_IRQS)
-		return &vm->vgic.spis[intid - VGIC_NR_PRIVATE];
-	return NULL;
-}
-
-static bool deliverable(const struct vm *vm, const struct virq *irq)
+static inline __attribute__((always_inline)) bool deliverable(const struct vm *vm,
+							      const struct virq *irq)
 {
 	bool pending = irq->pending || (!irq->edge && irq->line);
 
@@ -42,11 +34,18 @@ static void set_want(struct vcpu *vcpu, unsigned intid, bool want)
 
 void vgic_update(struct vm *vm, struct vcpu *vcpu, unsigned intid)
 {
-	struct virq *irq = vgic_irq(vm, vcpu, intid);
+	struct virq *irq;
 
+	/* A vCPU's own SGIs and PPIs: the common case on every interrupt's way in and out. */
+	if (intid < VGIC_NR_PRIVATE) {
+		if (vcpu)
+			set_want(vcpu, intid, deliverable(vm, &vcpu->vgic.priv[intid]));
+		return;
+	}
+	irq = vgic_irq(vm, vcpu, intid);
 	if (!irq)
 		return;
-	if (intid >= VGIC_NR_PRIVATE) {
+	{
 		/* An SPI is wanted by its target only; clear any stale bit on the others. */
 		for (unsigned i = 0; i < vm->vcpu_count; i++)
 			set_want(&vm->vcpus[i], intid, false);

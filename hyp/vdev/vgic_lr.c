@@ -9,29 +9,6 @@
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>
 
-#define LR_STATE_SHIFT 62
-#define LR_PENDING     1ull
-#define LR_ACTIVE      2ull
-#define LR_HW	       BIT(61)
-#define LR_GROUP1      BIT(60)
-#define LR_EOI	       BIT(41)
-
-uint64_t vgic_lr_encode(unsigned intid, const struct virq *irq)
-{
-	uint64_t state = 0, lr;
-
-	if (irq->pending || (!irq->edge && irq->line))
-		state |= LR_PENDING;
-	if (irq->active)
-		state |= LR_ACTIVE;
-	lr = intid | ((uint64_t)irq->priority << 48) | LR_GROUP1 | (state << LR_STATE_SHIFT);
-	if (irq->hw)
-		lr |= LR_HW | ((uint64_t)irq->hw_intid << 32);
-	else if (!irq->edge)
-		lr |= LR_EOI; /* a level source may still be high after the guest's EOI */
-	return lr;
-}
-
 #ifndef KESTREL_HOST_TEST
 /* ICH_LR<n>_EL2 is S3_4_C12_C12_n for n < 8 and S3_4_C12_C13_(n-8) above: the assembler
    needs the encoding in the instruction, so each access is one case of a switch. */
@@ -94,14 +71,20 @@ void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 	}
 	if (!used)
 		return;
+	/* An empty list register (ICH_ELRSR_EL2) is one the guest acknowledged and completed:
+	   nothing to read back, and hardware ignores it until it is filled again. */
+	uint64_t empty = read_sysreg(ICH_ELRSR_EL2);
 	spin_lock(&vm->vgic.lock);
 	for (unsigned n = 0; used; n++, used >>= 1) {
 		if (!(used & 1))
 			continue;
-		uint64_t lr = read_lr(n), state = lr >> LR_STATE_SHIFT;
+		uint64_t state = 0;
+		if (!(empty & BIT(n))) {
+			state = read_lr(n) >> LR_STATE_SHIFT;
+			write_lr(n, 0);
+		}
 		unsigned intid = c->lr_intid[n];
 		struct virq *irq = vgic_irq(vm, vcpu, intid);
-		write_lr(n, 0);
 		if (!irq)
 			continue;
 		irq->in_lr = false;
@@ -117,49 +100,74 @@ void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 	spin_unlock(&vm->vgic.lock);
 }
 
+/* List register n takes intid: its pending latch moves into the register. */
+static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned intid)
+{
+	struct virq *irq = vgic_irq(vcpu->vm, vcpu, intid);
+
+	write_lr(n, vgic_lr_encode(intid, irq));
+	irq->in_lr = true;
+	irq->lr_pending = irq->pending;
+	irq->pending = false;
+	c->lr_intid[n] = (uint16_t)intid;
+	c->lr_used |= 1u << n;
+	/* In a list register it is wanted no more: a private one by this vCPU only, an SPI
+	   (whose stale bits vgic_update clears everywhere) through the general path. */
+	if (intid < VGIC_NR_PRIVATE)
+		c->want[0] &= ~BIT(intid);
+	else
+		vgic_update(vcpu->vm, vcpu, intid);
+}
+
+/* Most urgent first: the wanted interrupt of lowest priority value, or VGIC_NR_IRQS. */
+static unsigned most_urgent(struct vgic_cpu *c, struct vcpu *vcpu)
+{
+	unsigned best = VGIC_NR_IRQS;
+
+	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
+		for (uint64_t bits = c->want[w]; bits; bits &= bits - 1) {
+			unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
+			if (best == VGIC_NR_IRQS || vgic_irq(vcpu->vm, vcpu, intid)->priority <
+							vgic_irq(vcpu->vm, vcpu, best)->priority)
+				best = intid;
+		}
+	return best;
+}
+
+_Static_assert(VGIC_WANT_WORDS == 2 && VGIC_NR_PRIVATE <= 64, "want bitmap layout");
+
 void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	unsigned nr = vm->vgic.nr_lrs, filled = 0;
+	unsigned nr = vm->vgic.nr_lrs, filled = 0, wanted = 0;
 	uint64_t hcr = VGIC_HCR_EN;
 
+	if (!(c->want[0] | c->want[1])) {
+		if (c->hcr != hcr)
+			write_sysreg(ICH_HCR_EL2, c->hcr = hcr);
+		return;
+	}
+	spin_lock(&vm->vgic.lock);
+	/* Counted bit by bit (libgcc's popcount uses SIMD registers), up to what fits. */
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-		if (c->want[w])
-			goto work;
+		for (uint64_t bits = c->want[w]; bits && wanted <= nr; bits &= bits - 1)
+			wanted++;
+	if (wanted <= nr) {
+		/* Everything fits, so order does not matter: the CPU interface itself presents
+		   the most urgent list register first. */
+		for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
+			for (uint64_t bits = c->want[w]; bits; bits &= bits - 1)
+				fill_lr(c, vcpu, filled++,
+					w * 64 + (unsigned)__builtin_ctzll(bits));
+	} else {
+		while (filled < nr)
+			fill_lr(c, vcpu, filled++, most_urgent(c, vcpu));
+		/* More than fits: ask for a maintenance interrupt when the list runs low. */
+		hcr |= VGIC_HCR_UIE;
+	}
+	spin_unlock(&vm->vgic.lock);
 	if (c->hcr != hcr)
 		write_sysreg(ICH_HCR_EL2, c->hcr = hcr);
-	return;
-work:
-	spin_lock(&vm->vgic.lock);
-	/* Most urgent first: repeatedly take the wanted interrupt of lowest priority value,
-	   looking only at the bits that are set. */
-	while (filled < nr) {
-		unsigned best = VGIC_NR_IRQS;
-		for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-			for (uint64_t bits = c->want[w]; bits; bits &= bits - 1) {
-				unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
-				if (best == VGIC_NR_IRQS || vgic_irq(vm, vcpu, intid)->priority <
-								vgic_irq(vm, vcpu, best)->priority)
-					best = intid;
-			}
-		if (best == VGIC_NR_IRQS)
-			break;
-		struct virq *irq = vgic_irq(vm, vcpu, best);
-		write_lr(filled, vgic_lr_encode(best, irq));
-		irq->in_lr = true;
-		irq->lr_pending = irq->pending;
-		irq->pending = false;
-		c->lr_intid[filled] = (uint16_t)best;
-		c->lr_used |= 1u << filled;
-		filled++;
-		vgic_update(vm, vcpu, best);
-	}
-	/* More than fits: ask for a maintenance interrupt when the list runs low. */
-	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-		if (c->want[w])
-			hcr |= VGIC_HCR_UIE;
-	spin_unlock(&vm->vgic.lock);
-	write_sysreg(ICH_HCR_EL2, c->hcr = hcr);
 }
 
 void vgic_load(struct vcpu *vcpu)

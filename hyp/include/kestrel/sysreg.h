@@ -56,6 +56,7 @@ void host_sys_insn(const char *insn, uint64_t val);
 #define ICC_IGRPEN1_EL1	 S3_0_C12_C12_7
 #define ICH_VTR_EL2	 S3_4_C12_C11_1
 #define ICH_HCR_EL2	 S3_4_C12_C11_0
+#define ICH_ELRSR_EL2	 S3_4_C12_C11_5
 #define HFGRTR_EL2	 S3_4_C1_C1_4
 #define HFGWTR_EL2	 S3_4_C1_C1_5
 #define HFGITR_EL2	 S3_4_C1_C1_6

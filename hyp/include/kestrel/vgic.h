@@ -72,8 +72,6 @@ void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r);
 /* True when vcpu has an enabled interrupt pending: a WFI must end. */
 bool vgic_vcpu_pending(struct vcpu *vcpu);
 
-/* State of one interrupt as seen by vcpu (private ones are per vCPU). */
-struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 /* Recomputes whether intid must go into a list register; call with the lock held. */
 void vgic_update(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 
@@ -99,6 +97,27 @@ void vgic_load(struct vcpu *vcpu);
 void vgic_put(struct vcpu *vcpu);
 
 /* Encoding of one list register (pure, shared with the unit tests). */
-uint64_t vgic_lr_encode(unsigned intid, const struct virq *irq);
+#define LR_STATE_SHIFT 62
+#define LR_PENDING     1ull
+#define LR_ACTIVE      2ull
+#define LR_HW	       BIT(61)
+#define LR_GROUP1      BIT(60)
+#define LR_EOI	       BIT(41)
+
+static inline uint64_t vgic_lr_encode(unsigned intid, const struct virq *irq)
+{
+	uint64_t state = 0, lr;
+
+	if (irq->pending || (!irq->edge && irq->line))
+		state |= LR_PENDING;
+	if (irq->active)
+		state |= LR_ACTIVE;
+	lr = intid | ((uint64_t)irq->priority << 48) | LR_GROUP1 | (state << LR_STATE_SHIFT);
+	if (irq->hw)
+		lr |= LR_HW | ((uint64_t)irq->hw_intid << 32);
+	else if (!irq->edge)
+		lr |= LR_EOI; /* a level source may still be high after the guest's EOI */
+	return lr;
+}
 
 #endif

@@ -225,6 +225,16 @@ int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
 /* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
 void sched_timer_fired(void);
 /* Called on every exit: leaves the vCPU if it was stopped, or another wants its CPU. */
+/* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
+static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
+{
+	if (intid < VGIC_NR_PRIVATE)
+		return vcpu ? &vcpu->vgic.priv[intid] : NULL;
+	if (intid < VGIC_NR_IRQS)
+		return &vm->vgic.spis[intid - VGIC_NR_PRIVATE];
+	return NULL;
+}
+
 static inline void sched_check_current(struct vcpu *vcpu)
 {
 	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)
