@@ -29,11 +29,19 @@ static uint64_t extend(uint64_t val, const struct mmio_access *acc)
 	return acc->sf ? val : (uint32_t)val;
 }
 
-/* No device there, no syndrome, or a fault other than translation: the guest's mistake. */
+/*
+ * No device there, no syndrome, or a fault other than translation. Either RAM the guest
+ * touches for the first time (any access form, its own table walks included: the block
+ * appears and the access is retried), or the guest's mistake.
+ */
 static NOINLINE void stray_dabt(struct vcpu *vcpu, uint64_t esr, uint64_t hpfar, uint64_t far,
 				bool decoded)
 {
 	bool write = ESR_ISS(esr) & BIT(6);
+	ipaddr_t ipa = esr_fault_ipa(hpfar, far);
+
+	if (vm_ram_pending(vcpu->vm, ipa, esr) && vm_ram_fault(vcpu->vm, ipa))
+		return;
 
 	if (decoded)
 		log_stray(vcpu, write ? "data write" : "data read", esr_fault_ipa(hpfar, far));
@@ -102,8 +110,10 @@ __attribute__((no_stack_protector)) void dabt_exit(struct vcpu *vcpu, uint64_t e
 void iabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t far = read_sysreg(far_el2);
+	ipaddr_t ipa = esr_fault_ipa(read_sysreg(hpfar_el2), far);
 
-	(void)esr;
-	log_stray(vcpu, "instruction fetch", esr_fault_ipa(read_sysreg(hpfar_el2), far));
+	if (vm_ram_pending(vcpu->vm, ipa, esr) && vm_ram_fault(vcpu->vm, ipa))
+		return;
+	log_stray(vcpu, "instruction fetch", ipa);
 	vcpu_inject_abort(vcpu, true, far, false);
 }

@@ -141,6 +141,11 @@ static int load_images(struct vm *vm)
 			      cfg->initrd_size ? " and initrd" : "",
 			      (unsigned long long)(vm->ram_size >> 20));
 	vm->entry = vm->ram_ipa + img.load_offset;
+	/* The blocks the images go into are handed over now, zeroed first like any other. */
+	if (vm_ram_prepare(vm, vm->entry, cfg->kernel_size) ||
+	    vm_ram_prepare(vm, initrd, cfg->initrd_size) ||
+	    vm_ram_prepare(vm, vm->dtb_ipa, vm->dtb_size))
+		return refuse(vm, "no memory left for its stage-2 tables");
 	copy_to_pages((paddr_t)(uintptr_t)ipa_to_va(vm, vm->entry), kernel, cfg->kernel_size);
 	if (cfg->initrd_size)
 		copy_to_pages((paddr_t)(uintptr_t)ipa_to_va(vm, initrd),
@@ -251,8 +256,10 @@ static void release(struct vm *vm)
 		s2_flush_vm(vm);
 		pgtable_destroy(&vm->s2);
 	}
-	if (vm->ram_pa)
-		mm_scrub_free(vm->ram_pa, vm->ram_size >> PAGE_SHIFT, OWNER_VM(vm->id));
+	if (vm->ram_pa) {
+		vm_ram_scrub(vm, false);
+		mm_free(vm->ram_pa, vm->ram_size >> PAGE_SHIFT, OWNER_VM(vm->id));
+	}
 	if (vm->dtb_pa)
 		mm_free(vm->dtb_pa, GUEST_DTB_MAX / PAGE_SIZE, OWNER_KESTREL);
 	if (vm->vmid)
@@ -265,6 +272,7 @@ int vm_build(struct vm *vm)
 {
 	int err;
 
+	vm->ram_lazy = false; /* until vm_ram_setup: a failed build scrubs all it got */
 	vm->vmid = vmid_alloc();
 	if (!vm->vmid)
 		return refuse(vm, "no VMID left");
@@ -287,13 +295,11 @@ int vm_build(struct vm *vm)
 	vm->ram_ipa = vm->config.direct_map ? vm->ram_pa
 		      : vm->config.mem_base ? vm->config.mem_base
 					    : GUEST_RAM_BASE;
-	zero_pages(vm->ram_pa, vm->ram_size);
 	s2_mm[vm->id] = s2_mm_template;
 	s2_mm[vm->id].ctx = vm;
 	err = pgtable_init(&vm->s2, hyp.ipa_bits, true, &s2_mm[vm->id]);
 	if (!err)
-		err =
-		    pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, PT_R | PT_W | PT_X);
+		err = vm_ram_setup(vm);
 	if (err) {
 		release(vm);
 		return refuse(vm, "no memory left for its stage-2 tables");
@@ -383,7 +389,9 @@ void vm_start(struct vm *vm)
 	dsb(ish);
 	vm->state = VM_RUNNING;
 	passthrough_irqs_route(vm);
-	pcpu_kick(boot->pcpu);
+	/* Its CPU may be running a vCPU that never blocks, with no slice armed because it was
+	   alone there: a bare kick would let that one go on, and this VM would never run. */
+	vcpu_kick(boot);
 }
 
 /* Takes every vCPU of the VM off its CPU; on return none of them runs anywhere. */
@@ -457,7 +465,10 @@ void vm_print_stats(const struct vm *vm, const char *what)
 			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", shown[s].name,
 				      (unsigned long long)total);
 	}
-	kprintf("%s %s; exits:%s", vm->name, what, n ? line : " none");
+	kprintf("%s %s; exits:%s; RAM touched %llu of %llu MiB", vm->name, what, n ? line : " none",
+		(unsigned long long)(vm->ram_lazy ? vm->ram_blocks_ready * (SZ_2M >> 20)
+						  : vm->ram_size >> 20),
+		(unsigned long long)(vm->ram_size >> 20));
 }
 
 static bool all_stopped(void)
@@ -528,7 +539,7 @@ void vm_restart(struct vm *vm, const char *why)
 	kprintf("%s: %s, restarting from its original images", vm->name, why);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
-	zero_pages(vm->ram_pa, vm->ram_size);
+	vm_ram_scrub(vm, true);
 	s2_flush_vm(vm);
 	if (load_images(vm) != E_OK) {
 		vm_print_stats(vm, "stopped (reset failed)");

@@ -88,7 +88,8 @@ enum vm_state {
 	VM_STOPPED,
 };
 
-#define VM_MMIO_MAX 8
+#define VM_MMIO_MAX	   8
+#define VM_RAM_LAZY_BLOCKS 4096 /* 2 MiB blocks: VMs up to 8 GiB get their RAM on first touch */
 
 struct vm {
 	unsigned id;
@@ -118,6 +119,11 @@ struct vm {
 	volatile bool
 	    stop_requested; /* from kestrel's console: a restart under way stops instead */
 	uint64_t s2_pages;  /* stage-2 table pages, for the footprint report */
+	/* RAM handed over on first touch (vm_ram.c): which 2 MiB blocks are zeroed and mapped. */
+	bool ram_lazy;
+	spinlock_t ram_lock;
+	uint64_t ram_blocks_ready;
+	uint64_t ram_ready[VM_RAM_LAZY_BLOCKS / 64];
 	unsigned boots;	    /* starts so far, shown to the guest as /chosen/kestrel,boot-count */
 	char con_line[120]; /* console output not yet shown (VMs without focus) */
 	unsigned con_len;
@@ -225,6 +231,19 @@ int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
 /* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
 void sched_timer_fired(void);
 /* Called on every exit: leaves the vCPU if it was stopped, or another wants its CPU. */
+/* vm_ram.c: the VM's RAM, zeroed and mapped block by block on the guest's first touch. */
+int vm_ram_setup(struct vm *vm);
+int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
+bool vm_ram_fault(struct vm *vm, ipaddr_t ipa);
+void vm_ram_scrub(struct vm *vm, bool unmap);
+
+/* A stage-2 translation fault that may be RAM not handed over yet. */
+static inline bool vm_ram_pending(const struct vm *vm, ipaddr_t ipa, uint64_t esr)
+{
+	return vm->ram_lazy && ipa - vm->ram_ipa < vm->ram_size &&
+	       FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f);
+}
+
 /* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
 static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
 {

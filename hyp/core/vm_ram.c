@@ -1,0 +1,108 @@
+/*
+ * A VM's RAM, handed over lazily. Zeroing all of a VM's memory before it starts cost more
+ * wall time than the guest's own boot (QEMU emulates every store), and most of it is not
+ * touched for a long while. So a 2 MiB block of RAM is zeroed and mapped in stage 2 when the
+ * guest first touches it (a stage-2 translation fault), as a hosted hypervisor's memory is
+ * populated on demand. The guest still never sees a byte it did not write: a block is zero
+ * when it appears, and every block that appeared is zeroed again when the VM gives it back.
+ *
+ * Direct-mapped VMs and VMs with passed-through devices get all of their RAM zeroed and
+ * mapped before they start: a device's DMA goes to physical memory without any stage-2
+ * fault, so it must never reach a block that is zeroed later.
+ */
+#include <kestrel/lib.h>
+#include <kestrel/mm.h>
+#include <kestrel/sysreg.h>
+#include <kestrel/vm.h>
+
+#define BLOCK	 SZ_2M
+#define RAM_PERM (PT_R | PT_W | PT_X)
+
+static bool block_ready(const struct vm *vm, uint64_t b)
+{
+	return vm->ram_ready[b / 64] & BIT(b % 64);
+}
+
+/* Zeroes and maps block b; the caller holds ram_lock. */
+static int ready_block(struct vm *vm, uint64_t b)
+{
+	int err;
+
+	if (block_ready(vm, b))
+		return E_OK;
+	zero_pages(vm->ram_pa + b * BLOCK, BLOCK);
+	err =
+	    pgtable_map(&vm->s2, vm->ram_ipa + b * BLOCK, vm->ram_pa + b * BLOCK, BLOCK, RAM_PERM);
+	if (err)
+		return err;
+	vm->ram_ready[b / 64] |= BIT(b % 64);
+	vm->ram_blocks_ready++;
+	return E_OK;
+}
+
+int vm_ram_setup(struct vm *vm)
+{
+	uint64_t blocks = vm->ram_size / BLOCK;
+
+	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
+	vm->ram_blocks_ready = 0;
+	vm->ram_lazy = !vm->config.direct_map && !vm->config.npassthrough &&
+		       IS_ALIGNED(vm->ram_ipa | vm->ram_pa | vm->ram_size, BLOCK) &&
+		       blocks <= VM_RAM_LAZY_BLOCKS;
+	if (vm->ram_lazy)
+		return E_OK;
+	zero_pages(vm->ram_pa, vm->ram_size);
+	return pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, RAM_PERM);
+}
+
+int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size)
+{
+	int err = E_OK;
+
+	if (!vm->ram_lazy || !size)
+		return E_OK;
+	spin_lock(&vm->ram_lock);
+	for (uint64_t b = (ipa - vm->ram_ipa) / BLOCK; b <= (ipa + size - 1 - vm->ram_ipa) / BLOCK;
+	     b++)
+		if (!err)
+			err = ready_block(vm, b);
+	spin_unlock(&vm->ram_lock);
+	return err;
+}
+
+bool vm_ram_fault(struct vm *vm, ipaddr_t ipa)
+{
+	int err;
+
+	if (!vm->ram_lazy || !vm_ipa_is_ram(vm, ipa, 1))
+		return false;
+	spin_lock(&vm->ram_lock);
+	err = ready_block(vm, (ipa - vm->ram_ipa) / BLOCK);
+	spin_unlock(&vm->ram_lock);
+	if (err) {
+		/* No memory for a stage-2 table: the guest gets the abort it would get anyway. */
+		kprintf("%s: no memory to map its RAM at IPA 0x%lx", vm->name, (unsigned long)ipa);
+		return false;
+	}
+	dsb(ishst); /* the new descriptor is visible to the table walk before the retry */
+	return true;
+}
+
+void vm_ram_scrub(struct vm *vm, bool unmap)
+{
+	if (!vm->ram_lazy) {
+		zero_pages(vm->ram_pa, vm->ram_size);
+		return;
+	}
+	for (uint64_t b = 0; b < vm->ram_size / BLOCK; b++) {
+		if (!block_ready(vm, b))
+			continue;
+		zero_pages(vm->ram_pa + b * BLOCK, BLOCK);
+		if (unmap)
+			pgtable_unmap(&vm->s2, vm->ram_ipa + b * BLOCK, BLOCK);
+	}
+	if (unmap) {
+		memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
+		vm->ram_blocks_ready = 0;
+	}
+}
