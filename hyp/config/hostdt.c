@@ -205,6 +205,13 @@ int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msgle
 			 "passes one");
 		return -E_INVAL;
 	}
+	if (fdt_totalsize(fdt) > PLAT_DTB_MAX) {
+		snprintf(msg, msglen,
+			 "the device tree is %u KiB, more than the %u KiB kestrel reads: pass a "
+			 "smaller one (drop unused nodes, load large blobs as modules)",
+			 fdt_totalsize(fdt) >> 10, PLAT_DTB_MAX >> 10);
+		return -E_INVAL;
+	}
 	parse_memory(fdt, plat);
 	parse_cpus(fdt, plat);
 	parse_uart(fdt, plat);

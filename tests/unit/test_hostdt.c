@@ -286,6 +286,15 @@ static void tree_without_memory_or_cpus_is_refused(void **state)
 	assert_non_null(strstr(msg, "no memory"));
 }
 
+static void a_tree_larger_than_kestrel_maps_is_refused_before_it_is_read(void **state)
+{
+	(void)state;
+	/* Only the header says so: nothing beyond it may be read. */
+	fdt_set_totalsize(fdt, PLAT_DTB_MAX + 4096);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_non_null(strstr(msg, "4100 KiB, more than the 4096 KiB kestrel reads"));
+}
+
 static void a_bad_header_is_not_a_device_tree(void **state)
 {
 	uint32_t junk[64] = {0};
@@ -455,6 +464,7 @@ int main(void)
 	    T(missing_psci_is_refused),
 	    T(legacy_psci_compatible_is_accepted),
 	    T(tree_without_memory_or_cpus_is_refused),
+	    T(a_tree_larger_than_kestrel_maps_is_refused_before_it_is_read),
 	    T(a_bad_header_is_not_a_device_tree),
 	    T(unterminated_memory_type_is_not_read_past),
 	    T(unterminated_psci_method_is_not_read_past),

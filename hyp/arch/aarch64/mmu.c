@@ -6,6 +6,7 @@
 #include <kestrel/mm.h>
 #include <kestrel/mmu.h>
 #include <kestrel/pgtable.h>
+#include <kestrel/platform.h>
 #include <kestrel/sysreg.h>
 
 #define BOOT_POOL_PAGES 48
@@ -114,8 +115,8 @@ struct mmu_config *boot_mmu_tables(const void *dtb, unsigned el)
 	if (dtb && IS_ALIGNED((uintptr_t)dtb, 8) && *(const uint32_t *)dtb == 0xedfe0dd0) {
 		uint32_t size = __builtin_bswap32(((const uint32_t *)dtb)[1]);
 		dtb_base = ALIGN_DOWN((paddr_t)(uintptr_t)dtb, PAGE_SIZE);
-		dtb_size =
-		    ALIGN_UP((paddr_t)(uintptr_t)dtb + MIN(size, 4u << 20), PAGE_SIZE) - dtb_base;
+		dtb_size = ALIGN_UP((paddr_t)(uintptr_t)dtb + MIN(size, PLAT_DTB_MAX), PAGE_SIZE) -
+			   dtb_base;
 		if (dtb_base + dtb_size <= text || dtb_base >= end)
 			map_or_die(dtb_base, dtb_size, PT_R);
 		else

@@ -6,6 +6,8 @@
 #include <kestrel/types.h>
 
 #define PLAT_MAX_RESERVED 16
+/* kestrel maps this much of the host device tree before it parses it (mmu.c). */
+#define PLAT_DTB_MAX (4u << 20)
 
 struct gic_info {
 	paddr_t dist_base;
