@@ -37,9 +37,15 @@ $(GUEST_B)/$(1).elf: $$($(1)_GUEST_OBJS) $(GUEST_LIB_OBJS) guests/lib/guest.ld
 endef
 $(foreach g,$(GUEST_NAMES),$(eval $(call guest_rule,$(g))))
 
+# The prober again, linked for a VM whose RAM is at IPA 0x80000000 (memory-base): the
+# isolation-vmid-reuse case runs it where another VM's RAM is not.
+$(GUEST_B)/hostile/probe-80000000.elf: $(hostile/probe_GUEST_OBJS) $(GUEST_LIB_OBJS) guests/lib/guest.ld
+	$(CC_HYP) $(GUEST_LDFLAGS) -Wl,--defsym=GUEST_LOAD=0x80080000 -o $@ \
+		$(hostile/probe_GUEST_OBJS) $(GUEST_LIB_OBJS)
+
 $(GUEST_B)/%.bin: $(GUEST_B)/%.elf
 	$(OBJCOPY) -O binary $< $@
 
-guests: $(GUEST_NAMES:%=$(GUEST_B)/%.bin)
+guests: $(GUEST_NAMES:%=$(GUEST_B)/%.bin) $(GUEST_B)/hostile/probe-80000000.bin
 
 -include $(wildcard $(GUEST_B)/*.d $(GUEST_B)/lib/*.d $(GUEST_B)/hostile/*.d)

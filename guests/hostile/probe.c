@@ -23,6 +23,12 @@
  * O other architected outcomes (address size faults, reads the emulated devices answer,
  * prefetches), L accesses that returned something they should not have. With run-ms= it
  * repeats the sweeps (the named list first) until that much time has passed.
+ *
+ * With range-base= and range-size= it loads from every 4 KiB page of that range instead of
+ * the sweeps, as the very first thing it does: a VM given the VMID and the RAM of a VM that
+ * just stopped, at another IPA, looks there for translations the old VM left in the TLBs
+ * (the isolation-vmid-reuse case). Its own code, stack and prints touch as few pages as
+ * possible before, so as not to evict what it is looking for.
  */
 #include <stdarg.h>
 #include "boot_info.h"
@@ -445,6 +451,13 @@ static void check_own_ram_zero(uint64_t dtb)
 	}
 }
 
+/* One load per page: a stale translation shows as a load that does not abort. */
+static void probe_range(uint64_t base, uint64_t size)
+{
+	for (uint64_t a = base; a - base < size; a += 0x1000)
+		probe(a, &op_ldr_d);
+}
+
 static void sweep(void)
 {
 	uint64_t named[48];
@@ -473,19 +486,26 @@ static uint64_t parange_bits(uint64_t mmfr0)
 int main(const void *dtb)
 {
 	uint64_t run_ms = bootarg("run-ms", 0), start = ms_now();
+	uint64_t range_base = bootarg("range-base", 0), range_size = bootarg("range-size", 0);
 	unsigned passes = 0;
 
 	mem_base = boot_info.mem_base;
 	mem_end = mem_base + boot_info.mem_size;
 	ipa_top = 1ull << parange_bits(read_sysreg(id_aa64mmfr0_el1));
 	have_lse = field(read_sysreg(id_aa64isar0_el1), 20, 4) >= 2;
+	if (range_size) {
+		probe_range(range_base, range_size);
+		printf("probe: range 0x%lx..0x%lx: %lu loads, %lu aborts, %lu leaked\n", range_base,
+		       range_base + range_size, cases, aborts, leaked);
+	}
 	printf("probe: RAM 0x%lx..0x%lx, IPA space 0x%lx, %u vCPU(s), LSE atomics %s\n", mem_base,
 	       mem_end, ipa_top, boot_info.num_cpus, have_lse ? "yes" : "no");
 	if (!check(boot_info.mem_size != 0, "RAM found in the DTB"))
 		test_finish();
 
 	check_own_ram_zero((uint64_t)(uintptr_t)dtb);
-	do {
+	/* With a range, the range is the whole job: the sweeps are hostile-probe's. */
+	while (!range_size) {
 		unsigned long before = cases;
 		sweep();
 		passes++;
@@ -494,7 +514,9 @@ int main(const void *dtb)
 			       "faults, %lu other\n",
 			       cases - before, ms_now() - start, aborts, addr_size_faults,
 			       others - addr_size_faults);
-	} while (ms_now() - start < run_ms);
+		if (ms_now() - start >= run_ms)
+			break;
+	}
 
 	if (cm_missing)
 		printf("probe: note: %lu aborts on DC CIVAC without ESR_EL1.CM set\n", cm_missing);

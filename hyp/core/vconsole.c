@@ -47,18 +47,26 @@ static struct vm *vm_by_name(const char *name)
 	return NULL;
 }
 
+/* The VMID and stage-2 root are what VTTBR_EL2 holds while the VM runs; a stopped VM has
+   given both back, and the next VM built may get them. */
 static void cmd_vms(void)
 {
-	kprintf("%-12s %-9s %5s %8s %10s", "VM", "state", "vCPUs", "memory", "uptime");
+	kprintf("%-12s %-9s %5s %8s %10s %5s %s", "VM", "state", "vCPUs", "memory", "uptime",
+		"VMID", "stage-2 root");
 	for (unsigned i = 0; i < VM_MAX; i++) {
 		const struct vm *vm = &vms[i];
+		char vttbr[40] = "    - -";
 		if (vm->state == VM_FREE)
 			continue;
-		kprintf("%-12s %-9s %5u %6lluM %8llus", vm->name, state_names[vm->state],
+		if (vm->vmid)
+			snprintf(vttbr, sizeof(vttbr), "%5u 0x%lx", vm->vmid,
+				 (unsigned long)vm->s2.root);
+		kprintf("%-12s %-9s %5u %6lluM %8llus %s", vm->name, state_names[vm->state],
 			vm->vcpu_count, (unsigned long long)(vm->ram_size >> 20),
 			vm->state == VM_RUNNING
 			    ? (unsigned long long)((uptime_ms() - vm->started_ms) / 1000)
-			    : 0ull);
+			    : 0ull,
+			vttbr);
 	}
 }
 
@@ -96,7 +104,9 @@ static void run_command(char *cmd)
 			kprintf("stop: %s is not running", vm->name);
 	} else if (vm->state == VM_STOPPED) { /* start or restart a stopped VM */
 		if (vm_build(vm) == E_OK) {
-			kprintf("%s: starting", vm->name);
+			kprintf("%s: starting: VMID %u, stage-2 root 0x%lx, RAM at PA 0x%lx",
+				vm->name, vm->vmid, (unsigned long)vm->s2.root,
+				(unsigned long)vm->ram_pa);
 			vm_start(vm);
 		}
 	} else if (!strcmp(cmd, "restart")) {
