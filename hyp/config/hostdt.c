@@ -131,7 +131,7 @@ static int parse_gic(const void *fdt, struct platform *plat, char *msg, size_t m
 	return E_OK;
 }
 
-static void parse_timer(const void *fdt, struct platform *plat)
+static int parse_timer(const void *fdt, struct platform *plat, char *msg, size_t msglen)
 {
 	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer"), len;
 	const fdt32_t *irq = node >= 0 ? fdt_getprop(fdt, node, "interrupts", &len) : NULL;
@@ -142,10 +142,20 @@ static void parse_timer(const void *fdt, struct platform *plat)
 	plat->ppi_phys_timer = 30;
 	/* interrupts: secure phys, non-secure phys, virtual, hypervisor; 3 cells each. */
 	if (irq && len >= 12 * 4) {
+		/* Each must be a PPI (type 1, number 0..15): kestrel routes them per CPU. */
+		for (unsigned i = 3; i < 12; i += 3)
+			if (fdt32_ld(&irq[i]) != 1 || fdt32_ld(&irq[i + 1]) > 15) {
+				snprintf(msg, msglen,
+					 "the timer node's interrupt %u is not a PPI (type %u, "
+					 "number %u): the generic timers' interrupts are PPIs",
+					 i / 3, fdt32_ld(&irq[i]), fdt32_ld(&irq[i + 1]));
+				return -E_INVAL;
+			}
 		plat->ppi_phys_timer = fdt32_ld(&irq[4]) + 16;
 		plat->ppi_virt_timer = fdt32_ld(&irq[7]) + 16;
 		plat->ppi_hyp_timer = fdt32_ld(&irq[10]) + 16;
 	}
+	return E_OK;
 }
 
 static int parse_psci(const void *fdt, struct platform *plat, char *msg, size_t msglen)
@@ -215,7 +225,9 @@ int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msgle
 	parse_memory(fdt, plat);
 	parse_cpus(fdt, plat);
 	parse_uart(fdt, plat);
-	parse_timer(fdt, plat);
+	err = parse_timer(fdt, plat, msg, msglen);
+	if (err)
+		return err;
 	parse_reserved(fdt, plat);
 	if (!plat->ram_size) {
 		snprintf(msg, msglen, "the device tree describes no memory: add a /memory node");

@@ -82,6 +82,20 @@ static void timer_interrupts_follow_the_timer_node(void **state)
 	assert_int_equal(plat.ppi_hyp_timer, 20);
 }
 
+static void timer_interrupts_that_are_not_ppis_are_refused(void **state)
+{
+	static const uint32_t spi[] = {1, 13, 4, 1, 14, 4, 0, 27, 4, 1, 10, 4};
+	static const uint32_t big[] = {1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 16, 4};
+
+	(void)state;
+	dt_cells(fdt, "/timer", "interrupts", spi, 12);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_non_null(strstr(msg, "interrupt 2 is not a PPI (type 0, number 27)"));
+	dt_cells(fdt, "/timer", "interrupts", big, 12);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_non_null(strstr(msg, "interrupt 3 is not a PPI (type 1, number 16)"));
+}
+
 static void timer_defaults_are_architected_when_the_node_says_too_little(void **state)
 {
 	static const uint32_t short_irqs[] = {1, 13, 4, 1, 12, 4};
@@ -449,6 +463,7 @@ int main(void)
 	    T(qemu_virt_tree_is_parsed),
 	    T(interrupt_numbers_come_from_the_tree),
 	    T(timer_interrupts_follow_the_timer_node),
+	    T(timer_interrupts_that_are_not_ppis_are_refused),
 	    T(timer_defaults_are_architected_when_the_node_says_too_little),
 	    T(largest_memory_bank_is_used),
 	    T(memory_reg_uses_the_root_cell_sizes),
