@@ -1,5 +1,6 @@
 # Benchmarks, included by the top-level Makefile. Not part of `make test`.
-#   make bench             exit costs in instructions (QEMU -icount), Linux boot time, footprint
+#   make bench             exit costs and the world switch in instructions (QEMU -icount),
+#                          Linux boot time, footprint
 #                          -> build/bench/results.csv, exits.png and .svg; see docs/benchmarks.md
 #   make bench-breakdown   where each figure's instructions go, per function (an instruction
 #                          trace) -> build/bench/breakdown.md

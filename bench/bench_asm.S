@@ -1,5 +1,6 @@
 /*
- * The exactly counted parts of the benchmark guest: the timed loops and the IRQ entry.
+ * The exactly counted parts of the benchmark guest: the timed loops, the IRQ entry and the
+ * two VMs' loops of the world switch.
  *
  * Every timed loop has the same shape, so the only difference between two of them is the
  * body. bench_loop_empty has no body at all: what the other loops take beyond it, divided by
@@ -12,6 +13,8 @@
  * x12 = 0, and may clobber x0-x7 (an SMCCC call returns results in x0-x3).
  */
 #define ICC_SGI1R_EL1 S3_0_C12_C11_5
+#define ICC_IAR1_EL1  S3_0_C12_C12_0
+#define ICC_EOIR1_EL1 S3_0_C12_C12_1
 
 #define TIMED_LOOP(name, ...)                                                               \
 	.section .text.bench_loop_##name, "ax";                                             \
@@ -123,3 +126,59 @@ bench_irq_entry:
 	ldp	x0, x1, [sp]
 	add	sp, sp, #IRQ_FRAME
 	eret
+
+/*
+ * The world switch: two VMs of one vCPU each on one physical CPU (bench/world-switch.dts;
+ * benchguest.c explains the measurement).
+ *
+ * uint64_t bench_switch_spin(uint64_t threshold, uint64_t limit), the spinner: reads the
+ * physical counter (CNTPCT_EL0, the same in every VM) in a loop of SWITCH_SPIN_LOOP = 8
+ * instructions, isb to b.lo, and returns the first difference between two consecutive reads
+ * above threshold, or 0 once the counter passes limit. Every difference is between two reads
+ * of the loop: the first one, against limit, is negative.
+ */
+	.text
+	.globl bench_switch_spin
+	.type bench_switch_spin, %function
+bench_switch_spin:
+	mov	x2, x1
+1:	isb
+	mrs	x3, cntpct_el0
+	sub	x4, x3, x2
+	mov	x2, x3
+	cmp	x4, x0
+	b.gt	2f
+	cmp	x3, x1
+	b.lo	1b
+	mov	x0, xzr
+	ret
+2:	mov	x0, x4
+	ret
+	.size bench_switch_spin, . - bench_switch_spin
+
+/*
+ * void bench_switch_sleep(uint64_t rounds, uint64_t ahead), the sleeper, with IRQs masked:
+ * rounds times, sets the virtual timer ahead ticks from now and waits in WFI, which a pending
+ * interrupt ends whatever PSTATE.I says. The timer is turned off, which lowers its level,
+ * before its interrupt is completed: the completion deactivates the hardware-linked physical
+ * interrupt, which must not be pending again. From the instruction after the WFI to the next
+ * WFI: SWITCH_SLEEPER_OWN = 11 instructions.
+ */
+	.globl bench_switch_sleep
+	.type bench_switch_sleep, %function
+bench_switch_sleep:
+	mov	x5, #1
+1:	mrs	x2, cntvct_el0
+	add	x2, x2, x1
+	msr	cntv_cval_el0, x2
+	msr	cntv_ctl_el0, x5
+	isb
+	wfi
+	mrs	x3, ICC_IAR1_EL1
+	msr	cntv_ctl_el0, xzr
+	isb
+	msr	ICC_EOIR1_EL1, x3
+	subs	x0, x0, #1
+	b.ne	1b
+	ret
+	.size bench_switch_sleep, . - bench_switch_sleep

@@ -16,7 +16,7 @@
  * The first line, boot_to_guest, is the physical counter (CNTPCT_EL0, not offset per VM) as
  * main() starts: kestrel's boot and the building of this VM, in instructions.
  *
- * Three kinds of measurement:
+ * Three kinds of measurement in the usual configuration:
  *  - exits (bench_asm.S): a loop of N trapping instructions, minus the same loop with an empty
  *    body, divided by N;
  *  - virtual IPI: vCPU 0 reads the counter and writes ICC_SGI1R_EL1; vCPU 1, waiting in WFI
@@ -26,8 +26,9 @@
  *    latency is that reading minus CVAL, while the vCPU spins or waits in WFI.
  *
  * New exit measurements are rows of the table in main(). One that needs another configuration
- * (a world switch needs two VMs sharing a physical CPU) is a mode of this guest that
- * bench/run.py boots in that configuration; see docs/benchmarks.md.
+ * is a mode of this guest, chosen by a word of its bootargs, that bench/run.py boots in that
+ * configuration: the world switch ("switch-sleeper" and "switch-spinner", two VMs on one
+ * physical CPU, bench/world-switch.dts) is one; see docs/benchmarks.md.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -62,6 +63,8 @@ typedef uint64_t loop_fn(uint64_t rounds, uint64_t arg);
 loop_fn bench_loop_empty, bench_loop_smccc_version, bench_loop_psci_version, bench_loop_mmio_read32,
     bench_loop_read_id_aa64pfr0, bench_loop_read_actlr, bench_loop_write_mdscr;
 uint64_t bench_send_sgi(uint64_t sgi1r);
+uint64_t bench_switch_spin(uint64_t threshold, uint64_t limit);
+void bench_switch_sleep(uint64_t rounds, uint64_t ahead);
 void bench_irq(uint64_t stamp);
 extern char bench_vectors[];
 
@@ -118,15 +121,20 @@ static void fail(const char *name, const char *why)
 	printf("BENCH-ERROR %s: %s\n", name, why);
 }
 
-/* total / rounds with two decimals, or a whole number when it divides exactly. */
-static void report(const char *name, uint64_t total, uint64_t rounds)
+/* total / per with two decimals, or a whole number when it divides exactly. */
+static void report_per(const char *name, uint64_t total, uint64_t per, uint64_t rounds)
 {
-	uint64_t whole = total / rounds, hundredths = (total % rounds) * 100 / rounds;
+	uint64_t whole = total / per, hundredths = (total % per) * 100 / per;
 
-	if (total % rounds == 0)
+	if (total % per == 0)
 		printf("BENCH %s %lu %lu\n", name, whole, rounds);
 	else
 		printf("BENCH %s %lu.%02lu %lu\n", name, whole, hundredths, rounds);
+}
+
+static void report(const char *name, uint64_t total, uint64_t rounds)
+{
+	report_per(name, total, rounds, rounds);
 }
 
 /* Latencies are exact too: a spread shows that something else ran in between. */
@@ -327,6 +335,104 @@ static bool has_word(const char *s, const char *word)
 	return false;
 }
 
+/* ---- world switch: two VMs on one physical CPU (bench/world-switch.dts) ---- */
+
+/*
+ * The sleeper VM (bootargs "switch-sleeper") sets its virtual timer and waits in WFI, round
+ * after round; the spinner VM ("switch-spinner"), pinned to the same physical CPU, reads the
+ * physical counter in a loop. Each of the sleeper's rounds is one gap between two of the
+ * spinner's reads, which contains
+ *
+ *  - the spinner's own loop (SWITCH_SPIN_LOOP);
+ *  - a switch by preemption: at the sleeper's deadline kestrel's EL2 timer interrupts the
+ *    spinner, and kestrel switches to the sleeper and delivers its timer interrupt, up to the
+ *    sleeper's first instruction after its WFI;
+ *  - the sleeper's own instructions up to its next WFI (SWITCH_SLEEPER_OWN);
+ *  - a switch by blocking: from that WFI, which kestrel traps and blocks the sleeper on, to the
+ *    spinner's next instruction.
+ *
+ * world_switch is the mean of the two switches, (gap - own instructions) / 2. The other physical
+ * CPU has no vCPU and waits in WFI, so the counter counts these instructions only.
+ */
+#define SWITCH_ROUNDS	   1000
+#define SWITCH_AHEAD	   50000 /* the sleeper's timer: well beyond a round and a nap */
+#define SWITCH_NAP	   2000	 /* the spinner's own short sleep between rounds */
+#define SWITCH_THRESHOLD   100	 /* above the spinner's own loop, far below a round */
+#define SWITCH_SPIN_LOOP   8	 /* bench_switch_spin, isb to b.lo */
+#define SWITCH_SLEEPER_OWN 11	 /* bench_switch_sleep, after the WFI to the next one */
+#define SWITCH_EXTRA	   64	 /* sleeper rounds the spinner misses while both start */
+
+static void switch_gic(void)
+{
+	if (!gic_dist_init() || !gic_cpu_init()) {
+		fail("world_switch", "the virtual GIC did not come up");
+		psci_system_off();
+	}
+	gic_enable(GIC_PPI_VIRT_TIMER);
+	irq_mask(); /* WFI still ends on the pending timer: bench_switch_sleep takes it itself */
+}
+
+static void switch_sleeper(void)
+{
+	switch_gic();
+	bench_switch_sleep(warmup + SWITCH_ROUNDS + SWITCH_EXTRA, SWITCH_AHEAD);
+	printf("BENCH done\n");
+	psci_system_off();
+}
+
+/*
+ * A nap of the spinner's own between rounds. When the sleeper blocks, kestrel picks the
+ * spinner while the sleeper's state is still loaded, and counts the timers of a loaded vCPU as
+ * live, so it does not arm its own timer for the sleeper's deadline then. The nap makes it
+ * schedule once more with the sleeper put away, and that arms it. The null hypercall after it
+ * folds the nap's completed timer interrupt out of the list registers, so that the preemption
+ * finds the spinner as a VM that has only been computing. Both are outside the measured gaps.
+ */
+static void switch_nap(void)
+{
+	bench_switch_sleep(1, SWITCH_NAP);
+	(void)smccc_call(SMCCC_VERSION, 0, 0, 0, NULL);
+}
+
+static void switch_spinner(void)
+{
+	uint64_t deadline = read_sysreg(cntpct_el0) + WAIT_SECONDS * counter_freq();
+	uint64_t total = 0, lo = UINT64_MAX, hi = 0;
+
+	switch_gic();
+	for (unsigned i = 0; i < warmup + SWITCH_ROUNDS;) {
+		uint64_t gap, limit;
+
+		switch_nap();
+		limit = read_sysreg(cntpct_el0) + 2 * SWITCH_AHEAD;
+		gap = bench_switch_spin(SWITCH_THRESHOLD, limit);
+		if (limit > deadline) {
+			fail("world_switch", "the sleeper VM does not run on this CPU");
+			psci_system_off();
+		}
+		if (!gap) {
+			/* Its deadline was not armed (at the start, or it came during the nap): one
+			   nap lets it run if due, the next one finds it put away and not due. */
+			switch_nap();
+			continue;
+		}
+		if (i++ < warmup)
+			continue;
+		total += gap;
+		lo = gap < lo ? gap : lo;
+		hi = gap > hi ? gap : hi;
+	}
+	if (lo == hi)
+		printf("world_switch: a round is %lu instructions: the spinner's loop %u, the "
+		       "sleeper's own %u and two switches\n",
+		       lo, SWITCH_SPIN_LOOP, SWITCH_SLEEPER_OWN);
+	spread("world_switch round", lo, hi);
+	report_per("world_switch", total - SWITCH_ROUNDS * (SWITCH_SPIN_LOOP + SWITCH_SLEEPER_OWN),
+		   2 * SWITCH_ROUNDS, SWITCH_ROUNDS);
+	printf("BENCH done\n");
+	psci_system_off();
+}
+
 /*
  * For bench/breakdown.py, which records every instruction QEMU executes: a few rounds of each
  * measurement, and a start signal (any character on the console) so that the recording can
@@ -365,6 +471,10 @@ int main(const void *dtb)
 	printf("BENCH boot_to_guest %lu 1\n", booted);
 	if (has_word(boot_info.bootargs, "trace"))
 		trace_mode();
+	if (has_word(boot_info.bootargs, "switch-sleeper"))
+		switch_sleeper();
+	if (has_word(boot_info.bootargs, "switch-spinner"))
+		switch_spinner();
 	if (freq != 1000000000ul)
 		printf("note: CNTFRQ_EL0 is not 1 GHz; with --icount the counter still counts "
 		       "instructions only if it advances once per nanosecond of virtual time\n");

@@ -4,10 +4,12 @@
 1. Exit costs: boots the benchmark guest (build/bench/benchguest.bin) under
    `./kestrel run --icount --vcpus 2`, where the counter advances by one per executed
    instruction, and reads its "BENCH <name> <instructions per round trip> <rounds>" lines.
-2. Linux boot to user space: Debian's bookworm kernel with a tiny initramfs whose /init prints
+2. World switch: boots bench/world-switch.dts, two copies of the benchmark guest sharing
+   physical CPU 0, with --icount, and reads the same kind of line from the VM that measures.
+3. Linux boot to user space: Debian's bookworm kernel with a tiny initramfs whose /init prints
    a marker, under kestrel and on bare QEMU, back to back, in wall time and in virtual time
    (-icount: the guest's /proc/uptime at the marker).
-3. Footprint: kestrel's text/data/bss, and what its boot banner says about memory.
+4. Footprint: kestrel's text/data/bss, and what its boot banner says about memory.
 
 Writes build/bench/results.csv (the exit measurements: name, instructions, target, status),
 build/bench/boot.csv (every Linux run), build/bench/footprint.csv, build/bench/results.md (all
@@ -34,6 +36,8 @@ OUT = TOP / "build" / "bench"
 KESTREL = TOP / "kestrel"
 KESTREL_ELF = TOP / "build" / "kestrel.elf"
 BENCH_GUEST = OUT / "benchguest.bin"
+SWITCH_CONFIG = TOP / "bench" / "world-switch.dts"
+SWITCH_VMS = ("sleeper", "spinner")  # the VMs of SWITCH_CONFIG; each ends with "BENCH done"
 BOOT_INITRAMFS = OUT / "boot-initramfs.cpio.gz"
 LINUX_IMAGE = TOP / "build" / "cache" / "linux" / "bookworm" / "Image"
 CROSS = os.environ.get("CROSS", "aarch64-linux-gnu-")
@@ -72,8 +76,7 @@ ROWS = [
     Row("virtual_ipi_busy", "virtual IPI, target vCPU running", 800),
     Row("timer_latency_busy", "virtual timer IRQ latency, vCPU running", 400, "~2400"),
     Row("timer_latency_wfi", "virtual timer IRQ latency, vCPU in WFI", 400),
-    # world_switch (two VMs on one physical CPU) comes with a second scenario: see
-    # docs/benchmarks.md, "Adding a measurement".
+    Row("world_switch", "world switch between two VMs sharing a physical CPU", None),
     Row("boot_to_guest", "kestrel's boot and building the 256 MiB VM, to the guest's main()", None),
 ]
 
@@ -109,34 +112,64 @@ BANNER_VERSION = re.compile(r"kestrel (\S+): a Type-1 hypervisor")
 BANNER_VM_COST = re.compile(r"vm '([^']+)':.*?stage-2 tables (\d+) KiB")
 
 
-def run_exit_benchmarks():
-    """Boots the benchmark guest once; returns ({name: (value, rounds)}, console lines)."""
-    log = OUT / "benchguest.log"
-    cmd = [str(KESTREL), "run", "--kernel", str(BENCH_GUEST), "--vcpus", "2", "--icount",
-           "--timeout", str(GUEST_TIMEOUT), "--log", str(log)]
-    print(f"exit costs: {' '.join(rel(c) if c.startswith(str(TOP)) else c for c in cmd)}", flush=True)
+VM_PREFIX = re.compile(r"^\[([^\]]+)\] ")
+
+
+def run_guests(what, cmd, vms):
+    """Runs cmd (./kestrel run ...) to its end and reads the benchmark guests' lines.
+
+    vms: the VM names whose lines count, each of which must say "BENCH done"; None for a
+    single VM, whose lines have no "[name] " prefix. Returns ({vm: {name: (value, rounds)}},
+    console lines); the single VM's results are under None.
+    """
+    print(f"{what}: {' '.join(rel(c) if c.startswith(str(TOP)) else c for c in cmd)}", flush=True)
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True)
     lines = console_lines(proc.stdout)
-    results, errors, done = {}, [], False
+    results, errors, done = {vm: {} for vm in vms or [None]}, [], set()
     for line in lines:
+        vm = None
+        if vms:
+            m = VM_PREFIX.match(line)
+            if not m or m.group(1) not in results:
+                continue
+            vm, line = m.group(1), line[m.end():]
         m = BENCH_ERROR.search(line)
         if m:
-            errors.append(m.group(1))
+            errors.append(f"[{vm}] {m.group(1)}" if vm else m.group(1))
             continue
         m = BENCH_LINE.search(line)
         if not m:
             continue
         if m.group(1) == "done" and m.group(2) is None:
-            done = True
+            done.add(vm)
         elif m.group(2) is not None:
-            results[m.group(1)] = (float(m.group(2)), int(m.group(3)))
-    if proc.returncode != 0 or not done or errors:
+            results[vm][m.group(1)] = (float(m.group(2)), int(m.group(3)))
+    missing = [vm for vm in results if vm not in done]
+    if proc.returncode != 0 or missing or errors:
         why = [f"./kestrel exited {proc.returncode}"] if proc.returncode else []
-        why += ["no 'BENCH done' line"] if not done else []
+        why += [f"no 'BENCH done' line{' from ' + ', '.join(missing) if vms else ''}"] if missing else []
         why += errors
-        raise BenchError("the benchmark guest failed: " + "; ".join(why) + "\n" + tail(lines) +
+        raise BenchError(f"{what}: the benchmark guest failed: " + "; ".join(why) + "\n" + tail(lines) +
                          "\n" + proc.stderr.decode(errors="replace").strip())
     return results, lines
+
+
+def run_exit_benchmarks():
+    """Boots the benchmark guest once; returns ({name: (value, rounds)}, console lines)."""
+    cmd = [str(KESTREL), "run", "--kernel", str(BENCH_GUEST), "--vcpus", "2", "--icount",
+           "--timeout", str(GUEST_TIMEOUT), "--log", str(OUT / "benchguest.log")]
+    results, lines = run_guests("exit costs", cmd, None)
+    return results[None], lines
+
+
+def run_world_switch():
+    """Boots SWITCH_CONFIG once; returns {"world_switch": (value, rounds)}, from the spinner."""
+    cmd = [str(KESTREL), "run", str(SWITCH_CONFIG), "--icount", "--timeout", str(GUEST_TIMEOUT),
+           "--log", str(OUT / "world-switch.log")]
+    results, lines = run_guests("world switch", cmd, SWITCH_VMS)
+    if "world_switch" not in results["spinner"]:
+        raise BenchError("world switch: the spinner VM reported no world_switch\n" + tail(lines))
+    return {"world_switch": results["spinner"]["world_switch"]}
 
 
 def status_of(value, target):
@@ -528,6 +561,7 @@ def main(argv):
     md = []
     try:
         results, guest_lines = run_exit_benchmarks()
+        results.update(run_world_switch())
         rows = exit_rows(results)
         write_results_csv(rows)
         header, body = exit_table(rows)
