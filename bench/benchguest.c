@@ -355,8 +355,7 @@ static bool has_word(const char *s, const char *word)
  * CPU has no vCPU and waits in WFI, so the counter counts these instructions only.
  */
 #define SWITCH_ROUNDS	   1000
-#define SWITCH_AHEAD	   50000 /* the sleeper's timer: well beyond a round and a nap */
-#define SWITCH_NAP	   2000	 /* the spinner's own short sleep between rounds */
+#define SWITCH_AHEAD	   50000 /* the sleeper's timer: well beyond a round */
 #define SWITCH_THRESHOLD   100	 /* above the spinner's own loop, far below a round */
 #define SWITCH_SPIN_LOOP   8	 /* bench_switch_spin, isb to b.lo */
 #define SWITCH_SLEEPER_OWN 11	 /* bench_switch_sleep, after the WFI to the next one */
@@ -380,20 +379,6 @@ static void switch_sleeper(void)
 	psci_system_off();
 }
 
-/*
- * A nap of the spinner's own between rounds. When the sleeper blocks, kestrel picks the
- * spinner while the sleeper's state is still loaded, and counts the timers of a loaded vCPU as
- * live, so it does not arm its own timer for the sleeper's deadline then. The nap makes it
- * schedule once more with the sleeper put away, and that arms it. The null hypercall after it
- * folds the nap's completed timer interrupt out of the list registers, so that the preemption
- * finds the spinner as a VM that has only been computing. Both are outside the measured gaps.
- */
-static void switch_nap(void)
-{
-	bench_switch_sleep(1, SWITCH_NAP);
-	(void)smccc_call(SMCCC_VERSION, 0, 0, 0, NULL);
-}
-
 static void switch_spinner(void)
 {
 	uint64_t deadline = read_sysreg(cntpct_el0) + WAIT_SECONDS * counter_freq();
@@ -403,19 +388,14 @@ static void switch_spinner(void)
 	for (unsigned i = 0; i < warmup + SWITCH_ROUNDS;) {
 		uint64_t gap, limit;
 
-		switch_nap();
 		limit = read_sysreg(cntpct_el0) + 2 * SWITCH_AHEAD;
 		gap = bench_switch_spin(SWITCH_THRESHOLD, limit);
 		if (limit > deadline) {
 			fail("world_switch", "the sleeper VM does not run on this CPU");
 			psci_system_off();
 		}
-		if (!gap) {
-			/* Its deadline was not armed (at the start, or it came during the nap): one
-			   nap lets it run if due, the next one finds it put away and not due. */
-			switch_nap();
-			continue;
-		}
+		if (!gap)
+			continue; /* the sleeper has not started yet */
 		if (i++ < warmup)
 			continue;
 		total += gap;

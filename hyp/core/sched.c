@@ -128,6 +128,11 @@ static NORETURN void sched_loop(void *arg)
 		drop_stopped(pcpu);
 		pcpu->resched = false;
 		next = pick_next(pcpu);
+		/* The vCPU that leaves the CPU is put first: its timers stop being live then, so
+		   the next event must include their deadline (else a vCPU sleeping on its own
+		   timer beside one that never blocks would never wake). */
+		if (next && pcpu->loaded && pcpu->loaded != next)
+			vcpu_put(pcpu->loaded);
 		arm_next_event(pcpu, next);
 		if (next)
 			vcpu_run(next);
@@ -149,11 +154,8 @@ void vcpu_run(struct vcpu *vcpu)
 {
 	struct pcpu *pcpu = this_pcpu();
 
-	if (pcpu->loaded != vcpu) {
-		if (pcpu->loaded)
-			vcpu_put(pcpu->loaded);
-		vcpu_load(vcpu);
-	}
+	if (pcpu->loaded != vcpu)
+		vcpu_load(vcpu); /* sched_loop has put the one that was loaded */
 	pcpu->current = vcpu;
 	vgic_flush_lrs(vcpu);
 	vcpu_enter_fresh(vcpu, pcpu->stack_top);

@@ -170,13 +170,12 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 	/* The want bitmap already holds every deliverable interrupt not in a list register. */
 	if (c->lr_used)
 		return true;
-	if (!(c->want[0] | c->want[1]))
-		return false;
-	spin_lock(&vm->vgic.lock);
+	/* Without the lock: an answer made stale by another CPU's change is followed by that
+	   CPU's kick, which asks again; a spurious wake-up is a WFI that returns early. */
 	for (unsigned w = 0; w < VGIC_WANT_WORDS && !any; w++)
-		for (uint64_t bits = c->want[w]; bits && !any; bits &= bits - 1)
-			any = !vgic_irq(vm, vcpu, w * 64 + (unsigned)__builtin_ctzll(bits))->active;
-	spin_unlock(&vm->vgic.lock);
+		for (uint64_t bits = READ_ONCE(c->want[w]); bits && !any; bits &= bits - 1)
+			any = !READ_ONCE(
+			    vgic_irq(vm, vcpu, w * 64 + (unsigned)__builtin_ctzll(bits))->active);
 	return any;
 }
 
