@@ -212,6 +212,13 @@ CASES = [
                  r"kestrel: again stopped \(stopped from the console\)", r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"I should not be heard", r"refused"], timeout=60),
 
+    # a VM sleeping on its own timer beside one that never blocks wakes while the other runs
+    Case("config-sleeper-beside-spinner", [config("sleeper-beside-spinner"), "--pcpus", "2"],
+         expect=[r"(?s)\[sleeper\] RESULT: PASS.*\[spinner\] VICTIM: final",
+                 vm_said("spinner", r"RESULT: PASS"), r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"\[spinner\] VICTIM: final(?s:.*)\[sleeper\] RESULT"],
+         timeout=60),
+
     # kestrel's own console: list the VMs, stop one, start it again, show statistics
     Case("console-commands",
          ["examples/two-linux.dts",
