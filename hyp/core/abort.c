@@ -104,7 +104,7 @@ __attribute__((no_stack_protector)) void dabt_exit(struct vcpu *vcpu, uint64_t e
 		}
 		vcpu_set_reg(vcpu, acc.reg, extend(val, &acc));
 	}
-	vcpu_skip_instr(vcpu);
+	vcpu_skip_instr(vcpu, esr);
 }
 
 void iabt_exit(struct vcpu *vcpu, uint64_t esr)

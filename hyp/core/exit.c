@@ -36,6 +36,8 @@ exit_fn *const exit_handlers[EC_COUNT] = {
 struct vcpu *exit_finish(struct vcpu *vcpu);
 struct vcpu *exit_finish(struct vcpu *vcpu)
 {
+	if (vcpu->blocked) /* WFI or CPU_SUSPEND with nothing pending */
+		pcpu_idle();
 	sched_check_current(vcpu);
 	vgic_flush_lrs(vcpu);
 	return vcpu;
@@ -48,7 +50,6 @@ struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr)
 {
 	unsigned ec = ESR_EC(esr);
 	vcpu->stats[ec]++;
-	vcpu->esr = esr;
 	vgic_sync_lrs(vcpu);
 	exit_handlers[ec](vcpu, esr);
 	return exit_finish(vcpu);

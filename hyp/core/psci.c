@@ -86,6 +86,12 @@ static int64_t affinity_info(struct vcpu *caller, uint64_t mpidr, uint64_t level
 	}
 }
 
+/*
+ * CPU_OFF, SYSTEM_OFF and SYSTEM_RESET leave the vCPU at once, from inside the call: its
+ * registers are dead (a vCPU turned on again or a VM restarted starts from reset values), so
+ * the callee-saved ones the hypercall exit path did not save need not be. Anything that
+ * resumes the vCPU later (CPU_SUSPEND) returns instead and lets the exit path leave.
+ */
 static NORETURN void cpu_off(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -116,11 +122,11 @@ static int64_t psci_result(struct vcpu *vcpu, uint32_t fid)
 	case PSCI_VERSION:
 		return PSCI_VERSION_1_1;
 	case PSCI_CPU_SUSPEND:
-		/* Standby: sleep like WFI; any wake-up returns SUCCESS. */
+		/* Standby: sleep like WFI; any wake-up returns SUCCESS. The exit path leaves
+		   the vCPU (after saving all of its registers) when the call returns. */
 		if (!vgic_vcpu_pending(vcpu)) {
-			vcpu->regs.x[0] = PSCI_SUCCESS;
 			vcpu->blocked = true;
-			pcpu_idle();
+			vcpu->attention = 1;
 		}
 		return PSCI_SUCCESS;
 	case PSCI_CPU_OFF:

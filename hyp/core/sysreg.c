@@ -248,15 +248,18 @@ static void sgi_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned r
 
 #define AS_INDEX(id, name, key, fn, field) SR_##id,
 #define AS_DESC(id, name, key, fn, field)  {key, name, fn, field},
-#define AS_SLOT(id, name, key, fn, field)  [SYSREG_HASH(key)] = SR_##id + 1,
+#define AS_SLOT(id, name, key, fn, field)  [SYSREG_HASH(key)] = SR_##id,
 
-enum { SYSREG_LIST(AS_INDEX) SYSREG_COUNT };
+/* Row 0 is a sentinel whose key no access has (keys have only SYSREG_KEY_MASK bits): an empty
+   slot leads to it, so a lookup is one compare. */
+enum { SR_NONE, SYSREG_LIST(AS_INDEX) SYSREG_COUNT };
 
-static const struct sysreg_desc sysreg_table[SYSREG_COUNT] = {SYSREG_LIST(AS_DESC)};
+static const struct sysreg_desc sysreg_table[SYSREG_COUNT] = {{~0u, "none", NULL, 0},
+							      SYSREG_LIST(AS_DESC)};
 
 /*
  * Rows are found by a perfect hash: a multiplicative hash of the key picks one of 128 slots,
- * each naming at most one row (0: none). Two rows in one slot are two initializers of one
+ * each naming at most one row (0: the sentinel). Two rows in one slot are two initializers of one
  * array element, which the build refuses (-Woverride-init); a new row that collides needs
  * another odd multiplier.
  */
@@ -268,11 +271,9 @@ static const uint8_t sysreg_slot[1u << SYSREG_HASH_BITS] = {SYSREG_LIST(AS_SLOT)
 const struct sysreg_desc *sysreg_find(uint32_t key);
 const struct sysreg_desc *sysreg_find(uint32_t key)
 {
-	unsigned row = sysreg_slot[SYSREG_HASH(key)];
+	const struct sysreg_desc *d = &sysreg_table[sysreg_slot[SYSREG_HASH(key)]];
 
-	if (row && sysreg_table[row - 1].key == key)
-		return &sysreg_table[row - 1];
-	return NULL;
+	return d->key == key ? d : NULL;
 }
 
 /* op0=3, op1=0, CRn=0, CRm=1..7: the feature ID registers HCR_EL2.TID3 traps. */

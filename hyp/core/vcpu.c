@@ -9,9 +9,9 @@ _Static_assert(offsetof(struct vcpu_regs, x[30]) == VCPU_REGS_X30, "asm offset")
 _Static_assert(offsetof(struct vcpu_regs, pc) == VCPU_REGS_PC, "asm offset");
 _Static_assert(offsetof(struct vcpu_regs, pstate) == VCPU_REGS_PSTATE, "asm offset");
 _Static_assert(offsetof(struct pcpu, current) == PCPU_CURRENT, "asm offset");
-_Static_assert(offsetof(struct vcpu, esr) == VCPU_ESR, "asm offset");
 _Static_assert(offsetof(struct vcpu, attention) == VCPU_ATTENTION, "asm offset");
 _Static_assert(offsetof(struct vcpu, stats) == VCPU_STATS, "asm offset");
+_Static_assert(ASM_EC_HVC64 == EC_HVC64, "asm exception class");
 
 #define PSTATE_EL1H    0x5
 #define PSTATE_DAIF    (0xfull << 6)

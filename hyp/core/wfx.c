@@ -9,7 +9,7 @@
 
 void wfx_exit(struct vcpu *vcpu, uint64_t esr)
 {
-	vcpu_skip_instr(vcpu);
+	vcpu_skip_instr(vcpu, esr);
 	if (esr & 1) {
 		if (vcpu->pcpu->nrunq > 1) {
 			vcpu->pcpu->resched = true;
@@ -19,6 +19,7 @@ void wfx_exit(struct vcpu *vcpu, uint64_t esr)
 	}
 	if (vgic_vcpu_pending(vcpu))
 		return;
+	/* Blocked: the exit path leaves the vCPU after saving all of its registers. */
 	vcpu->blocked = true;
-	pcpu_idle();
+	vcpu->attention = 1;
 }

@@ -526,10 +526,8 @@ static void expect_undef(uint64_t faulting_pc, uint64_t undefs)
 	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], undefs);
 }
 
-/* A trapped access as the exit dispatcher hands it over: the syndrome is in the vCPU too. */
 static void trap(uint64_t esr)
 {
-	vcpu.esr = esr;
 	sysreg_exit(&vcpu, esr);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <kestrel/asm_offsets.h>
 
+/* All of x0-x30, ELR and SPSR into the current vCPU, which x0 then points to. */
 .macro save_guest_gprs
 	stp	x0, x1, [sp, #-16]!
 	mrs	x0, tpidr_el2
@@ -30,6 +31,49 @@
 	mrs	x3, spsr_el2
 	stp	x30, x2, [x0, #VCPU_REGS_X30]
 	str	x3, [x0, #VCPU_REGS_PSTATE]
+.endm
+
+/* x0-x19, x30, ELR and SPSR into the current vCPU, which x0 then points to: what any C
+   function may clobber, and where the guest resumes. */
+.macro save_guest_caller_saved
+	stp	x0, x1, [sp, #-16]!
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #PCPU_CURRENT]
+	stp	x2, x3, [x0, #16]
+	stp	x4, x5, [x0, #32]
+	stp	x6, x7, [x0, #48]
+	stp	x8, x9, [x0, #64]
+	stp	x10, x11, [x0, #80]
+	stp	x12, x13, [x0, #96]
+	stp	x14, x15, [x0, #112]
+	stp	x16, x17, [x0, #128]
+	stp	x18, x19, [x0, #144]	/* x19 rides along: a pair costs what x18 alone does */
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [x0]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x30, x2, [x0, #VCPU_REGS_X30]
+	str	x3, [x0, #VCPU_REGS_PSTATE]
+.endm
+
+/* x20-x29 into the vCPU at x0 (x19 went with x18): C functions preserve them, so they are
+   needed only by a handler that reads registers by number and before the CPU leaves the vCPU. */
+.macro save_guest_callee_saved
+	stp	x20, x21, [x0, #160]
+	stp	x22, x23, [x0, #176]
+	stp	x24, x25, [x0, #192]
+	stp	x26, x27, [x0, #208]
+	stp	x28, x29, [x0, #224]
+.endm
+
+/* x0 = vCPU, x2 = EC: counts the exit; x3 = the handler. */
+.macro count_and_find_handler
+	add	x3, x0, #VCPU_STATS
+	ldr	x4, [x3, x2, lsl #3]
+	add	x4, x4, #1
+	str	x4, [x3, x2, lsl #3]
+	adr	x3, exit_handlers	/* kestrel is small: its rodata is within 1 MiB */
+	ldr	x3, [x3, x2, lsl #3]
 .endm
 
 /* Registers at EL2 itself: a frame on the stack for the panic report. */
@@ -94,31 +138,41 @@ el2_fiq:	el2_frame 6
 el2_serror:	el2_frame 7
 
 /*
- * The common synchronous exit: the handler straight from exit_handlers[EC], with the exit
- * counted, when the vCPU needs no attention before or after it (exit.c); x19 is free, the
- * guest's copy being saved. Anything else goes through exit_sync/exit_finish in C.
+ * The common synchronous exit, dispatched here: the handler straight from exit_handlers[EC],
+ * with the exit counted, when the vCPU needs no attention before it (exit.c). A hypercall
+ * saves and restores only what C may clobber: SMCCC handlers touch no register above x17 and
+ * leave the vCPU from inside a call only when its registers are dead (psci.c). The other
+ * classes save x19-x29 too (their handlers read registers by number). If the handler raised
+ * attention, x19-x29 are saved (the CPU may leave the vCPU) and exit_finish does the rest.
  */
 guest_sync:
-	save_guest_gprs
+	save_guest_caller_saved
 	mrs	x1, esr_el2
 	ldr	w2, [x0, #VCPU_ATTENTION]
-	cbnz	w2, 2f
-	str	x1, [x0, #VCPU_ESR]
+	cbnz	w2, 3f
 	lsr	x2, x1, #26
-	add	x3, x0, #VCPU_STATS
-	ldr	x4, [x3, x2, lsl #3]
-	add	x4, x4, #1
-	str	x4, [x3, x2, lsl #3]
-	adr	x3, exit_handlers	/* kestrel is small: its rodata is within 1 MiB */
-	ldr	x3, [x3, x2, lsl #3]
-	mov	x19, x0
+	cmp	x2, #ASM_EC_HVC64
+	b.ne	2f
+	count_and_find_handler
+	str	x0, [sp, #-16]!
+	blr	x3
+	ldr	x0, [sp], #16
+	ldr	w2, [x0, #VCPU_ATTENTION]
+	cbz	w2, vcpu_resume_caller_saved
+	save_guest_callee_saved
+	bl	exit_finish
+	b	vcpu_resume
+2:	save_guest_callee_saved
+	count_and_find_handler
+	mov	x19, x0			/* the guest's x19 is saved */
 	blr	x3
 	mov	x0, x19
 	ldr	w2, [x19, #VCPU_ATTENTION]
 	cbz	w2, vcpu_resume
 	bl	exit_finish
 	b	vcpu_resume
-2:	bl	exit_sync
+3:	save_guest_callee_saved
+	bl	exit_sync
 	b	vcpu_resume
 
 guest_irq:
@@ -131,6 +185,26 @@ guest_serror:
 	mrs	x1, esr_el2
 	bl	exit_serror
 	b	vcpu_resume
+
+/* After a light exit: x19-x29 still hold the guest's values, the rest comes from the vCPU. */
+vcpu_resume_caller_saved:
+	ldp	x30, x2, [x0, #VCPU_REGS_X30]
+	ldr	x3, [x0, #VCPU_REGS_PSTATE]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldp	x2, x3, [x0, #16]
+	ldp	x4, x5, [x0, #32]
+	ldp	x6, x7, [x0, #48]
+	ldp	x8, x9, [x0, #64]
+	ldp	x10, x11, [x0, #80]
+	ldp	x12, x13, [x0, #96]
+	ldp	x14, x15, [x0, #112]
+	ldp	x16, x17, [x0, #128]
+	ldr	x18, [x0, #144]
+	ldp	x0, x1, [x0]
+	eret
+	dsb	nsh			/* no speculation past the ERET */
+	isb
 
 /* x0 = vCPU to run (already current on this CPU, its EL1 state loaded). */
 	.global vcpu_resume

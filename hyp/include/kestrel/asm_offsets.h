@@ -6,10 +6,10 @@
 #define VCPU_REGS_X30	 240
 #define VCPU_REGS_PC	 248
 #define VCPU_REGS_PSTATE 256
-#define VCPU_ESR	 264
-#define VCPU_ATTENTION	 272
-#define VCPU_STATS	 280
-#define PCPU_CURRENT	 0 /* struct pcpu.current: the vCPU whose registers are live */
+#define VCPU_ATTENTION	 264
+#define VCPU_STATS	 272
+#define ASM_EC_HVC64	 0x16 /* ESR_EL2.EC of an HVC: the exit that saves only x0-x19 */
+#define PCPU_CURRENT	 0    /* struct pcpu.current: the vCPU whose registers are live */
 #define PCPU_STACK_SIZE	 16384
 #define PCPU_MAX	 8
 

@@ -55,9 +55,8 @@ struct pcpu;
 
 struct vcpu {
 	struct vcpu_regs regs; /* first: the exit path stores into it */
-	/* entry.S uses these three directly (asm_offsets.h): the syndrome, the test for more
-	   work than the handler, and the per-class exit counts. */
-	uint64_t esr; /* ESR_EL2 of the exit being handled */
+	/* entry.S uses these two directly (asm_offsets.h): the test for more work than the
+	   handler, and the per-class exit counts. */
 	/*
 	 * Non-zero when an exit must do more than its handler: list registers or a maintenance
 	 * request to fold back, interrupts waiting for list registers, or a scheduling decision
@@ -194,9 +193,9 @@ void vcpu_load(struct vcpu *vcpu);
 void vcpu_put(struct vcpu *vcpu);
 /* Inline: every emulated instruction uses them. A 16-bit T32 instruction (AArch32 EL0:
    QEMU's CPUs run it although kestrel's ID registers say EL0 is AArch64 only) is 2 bytes. */
-static inline void vcpu_skip_instr(struct vcpu *vcpu)
+static inline void vcpu_skip_instr(struct vcpu *vcpu, uint64_t esr)
 {
-	vcpu->regs.pc += 2 + ((vcpu->esr >> 24) & 2); /* ESR_EL2.IL, bit 25: 4 bytes */
+	vcpu->regs.pc += 2 + ((esr >> 24) & 2); /* ESR_EL2.IL, bit 25: 4 bytes */
 }
 
 /* EC 0x18 (MSR/MRS) and 0x17 (SMC64) trap only from AArch64 state, where every instruction
