@@ -186,7 +186,18 @@ guest_serror:
 	bl	exit_serror
 	b	vcpu_resume
 
-/* After a light exit: x19-x29 still hold the guest's values, the rest comes from the vCPU. */
+/*
+ * x0 = vCPU to run (already current on this CPU, its EL1 state loaded). vcpu_resume restores
+ * x20-x29 and falls into vcpu_resume_caller_saved, which restores the rest: after a hypercall
+ * x20-x29 still hold the guest's values, so it is entered directly.
+ */
+	.global vcpu_resume
+vcpu_resume:
+	ldp	x20, x21, [x0, #160]
+	ldp	x22, x23, [x0, #176]
+	ldp	x24, x25, [x0, #192]
+	ldp	x26, x27, [x0, #208]
+	ldp	x28, x29, [x0, #224]
 vcpu_resume_caller_saved:
 	ldp	x30, x2, [x0, #VCPU_REGS_X30]
 	ldr	x3, [x0, #VCPU_REGS_PSTATE]
@@ -200,33 +211,7 @@ vcpu_resume_caller_saved:
 	ldp	x12, x13, [x0, #96]
 	ldp	x14, x15, [x0, #112]
 	ldp	x16, x17, [x0, #128]
-	ldr	x18, [x0, #144]
-	ldp	x0, x1, [x0]
-	eret
-	dsb	nsh			/* no speculation past the ERET */
-	isb
-
-/* x0 = vCPU to run (already current on this CPU, its EL1 state loaded). */
-	.global vcpu_resume
-vcpu_resume:
-	ldp	x30, x2, [x0, #VCPU_REGS_X30]
-	ldr	x3, [x0, #VCPU_REGS_PSTATE]
-	msr	elr_el2, x2
-	msr	spsr_el2, x3
-	ldp	x2, x3, [x0, #16]
-	ldp	x4, x5, [x0, #32]
-	ldp	x6, x7, [x0, #48]
-	ldp	x8, x9, [x0, #64]
-	ldp	x10, x11, [x0, #80]
-	ldp	x12, x13, [x0, #96]
-	ldp	x14, x15, [x0, #112]
-	ldp	x16, x17, [x0, #128]
 	ldp	x18, x19, [x0, #144]
-	ldp	x20, x21, [x0, #160]
-	ldp	x22, x23, [x0, #176]
-	ldp	x24, x25, [x0, #192]
-	ldp	x26, x27, [x0, #208]
-	ldp	x28, x29, [x0, #224]
 	ldp	x0, x1, [x0]
 	eret
 	dsb	nsh			/* no speculation past the ERET */
