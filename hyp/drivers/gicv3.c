@@ -22,6 +22,7 @@
 #define GICR_IGROUPR0	(GICR_SGI + 0x0080)
 #define GICR_ISENABLER0 (GICR_SGI + 0x0100)
 #define GICR_ICENABLER0 (GICR_SGI + 0x0180)
+#define GICR_ISACTIVER0 (GICR_SGI + 0x0300)
 #define GICR_IPRIORITYR (GICR_SGI + 0x0400)
 #define WAKER_SLEEP	BIT(1)
 #define WAKER_ASLEEP	BIT(2)
@@ -113,6 +114,14 @@ void gicv3_enable_ppi(unsigned intid)
 
 	if (rd && intid < 32)
 		*reg32(rd, GICR_ISENABLER0) = 1u << intid;
+}
+
+void gicv3_activate_ppi(unsigned intid)
+{
+	uintptr_t rd = this_redist();
+
+	if (rd && intid < 32)
+		*reg32(rd, GICR_ISACTIVER0) = 1u << intid;
 }
 
 void gicv3_send_sgi(uint64_t mpidr, unsigned intid)

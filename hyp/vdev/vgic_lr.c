@@ -4,6 +4,7 @@
  * guest acknowledged or completed), and before every entry the most urgent deliverable
  * interrupts go back in. Exits with nothing in flight skip both with one test each.
  */
+#include <kestrel/drivers.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vgic.h>
@@ -172,6 +173,14 @@ void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 
 void vgic_load(struct vcpu *vcpu)
 {
+	/* A linked interrupt the guest is still handling (active, as vgic_put left it) holds
+	   its physical one active too, so that a level still high does not fire again before
+	   the guest's EOI, which deactivates both. */
+	for (unsigned i = 16; i < VGIC_NR_PRIVATE; i++) {
+		const struct virq *irq = &vcpu->vgic.priv[i];
+		if (irq->hw && irq->active)
+			gicv3_activate_ppi(irq->hw_intid);
+	}
 	write_sysreg(S3_4_C12_C11_7, vcpu->vgic.vmcr); /* ICH_VMCR_EL2 */
 	write_sysreg(S3_4_C12_C8_0, vcpu->vgic.ap0r);  /* ICH_AP0R0_EL2 */
 	write_sysreg(S3_4_C12_C9_0, vcpu->vgic.ap1r);  /* ICH_AP1R0_EL2 */
@@ -187,7 +196,10 @@ void vgic_put(struct vcpu *vcpu)
 	vcpu->vgic.ap0r = read_sysreg(S3_4_C12_C8_0);
 	vcpu->vgic.ap1r = read_sysreg(S3_4_C12_C9_0);
 	write_sysreg(ICH_HCR_EL2, 0);
-	/* A linked physical interrupt still active here would never fire again: release it. */
+	/* The physical PPI serves whichever vCPU this CPU runs next: release it. The virtual
+	   one keeps its active state (the guest may be inside its handler; vgic_load makes the
+	   physical one active again); a pending one is dropped, because the source is a level
+	   that fires again at the next load if it is still due. */
 	spin_lock(&vm->vgic.lock);
 	for (unsigned i = 16; i < VGIC_NR_PRIVATE; i++) {
 		struct virq *irq = &vcpu->vgic.priv[i];
@@ -195,8 +207,8 @@ void vgic_put(struct vcpu *vcpu)
 			continue;
 		if (irq->pending || irq->active)
 			write_sysreg(ICC_DIR_EL1, irq->hw_intid);
-		/* The physical source is level: if still due, it fires again at the next load. */
-		irq->pending = irq->lr_pending = irq->active = irq->hw = false;
+		irq->pending = irq->lr_pending = false;
+		irq->hw = irq->active;
 		vgic_update(vm, vcpu, i);
 	}
 	spin_unlock(&vm->vgic.lock);

@@ -18,6 +18,7 @@ unsigned gicv3_ack(void);	/* INTID, 1023 if none */
 void gicv3_eoi(unsigned intid); /* priority drop and deactivate */
 void gicv3_priority_drop(unsigned intid);
 void gicv3_deactivate(unsigned intid);
+void gicv3_activate_ppi(unsigned intid); /* on this CPU: it cannot fire until deactivated */
 void gicv3_route_spi(unsigned intid, uint64_t mpidr); /* enable an SPI to one CPU */
 void gicv3_disable_spi(unsigned intid);
 unsigned gicv3_list_regs(void);
