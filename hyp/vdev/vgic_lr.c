@@ -5,6 +5,7 @@
  * interrupts go back in. Exits with nothing in flight skip both with one test each.
  */
 #include <kestrel/drivers.h>
+#include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vgic.h>
@@ -175,9 +176,10 @@ void vgic_load(struct vcpu *vcpu)
 {
 	/* A linked interrupt the guest is still handling (active, as vgic_put left it) holds
 	   its physical one active too, so that a level still high does not fire again before
-	   the guest's EOI, which deactivates both. */
-	for (unsigned i = 16; i < VGIC_NR_PRIVATE; i++) {
-		const struct virq *irq = &vcpu->vgic.priv[i];
+	   the guest's EOI, which deactivates both. Only the timers' PPIs are ever linked. */
+	const unsigned timers[] = {platform.ppi_virt_timer, platform.ppi_phys_timer};
+	for (unsigned t = 0; t < ARRAY_SIZE(timers); t++) {
+		const struct virq *irq = &vcpu->vgic.priv[timers[t] % VGIC_NR_PRIVATE];
 		if (irq->hw && irq->active)
 			gicv3_activate_ppi(irq->hw_intid);
 	}
