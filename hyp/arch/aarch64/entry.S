@@ -6,33 +6,6 @@
  */
 #include <kestrel/asm_offsets.h>
 
-/* All of x0-x30, ELR and SPSR into the current vCPU, which x0 then points to. */
-.macro save_guest_gprs
-	stp	x0, x1, [sp, #-16]!
-	mrs	x0, tpidr_el2
-	ldr	x0, [x0, #PCPU_CURRENT]
-	stp	x2, x3, [x0, #16]
-	stp	x4, x5, [x0, #32]
-	stp	x6, x7, [x0, #48]
-	stp	x8, x9, [x0, #64]
-	stp	x10, x11, [x0, #80]
-	stp	x12, x13, [x0, #96]
-	stp	x14, x15, [x0, #112]
-	stp	x16, x17, [x0, #128]
-	stp	x18, x19, [x0, #144]
-	stp	x20, x21, [x0, #160]
-	stp	x22, x23, [x0, #176]
-	stp	x24, x25, [x0, #192]
-	stp	x26, x27, [x0, #208]
-	stp	x28, x29, [x0, #224]
-	ldp	x2, x3, [sp], #16
-	stp	x2, x3, [x0]
-	mrs	x2, elr_el2
-	mrs	x3, spsr_el2
-	stp	x30, x2, [x0, #VCPU_REGS_X30]
-	str	x3, [x0, #VCPU_REGS_PSTATE]
-.endm
-
 /* x0-x19, x30, ELR and SPSR into the current vCPU, which x0 then points to: what any C
    function may clobber, and where the guest resumes. */
 .macro save_guest_caller_saved
@@ -176,12 +149,14 @@ guest_sync:
 	b	vcpu_resume
 
 guest_irq:
-	save_guest_gprs
+	save_guest_caller_saved
+	save_guest_callee_saved
 	bl	exit_irq
 	b	vcpu_resume
 
 guest_serror:
-	save_guest_gprs
+	save_guest_caller_saved
+	save_guest_callee_saved
 	mrs	x1, esr_el2
 	bl	exit_serror
 	b	vcpu_resume
