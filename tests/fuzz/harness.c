@@ -28,17 +28,3 @@ void fuzz_fail(const char *file, int line, const char *cond, const char *fmt, ..
 	fputc('\n', stderr);
 	abort();
 }
-
-/* glibc before 2.38 has no strlcpy; kestrel's lib.h declares the BSD one (vmconfig.c uses it). */
-size_t strlcpy(char *dst, const char *src, size_t size);
-size_t strlcpy(char *dst, const char *src, size_t size)
-{
-	size_t len = strlen(src);
-
-	if (size) {
-		size_t n = len < size - 1 ? len : size - 1;
-		memcpy(dst, src, n);
-		dst[n] = '\0';
-	}
-	return len;
-}

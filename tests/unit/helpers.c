@@ -12,19 +12,6 @@
 
 #include "helpers.h"
 
-/* glibc before 2.38 has no strlcpy; kestrel's lib.h declares the BSD one. */
-size_t strlcpy(char *dst, const char *src, size_t size)
-{
-	size_t len = strlen(src);
-
-	if (size) {
-		size_t n = len < size - 1 ? len : size - 1;
-		memcpy(dst, src, n);
-		dst[n] = '\0';
-	}
-	return len;
-}
-
 static void check(int err, const char *what, const char *path)
 {
 	if (err < 0)
