@@ -192,39 +192,54 @@ static int build_dtb(struct vm *vm)
 	return E_OK;
 }
 
+/* Register region i of passed-through device d, widened to whole pages: [*base, *end). */
+static bool passthrough_range(const struct vm *vm, unsigned d, int i, paddr_t *base, paddr_t *end)
+{
+	uint64_t addr, size;
+
+	if (hostdt_reg(platform.fdt, vm->config.passthrough[d], i, &addr, &size) != E_OK)
+		return false;
+	*base = ALIGN_DOWN(addr, PAGE_SIZE);
+	*end = ALIGN_UP(addr + size, PAGE_SIZE);
+	return true;
+}
+
+/* Device pages [base, end), one by one, skipping those another region of the VM mapped. */
+static int map_device_pages(struct vm *vm, paddr_t base, paddr_t end)
+{
+	for (paddr_t pa = base; pa < end; pa += PAGE_SIZE) {
+		int err = pgtable_map(&vm->s2, pa, pa, PAGE_SIZE, PT_R | PT_W | PT_DEVICE);
+		if (err && err != -E_EXIST)
+			return err;
+	}
+	return E_OK;
+}
+
 /* A passed-through device's registers, at the same address in the guest (Device memory). */
 static int map_passthrough(struct vm *vm)
 {
-	for (unsigned d = 0; d < vm->config.npassthrough; d++) {
-		uint64_t addr, size;
-		for (int i = 0;
-		     hostdt_reg(platform.fdt, vm->config.passthrough[d], i, &addr, &size) == E_OK;
-		     i++) {
-			paddr_t base = ALIGN_DOWN(addr, PAGE_SIZE);
-			uint64_t len = ALIGN_UP(addr + size, PAGE_SIZE) - base;
-			int err = pgtable_map(&vm->s2, base, base, len, PT_R | PT_W | PT_DEVICE);
-			if (err == -E_EXIST)
-				return E_OK; /* another device of this VM shares the page */
+	paddr_t base, end;
+
+	for (unsigned d = 0; d < vm->config.npassthrough; d++)
+		for (int i = 0; passthrough_range(vm, d, i, &base, &end); i++) {
+			int err =
+			    pgtable_map(&vm->s2, base, base, end - base, PT_R | PT_W | PT_DEVICE);
+			if (err == -E_EXIST) /* a page shared with another region */
+				err = map_device_pages(vm, base, end);
 			if (err)
 				return err;
 		}
-	}
 	return E_OK;
 }
 
 bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size)
 {
-	for (unsigned d = 0; d < vm->config.npassthrough; d++) {
-		uint64_t addr, len;
-		for (int i = 0;
-		     hostdt_reg(platform.fdt, vm->config.passthrough[d], i, &addr, &len) == E_OK;
-		     i++) {
-			paddr_t base = ALIGN_DOWN(addr, PAGE_SIZE);
-			uint64_t end = ALIGN_UP(addr + len, PAGE_SIZE);
+	paddr_t base, end;
+
+	for (unsigned d = 0; d < vm->config.npassthrough; d++)
+		for (int i = 0; passthrough_range(vm, d, i, &base, &end); i++)
 			if (pa >= base && pa + size <= end)
 				return true;
-		}
-	}
 	return false;
 }
 

@@ -308,6 +308,10 @@ CASES = [
                  vm_said("ping", r"ok - replies right out of 1000 messages = 0x3e8"),
                  vm_said("ping", r"shm: 1000 messages exchanged"), vm_said("ping", r"RESULT: PASS"),
                  r"kestrel: ping stopped", r"kestrel: pong stopped", r"kestrel: all VMs stopped"]),
+    # devices sharing a page: every region is mapped, each page once
+    Case("passthrough-shared-page", [config("passthrough-shared-page")],
+         expect=[r"invariants: vm 'shared' built: 10 mappings \(4096 pages\) checked, 0 violations",
+                 r"RESULT: PASS"]),
     # kestrel's own refusals of passthrough and shared memory (the tool's are skipped)
     kestrel_refusal("config-nocheck-kernel-not-image", "kernel-not-image",
                     r"the kernel module is not an arm64 Image"),
