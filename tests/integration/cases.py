@@ -286,6 +286,8 @@ CASES = [
                    r"vm 'bad': property 'passthrough': /pl011@9000000 is a device kestrel uses itself"),
     config_refusal("config-shared-unknown-vm", "shared-unknown-vm",
                    r"shared region 'shm0': property 'vms': no VM named 'x'"),
+    config_refusal("config-shared-one-vm", "shared-one-vm",
+                   r"shared region 'shm0': property 'vms' must name at least two VMs"),
     config_refusal("config-shared-size", "shared-size",
                    r"shared region 'shm0': property 'size': 5000 bytes is not a multiple of 4 KiB"),
 
@@ -325,6 +327,9 @@ CASES = [
     Case("config-nocheck-shared-unknown-vm", [config("shared-unknown-vm"), "--no-check"],
          expect=[r"kestrel: shared region 'shm0' refused: property 'vms': no VM named 'x'",
                  r"kestrel: a stopped \(powered off\)", r"kestrel: b stopped \(powered off\)",
+                 r"kestrel: all VMs stopped"], timeout=30),
+    Case("config-nocheck-shared-one-vm", [config("shared-one-vm"), "--no-check"],
+         expect=[r"kestrel: shared region 'shm0' refused: property 'vms' must name at least two VMs",
                  r"kestrel: all VMs stopped"], timeout=30),
     Case("config-nocheck-shared-size", [config("shared-size"), "--no-check"],
          expect=[r"kestrel: shared region '\w+' refused: property 'size' must be a non-zero "
