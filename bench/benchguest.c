@@ -49,8 +49,8 @@ static unsigned exit_rounds = 5000, ipi_rounds = 2000, timer_rounds = 1000, warm
 /*
  * Ticks from arming the timer to its deadline. In WFI the deadline must come after kestrel has
  * put the vCPU to sleep and is itself waiting, or the rest of that way would be counted too:
- * going idle takes kestrel about ten thousand instructions today (bench/breakdown.py shows
- * them).
+ * going idle takes kestrel a few hundred instructions today (bench/breakdown.py shows them);
+ * the margin is wide because it once took ten thousand.
  */
 #define TIMER_AHEAD_BUSY 4000
 #define TIMER_AHEAD_WFI	 50000

@@ -1,5 +1,5 @@
 /*
- * demo: what `make run` boots. Two vCPUs say who they are, then the boot vCPU measures what
+ * demo: what `make run-bare` boots. Two vCPUs say who they are, then the boot vCPU measures what
  * a trip through kestrel costs: a hypercall and a trapped device register read.
  */
 #include "boot_info.h"
