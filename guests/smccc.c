@@ -13,13 +13,19 @@
 #define CONTEXT_TAG 0xc0de0000ul
 #define VCPU1_SLOT  1ul
 
-/* Written by vCPU 1: how many times it ran, and the context id it received last. */
+/* Written by vCPU 1: how many times it ran, the context id it received last, and the
+   CONTEXTIDR_EL1 it found: CPU_ON starts a vCPU from reset, whatever it left behind. */
 static volatile uint64_t vcpu1_runs;
 static volatile uint64_t vcpu1_context;
+static volatile uint64_t vcpu1_contextidr;
+
+#define LEFT_BEHIND 0x5a5a
 
 void secondary_main(uint64_t context)
 {
 	printf("vcpu 1 up, context 0x%lx\n", context);
+	vcpu1_contextidr = read_sysreg(contextidr_el1);
+	write_sysreg(contextidr_el1, LEFT_BEHIND);
 	vcpu1_context = context;
 	dsb_sy(); /* the context must be visible before the flag that announces it */
 	vcpu1_runs = vcpu1_runs + 1;
@@ -85,6 +91,8 @@ static void start_vcpu1(uint64_t mpidr, uint64_t round)
 	if (!check(ran, "vCPU 1 ran (start %lu)", round))
 		return;
 	check_eq("context id received by vCPU 1", vcpu1_context, context);
+	check_eq("CONTEXTIDR_EL1 vCPU 1 found at its start (reset, not what it left)",
+		 vcpu1_contextidr, 0);
 	check(wait_for(vcpu_is_off, mpidr), "AFFINITY_INFO reports vCPU 1 OFF after its CPU_OFF");
 }
 

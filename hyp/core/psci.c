@@ -97,6 +97,10 @@ static NORETURN void cpu_off(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 	bool last = true;
 
+	/* Off this CPU before it is OFF: a CPU_ON from another vCPU resets the saved state, and
+	   the next run must load that, not find the old state still in the registers. */
+	pcpu_unload(vcpu->pcpu);
+	fpsimd_forget(vcpu);
 	spin_lock(&vm->lock);
 	vcpu->power = VCPU_OFF;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)

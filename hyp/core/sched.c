@@ -106,15 +106,19 @@ static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
 }
 
 /* A vCPU of a VM that is stopping must not keep its state in this CPU's registers. */
+void pcpu_unload(struct pcpu *pcpu)
+{
+	if (!pcpu->loaded)
+		return;
+	vcpu_put(pcpu->loaded);
+	write_sysreg(hcr_el2, HCR_RW); /* no guest regime, no stage 2, until the next load */
+	isb();
+}
+
 static void drop_stopped(struct pcpu *pcpu)
 {
-	struct vcpu *loaded = pcpu->loaded;
-
-	if (loaded && loaded->vm->state != VM_RUNNING) {
-		vcpu_put(loaded);
-		write_sysreg(hcr_el2, HCR_RW);
-		isb();
-	}
+	if (pcpu->loaded && pcpu->loaded->vm->state != VM_RUNNING)
+		pcpu_unload(pcpu);
 	if (pcpu->fp_owner && pcpu->fp_owner->vm->state != VM_RUNNING)
 		pcpu->fp_owner = NULL;
 }

@@ -38,6 +38,8 @@ static struct {
 	unsigned doorbells;
 	uint64_t doorbell_region;
 	uint64_t wfx_esr;
+	struct pcpu *unloaded;	/* the CPU whose loaded vCPU was put away */
+	struct vcpu *forgotten; /* the vCPU whose FP/SIMD registers were dropped */
 	const char *stop_reason;
 	jmp_buf idle;
 	bool idle_armed;
@@ -61,6 +63,16 @@ void pcpu_kick(struct pcpu *pcpu)
 {
 	assert_true(k.kicks < ARRAY_SIZE(k.kicked));
 	k.kicked[k.kicks++] = pcpu;
+}
+
+void pcpu_unload(struct pcpu *pcpu)
+{
+	k.unloaded = pcpu;
+}
+
+void fpsimd_forget(struct vcpu *vcpu)
+{
+	k.forgotten = vcpu;
 }
 
 void pcpu_idle(void)
@@ -457,6 +469,9 @@ static void cpu_off_powers_the_vcpu_off_and_leaves_the_cpu(void **state)
 	vcpu1->power = VCPU_ON;
 	EXPECT_IDLE(hvc(vcpu1, PSCI_CPU_OFF, 0, 0, 0));
 	assert_int_equal(vcpu1->power, VCPU_OFF);
+	/* Its state left its CPU, so a CPU_ON later runs from the reset state, loaded afresh. */
+	assert_ptr_equal(k.unloaded, vcpu1->pcpu);
+	assert_ptr_equal(k.forgotten, vcpu1);
 	assert_int_equal(k.stops, 0); /* vcpu0 still runs */
 	assert_int_equal(hvc(vcpu0, PSCI_AFFINITY_INFO, 1, 0, 0), PSCI_AFF_OFF);
 }

@@ -223,6 +223,8 @@ NORETURN void vcpu_run(struct vcpu *vcpu);
 
 /* sched.c: each CPU round-robins the runnable vCPUs of its run queue, or idles. */
 NORETURN void pcpu_idle(void);
+/* Saves the vCPU loaded on this CPU and takes its state off the CPU (the next run loads). */
+void pcpu_unload(struct pcpu *pcpu);
 void pcpu_kick(struct pcpu *pcpu);
 /* vcpu has something new to do: its CPU looks at it now (preempting another vCPU if need be). */
 void vcpu_kick(struct vcpu *vcpu);
