@@ -94,13 +94,16 @@ static void run_command(char *cmd)
 	} else if (!strcmp(cmd, "stats")) {
 		vm_print_stats(vm, state_names[vm->state]);
 	} else if (!strcmp(cmd, "stop")) {
-		/* A restart under way on another CPU stops instead; wait out its short window. */
-		vm->stop_requested = vm->state != VM_STOPPED;
-		for (unsigned spin = 0; spin < 100000000 && vm->state == VM_STOPPING; spin++)
-			;
-		if (vm->state == VM_RUNNING)
+		/* A VM being restarted or stopped on another CPU stops when that ends (vm_start):
+		   no waiting here, where this CPU's own vCPU may be the one being taken off. */
+		spin_lock(&vm->lock);
+		enum vm_state state = vm->state;
+		if (state == VM_STOPPING)
+			vm->stop_requested = true;
+		spin_unlock(&vm->lock);
+		if (state == VM_RUNNING)
 			vm_stop(vm, "stopped from the console");
-		else if (vm->state == VM_STOPPED && !vm->stop_requested)
+		else if (state != VM_STOPPING)
 			kprintf("stop: %s is not running", vm->name);
 	} else if (vm->state == VM_STOPPED) { /* start or restart a stopped VM */
 		if (vm_build(vm) == E_OK) {

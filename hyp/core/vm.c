@@ -391,6 +391,8 @@ void vm_destroy(struct vm *vm)
 	vm->state = VM_FREE;
 }
 
+static void finish_stop(struct vm *vm, const char *what);
+
 void vm_start(struct vm *vm)
 {
 	struct vcpu *boot = &vm->vcpus[0];
@@ -402,7 +404,16 @@ void vm_start(struct vm *vm)
 	vcpu_reset(boot, vm->entry, vm->dtb_ipa);
 	boot->power = VCPU_ON_PENDING;
 	dsb(ish);
-	vm->state = VM_RUNNING;
+	/* kestrel's console may have asked a restarting VM to stop: it stops instead. */
+	spin_lock(&vm->lock);
+	bool stop = vm->stop_requested;
+	if (!stop)
+		vm->state = VM_RUNNING;
+	spin_unlock(&vm->lock);
+	if (stop) {
+		finish_stop(vm, "stopped (stopped from the console)");
+		return;
+	}
 	passthrough_irqs_route(vm);
 	/* Its CPU may be running a vCPU that never blocks, with no slice armed because it was
 	   alone there: a bare kick would let that one go on, and this VM would never run. */
@@ -438,11 +449,8 @@ static bool quiesce(struct vm *vm)
 				      vcpu->pcpu->id, vcpu->id);
 	}
 	/* This CPU may be running one of the VM's vCPUs right now: detach it. */
-	if (self->loaded && self->loaded->vm == vm) {
-		vcpu_put(self->loaded);
-		write_sysreg(hcr_el2, HCR_RW);
-		isb();
-	}
+	if (self->loaded && self->loaded->vm == vm)
+		pcpu_unload(self);
 	if (self->current && self->current->vm == vm)
 		self->current = NULL;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
@@ -502,6 +510,19 @@ static void power_off_if_all_stopped(void)
 	}
 }
 
+/* Every way a quiesced VM ends: report it, check it, give everything back. */
+static void finish_stop(struct vm *vm, const char *what)
+{
+	vm_print_stats(vm, what);
+	invariants_check_vm(vm, "stopped");
+	release(vm);
+	spin_lock(&vm->lock);
+	vm->state = VM_STOPPED;
+	vm->stop_requested = false;
+	spin_unlock(&vm->lock);
+	power_off_if_all_stopped();
+}
+
 void vm_stop(struct vm *vm, const char *reason)
 {
 	if (!quiesce(vm))
@@ -510,12 +531,7 @@ void vm_stop(struct vm *vm, const char *reason)
 
 	snprintf(what, sizeof(what), "stopped (%s) after %llu ms", reason,
 		 (unsigned long long)(uptime_ms() - vm->started_ms));
-	vm_print_stats(vm, what);
-	invariants_check_vm(vm, "stopped");
-	release(vm);
-	vm->state = VM_STOPPED;
-	vm->stop_requested = false;
-	power_off_if_all_stopped();
+	finish_stop(vm, what);
 }
 
 void vm_event(struct vm *vm, enum vm_event ev)
@@ -543,12 +559,7 @@ void vm_restart(struct vm *vm, const char *why)
 	if (!quiesce(vm))
 		return;
 	if (vm->stop_requested) {
-		vm_print_stats(vm, "stopped (stopped from the console)");
-		invariants_check_vm(vm, "stopped");
-		release(vm);
-		vm->state = VM_STOPPED;
-		vm->stop_requested = false;
-		power_off_if_all_stopped();
+		finish_stop(vm, "stopped (stopped from the console)");
 		return;
 	}
 	kprintf("%s: %s, restarting from its original images", vm->name, why);
@@ -557,12 +568,11 @@ void vm_restart(struct vm *vm, const char *why)
 	vm_ram_scrub(vm, true);
 	s2_flush_vm(vm);
 	if (load_images(vm) != E_OK) {
-		vm_print_stats(vm, "stopped (reset failed)");
-		release(vm);
-		vm->state = VM_STOPPED;
+		finish_stop(vm, "stopped (reset failed)");
 		return;
 	}
 	vm->uart.rx_count = 0;
+	vgic_release_hw(vm); /* a device interrupt in flight must not stay active for ever */
 	vgic_init(vm, vm->vgic.nr_lrs);
 	vm_start(vm);
 }
