@@ -51,9 +51,9 @@ COV_BIN	    := $(B)/fuzz/cov
 fuzz_sources = $(shell sed -n '1,5s|^[[:space:]]*/\*[[:space:]]*fuzz-sources:\(.*\)\*/.*|\1|p' $(1))
 
 # fuzz_rule(NAME): both programs from the harness, tests/fuzz/harness.c, the host stand-ins
-# (tests/unit/host_libc.c) and its fuzz-sources.
+# (tests/unit/libc.c) and its fuzz-sources.
 define fuzz_rule
-$(1)_FUZZ_SRCS := tests/fuzz/fuzz_$(1).c tests/fuzz/harness.c tests/unit/host_libc.c \
+$(1)_FUZZ_SRCS := tests/fuzz/fuzz_$(1).c tests/fuzz/harness.c tests/unit/libc.c \
 	$(call fuzz_sources,tests/fuzz/fuzz_$(1).c)
 FUZZ_ALL_OBJS += $$(patsubst %,$(FUZZ_OBJ)/%.o,$$($(1)_FUZZ_SRCS)) \
 	$$(patsubst %,$(REGRESS_OBJ)/%.o,$$($(1)_FUZZ_SRCS) tests/fuzz/driver.c) \

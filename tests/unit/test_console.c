@@ -1,4 +1,4 @@
-/* unit-sources: hyp/lib/console.c tests/unit/host_libc.c */
+/* unit-sources: hyp/lib/console.c tests/unit/libc.c */
 /* kestrel's console output with several VMs: prefixes, whole lines, the focus line shown again. */
 #include <setjmp.h>
 #include <stdarg.h>

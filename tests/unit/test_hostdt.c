@@ -1,4 +1,4 @@
-/* unit-sources: hyp/config/hostdt.c tests/unit/helpers.c tests/unit/host_libc.c */
+/* unit-sources: hyp/config/hostdt.c tests/unit/helpers.c tests/unit/libc.c */
 /* What kestrel learns from the host device tree, and the one-sentence refusals. */
 #include <setjmp.h>
 #include <stdarg.h>

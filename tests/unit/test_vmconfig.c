@@ -1,4 +1,4 @@
-/* unit-sources: hyp/config/vmconfig.c hyp/config/hostdt.c tests/unit/helpers.c tests/unit/host_libc.c */
+/* unit-sources: hyp/config/vmconfig.c hyp/config/hostdt.c tests/unit/helpers.c tests/unit/libc.c */
 /* VM descriptions under /chosen: what is accepted, and the reason for every refusal. */
 #include <setjmp.h>
 #include <stdarg.h>
