@@ -40,14 +40,13 @@ static NOINLINE void stray_dabt(struct vcpu *vcpu, uint64_t esr, uint64_t hpfar,
 	bool write = ESR_ISS(esr) & BIT(6);
 	ipaddr_t ipa = esr_fault_ipa(hpfar, far);
 
-	if (vm_ram_pending(vcpu->vm, ipa, esr) && vm_ram_fault(vcpu->vm, ipa))
+	if (vm_ram_fault(vcpu->vm, ipa, esr))
 		return;
-
 	if (decoded)
-		log_stray(vcpu, write ? "data write" : "data read", esr_fault_ipa(hpfar, far));
+		log_stray(vcpu, write ? "data write" : "data read", ipa);
 	else
 		log_stray(vcpu, write ? "data write (no syndrome)" : "data read (no syndrome)",
-			  esr_fault_ipa(hpfar, far));
+			  ipa);
 	vcpu_inject_abort(vcpu, false, far, write);
 }
 
@@ -112,7 +111,7 @@ void iabt_exit(struct vcpu *vcpu, uint64_t esr)
 	uint64_t far = read_sysreg(far_el2);
 	ipaddr_t ipa = esr_fault_ipa(read_sysreg(hpfar_el2), far);
 
-	if (vm_ram_pending(vcpu->vm, ipa, esr) && vm_ram_fault(vcpu->vm, ipa))
+	if (vm_ram_fault(vcpu->vm, ipa, esr))
 		return;
 	log_stray(vcpu, "instruction fetch", ipa);
 	vcpu_inject_abort(vcpu, true, far, false);

@@ -212,8 +212,8 @@ static void sgi_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned r
 
 /*
  * The emulated registers, in encoding order (op0, op1, CRn, CRm, op2): X(identifier, name, key,
- * behaviour, vCPU field). The list makes both the table and the switch that finds a row, which the
- * compiler turns into a few compares (and refuses if a key appears twice).
+ * behaviour, vCPU field). The list makes both the table and the perfect hash that finds a row
+ * (below).
  */
 #define SYSREG_LIST(X)                                                                             \
 	X(DC_ISW, "DC ISW", SYSREG_KEY(1, 0, 7, 6, 2), dc_set_way, 0)                              \

@@ -62,26 +62,26 @@ int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size)
 	if (!vm->ram_lazy || !size)
 		return E_OK;
 	spin_lock(&vm->ram_lock);
-	for (uint64_t b = (ipa - vm->ram_ipa) / BLOCK; b <= (ipa + size - 1 - vm->ram_ipa) / BLOCK;
-	     b++)
-		if (!err)
-			err = ready_block(vm, b);
+	for (uint64_t b = (ipa - vm->ram_ipa) / BLOCK;
+	     !err && b <= (ipa + size - 1 - vm->ram_ipa) / BLOCK; b++)
+		err = ready_block(vm, b);
 	spin_unlock(&vm->ram_lock);
 	return err;
 }
 
-bool vm_ram_fault(struct vm *vm, ipaddr_t ipa)
+bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr)
 {
 	int err;
 
-	if (!vm->ram_lazy || !vm_ipa_is_ram(vm, ipa, 1))
+	if (!vm->ram_lazy || ipa - vm->ram_ipa >= vm->ram_size ||
+	    !FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f))
 		return false;
 	spin_lock(&vm->ram_lock);
 	err = ready_block(vm, (ipa - vm->ram_ipa) / BLOCK);
 	spin_unlock(&vm->ram_lock);
 	if (err) {
-		/* No memory for a stage-2 table: the guest gets the abort it would get anyway. */
-		kprintf("%s: no memory to map its RAM at IPA 0x%lx", vm->name, (unsigned long)ipa);
+		/* kestrel has no page left for a stage-2 table: the guest gets an external abort
+		   (reported as a stray access, at a bounded rate). */
 		return false;
 	}
 	dsb(ishst); /* the new descriptor is visible to the table walk before the retry */

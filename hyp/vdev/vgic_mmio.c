@@ -209,7 +209,9 @@ static uint64_t irouter_to_target(struct vm *vm, uint64_t route)
 {
 	struct vcpu *vcpu = vm_vcpu_by_mpidr(vm, route & 0xff00ffffffull);
 
-	return vcpu ? vcpu->id : 0; /* 1-of-N routing (bit 31) delivers to vCPU 0 */
+	/* An affinity no vCPU has goes to vCPU 0. 1-of-N routing (bit 31) is not told apart: its
+	   affinity fields (0 as Linux writes them, hence vCPU 0) pick the target. */
+	return vcpu ? vcpu->id : 0;
 }
 
 static bool dist_access(struct vm *vm, uint64_t off, unsigned width, bool write, uint64_t *val)

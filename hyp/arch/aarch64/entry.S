@@ -115,7 +115,7 @@ el2_serror:	el2_frame 7
  * with the exit counted, when the vCPU needs no attention before it (exit.c). A hypercall
  * saves and restores only what C may clobber: SMCCC handlers touch no register above x17 and
  * leave the vCPU from inside a call only when its registers are dead (psci.c). The other
- * classes save x19-x29 too (their handlers read registers by number). If the handler raised
+ * classes save x20-x29 too (their handlers read registers by number). If the handler raised
  * attention, x19-x29 are saved (the CPU may leave the vCPU) and exit_finish does the rest.
  */
 guest_sync:

@@ -231,19 +231,12 @@ void vcpu_kick(struct vcpu *vcpu);
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
 /* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
 void sched_timer_fired(void);
-/* Called on every exit: leaves the vCPU if it was stopped, or another wants its CPU. */
 /* vm_ram.c: the VM's RAM, zeroed and mapped block by block on the guest's first touch. */
 int vm_ram_setup(struct vm *vm);
 int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
-bool vm_ram_fault(struct vm *vm, ipaddr_t ipa);
+/* A stage-2 abort (esr) at ipa: true if it was RAM not handed over yet, which now is. */
+bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr);
 void vm_ram_scrub(struct vm *vm, bool unmap);
-
-/* A stage-2 translation fault that may be RAM not handed over yet. */
-static inline bool vm_ram_pending(const struct vm *vm, ipaddr_t ipa, uint64_t esr)
-{
-	return vm->ram_lazy && ipa - vm->ram_ipa < vm->ram_size &&
-	       FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f);
-}
 
 /* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
 static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
@@ -255,6 +248,8 @@ static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned i
 	return NULL;
 }
 
+/* After an exit that needs attention: leaves the vCPU if its VM stops, it is off, or another
+   vCPU wants its CPU. */
 static inline void sched_check_current(struct vcpu *vcpu)
 {
 	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)
