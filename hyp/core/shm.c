@@ -29,6 +29,7 @@ unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms)
 			continue;
 		}
 		zero_pages(pa, cfg[i].size);
+		clean_to_poc(pa, cfg[i].size);
 		region_pa[nregions] = pa;
 		regions[nregions++] = cfg[i];
 		kprintf("shared region '%s': %llu KiB at IPA 0x%llx, doorbell INTID %u",

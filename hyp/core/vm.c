@@ -157,6 +157,12 @@ static int load_images(struct vm *vm)
 				fdt_path_offset(ipa_to_va(vm, vm->dtb_ipa), "/chosen"),
 				"kestrel,boot-count", (uint32_t)vm->boots);
 	fpsimd_release_from_kestrel();
+	/* In RAM for a guest with its MMU off, and no stale instructions for its first fetches. */
+	clean_to_poc((paddr_t)(uintptr_t)ipa_to_va(vm, vm->entry), cfg->kernel_size);
+	if (cfg->initrd_size)
+		clean_to_poc((paddr_t)(uintptr_t)ipa_to_va(vm, initrd), cfg->initrd_size);
+	clean_to_poc((paddr_t)(uintptr_t)ipa_to_va(vm, vm->dtb_ipa), vm->dtb_size);
+	invalidate_icache();
 	return E_OK;
 }
 

@@ -31,6 +31,7 @@ static int ready_block(struct vm *vm, uint64_t b)
 	if (block_ready(vm, b))
 		return E_OK;
 	zero_pages(vm->ram_pa + b * BLOCK, BLOCK);
+	clean_to_poc(vm->ram_pa + b * BLOCK, BLOCK);
 	err =
 	    pgtable_map(&vm->s2, vm->ram_ipa + b * BLOCK, vm->ram_pa + b * BLOCK, BLOCK, RAM_PERM);
 	if (err)
@@ -52,6 +53,7 @@ int vm_ram_setup(struct vm *vm)
 	if (vm->ram_lazy)
 		return E_OK;
 	zero_pages(vm->ram_pa, vm->ram_size);
+	clean_to_poc(vm->ram_pa, vm->ram_size);
 	return pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, RAM_PERM);
 }
 

@@ -46,3 +46,26 @@ void copy_to_pages(paddr_t dst, const void *src, uint64_t size)
 				 : "x2", "x3", "x4", "x5", "memory");
 	memcpy(d + bulk, s + bulk, size - bulk);
 }
+
+/*
+ * Guest memory kestrel wrote must reach RAM itself before the guest sees it: a guest starts
+ * with its MMU off, so its accesses do not look in the caches, and it would read whatever RAM
+ * held before (another VM's data, under kestrel's dirty zeros). Clean and invalidate to the
+ * point of coherency, by the smallest data cache line CTR_EL0 reports.
+ */
+void clean_to_poc(paddr_t pa, uint64_t size)
+{
+	uint64_t line = 4ull << FIELD(read_sysreg(ctr_el0), 16, 4); /* DminLine: log2 words */
+	uint64_t p = ALIGN_DOWN(pa, line), end = pa + size;
+
+	for (; p < end; p += line)
+		__asm__ volatile("dc civac, %0" : : "r"(p) : "memory");
+	dsb(ish);
+}
+
+void invalidate_icache(void)
+{
+	__asm__ volatile("ic ialluis" ::: "memory");
+	dsb(ish);
+	isb();
+}

@@ -23,6 +23,11 @@ void mm_reserve(paddr_t pa, uint64_t size, owner_t owner);
 void zero_pages(paddr_t pa, uint64_t size);
 /* Copies size bytes to physical memory at dst, 64 bytes per step where aligned (arch). */
 void copy_to_pages(paddr_t dst, const void *src, uint64_t size);
+/* Cleans and invalidates [pa, pa + size) to the point of coherency (a guest with its MMU off
+   reads RAM, not the caches). */
+void clean_to_poc(paddr_t pa, uint64_t size);
+/* Invalidates every CPU's instruction cache (after kestrel wrote code a guest will run). */
+void invalidate_icache(void);
 
 NORETURN void halt_forever(void);
 
