@@ -13,6 +13,11 @@
  * storm itself when its phase is over, and in phase 3 sends an SGI to itself each time.
  *
  * Prints "HOSTILE: storm sgis S timer T": the SGIs and timer interrupts it took.
+ *
+ * With kick-ms=N and two vCPUs it storms another way for N ms instead: vCPU 1 (placed on the
+ * victim's CPU) only computes, and vCPU 0 sends it SGIs as fast as it can, each one asking
+ * kestrel to give vCPU 1 its CPU. That must not take the victim's share of the CPU: a woken
+ * vCPU waits for the running one's slice to end. Prints "HOSTILE: kicks K taken T".
  */
 #include "boot_info.h"
 #include "check.h"
@@ -20,6 +25,7 @@
 #include "hostile.h"
 #include "printf.h"
 #include "runtime.h"
+#include "smccc.h"
 #include "sysreg.h"
 
 #define CNTV_ENABLE 1ul
@@ -78,6 +84,44 @@ static void send_sgis(struct rng *rng, unsigned n)
 	}
 }
 
+static volatile bool kicking_done;
+
+/* vCPU 1: computes, taking the SGIs, until vCPU 0 is done. */
+void secondary_main(uint64_t context)
+{
+	(void)context;
+	if (!gic_cpu_init())
+		return;
+	gic_set_irq_hook(on_irq);
+	gic_enable(1);
+	irq_unmask();
+	while (!kicking_done)
+		;
+	irq_mask();
+	psci_cpu_off();
+}
+
+static void kick_storm(uint64_t kick_ms)
+{
+	uint64_t vcpu1 = boot_info.cpu_mpidr[1], start, kicks = 0;
+
+	if (!check(boot_info.num_cpus >= 2, "a second vCPU to kick") ||
+	    !check(psci_cpu_on(vcpu1, entry_ipa(secondary_entry), 1) == PSCI_SUCCESS,
+		   "CPU_ON of vCPU 1"))
+		test_finish();
+	start = ms_now();
+	while (ms_now() - start < kick_ms) {
+		gic_send_sgi_list(1, vcpu1 & ~0xffull, (uint16_t)(1u << (vcpu1 & 0xf)));
+		kicks++;
+	}
+	kicking_done = true;
+	dsb_sy();
+	printf("HOSTILE: kicks %lu taken %lu\n", kicks, sgis_taken);
+	check(kicks > 0 && sgis_taken > 0, "it kicked: %lu SGIs sent, %lu taken", kicks,
+	      sgis_taken);
+	test_finish();
+}
+
 static void start_timer_storm(uint64_t end_ms)
 {
 	timer_end_ms = end_ms;
@@ -90,6 +134,7 @@ static void start_timer_storm(uint64_t end_ms)
 int main(const void *dtb)
 {
 	uint64_t storm_ms = bootarg("storm-ms", 6000), phase = storm_ms / 3;
+	uint64_t kick_ms = bootarg("kick-ms", 0);
 	struct rng rng = {mix64(bootarg("seed", 11) ^ read_sysreg(cntvct_el0))};
 	(void)dtb;
 
@@ -100,6 +145,8 @@ int main(const void *dtb)
 		gic_enable(sgi);
 	gic_enable(GIC_PPI_VIRT_TIMER);
 	irq_unmask();
+	if (kick_ms)
+		kick_storm(kick_ms);
 
 	uint64_t start = ms_now();
 	while (ms_now() - start < phase)

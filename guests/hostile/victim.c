@@ -10,7 +10,8 @@
  * "VICTIM: final rounds R corrupt C ticks T stray S", its throughput ("VICTIM: rate X
  * rounds/s"; with mark-ms=, also over the first that many milliseconds, while an attacker
  * runs, and over the rest) and passes if nothing was corrupted, it made progress, it was
- * interrupted by its timer and took no stray interrupt.
+ * interrupted by its timer and took no stray interrupt. With min-share=P (and mark-ms=), it also
+ * checks that its rate while attacked was at least P % of its rate after.
  */
 #include "boot_info.h"
 #include "check.h"
@@ -86,7 +87,7 @@ static void verify(uint64_t first, uint64_t n)
 int main(const void *dtb)
 {
 	uint64_t mib = bootarg("mib", 16), run_ms = bootarg("run-ms", 8000);
-	uint64_t mark_ms = bootarg("mark-ms", run_ms);
+	uint64_t mark_ms = bootarg("mark-ms", run_ms), min_share = bootarg("min-share", 0);
 	uint64_t base = boot_info.mem_base, end = base + boot_info.mem_size;
 	uint64_t dtb_ipa = (uint64_t)(uintptr_t)dtb, freq = counter_freq();
 
@@ -159,5 +160,9 @@ int main(const void *dtb)
 	check(rounds > 0, "progress: %lu rounds in %lu ms", rounds, elapsed);
 	check(ticks > 0, "timer interrupts taken: %lu", ticks);
 	check(stray_irqs == 0, "no interrupt from outside: %lu stray", stray_irqs);
+	if (min_share && mark_ms < elapsed)
+		check(mark_rounds * (elapsed - mark_ms) * 100 >=
+			  min_share * (rounds - mark_rounds) * mark_ms,
+		      "under attack it ran at least %lu %% of its rate alone", min_share);
 	test_finish();
 }

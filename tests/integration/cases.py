@@ -383,6 +383,9 @@ CASES = [
     # the storm on the victim's own CPU: the victim still gets its share and every tick
     hostile_case("hostile-storm-shared-cpu", "storm-shared",
                  {"storm": r"HOSTILE: storm sgis [1-9]\d* timer [1-9]\d*"}),
+    # SGIs that ask kestrel to run the attacker's vCPU on the victim's CPU do not take its share
+    hostile_case("hostile-kick", "kick", {"storm": r"HOSTILE: kicks [1-9]\d* taken [1-9]\d*"},
+                 also=[vm_said("victim", r"ok - under attack it ran at least 35 % of its rate alone")]),
     # a VM given the VMID, the stage-2 root and the RAM (at another IPA) of a VM that just
     # stopped on the same CPU finds no translation the old one left: every page of the old
     # one's IPA range aborts (configs/vmid-reuse.dts; docs/security.md says what QEMU hides)
