@@ -381,12 +381,13 @@ static bool locked_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off,
 		     redist_access(&vm->vcpus[idx], off % GUEST_GICR_STRIDE, width, write, val);
 	}
 	spin_unlock(&vm->vgic.lock);
-	/* Whoever now has a deliverable interrupt must notice it. */
+	/* Whoever now has a deliverable interrupt must notice it, woken the way an injection
+	   wakes it (a vCPU blocked behind another on its CPU included). */
 	if (write)
 		for (unsigned i = 0; i < vm->vcpu_count; i++)
 			if (&vm->vcpus[i] != vcpu &&
 			    (vm->vcpus[i].vgic.want[0] | vm->vcpus[i].vgic.want[1]))
-				pcpu_kick(vm->vcpus[i].pcpu);
+				vcpu_kick(&vm->vcpus[i]);
 	return ok;
 }
 
