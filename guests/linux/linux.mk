@@ -1,11 +1,14 @@
 # The Linux guest: Debian's kernels (fetched by tools/setup.sh) and busybox initramfs images.
 LINUX_BOOKWORM  := $(CACHE)/linux/bookworm/Image
 LINUX_BACKPORTS := $(CACHE)/linux/backports/Image
-LINUX_INITRAMFS := $(B)/test-initramfs.cpio.gz $(B)/shell-initramfs.cpio.gz
+LINUX_INITRAMFS := $(B)/test-initramfs.cpio.gz $(B)/shell-initramfs.cpio.gz \
+	$(B)/life-initramfs.cpio.gz
 
 $(B)/test-initramfs.cpio.gz: guests/linux/check-init.sh tools/mkinitramfs.sh $(SETUP_STAMP)
 	@bash tools/mkinitramfs.sh $@ $<
 $(B)/shell-initramfs.cpio.gz: guests/linux/shell-init.sh tools/mkinitramfs.sh $(SETUP_STAMP)
+	@bash tools/mkinitramfs.sh $@ $<
+$(B)/life-initramfs.cpio.gz: guests/linux/life-init.sh tools/mkinitramfs.sh $(SETUP_STAMP)
 	@bash tools/mkinitramfs.sh $@ $<
 
 # The disk guest: the bookworm kernel's virtio-mmio, virtio-blk and ext4 modules (extracted by

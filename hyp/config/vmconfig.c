@@ -142,6 +142,55 @@ static bool parse_policies(struct ctx *c, int node, struct vm_config *vm)
 	return true;
 }
 
+/* How the VM's output is labelled, and which output line means it crashed. */
+static bool parse_console(struct ctx *c, int node, struct vm_config *vm, unsigned index)
+{
+	static const char *const colors[] = {"red", "green", "yellow", "blue", "magenta", "cyan"};
+	static const char *const labels[] = {"prefix", "color", "both"};
+	int len;
+	const char *v;
+
+	vm->crash_message = CRASH_MESSAGE_DEFAULT;
+	vm->console_prefix = true;
+	vm->console_color = 0;
+	v = fdt_getprop(c->fdt, node, "crash-message", &len);
+	if (v) {
+		if (len <= 0 || strnlen(v, (size_t)len) != (size_t)len - 1)
+			return refuse(c, "property 'crash-message' must be one string");
+		if (len - 1 > CRASH_MESSAGE_MAX)
+			return refuse(c, "property 'crash-message': longer than %d characters",
+				      CRASH_MESSAGE_MAX);
+		vm->crash_message = v;
+	}
+	v = fdt_getprop(c->fdt, node, "console-color", &len);
+	if (v) {
+		for (unsigned i = 0; i < ARRAY_SIZE(colors) && !vm->console_color; i++)
+			if (len > 0 && strnlen(v, (size_t)len) < (size_t)len &&
+			    !strcmp(v, colors[i]))
+				vm->console_color = 31 + i;
+		if (!vm->console_color)
+			return refuse(c, "property 'console-color' must be one of \"red\", "
+					 "\"green\", \"yellow\", \"blue\", \"magenta\", \"cyan\"");
+	}
+	v = fdt_getprop(c->fdt, node, "console-label", &len);
+	if (v) {
+		unsigned i = 0;
+		while (i < ARRAY_SIZE(labels) &&
+		       !(len > 0 && strnlen(v, (size_t)len) < (size_t)len && !strcmp(v, labels[i])))
+			i++;
+		if (i == ARRAY_SIZE(labels))
+			return refuse(c, "property 'console-label' must be \"prefix\", \"color\" "
+					 "or \"both\"");
+		vm->console_prefix = i != 1;
+		if (i == 0)
+			vm->console_color = 0;
+		/* Coloured without a colour chosen: one from the VM's place in the list. */
+		if (i != 0 && !vm->console_color)
+			vm->console_color = 31 + index % ARRAY_SIZE(colors);
+	}
+	return true;
+}
+
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
@@ -267,6 +316,9 @@ static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implici
 	if (!implicit &&
 	    (!parse_limits(c, node, vm) || !parse_policies(c, node, vm) ||
 	     !parse_placement(c, node, vm) || !parse_passthrough(c, node, vm, others, nothers)))
+		return false;
+	/* index: the VM's place among the valid ones, which picks its default colour */
+	if (!parse_console(c, node, vm, nothers))
 		return false;
 	if (implicit) {
 		vm->mem_size = MIN(VM_MEM_DEFAULT, c->plat->ram_size / 2);

@@ -36,6 +36,12 @@ exit_fn *const exit_handlers[EC_COUNT] = {
 struct vcpu *exit_finish(struct vcpu *vcpu);
 struct vcpu *exit_finish(struct vcpu *vcpu)
 {
+	struct vm *vm = vcpu->vm;
+
+	/* It printed its crash message in this exit (vconsole.c): one of its exits acts. */
+	if (unlikely(vm->crash_seen) &&
+	    __atomic_exchange_n(&vm->crash_seen, false, __ATOMIC_ACQ_REL))
+		vm_crash(vm, "its console said it panicked");
 	if (vcpu->blocked) /* WFI or CPU_SUSPEND with nothing pending */
 		pcpu_idle();
 	sched_check_current(vcpu);

@@ -17,14 +17,42 @@ static bool escape, multi_vm;
 static char line[LINE_MAX];
 static unsigned line_len;
 
+/*
+ * A guest that panics says so on its console and then spins or parks its CPUs, which kestrel
+ * cannot tell from work: its crash message (Linux's panic line unless configured) in an
+ * output line is the sign. The exit that wrote it acts on it, outside the UART's lock.
+ */
+static void watch_output(struct vm *vm, char c)
+{
+	const char *msg = vm->config.crash_message;
+
+	if (!msg || !*msg)
+		return;
+	if (c != '\n' && c != '\r' && vm->watch_len < sizeof(vm->watch_line) - 1) {
+		vm->watch_line[vm->watch_len++] = c;
+		return;
+	}
+	if (c != '\n')
+		return;
+	vm->watch_line[vm->watch_len] = 0;
+	vm->watch_len = 0;
+	if (!strstr(vm->watch_line, msg) || vm->crash_seen)
+		return;
+	vm->crash_seen = true;
+	struct vcpu *writer = this_pcpu()->current;
+	if (writer && writer->vm == vm)
+		writer->attention = 1;
+}
+
 /* Output of the VM with focus goes out as it comes (prompts, echo); the others' output goes
    out a whole line at a time, so their lines never mix. */
 void vconsole_output(struct vm *vm, char c)
 {
+	watch_output(vm, c);
 	if (!vm->config.console)
 		return;
 	if (!multi_vm || vm->id == focus) {
-		console_vm_putc(vm, vm->name, c);
+		console_vm_putc(vm, &vm->label, c);
 		return;
 	}
 	if (c == '\r')
@@ -32,7 +60,7 @@ void vconsole_output(struct vm *vm, char c)
 	if (c != '\n')
 		vm->con_line[vm->con_len++] = c;
 	if (c == '\n' || vm->con_len == sizeof(vm->con_line)) {
-		console_vm_line(vm, vm->name, vm->con_line, vm->con_len);
+		console_vm_line(vm, &vm->label, vm->con_line, vm->con_len);
 		vm->con_len = 0;
 	}
 }
@@ -149,7 +177,7 @@ static void set_focus(unsigned to)
 		kprintf("console: input goes to %s", vms[to].name);
 		/* What it printed without a newline so far (a prompt) is shown now. */
 		for (unsigned i = 0; i < vms[to].con_len; i++)
-			console_vm_putc(&vms[to], vms[to].name, vms[to].con_line[i]);
+			console_vm_putc(&vms[to], &vms[to].label, vms[to].con_line[i]);
 		vms[to].con_len = 0;
 	} else {
 		kprintf("console: no VM %u with a console", to + 1);

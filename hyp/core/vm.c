@@ -368,6 +368,7 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	vm->id = id;
 	vm->config = *cfg;
 	strlcpy(vm->name, cfg->name, sizeof(vm->name));
+	vm->label = (struct console_label){vm->name, cfg->console_prefix, cfg->console_color};
 	vm->vcpu_count = cfg->vcpus;
 	vm->ram_size = cfg->mem_size;
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
@@ -407,6 +408,8 @@ void vm_start(struct vm *vm)
 	vm->cntvoff = read_sysreg(cntpct_el0);
 	vm->started_ms = uptime_ms();
 	vm->stray_logged = 0;
+	vm->watch_len = 0;
+	vm->crash_seen = false;
 	vcpu_reset(boot, vm->entry, vm->dtb_ipa);
 	boot->power = VCPU_ON_PENDING;
 	dsb(ish);
@@ -547,17 +550,28 @@ void vm_event(struct vm *vm, enum vm_event ev)
 				: ev == VM_EVENT_RESET	? vm->config.on_reset
 							: vm->config.on_crash;
 
-	if (ev == VM_EVENT_CRASH)
-		kprintf(
-		    "%s crashed (an exception it cannot handle, in a loop): %s per its on-crash "
-		    "policy",
-		    vm->name, policy == POLICY_RESTART ? "restarting" : "stopping");
+	if (ev == VM_EVENT_CRASH) {
+		vm_crash(vm, "an exception it cannot handle, in a loop");
+		return;
+	}
 	if (policy == POLICY_RESTART && ev == VM_EVENT_POWEROFF)
 		kprintf("%s powered off: restarting it, as its on-poweroff policy says", vm->name);
 	if (policy == POLICY_RESTART)
 		vm_restart(vm, ev == VM_EVENT_RESET ? "reset requested" : "restarting");
 	else
 		vm_stop(vm, what[ev]);
+}
+
+void vm_crash(struct vm *vm, const char *why)
+{
+	bool restart = vm->config.on_crash == POLICY_RESTART;
+
+	kprintf("%s crashed (%s): %s per its on-crash policy", vm->name, why,
+		restart ? "restarting" : "stopping");
+	if (restart)
+		vm_restart(vm, "restarting");
+	else
+		vm_stop(vm, "crashed");
 }
 
 void vm_restart(struct vm *vm, const char *why)

@@ -17,19 +17,47 @@ static bool prefix_lines;
  */
 #define KEEP_MAX 160
 static const void *keep_owner, *cut_owner;
-static const char *keep_name;
+static const struct console_label *keep_label;
 static char keep[KEEP_MAX];
 static size_t keep_len;
+/* The colour the unfinished line is in: it is reset before anything else is written. */
+static unsigned midline_color;
 
 void console_set_prefix(bool on)
 {
 	prefix_lines = on;
 }
 
+static void write_unlocked(const char *s, size_t len);
+
+static void end_color(void)
+{
+	if (midline_color)
+		write_unlocked("\x1b[0m", 4);
+	midline_color = 0;
+}
+
+/* The start of a labelled line: its colour, then its prefix. */
+static void write_label(const struct console_label *label)
+{
+	if (label->color) {
+		char esc[8] = {'\x1b', '[', (char)('0' + label->color / 10),
+			       (char)('0' + label->color % 10), 'm'};
+		write_unlocked(esc, 5);
+		midline_color = label->color;
+	}
+	if (label->prefix) {
+		write_unlocked("[", 1);
+		write_unlocked(label->name, strlen(label->name));
+		write_unlocked("] ", 2);
+	}
+}
+
 /* Before output of another owner: finish the line someone else left open. */
 static void break_line(const void *owner)
 {
 	if (midline && midline != owner) {
+		end_color();
 		pl011_putc('\r');
 		pl011_putc('\n');
 		cut_owner = midline;
@@ -50,9 +78,7 @@ static void write_unlocked(const char *s, size_t len)
 static void resume_line(void)
 {
 	if (cut_owner && cut_owner == keep_owner && !midline) {
-		write_unlocked("[", 1);
-		write_unlocked(keep_name, strlen(keep_name));
-		write_unlocked("] ", 2);
+		write_label(keep_label);
 		write_unlocked(keep, keep_len);
 		midline = keep_owner;
 	}
@@ -130,21 +156,21 @@ void __stack_chk_fail(void)
 	panic("stack smashing detected");
 }
 
-void console_vm_line(const void *vm, const char *name, const char *text, size_t len)
+void console_vm_line(const void *vm, const struct console_label *label, const char *text,
+		     size_t len)
 {
 	spin_lock(&console_lock);
 	break_line(NULL);
-	write_unlocked("[", 1);
-	write_unlocked(name, strlen(name));
-	write_unlocked("] ", 2);
+	write_label(label);
 	write_unlocked(text, len);
+	end_color();
 	write_unlocked("\n", 1);
 	(void)vm;
 	resume_line();
 	spin_unlock(&console_lock);
 }
 
-void console_vm_putc(const void *vm, const char *name, char c)
+void console_vm_putc(const void *vm, const struct console_label *label, char c)
 {
 	spin_lock(&console_lock);
 	if (!prefix_lines) {
@@ -154,18 +180,16 @@ void console_vm_putc(const void *vm, const char *name, char c)
 	} else if (c != '\r') {
 		/* Several VMs: every line says whose it is; kestrel ends lines itself. */
 		break_line(vm);
-		if (!midline) {
-			write_unlocked("[", 1);
-			write_unlocked(name, strlen(name));
-			write_unlocked("] ", 2);
-		}
+		if (!midline)
+			write_label(label);
 		if (keep_owner != vm) {
 			keep_owner = vm;
 			keep_len = 0;
 		}
-		keep_name = name;
+		keep_label = label;
 		cut_owner = NULL;
 		if (c == '\n') {
+			end_color();
 			write_unlocked("\n", 1);
 			keep_len = 0;
 		} else {

@@ -107,6 +107,16 @@ char *strchr(const char *s, int c)
 	}
 }
 
+char *strstr(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *haystack; haystack++)
+		if (!strncmp(haystack, needle, n))
+			return (char *)(uintptr_t)haystack;
+	return n ? NULL : (char *)(uintptr_t)haystack;
+}
+
 char *strrchr(const char *s, int c)
 {
 	const char *last = NULL;

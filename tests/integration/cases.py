@@ -340,6 +340,17 @@ CASES = [
                  vm_said("good", r"RESULT: PASS"), r"kestrel: good stopped \(powered off\)",
                  r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"crash: still running"], timeout=60),
+    # a Linux VM that panics: kestrel sees the panic line, restarts it per on-crash; labels
+    # in colour (linux: cyan, no prefix; hello: the second VM's default colour and its prefix)
+    Case("linux-crash-restarts", [config("linux-crash"), "--pcpus", "2"],
+         expect=[r"\x1b\[36mLIFE-CHECK: boot 1: panicking on purpose",
+                 r"Kernel panic - not syncing: sysrq triggered crash",
+                 r"kestrel: linux crashed \(its console said it panicked\): restarting per its "
+                 r"on-crash policy",
+                 r"(?s)linux crashed.*\x1b\[36mLIFE-CHECK: crash ok boot 2, after kestrel restarted "
+                 r"the crashed VM", r"LIFE-CHECK: RESULT PASS", r"\x1b\[32m\[hello\] hello from a kestrel guest",
+                 r"kestrel: linux stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"LIFE-CHECK: .*FAIL", r"refused"], timeout=240),
     kestrel_refusal("config-nocheck-passthrough-missing", "passthrough-missing",
                     r"property 'passthrough': no node '/gpio@1234'", others=()),
     kestrel_refusal("config-nocheck-passthrough-kestrel", "passthrough-kestrel",

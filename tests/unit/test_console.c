@@ -38,11 +38,12 @@ static int reset(void **state)
 }
 
 static const int focus_vm, other_vm;
+static const struct console_label high = {"high", true, 0}, again = {"again", true, 0};
 
 static void vm_puts(const char *s)
 {
 	while (*s)
-		console_vm_putc(&focus_vm, "high", *s++);
+		console_vm_putc(&focus_vm, &high, *s++);
 }
 
 static void test_focus_output_is_prefixed(void **state)
@@ -56,7 +57,7 @@ static void test_cut_focus_line_is_shown_again_whole(void **state)
 {
 	(void)state;
 	vm_puts("memory: base 0x8");
-	console_vm_line(&other_vm, "again", "hello", 5);
+	console_vm_line(&other_vm, &again, "hello", 5);
 	vm_puts("0000000 size\r\n");
 	assert_string_equal(screen, "[high] memory: base 0x8\n"
 				    "[again] hello\n"
@@ -77,7 +78,7 @@ static void test_forgotten_line_is_not_shown_again(void **state)
 	(void)state;
 	vm_puts("prompt> ");
 	console_forget_line();
-	console_vm_line(&other_vm, "again", "x", 1);
+	console_vm_line(&other_vm, &again, "x", 1);
 	assert_string_equal(screen, "[high] prompt> \n[again] x\n");
 }
 
@@ -90,6 +91,40 @@ static void test_one_vm_output_is_untouched(void **state)
 	assert_string_equal(screen, "a\nb\nkestrel: note\n");
 }
 
+static void test_colored_lines_end_their_color(void **state)
+{
+	static const struct console_label red = {"red", false, 31}, both = {"both", true, 36};
+
+	(void)state;
+	console_vm_putc(&focus_vm, &red, 'a');
+	console_vm_line(&other_vm, &both, "b", 1);
+	console_vm_putc(&focus_vm, &red, '\n');
+	assert_string_equal(screen, "\x1b[31ma\x1b[0m\n"
+				    "\x1b[36m[both] b\x1b[0m\n"
+				    "\x1b[31ma\x1b[0m\n");
+}
+
+static void test_kestrel_message_after_colored_line_is_plain(void **state)
+{
+	static const struct console_label green = {"g", true, 32};
+
+	(void)state;
+	console_vm_putc(&focus_vm, &green, '#');
+	kprintf("note");
+	assert_string_equal(screen, "\x1b[32m[g] #\x1b[0m\nkestrel: note\n\x1b[32m[g] #");
+}
+
+static void test_one_vm_output_is_never_colored(void **state)
+{
+	static const struct console_label red = {"red", true, 31};
+
+	(void)state;
+	console_set_prefix(false);
+	console_vm_putc(&focus_vm, &red, 'x');
+	console_vm_putc(&focus_vm, &red, '\n');
+	assert_string_equal(screen, "x\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -98,6 +133,9 @@ int main(void)
 	    cmocka_unit_test_setup(test_kestrel_message_cuts_and_resumes, reset),
 	    cmocka_unit_test_setup(test_forgotten_line_is_not_shown_again, reset),
 	    cmocka_unit_test_setup(test_one_vm_output_is_untouched, reset),
+	    cmocka_unit_test_setup(test_colored_lines_end_their_color, reset),
+	    cmocka_unit_test_setup(test_kestrel_message_after_colored_line_is_plain, reset),
+	    cmocka_unit_test_setup(test_one_vm_output_is_never_colored, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -563,6 +563,61 @@ static void shared_regions_fill_the_window_exactly(void **state)
 	expect_error(0, "two", "property 'size'", "exceed");
 }
 
+/* --- console labels and the crash message --- */
+
+static void console_label_defaults_to_prefix_and_linux_panic_line(void **state)
+{
+	(void)state;
+	add_good_vm("a");
+	assert_int_equal(parse(), 1);
+	assert_true(out[0].console_prefix);
+	assert_int_equal(out[0].console_color, 0);
+	assert_string_equal(out[0].crash_message, CRASH_MESSAGE_DEFAULT);
+}
+
+static void console_colors_are_chosen_or_picked_by_place(void **state)
+{
+	(void)state;
+	add_good_vm("c"); /* a node added comes first */
+	add_good_vm("b");
+	add_good_vm("a");
+	dt_str(fdt, "/chosen/a", "console-color", "blue");
+	dt_str(fdt, "/chosen/b", "console-label", "color");
+	dt_str(fdt, "/chosen/c", "console-label", "both");
+	dt_str(fdt, "/chosen/c", "crash-message", "");
+	assert_int_equal(parse(), 3);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(out[0].console_color, 34); /* chosen: prefix and colour */
+	assert_true(out[0].console_prefix);
+	assert_int_equal(out[1].console_color, 32); /* second VM: the palette's second */
+	assert_false(out[1].console_prefix);
+	assert_int_equal(out[2].console_color, 33);
+	assert_true(out[2].console_prefix);
+	assert_string_equal(out[2].crash_message, "");
+}
+
+static void bad_console_properties_are_refused(void **state)
+{
+	char long_msg[CRASH_MESSAGE_MAX + 2];
+
+	(void)state;
+	memset(long_msg, 'x', sizeof(long_msg) - 1);
+	long_msg[sizeof(long_msg) - 1] = 0;
+	add_good_vm("d");
+	add_good_vm("c");
+	add_good_vm("b");
+	add_good_vm("a");
+	dt_str(fdt, "/chosen/a", "console-color", "purple");
+	dt_str(fdt, "/chosen/b", "console-label", "name");
+	dt_str(fdt, "/chosen/c", "crash-message", long_msg);
+	dt_u32(fdt, "/chosen/d", "crash-message", 7);
+	assert_int_equal(parse(), 0);
+	expect_error(0, "a", "property 'console-color'", "cyan");
+	expect_error(1, "b", "property 'console-label'", "both");
+	expect_error(2, "c", "property 'crash-message'", "longer than");
+	expect_error(3, "d", "property 'crash-message'", "one string");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -587,6 +642,9 @@ int main(void)
 	    T(refusals_without_a_callback_are_silent),
 	    T(shared_region_wrapping_the_window_is_refused),
 	    T(shared_regions_fill_the_window_exactly),
+	    T(console_label_defaults_to_prefix_and_linux_panic_line),
+	    T(console_colors_are_chosen_or_picked_by_place),
+	    T(bad_console_properties_are_refused),
 	};
 
 	return cmocka_run_group_tests_name("vmconfig", tests, NULL, NULL);

@@ -2,6 +2,7 @@
 #ifndef KESTREL_HYP_H
 #define KESTREL_HYP_H
 
+#include <kestrel/console.h>
 #include <kestrel/platform.h>
 
 struct hyp_config {
@@ -19,12 +20,6 @@ extern struct platform platform;
 uint16_t vmid_alloc(void);
 void vmid_free(uint16_t vmid);
 
-/* Console: a VM's output character; with several VMs, lines are prefixed by the VM's name. */
-void console_vm_putc(const void *vm, const char *name, char c);
-void console_set_prefix(bool on);
-void console_forget_line(void);
-/* One whole line of a VM's output, prefixed. */
-void console_vm_line(const void *vm, const char *name, const char *text, size_t len);
 /* The physical UART has input: hand it to the VM that has the console. */
 void console_input_irq(void);
 /* Once the VMs exist: focus on the first one, and say how to switch. */

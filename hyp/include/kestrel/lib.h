@@ -16,6 +16,7 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
+char *strstr(const char *haystack, const char *needle);
 unsigned long strtoul(const char *s, char **end, int base);
 size_t strlcpy(char *dst, const char *src, size_t size);
 

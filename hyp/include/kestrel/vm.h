@@ -3,6 +3,7 @@
 #define KESTREL_VM_H
 
 #include <kestrel/asm_offsets.h>
+#include <kestrel/console.h>
 #include <kestrel/esr.h>
 #include <kestrel/mmio.h>
 #include <kestrel/pgtable.h>
@@ -126,6 +127,11 @@ struct vm {
 	unsigned boots;	    /* starts so far, shown to the guest as /chosen/kestrel,boot-count */
 	char con_line[120]; /* console output not yet shown (VMs without focus) */
 	unsigned con_len;
+	struct console_label label; /* how its output lines are marked */
+	/* The output line so far, shown or not, watched for the crash message. */
+	char watch_line[120];
+	unsigned watch_len;
+	volatile bool crash_seen; /* it printed its crash message: acted on at its next exit */
 };
 
 #define RUNQ_MAX 32
@@ -169,6 +175,8 @@ enum vm_event {
 };
 /* The guest powered off, reset or crashed: stop or restart it per its policy. */
 void vm_event(struct vm *vm, enum vm_event ev);
+/* The VM crashed (why: how kestrel knows): stopped or restarted per its on-crash policy. */
+void vm_crash(struct vm *vm, const char *why);
 void vm_start(struct vm *vm);
 /* Releases a VM that was created but never started. */
 void vm_destroy(struct vm *vm);

@@ -40,7 +40,15 @@ struct vm_config {
 	int passthrough[4]; /* host DT nodes of devices given to this VM */
 	bool has_affinity;
 	uint8_t affinity[VCPU_MAX]; /* physical CPU of each vCPU */
+	/* A console line with this in it means the guest crashed ("": no such line); points into
+	   the host DTB or at the default, Linux's panic message. */
+	const char *crash_message;
+	bool console_prefix;	/* output lines start with "[name] " (several VMs) */
+	unsigned console_color; /* 0: none; else the ANSI colour of the VM's output, 31..36 */
 };
+
+#define CRASH_MESSAGE_DEFAULT "Kernel panic - not syncing"
+#define CRASH_MESSAGE_MAX     80
 
 /* Called for each VM description that is refused, with one sentence saying why. */
 typedef void vmconfig_error_fn(const char *vm, const char *msg);
