@@ -123,10 +123,39 @@ static void drop_stopped(struct pcpu *pcpu)
 		pcpu->fp_owner = NULL;
 }
 
+/* Nothing to run: the CPU sleeps in WFI until an interrupt (a kick, a timer). */
+static void idle_wait(struct pcpu *pcpu)
+{
+	uint64_t start = read_sysreg(cntpct_el0);
+
+	wfi();
+	pcpu->idle_ticks += read_sysreg(cntpct_el0) - start;
+	pcpu->idle_waits++;
+}
+
+void sched_report_idle(void)
+{
+	uint64_t now = read_sysreg(cntpct_el0), per_ms = hyp.cntfrq / 1000;
+
+	for (unsigned i = 0; i < pcpu_count; i++) {
+		const struct pcpu *pcpu = &pcpus[i];
+		uint64_t total = pcpu->sched_start ? now - pcpu->sched_start : 0;
+		if (!pcpu->online || !total)
+			continue;
+		kprintf("CPU %u: idle %llu of %llu ms (%llu %%) in %llu waits", i,
+			(unsigned long long)(pcpu->idle_ticks / per_ms),
+			(unsigned long long)(total / per_ms),
+			(unsigned long long)(pcpu->idle_ticks * 100 / total),
+			(unsigned long long)pcpu->idle_waits);
+	}
+}
+
 static NORETURN void sched_loop(void *arg)
 {
 	struct pcpu *pcpu = arg;
 
+	if (!pcpu->sched_start)
+		pcpu->sched_start = read_sysreg(cntpct_el0);
 	for (;;) {
 		struct vcpu *next;
 		drop_stopped(pcpu);
@@ -140,7 +169,7 @@ static NORETURN void sched_loop(void *arg)
 		arm_next_event(pcpu, next);
 		if (next)
 			vcpu_run(next);
-		wfi();
+		idle_wait(pcpu);
 		irq_drain();
 	}
 }

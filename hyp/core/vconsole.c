@@ -109,11 +109,13 @@ static void run_command(char *cmd)
 	if (!*cmd)
 		return;
 	if (!strcmp(cmd, "help")) {
-		kprintf("commands: help, vms, stats VM, stop VM, start VM, restart VM");
+		kprintf("commands: help, vms, stats VM, stop VM, start VM, restart VM, cpus");
 		kprintf("Ctrl-A then 1..8: input to that VM; Ctrl-A 0: this console; "
 			"Ctrl-A Ctrl-A: a Ctrl-A");
 	} else if (!strcmp(cmd, "vms")) {
 		cmd_vms();
+	} else if (!strcmp(cmd, "cpus")) {
+		sched_report_idle();
 	} else if (strcmp(cmd, "stats") && strcmp(cmd, "stop") && strcmp(cmd, "start") &&
 		   strcmp(cmd, "restart")) {
 		kprintf("unknown command '%s': type help", cmd);

@@ -514,6 +514,7 @@ static bool all_stopped(void)
 static void power_off_if_all_stopped(void)
 {
 	if (all_stopped()) {
+		sched_report_idle();
 		kprintf("all VMs stopped, powering off");
 		psci_fw_system_off();
 	}

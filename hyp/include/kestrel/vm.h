@@ -148,6 +148,8 @@ struct pcpu {
 	uint64_t mpidr;
 	uintptr_t stack_top;
 	volatile bool online;
+	/* Time in WFI with nothing to run, since the CPU's scheduling started (counter ticks). */
+	uint64_t sched_start, idle_ticks, idle_waits;
 };
 
 extern struct vm vms[VM_MAX];
@@ -239,6 +241,8 @@ void vcpu_kick(struct vcpu *vcpu);
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
 /* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
 void sched_timer_fired(void);
+/* How long each CPU slept in WFI with nothing to run, as kestrel's console lines. */
+void sched_report_idle(void);
 /* vm_ram.c: the VM's RAM, zeroed and mapped block by block on the guest's first touch. */
 int vm_ram_setup(struct vm *vm);
 int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
