@@ -12,6 +12,11 @@
 #           Both vCPUs are kept busy meanwhile, so with a VM beside it on the same CPU the
 #           vCPUs are descheduled again and again.
 #
+#   shm     Linux user space talks to a bare-metal VM (guests/shm.c, role=pong) through a shared
+#           region, with nothing but busybox: it finds the region and its doorbell registers in
+#           /proc/device-tree, writes each message and rings through /dev/mem (devmem), and
+#           polls for the reply. kestrel.messages= messages (default 20).
+#
 # Each result is a console line "LIFE-CHECK: <what> ok|FAIL <details>", then "LIFE-CHECK: RESULT
 # PASS|FAIL". This is PID 1: it must never exit, so no `set -e`; every path ends in poweroff.
 
@@ -98,14 +103,65 @@ test_uptime() {
 	finish
 }
 
+# CELL FILE N: cell N (0-based, 32 bits, big-endian) of a device-tree property, in decimal
+cell() {
+	skip=$(($2 * 4))
+	od -An -tu1 -v "$1" | tr -s ' \n' '  ' | {
+		read -r bytes
+		# shellcheck disable=SC2086 # split into bytes on purpose
+		set -- $bytes
+		shift $skip
+		echo $((($1 << 24) | ($2 << 16) | ($3 << 8) | $4))
+	}
+}
+
+# READ ADDR: a 32-bit word of guest-physical memory, in decimal
+peek() { echo $(($(devmem "$1" 32))); }
+
+test_shm() {
+	messages=$(cmdline_param kestrel.messages)
+	is_number "$messages" || messages=20
+	node=$(ls -d /proc/device-tree/shm@* 2>/dev/null | head -1)
+	if [ -z "$node" ]; then
+		report shm FAIL "no shm@ node in /proc/device-tree"
+		finish
+	fi
+	# reg: the region (address, size: 2 cells each), then its doorbell registers
+	base=$(cell "$node/reg" 1) bell=$(cell "$node/reg" 5)
+	echo "LIFE-CHECK: shm region at $(printf 0x%x "$base"), doorbell at $(printf 0x%x "$bell")"
+	if [ "$base" = 0 ] || [ "$bell" = 0 ]; then
+		report shm FAIL "cannot read the region's reg"
+		finish
+	fi
+	n=0
+	while [ "$(peek "$base")" != $((0x706f6e67)) ] && [ $n -lt 3000 ]; do n=$((n + 1)); done
+	ok=0
+	seq=1
+	while [ $seq -le "$messages" ]; do
+		devmem $((base + 8)) 32 $((seq * 3))
+		devmem $((base + 4)) 32 $seq
+		devmem "$bell" 32 1
+		n=0
+		while [ "$(peek $((base + 12)))" != $seq ] && [ $n -lt 3000 ]; do n=$((n + 1)); done
+		[ "$(peek $((base + 16)))" = $((seq * 3 + 1)) ] && ok=$((ok + 1))
+		seq=$((seq + 1))
+	done
+	received=$(peek $((bell + 4)))
+	if [ $ok = "$messages" ] && [ "$received" -ge "$messages" ]; then flag=ok; else flag=FAIL; fi
+	report shm "$flag" "$ok of $messages replies right, $received rings received"
+	finish
+}
+
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
 dmesg -n 1
 case $(cmdline_param kestrel.test) in
 crash) test_crash ;;
 uptime) test_uptime ;;
+shm) test_shm ;;
 *)
-	report mode FAIL "kestrel.test= must be crash or uptime"
+	report mode FAIL "kestrel.test= must be crash, uptime or shm"
 	finish
 	;;
 esac

@@ -114,12 +114,23 @@ static int add_shm(void *fdt, const struct guest_dtb_params *p)
 
 	for (unsigned i = 0; i < p->nshm && !err; i++) {
 		static const char compat[] = "kestrel,shared-memory";
+		static const char reg_names[] = "memory\0doorbell";
 		uint32_t irq[3] = {IRQ_TYPE_SPI, p->shm[i].spi, 1 /* edge */};
+		uint64_t ipa = p->shm[i].ipa, size = p->shm[i].size, bell = p->shm[i].doorbell;
+		uint32_t reg[8] = {(uint32_t)(ipa >> 32),
+				   (uint32_t)ipa,
+				   (uint32_t)(size >> 32),
+				   (uint32_t)size,
+				   (uint32_t)(bell >> 32),
+				   (uint32_t)bell,
+				   0,
+				   8};
 		char name[32];
-		snprintf(name, sizeof(name), "shm@%llx", (unsigned long long)p->shm[i].ipa);
+		snprintf(name, sizeof(name), "shm@%llx", (unsigned long long)ipa);
 		err = fdt_begin_node(fdt, name);
 		err = err ?: fdt_property(fdt, "compatible", compat, sizeof(compat));
-		err = err ?: prop_reg(fdt, p->shm[i].ipa, p->shm[i].size);
+		err = err ?: prop_cells(fdt, "reg", reg, 8);
+		err = err ?: fdt_property(fdt, "reg-names", reg_names, sizeof(reg_names));
 		err = err ?: prop_cells(fdt, "interrupts", irq, 3);
 		err = err ?: prop_u32(fdt, "kestrel,region", p->shm[i].id);
 		err = err ?: fdt_end_node(fdt);

@@ -11,6 +11,9 @@
 static struct shm_config regions[SHM_MAX];
 static paddr_t region_pa[SHM_MAX];
 static unsigned nregions;
+/* Rings each VM received per region since it started, and its doorbell registers. */
+static uint32_t received[VM_MAX][SHM_MAX];
+static struct mmio_dev doorbell_dev[VM_MAX];
 
 static void shm_error(const char *name, const char *msg)
 {
@@ -79,6 +82,7 @@ void shm_dtb_params(const struct vm *vm, struct guest_dtb_params *p)
 		p->shm[p->nshm].ipa = regions[r].ipa;
 		p->shm[p->nshm].size = regions[r].size;
 		p->shm[p->nshm].spi = SHM_SPI_BASE + r;
+		p->shm[p->nshm].doorbell = SHM_DOORBELL_IPA + 8 * r;
 		p->nshm++;
 	}
 }
@@ -91,8 +95,60 @@ int64_t shm_doorbell(struct vcpu *vcpu, uint64_t r)
 		return PSCI_INVALID_PARAMETERS;
 	for (unsigned i = 0; i < regions[r].nvms; i++) {
 		struct vm *peer = &vms[regions[r].vm[i]];
-		if (peer != self && peer->state == VM_RUNNING)
+		if (peer != self && peer->state == VM_RUNNING) {
+			__atomic_fetch_add(&received[peer->id][r], 1, __ATOMIC_RELAXED);
 			vgic_inject(peer, NULL, 32 + SHM_SPI_BASE + (unsigned)r);
+		}
 	}
 	return 0;
+}
+
+/* Only whole, aligned 32-bit accesses to a region the VM is a member of; else an abort. */
+static bool doorbell_reg(struct vcpu *vcpu, uint64_t off, unsigned width, unsigned *r)
+{
+	*r = (unsigned)(off / 8);
+	return width == 4 && off % 4 == 0 && *r < nregions && member(*r, vcpu->vm->id);
+}
+
+static bool doorbell_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
+			  uint64_t *val)
+{
+	unsigned r;
+
+	(void)dev;
+	if (!doorbell_reg(vcpu, off, width, &r))
+		return false;
+	*val = off % 8 == SHM_DOORBELL_RECEIVED
+		   ? __atomic_load_n(&received[vcpu->vm->id][r], __ATOMIC_RELAXED)
+		   : 0;
+	return true;
+}
+
+static bool doorbell_write(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, unsigned width,
+			   uint64_t val)
+{
+	unsigned r;
+
+	(void)dev, (void)val;
+	if (!doorbell_reg(vcpu, off, width, &r) || off % 8 != SHM_DOORBELL_RING)
+		return false;
+	shm_doorbell(vcpu, r);
+	return true;
+}
+
+static const struct mmio_ops doorbell_ops = {doorbell_read, doorbell_write};
+
+void shm_attach(struct vm *vm)
+{
+	bool in_any = false;
+
+	for (unsigned r = 0; r < nregions; r++) {
+		in_any |= member(r, vm->id);
+		received[vm->id][r] = 0;
+	}
+	if (!in_any)
+		return;
+	doorbell_dev[vm->id] =
+	    (struct mmio_dev){SHM_DOORBELL_IPA, PAGE_SIZE, "shm-doorbell", &doorbell_ops};
+	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &doorbell_dev[vm->id]);
 }

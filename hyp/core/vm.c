@@ -351,6 +351,7 @@ int vm_build(struct vm *vm)
 	vpl011_init(&vm->uart, GUEST_UART_BASE, guest_output);
 	vm->uart.irq_line = uart_line;
 	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->uart.dev);
+	shm_attach(vm);
 	vgic_init(vm, gicv3_list_regs());
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));

@@ -153,8 +153,10 @@ static void check_extra_nodes(const void *fdt, const struct guest_dtb_params *p)
 			FUZZ_CHECK(!fdt_node_check_compatible(fdt, sub, "kestrel,shared-memory"),
 				   "node %u after the UART is not region %u", i, i);
 			v = fdt_getprop(fdt, sub, "reg", &len);
-			FUZZ_CHECK(v && len == 16 && be64_at(v) == p->shm[i].ipa &&
-				       be64_at((const char *)v + 8) == p->shm[i].size,
+			FUZZ_CHECK(v && len == 32 && be64_at(v) == p->shm[i].ipa &&
+				       be64_at((const char *)v + 8) == p->shm[i].size &&
+				       be64_at((const char *)v + 16) == p->shm[i].doorbell &&
+				       be64_at((const char *)v + 24) == 8,
 				   "region %u reg", i);
 			v = fdt_getprop(fdt, sub, "interrupts", &len);
 			FUZZ_CHECK(v && len == 12 && be32_at(v, 0) == 0 &&
@@ -263,6 +265,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			p.shm[i].spi = fuzz_u8(&in);
 			p.shm[i].ipa = fuzz_u64(&in);
 			p.shm[i].size = fuzz_u64(&in);
+			p.shm[i].doorbell =
+			    0x0ffff000ull + 8 * p.shm[i].id; /* as kestrel places it */
 		}
 	}
 	if (!nhost_nodes)

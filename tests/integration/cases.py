@@ -312,8 +312,18 @@ CASES = [
     Case("vms-shared-memory", [config("shm"), "--pcpus", "2"],
          expect=[r"shared region 'shm0': 4 KiB at IPA 0x10000000",
                  vm_said("ping", r"ok - replies right out of 1000 messages = 0x3e8"),
-                 vm_said("ping", r"shm: 1000 messages exchanged"), vm_said("ping", r"RESULT: PASS"),
+                 vm_said("ping", r"shm: 1000 messages exchanged"),
+                 vm_said("ping", r"ok - the doorbell register counts every ring received \(100[01]\)"),
+                 vm_said("ping", r"RESULT: PASS"),
                  r"kestrel: ping stopped", r"kestrel: pong stopped", r"kestrel: all VMs stopped"]),
+    # Linux user space and a bare-metal VM share a page, with nothing but busybox devmem in
+    # Linux: messages and the doorbell register through /dev/mem
+    Case("linux-shm-devmem", [config("linux-shm"), "--pcpus", "2"],
+         expect=[r"LIFE-CHECK: shm region at 0x10000000, doorbell at 0xffff000\b",
+                 r"LIFE-CHECK: shm ok 20 of 20 replies right, 2[01] rings received",
+                 vm_said("pong", r"ok - requests answered = 0x14"), vm_said("pong", r"RESULT: PASS"),
+                 r"LIFE-CHECK: RESULT PASS", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"LIFE-CHECK: .*FAIL", r"refused", r"stray"], timeout=120),
     # devices sharing a page: every region is mapped, each page once
     Case("passthrough-shared-page", [config("passthrough-shared-page")],
          expect=[r"invariants: vm 'shared' built: 10 mappings \(4096 pages\) checked, 0 violations",

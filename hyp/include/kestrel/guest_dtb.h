@@ -16,7 +16,8 @@ struct guest_dtb_params {
 		unsigned id, spi;
 		ipaddr_t ipa;
 		uint64_t size;
-	} shm[8]; /* shared memory regions this VM is a member of */
+		ipaddr_t doorbell; /* its doorbell registers (8 bytes) */
+	} shm[8];		   /* shared memory regions this VM is a member of */
 	/* Passed-through devices: nodes of the host DTB copied into the guest's. */
 	const void *host_fdt;
 	unsigned npassthrough;

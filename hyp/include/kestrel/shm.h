@@ -14,6 +14,15 @@
 #define SHM_IPA_END	     0x3f000000ull
 #define SHM_SPI_BASE	     56		 /* region n rings SPI 56 + n (INTID 88 + n) */
 #define KESTREL_SHM_DOORBELL 0x86000001u /* SMCCC vendor-hypervisor call: x1 = region */
+/*
+ * The doorbells as registers too, for guests that cannot make hypercalls where they ring (Linux
+ * user space, through /dev/mem): region n has 8 bytes at SHM_DOORBELL_IPA + 8 n, a 32-bit
+ * write to the first word rings, a 32-bit read of the second is a running count of the rings
+ * this VM has received for it (wrapping; set to 0 when kestrel builds the VM). Just below the regions' window.
+ */
+#define SHM_DOORBELL_IPA      (SHM_IPA_BASE - PAGE_SIZE)
+#define SHM_DOORBELL_RING     0
+#define SHM_DOORBELL_RECEIVED 4
 
 struct shm_config {
 	char name[VM_NAME_MAX];
@@ -36,6 +45,8 @@ unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms);
 int shm_map(struct vm *vm);
 void shm_dtb_params(const struct vm *vm, struct guest_dtb_params *p);
 int64_t shm_doorbell(struct vcpu *vcpu, uint64_t region);
+/* The doorbell registers of a VM that is a member of a region, among its devices. */
+void shm_attach(struct vm *vm);
 /* Whether owner is a shared region that vm is a member of. */
 bool shm_owner_shared_with(uint16_t owner, const struct vm *vm);
 
