@@ -18,7 +18,8 @@
  * The doorbells as registers too, for guests that cannot make hypercalls where they ring (Linux
  * user space, through /dev/mem): region n has 8 bytes at SHM_DOORBELL_IPA + 8 n, a 32-bit
  * write to the first word rings, a 32-bit read of the second is a running count of the rings
- * this VM has received for it (wrapping; set to 0 when kestrel builds the VM). Just below the regions' window.
+ * this VM has received for it (wrapping; set to 0 when kestrel builds the VM). Just below the
+ * regions' window.
  */
 #define SHM_DOORBELL_IPA      (SHM_IPA_BASE - PAGE_SIZE)
 #define SHM_DOORBELL_RING     0
