@@ -229,6 +229,7 @@ void pcpu_kick(struct pcpu *pcpu);
 /* vcpu has something new to do: its CPU looks at it now (preempting another vCPU if need be). */
 void vcpu_kick(struct vcpu *vcpu);
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
+void sched_remove(struct vcpu *vcpu);
 /* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
 void sched_timer_fired(void);
 /* vm_ram.c: the VM's RAM, zeroed and mapped block by block on the guest's first touch. */
