@@ -353,22 +353,27 @@ static bool parse_placement(struct ctx *c, int node, struct vm_config *vm)
 	vm->direct_map = fdt_getprop(c->fdt, node, "direct-map", NULL) != NULL;
 	if (!read_u64(c->fdt, node, "memory-base", &base, &bad))
 		return bad ? refuse(c, "property 'memory-base' must be one or two cells") : true;
-	if (!IS_ALIGNED(base, SZ_2M) || base + vm->mem_size < base ||
-	    base + vm->mem_size > ((uint64_t)1 << 40))
-		return refuse(c,
-			      "property 'memory-base': 0x%llx is not 2 MiB aligned or the "
-			      "memory would end beyond 1 TiB",
+	if (!IS_ALIGNED(base, SZ_2M))
+		return refuse(c, "property 'memory-base': 0x%llx is not 2 MiB aligned",
 			      (unsigned long long)base);
 	/* The guest's device window (GIC, UART, passthrough, shared memory) stays below
 	   0x40000000. */
 	if (base < 0x40000000ull)
 		return refuse(c,
-			      "property 'memory-base': 0x%llx overlaps the guest's device "
-			      "window below 0x40000000",
+			      "property 'memory-base': 0x%llx is in the guest's device window "
+			      "below 0x40000000",
+			      (unsigned long long)base);
+	if (base + vm->mem_size < base || base + vm->mem_size > ((uint64_t)1 << 40))
+		return refuse(c,
+			      "property 'memory-base': the memory at 0x%llx would end beyond 1 TiB",
 			      (unsigned long long)base);
 	if (vm->direct_map && !in_ram(c->plat, base, vm->mem_size))
-		return refuse(c, "property 'memory-base': with direct-map the memory must lie in "
-				 "the machine's RAM");
+		return refuse(c,
+			      "property 'memory-base': with direct-map the memory 0x%llx-0x%llx "
+			      "must lie in the machine's RAM 0x%llx-0x%llx",
+			      (unsigned long long)base, (unsigned long long)(base + vm->mem_size),
+			      (unsigned long long)c->plat->ram_base,
+			      (unsigned long long)(c->plat->ram_base + c->plat->ram_size));
 	vm->mem_base = base;
 	return true;
 }

@@ -306,6 +306,41 @@ static void bad_two_ramdisks(void)
 	add_module("/chosen/bad", "ramdisk", 0x4b000000, 0x1000, NULL);
 }
 
+static void bad_vm_at(uint64_t base, bool direct)
+{
+	const uint32_t cells[2] = {(uint32_t)(base >> 32), (uint32_t)base};
+
+	add_vm("bad", 2, 64 * MiB, 0, 0);
+	dt_cells(fdt, "/chosen/bad", "memory-base", cells, 2);
+	if (direct)
+		dt_bytes(fdt, "/chosen/bad", "direct-map", NULL, 0);
+}
+
+static void bad_base_in_the_device_window(void)
+{
+	bad_vm_at(0x20000000, false);
+}
+
+static void bad_base_unaligned(void)
+{
+	bad_vm_at(0x80100000, false);
+}
+
+static void bad_base_ending_beyond_1_tib(void)
+{
+	bad_vm_at((1ull << 40) - 32 * MiB, false);
+}
+
+static void bad_base_wrapping(void)
+{
+	bad_vm_at(0xffffffffffe00000ull, false);
+}
+
+static void bad_direct_map_outside_ram(void)
+{
+	bad_vm_at(RAM_BASE + RAM_SIZE - 32 * MiB, true);
+}
+
 static const struct refusal refusals[] = {
     {"memory not a 2 MiB multiple", bad_memory_not_2m_multiple, "property 'memory'", "2 MiB"},
     {"memory under 16 MiB", bad_memory_too_small, "property 'memory'", "16 MiB"},
@@ -325,6 +360,16 @@ static const struct refusal refusals[] = {
     {"kernel without reg", bad_kernel_without_reg, "property 'reg'", "missing"},
     {"two kernels", bad_two_kernels, "more than one multiboot,kernel", NULL},
     {"two ramdisks", bad_two_ramdisks, "more than one multiboot,ramdisk", NULL},
+    {"memory-base below 0x40000000", bad_base_in_the_device_window, "property 'memory-base'",
+     "0x20000000 is in the guest's device window"},
+    {"memory-base not 2 MiB aligned", bad_base_unaligned, "property 'memory-base'",
+     "0x80100000 is not 2 MiB aligned"},
+    {"memory ending beyond 1 TiB", bad_base_ending_beyond_1_tib, "property 'memory-base'",
+     "beyond 1 TiB"},
+    {"memory wrapping the address space", bad_base_wrapping, "property 'memory-base'",
+     "beyond 1 TiB"},
+    {"direct-map outside RAM", bad_direct_map_outside_ram, "property 'memory-base'",
+     "must lie in the machine's RAM 0x40000000-0xc0000000"},
 };
 
 static void every_refusal_names_the_property_and_spares_the_next_vm(void **state)
