@@ -70,8 +70,12 @@ static void parse_node(const struct fdt *fdt, int node, int depth, const char *p
 		}
 	} else if (depth == 1 && node_is(name, "chosen")) {
 		const char *args = fdt_getprop(fdt, node, "bootargs", NULL);
+		uint32_t count_len;
+		const void *count = fdt_getprop(fdt, node, "kestrel,boot-count", &count_len);
 		if (args)
 			boot_info.bootargs = args;
+		if (count && count_len == 4)
+			boot_info.boot_count = fdt_cell(count);
 	} else if (depth == 2 && node_is(parent_name, "cpus") && node_is(name, "cpu")) {
 		if (boot_info.num_cpus < MAX_VCPUS && first_reg(fdt, node, parent, &addr, &size))
 			boot_info.cpu_mpidr[boot_info.num_cpus++] = addr;

@@ -12,6 +12,7 @@ struct boot_info {
 	uint64_t uart_base;	       /* "arm,pl011" node, or PL011_DEFAULT_BASE */
 	bool uart_in_dtb;	       /* false if uart_base is the fallback */
 	const char *bootargs;	       /* /chosen bootargs, "" if absent */
+	uint32_t boot_count;	       /* /chosen kestrel,boot-count: 1 at the first start */
 	unsigned num_cpus;	       /* /cpus/cpu@N nodes, at most MAX_VCPUS */
 	uint64_t cpu_mpidr[MAX_VCPUS]; /* their reg values, in DTB order */
 };

@@ -138,24 +138,52 @@ static int add_shm(void *fdt, const struct guest_dtb_params *p)
 	return err;
 }
 
-/* A passed-through device keeps its host node: same name, reg, interrupts, compatible. */
+/* Whether every clock of a host node is a host fixed-clock (no clock cells): the guest's own
+   apb-pclk stands for it. Any other clock is the host's business. */
+static bool clocks_are_fixed(const void *host, const fdt32_t *clocks, int len)
+{
+	if (len <= 0 || len % 4 || len > 16 * 4)
+		return false;
+	for (int i = 0; i < len / 4; i++) {
+		int clk = fdt_node_offset_by_phandle(host, fdt32_ld(&clocks[i]));
+		const fdt32_t *cells =
+		    clk >= 0 ? fdt_getprop(host, clk, "#clock-cells", NULL) : NULL;
+		if (clk < 0 || fdt_node_check_compatible(host, clk, "fixed-clock") || !cells ||
+		    fdt32_ld(cells))
+			return false;
+	}
+	return true;
+}
+
+/* A passed-through device keeps its host node: same name, reg, interrupts, compatible. Its
+   phandles are the host's: fixed clocks become the guest's apb-pclk, other clocks go. */
 static int add_passthrough(void *fdt, const struct guest_dtb_params *p)
 {
 	int err = 0;
 
 	for (unsigned i = 0; i < p->npassthrough && !err; i++) {
-		int node = p->passthrough[i], prop;
+		int node = p->passthrough[i], prop, clocks_len;
+		const fdt32_t *clocks = fdt_getprop(p->host_fdt, node, "clocks", &clocks_len);
+		bool fixed = clocks && clocks_are_fixed(p->host_fdt, clocks, clocks_len);
 		err = fdt_begin_node(fdt, fdt_get_name(p->host_fdt, node, NULL));
 		fdt_for_each_property_offset(prop, p->host_fdt, node)
 		{
 			const char *name;
 			int len;
 			const void *val = fdt_getprop_by_offset(p->host_fdt, prop, &name, &len);
-			/* phandles and parents are the host's: the guest's GIC is its parent. A
-			   length that is negative as an int passes libfdt's checks: skip it. */
+			/* The guest's GIC is the parent. A length that is negative as an int passes
+			   libfdt's checks: skip it. */
 			if (err || !val || len < 0 || !strcmp(name, "phandle") ||
-			    !strcmp(name, "interrupt-parent"))
+			    !strcmp(name, "interrupt-parent") ||
+			    (!fixed && (!strcmp(name, "clocks") || !strcmp(name, "clock-names"))))
 				continue;
+			if (!strcmp(name, "clocks")) {
+				uint32_t guest_clocks[16];
+				for (int c = 0; c < len / 4; c++)
+					guest_clocks[c] = PHANDLE_CLK;
+				err = prop_cells(fdt, name, guest_clocks, len / 4);
+				continue;
+			}
 			err = fdt_property(fdt, name, val, len);
 		}
 		err = err ?: fdt_end_node(fdt);

@@ -1,4 +1,5 @@
 /* VM descriptions: see vmconfig.h. Every refusal names the VM, the property and the reason. */
+#include <kestrel/guest_layout.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
@@ -191,9 +192,10 @@ static bool parse_console(struct ctx *c, int node, struct vm_config *vm, unsigne
 	return true;
 }
 
+/* Whether [a, a + alen) and [b, b + blen) share a byte; never overflows. */
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
-	return a < b + blen && b < a + alen;
+	return a >= b ? a - b < blen : b - a < alen;
 }
 
 /* Devices kestrel itself drives are never given to a VM. */
@@ -202,6 +204,152 @@ static bool used_by_kestrel(const struct platform *plat, uint64_t addr, uint64_t
 	return overlaps(addr, size, plat->uart_base, plat->uart_size ? plat->uart_size : 1) ||
 	       overlaps(addr, size, plat->gic.dist_base, plat->gic.dist_size) ||
 	       overlaps(addr, size, plat->gic.redist_base, plat->gic.redist_size);
+}
+
+/* Register region i of a device, widened to the whole pages a VM would be given. */
+static int device_pages(const void *fdt, int dev, int i, uint64_t *base, uint64_t *size)
+{
+	uint64_t addr, len;
+	int err = hostdt_reg(fdt, dev, i, &addr, &len);
+
+	if (err)
+		return err;
+	if (!len || addr + len < addr || addr + len > ~(uint64_t)(PAGE_SIZE - 1))
+		return -E_INVAL;
+	*base = ALIGN_DOWN(addr, PAGE_SIZE);
+	*size = ALIGN_UP(addr + len, PAGE_SIZE) - *base;
+	return E_OK;
+}
+
+static bool is_ancestor(const void *fdt, int ancestor, int node)
+{
+	for (int p = fdt_parent_offset(fdt, node); p >= 0; p = fdt_parent_offset(fdt, p))
+		if (p == ancestor)
+			return true;
+	return false;
+}
+
+/* A node inside a device kestrel drives (the GIC's ITS, say) is kestrel's too. */
+static bool inside_kestrel_device(struct ctx *c, int dev)
+{
+	for (int p = fdt_parent_offset(c->fdt, dev); p > 0; p = fdt_parent_offset(c->fdt, p)) {
+		uint64_t base, size;
+		for (int i = 0; device_pages(c->fdt, p, i, &base, &size) == E_OK; i++)
+			if (used_by_kestrel(c->plat, base, size))
+				return true;
+	}
+	return false;
+}
+
+/* Every register region of the device: mappable at its own address in this VM. */
+static bool check_passthrough_regs(struct ctx *c, int dev, const char *path,
+				   const struct vm_config *vm)
+{
+	ipaddr_t ram_ipa = vm->mem_base ? vm->mem_base : GUEST_RAM_BASE;
+	uint64_t base, size;
+	int i, err;
+
+	if (inside_kestrel_device(c, dev))
+		return refuse(
+		    c, "property 'passthrough': '%s' is part of a device kestrel uses itself",
+		    path);
+	for (i = 0; (err = device_pages(c->fdt, dev, i, &base, &size)) == E_OK; i++) {
+		if (used_by_kestrel(c->plat, base, size))
+			return refuse(
+			    c,
+			    "property 'passthrough': '%s' is a device kestrel uses itself "
+			    "(reg[%d] at 0x%llx)",
+			    path, i, (unsigned long long)base);
+		/* Mapped as Device memory into the guest, RAM would be kestrel's and every VM's. */
+		if (overlaps(base, size, c->plat->ram_base, c->plat->ram_size))
+			return refuse(c,
+				      "property 'passthrough': '%s' reg[%d] at 0x%llx overlaps the "
+				      "machine's RAM",
+				      path, i, (unsigned long long)base);
+		if (!vm->direct_map && overlaps(base, size, ram_ipa, vm->mem_size))
+			return refuse(c,
+				      "property 'passthrough': '%s' reg[%d] at 0x%llx overlaps the "
+				      "guest's RAM at 0x%llx",
+				      path, i, (unsigned long long)base,
+				      (unsigned long long)ram_ipa);
+	}
+	if (err != -E_NOENT || i == 0)
+		return refuse(c,
+			      "property 'passthrough': '%s' has no registers to map (its 'reg' is "
+			      "missing, empty or malformed)",
+			      path);
+	return true;
+}
+
+static const char *spi_owner(const struct vm_config *vms, unsigned n, unsigned intid)
+{
+	for (unsigned v = 0; v < n; v++)
+		for (unsigned s = 0; s < vms[v].nspis; s++)
+			if (vms[v].spi_intids[s] == intid)
+				return vms[v].name;
+	return NULL;
+}
+
+/* The device's interrupts: GIC SPIs that kestrel can link to the VM's vGIC, nobody else's. */
+static bool parse_passthrough_spis(struct ctx *c, int dev, const char *path, struct vm_config *vm,
+				   const struct vm_config *others, unsigned nothers)
+{
+	int len;
+	const fdt32_t *irq = fdt_getprop(c->fdt, dev, "interrupts", &len);
+
+	if (fdt_getprop(c->fdt, dev, "interrupts-extended", NULL))
+		return refuse(c,
+			      "property 'passthrough': '%s' has 'interrupts-extended': kestrel "
+			      "forwards only GIC SPIs given in 'interrupts'",
+			      path);
+	if (fdt_getprop(c->fdt, dev, "interrupt-map", NULL))
+		return refuse(c,
+			      "property 'passthrough': '%s' routes its children's interrupts "
+			      "('interrupt-map'): kestrel cannot forward them",
+			      path);
+	if (!irq)
+		return true;
+	if (len <= 0 || len % 12)
+		return refuse(c,
+			      "property 'passthrough': '%s' has an 'interrupts' of %d bytes, not "
+			      "(type, number, flags) triples",
+			      path, len);
+	for (int i = 0; i < len / 12; i++) {
+		uint32_t type = fdt32_ld(&irq[3 * i]), spi = fdt32_ld(&irq[3 * i + 1]);
+		const char *owner;
+		bool mine = false;
+		if (type != 0)
+			return refuse(
+			    c,
+			    "property 'passthrough': '%s' interrupt %d is not an SPI (type "
+			    "%u): kestrel forwards only SPIs",
+			    path, i, type);
+		if (spi >= SHM_SPI_BASE)
+			return refuse(c,
+				      "property 'passthrough': '%s' SPI %u: kestrel forwards SPIs "
+				      "below %u (the ones above are shared-memory doorbells)",
+				      path, spi, SHM_SPI_BASE);
+		if (spi == GUEST_UART_SPI)
+			return refuse(
+			    c, "property 'passthrough': '%s' SPI %u is the guest's own UART's",
+			    path, spi);
+		owner = spi_owner(others, nothers, 32 + spi);
+		if (owner)
+			return refuse(c,
+				      "property 'passthrough': '%s' SPI %u is already given to VM "
+				      "'%s'",
+				      path, spi, owner);
+		for (unsigned s = 0; s < vm->nspis; s++)
+			mine |= vm->spi_intids[s] == 32 + spi;
+		if (mine)
+			continue; /* two of this VM's devices on one line: forwarded once */
+		if (vm->nspis == VM_PASSTHROUGH_SPIS)
+			return refuse(c,
+				      "property 'passthrough': its devices have more than %d SPIs",
+				      VM_PASSTHROUGH_SPIS);
+		vm->spi_intids[vm->nspis++] = (uint16_t)(32 + spi);
+	}
+	return true;
 }
 
 static bool parse_passthrough(struct ctx *c, int node, struct vm_config *vm,
@@ -217,26 +365,26 @@ static bool parse_passthrough(struct ctx *c, int node, struct vm_config *vm,
 	for (int off = 0; off < len; off += (int)strlen(list + off) + 1) {
 		const char *path = list + off;
 		int dev = fdt_path_offset(c->fdt, path);
-		uint64_t addr, size;
 		if (dev < 0)
 			return refuse(
 			    c, "property 'passthrough': no node '%s' in the host device tree",
 			    path);
-		if (hostdt_reg(c->fdt, dev, 0, &addr, &size) != E_OK || !size)
-			return refuse(c, "property 'passthrough': '%s' has no registers to map",
-				      path);
-		if (used_by_kestrel(c->plat, addr, size))
-			return refuse(
-			    c, "property 'passthrough': '%s' is a device kestrel uses itself",
-			    path);
+		if (!check_passthrough_regs(c, dev, path, vm))
+			return false;
 		for (unsigned v = 0; v < nothers; v++)
-			for (unsigned d = 0; d < others[v].npassthrough; d++)
-				if (others[v].passthrough[d] == dev)
-					return refuse(
-					    c,
-					    "property 'passthrough': '%s' is already given "
-					    "to VM '%s'",
-					    path, others[v].name);
+			for (unsigned d = 0; d < others[v].npassthrough; d++) {
+				int taken = others[v].passthrough[d];
+				if (taken == dev || is_ancestor(c->fdt, taken, dev) ||
+				    is_ancestor(c->fdt, dev, taken))
+					return refuse(c,
+						      "property 'passthrough': '%s' is already "
+						      "given to VM '%s'%s",
+						      path, others[v].name,
+						      taken == dev ? ""
+								   : " (a node above or below it)");
+			}
+		if (!parse_passthrough_spis(c, dev, path, vm, others, nothers))
+			return false;
 		if (vm->npassthrough == VM_PASSTHROUGH_MAX)
 			return refuse(c, "property 'passthrough': at most %d devices",
 				      VM_PASSTHROUGH_MAX);
@@ -254,22 +402,27 @@ static bool parse_placement(struct ctx *c, int node, struct vm_config *vm)
 	vm->direct_map = fdt_getprop(c->fdt, node, "direct-map", NULL) != NULL;
 	if (!read_u64(c->fdt, node, "memory-base", &base, &bad))
 		return bad ? refuse(c, "property 'memory-base' must be one or two cells") : true;
-	if (!IS_ALIGNED(base, SZ_2M) || base + vm->mem_size < base ||
-	    base + vm->mem_size > ((uint64_t)1 << 40))
-		return refuse(c,
-			      "property 'memory-base': 0x%llx is not 2 MiB aligned or the "
-			      "memory would end beyond 1 TiB",
+	if (!IS_ALIGNED(base, SZ_2M))
+		return refuse(c, "property 'memory-base': 0x%llx is not 2 MiB aligned",
 			      (unsigned long long)base);
 	/* The guest's device window (GIC, UART, passthrough, shared memory) stays below
 	   0x40000000. */
 	if (base < 0x40000000ull)
 		return refuse(c,
-			      "property 'memory-base': 0x%llx overlaps the guest's device "
-			      "window below 0x40000000",
+			      "property 'memory-base': 0x%llx is in the guest's device window "
+			      "below 0x40000000",
+			      (unsigned long long)base);
+	if (base + vm->mem_size < base || base + vm->mem_size > ((uint64_t)1 << 40))
+		return refuse(c,
+			      "property 'memory-base': the memory at 0x%llx would end beyond 1 TiB",
 			      (unsigned long long)base);
 	if (vm->direct_map && !in_ram(c->plat, base, vm->mem_size))
-		return refuse(c, "property 'memory-base': with direct-map the memory must lie in "
-				 "the machine's RAM");
+		return refuse(c,
+			      "property 'memory-base': with direct-map the memory 0x%llx-0x%llx "
+			      "must lie in the machine's RAM 0x%llx-0x%llx",
+			      (unsigned long long)base, (unsigned long long)(base + vm->mem_size),
+			      (unsigned long long)c->plat->ram_base,
+			      (unsigned long long)(c->plat->ram_base + c->plat->ram_size));
 	vm->mem_base = base;
 	return true;
 }
@@ -334,8 +487,8 @@ static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implici
 				return false;
 	}
 	if (!vm->kernel_size)
-		return refuse(c, "no kernel: add a module node with compatible "
-				 "\"multiboot,kernel\"");
+		return refuse(c, "property 'kernel': no kernel module: the VM needs a module node "
+				 "with compatible \"multiboot,kernel\"");
 	return true;
 }
 
@@ -442,6 +595,30 @@ static bool parse_shm(struct ctx *c, int node, const struct vm_config *vms, unsi
 	return true;
 }
 
+/* A member VM's passed-through device at the region's address would hide it, or be hidden. */
+static bool clear_of_passthrough(struct ctx *c, const struct shm_config *shm,
+				 const struct vm_config *vms)
+{
+	for (unsigned m = 0; m < shm->nvms; m++) {
+		const struct vm_config *vm = &vms[shm->vm[m]];
+		for (unsigned d = 0; d < vm->npassthrough; d++) {
+			uint64_t base, size;
+			for (int i = 0;
+			     device_pages(c->fdt, vm->passthrough[d], i, &base, &size) == E_OK; i++)
+				if (overlaps(base, size, shm->ipa, shm->size))
+					return refuse(
+					    c,
+					    "property 'vms': VM '%s''s device '%s' "
+					    "(reg[%d] at 0x%llx) is where the region would "
+					    "be, at 0x%llx",
+					    vm->name,
+					    fdt_get_name(c->fdt, vm->passthrough[d], NULL), i,
+					    (unsigned long long)base, (unsigned long long)shm->ipa);
+		}
+	}
+	return true;
+}
+
 unsigned shmconfig_parse(const void *fdt, const struct vm_config *vms, unsigned nvms,
 			 struct shm_config *out, unsigned max, vmconfig_error_fn *err)
 {
@@ -470,6 +647,8 @@ unsigned shmconfig_parse(const void *fdt, const struct vm_config *vms, unsigned 
 			break;
 		}
 		out[n].ipa = next;
+		if (!clear_of_passthrough(&c, &out[n], vms))
+			continue;
 		next = ALIGN_UP(next + out[n].size, SZ_2M);
 		n++;
 	}

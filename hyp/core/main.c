@@ -150,7 +150,14 @@ static void vm_config_error(const char *vm, const char *msg)
 
 static unsigned next_pcpu;
 
-/* Each vCPU joins the run queue of its CPU: from cpu-affinity, or spread in turn. */
+static void unplace_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		sched_remove(&vm->vcpus[i]);
+}
+
+/* Each vCPU joins the run queue of its CPU: from cpu-affinity, or spread in turn. A VM that
+   cannot be placed whole leaves no vCPU behind in a run queue. */
 static bool place_vcpus(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
@@ -160,26 +167,58 @@ static bool place_vcpus(struct vm *vm)
 			kprintf(
 			    "vm '%s' refused: property 'cpu-affinity': CPU %u cannot take vCPU %u",
 			    vm->name, cpu, i);
+			unplace_vcpus(vm);
 			return false;
 		}
 	}
 	return true;
 }
 
+static bool build_and_place(unsigned i, const struct vm_config *cfg)
+{
+	if (vm_create(&vms[i], i, cfg) != E_OK)
+		return false;
+	if (!place_vcpus(&vms[i])) {
+		vm_destroy(&vms[i]);
+		return false;
+	}
+	return true;
+}
+
+/* A refused VM's shared regions go, and the other members are built again without them: no
+   VM keeps a region (its mapping, its DTB node) whose peer is missing. */
+static void drop_regions_of_refused(const struct vm_config *configs, unsigned n, bool *built)
+{
+	for (bool again = true; again;) {
+		again = false;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned peers = built[i] ? 0 : shm_drop_regions_of(i, configs[i].name);
+			for (unsigned j = 0; j < n; j++) {
+				if (!(peers & (1u << j)) || !built[j])
+					continue;
+				unplace_vcpus(&vms[j]);
+				vm_destroy(&vms[j]);
+				built[j] = build_and_place(j, &configs[j]);
+				again |= !built[j];
+			}
+		}
+	}
+}
+
 static unsigned create_vms(const void *dtb)
 {
 	static struct vm_config configs[VM_MAX];
 	unsigned n = vmconfig_parse(dtb, &platform, configs, VM_MAX, vm_config_error), started = 0;
+	bool built[VM_MAX] = {false};
 
 	shm_setup(dtb, configs, n);
+	for (unsigned i = 0; i < n; i++)
+		built[i] = build_and_place(i, &configs[i]);
+	drop_regions_of_refused(configs, n, built);
 	for (unsigned i = 0; i < n; i++) {
 		struct vm *vm = &vms[i];
-		if (vm_create(vm, i, &configs[i]) != E_OK)
+		if (!built[i])
 			continue;
-		if (!place_vcpus(vm)) {
-			vm_destroy(vm);
-			continue;
-		}
 		kprintf("vm '%s': %u vCPU%s, %llu MiB at PA 0x%lx, kernel %llu KiB%s, VMID %u, "
 			"stage-2 tables %llu KiB (root 0x%lx)",
 			vm->name, vm->vcpu_count, vm->vcpu_count > 1 ? "s" : "",

@@ -25,6 +25,27 @@ int sched_add(struct pcpu *pcpu, struct vcpu *vcpu)
 	return E_OK;
 }
 
+/* A vCPU of a VM refused before it ever ran leaves its CPU's run queue. The VM is not
+   running, so the CPU's scheduler, which may be looking at the queue, never picks it. */
+void sched_remove(struct vcpu *vcpu)
+{
+	struct pcpu *pcpu = vcpu->pcpu;
+
+	if (!pcpu)
+		return;
+	for (unsigned i = 0; i < pcpu->nrunq; i++) {
+		if (pcpu->runq[i] != vcpu)
+			continue;
+		for (unsigned j = i; j + 1 < pcpu->nrunq; j++)
+			pcpu->runq[j] = pcpu->runq[j + 1];
+		pcpu->nrunq--;
+		break;
+	}
+	if (pcpu->rr >= pcpu->nrunq)
+		pcpu->rr = 0;
+	vcpu->pcpu = NULL;
+}
+
 /* Physical-count deadline of a descheduled vCPU's earliest armed timer. */
 static uint64_t timer_deadline(const struct vcpu *vcpu)
 {

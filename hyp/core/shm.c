@@ -58,6 +58,27 @@ bool shm_owner_shared_with(uint16_t owner, const struct vm *vm)
 	return false;
 }
 
+unsigned shm_drop_regions_of(unsigned vm_id, const char *name)
+{
+	unsigned peers = 0;
+
+	for (unsigned r = 0; r < nregions; r++) {
+		if (!member(r, vm_id))
+			continue;
+		kprintf(
+		    "shared region '%s' refused: VM '%s' was refused; the others run without it",
+		    regions[r].name, name);
+		for (unsigned i = 0; i < regions[r].nvms; i++)
+			if (regions[r].vm[i] != vm_id)
+				peers |= 1u << regions[r].vm[i];
+		/* No member left: nothing maps it, its doorbell is refused, its SPI stays unused.
+		 */
+		regions[r].nvms = 0;
+		mm_free(region_pa[r], regions[r].size >> PAGE_SHIFT, OWNER_SHM(r));
+	}
+	return peers;
+}
+
 int shm_map(struct vm *vm)
 {
 	for (unsigned r = 0; r < nregions; r++) {

@@ -249,29 +249,11 @@ bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size)
 	return false;
 }
 
-/* The SPIs of passed-through devices: INTIDs the vGIC can deliver. */
-static unsigned passthrough_spis(const struct vm *vm, unsigned *intids, unsigned max)
-{
-	unsigned n = 0;
-
-	for (unsigned d = 0; d < vm->config.npassthrough && n < max; d++) {
-		int len;
-		const fdt32_t *irq =
-		    fdt_getprop(platform.fdt, vm->config.passthrough[d], "interrupts", &len);
-		for (int i = 0; irq && i + 3 <= len / 4 && n < max; i += 3)
-			if (fdt32_to_cpu(irq[i]) == 0 &&
-			    fdt32_to_cpu(irq[i + 1]) + 32 < VGIC_NR_IRQS)
-				intids[n++] = fdt32_to_cpu(irq[i + 1]) + 32;
-	}
-	return n;
-}
-
 static void release(struct vm *vm)
 {
-	unsigned spis[8], n = passthrough_spis(vm, spis, ARRAY_SIZE(spis));
-
-	for (unsigned i = 0; i < n; i++)
-		passthrough_irq_release(spis[i]);
+	/* vmconfig checked them: SPIs the vGIC has, below the doorbells, no other VM's. */
+	for (unsigned i = 0; i < vm->config.nspis; i++)
+		passthrough_irq_release(vm->config.spi_intids[i]);
 	vgic_release_hw(vm);
 	if (vm->s2.root) {
 		s2_flush_vm(vm);
@@ -387,10 +369,8 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 /* Physical SPIs of passed-through devices go to the CPU of the VM's first vCPU. */
 static void passthrough_irqs_route(struct vm *vm)
 {
-	unsigned spis[8], n = passthrough_spis(vm, spis, ARRAY_SIZE(spis));
-
-	for (unsigned i = 0; i < n; i++)
-		passthrough_irq_claim(spis[i], vm);
+	for (unsigned i = 0; i < vm->config.nspis; i++)
+		passthrough_irq_claim(vm->config.spi_intids[i], vm);
 }
 
 void vm_destroy(struct vm *vm)
@@ -559,7 +539,7 @@ void vm_event(struct vm *vm, enum vm_event ev)
 	if (policy == POLICY_RESTART && ev == VM_EVENT_POWEROFF)
 		kprintf("%s powered off: restarting it, as its on-poweroff policy says", vm->name);
 	if (policy == POLICY_RESTART)
-		vm_restart(vm, ev == VM_EVENT_RESET ? "reset requested" : "restarting");
+		vm_restart(vm, ev == VM_EVENT_RESET ? "reset requested" : what[ev]);
 	else
 		vm_stop(vm, what[ev]);
 }
@@ -571,7 +551,7 @@ void vm_crash(struct vm *vm, const char *why)
 	kprintf("%s crashed (%s): %s per its on-crash policy", vm->name, why,
 		restart ? "restarting" : "stopping");
 	if (restart)
-		vm_restart(vm, "restarting");
+		vm_restart(vm, "crashed");
 	else
 		vm_stop(vm, "crashed");
 }

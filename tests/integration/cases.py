@@ -187,7 +187,9 @@ CASES = [
          forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
     Case("config-example-linux-baremetal",
          ["examples/linux-baremetal.dts", "--send-after", r"busybox shell", "--send", r"poweroff -f\n"],
-         expect=[vm_said("hello", r'bootargs: "next to Linux"'), r"kestrel: hello stopped \(powered off\)",
+         expect=[r"kestrel: console: input goes to linux; Ctrl-A then 1\.\.2 switches VM, Ctrl-A 0 opens "
+                 r"kestrel's console",
+                 vm_said("hello", r'bootargs: "next to Linux"'), r"kestrel: hello stopped \(powered off\)",
                  vm_said("linux", r""), r"kestrel: linux stopped \(powered off\)", r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"refused", r"Kernel panic"], timeout=240),
     # typing to two VMs: once both shells are up, Ctrl-A 2 gives the input to linux2, which
@@ -294,6 +296,27 @@ CASES = [
                    r"shared region 'shm0': property 'vms' must name at least two VMs"),
     config_refusal("config-shared-size", "shared-size",
                    r"shared region 'shm0': property 'size': 5000 bytes is not a multiple of 4 KiB"),
+    # passed-through devices kestrel cannot give a VM alone, placement, images
+    config_refusal("config-passthrough-ram", "passthrough-ram",
+                   r"vm 'bad': property 'passthrough': /memory@40000000 reg\[0\] at 0x40000000 overlaps the "
+                   r"machine's RAM"),
+    config_refusal("config-passthrough-guest-ram", "passthrough-guest-ram",
+                   r"vm 'bad': property 'passthrough': /pcie@10000000 reg\[0\] at 0x4010000000 overlaps the "
+                   r"guest's RAM at 0x4000000000"),
+    config_refusal("config-passthrough-interrupt-map", "passthrough-interrupt-map",
+                   r"vm 'bad': property 'passthrough': /pcie@10000000 routes its children's interrupts "
+                   r"\('interrupt-map'\): kestrel cannot forward them"),
+    config_refusal("config-passthrough-its", "passthrough-its",
+                   r"vm 'bad': property 'passthrough': /intc@8000000/its@8080000 is part of /intc@8000000, "
+                   r"a device kestrel uses itself"),
+    config_refusal("config-memory-base", "placement",
+                   r"vm 'low': property 'memory-base': 0x20000000 is in the guest's device window below 0x40000000",
+                   r"vm 'unaligned': property 'memory-base': 0x80100000 is not 2 MiB aligned",
+                   r"vm 'high': property 'memory-base': the memory would end at 0x10001000000, beyond 1 TiB",
+                   r"vm 'direct': property 'memory-base': with direct-map the memory 0x200000000-0x201000000 "
+                   r"must lie in the machine's RAM 0x40000000-0x80000000", args=["--mem-total", "1G"]),
+    config_refusal("config-kernel-directory", "kernel-directory",
+                   r"vm 'bad': property 'kernel': \S*configs: a directory, not a file"),
 
     # the same configurations with --no-check: kestrel's own checks at boot
     # several VMs at once: two Linux, one bare-metal that resets itself; each stops alone
@@ -384,13 +407,68 @@ CASES = [
                     r"property 'cpu-affinity' has 1 entries for 2 vCPUs"),
     kestrel_refusal("config-nocheck-affinity-cpu", "affinity-cpu",
                     r"property 'cpu-affinity': vCPU 1 pinned to CPU 5 but the machine has 2 CPUs"),
-    kestrel_refusal("config-nocheck-kernel-missing", "kernel-missing", r"no kernel"),
+    kestrel_refusal("config-nocheck-kernel-missing", "kernel-missing", r"property 'kernel': no kernel module"),
     kestrel_refusal("config-nocheck-policy", "policies", r"property 'on-poweroff' must be \"stop\" or \"restart\""),
     kestrel_refusal("config-nocheck-name-long", "name-long", r"the node name is longer than 31 characters",
                     vm="a-vm-name-that-is-forty-characters-long"),
     kestrel_refusal("config-nocheck-too-many-vms", "nine-vms", r"kestrel runs at most 8 VMs", vm="hello9",
                     others=[f"hello{n}" for n in range(1, 9)]),
     kestrel_refusal("config-nocheck-no-vm-left", "only-bad", r"property 'memory'", vm="only", others=()),
+    kestrel_refusal("config-nocheck-passthrough-ram", "passthrough-ram",
+                    r"property 'passthrough': '/memory@40000000' reg\[0\] at 0x40000000 overlaps the "
+                    r"machine's RAM"),
+    kestrel_refusal("config-nocheck-passthrough-guest-ram", "passthrough-guest-ram",
+                    r"property 'passthrough': '/pcie@10000000' reg\[0\] at 0x4010000000 overlaps the "
+                    r"guest's RAM at 0x4000000000"),
+    kestrel_refusal("config-nocheck-passthrough-interrupt-map", "passthrough-interrupt-map",
+                    r"property 'passthrough': '/pcie@10000000' routes its children's interrupts "
+                    r"\('interrupt-map'\): kestrel cannot forward them"),
+    kestrel_refusal("config-nocheck-passthrough-its", "passthrough-its",
+                    r"property 'passthrough': '/intc@8000000/its@8080000' is part of a device kestrel "
+                    r"uses itself"),
+    Case("config-nocheck-memory-base", [config("placement"), "--no-check", "--mem-total", "1G"],
+         expect=[r"kestrel: vm 'low' refused: property 'memory-base': 0x20000000 is in the guest's device "
+                 r"window below 0x40000000",
+                 r"kestrel: vm 'unaligned' refused: property 'memory-base': 0x80100000 is not 2 MiB aligned",
+                 r"kestrel: vm 'high' refused: property 'memory-base': the memory at 0xffff000000 would end "
+                 r"beyond 1 TiB",
+                 r"kestrel: vm 'direct' refused: property 'memory-base': with direct-map the memory "
+                 r"0x200000000-0x201000000 must lie in the machine's RAM 0x40000000-0x80000000",
+                 r"RESULT: PASS", r"kestrel: good stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         timeout=30),
+    # each VM fits the machine, both together do not: the second one built is refused
+    kestrel_refusal("config-nocheck-memory-free", "memory-free",
+                    r"property 'memory': 512 MiB is more than the free memory", "--mem-total", "1G",
+                    others=("first",)),
+    # a VM refused when it is built leaves no shared region behind in its peer: the shm guest
+    # finds none in its device tree, and kestrel's check of its stage 2 finds no stray mapping
+    Case("config-nocheck-shared-refused-member", [config("shared-refused-member"), "--no-check"],
+         expect=[r"kestrel: vm 'bad' refused: the kernel module is not an arm64 Image",
+                 r"kestrel: shared region 'shm0' refused: VM 'bad' was refused; the others run without it",
+                 r"FAIL - shared region in the device tree", r"RESULT: FAIL \(1 failed\)",
+                 r"kestrel: invariants: vm 'good' stopped: \d+ mappings.*, 0 violations",
+                 r"kestrel: good stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         forbid=[r"kestrel: (panic|PANIC)", r"invariant violated", r"checked, [1-9]\d* violations",
+                 r"ok - shared region"], timeout=30),
+    # on-crash = "restart": kestrel starts the crashed VM again; kestrel's console lists its
+    # commands (help), restarts the running VM (restart) and stops it
+    Case("vm-crash-restart-console", [config("crash-restart"),
+                                      "--send-after", r"crash: start 2", "--send", r"\x010",
+                                      "--send-after", r"input goes to kestrel", "--send", r"help\r",
+                                      "--send-after", r"restart VM", "--send", r"restart crasher\r",
+                                      "--send-after", r"crash: start 3", "--send", r"stop crasher\r"],
+         expect=[r"kestrel: crasher crashed \(.*\): restarting per its on-crash policy",
+                 r"kestrel: crasher: crashed, restarting from its original images",
+                 r"crash: start 2, not crashing again",
+                 r"kestrel: commands: help, vms, stats VM, stop VM, start VM, restart VM",
+                 r"kestrel: crasher: restart from the console, restarting from its original images",
+                 r"crash: start 3, not crashing again",
+                 r"kestrel: crasher stopped \(stopped from the console\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"crash: still running", r"unknown command"], timeout=60),
+    # on-reset = "stop": the reset guest's reset stops its VM instead of restarting it
+    Case("vm-reset-stops", [config("reset-stop")],
+         expect=[r"reset: first boot", r"kestrel: rtos stopped \(reset\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"second boot", r"restarting"], timeout=30),
 
     # hostile guests beside a victim VM (guests/hostile/, docs/security.md): kestrel keeps
     # running, each attacker gets the architected answers, the victim's memory, CPU time and

@@ -384,6 +384,60 @@ static void passed_through_node_is_copied_without_malformed_properties(void **st
 	assert_null(fdt_getprop(buf, dev, "broken", NULL));
 }
 
+/* A host tree with a fixed clock (phandle 0x8000), a clock with cells (0x8001), a device
+   clocked by the first and one clocked by the second. */
+static void host_with_clocks(void *host, size_t size, int *fixed_dev, int *pll_dev)
+{
+	static const uint32_t pll_clock[2] = {0x8001, 3};
+	fdt32_t be[2];
+	int clk, pll, dev;
+
+	for (int i = 0; i < 2; i++)
+		be[i] = cpu_to_fdt32(pll_clock[i]);
+	assert_int_equal(fdt_create_empty_tree(host, (int)size), 0);
+	clk = fdt_add_subnode(host, 0, "apb-pclk");
+	assert_int_equal(fdt_setprop_string(host, clk, "compatible", "fixed-clock"), 0);
+	assert_int_equal(fdt_setprop_u32(host, clk, "#clock-cells", 0), 0);
+	assert_int_equal(fdt_setprop_u32(host, clk, "phandle", 0x8000), 0);
+	pll = fdt_add_subnode(host, 0, "pll");
+	assert_int_equal(fdt_setprop_string(host, pll, "compatible", "vendor,pll"), 0);
+	assert_int_equal(fdt_setprop_u32(host, pll, "#clock-cells", 1), 0);
+	assert_int_equal(fdt_setprop_u32(host, pll, "phandle", 0x8001), 0);
+	dev = fdt_add_subnode(host, 0, "pl061@9030000");
+	assert_int_equal(fdt_setprop_u32(host, dev, "clocks", 0x8000), 0);
+	assert_int_equal(fdt_setprop_string(host, dev, "clock-names", "apb_pclk"), 0);
+	dev = fdt_add_subnode(host, 0, "dev@a000000");
+	assert_int_equal(fdt_setprop(host, dev, "clocks", be, sizeof(be)), 0);
+	assert_int_equal(fdt_setprop_string(host, dev, "clock-names", "core"), 0);
+	*fixed_dev = fdt_path_offset(host, "/pl061@9030000");
+	*pll_dev = fdt_path_offset(host, "/dev@a000000");
+	assert_true(*fixed_dev >= 0 && *pll_dev >= 0);
+}
+
+/* The host's clock phandles would name nothing, or the wrong node, in the guest. */
+static void passed_through_clocks_become_the_guest_clock_or_go(void **state)
+{
+	struct guest_dtb_params p = params(1);
+	char host[4096];
+	const fdt32_t *clocks, *guest_clk;
+	int len;
+
+	(void)state;
+	p.host_fdt = host;
+	p.npassthrough = 2;
+	host_with_clocks(host, sizeof(host), &p.passthrough[0], &p.passthrough[1]);
+	build(&p);
+	guest_clk = fdt_getprop(buf, node("/apb-pclk"), "phandle", NULL);
+	assert_non_null(guest_clk);
+	clocks = fdt_getprop(buf, node("/pl061@9030000"), "clocks", &len);
+	assert_int_equal(len, 4);
+	assert_int_equal(fdt32_to_cpu(clocks[0]), fdt32_to_cpu(guest_clk[0]));
+	assert_string_equal(fdt_getprop(buf, node("/pl061@9030000"), "clock-names", NULL),
+			    "apb_pclk");
+	assert_null(fdt_getprop(buf, node("/dev@a000000"), "clocks", NULL));
+	assert_null(fdt_getprop(buf, node("/dev@a000000"), "clock-names", NULL));
+}
+
 static void vcpu_counts_outside_1_to_8_are_refused(void **state)
 {
 	static const unsigned bad[] = {0, 9, 100};
@@ -416,6 +470,7 @@ int main(void)
 	    T(too_small_buffers_fail),
 	    T(vcpu_counts_outside_1_to_8_are_refused),
 	    T(passed_through_node_is_copied_without_malformed_properties),
+	    T(passed_through_clocks_become_the_guest_clock_or_go),
 	};
 
 	return cmocka_run_group_tests_name("guest_dtb", tests, NULL, NULL);

@@ -306,6 +306,41 @@ static void bad_two_ramdisks(void)
 	add_module("/chosen/bad", "ramdisk", 0x4b000000, 0x1000, NULL);
 }
 
+static void bad_vm_at(uint64_t base, bool direct)
+{
+	const uint32_t cells[2] = {(uint32_t)(base >> 32), (uint32_t)base};
+
+	add_vm("bad", 2, 64 * MiB, 0, 0);
+	dt_cells(fdt, "/chosen/bad", "memory-base", cells, 2);
+	if (direct)
+		dt_bytes(fdt, "/chosen/bad", "direct-map", NULL, 0);
+}
+
+static void bad_base_in_the_device_window(void)
+{
+	bad_vm_at(0x20000000, false);
+}
+
+static void bad_base_unaligned(void)
+{
+	bad_vm_at(0x80100000, false);
+}
+
+static void bad_base_ending_beyond_1_tib(void)
+{
+	bad_vm_at((1ull << 40) - 32 * MiB, false);
+}
+
+static void bad_base_wrapping(void)
+{
+	bad_vm_at(0xffffffffffe00000ull, false);
+}
+
+static void bad_direct_map_outside_ram(void)
+{
+	bad_vm_at(RAM_BASE + RAM_SIZE - 32 * MiB, true);
+}
+
 static const struct refusal refusals[] = {
     {"memory not a 2 MiB multiple", bad_memory_not_2m_multiple, "property 'memory'", "2 MiB"},
     {"memory under 16 MiB", bad_memory_too_small, "property 'memory'", "16 MiB"},
@@ -318,13 +353,23 @@ static const struct refusal refusals[] = {
      "CPU 5 but the machine has 4 CPUs"},
     {"affinity list too short", bad_affinity_length, "property 'cpu-affinity'", "1 entries for 2"},
     {"cpus of 3 cells", bad_cpus_three_cells, "property 'cpus'", "one cell"},
-    {"no kernel", bad_no_kernel, "no kernel", "multiboot,kernel"},
+    {"no kernel", bad_no_kernel, "property 'kernel': no kernel", "multiboot,kernel"},
     {"kernel below RAM", bad_kernel_below_ram, "property 'reg'", "outside RAM"},
     {"kernel past RAM", bad_kernel_past_the_end_of_ram, "module 'module@", "outside RAM"},
     {"ramdisk outside RAM", bad_ramdisk_outside_ram, "property 'reg'", "outside RAM"},
     {"kernel without reg", bad_kernel_without_reg, "property 'reg'", "missing"},
     {"two kernels", bad_two_kernels, "more than one multiboot,kernel", NULL},
     {"two ramdisks", bad_two_ramdisks, "more than one multiboot,ramdisk", NULL},
+    {"memory-base below 0x40000000", bad_base_in_the_device_window, "property 'memory-base'",
+     "0x20000000 is in the guest's device window"},
+    {"memory-base not 2 MiB aligned", bad_base_unaligned, "property 'memory-base'",
+     "0x80100000 is not 2 MiB aligned"},
+    {"memory ending beyond 1 TiB", bad_base_ending_beyond_1_tib, "property 'memory-base'",
+     "beyond 1 TiB"},
+    {"memory wrapping the address space", bad_base_wrapping, "property 'memory-base'",
+     "beyond 1 TiB"},
+    {"direct-map outside RAM", bad_direct_map_outside_ram, "property 'memory-base'",
+     "must lie in the machine's RAM 0x40000000-0xc0000000"},
 };
 
 static void every_refusal_names_the_property_and_spares_the_next_vm(void **state)
@@ -513,6 +558,248 @@ static void refusals_without_a_callback_are_silent(void **state)
 	assert_string_equal(out[0].name, "good");
 }
 
+/* --- passed-through devices --- */
+
+/* The machine's devices as QEMU's virt places them (kestrel drives the UART and the GIC). */
+static void machine_devices(void)
+{
+	plat.uart_base = 0x9000000;
+	plat.uart_size = 0x1000;
+	plat.gic.dist_base = 0x8000000;
+	plat.gic.dist_size = 0x10000;
+	plat.gic.redist_base = 0x80a0000;
+	plat.gic.redist_size = 0xf60000;
+}
+
+/* A host device at path with npairs register regions and nirq interrupt cells (0: none). */
+static void add_device(const char *path, const uint64_t *regs, int npairs, const uint32_t *irqs,
+		       int nirq)
+{
+	dt_node(fdt, path);
+	dt_str(fdt, path, "compatible", "vendor,device");
+	if (npairs)
+		dt_regs(fdt, path, regs, npairs);
+	if (nirq)
+		dt_cells(fdt, path, "interrupts", irqs, nirq);
+}
+
+static void give(const char *vm, const char *path)
+{
+	char node[64];
+
+	snprintf(node, sizeof(node), "/chosen/%s", vm);
+	dt_str(fdt, node, "passthrough", path);
+}
+
+/* VM "bad", given the device at path. */
+static void bad_vm_given(const char *path)
+{
+	add_vm("bad", 2, 64 * MiB, 0, 0);
+	add_module("/chosen/bad", "kernel", 0x49000000, 0x1000, NULL);
+	give("bad", path);
+}
+
+static const uint64_t dev_regs[] = {0xa000000, 0x200};
+static const uint32_t dev_spi[] = {0, 16, 1};
+
+static void bad_second_reg_on_the_uart(void)
+{
+	static const uint64_t regs[] = {0xa000000, 0x200, 0x9000800, 0x100};
+
+	add_device("/dev@a000000", regs, 2, dev_spi, 3);
+	bad_vm_given("/dev@a000000");
+}
+
+static void bad_all_of_ram(void)
+{
+	bad_vm_given("/memory@40000000");
+}
+
+static void bad_device_on_the_guest_ram(void)
+{
+	static const uint64_t regs[] = {0x100000000ull, 0x1000};
+	const uint32_t base[2] = {1, 0};
+
+	add_device("/dev@100000000", regs, 1, NULL, 0);
+	bad_vm_given("/dev@100000000");
+	dt_cells(fdt, "/chosen/bad", "memory-base", base, 2);
+}
+
+static void bad_ppi(void)
+{
+	static const uint32_t irqs[] = {0, 16, 1, 1, 7, 4};
+
+	add_device("/dev@a000000", dev_regs, 1, irqs, 6);
+	bad_vm_given("/dev@a000000");
+}
+
+static void bad_doorbell_spi(void)
+{
+	static const uint32_t irqs[] = {0, SHM_SPI_BASE, 1};
+
+	add_device("/dev@a000000", dev_regs, 1, irqs, 3);
+	bad_vm_given("/dev@a000000");
+}
+
+/* 0xffffffe0 + 32 wraps to INTID 0, an SGI. */
+static void bad_spi_wrapping_to_an_sgi(void)
+{
+	static const uint32_t irqs[] = {0, 0xffffffe0, 1};
+
+	add_device("/dev@a000000", dev_regs, 1, irqs, 3);
+	bad_vm_given("/dev@a000000");
+}
+
+static void bad_interrupts_length(void)
+{
+	static const uint32_t irqs[] = {0, 16};
+
+	add_device("/dev@a000000", dev_regs, 1, irqs, 2);
+	bad_vm_given("/dev@a000000");
+}
+
+static void bad_interrupts_extended(void)
+{
+	static const uint32_t irqs[] = {0x8003, 0, 16, 1};
+
+	add_device("/dev@a000000", dev_regs, 1, NULL, 0);
+	dt_cells(fdt, "/dev@a000000", "interrupts-extended", irqs, 4);
+	bad_vm_given("/dev@a000000");
+}
+
+static void bad_interrupt_map(void)
+{
+	static const uint32_t map[] = {0, 0, 0, 1, 0x8003, 0, 0, 0, 3, 4};
+
+	add_device("/dev@a000000", dev_regs, 1, NULL, 0);
+	dt_cells(fdt, "/dev@a000000", "interrupt-map", map, 10);
+	bad_vm_given("/dev@a000000");
+}
+
+static void bad_nine_spis(void)
+{
+	uint32_t irqs[27];
+
+	for (int i = 0; i < 9; i++) {
+		irqs[3 * i] = 0;
+		irqs[3 * i + 1] = 16 + (uint32_t)i;
+		irqs[3 * i + 2] = 1;
+	}
+	add_device("/dev@a000000", dev_regs, 1, irqs, 27);
+	bad_vm_given("/dev@a000000");
+}
+
+static void bad_inside_the_gic(void)
+{
+	static const uint64_t its[] = {0x8080000, 0x20000};
+
+	dt_u32(fdt, "/intc@8000000", "#address-cells", 2);
+	dt_u32(fdt, "/intc@8000000", "#size-cells", 2);
+	add_device("/intc@8000000/its@8080000", its, 1, NULL, 0);
+	bad_vm_given("/intc@8000000/its@8080000");
+}
+
+static const struct refusal passthrough_refusals[] = {
+    {"reg[1] on kestrel's UART", bad_second_reg_on_the_uart, "kestrel uses itself", "reg[1]"},
+    {"all of RAM", bad_all_of_ram, "'/memory@40000000' reg[0]", "machine's RAM"},
+    {"on the guest's RAM", bad_device_on_the_guest_ram, "reg[0] at 0x100000000",
+     "guest's RAM at 0x100000000"},
+    {"a PPI", bad_ppi, "interrupt 1 is not an SPI (type 1)", NULL},
+    {"a doorbell SPI", bad_doorbell_spi, "SPI 56", "below 56"},
+    {"an SPI that wraps", bad_spi_wrapping_to_an_sgi, "SPI 4294967264", "below 56"},
+    {"interrupts of 2 cells", bad_interrupts_length, "'interrupts' of 8 bytes", "triples"},
+    {"interrupts-extended", bad_interrupts_extended, "'interrupts-extended'", NULL},
+    {"interrupt-map", bad_interrupt_map, "'interrupt-map'", "cannot forward"},
+    {"9 SPIs", bad_nine_spis, "more than 8 SPIs", NULL},
+    {"the GIC's ITS", bad_inside_the_gic, "'/intc@8000000/its@8080000' is part of a device",
+     "kestrel uses itself"},
+};
+
+static void every_passthrough_refusal_says_why(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(passthrough_refusals); i++) {
+		free(fdt);
+		setup(NULL);
+		machine_devices();
+		add_good_vm("good"); /* added first, so it comes after "bad" */
+		passthrough_refusals[i].make_bad();
+		unsigned n = parse();
+		if (n != 1 || errs.n != 1)
+			fail_msg("%s: %u VMs and %u errors", passthrough_refusals[i].what, n,
+				 errs.n);
+		assert_string_equal(out[0].name, "good");
+		expect_error(0, "bad", "property 'passthrough'", NULL);
+		expect_error(0, "bad", passthrough_refusals[i].part1,
+			     passthrough_refusals[i].part2);
+	}
+}
+
+static void passed_through_spis_are_listed_once_as_intids(void **state)
+{
+	static const uint32_t a_irqs[] = {0, 16, 1, 0, 17, 4};
+	static const uint32_t b_irqs[] = {0, 17, 4};
+	static const uint64_t b_regs[] = {0xa000200, 0x200};
+
+	(void)state;
+	machine_devices();
+	add_device("/dev@a000200", b_regs, 1, b_irqs, 3);
+	add_device("/dev@a000000", dev_regs, 1, a_irqs, 6);
+	add_good_vm("vm");
+	DT_STRS(fdt, "/chosen/vm", "passthrough", "/dev@a000000\0/dev@a000200");
+	assert_int_equal(parse(), 1);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(out[0].npassthrough, 2);
+	assert_int_equal(out[0].nspis, 2);
+	assert_int_equal(out[0].spi_intids[0], 48);
+	assert_int_equal(out[0].spi_intids[1], 49);
+}
+
+/* "second" comes after "first": what first holds is refused to second. */
+static void two_vms(void)
+{
+	add_good_vm("second");
+	add_good_vm("first");
+}
+
+static void a_shared_spi_is_refused_to_the_second_vm(void **state)
+{
+	static const uint64_t b_regs[] = {0xa000200, 0x200};
+
+	(void)state;
+	machine_devices();
+	add_device("/dev@a000200", b_regs, 1, dev_spi, 3);
+	add_device("/dev@a000000", dev_regs, 1, dev_spi, 3);
+	two_vms();
+	give("first", "/dev@a000000");
+	give("second", "/dev@a000200");
+	assert_int_equal(parse(), 1);
+	assert_string_equal(out[0].name, "first");
+	expect_error(0, "second", "'/dev@a000200' SPI 16 is already given to VM 'first'", NULL);
+}
+
+static void a_node_above_or_below_another_vms_is_refused(void **state)
+{
+	static const uint64_t bus[] = {0xa000000, 0x1000};
+	static const uint64_t child[] = {0xa000800, 0x100};
+
+	(void)state;
+	machine_devices();
+	add_device("/bus@a000000", bus, 1, NULL, 0);
+	dt_u32(fdt, "/bus@a000000", "#address-cells", 2);
+	dt_u32(fdt, "/bus@a000000", "#size-cells", 2);
+	add_device("/bus@a000000/dev@a000800", child, 1, NULL, 0);
+	add_good_vm("third");
+	two_vms();
+	give("first", "/bus@a000000/dev@a000800");
+	give("second", "/bus@a000000");
+	give("third", "/bus@a000000/dev@a000800");
+	assert_int_equal(parse(), 1);
+	expect_error(0, "second", "'/bus@a000000' is already given to VM 'first'",
+		     "above or below");
+	expect_error(1, "third", "'/bus@a000000/dev@a000800' is already given to VM 'first'", NULL);
+}
+
 /* --- shared memory regions --- */
 
 static void add_shm(const char *name, uint64_t size)
@@ -618,6 +905,25 @@ static void bad_console_properties_are_refused(void **state)
 	expect_error(3, "d", "property 'crash-message'", "one string");
 }
 
+/* The region at SHM_IPA_BASE would sit on a's device there: the region goes, not the VM. */
+static void shared_region_on_a_members_device_is_refused(void **state)
+{
+	static const uint64_t regs[] = {SHM_IPA_BASE + 0x3000, 0x1000};
+	struct shm_config shm[SHM_MAX];
+
+	(void)state;
+	machine_devices();
+	add_shm("shm0", 0x4000);
+	add_device("/dev@10003000", regs, 1, NULL, 0);
+	add_good_vm("b");
+	add_good_vm("a");
+	give("a", "/dev@10003000");
+	assert_int_equal(parse(), 2);
+	assert_int_equal(shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error), 0);
+	expect_error(0, "shm0", "VM 'a''s device 'dev@10003000' (reg[0] at 0x10003000)",
+		     "at 0x10000000");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -645,6 +951,11 @@ int main(void)
 	    T(console_label_defaults_to_prefix_and_linux_panic_line),
 	    T(console_colors_are_chosen_or_picked_by_place),
 	    T(bad_console_properties_are_refused),
+	    T(every_passthrough_refusal_says_why),
+	    T(passed_through_spis_are_listed_once_as_intids),
+	    T(a_shared_spi_is_refused_to_the_second_vm),
+	    T(a_node_above_or_below_another_vms_is_refused),
+	    T(shared_region_on_a_members_device_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("vmconfig", tests, NULL, NULL);

@@ -239,6 +239,7 @@ void pcpu_kick(struct pcpu *pcpu);
 /* vcpu has something new to do: its CPU looks at it now (preempting another vCPU if need be). */
 void vcpu_kick(struct vcpu *vcpu);
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
+void sched_remove(struct vcpu *vcpu);
 /* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
 void sched_timer_fired(void);
 /* How long each CPU slept in WFI with nothing to run, as kestrel's console lines. */

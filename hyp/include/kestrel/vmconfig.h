@@ -8,11 +8,12 @@
 
 #include <kestrel/types.h>
 
-#define VM_MAX		   8
-#define VCPU_MAX	   8
-#define VM_NAME_MAX	   32
-#define VM_MEM_DEFAULT	   (256ull << 20)
-#define VM_PASSTHROUGH_MAX 4
+#define VM_MAX		    8
+#define VCPU_MAX	    8
+#define VM_NAME_MAX	    32
+#define VM_MEM_DEFAULT	    (256ull << 20)
+#define VM_PASSTHROUGH_MAX  4
+#define VM_PASSTHROUGH_SPIS 8 /* SPIs of a VM's passed-through devices, all devices together */
 
 struct platform;
 
@@ -37,7 +38,9 @@ struct vm_config {
 	ipaddr_t mem_base; /* guest-physical base of RAM; 0: the default (or, direct-mapped,
 			      wherever kestrel finds room) */
 	unsigned npassthrough;
-	int passthrough[4]; /* host DT nodes of devices given to this VM */
+	int passthrough[VM_PASSTHROUGH_MAX]; /* host DT nodes of devices given to this VM */
+	unsigned nspis;
+	uint16_t spi_intids[VM_PASSTHROUGH_SPIS]; /* their SPIs, each once, as INTIDs */
 	bool has_affinity;
 	uint8_t affinity[VCPU_MAX]; /* physical CPU of each vCPU */
 	/* A console line with this in it means the guest crashed ("": no such line); points into
