@@ -377,6 +377,15 @@ CASES = [
                  vm_said("good", r"RESULT: PASS"), r"kestrel: good stopped \(powered off\)",
                  r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"crash: still running"], timeout=60),
+    # guest time stays true: Linux's uptime against the wall clock of a passed-through PL031
+    # over a minute, one of its vCPUs descheduled half the time by a VM that never blocks
+    Case("linux-uptime-true", [config("linux-uptime"), "--pcpus", "2"],
+         expect=[r"rtc-pl031 9010000\.pl031: registered as rtc0",
+                 r"LIFE-CHECK: RTC rtc-pl031 9010000\.pl031, measuring over 60 s",
+                 r"LIFE-CHECK: uptime ok guest \d+/100 s, wall clock 6000/100 s",
+                 r"LIFE-CHECK: RESULT PASS", vm_said("spinner", r"RESULT: PASS"),
+                 r"kestrel: linux stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"LIFE-CHECK: .*FAIL", r"refused"], timeout=240),
     # a Linux VM that panics: kestrel sees the panic line, restarts it per on-crash; labels
     # in colour (linux: cyan, no prefix; hello: the second VM's default colour and its prefix)
     Case("linux-crash-restarts", [config("linux-crash"), "--pcpus", "2"],
