@@ -67,8 +67,18 @@ void vgic_inject_hw(struct vcpu *vcpu, unsigned intid);
 void vgic_inject_hw_spi(struct vm *vm, unsigned intid);
 /* The VM stops: release physical interrupts still active on its behalf. */
 void vgic_release_hw(struct vm *vm);
-/* ICC_SGI1R_EL1 written by vcpu. */
-void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r);
+/*
+ * An SGI generation register (ICC_SGI1R_EL1 layout) written by vcpu. The VM has a single
+ * Security state (GICD_CTLR.DS reads 1), where the architecture's forwarding rules are: a write
+ * of ICC_SGI0R_EL1 makes the SGI pending at a target only if it is Group 0 there; a write of
+ * ICC_SGI1R_EL1 makes it pending whichever group it has there; ICC_ASGI1R_EL1 names Group 1 of
+ * the other Security state, which does not exist, and acts as ICC_SGI0R_EL1 (as KVM does).
+ * group0_only is true for ICC_SGI0R_EL1 and ICC_ASGI1R_EL1. kestrel forwards only Group 1
+ * interrupts to the virtual CPU interface: a Group 0 SGI stays pending in GICR_ISPENDR0.
+ */
+void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgir, bool group0_only);
+/* True when an SGI generation register value sgir written by sender names vCPU t. */
+bool vgic_sgi_targets(const struct vcpu *sender, const struct vcpu *t, uint64_t sgir);
 /* True when vcpu has an enabled interrupt pending: a WFI must end. */
 bool vgic_vcpu_pending(struct vcpu *vcpu);
 
