@@ -88,6 +88,11 @@ void vcpu_kick(struct vcpu *vcpu)
 	pcpu_kick(pcpu);
 }
 
+unsigned vgic_hw_apr_count(void)
+{
+	return 1;
+}
+
 void gicv3_deactivate(unsigned intid)
 {
 	FUZZ_CHECK(intid >= VGIC_NR_PRIVATE && intid < VGIC_NR_IRQS,

@@ -2,8 +2,9 @@
 /*
  * The virtual GICv3's distributor and redistributor registers, through the VM's MMIO router,
  * for a VM of two vCPUs: what a guest access does to the interrupt state and to the "want"
- * bitmap that says which interrupts must go into list registers; and SGI routing and groups.
- * The rest of kestrel (vm.c, sched.c, the physical GIC) is stand-ins here.
+ * bitmap that says which interrupts must go into list registers; SGI routing and groups; how
+ * many active-priority registers a CPU interface has. The rest of kestrel (vm.c, sched.c, the
+ * physical GIC) is stand-ins here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +32,7 @@
 #define GICD_ISPENDR   0x0200
 #define IIDR_KESTREL   0x4b00043bu
 #define UART_INTID     (32 + GUEST_UART_SPI)
+#define HW_APRS	       2 /* what this machine's CPU interface has, for the stand-in below */
 
 static struct vm vm;
 static struct pcpu cpus[2];
@@ -59,6 +61,11 @@ void vcpu_kick(struct vcpu *vcpu)
 void gicv3_deactivate(unsigned intid)
 {
 	(void)intid;
+}
+
+unsigned vgic_hw_apr_count(void)
+{
+	return HW_APRS;
 }
 
 static int new_vm(void **state)
@@ -333,6 +340,20 @@ static void sgi_groups_follow_the_generating_register(void **state)
 	assert_true(sgi_pending(0, 8));
 }
 
+/* --- the CPU interface --- */
+
+static void apr_count_follows_ich_vtr_pribits(void **state)
+{
+	(void)state;
+	assert_int_equal(vgic_apr_count(4ull << 29), 1); /* 5 bits */
+	assert_int_equal(vgic_apr_count(5ull << 29), 2); /* 6 bits */
+	assert_int_equal(vgic_apr_count(6ull << 29), 4); /* 7 bits */
+	assert_int_equal(vgic_apr_count(7ull << 29), 4); /* 8: not allowed, as many as exist */
+	assert_int_equal(vgic_apr_count(0xffffffffull & ~(7ull << 29)), 1);
+	assert_int_equal(vgic_apr_count((6ull << 29) | 0x1f | (0xfull << 32)), 4);
+	assert_int_equal(vm.vgic.nr_aprs, HW_APRS);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, new_vm)
 
 int main(void)
@@ -349,6 +370,7 @@ int main(void)
 	    T(bit_registers_ignore_byte_and_halfword_accesses),
 	    T(sgi_target_list_is_within_aff3_aff2_aff1_and_the_range),
 	    T(sgi_groups_follow_the_generating_register),
+	    T(apr_count_follows_ich_vtr_pribits),
 	};
 
 	return cmocka_run_group_tests_name("vgic", tests, NULL, NULL);

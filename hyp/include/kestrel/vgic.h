@@ -32,13 +32,33 @@ struct virq {
 	uint64_t irouter;
 };
 
+/* The guest's CPU interface state kept while the vCPU is not loaded. */
+#define VGIC_MAX_APRS 4 /* ICH_AP0R<n>_EL2 / ICH_AP1R<n>_EL2, n = 0..3 */
+struct vgic_cpuif {
+	uint64_t vmcr;
+	uint32_t ap0r[VGIC_MAX_APRS], ap1r[VGIC_MAX_APRS];
+};
+
+/*
+ * How many ICH_AP0R<n>_EL2 (and as many ICH_AP1R<n>_EL2) exist: one per 32 preemption levels,
+ * from ICH_VTR_EL2.PRIbits (bits 31:29, priority bits - 1): 5 bits, 32 levels: AP*R0; 6 bits:
+ * AP*R0-1; 7 bits: AP*R0-3. A value the architecture does not allow (8 bits) takes the most.
+ */
+static inline unsigned vgic_apr_count(uint64_t ich_vtr)
+{
+	unsigned pri_bits = (unsigned)((ich_vtr >> 29) & 7) + 1;
+
+	return pri_bits <= 5 ? 1 : pri_bits == 6 ? 2 : VGIC_MAX_APRS;
+}
+
 struct vgic_cpu {
 	struct virq priv[VGIC_NR_PRIVATE]; /* SGIs and PPIs */
 	uint64_t want[VGIC_WANT_WORDS];	   /* interrupts waiting to go into list registers */
 	uint32_t lr_used;		   /* bitmap of list registers kestrel filled */
 	uint16_t lr_intid[VGIC_MAX_LRS];
 	uint32_t waker;
-	uint64_t vmcr, ap0r, ap1r, hcr;
+	struct vgic_cpuif cpuif;
+	uint64_t hcr;
 	volatile uint64_t syncs; /* list registers folded back this many times */
 };
 
@@ -46,6 +66,7 @@ struct vgic_dist {
 	spinlock_t lock;
 	uint32_t ctlr;
 	unsigned nr_lrs;
+	unsigned nr_aprs; /* vgic_apr_count of this CPU interface */
 	struct virq spis[VGIC_NR_SPIS];
 	struct mmio_dev dist_dev;
 	struct mmio_dev redist_dev;
@@ -105,6 +126,8 @@ static inline void vgic_flush_lrs_cpu(struct vgic_cpu *c, struct vcpu *vcpu)
 }
 void vgic_load(struct vcpu *vcpu);
 void vgic_put(struct vcpu *vcpu);
+/* vgic_apr_count of this machine's CPU interface, read from ICH_VTR_EL2 the first time. */
+unsigned vgic_hw_apr_count(void);
 
 /* Encoding of one list register (pure, shared with the unit tests). */
 #define LR_STATE_SHIFT 62
