@@ -127,6 +127,17 @@ CASES = [
     guest_case("fpsimd"),
     guest_case("wfi", "--icount"),
     guest_case("vgic", "--vcpus", "2"),
+    # the wfi guest on the EL1 physical timer, alone, then blocked beside a VM that never
+    # blocks on one CPU: its CNTP deadline wakes it while the other still runs
+    Case("wfi-phys", ["--kernel", guest("wfi"), "--icount", "--cmdline", "timer=phys"],
+         expect=[r"the EL1 physical timer, PPI 30", r"ok - PPI 30 pending", r"RESULT: PASS",
+                 *VM_STOPPED]),
+    Case("config-sleeper-phys-beside-spinner", [config("sleeper-phys-beside-spinner"), "--pcpus", "2"],
+         expect=[r"\[sleeper\] CNTFRQ_EL0 .* the EL1 physical timer, PPI 30",
+                 r"(?s)\[sleeper\] RESULT: PASS.*\[spinner\] VICTIM: final",
+                 vm_said("spinner", r"RESULT: PASS"), r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"\[spinner\] VICTIM: final(?s:.*)\[sleeper\] RESULT"],
+         timeout=60),
     # 6 vCPUs time-share 2 CPUs: all reach their target and virtual time keeps pace
     Case("counter-6-on-2", ["--kernel", guest("counter"), "--vcpus", "6", "--pcpus", "2",
                             "--mem", "32M"],
