@@ -6,6 +6,11 @@
  * UART's), the timers' PPIs, and more interrupts pending at once than there are list
  * registers. Boot with 2 vCPUs.
  *
+ * Also: the identification and control registers' values, the redistributors' sleep
+ * handshake, which accesses the one-bit-per-interrupt registers ignore, the group rules of the
+ * three SGI generation registers, SGI affinity routing (Aff3.Aff2.Aff1 and the range
+ * selector), and an SGI reaching vCPU 1 while it spins in the guest without ever exiting.
+ *
  * Both vCPUs log the INTIDs their IRQ handler takes; only the boot vCPU prints. vCPU 1 sets
  * up its own redistributor and CPU interface, then sleeps in WFI with IRQs unmasked.
  */
@@ -39,14 +44,24 @@
 #define SGI_ALL	     5
 #define SGI_LIST     6
 #define SGI_PENDING  9
+#define SGI_ROUTE    10
 #define SGI_HOLD     11 /* resent to vCPU 1 while it handles it */
 #define SGI_RESELF   12 /* resent to self from its own handler */
+#define SGI_GROUP    13
+#define SGI_SPIN     14 /* ends vCPU 1's spin */
 #define SGI_WAKE     15
 #define SPI_HOLD     49 /* pended again while vCPU 1 handles it */
 #define SPI_UART     33 /* QEMU virt's PL011: SPI 1, level-sensitive */
 #define PL011_INT_TX (1u << 5)
 
 #define CNT_CTL_ENABLE (1ul << 0)
+
+/* The SGI generation registers, by name (write_sysreg pastes its argument unexpanded):
+   ICC_SGI1R_EL1 is S3_0_C12_C11_5, ICC_ASGI1R_EL1 S3_0_C12_C11_6, ICC_SGI0R_EL1 S3_0_C12_C11_7. */
+#define SGIR_RS_SHIFT 44
+
+#define IIDR_KESTREL	      0x4b00043bu /* implementer Arm (0x43b), product 'K' (hyp/vdev/vgic_mmio.c) */
+#define GICR_CTLR_ENABLE_LPIS (1u << 0)
 
 /* What each vCPU's IRQ handler took, in order. Written by that vCPU only. */
 static volatile uint32_t log_len[NR_LOGGED];
@@ -59,6 +74,8 @@ static volatile uint32_t vcpu1_state;
 static volatile uint32_t vcpu1_stop;
 
 static uint64_t freq;
+
+static uintptr_t vcpu1_sgi_frame(void);
 
 /*
  * vCPU 1 holds hold_intid active: its handler announces it (hold_state 1) and returns only
@@ -74,6 +91,15 @@ static volatile uint32_t reself_active, reself_pending; /* GICR bits seen in the
 
 /* The UART's line is a level: the handler leaves it high the first time, masks it the second. */
 static volatile uint32_t uart_takes;
+
+/*
+ * vCPU 1 spins in the guest when vCPU 0 sets spin_request and wakes it: spin_state 1 while in
+ * the loop, 2 once out; its handler for SGI_SPIN sets spin_flag, which ends the loop. The loop
+ * is bounded by SPIN_LIMIT iterations (some seconds) so a lost SGI cannot hang the test.
+ */
+#define SPIN_LIMIT (1ul << 28)
+static volatile uint32_t spin_request, spin_state, spin_flag;
+static volatile uint64_t spin_loops;
 
 static unsigned cpu_index(void)
 {
@@ -134,6 +160,8 @@ static void irq_hook(unsigned intid)
 		hold_active();
 	if (cpu == 0 && intid == SGI_RESELF && reself_armed)
 		resend_self();
+	if (cpu == VCPU1 && intid == SGI_SPIN)
+		spin_flag = 1;
 	if (n < LOG_MAX)
 		log_intid[cpu][n] = intid;
 	dsb_sy();
@@ -217,6 +245,30 @@ static const char *frame_name(unsigned intid)
 
 /* ---------------------------------------------------------------- vCPU 1 */
 
+/*
+ * Loads, compares and adds, with IRQs unmasked: nothing here traps, and kestrel has no reason
+ * to take vCPU 1 off its CPU (it runs alone there, so no time slice is armed, and its timers
+ * are off). Only the physical SGI kestrel sends to kick it makes it exit and see the SGI.
+ */
+static void spin_until_flag(void)
+{
+	uint64_t n = 0;
+
+	spin_request = 0;
+	spin_flag = 0;
+	dsb_sy();
+	spin_state = 1;
+	dsb_sy();
+	irq_unmask();
+	while (!spin_flag && n < SPIN_LIMIT)
+		n++;
+	irq_mask();
+	spin_loops = n;
+	dsb_sy();
+	spin_state = 2;
+	dsb_sy();
+}
+
 void secondary_main(uint64_t context)
 {
 	(void)context;
@@ -234,6 +286,8 @@ void secondary_main(uint64_t context)
 	   before it; the handlers run in the unmasked window of each round. */
 	irq_mask();
 	while (!vcpu1_stop) {
+		if (spin_request)
+			spin_until_flag();
 		__asm__ __volatile__("wfi" : : : "memory");
 		irq_unmask();
 		irq_mask();
@@ -274,10 +328,70 @@ static void check_distributor_id(void)
 	uint32_t typer = mmio_read32(GICD_BASE + GICD_TYPER);
 	unsigned lines = (unsigned)field(typer, 0, 5), idbits = (unsigned)field(typer, 19, 5) + 1;
 
+	unsigned cpus = (unsigned)field(typer, 5, 3) + 1;
+
 	check(field(pidr2, 4, 4) == 3, "GICD_PIDR2 = 0x%x: ArchRev 3 (GICv3)", pidr2);
 	check(lines >= 2, "GICD_TYPER = 0x%x: ITLinesNumber %u, %u SPIs (at least 64)", typer,
 	      lines, 32 * (lines + 1) - 32);
 	check(idbits >= 10 && idbits <= 24, "GICD_TYPER.IDbits: %u INTID bits (10 to 24)", idbits);
+	check(cpus == (boot_info.num_cpus < 8 ? boot_info.num_cpus : 8),
+	      "GICD_TYPER.CPUNumber: %u PEs, as many as the DTB's %u vCPUs", cpus,
+	      boot_info.num_cpus);
+	check(!(typer & (1u << 17)), "GICD_TYPER.LPIS clear: no LPIs");
+	check_eq("GICD_IIDR", mmio_read32(GICD_BASE + GICD_IIDR), IIDR_KESTREL);
+}
+
+/*
+ * GICD_TYPER.ITLinesNumber says which SPIs exist: the last one it covers has an enable bit,
+ * the first one past it (if below 1020) reads as zero and ignores writes.
+ */
+static void check_spi_count(void)
+{
+	unsigned last = 32 * ((unsigned)field(mmio_read32(GICD_BASE + GICD_TYPER), 0, 5) + 1) - 1;
+	uintptr_t reg = GICD_BASE + GICD_ISENABLER + 4 * (last / 32);
+	uint32_t bit = 1u << (last % 32);
+
+	gic_enable(last);
+	bool on = mmio_read32(reg) & bit;
+	gic_disable(last);
+	check(on && !(mmio_read32(reg) & bit),
+	      "SPI %u, the last GICD_TYPER.ITLinesNumber covers: its enable bit sets and clears",
+	      last);
+	if (last + 1 < 1020) {
+		uintptr_t past = GICD_BASE + GICD_ISENABLER + 4 * ((last + 1) / 32);
+		mmio_write32(past, 0xffffffff);
+		check_eq("GICD_ISENABLER of the SPIs past ITLinesNumber after writing all ones",
+			 mmio_read32(past), 0);
+	}
+}
+
+/*
+ * The one-bit-per-interrupt registers take 32-bit accesses only: kestrel makes byte and
+ * halfword ones read as zero and ignores their writes (the architecture leaves them
+ * unpredictable; RAZ/WI is the choice vgic_mmio.c documents).
+ */
+static void check_bit_register_widths(unsigned spi)
+{
+	uintptr_t reg = GICD_BASE + GICD_ISENABLER + 4 * (spi / 32);
+	uintptr_t byte = reg + (spi % 32) / 8;
+	uint32_t bit = 1u << (spi % 32);
+
+	mmio_write8(byte, 0xff);
+	mmio_write16(reg, 0xffff);
+	mmio_write16(reg + 2, 0xffff);
+	check_eq("GICD_ISENABLER after byte and halfword writes of all ones", mmio_read32(reg), 0);
+	gic_enable(spi);
+	uint32_t word = mmio_read32(reg);
+	uint8_t b = mmio_read8(byte);
+	uint16_t h = mmio_read16(reg + ((spi % 32) / 16) * 2);
+	gic_disable(spi);
+	check(word == bit && b == 0 && h == 0,
+	      "SPI %u enabled: GICD_ISENABLER word read 0x%x, byte read 0x%x, halfword read 0x%x "
+	      "(expected 0x%x, 0, 0)",
+	      spi, word, b, h, bit);
+	mmio_write8(gic_redist_sgi() + GICD_ICENABLER, 0xff);
+	check_eq("GICR_ISENABLER0 after a byte write of all ones to GICR_ICENABLER0",
+		 mmio_read32(gic_redist_sgi() + GICD_ISENABLER) & 0xff, 0xff);
 }
 
 static void check_distributor_enabled(void)
@@ -326,6 +440,13 @@ static void check_redistributor_frames(void)
 	check(t32 == t64, "GICR_TYPER read as two 32-bit halves = 0x%lx, as one 64-bit read", t32);
 	uint32_t pidr2 = mmio_read32(GICR_BASE + GIC_PIDR2);
 	check(field(pidr2, 4, 4) == 3, "GICR_PIDR2 = 0x%x: ArchRev 3", pidr2);
+
+	/* Before any vCPU woke its redistributor: every one is asleep. */
+	for (n = 0; n < frames && n < MAX_VCPUS; n++) {
+		uintptr_t rd = GICR_BASE + n * GICR_FRAME_STRIDE;
+		check_eq("GICR_WAKER at reset (ProcessorSleep | ChildrenAsleep)",
+			 mmio_read32(rd + GICR_WAKER), GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP);
+	}
 }
 
 static void check_own_redistributor(void)
@@ -337,10 +458,53 @@ static void check_own_redistributor(void)
 	      "this vCPU's redistributor: frame at 0x%lx, affinity = MPIDR 0x%lx", rd,
 	      self_mpidr());
 	check_eq("GICR_WAKER once awake", mmio_read32(rd + GICR_WAKER), 0);
+	check_eq("GICR_IIDR", mmio_read32(rd + GICR_IIDR), IIDR_KESTREL);
+	check_eq("GICR_CTLR (no LPIs, no pending writes)", mmio_read32(rd + GICR_CTLR), 0);
+	mmio_write32(rd + GICR_CTLR, GICR_CTLR_ENABLE_LPIS);
+	check_eq("GICR_CTLR after writing EnableLPIs (no LPIs: ignored)",
+		 mmio_read32(rd + GICR_CTLR), 0);
 	check_eq("GICR_IGROUPR0 (SGIs and PPIs in Group 1)",
 		 mmio_read32(gic_redist_sgi() + GICD_IGROUPR), 0xffffffff);
 	check_eq("GICR_ICFGR0 (SGIs are edge-triggered)",
 		 mmio_read32(gic_redist_sgi() + GICD_ICFGR), 0xaaaaaaaa);
+	mmio_write32(gic_redist_sgi() + GICD_ICFGR, 0);
+	check_eq("GICR_ICFGR0 after writing 0 (SGIs stay edge-triggered)",
+		 mmio_read32(gic_redist_sgi() + GICD_ICFGR), 0xaaaaaaaa);
+}
+
+/* The sleep handshake Linux does: setting ProcessorSleep puts the redistributor to sleep
+   (ChildrenAsleep follows), clearing it wakes it; ChildrenAsleep itself is read-only. */
+static void check_waker_handshake(void)
+{
+	uintptr_t waker = gic_redist() + GICR_WAKER;
+
+	mmio_write32(waker, GICR_WAKER_SLEEP);
+	check_eq("GICR_WAKER after setting ProcessorSleep", mmio_read32(waker),
+		 GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP);
+	mmio_write32(waker, 0);
+	check_eq("GICR_WAKER after clearing ProcessorSleep again", mmio_read32(waker), 0);
+	mmio_write32(waker, GICR_WAKER_ASLEEP);
+	check_eq("GICR_WAKER after writing ChildrenAsleep alone (read-only)", mmio_read32(waker),
+		 0);
+}
+
+/*
+ * GICR_ICFGR1: a PPI's trigger is implementation defined; kestrel lets the guest program it
+ * (two bits per PPI, the upper one meaning edge). At reset every PPI is level-sensitive.
+ */
+static void check_ppi_config(unsigned ppi)
+{
+	uintptr_t reg = gic_redist_sgi() + GICD_ICFGR + 4;
+	uint32_t mask = 2u << (2 * (ppi % 16));
+
+	check_eq("GICR_ICFGR1 at reset (PPIs level-sensitive)", mmio_read32(reg), 0);
+	gic_set_edge(ppi, true);
+	uint32_t edge = mmio_read32(reg);
+	gic_set_edge(ppi, false);
+	uint32_t level = mmio_read32(reg);
+	check(edge == mask && level == 0,
+	      "GICR_ICFGR1 for PPI %u: edge reads 0x%x, level reads 0x%x (expected 0x%x, 0)", ppi,
+	      edge, level, mask);
 }
 
 /* ---------------------------------------------------------------- SGIs */
@@ -355,6 +519,115 @@ static void check_sgi_self(void)
 	check(taken && count_since(&m, 0, SGI_SELF) == 1 && taken_since(&m, 0) == 1,
 	      "SGI %u to self (TargetList bit Aff0 0): handler saw INTID %u once (%u IRQs)",
 	      SGI_SELF, SGI_SELF, taken_since(&m, 0));
+}
+
+/* An SGI generation register value for intid naming this vCPU alone. */
+static uint64_t sgir_self(unsigned intid)
+{
+	uint64_t mpidr = self_mpidr();
+
+	return (field(mpidr, 32, 8) << 48) | (field(mpidr, 0, 8) / 16 << SGIR_RS_SHIFT) |
+	       (field(mpidr, 16, 8) << 32) | ((uint64_t)intid << 24) | (field(mpidr, 8, 8) << 16) |
+	       (1u << (mpidr & 0xf));
+}
+
+static bool sgi_pending_self(unsigned intid)
+{
+	return mmio_read32(gic_redist_sgi() + GICD_ISPENDR) & (1u << intid);
+}
+
+/*
+ * A single Security state (GICD_CTLR.DS): ICC_SGI0R_EL1 generates an SGI only where it is
+ * Group 0, ICC_ASGI1R_EL1 likewise (Group 1 of the other Security state does not exist), and
+ * ICC_SGI1R_EL1 in either group. kestrel forwards Group 1 only: a Group 0 SGI stays pending.
+ */
+static void check_sgi_groups(void)
+{
+	struct mark m = mark();
+	bool p;
+
+	write_sysreg(icc_sgi0r_el1, sgir_self(SGI_GROUP));
+	isb();
+	settle();
+	p = sgi_pending_self(SGI_GROUP);
+	check(!p && taken_since(&m, 0) == 0,
+	      "ICC_SGI0R_EL1 for SGI %u, which is Group 1: not pending in GICR_ISPENDR0, not taken",
+	      SGI_GROUP);
+	write_sysreg(icc_asgi1r_el1, sgir_self(SGI_GROUP));
+	isb();
+	settle();
+	p = sgi_pending_self(SGI_GROUP);
+	check(!p && taken_since(&m, 0) == 0,
+	      "ICC_ASGI1R_EL1 for SGI %u, which is Group 1: not pending, not taken", SGI_GROUP);
+
+	gic_set_group1(SGI_GROUP, false);
+	write_sysreg(icc_sgi0r_el1, sgir_self(SGI_GROUP));
+	isb();
+	settle();
+	p = sgi_pending_self(SGI_GROUP);
+	gic_clear_pending(SGI_GROUP);
+	check(p && taken_since(&m, 0) == 0,
+	      "ICC_SGI0R_EL1 for SGI %u made Group 0: pending, and not taken as an IRQ", SGI_GROUP);
+	write_sysreg(icc_asgi1r_el1, sgir_self(SGI_GROUP));
+	isb();
+	settle();
+	p = sgi_pending_self(SGI_GROUP);
+	gic_clear_pending(SGI_GROUP);
+	check(p, "ICC_ASGI1R_EL1 for SGI %u in Group 0: pending", SGI_GROUP);
+	write_sysreg(icc_sgi1r_el1, sgir_self(SGI_GROUP));
+	isb();
+	settle();
+	p = sgi_pending_self(SGI_GROUP);
+	gic_clear_pending(SGI_GROUP);
+	check(p && taken_since(&m, 0) == 0, "ICC_SGI1R_EL1 for SGI %u in Group 0: pending",
+	      SGI_GROUP);
+
+	gic_set_group1(SGI_GROUP, true);
+	gic_send_sgi(SGI_GROUP, self_mpidr());
+	bool taken = wait_taken(&m, 0, SGI_GROUP);
+	settle();
+	check(taken && taken_since(&m, 0) == 1, "Group 1 again: ICC_SGI1R_EL1 delivers it, once");
+}
+
+/*
+ * ICC_SGI1R_EL1's TargetList names Aff0 values RS * 16 + n within the cluster Aff3.Aff2.Aff1:
+ * the bit for Aff0 1 reaches vCPU 1 only with the other fields matching its MPIDR.
+ */
+static void check_sgi_affinity(void)
+{
+	static const struct {
+		uint64_t extra;
+		const char *what;
+	} miss[] = {{1ul << 16, "Aff1 1"},
+		    {1ul << 32, "Aff2 1"},
+		    {1ul << 48, "Aff3 1"},
+		    {1ul << SGIR_RS_SHIFT, "RS 1 (Aff0 17)"}};
+	uint64_t mpidr = vcpu1_mpidr();
+	uint64_t base = ((uint64_t)SGI_ROUTE << 24) | (1u << (mpidr & 0xf));
+
+	if (!check(field(mpidr, 8, 32) == 0 && field(mpidr, 0, 8) < 16,
+		   "vCPU 1's MPIDR 0x%lx: Aff3.Aff2.Aff1 0, Aff0 below 16", mpidr))
+		return;
+	for (unsigned i = 0; i < sizeof(miss) / sizeof(miss[0]); i++) {
+		struct mark m = mark();
+		dsb_sy();
+		write_sysreg(icc_sgi1r_el1, base | miss[i].extra);
+		isb();
+		settle();
+		bool pend = mmio_read32(vcpu1_sgi_frame() + GICD_ISPENDR) & (1u << SGI_ROUTE);
+		check(taken_since(&m, VCPU1) == 0 && !pend,
+		      "ICC_SGI1R_EL1 TargetList bit 1 with %s: vCPU 1 took nothing (%u IRQs), not "
+		      "pending",
+		      miss[i].what, taken_since(&m, VCPU1));
+	}
+	struct mark m = mark();
+	write_sysreg(icc_sgi1r_el1, base);
+	isb();
+	bool taken = wait_taken(&m, VCPU1, SGI_ROUTE);
+	settle();
+	check(taken && taken_since(&m, VCPU1) == 1,
+	      "the same TargetList with Aff3.Aff2.Aff1 0 and RS 0: vCPU 1 took SGI %u once",
+	      SGI_ROUTE);
 }
 
 static void check_sgi_vcpu1(void)
@@ -487,6 +760,39 @@ static void check_repend_spi_vcpu1(unsigned intid)
 	      "SPI %u pended through GICD_ISPENDR again while vCPU 1 handles it: taken again "
 	      "(%u times, expected 2)",
 	      intid, count_since(&m, VCPU1, intid));
+}
+
+/*
+ * vCPU 1 spins in the guest (spin_until_flag) while vCPU 0 sends it an SGI. Only kestrel's
+ * kick, a physical SGI to vCPU 1's CPU, can make it exit and find the interrupt in a list
+ * register: nothing else here would (no MMIO access by vCPU 0 meanwhile, as reading
+ * GICR_ISPENDR0 of a running vCPU kicks it too).
+ */
+static void check_kick_running(void)
+{
+	struct mark m = mark();
+	uint64_t deadline = counter_now() + WAIT_SECONDS * freq;
+
+	spin_state = 0;
+	spin_request = 1;
+	gic_send_sgi(SGI_WAKE, vcpu1_mpidr()); /* out of its WFI, into its spin */
+	while (spin_state != 1 && counter_now() < deadline)
+		dmb_sy();
+	if (!check(spin_state == 1, "vCPU 1 spins in the guest"))
+		return;
+	delay_ticks(freq / 50); /* well inside its loop, entered with nothing pending */
+	uint64_t sent = counter_now();
+	gic_send_sgi(SGI_SPIN, vcpu1_mpidr());
+	deadline = counter_now() + WAIT_SECONDS * freq;
+	while (spin_state != 2 && counter_now() < deadline)
+		dmb_sy();
+	uint64_t us = (counter_now() - sent) / (freq / 1000000);
+	bool ended = spin_state == 2;
+	check(ended && spin_flag && spin_loops < SPIN_LIMIT,
+	      "SGI %u to vCPU 1 spinning on another CPU without exits: its handler ended the spin "
+	      "(kicked out of the guest) within %lu us, after %lu iterations (limit %lu)",
+	      SGI_SPIN, us, (uint64_t)spin_loops, SPIN_LIMIT);
+	check(count_since(&m, VCPU1, SGI_SPIN) == 1, "vCPU 1 took SGI %u once", SGI_SPIN);
 }
 
 /* ---------------------------------------------------------------- register semantics */
@@ -835,15 +1141,20 @@ int main(const void *dtb)
 	if (!check(gic_dist_init(), "distributor initialised (GICD_CTLR = ARE | EnableGrp1)"))
 		test_finish();
 	check_distributor_enabled();
+	check_spi_count();
 	check_redistributor_frames();
 	if (!check(gic_cpu_init(), "vCPU 0: redistributor found by MPIDR and awake"))
 		test_finish();
 	check_own_redistributor();
+	check_waker_handshake();
+	check_ppi_config(PPI_A);
 	gic_set_irq_hook(irq_hook);
 	mmio_write32(gic_redist_sgi() + GICD_ISENABLER, 0xffff); /* all SGIs */
+	check_bit_register_widths(SPI_A);
 	irq_unmask();
 
 	check_sgi_self();
+	check_sgi_groups();
 
 	bool two =
 	    check(boot_info.num_cpus >= 2, "DTB lists %u vCPUs, need 2", boot_info.num_cpus) &&
@@ -851,6 +1162,8 @@ int main(const void *dtb)
 	check_resend_self();
 	if (two) {
 		check_sgi_vcpu1();
+		check_sgi_affinity();
+		check_kick_running();
 		check_resend_sgi_vcpu1();
 		check_repend_spi_vcpu1(SPI_HOLD);
 	}

@@ -3,27 +3,77 @@
  * the timer's PPI 27 enabled in the GIC, a WFI with the timer armed returns once its deadline
  * has passed even with IRQs masked in PSTATE (a pending, enabled interrupt wakes WFI whatever
  * PSTATE.I says); unmasking IRQs then takes the interrupt, once.
+ *
+ * With "timer=phys" in bootargs the same with the EL1 physical timer (CNTP, PPI 30), its
+ * deadline in the physical count (CNTPCT_EL0).
  */
+#include "boot_info.h"
 #include "check.h"
 #include "gic.h"
 #include "printf.h"
 #include "runtime.h"
 #include "sysreg.h"
 
-#define CNTV_CTL_ENABLE	 (1ul << 0)
-#define CNTV_CTL_IMASK	 (1ul << 1)
-#define CNTV_CTL_ISTATUS (1ul << 2)
+#define CNT_CTL_ENABLE	(1ul << 0)
+#define CNT_CTL_IMASK	(1ul << 1)
+#define CNT_CTL_ISTATUS (1ul << 2)
 
 static volatile unsigned timer_irqs;
 static volatile unsigned last_intid = GIC_INTID_SPURIOUS;
+static bool phys; /* the EL1 physical timer instead of the virtual one */
+static unsigned timer_ppi = GIC_PPI_VIRT_TIMER;
+
+/* The chosen timer's registers (the register name is part of the instruction). */
+static void timer_set(uint64_t cval, uint64_t ctl)
+{
+	if (phys) {
+		write_sysreg(cntp_cval_el0, cval);
+		write_sysreg(cntp_ctl_el0, ctl);
+	} else {
+		write_sysreg(cntv_cval_el0, cval);
+		write_sysreg(cntv_ctl_el0, ctl);
+	}
+	isb();
+}
+
+static uint64_t timer_ctl(void)
+{
+	return phys ? read_sysreg(cntp_ctl_el0) : read_sysreg(cntv_ctl_el0);
+}
+
+static void timer_off(void)
+{
+	if (phys)
+		write_sysreg(cntp_ctl_el0, 0);
+	else
+		write_sysreg(cntv_ctl_el0, 0);
+	isb();
+}
+
+/* The count the timer compares with: CNTPCT_EL0 or CNTVCT_EL0. */
+static uint64_t timer_count(void)
+{
+	isb();
+	return phys ? read_sysreg(cntpct_el0) : read_sysreg(cntvct_el0);
+}
+
+static bool contains(const char *hay, const char *needle)
+{
+	for (; *hay; hay++) {
+		const char *h = hay, *n = needle;
+		while (*n && *h == *n)
+			h++, n++;
+		if (!*n)
+			return true;
+	}
+	return false;
+}
 
 /* The timer's output is a level: turning the timer off is what stops it interrupting. */
 static void timer_hook(unsigned intid)
 {
-	if (intid == GIC_PPI_VIRT_TIMER) {
-		write_sysreg(cntv_ctl_el0, 0);
-		isb();
-	}
+	if (intid == timer_ppi)
+		timer_off();
 	last_intid = intid;
 	timer_irqs = timer_irqs + 1;
 }
@@ -43,37 +93,38 @@ int main(const void *dtb)
 	uint64_t freq = counter_freq();
 	(void)dtb;
 
-	printf("CNTFRQ_EL0 = %lu Hz, CNTVCT_EL0 at main = %lu\n", freq, boot_count);
+	phys = contains(boot_info.bootargs, "timer=phys");
+	timer_ppi = phys ? GIC_PPI_PHYS_TIMER : GIC_PPI_VIRT_TIMER;
+	printf("CNTFRQ_EL0 = %lu Hz, CNTVCT_EL0 at main = %lu; the %s timer, PPI %u\n", freq,
+	       boot_count, phys ? "EL1 physical" : "virtual", timer_ppi);
 	if (!check(freq != 0, "CNTFRQ_EL0 is set"))
 		test_finish();
 	check(boot_count < 10 * freq, "CNTVCT_EL0 at boot = %lu ms, under 10 s",
 	      boot_count / (freq / 1000));
 
-	/* Without PPI 27 enabled in the GIC the timer could not wake the WFI below. */
+	/* Without its PPI enabled in the GIC the timer could not wake the WFI below. */
 	if (!check(gic_dist_init(), "GIC distributor enabled"))
 		test_finish();
 	bool cpu_ok = gic_cpu_init();
 	if (!check(cpu_ok, "redistributor 0x%lx found and awake, CPU interface on", gic_redist()))
 		test_finish();
 	gic_set_irq_hook(timer_hook);
-	gic_enable(GIC_PPI_VIRT_TIMER);
-	check(gic_is_enabled(GIC_PPI_VIRT_TIMER), "PPI 27 enabled in GICR_ISENABLER0");
+	gic_enable(timer_ppi);
+	check(gic_is_enabled(timer_ppi), "PPI %u enabled in GICR_ISENABLER0", timer_ppi);
 
 	irq_mask();					/* PSTATE.I masked */
-	uint64_t deadline = counter_now() + freq / 100; /* 10 ms ahead */
-	write_sysreg(cntv_cval_el0, deadline);
-	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE); /* and CNTV_CTL_IMASK clear */
-	isb();
+	uint64_t deadline = timer_count() + freq / 100; /* 10 ms ahead */
+	timer_set(deadline, CNT_CTL_ENABLE);		/* and CNT*_CTL_IMASK clear */
 	__asm__ __volatile__("dsb sy\n\twfi" : : : "memory");
-	uint64_t woke = counter_now();
-	uint64_t ctl = read_sysreg(cntv_ctl_el0);
+	uint64_t woke = timer_count();
+	uint64_t ctl = timer_ctl();
 
 	check(woke >= deadline, "WFI returned at or after the deadline (%ld ticks past it)",
 	      (int64_t)(woke - deadline));
 	check(woke - deadline < 5 * freq, "WFI returned within 5 s of the deadline");
-	check(ctl & CNTV_CTL_ISTATUS, "CNTV_CTL_EL0 = 0x%lx: ISTATUS set", ctl);
+	check(ctl & CNT_CTL_ISTATUS, "CNT%c_CTL_EL0 = 0x%lx: ISTATUS set", phys ? 'P' : 'V', ctl);
 	check_eq("timer interrupts taken with PSTATE.I masked", timer_irqs, 0);
-	check(gic_is_pending(GIC_PPI_VIRT_TIMER), "PPI 27 pending in GICR_ISPENDR0");
+	check(gic_is_pending(timer_ppi), "PPI %u pending in GICR_ISPENDR0", timer_ppi);
 
 	/* Take it: the hook turns the timer off, so it comes exactly once. */
 	irq_unmask();
@@ -83,13 +134,12 @@ int main(const void *dtb)
 	delay_ticks(freq / 100); /* room for a second one, which must not come */
 	irq_mask();
 	check_eq("timer interrupts taken after unmasking", timer_irqs, 1);
-	check_eq("INTID the handler saw", last_intid, GIC_PPI_VIRT_TIMER);
+	check_eq("INTID the handler saw", last_intid, timer_ppi);
 	check_eq("spurious IRQs", gic_spurious_count(), 0);
-	check(!gic_is_pending(GIC_PPI_VIRT_TIMER) && !gic_is_active(GIC_PPI_VIRT_TIMER),
-	      "PPI 27 neither pending nor active after the handler's EOI");
+	check(!gic_is_pending(timer_ppi) && !gic_is_active(timer_ppi),
+	      "PPI %u neither pending nor active after the handler's EOI", timer_ppi);
 
-	write_sysreg(cntv_ctl_el0, 0);
-	isb();
-	check_eq("CNTV_CTL_EL0 after disabling the timer", read_sysreg(cntv_ctl_el0), 0);
+	timer_off();
+	check_eq("CNT*_CTL_EL0 after disabling the timer", timer_ctl(), 0);
 	test_finish();
 }

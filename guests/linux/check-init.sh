@@ -7,7 +7,8 @@
 #
 # Each result is one console line "LINUX-CHECK: <what> <values> ok|FAIL", then
 # "LINUX-CHECK: RESULT PASS|FAIL" (a test runner greps these). The expected vCPU count comes
-# from the kernel command line: kestrel.vcpus=N.
+# from the kernel command line: kestrel.vcpus=N; so does, optionally, the kernel release that
+# must be running: kestrel.release=RELEASE (as `uname -r` prints it).
 #
 # This is PID 1: it must never exit (the kernel would panic), so no `set -e`, and every path
 # ends in poweroff.
@@ -73,7 +74,15 @@ spin_stop() {
 }
 
 check_kernel() {
-	echo "LINUX-CHECK: kernel $(uname -r)"
+	release=$(uname -r)
+	want=$(cmdline_param kestrel.release)
+	if [ -z "$want" ]; then
+		echo "LINUX-CHECK: kernel $release"
+		return
+	fi
+	flag=FAIL
+	[ "$release" = "$want" ] && flag=ok
+	report kernel "$flag" "$release" expected "$want"
 }
 
 check_nproc() {
@@ -102,16 +111,55 @@ check_timer() {
 	report timer "$flag" "${after:-none}"
 }
 
-# Inter-processor interrupts were delivered: with more than one CPU, the rescheduling and
-# function-call IPI counts add up to more than 0 (check_timer's spinning forced some).
+# ipi_sums: per CPU, the rescheduling plus function-call IPIs it took (space-separated)
+ipi_sums() {
+	# shellcheck disable=SC2046 # one count per word
+	set -- $(irq_counts 'Function call interrupts')
+	sums=""
+	for r in $(irq_counts 'Rescheduling interrupts'); do
+		c=${1:-0}
+		is_number "$r" || r=0
+		is_number "$c" || c=0
+		sums="$sums $((r + c))"
+		[ $# -gt 0 ] && shift
+	done
+	echo "${sums# }"
+}
+
+# Inter-processor interrupts reach every CPU: each CPU's rescheduling plus function-call IPI
+# count grows while short tasks are pinned to each CPU in turn (busybox taskset). A task moved
+# to an idle CPU wakes it with an IPI, and its exit wakes its parent, idle in wait() on its
+# own CPU, with another; so every CPU gets some, whatever the boot happened to send. Counting
+# only the boot's IPIs (usually dozens per CPU) would depend on the scheduler's whims. A
+# single CPU has nobody to interrupt: nothing is required of it.
 check_ipi() {
-	resched=$(irq_counts 'Rescheduling interrupts')
-	call=$(irq_counts 'Function call interrupts')
-	total=0
-	for n in $resched $call; do is_number "$n" && total=$((total + n)); done
+	if [ "$ncpu" -le 1 ]; then
+		report ipi ok single-cpu "$(ipi_sums)"
+		return
+	fi
+	before=$(ipi_sums)
+	round=0
+	while [ "$round" -lt 20 ]; do
+		cpu=0
+		while [ "$cpu" -lt "$ncpu" ]; do
+			taskset "$(printf '%x' $((1 << cpu)))" true
+			cpu=$((cpu + 1))
+		done
+		round=$((round + 1))
+	done
+	after=$(ipi_sums)
 	flag=ok
-	[ "$ncpu" -gt 1 ] && [ "$total" -le 0 ] && flag=FAIL
-	report ipi "$flag" resched "${resched:-none}" call "${call:-none}"
+	# shellcheck disable=SC2086 # one count per word
+	set -- $after
+	[ "$#" -eq "$ncpu" ] || flag=FAIL
+	grew=""
+	for b in $before; do
+		[ "${1:-0}" -gt "$b" ] || flag=FAIL
+		grew="$grew $((${1:-0} - b))"
+		shift
+	done
+	[ -n "$before" ] || flag=FAIL
+	report ipi "$flag" per-cpu "${after:-none}" grew "${grew# }"
 }
 
 # uptime_cs: /proc/uptime's first field in hundredths of a second

@@ -195,16 +195,31 @@ static void dc_set_way(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned 
 	vcpu_skip_a64(vcpu);
 }
 
-/* SGI generation always traps with HCR_EL2.IMO: the vGIC routes it to the target vCPUs. */
-static void sgi_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+/*
+ * SGI generation always traps with HCR_EL2.IMO: the vGIC routes it to the target vCPUs. The
+ * register says which groups the SGI may have at a target (vgic.h, vgic_send_sgi): SGI1R
+ * either group (a single Security state), SGI0R and ASGI1R Group 0 only.
+ */
+static void send_sgi(struct vcpu *vcpu, unsigned reg, bool read, bool group0_only)
 {
-	(void)d;
 	if (read) {
 		vcpu_inject_undef(vcpu);
 		return;
 	}
-	vgic_send_sgi(vcpu, vcpu_get_reg(vcpu, reg));
+	vgic_send_sgi(vcpu, vcpu_get_reg(vcpu, reg), group0_only);
 	vcpu_skip_a64(vcpu);
+}
+
+static void sgi1r_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+{
+	(void)d;
+	send_sgi(vcpu, reg, read, false);
+}
+
+static void sgi0r_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+{
+	(void)d;
+	send_sgi(vcpu, reg, read, true);
 }
 
 #define VCPU_FIELD(f)		offsetof(struct vcpu, f)
@@ -242,9 +257,9 @@ static void sgi_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned r
 	X(DBGDTR_EL0, "DBGDTR_EL0", SYSREG_KEY(2, 3, 0, 4, 0), raz_wi, 0)                          \
 	X(DBGDTRRX_EL0, "DBGDTRRX_EL0", SYSREG_KEY(2, 3, 0, 5, 0), raz_wi, 0)                      \
 	X(ACTLR_EL1, "ACTLR_EL1", SYSREG_KEY(3, 0, 1, 0, 1), raz_wi, 0)                            \
-	X(ICC_SGI1R_EL1, "ICC_SGI1R_EL1", SYSREG_KEY(3, 0, 12, 11, 5), sgi_write, 0)               \
-	X(ICC_ASGI1R_EL1, "ICC_ASGI1R_EL1", SYSREG_KEY(3, 1, 12, 11, 6), sgi_write, 0)             \
-	X(ICC_SGI0R_EL1, "ICC_SGI0R_EL1", SYSREG_KEY(3, 2, 12, 11, 7), sgi_write, 0)
+	X(ICC_SGI1R_EL1, "ICC_SGI1R_EL1", SYSREG_KEY(3, 0, 12, 11, 5), sgi1r_write, 0)             \
+	X(ICC_ASGI1R_EL1, "ICC_ASGI1R_EL1", SYSREG_KEY(3, 0, 12, 11, 6), sgi0r_write, 0)           \
+	X(ICC_SGI0R_EL1, "ICC_SGI0R_EL1", SYSREG_KEY(3, 0, 12, 11, 7), sgi0r_write, 0)
 
 #define AS_INDEX(id, name, key, fn, field) SR_##id,
 #define AS_DESC(id, name, key, fn, field)  {key, name, fn, field},
@@ -264,7 +279,7 @@ static const struct sysreg_desc sysreg_table[SYSREG_COUNT] = {{~0u, "none", NULL
  * another odd multiplier.
  */
 #define SYSREG_HASH_BITS 7
-#define SYSREG_HASH(key) ((uint32_t)((key)*0x2b329715u) >> (32 - SYSREG_HASH_BITS))
+#define SYSREG_HASH(key) ((uint32_t)((key)*0x2b329717u) >> (32 - SYSREG_HASH_BITS))
 
 static const uint8_t sysreg_slot[1u << SYSREG_HASH_BITS] = {SYSREG_LIST(AS_SLOT)};
 

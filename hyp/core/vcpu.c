@@ -29,7 +29,7 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	memset(&vcpu->sys, 0, sizeof(vcpu->sys));
 	memset(&vcpu->dbg, 0, sizeof(vcpu->dbg));
 	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
-	vcpu->vgic.vmcr = vcpu->vgic.ap0r = vcpu->vgic.ap1r = 0;
+	memset(&vcpu->vgic.cpuif, 0, sizeof(vcpu->vgic.cpuif));
 	vcpu->regs.x[0] = x0;
 	vcpu->regs.pc = entry;
 	vcpu->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;

@@ -140,23 +140,31 @@ void vgic_release_hw(struct vm *vm)
 	spin_unlock(&vm->vgic.lock);
 }
 
-void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r)
+bool vgic_sgi_targets(const struct vcpu *sender, const struct vcpu *t, uint64_t sgir)
+{
+	uint64_t mpidr = t->vmpidr & 0xff00ffffffull;
+	uint64_t aff321 =
+	    (FIELD(sgir, 48, 8) << 32) | (FIELD(sgir, 32, 8) << 16) | (FIELD(sgir, 16, 8) << 8);
+	unsigned aff0 = (unsigned)(mpidr & 0xff);
+
+	if (sgir & BIT(40)) /* IRM: every PE but the sender */
+		return t != sender;
+	/* TargetList bit n names Aff0 RS * 16 + n within the cluster Aff3.Aff2.Aff1. */
+	return (mpidr & ~0xffull) == aff321 && aff0 / 16 == FIELD(sgir, 44, 4) &&
+	       (FIELD(sgir, 0, 16) & BIT(aff0 % 16));
+}
+
+void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgir, bool group0_only)
 {
 	struct vm *vm = vcpu->vm;
-	unsigned intid = (unsigned)FIELD(sgi1r, 24, 4);
-	uint64_t targets = FIELD(sgi1r, 0, 16), rs = FIELD(sgi1r, 44, 4);
-	uint64_t aff321 =
-	    (FIELD(sgi1r, 48, 8) << 32) | (FIELD(sgi1r, 32, 8) << 16) | (FIELD(sgi1r, 16, 8) << 8);
-	bool broadcast = sgi1r & BIT(40);
+	unsigned intid = (unsigned)FIELD(sgir, 24, 4);
 
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *t = &vm->vcpus[i];
-		uint64_t mpidr = t->vmpidr & 0xff00ffffffull;
-		unsigned aff0 = (unsigned)(mpidr & 0xff);
-		bool hit = broadcast ? t != vcpu
-				     : (mpidr & ~0xffull) == aff321 && aff0 / 16 == rs &&
-					   (targets & BIT(aff0 % 16));
-		if (hit)
+		/* The group is the target's: GICR_IGROUPR0 is per redistributor. Read without the
+		   lock, as the guest's own write of it could land either side of this SGI. */
+		if (vgic_sgi_targets(vcpu, t, sgir) &&
+		    !(group0_only && READ_ONCE(t->vgic.priv[intid].group1)))
 			vgic_inject(vm, t, intid);
 	}
 }
@@ -184,6 +192,7 @@ void vgic_init(struct vm *vm, unsigned nr_lrs)
 	memset(&vm->vgic.spis, 0, sizeof(vm->vgic.spis));
 	vm->vgic.ctlr = 0;
 	vm->vgic.nr_lrs = MIN(nr_lrs, (unsigned)VGIC_MAX_LRS);
+	vm->vgic.nr_aprs = vgic_hw_apr_count();
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		struct vgic_cpu *c = &vm->vcpus[i].vgic;
 		memset(c, 0, sizeof(*c));

@@ -172,6 +172,56 @@ void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 		write_sysreg(ICH_HCR_EL2, c->hcr = hcr);
 }
 
+unsigned vgic_hw_apr_count(void)
+{
+	static unsigned count;
+
+	if (!READ_ONCE(count))
+		__atomic_store_n(&count, vgic_apr_count(read_sysreg(ICH_VTR_EL2)),
+				 __ATOMIC_RELAXED);
+	return count;
+}
+
+/* ICH_AP0R<n>_EL2 is S3_4_C12_C8_n, ICH_AP1R<n>_EL2 S3_4_C12_C9_n: one pair per case, the
+   higher ones falling through to the lower ones that every CPU interface has. */
+static void write_aprs(const struct vgic_cpuif *s, unsigned count)
+{
+	switch (count) {
+	case 4:
+		write_sysreg(S3_4_C12_C8_3, s->ap0r[3]);
+		write_sysreg(S3_4_C12_C9_3, s->ap1r[3]);
+		write_sysreg(S3_4_C12_C8_2, s->ap0r[2]);
+		write_sysreg(S3_4_C12_C9_2, s->ap1r[2]);
+		/* fall through */
+	case 2:
+		write_sysreg(S3_4_C12_C8_1, s->ap0r[1]);
+		write_sysreg(S3_4_C12_C9_1, s->ap1r[1]);
+		/* fall through */
+	default:
+		write_sysreg(S3_4_C12_C8_0, s->ap0r[0]);
+		write_sysreg(S3_4_C12_C9_0, s->ap1r[0]);
+	}
+}
+
+static void read_aprs(struct vgic_cpuif *s, unsigned count)
+{
+	switch (count) {
+	case 4:
+		s->ap0r[3] = (uint32_t)read_sysreg(S3_4_C12_C8_3);
+		s->ap1r[3] = (uint32_t)read_sysreg(S3_4_C12_C9_3);
+		s->ap0r[2] = (uint32_t)read_sysreg(S3_4_C12_C8_2);
+		s->ap1r[2] = (uint32_t)read_sysreg(S3_4_C12_C9_2);
+		/* fall through */
+	case 2:
+		s->ap0r[1] = (uint32_t)read_sysreg(S3_4_C12_C8_1);
+		s->ap1r[1] = (uint32_t)read_sysreg(S3_4_C12_C9_1);
+		/* fall through */
+	default:
+		s->ap0r[0] = (uint32_t)read_sysreg(S3_4_C12_C8_0);
+		s->ap1r[0] = (uint32_t)read_sysreg(S3_4_C12_C9_0);
+	}
+}
+
 void vgic_load(struct vcpu *vcpu)
 {
 	/* A linked interrupt the guest is still handling (active, as vgic_put left it) holds
@@ -183,9 +233,10 @@ void vgic_load(struct vcpu *vcpu)
 		if (irq->hw && irq->active)
 			gicv3_activate_ppi(irq->hw_intid);
 	}
-	write_sysreg(S3_4_C12_C11_7, vcpu->vgic.vmcr); /* ICH_VMCR_EL2 */
-	write_sysreg(S3_4_C12_C8_0, vcpu->vgic.ap0r);  /* ICH_AP0R0_EL2 */
-	write_sysreg(S3_4_C12_C9_0, vcpu->vgic.ap1r);  /* ICH_AP1R0_EL2 */
+	write_sysreg(S3_4_C12_C11_7, vcpu->vgic.cpuif.vmcr); /* ICH_VMCR_EL2 */
+	/* The active priorities: every register the CPU interface has, or a preempted handler's
+	   priority would be lost (or another vCPU's would mask this one's interrupts). */
+	write_aprs(&vcpu->vgic.cpuif, vcpu->vm->vgic.nr_aprs);
 	write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = VGIC_HCR_EN);
 }
 
@@ -194,9 +245,8 @@ void vgic_put(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 
 	vgic_sync_lrs_slow(&vcpu->vgic, vcpu);
-	vcpu->vgic.vmcr = read_sysreg(S3_4_C12_C11_7);
-	vcpu->vgic.ap0r = read_sysreg(S3_4_C12_C8_0);
-	vcpu->vgic.ap1r = read_sysreg(S3_4_C12_C9_0);
+	vcpu->vgic.cpuif.vmcr = read_sysreg(S3_4_C12_C11_7);
+	read_aprs(&vcpu->vgic.cpuif, vm->vgic.nr_aprs);
 	write_sysreg(ICH_HCR_EL2, 0);
 	/* The physical PPI serves whichever vCPU this CPU runs next: release it. The virtual
 	   one keeps its active state (the guest may be inside its handler; vgic_load makes the

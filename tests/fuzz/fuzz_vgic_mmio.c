@@ -13,7 +13,7 @@
  *         (1 + 1 + 2 bytes; redistributor: one more for the frame) and, for writes, 8 bytes
  *   4     vgic_inject(vCPU or NULL, INTID): 2 bytes
  *   5     vgic_set_line(INTID, bit 3): 1 byte
- *   6     vgic_send_sgi(vCPU, ICC_SGI1R_EL1 value): 1 + 8 bytes
+ *   6     vgic_send_sgi(vCPU, ICC_SGI1R_EL1 value, bit 3: Group 0 only): 1 + 8 bytes
  *   7     bit 3 clear: vgic_inject_hw(vCPU, PPI 16..31): 2 bytes;
  *         set: vgic_inject_hw_spi(INTID): 1 byte
  * At the end the VM stops: vgic_release_hw must deactivate exactly the linked SPIs in flight.
@@ -86,6 +86,11 @@ void vcpu_kick(struct vcpu *vcpu)
 	if (READ_ONCE(pcpu->current) != vcpu)
 		pcpu->resched = true;
 	pcpu_kick(pcpu);
+}
+
+unsigned vgic_hw_apr_count(void)
+{
+	return 1;
 }
 
 void gicv3_deactivate(unsigned intid)
@@ -363,22 +368,29 @@ static bool sgi_hits(const struct vcpu *sender, const struct vcpu *t, uint64_t s
 	       (FIELD(sgi1r, 0, 16) & BIT(FIELD(aff, 0, 8) % 16));
 }
 
-static void send_sgi(struct fuzz_in *in, struct vcpu **cause)
+/* An ICC_SGI0R_EL1 (or ICC_ASGI1R_EL1) write reaches only targets where the SGI is Group 0. */
+static void send_sgi(struct fuzz_in *in, bool group0_only, struct vcpu **cause)
 {
 	struct vcpu *sender = pick_vcpu(in);
 	uint64_t sgi1r = fuzz_u64(in);
 	unsigned intid = (unsigned)FIELD(sgi1r, 24, 4);
-	bool was[VCPU_MAX];
+	bool was[VCPU_MAX], group1[VCPU_MAX];
 
-	for (unsigned c = 0; c < vm->vcpu_count; c++)
-		was[c] = vm->vcpus[c].vgic.priv[intid].pending;
-	vgic_send_sgi(sender, sgi1r);
 	for (unsigned c = 0; c < vm->vcpu_count; c++) {
-		bool hit = sgi_hits(sender, &vm->vcpus[c], sgi1r);
+		was[c] = vm->vcpus[c].vgic.priv[intid].pending;
+		group1[c] = vm->vcpus[c].vgic.priv[intid].group1;
+	}
+	vgic_send_sgi(sender, sgi1r, group0_only);
+	for (unsigned c = 0; c < vm->vcpu_count; c++) {
+		bool hit = sgi_hits(sender, &vm->vcpus[c], sgi1r) && !(group0_only && group1[c]);
+		FUZZ_CHECK(vgic_sgi_targets(sender, &vm->vcpus[c], sgi1r) ==
+			       sgi_hits(sender, &vm->vcpus[c], sgi1r),
+			   "vgic_sgi_targets disagrees for vCPU %u, ICC_SGI1R 0x%llx", c,
+			   (unsigned long long)sgi1r);
 		FUZZ_CHECK(vm->vcpus[c].vgic.priv[intid].pending == (was[c] || hit),
-			   "SGI %u, ICC_SGI1R 0x%llx: vCPU %u pending %d, named %d", intid,
-			   (unsigned long long)sgi1r, c, vm->vcpus[c].vgic.priv[intid].pending,
-			   hit);
+			   "SGI %u, ICC_SGI%uR 0x%llx: vCPU %u (Group %u) pending %d, named %d",
+			   intid, group0_only ? 0 : 1, (unsigned long long)sgi1r, c, group1[c],
+			   vm->vcpus[c].vgic.priv[intid].pending, hit);
 	}
 	*cause = sender;
 }
@@ -447,7 +459,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vgic_set_line(vm, fuzz_u8(&in), op & BIT(3));
 			break;
 		case 6:
-			send_sgi(&in, &cause);
+			send_sgi(&in, op & BIT(3), &cause);
 			cause = NULL; /* the sender is kicked too, harmlessly */
 			break;
 		default:

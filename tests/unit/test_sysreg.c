@@ -20,13 +20,15 @@
 static struct {
 	unsigned sgis;
 	uint64_t sgi1r;
+	bool group0_only;
 	const struct vcpu *from;
 } vgic;
 
-void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r)
+void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r, bool group0_only)
 {
 	vgic.sgis++;
 	vgic.sgi1r = sgi1r;
+	vgic.group0_only = group0_only;
 	vgic.from = vcpu;
 }
 
@@ -409,8 +411,8 @@ static const uint32_t emulated[] = {
     SYSREG_KEY(2, 3, 0, 5, 0),	 /* DBGDTRRX_EL0 */
     SYSREG_KEY(3, 0, 1, 0, 1),	 /* ACTLR_EL1 */
     SYSREG_KEY(3, 0, 12, 11, 5), /* ICC_SGI1R_EL1 */
-    SYSREG_KEY(3, 1, 12, 11, 6), /* ICC_ASGI1R_EL1 */
-    SYSREG_KEY(3, 2, 12, 11, 7), /* ICC_SGI0R_EL1 */
+    SYSREG_KEY(3, 0, 12, 11, 6), /* ICC_ASGI1R_EL1 */
+    SYSREG_KEY(3, 0, 12, 11, 7), /* ICC_SGI0R_EL1 */
 };
 
 static void find_locates_every_emulated_register(void **state)
@@ -431,6 +433,9 @@ static void find_misses_registers_it_does_not_emulate(void **state)
 	    SYSREG_KEY(1, 0, 7, 6, 1),	/* DC IVAC */
 	    0,
 	    0xffff,
+	    /* op1 1 and 2: the AArch32 opc1 of ICC_ASGI1R and ICC_SGI0R, not the AArch64 one */
+	    SYSREG_KEY(3, 1, 12, 11, 6),
+	    SYSREG_KEY(3, 2, 12, 11, 7),
 	};
 
 	(void)state;
@@ -704,8 +709,10 @@ static void set_way_maintenance_is_always_clean_and_invalidate(void **state)
 
 static void sgi_generation_registers_go_to_the_vgic(void **state)
 {
-	static const uint32_t sgi[] = {SYSREG_KEY(3, 0, 12, 11, 5), SYSREG_KEY(3, 1, 12, 11, 6),
-				       SYSREG_KEY(3, 2, 12, 11, 7)};
+	static const uint32_t sgi[] = {SYSREG_KEY(3, 0, 12, 11, 5), SYSREG_KEY(3, 0, 12, 11, 6),
+				       SYSREG_KEY(3, 0, 12, 11, 7)};
+	/* SGI1R may generate either group; ASGI1R and SGI0R Group 0 only. */
+	static const bool group0_only[] = {false, true, true};
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(sgi); i++) {
@@ -714,6 +721,7 @@ static void sgi_generation_registers_go_to_the_vgic(void **state)
 		assert_true(access(sgi[i], 8, false));
 		assert_int_equal(vgic.sgis, i + 1);
 		assert_int_equal(vgic.sgi1r, (3ull << 24) | 0x2 | i);
+		assert_int_equal(vgic.group0_only, group0_only[i]);
 		assert_ptr_equal(vgic.from, &vcpu);
 		/* Write-only. */
 		assert_false(access(sgi[i], 8, true));

@@ -1,8 +1,9 @@
 /* unit-sources: hyp/vdev/vgic.c hyp/vdev/vgic_mmio.c hyp/vdev/vgic_lr.c hyp/core/mmio.c */
 /*
- * The virtual GICv3's distributor registers, through the VM's MMIO router, for a VM of two
- * vCPUs: what a guest access does to the interrupt state and to the "want" bitmap that says
- * which interrupts must go into list registers. The rest of kestrel (vm.c, sched.c, the
+ * The virtual GICv3's distributor and redistributor registers, through the VM's MMIO router,
+ * for a VM of two vCPUs: what a guest access does to the interrupt state and to the "want"
+ * bitmap that says which interrupts must go into list registers; SGI routing and groups; how
+ * many active-priority registers a CPU interface has. The rest of kestrel (vm.c, sched.c, the
  * physical GIC) is stand-ins here.
  */
 #include <setjmp.h>
@@ -22,7 +23,16 @@
 #define GICD_ISENABLER 0x0100
 #define GICD_ICFGR     0x0c00
 #define GICD_IROUTER   0x6000
+#define GIC_PIDR2      0xffe8
+#define GICR_CTLR      0x0000
+#define GICR_IIDR      0x0004
+#define GICR_TYPER     0x0008
+#define GICR_WAKER     0x0014
+#define GICR_SGI       0x10000 /* the SGI frame: the distributor's offsets, INTIDs 0-31 */
+#define GICD_ISPENDR   0x0200
+#define IIDR_KESTREL   0x4b00043bu
 #define UART_INTID     (32 + GUEST_UART_SPI)
+#define HW_APRS	       2 /* what this machine's CPU interface has, for the stand-in below */
 
 static struct vm vm;
 static struct pcpu cpus[2];
@@ -51,6 +61,11 @@ void vcpu_kick(struct vcpu *vcpu)
 void gicv3_deactivate(unsigned intid)
 {
 	(void)intid;
+}
+
+unsigned vgic_hw_apr_count(void)
+{
+	return HW_APRS;
 }
 
 static int new_vm(void **state)
@@ -88,6 +103,30 @@ static uint64_t gicd_read(uint64_t off, unsigned width)
 	uint64_t val = 0xbadbadbadbadull;
 
 	assert_true(gicd(false, off, width, &val));
+	return val;
+}
+
+/* A guest access at offset off of vCPU idx's redistributor (RD frame, then SGI frame). */
+static bool gicr(bool write, unsigned idx, uint64_t off, unsigned width, uint64_t *val)
+{
+	uint64_t frame = idx * GUEST_GICR_STRIDE + off;
+	struct mmio_dev *dev = mmio_find(vm.mmio, vm.mmio_count, GUEST_GICR_BASE + frame);
+
+	assert_ptr_equal(dev, &vm.vgic.redist_dev);
+	return write ? dev->ops->write(dev, &vm.vcpus[idx], frame, width, *val)
+		     : dev->ops->read(dev, &vm.vcpus[idx], frame, width, val);
+}
+
+static void gicr_write(unsigned idx, uint64_t off, unsigned width, uint64_t val)
+{
+	assert_true(gicr(true, idx, off, width, &val));
+}
+
+static uint64_t gicr_read(unsigned idx, uint64_t off, unsigned width)
+{
+	uint64_t val = 0xbadbadbadbadull;
+
+	assert_true(gicr(false, idx, off, width, &val));
 	return val;
 }
 
@@ -170,6 +209,151 @@ static void irouter_ignores_byte_and_halfword_accesses(void **state)
 	assert_int_equal(vm.vgic.spis[UART_INTID - 32].target, 0); /* Aff3 = 1: no such vCPU */
 }
 
+/* --- redistributors --- */
+
+/* GICR_TYPER: affinity (bits 63:32, Aff3 at the top), processor number, Last on the last. */
+static void gicr_typer_names_each_vcpu_and_marks_the_last(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t typer = gicr_read(i, GICR_TYPER, 8);
+		assert_int_equal(typer >> 32, GUEST_MPIDR(i) & 0xffffff);
+		assert_int_equal((typer >> 8) & 0xffff, i);
+		assert_int_equal(!!(typer & BIT(4)), i == 1);
+		assert_int_equal(gicr_read(i, GICR_TYPER, 4), (uint32_t)typer);
+		assert_int_equal(gicr_read(i, GICR_TYPER + 4, 4), typer >> 32);
+		gicr_write(i, GICR_TYPER, 8, 0); /* read-only */
+		assert_int_equal(gicr_read(i, GICR_TYPER, 8), typer);
+	}
+}
+
+static void gicr_identification_and_ctlr(void **state)
+{
+	(void)state;
+	assert_int_equal(gicr_read(1, GICR_IIDR, 4), IIDR_KESTREL);
+	assert_int_equal(gicr_read(1, GIC_PIDR2, 4), 0x3b);
+	assert_int_equal(gicr_read(1, GICR_CTLR, 4), 0);
+	gicr_write(1, GICR_CTLR, 4, 1); /* EnableLPIs: no LPIs (GICD_TYPER.LPIS = 0), so WI */
+	assert_int_equal(gicr_read(1, GICR_CTLR, 4), 0);
+}
+
+/* Asleep at reset; clearing ProcessorSleep wakes it (ChildrenAsleep follows), setting it again
+   puts it back to sleep; ChildrenAsleep itself is read-only. */
+static void gicr_waker_handshake(void **state)
+{
+	(void)state;
+	assert_int_equal(gicr_read(0, GICR_WAKER, 4), BIT(1) | BIT(2));
+	assert_int_equal(gicr_read(1, GICR_WAKER, 4), BIT(1) | BIT(2));
+	gicr_write(0, GICR_WAKER, 4, 0);
+	assert_int_equal(gicr_read(0, GICR_WAKER, 4), 0);
+	assert_int_equal(gicr_read(1, GICR_WAKER, 4), BIT(1) | BIT(2)); /* its own per vCPU */
+	gicr_write(0, GICR_WAKER, 4, BIT(2));
+	assert_int_equal(gicr_read(0, GICR_WAKER, 4), 0);
+	gicr_write(0, GICR_WAKER, 4, BIT(1));
+	assert_int_equal(gicr_read(0, GICR_WAKER, 4), BIT(1) | BIT(2));
+}
+
+/* ICFGR0 (SGIs): always edge, writes ignored. ICFGR1 (PPIs): programmable, per vCPU. */
+static void gicr_icfgr_sgis_fixed_ppis_programmable(void **state)
+{
+	(void)state;
+	assert_int_equal(gicr_read(0, GICR_SGI + GICD_ICFGR, 4), 0xaaaaaaaa);
+	gicr_write(0, GICR_SGI + GICD_ICFGR, 4, 0);
+	assert_int_equal(gicr_read(0, GICR_SGI + GICD_ICFGR, 4), 0xaaaaaaaa);
+	assert_int_equal(gicr_read(0, GICR_SGI + GICD_ICFGR + 4, 4), 0);
+	gicr_write(0, GICR_SGI + GICD_ICFGR + 4, 4, 2u << 8); /* PPI 20 edge */
+	assert_int_equal(gicr_read(0, GICR_SGI + GICD_ICFGR + 4, 4), 2u << 8);
+	assert_true(vm.vcpus[0].vgic.priv[20].edge);
+	assert_int_equal(gicr_read(1, GICR_SGI + GICD_ICFGR + 4, 4), 0);
+	gicr_write(0, GICR_SGI + GICD_ICFGR + 4, 4, 1u << 8); /* bit 0 of a field is RES0 */
+	assert_int_equal(gicr_read(0, GICR_SGI + GICD_ICFGR + 4, 4), 0);
+}
+
+/* The one-bit-per-interrupt registers take 32-bit accesses only: others read as zero and are
+   ignored, in both frames. */
+static void bit_registers_ignore_byte_and_halfword_accesses(void **state)
+{
+	(void)state;
+	gicr_write(1, GICR_SGI + GICD_ISENABLER, 1, 0xff);
+	gicr_write(1, GICR_SGI + GICD_ISENABLER + 2, 2, 0xffff);
+	assert_int_equal(gicr_read(1, GICR_SGI + GICD_ISENABLER, 4), 0);
+	gicr_write(1, GICR_SGI + GICD_ISENABLER, 4, 0x0101);
+	assert_int_equal(gicr_read(1, GICR_SGI + GICD_ISENABLER, 1), 0);
+	assert_int_equal(gicr_read(1, GICR_SGI + GICD_ISENABLER, 2), 0);
+	assert_int_equal(gicr_read(1, GICR_SGI + GICD_ISENABLER, 4), 0x0101);
+	gicd_write(GICD_ISENABLER + 4, 1, 0xff);
+	assert_int_equal(gicd_read(GICD_ISENABLER + 4, 4), 0);
+	gicd_write(GICD_ISENABLER + 4, 4, 0x3);
+	assert_int_equal(gicd_read(GICD_ISENABLER + 4, 1), 0);
+	assert_int_equal(gicd_read(GICD_ISENABLER + 4, 4), 0x3);
+}
+
+/* --- SGIs --- */
+
+static uint64_t sgir(unsigned intid, unsigned aff1, unsigned rs, uint16_t targets)
+{
+	return ((uint64_t)rs << 44) | ((uint64_t)intid << 24) | ((uint64_t)aff1 << 16) | targets;
+}
+
+static bool sgi_pending(unsigned vcpu, unsigned intid)
+{
+	return vm.vcpus[vcpu].vgic.priv[intid].pending;
+}
+
+/* Aff0 1 with Aff1 1, or in range 1 (Aff0 17), is no vCPU; range 0, Aff1 0 is vCPU 1. */
+static void sgi_target_list_is_within_aff3_aff2_aff1_and_the_range(void **state)
+{
+	(void)state;
+	vgic_send_sgi(&vm.vcpus[0], sgir(3, 1, 0, 0x2), false);
+	vgic_send_sgi(&vm.vcpus[0], sgir(3, 0, 1, 0x2), false);
+	vgic_send_sgi(&vm.vcpus[0], sgir(3, 0, 0, 0x2) | (1ull << 32), false); /* Aff2 1 */
+	vgic_send_sgi(&vm.vcpus[0], sgir(3, 0, 0, 0x2) | (1ull << 48), false); /* Aff3 1 */
+	assert_false(sgi_pending(0, 3) || sgi_pending(1, 3));
+	vgic_send_sgi(&vm.vcpus[0], sgir(3, 0, 0, 0x2), false);
+	assert_true(sgi_pending(1, 3));
+	assert_false(sgi_pending(0, 3));
+	vgic_send_sgi(&vm.vcpus[1], BIT(40) | sgir(4, 0, 0, 0), false); /* IRM: all but self */
+	assert_true(sgi_pending(0, 4));
+	assert_false(sgi_pending(1, 4));
+}
+
+/* SGI0R (group0_only) makes the SGI pending only where it is Group 0; SGI1R either group. */
+static void sgi_groups_follow_the_generating_register(void **state)
+{
+	(void)state;
+	gicr_write(0, GICR_SGI + GICD_IGROUPR, 4, 0xffffffff & ~BIT(5)); /* SGI 5 Group 0 */
+	gicr_write(1, GICR_SGI + GICD_IGROUPR, 4, 0xffffffff);
+	vgic_send_sgi(&vm.vcpus[0], sgir(5, 0, 0, 0x3), true);
+	assert_true(sgi_pending(0, 5));
+	assert_false(sgi_pending(1, 5));
+	assert_int_equal(gicr_read(0, GICR_SGI + GICD_ISPENDR, 4), BIT(5));
+	assert_int_equal(gicr_read(1, GICR_SGI + GICD_ISPENDR, 4), 0);
+	/* A Group 0 interrupt is never forwarded: pending, but not wanted. */
+	gicd_write(GICD_CTLR, 4, 3);
+	gicr_write(0, GICR_SGI + GICD_ISENABLER, 4, 0xffff);
+	assert_false(wanted(&vm.vcpus[0], 5));
+	vgic_send_sgi(&vm.vcpus[0], sgir(6, 0, 0, 0x3), false);
+	vgic_send_sgi(&vm.vcpus[1], sgir(7, 0, 0, 0x1), false);
+	assert_true(sgi_pending(0, 6) && sgi_pending(1, 6) && sgi_pending(0, 7));
+	gicr_write(0, GICR_SGI + GICD_IGROUPR, 4, 0xffffffff & ~BIT(8));
+	vgic_send_sgi(&vm.vcpus[1], sgir(8, 0, 0, 0x1), false); /* SGI1R to a Group 0 SGI */
+	assert_true(sgi_pending(0, 8));
+}
+
+/* --- the CPU interface --- */
+
+static void apr_count_follows_ich_vtr_pribits(void **state)
+{
+	(void)state;
+	assert_int_equal(vgic_apr_count(4ull << 29), 1); /* 5 bits */
+	assert_int_equal(vgic_apr_count(5ull << 29), 2); /* 6 bits */
+	assert_int_equal(vgic_apr_count(6ull << 29), 4); /* 7 bits */
+	assert_int_equal(vgic_apr_count(7ull << 29), 4); /* 8: not allowed, as many as exist */
+	assert_int_equal(vgic_apr_count(0xffffffffull & ~(7ull << 29)), 1);
+	assert_int_equal(vgic_apr_count((6ull << 29) | 0x1f | (0xfull << 32)), 4);
+	assert_int_equal(vm.vgic.nr_aprs, HW_APRS);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, new_vm)
 
 int main(void)
@@ -179,6 +363,14 @@ int main(void)
 	    T(changing_the_trigger_with_the_line_high_updates_delivery),
 	    T(irouter_routes_an_spi_to_the_vcpu_it_names),
 	    T(irouter_ignores_byte_and_halfword_accesses),
+	    T(gicr_typer_names_each_vcpu_and_marks_the_last),
+	    T(gicr_identification_and_ctlr),
+	    T(gicr_waker_handshake),
+	    T(gicr_icfgr_sgis_fixed_ppis_programmable),
+	    T(bit_registers_ignore_byte_and_halfword_accesses),
+	    T(sgi_target_list_is_within_aff3_aff2_aff1_and_the_range),
+	    T(sgi_groups_follow_the_generating_register),
+	    T(apr_count_follows_ich_vtr_pribits),
 	};
 
 	return cmocka_run_group_tests_name("vgic", tests, NULL, NULL);

@@ -32,13 +32,33 @@ struct virq {
 	uint64_t irouter;
 };
 
+/* The guest's CPU interface state kept while the vCPU is not loaded. */
+#define VGIC_MAX_APRS 4 /* ICH_AP0R<n>_EL2 / ICH_AP1R<n>_EL2, n = 0..3 */
+struct vgic_cpuif {
+	uint64_t vmcr;
+	uint32_t ap0r[VGIC_MAX_APRS], ap1r[VGIC_MAX_APRS];
+};
+
+/*
+ * How many ICH_AP0R<n>_EL2 (and as many ICH_AP1R<n>_EL2) exist: one per 32 preemption levels,
+ * from ICH_VTR_EL2.PRIbits (bits 31:29, priority bits - 1): 5 bits, 32 levels: AP*R0; 6 bits:
+ * AP*R0-1; 7 bits: AP*R0-3. A value the architecture does not allow (8 bits) takes the most.
+ */
+static inline unsigned vgic_apr_count(uint64_t ich_vtr)
+{
+	unsigned pri_bits = (unsigned)((ich_vtr >> 29) & 7) + 1;
+
+	return pri_bits <= 5 ? 1 : pri_bits == 6 ? 2 : VGIC_MAX_APRS;
+}
+
 struct vgic_cpu {
 	struct virq priv[VGIC_NR_PRIVATE]; /* SGIs and PPIs */
 	uint64_t want[VGIC_WANT_WORDS];	   /* interrupts waiting to go into list registers */
 	uint32_t lr_used;		   /* bitmap of list registers kestrel filled */
 	uint16_t lr_intid[VGIC_MAX_LRS];
 	uint32_t waker;
-	uint64_t vmcr, ap0r, ap1r, hcr;
+	struct vgic_cpuif cpuif;
+	uint64_t hcr;
 	volatile uint64_t syncs; /* list registers folded back this many times */
 };
 
@@ -46,6 +66,7 @@ struct vgic_dist {
 	spinlock_t lock;
 	uint32_t ctlr;
 	unsigned nr_lrs;
+	unsigned nr_aprs; /* vgic_apr_count of this CPU interface */
 	struct virq spis[VGIC_NR_SPIS];
 	struct mmio_dev dist_dev;
 	struct mmio_dev redist_dev;
@@ -67,8 +88,18 @@ void vgic_inject_hw(struct vcpu *vcpu, unsigned intid);
 void vgic_inject_hw_spi(struct vm *vm, unsigned intid);
 /* The VM stops: release physical interrupts still active on its behalf. */
 void vgic_release_hw(struct vm *vm);
-/* ICC_SGI1R_EL1 written by vcpu. */
-void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r);
+/*
+ * An SGI generation register (ICC_SGI1R_EL1 layout) written by vcpu. The VM has a single
+ * Security state (GICD_CTLR.DS reads 1), where the architecture's forwarding rules are: a write
+ * of ICC_SGI0R_EL1 makes the SGI pending at a target only if it is Group 0 there; a write of
+ * ICC_SGI1R_EL1 makes it pending whichever group it has there; ICC_ASGI1R_EL1 names Group 1 of
+ * the other Security state, which does not exist, and acts as ICC_SGI0R_EL1 (as KVM does).
+ * group0_only is true for ICC_SGI0R_EL1 and ICC_ASGI1R_EL1. kestrel forwards only Group 1
+ * interrupts to the virtual CPU interface: a Group 0 SGI stays pending in GICR_ISPENDR0.
+ */
+void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgir, bool group0_only);
+/* True when an SGI generation register value sgir written by sender names vCPU t. */
+bool vgic_sgi_targets(const struct vcpu *sender, const struct vcpu *t, uint64_t sgir);
 /* True when vcpu has an enabled interrupt pending: a WFI must end. */
 bool vgic_vcpu_pending(struct vcpu *vcpu);
 
@@ -95,6 +126,8 @@ static inline void vgic_flush_lrs_cpu(struct vgic_cpu *c, struct vcpu *vcpu)
 }
 void vgic_load(struct vcpu *vcpu);
 void vgic_put(struct vcpu *vcpu);
+/* vgic_apr_count of this machine's CPU interface, read from ICH_VTR_EL2 the first time. */
+unsigned vgic_hw_apr_count(void);
 
 /* Encoding of one list register (pure, shared with the unit tests). */
 #define LR_STATE_SHIFT 62
