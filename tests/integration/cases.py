@@ -1,11 +1,17 @@
 """Integration cases: each boots kestrel on QEMU through `./kestrel run` and checks the console.
 
 A case passes when ./kestrel exits with `exit`, every regex in `expect` matches the console
-(stdout and stderr of ./kestrel, as saved in build/test/<name>.log) and none in `forbid` does.
+(stdout and stderr of ./kestrel, as saved in build/test/<name>.log), none in `forbid` does, and
+no regex of `at_most` matches more lines than it allows.
 Test guests print "RESULT: PASS" or "RESULT: FAIL (...)" and power off (guests/README.md).
 """
+import importlib.machinery
+import importlib.util
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+
+TOOL = Path(__file__).resolve().parents[2] / "kestrel"
 
 # A panic or a failing guest check is never what a case wants to see.
 DEFAULT_FORBID = [r"kestrel: (panic|PANIC)", r"RESULT: FAIL",
@@ -23,7 +29,9 @@ class Case:
     expect: list = field(default_factory=list)  # regexes that must all appear
     forbid: list = field(default_factory=lambda: list(DEFAULT_FORBID))
     exit: int = 0  # the expected exit status of ./kestrel
-    timeout: int = 60  # seconds, passed as --timeout
+    timeout: int = 60  # seconds, passed as --timeout to run
+    command: tuple = ("run",)  # what precedes args on ./kestrel's command line
+    at_most: dict = field(default_factory=dict)  # regex -> the most lines it may match
 
 
 def guest(name):
@@ -59,6 +67,23 @@ def boot_refusal(name, option_args, reason):
 def tool_error(name, args, expect):
     """./kestrel itself must reject the options before booting anything."""
     return Case(name, args, expect=[expect], exit=1, timeout=20)
+
+
+def run_options():
+    """Every option of `./kestrel run`, as its own parser defines them."""
+    loader = importlib.machinery.SourceFileLoader("kestrel_tool", str(TOOL))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    tool = importlib.util.module_from_spec(spec)
+    loader.exec_module(tool)
+    run = tool.build_parser().commands["run"]
+    return [option for action in run._actions for option in action.option_strings]
+
+
+def help_case(name):
+    """`./kestrel --help` documents every option of run: each has its own line."""
+    return Case(name, ["--help"], command=(), timeout=20,
+                expect=[r"usage: kestrel run ", r"exit status:\n\s+0 ",
+                        *(rf"(?m)^  (?:-\w, )?{re.escape(option)}\b" for option in run_options())])
 
 
 CONFIGS = "tests/integration/configs"
@@ -135,6 +160,7 @@ CASES = [
     guest_case("reset", "--icount", "--mem", "64M",
                expect=[r"reset: first boot", r"kestrel: vm0: reset requested",
                        r"reset: second boot"]),
+    help_case("tool-help"),
 
     # the real-world guest: Debian's unmodified kernels, 2 vCPUs on 2 CPUs
     linux_case("linux-bookworm", "bookworm"),
