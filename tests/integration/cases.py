@@ -150,7 +150,10 @@ CASES = [
     guest_case("sysreg"),
     guest_case("abort", expect=[r"kestrel: vm0.*data abort injected"]),
     guest_case("fpsimd"),
-    guest_case("wfi", "--icount"),
+    # the virtual counter counts instructions under --icount: a 20000-instruction loop is 20000 ticks
+    guest_case("wfi", "--icount", "--cmdline", "icount",
+               expect=[r"ok - 10000 iterations of a 2-instruction loop \(20002 instructions\) advanced "
+                       r"CNTVCT_EL0 by 200[01]\d ticks \(expected 20002 at 1000000000 Hz"]),
     guest_case("vgic", "--vcpus", "2"),
     # 6 vCPUs time-share 2 CPUs: all reach their target and virtual time keeps pace
     Case("counter-6-on-2", ["--kernel", guest("counter"), "--vcpus", "6", "--pcpus", "2",
@@ -161,6 +164,10 @@ CASES = [
                expect=[r"reset: first boot", r"kestrel: vm0: reset requested",
                        r"reset: second boot"]),
     help_case("tool-help"),
+    # a guest that never powers off: ./kestrel stops QEMU at --timeout, exits 3 and says why
+    Case("run-timeout", ["--kernel", guest("wfi"), "--cmdline", "forever"],
+         expect=[r"wfi: waiting for ever", r"(?m)^kestrel run: timed out after 3 s$"],
+         forbid=[*DEFAULT_FORBID, r"kestrel: vm0 stopped", r"RESULT:"], exit=3, timeout=3),
 
     # the real-world guest: Debian's unmodified kernels, 2 vCPUs on 2 CPUs
     linux_case("linux-bookworm", "bookworm"),
