@@ -168,6 +168,12 @@ CASES = [
     Case("run-timeout", ["--kernel", guest("wfi"), "--cmdline", "forever"],
          expect=[r"wfi: waiting for ever", r"(?m)^kestrel run: timed out after 3 s$"],
          forbid=[*DEFAULT_FORBID, r"kestrel: vm0 stopped", r"RESULT:"], exit=3, timeout=3),
+    # a raw binary without the Image header, loaded at RAM base + 0x80000 and entered at its start
+    Case("config-kernel-headerless", [config("kernel-headerless")],
+         expect=[r"hello from a kestrel guest", r'bootargs: "no header"',
+                 r"image at 0x40080000, linked for 0x40080000", r"RESULT: PASS",
+                 r"kestrel: headerless stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
 
     # the real-world guest: Debian's unmodified kernels, 2 vCPUs on 2 CPUs
     linux_case("linux-bookworm", "bookworm"),
