@@ -174,6 +174,20 @@ CASES = [
                  r"image at 0x40080000, linked for 0x40080000", r"RESULT: PASS",
                  r"kestrel: headerless stopped \(powered off\)", r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
+    # QEMU's -device guest-loader: modules under /chosen of QEMU's own DTB (Xen dom0less), which
+    # kestrel makes one VM, vm0, with 1 vCPU and the smaller of 256 MiB and half the machine's RAM
+    Case("guest-loader", ["--kernel", guest("hello"), "--guest-loader", "--initrd", "README.md",
+                          "--cmdline", "loaded, by guest-loader"],
+         expect=[r"vm 'vm0': 1 vCPU, 256 MiB at PA 0x[0-9a-f]+, kernel \d+ KiB, initrd,",
+                 r"hello from a kestrel guest", r'bootargs: "loaded, by guest-loader"',
+                 r"memory: base 0x40000000 size 0x10000000 \(256 MiB\)", r"RESULT: PASS", *VM_STOPPED],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
+    Case("guest-loader-half-ram", ["--kernel", guest("hello"), "--guest-loader", "--mem-total", "384M"],
+         expect=[r"memory: base 0x40000000 size 0xc000000 \(192 MiB\)", r'bootargs: ""',
+                 r"RESULT: PASS", *VM_STOPPED],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
+    tool_error("tool-guest-loader-mem", ["--kernel", guest("hello"), "--guest-loader", "--mem", "64M"],
+               r"--guest-loader: --mem cannot be given with it"),
 
     # the real-world guest: Debian's unmodified kernels, 2 vCPUs on 2 CPUs
     linux_case("linux-bookworm", "bookworm"),
