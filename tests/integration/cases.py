@@ -142,9 +142,19 @@ def hostile_case(name, config_name, attackers, also=()):
 CASES = [
     # guests
     # its RAM appears 2 MiB at a time, on first touch: a few blocks of 128, not all of them
+    # the boot banner: version, CPU features found and used (QEMU's max CPU), memory, the VM;
+    # the exit statistics when the VM stops (one HVC: SYSTEM_OFF; the UART through MMIO)
     guest_case("hello", "--cmdline", "hello-args 42",
-               expect=[r"hello from a kestrel guest", r"hello-args 42",
-                       r"vm0 stopped .*; RAM touched [1-9] of 256 MiB"]),
+               expect=[r"(?m)^kestrel: kestrel (?!unknown)\S+: a Type-1 hypervisor for AArch64$",
+                       r"kestrel: CPU: MIDR 0x[0-9a-f]+, 1 CPUs; 48-bit PA, 48-bit IPA for guests, 16-bit VMIDs",
+                       r"kestrel: features: VHE present \(not used\), nested virt NV2 present \(not used\), "
+                       r"GICv3 with 4 list registers, timer 1000000000 Hz",
+                       r"kestrel: memory: 1024 MiB at 0x40000000, 10[0-2]\d MiB free after kestrel and images",
+                       r"kestrel: vm 'vm0': 1 vCPU, 256 MiB at PA 0x[0-9a-f]+, kernel \d+ KiB, VMID 1, "
+                       r"stage-2 tables \d+ KiB",
+                       r"hello from a kestrel guest", r"hello-args 42",
+                       r"vm0 stopped \(powered off\) after \d+ ms; exits: hvc=1 mmio=[1-9]\d* dabt=[1-9]\d*; "
+                       r"RAM touched [1-9] of 256 MiB"]),
     guest_case("smccc", "--vcpus", "2"),
     guest_case("mmio"),
     guest_case("sysreg"),
