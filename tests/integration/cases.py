@@ -64,6 +64,18 @@ def boot_refusal(name, option_args, reason):
     return Case(name, ["--kernel", guest("hello"), *option_args], expect=[reason], exit=2)
 
 
+def w_x_case(name, selftest, doing, exception, access):
+    """A kestrel --selftest that breaks W^X at EL2: the panic report names the exception, the
+    address the selftest announced as FAR_EL2, and a permission fault."""
+    return Case(name, ["--kernel", guest("hello"), "--selftest", selftest],
+                expect=[rf"(?s)kestrel: selftest: {doing} at 0x([0-9a-f]+)\n.*"
+                        rf"kestrel: PANIC: unexpected sync exception at EL2: {exception}\n.*"
+                        r"FAR_EL2 0x0*\1\n",
+                        rf"kestrel:   fault status 0x0[c-f]: permission fault on {access}\n",
+                        r"kestrel: halted"],
+                forbid=[r"came back"], exit=2, timeout=30)
+
+
 def tool_error(name, args, expect):
     """./kestrel itself must reject the options before booting anything."""
     return Case(name, args, expect=[expect], exit=1, timeout=20)
@@ -217,9 +229,15 @@ CASES = [
     # an unexpected exception at EL2 gets the panic report: class, syndrome, registers
     Case("panic-report", ["--kernel", guest("hello"), "--selftest", "panic"],
          expect=[r"kestrel: PANIC: unexpected sync exception at EL2: data abort at EL2",
-                 r"kestrel:   ESR_EL2 0x0*96\w+  FAR_EL2 0x0*8\b", r"kestrel:   ELR_EL2 0x0*402",
+                 r"kestrel:   ESR_EL2 0x0*96\w+  FAR_EL2 0x0*8\b",
+                 r"kestrel:   ELR_EL2 0x0*402\w+  SPSR_EL2 0x[0-9a-f]{16}\n",
+                 r"kestrel:   fault status 0x0[4-7]: translation fault on a read",
                  r"kestrel:   x0 +0x", r"kestrel:   x30 .* sp +0x", r"kestrel: halted"],
          forbid=[], exit=2, timeout=30),
+    # W^X at EL2: kestrel's code is not writable, its data not executable
+    w_x_case("panic-write-text", "write-text", "writing to kestrel's text", "data abort at EL2", "a write"),
+    w_x_case("panic-exec-data", "exec-data", "executing kestrel's data", "instruction abort at EL2",
+             "an instruction fetch"),
 
     # the host tool's own option checks
     tool_error("tool-missing-kernel", ["--kernel", "/nonexistent"], r"--kernel"),
