@@ -169,9 +169,11 @@ CASES = [
                        r"RAM touched [1-9] of 256 MiB"]),
     guest_case("smccc", "--vcpus", "2"),
     guest_case("mmio"),
-    guest_case("sysreg"),
+    # MIDR_EL1 is VPIDR_EL2, which kestrel sets to the CPU's own MIDR (its banner's)
+    guest_case("sysreg", expect=[r"(?s)kestrel: CPU: MIDR (0x[0-9a-f]+),.*\nguest MIDR_EL1 = \1\n"]),
     guest_case("abort", expect=[r"kestrel: vm0.*data abort injected"]),
-    guest_case("fpsimd"),
+    # the first FP/SIMD use traps (lazy switching), once: the registers stay loaded after it
+    guest_case("fpsimd", expect=[r"vm0 stopped .*; exits: .*\bfpsimd=1\b"]),
     # the virtual counter counts instructions under --icount: a 20000-instruction loop is 20000 ticks
     guest_case("wfi", "--icount", "--cmdline", "icount",
                expect=[r"ok - 10000 iterations of a 2-instruction loop \(20002 instructions\) advanced "
