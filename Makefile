@@ -13,8 +13,10 @@ OBJCOPY  := $(CROSS)objcopy
 HOSTCC   ?= gcc
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
+# Everything tools/setup.sh runs: a change to any of them redoes the set-up.
+SETUP_SCRIPTS := tools/setup.sh tools/fetch-linux.sh
 SETUP_STAMP := $(CACHE)/.setup-done
-$(SETUP_STAMP): tools/setup.sh
+$(SETUP_STAMP): $(SETUP_SCRIPTS)
 	@bash tools/setup.sh
 	@touch $@
 setup:

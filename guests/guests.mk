@@ -46,6 +46,14 @@ $(GUEST_B)/hostile/probe-80000000.elf: $(hostile/probe_GUEST_OBJS) $(GUEST_LIB_O
 $(GUEST_B)/%.bin: $(GUEST_B)/%.elf
 	$(OBJCOPY) -O binary $< $@
 
-guests: $(GUEST_NAMES:%=$(GUEST_B)/%.bin) $(GUEST_B)/hostile/probe-80000000.bin
+# hello with the magic of its Image header zeroed: no longer an arm64 Image, it is loaded raw
+# at RAM base + 0x80000 (where it is linked to run) and entered at its first byte, the
+# header's branch (case config-kernel-headerless).
+$(GUEST_B)/hello-raw.bin: $(GUEST_B)/hello.bin
+	cp $< $@.tmp
+	printf '\0\0\0\0' | dd of=$@.tmp bs=1 seek=56 conv=notrunc status=none
+	mv $@.tmp $@
+
+guests: $(GUEST_NAMES:%=$(GUEST_B)/%.bin) $(GUEST_B)/hostile/probe-80000000.bin $(GUEST_B)/hello-raw.bin
 
 -include $(wildcard $(GUEST_B)/*.d $(GUEST_B)/lib/*.d $(GUEST_B)/hostile/*.d)

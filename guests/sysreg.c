@@ -65,7 +65,12 @@ static void check_mpidr(void)
 int main(const void *dtb)
 {
 	(void)dtb;
-	printf("guest MIDR_EL1 = 0x%lx\n", read_sysreg(midr_el1));
+	/* VPIDR_EL2's value: the sysreg case checks it is the MIDR of kestrel's banner. */
+	uint64_t midr = read_sysreg(midr_el1);
+	printf("guest MIDR_EL1 = 0x%lx\n", midr);
+	check_field("MIDR_EL1", "Architecture", midr, 16, 0xf);
+	check(field(midr, 24, 8) != 0 || field(midr, 4, 12) != 0,
+	      "MIDR_EL1 names an implementer or a part number");
 
 	uint64_t pfr0 = read_sysreg(id_aa64pfr0_el1);
 	printf("ID_AA64PFR0_EL1 = 0x%016lx\n", pfr0);

@@ -6,6 +6,11 @@
  *
  * With "timer=phys" in bootargs the same with the EL1 physical timer (CNTP, PPI 30), its
  * deadline in the physical count (CNTPCT_EL0).
+ *
+ * With bootargs "icount" (the machine runs with -icount shift=0: ./kestrel run --icount) the
+ * counter must advance by exactly the instructions executed; a loop of a known length checks
+ * it. With bootargs "forever" it waits for an interrupt that never comes instead, so that a
+ * test can see a run end on its timeout.
  */
 #include "boot_info.h"
 #include "check.h"
@@ -78,6 +83,66 @@ static void timer_hook(unsigned intid)
 	timer_irqs = timer_irqs + 1;
 }
 
+#define ICOUNT_LOOPS	  10000
+#define ICOUNT_INSTRS	  (2 * ICOUNT_LOOPS + 2) /* the loop, then isb and mrs */
+#define ICOUNT_SLACK	  16
+#define ICOUNT_NS_PER_SEC 1000000000ul
+#define ICOUNT_ATTEMPTS	  3
+
+/* Counter ticks across exactly ICOUNT_INSTRS instructions: a 2-instruction loop, then the read. */
+static uint64_t counted_loop(void)
+{
+	uint64_t n = ICOUNT_LOOPS, before, after;
+
+	__asm__ __volatile__("isb\n\t"
+			     "mrs %0, cntvct_el0\n"
+			     "1:\tsubs %2, %2, #1\n\t"
+			     "b.ne 1b\n\t"
+			     "isb\n\t"
+			     "mrs %1, cntvct_el0"
+			     : "=&r"(before), "=&r"(after), "+r"(n)
+			     :
+			     : "cc", "memory");
+	return after - before;
+}
+
+/*
+ * shift=0: one instruction is 1 ns of virtual time, so ICOUNT_INSTRS instructions are that
+ * many ticks at 1 GHz (QEMU's CNTFRQ_EL0). The fewest ticks of a few attempts: an interrupt
+ * taken in the middle of one (kestrel's own instructions count too) only makes it longer.
+ */
+static void check_icount(uint64_t freq)
+{
+	uint64_t expected = ICOUNT_INSTRS * (freq / 1000000) / (ICOUNT_NS_PER_SEC / 1000000);
+	uint64_t best = UINT64_MAX;
+
+	for (unsigned i = 0; i < ICOUNT_ATTEMPTS; i++) {
+		uint64_t ticks = counted_loop();
+		best = ticks < best ? ticks : best;
+	}
+	check(best >= expected && best - expected <= ICOUNT_SLACK,
+	      "%u iterations of a 2-instruction loop (%u instructions) advanced CNTVCT_EL0 by %lu "
+	      "ticks (expected %lu at %lu Hz, slack %u)",
+	      ICOUNT_LOOPS, ICOUNT_INSTRS, best, expected, freq, ICOUNT_SLACK);
+}
+
+static bool same(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* Timer off, IRQs masked: no interrupt can end the WFI, and the VM never powers off. */
+static void __attribute__((noreturn)) wait_forever(void)
+{
+	printf("wfi: waiting for ever, nothing will wake it\n");
+	write_sysreg(cntv_ctl_el0, 0);
+	irq_mask();
+	for (;;)
+		__asm__ __volatile__("dsb sy\n\twfi" : : : "memory");
+}
+
 static void delay_ticks(uint64_t ticks)
 {
 	uint64_t end = counter_now() + ticks;
@@ -97,10 +162,14 @@ int main(const void *dtb)
 	timer_ppi = phys ? GIC_PPI_PHYS_TIMER : GIC_PPI_VIRT_TIMER;
 	printf("CNTFRQ_EL0 = %lu Hz, CNTVCT_EL0 at main = %lu; the %s timer, PPI %u\n", freq,
 	       boot_count, phys ? "EL1 physical" : "virtual", timer_ppi);
+	if (same(boot_info.bootargs, "forever"))
+		wait_forever();
 	if (!check(freq != 0, "CNTFRQ_EL0 is set"))
 		test_finish();
 	check(boot_count < 10 * freq, "CNTVCT_EL0 at boot = %lu ms, under 10 s",
 	      boot_count / (freq / 1000));
+	if (same(boot_info.bootargs, "icount"))
+		check_icount(freq);
 
 	/* Without its PPI enabled in the GIC the timer could not wake the WFI below. */
 	if (!check(gic_dist_init(), "GIC distributor enabled"))

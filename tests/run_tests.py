@@ -200,7 +200,8 @@ def run_fuzz(item):
 
 def kestrel_command(case):
     # Through the interpreter: a lost executable bit must not look like a kestrel failure.
-    return [sys.executable, str(KESTREL), "run", *case.args, "--timeout", str(case.timeout)]
+    timeout = ["--timeout", str(case.timeout)] if case.command == ("run",) else []
+    return [sys.executable, str(KESTREL), *case.command, *case.args, *timeout]
 
 
 def stop_group(pgid):
@@ -242,6 +243,10 @@ def check_console(case, status, text):
         if m:
             line = text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
             reasons.append(f"forbidden /{regex}/ matched: {line.strip()!r}")
+    for regex, most in case.at_most.items():
+        lines = sum(1 for line in text.splitlines() if re.search(regex, line))
+        if lines > most:
+            reasons.append(f"/{regex}/ matched {lines} lines, at most {most} allowed")
     return reasons
 
 

@@ -22,11 +22,27 @@ static const char *get_string(const void *fdt, int node, const char *name)
 	return s && len > 0 && memchr(s, '\0', (size_t)len) ? s : NULL;
 }
 
+/*
+ * #address-cells or #size-cells for the children of node: its own, else the nearest ancestor's,
+ * as Linux and Xen read them (QEMU's guest-loader writes /chosen/module@ADDR nodes with the
+ * root's cell sizes into a /chosen that has neither), else the default. -1 if malformed.
+ */
+static int cells(const void *fdt, int node, const char *name, int dflt)
+{
+	for (; node >= 0; node = fdt_parent_offset(fdt, node)) {
+		int len;
+		const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
+		if (p)
+			return len == 4 ? (int)fdt32_ld(p) : -1;
+	}
+	return dflt;
+}
+
 int hostdt_reg(const void *fdt, int node, int index, uint64_t *addr, uint64_t *size)
 {
 	int parent = fdt_parent_offset(fdt, node), len;
-	int ac = parent >= 0 ? fdt_address_cells(fdt, parent) : 2;
-	int sc = parent >= 0 ? fdt_size_cells(fdt, parent) : 1;
+	int ac = parent >= 0 ? cells(fdt, parent, "#address-cells", 2) : 2;
+	int sc = parent >= 0 ? cells(fdt, parent, "#size-cells", 1) : 1;
 	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
 
 	if (ac < 1 || ac > 2 || sc < 0 || sc > 2 || !reg)

@@ -4,20 +4,39 @@
  * guest gets back as a synchronous external abort, logged at a bounded rate.
  */
 #include <kestrel/exits.h>
+#include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 
-#define STRAY_LOG_LIMIT 16
+/* Lines per VM run before the rate applies, then at most one line a second: a guest that
+   probes its address space must not flood the console, nor make kestrel spend its time
+   printing. The count of every stray is the vCPU's, for the stop report. */
+#define STRAY_LOG_BURST 16
 
 static void log_stray(struct vcpu *vcpu, const char *what, ipaddr_t ipa)
 {
 	struct vm *vm = vcpu->vm;
+	uint64_t unlogged;
+	char note[64] = "";
 
-	if (vm->stray_logged++ < STRAY_LOG_LIMIT)
-		kprintf("%s/vcpu%u: stray %s at IPA 0x%lx (PC 0x%lx): %s abort injected%s",
-			vm->name, vcpu->id, what, (unsigned long)ipa, (unsigned long)vcpu->regs.pc,
-			what[0] == 'i' ? "instruction" : "data",
-			vm->stray_logged == STRAY_LOG_LIMIT ? " (further ones not logged)" : "");
+	vcpu->stats[STAT_STRAY]++;
+	/* Several vCPUs of the VM may race here: at worst a line more, or a count a little off. */
+	if (vm->stray_logged >= STRAY_LOG_BURST && read_sysreg(cntpct_el0) < vm->stray_next_log) {
+		vm->stray_unlogged++;
+		return;
+	}
+	unlogged = vm->stray_unlogged;
+	vm->stray_unlogged = 0;
+	if (++vm->stray_logged >= STRAY_LOG_BURST)
+		vm->stray_next_log = read_sysreg(cntpct_el0) + hyp.cntfrq;
+	if (unlogged)
+		snprintf(note, sizeof(note), " (%llu more not logged since the last line)",
+			 (unsigned long long)unlogged);
+	else if (vm->stray_logged == STRAY_LOG_BURST)
+		snprintf(note, sizeof(note), " (from now on at most one line a second)");
+	kprintf("%s/vcpu%u: stray %s at IPA 0x%lx (PC 0x%lx): %s abort injected%s", vm->name,
+		vcpu->id, what, (unsigned long)ipa, (unsigned long)vcpu->regs.pc,
+		what[0] == 'i' ? "instruction" : "data", note);
 }
 
 static uint64_t extend(uint64_t val, const struct mmio_access *acc)

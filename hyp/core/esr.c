@@ -1,4 +1,5 @@
-/* Exception class names for reports; the syndrome decoders are inline in esr.h. */
+/* Exception class and fault status names for reports; the syndrome decoders are inline in
+   esr.h. */
 #include <kestrel/esr.h>
 
 static const char *const ec_names[EC_COUNT] = {
@@ -29,4 +30,25 @@ const char *esr_ec_name(unsigned ec)
 	if (ec < EC_COUNT && ec_names[ec])
 		return ec_names[ec];
 	return "unexpected exception class";
+}
+
+const char *esr_fsc_name(unsigned fsc)
+{
+	if ((fsc & 0x3c) == 0x00)
+		return "address size fault";
+	if (FSC_IS_TRANSLATION(fsc))
+		return "translation fault";
+	if (FSC_IS_ACCESS(fsc))
+		return "access flag fault";
+	if (FSC_IS_PERMISSION(fsc))
+		return "permission fault";
+	if (fsc == FSC_EXTABT)
+		return "synchronous external abort";
+	if ((fsc & 0x3c) == 0x14)
+		return "synchronous external abort on a table walk";
+	if (fsc == 0x21)
+		return "alignment fault";
+	if (fsc == 0x30)
+		return "TLB conflict abort";
+	return "other fault";
 }

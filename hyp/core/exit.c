@@ -101,6 +101,13 @@ void el2_exception(const uint64_t *frame, unsigned kind)
 		(unsigned long)read_sysreg(far_el2));
 	kprintf("  ELR_EL2 0x%016lx  SPSR_EL2 0x%016lx", (unsigned long)read_sysreg(elr_el2),
 		(unsigned long)read_sysreg(spsr_el2));
+	if ((kind & 3) == 0 && (ESR_EC(esr) == EC_IABT_CUR || ESR_EC(esr) == EC_DABT_CUR)) {
+		unsigned fsc = ESR_ISS(esr) & 0x3f;
+		kprintf("  fault status 0x%02x: %s%s", fsc, esr_fsc_name(fsc),
+			ESR_EC(esr) == EC_IABT_CUR ? " on an instruction fetch"
+			: ESR_ISS(esr) & BIT(6)	   ? " on a write"
+						   : " on a read");
+	}
 	for (unsigned i = 0; i < 32; i += 3) {
 		int n = 0;
 		for (unsigned j = i; j < i + 3 && j < 32; j++) {

@@ -258,19 +258,38 @@ static unsigned collect_reserved(const void *dtb, paddr_t (*r)[2], unsigned max)
 	return n;
 }
 
-/* /chosen/kestrel,selftest = "panic": take an exception at EL2 on purpose, so that a test can
-   see the panic report every unexpected EL2 exception gets. */
+/* Code in kestrel's data, which its stage-1 tables make execute-never: a lone RET. */
+static uint32_t selftest_code[] = {0xd65f03c0};
+
+/*
+ * /chosen/kestrel,selftest: take an exception at EL2 on purpose, so that a test can see the
+ * panic report every unexpected EL2 exception gets. "panic" reads an unmapped address;
+ * "write-text" and "exec-data" break W^X, which must end in a permission fault.
+ */
 static void selftest(const void *dtb)
 {
 	const char *what =
 	    fdt_getprop(dtb, fdt_path_offset(dtb, "/chosen"), "kestrel,selftest", NULL);
 
-	if (what && !strcmp(what, "panic")) {
+	if (!what)
+		return;
+	if (!strcmp(what, "panic")) {
 		uint64_t v;
 		kprintf("selftest: reading unmapped address 0x8 at EL2");
 		__asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(0x8ul) : "memory");
 		(void)v;
+	} else if (!strcmp(what, "write-text")) {
+		volatile uint32_t *text = (volatile uint32_t *)(uintptr_t)selftest;
+		kprintf("selftest: writing to kestrel's text at 0x%lx",
+			(unsigned long)(uintptr_t)text);
+		*text = 0xd503201f; /* NOP */
+	} else if (!strcmp(what, "exec-data")) {
+		void (*code)(void) = (void (*)(void))(uintptr_t)selftest_code;
+		kprintf("selftest: executing kestrel's data at 0x%lx",
+			(unsigned long)(uintptr_t)code);
+		code();
 	}
+	kprintf("selftest: '%s' came back: kestrel's own protection failed", what);
 }
 
 void kmain(const void *dtb, unsigned el);

@@ -391,6 +391,8 @@ void vm_start(struct vm *vm)
 	vm->stray_logged = 0;
 	vm->watch_len = 0;
 	vm->crash_seen = false;
+	vm->stray_unlogged = 0;
+	vm->stray_next_log = 0;
 	vcpu_reset(boot, vm->entry, vm->dtb_ipa);
 	boot->power = VCPU_ON_PENDING;
 	dsb(ish);
@@ -466,6 +468,7 @@ void vm_print_stats(const struct vm *vm, const char *what)
 	    {EC_UNKNOWN, "unknown"},
 	    {STAT_ABORT_INJECTED, "aborts-injected"},
 	    {STAT_UNDEF_INJECTED, "undefs-injected"},
+	    {STAT_STRAY, "strays"},
 	};
 	char line[300];
 	int n = 0;
@@ -477,6 +480,10 @@ void vm_print_stats(const struct vm *vm, const char *what)
 		if (total && n < (int)sizeof(line))
 			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", shown[s].name,
 				      (unsigned long long)total);
+		if (shown[s].stat == STAT_STRAY && total > vm->stray_logged &&
+		    n < (int)sizeof(line))
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " (%llu not logged)",
+				      (unsigned long long)(total - vm->stray_logged));
 	}
 	kprintf("%s %s; exits:%s; RAM touched %llu of %llu MiB", vm->name, what, n ? line : " none",
 		(unsigned long long)(vm->ram_lazy ? vm->ram_blocks_ready * (SZ_2M >> 20)

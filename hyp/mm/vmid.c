@@ -2,7 +2,9 @@
 #include <kestrel/hyp.h>
 #include <kestrel/spinlock.h>
 
-static uint8_t vmid_used[65536 / 8];
+#define VMID_SPACE 65536
+
+static uint8_t vmid_used[VMID_SPACE / 8];
 static spinlock_t vmid_lock;
 
 uint16_t vmid_alloc(void)
@@ -21,8 +23,11 @@ uint16_t vmid_alloc(void)
 	return vmid;
 }
 
+/* 0 is "none": freeing it is a no-op, as is freeing a VMID that is not in use. */
 void vmid_free(uint16_t vmid)
 {
+	if (!vmid)
+		return;
 	spin_lock(&vmid_lock);
 	vmid_used[vmid / 8] &= (uint8_t) ~(1u << (vmid % 8));
 	spin_unlock(&vmid_lock);

@@ -1,14 +1,18 @@
 """Integration cases: each boots kestrel on QEMU through `./kestrel run` and checks the console.
 
 A case passes when ./kestrel exits with `exit`, every regex in `expect` matches the console
-(stdout and stderr of ./kestrel, as saved in build/test/<name>.log) and none in `forbid` does.
+(stdout and stderr of ./kestrel, as saved in build/test/<name>.log), none in `forbid` does, and
+no regex of `at_most` matches more lines than it allows.
 Test guests print "RESULT: PASS" or "RESULT: FAIL (...)" and power off (guests/README.md).
 """
+import importlib.machinery
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[2]
+TOOL = TOP / "kestrel"
 
 # A panic or a failing guest check is never what a case wants to see.
 DEFAULT_FORBID = [r"kestrel: (panic|PANIC)", r"RESULT: FAIL",
@@ -26,7 +30,9 @@ class Case:
     expect: list = field(default_factory=list)  # regexes that must all appear
     forbid: list = field(default_factory=lambda: list(DEFAULT_FORBID))
     exit: int = 0  # the expected exit status of ./kestrel
-    timeout: int = 60  # seconds, passed as --timeout
+    timeout: int = 60  # seconds, passed as --timeout to run
+    command: tuple = ("run",)  # what precedes args on ./kestrel's command line
+    at_most: dict = field(default_factory=dict)  # regex -> the most lines it may match
 
 
 def guest(name):
@@ -72,9 +78,38 @@ def boot_refusal(name, option_args, reason):
     return Case(name, ["--kernel", guest("hello"), *option_args], expect=[reason], exit=2)
 
 
+def w_x_case(name, selftest, doing, exception, access):
+    """A kestrel --selftest that breaks W^X at EL2: the panic report names the exception, the
+    address the selftest announced as FAR_EL2, and a permission fault."""
+    return Case(name, ["--kernel", guest("hello"), "--selftest", selftest],
+                expect=[rf"(?s)kestrel: selftest: {doing} at 0x([0-9a-f]+)\n.*"
+                        rf"kestrel: PANIC: unexpected sync exception at EL2: {exception}\n.*"
+                        r"FAR_EL2 0x0*\1\n",
+                        rf"kestrel:   fault status 0x0[c-f]: permission fault on {access}\n",
+                        r"kestrel: halted"],
+                forbid=[r"came back"], exit=2, timeout=30)
+
+
 def tool_error(name, args, expect):
     """./kestrel itself must reject the options before booting anything."""
     return Case(name, args, expect=[expect], exit=1, timeout=20)
+
+
+def run_options():
+    """Every option of `./kestrel run`, as its own parser defines them."""
+    loader = importlib.machinery.SourceFileLoader("kestrel_tool", str(TOOL))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    tool = importlib.util.module_from_spec(spec)
+    loader.exec_module(tool)
+    run = tool.build_parser().commands["run"]
+    return [option for action in run._actions for option in action.option_strings]
+
+
+def help_case(name):
+    """`./kestrel --help` documents every option of run: each has its own line."""
+    return Case(name, ["--help"], command=(), timeout=20,
+                expect=[r"usage: kestrel run ", r"exit status:\n\s+0 ",
+                        *(rf"(?m)^  (?:-\w, )?{re.escape(option)}\b" for option in run_options())])
 
 
 CONFIGS = "tests/integration/configs"
@@ -109,7 +144,7 @@ def vm_said(vm, regex):
     return rf"(?m)^\[{vm}\] {regex}"
 
 
-def hostile_case(name, config_name, attackers, also=()):
+def hostile_case(name, config_name, attackers, also=(), at_most=None):
     """A hostile configuration (tests/integration/configs/hostile-*.dts): the victim VM beside
     attacker VMs (attackers maps each attacker's name to its HOSTILE line), and "focus", a VM
     that only holds the console's focus so that the others' lines come out whole. Every VM
@@ -127,23 +162,39 @@ def hostile_case(name, config_name, attackers, also=()):
                         r"kestrel: all VMs stopped"],
                 forbid=[*DEFAULT_FORBID, r"kestrel: .*refused", r"invariant violated", r"crashed",
                         r"unexpected exception"],
-                timeout=60)
+                at_most=at_most or {}, timeout=60)
 
 
 CASES = [
     # guests
     # its RAM appears 2 MiB at a time, on first touch: a few blocks of 128, not all of them
+    # the boot banner: version, CPU features found and used (QEMU's max CPU), memory, the VM;
+    # the exit statistics when the VM stops (one HVC: SYSTEM_OFF; the UART through MMIO)
     guest_case("hello", "--cmdline", "hello-args 42",
-               expect=[r"hello from a kestrel guest", r"hello-args 42",
-                       r"vm0 stopped .*; RAM touched [1-9] of 256 MiB"]),
+               expect=[r"(?m)^kestrel: kestrel (?!unknown)\S+: a Type-1 hypervisor for AArch64$",
+                       r"kestrel: CPU: MIDR 0x[0-9a-f]+, 1 CPUs; 48-bit PA, 48-bit IPA for guests, 16-bit VMIDs",
+                       r"kestrel: features: VHE present \(not used\), nested virt NV2 present \(not used\), "
+                       r"GICv3 with 4 list registers, timer 1000000000 Hz",
+                       r"kestrel: memory: 1024 MiB at 0x40000000, 10[0-2]\d MiB free after kestrel and images",
+                       r"kestrel: vm 'vm0': 1 vCPU, 256 MiB at PA 0x[0-9a-f]+, kernel \d+ KiB, VMID 1, "
+                       r"stage-2 tables \d+ KiB",
+                       r"hello from a kestrel guest", r"hello-args 42",
+                       r"vm0 stopped \(powered off\) after \d+ ms; exits: hvc=1 mmio=[1-9]\d* dabt=[1-9]\d*; "
+                       r"RAM touched [1-9] of 256 MiB"]),
     guest_case("smccc", "--vcpus", "2"),
     guest_case("mmio"),
-    guest_case("sysreg"),
+    # MIDR_EL1 is VPIDR_EL2, which kestrel sets to the CPU's own MIDR (its banner's)
+    guest_case("sysreg", expect=[r"(?s)kestrel: CPU: MIDR (0x[0-9a-f]+),.*\nguest MIDR_EL1 = \1\n"]),
     guest_case("abort", expect=[r"kestrel: vm0.*data abort injected"]),
-    guest_case("fpsimd"),
-    # the CPU sleeps in WFI while its vCPU waits (with --icount, time in WFI is time QEMU
+    # the first FP/SIMD use traps (lazy switching), once: the registers stay loaded after it
+    guest_case("fpsimd", expect=[r"vm0 stopped .*; exits: .*\bfpsimd=1\b"]),
+    # the virtual counter counts instructions under --icount: a 20000-instruction loop is 20000
+    # ticks; the CPU sleeps in WFI while its vCPU waits (with --icount, time in WFI is time QEMU
     # skips): about half of this run
-    guest_case("wfi", "--icount", expect=[r"kestrel: CPU 0: idle \d+ of \d+ ms \(([3-9]\d|100) %\) in [1-9]"]),
+    guest_case("wfi", "--icount", "--cmdline", "icount",
+               expect=[r"ok - 10000 iterations of a 2-instruction loop \(20002 instructions\) advanced "
+                       r"CNTVCT_EL0 by 200[01]\d ticks \(expected 20002 at 1000000000 Hz",
+                       r"kestrel: CPU 0: idle \d+ of \d+ ms \(([3-9]\d|100) %\) in [1-9]"]),
     guest_case("vgic", "--vcpus", "2"),
     # the wfi guest on the EL1 physical timer, alone, then blocked beside a VM that never
     # blocks on one CPU: its CNTP deadline wakes it while the other still runs
@@ -164,6 +215,31 @@ CASES = [
     guest_case("reset", "--icount", "--mem", "64M",
                expect=[r"reset: first boot", r"kestrel: vm0: reset requested",
                        r"reset: second boot"]),
+    help_case("tool-help"),
+    # a guest that never powers off: ./kestrel stops QEMU at --timeout, exits 3 and says why
+    Case("run-timeout", ["--kernel", guest("wfi"), "--cmdline", "forever"],
+         expect=[r"wfi: waiting for ever", r"(?m)^kestrel run: timed out after 3 s$"],
+         forbid=[*DEFAULT_FORBID, r"kestrel: vm0 stopped", r"RESULT:"], exit=3, timeout=3),
+    # a raw binary without the Image header, loaded at RAM base + 0x80000 and entered at its start
+    Case("config-kernel-headerless", [config("kernel-headerless")],
+         expect=[r"hello from a kestrel guest", r'bootargs: "no header"',
+                 r"image at 0x40080000, linked for 0x40080000", r"RESULT: PASS",
+                 r"kestrel: headerless stopped \(powered off\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
+    # QEMU's -device guest-loader: modules under /chosen of QEMU's own DTB (Xen dom0less), which
+    # kestrel makes one VM, vm0, with 1 vCPU and the smaller of 256 MiB and half the machine's RAM
+    Case("guest-loader", ["--kernel", guest("hello"), "--guest-loader", "--initrd", "README.md",
+                          "--cmdline", "loaded, by guest-loader"],
+         expect=[r"vm 'vm0': 1 vCPU, 256 MiB at PA 0x[0-9a-f]+, kernel \d+ KiB, initrd,",
+                 r"hello from a kestrel guest", r'bootargs: "loaded, by guest-loader"',
+                 r"memory: base 0x40000000 size 0x10000000 \(256 MiB\)", r"RESULT: PASS", *VM_STOPPED],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
+    Case("guest-loader-half-ram", ["--kernel", guest("hello"), "--guest-loader", "--mem-total", "384M"],
+         expect=[r"memory: base 0x40000000 size 0xc000000 \(192 MiB\)", r'bootargs: ""',
+                 r"RESULT: PASS", *VM_STOPPED],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
+    tool_error("tool-guest-loader-mem", ["--kernel", guest("hello"), "--guest-loader", "--mem", "64M"],
+               r"--guest-loader: --mem cannot be given with it"),
 
     # the real-world guest: Debian's unmodified kernels, 2 vCPUs on 2 CPUs
     linux_case("linux-bookworm", "bookworm"),
@@ -183,9 +259,15 @@ CASES = [
     # an unexpected exception at EL2 gets the panic report: class, syndrome, registers
     Case("panic-report", ["--kernel", guest("hello"), "--selftest", "panic"],
          expect=[r"kestrel: PANIC: unexpected sync exception at EL2: data abort at EL2",
-                 r"kestrel:   ESR_EL2 0x0*96\w+  FAR_EL2 0x0*8\b", r"kestrel:   ELR_EL2 0x0*402",
+                 r"kestrel:   ESR_EL2 0x0*96\w+  FAR_EL2 0x0*8\b",
+                 r"kestrel:   ELR_EL2 0x0*402\w+  SPSR_EL2 0x[0-9a-f]{16}\n",
+                 r"kestrel:   fault status 0x0[4-7]: translation fault on a read",
                  r"kestrel:   x0 +0x", r"kestrel:   x30 .* sp +0x", r"kestrel: halted"],
          forbid=[], exit=2, timeout=30),
+    # W^X at EL2: kestrel's code is not writable, its data not executable
+    w_x_case("panic-write-text", "write-text", "writing to kestrel's text", "data abort at EL2", "a write"),
+    w_x_case("panic-exec-data", "exec-data", "executing kestrel's data", "instruction abort at EL2",
+             "an instruction fetch"),
 
     # the host tool's own option checks
     tool_error("tool-missing-kernel", ["--kernel", "/nonexistent"], r"--kernel"),
@@ -510,8 +592,14 @@ CASES = [
     # running, each attacker gets the architected answers, the victim's memory, CPU time and
     # timer interrupts are untouched; the victim's throughput is in its log ("VICTIM: rate")
     hostile_case("hostile-baseline", "baseline", {}),
+    # its strays (over a million) are logged 16 at once, then at most one line a second
+    # saying how many were not; the stop report counts them all
     hostile_case("hostile-probe", "probe",
-                 {"probe": r"HOSTILE: memory cases [1-9]\d* aborts [1-9]\d* other \d+ leaked 0\b"}),
+                 {"probe": r"HOSTILE: memory cases [1-9]\d* aborts [1-9]\d* other \d+ leaked 0\b"},
+                 also=[r"kestrel: probe/vcpu0: stray .* abort injected \(from now on at most one line a second\)",
+                       r"kestrel: probe/vcpu0: stray .* abort injected \([1-9]\d* more not logged since the last line\)",
+                       r"kestrel: probe stopped .* strays=[1-9]\d{5,} \([1-9]\d{5,} not logged\); RAM"],
+                 at_most={r"kestrel: probe/vcpu\d+: stray ": 16 + 60}),
     hostile_case("hostile-sysreg", "sysreg",
                  {vm: r"HOSTILE: sysreg cases [1-9]\d* undef \d+ ok \d+" for vm in ("sysreg-a", "sysreg-b")},
                  also=[vm_said(vm, r"HOSTILE: residue registers [1-9]\d* rounds [1-9]\d* changed 0\b")

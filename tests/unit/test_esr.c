@@ -219,6 +219,21 @@ static void ec_names_cover_the_handled_classes(void **state)
 	assert_string_equal(esr_ec_name(EC_SYS64), "MSR/MRS/system instruction");
 	assert_string_equal(esr_ec_name(EC_DABT_LOW), "data abort from a lower EL");
 	assert_string_equal(esr_ec_name(EC_IABT_LOW), "instruction abort from a lower EL");
+}
+
+static void fault_status_names_say_the_kind_of_fault(void **state)
+{
+	(void)state;
+	assert_string_equal(esr_fsc_name(0x02), "address size fault");
+	assert_string_equal(esr_fsc_name(0x07), "translation fault");
+	assert_string_equal(esr_fsc_name(0x09), "access flag fault");
+	assert_string_equal(esr_fsc_name(0x0c), "permission fault");
+	assert_string_equal(esr_fsc_name(0x0f), "permission fault");
+	assert_string_equal(esr_fsc_name(FSC_EXTABT), "synchronous external abort");
+	assert_string_equal(esr_fsc_name(0x15), "synchronous external abort on a table walk");
+	assert_string_equal(esr_fsc_name(0x21), "alignment fault");
+	assert_string_equal(esr_fsc_name(0x30), "TLB conflict abort");
+	assert_string_equal(esr_fsc_name(0x3f), "other fault");
 	assert_string_equal(esr_ec_name(EC_BRK), "BRK");
 }
 
@@ -250,6 +265,7 @@ int main(void)
 	    cmocka_unit_test(sysreg_decodes_an_msr),
 	    cmocka_unit_test(sysreg_keeps_every_field_in_its_place),
 	    cmocka_unit_test(ec_names_cover_the_handled_classes),
+	    cmocka_unit_test(fault_status_names_say_the_kind_of_fault),
 	    cmocka_unit_test(ec_names_of_unknown_classes_are_generic),
 	};
 

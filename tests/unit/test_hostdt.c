@@ -455,6 +455,31 @@ static void reg_reader_checks_cells_and_index(void **state)
 	assert_int_equal(hostdt_reg(fdt, dt_off(fdt, "/pl011@9000000"), 0, &addr, &size), -E_INVAL);
 }
 
+/* QEMU's guest-loader writes /chosen/module@ADDR with the root's 2 + 2 cells into a /chosen
+   without cell sizes: they are the nearest ancestor's, not the default 2 + 1. */
+static void reg_cell_sizes_come_from_the_nearest_ancestor_that_has_them(void **state)
+{
+	uint64_t addr = 0, size = 0;
+
+	(void)state;
+	dt_node(fdt, "/chosen/module@49000000");
+	dt_reg(fdt, "/chosen/module@49000000", 0x49000000, 0x2c60);
+	assert_int_equal(hostdt_reg(fdt, dt_off(fdt, "/chosen/module@49000000"), 0, &addr, &size),
+			 E_OK);
+	assert_int_equal(addr, 0x49000000);
+	assert_int_equal(size, 0x2c60);
+	/* A node's own sizes still win over its ancestors'. */
+	dt_u32(fdt, "/chosen", "#size-cells", 1);
+	assert_int_equal(hostdt_reg(fdt, dt_off(fdt, "/chosen/module@49000000"), 0, &addr, &size),
+			 E_OK);
+	assert_int_equal(addr, 0x49000000);
+	assert_int_equal(size, 0);
+	/* Malformed: a size property that is not one cell. */
+	dt_cells(fdt, "/chosen", "#size-cells", (const uint32_t[]){0, 2}, 2);
+	assert_int_equal(hostdt_reg(fdt, dt_off(fdt, "/chosen/module@49000000"), 0, &addr, &size),
+			 -E_INVAL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, virt_tree, free_tree)
 
 int main(void)
@@ -487,6 +512,7 @@ int main(void)
 	    T(structure_block_off_alignment_is_read_alike),
 	    T(messages_fit_small_buffers),
 	    T(reg_reader_checks_cells_and_index),
+	    T(reg_cell_sizes_come_from_the_nearest_ancestor_that_has_them),
 	};
 
 	return cmocka_run_group_tests_name("hostdt", tests, NULL, NULL);

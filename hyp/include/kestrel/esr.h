@@ -37,6 +37,8 @@
 #define FSC_IS_ACCESS(fsc)	(((fsc)&0x3c) == 0x08)
 
 const char *esr_ec_name(unsigned ec);
+/* The kind of fault a DFSC/IFSC names, e.g. "permission fault". */
+const char *esr_fsc_name(unsigned fsc);
 
 /* A data access the guest made to an unmapped IPA, as the syndrome describes it. */
 struct mmio_access {

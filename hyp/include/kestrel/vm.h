@@ -48,6 +48,7 @@ enum vcpu_stat {
 	STAT_MMIO,
 	STAT_ABORT_INJECTED,
 	STAT_UNDEF_INJECTED,
+	STAT_STRAY, /* stray accesses (abort.c), logged or not */
 	STAT_COUNT,
 };
 
@@ -114,7 +115,9 @@ struct vm {
 	struct vpl011 uart;
 	struct vgic_dist vgic;
 	spinlock_t lock; /* PSCI power state changes */
-	uint64_t stray_logged;
+	/* Stray access lines (abort.c): how many were logged, how many were not since the last
+	   one, and when the next may be (counter ticks). */
+	uint64_t stray_logged, stray_unlogged, stray_next_log;
 	uint64_t started_ms;
 	volatile bool
 	    stop_requested; /* from kestrel's console: a restart under way stops instead */
