@@ -18,7 +18,7 @@
 
 #define MARKER		0x6b65737472656c21ull /* "kestrel!" */
 #define DATA_MAGIC	0x696d6167652e6461ull /* "image.da" */
-#define NEAR_ZERO_MS	250		      /* the counter at main, at most */
+#define NEAR_ZERO_MS	1000		      /* the counter at main, at most */
 #define CNTV_CTL_ENABLE (1ul << 0)
 
 /* Initialised, so in .data: its value comes from the image file. */

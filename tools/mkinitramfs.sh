@@ -18,7 +18,7 @@ busybox="$top/build/cache/busybox/busybox"
 # Applets linked into /bin: what the init scripts in guests/linux use, and a little more for a
 # shell. `busybox --install -s` at run time adds the rest (guests/linux/shell-init.sh does).
 applets=(sh ash cat cttyhack cut dd devmem dmesg echo grep head kill ls mkdir mount nproc od poweroff
-	printf ps reboot sed seq setsid sha256sum sleep sync tail test tr true uname umount wc)
+	printf ps reboot sed seq setsid sha256sum sleep sync tail taskset test tr true uname umount wc)
 
 die() {
 	printf 'mkinitramfs: %s\n' "$*" >&2

@@ -183,8 +183,9 @@ static bool parse_console(struct ctx *c, int node, struct vm_config *vm, unsigne
 			return refuse(c, "property 'console-label' must be \"prefix\", \"color\" "
 					 "or \"both\"");
 		vm->console_prefix = i != 1;
-		if (i == 0)
-			vm->console_color = 0;
+		if (i == 0 && vm->console_color)
+			return refuse(c, "property 'console-color': console-label = \"prefix\" "
+					 "shows no colour (use \"both\")");
 		/* Coloured without a colour chosen: one from the VM's place in the list. */
 		if (i != 0 && !vm->console_color)
 			vm->console_color = 31 + index % ARRAY_SIZE(colors);
@@ -291,6 +292,18 @@ static const char *spi_owner(const struct vm_config *vms, unsigned n, unsigned i
 }
 
 /* The device's interrupts: GIC SPIs that kestrel can link to the VM's vGIC, nobody else's. */
+/* The node an 'interrupts' property refers to: the nearest 'interrupt-parent' up the tree. */
+static int interrupt_parent(const void *fdt, int node)
+{
+	for (; node >= 0; node = fdt_parent_offset(fdt, node)) {
+		int len;
+		const fdt32_t *ph = fdt_getprop(fdt, node, "interrupt-parent", &len);
+		if (ph)
+			return len == 4 ? fdt_node_offset_by_phandle(fdt, fdt32_ld(ph)) : -1;
+	}
+	return -1;
+}
+
 static bool parse_passthrough_spis(struct ctx *c, int dev, const char *path, struct vm_config *vm,
 				   const struct vm_config *others, unsigned nothers)
 {
@@ -309,6 +322,12 @@ static bool parse_passthrough_spis(struct ctx *c, int dev, const char *path, str
 			      path);
 	if (!irq)
 		return true;
+	if (interrupt_parent(c->fdt, dev) !=
+	    fdt_node_offset_by_compatible(c->fdt, -1, "arm,gic-v3"))
+		return refuse(c,
+			      "property 'passthrough': '%s' has interrupts of another interrupt "
+			      "controller than the GIC: kestrel forwards only GIC SPIs",
+			      path);
 	if (len <= 0 || len % 12)
 		return refuse(c,
 			      "property 'passthrough': '%s' has an 'interrupts' of %d bytes, not "
@@ -474,7 +493,7 @@ static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implici
 	if (!parse_console(c, node, vm, nothers))
 		return false;
 	if (implicit) {
-		vm->mem_size = MIN(VM_MEM_DEFAULT, c->plat->ram_size / 2);
+		vm->mem_size = MIN(VM_MEM_DEFAULT, ALIGN_DOWN(c->plat->ram_size / 2, SZ_2M));
 		vm->vcpus = 1;
 		vm->kernel_raw = true; /* guest-loader modules carry no format: like -kernel */
 	}
@@ -605,7 +624,17 @@ static bool clear_of_passthrough(struct ctx *c, const struct shm_config *shm,
 			uint64_t base, size;
 			for (int i = 0;
 			     device_pages(c->fdt, vm->passthrough[d], i, &base, &size) == E_OK; i++)
-				if (overlaps(base, size, shm->ipa, shm->size))
+				if (overlaps(base, size, SHM_DOORBELL_IPA, PAGE_SIZE))
+					return refuse(
+					    c,
+					    "property 'vms': VM '%s''s device '%s' "
+					    "(reg[%d] at 0x%llx) is where the doorbell "
+					    "registers are, at 0x%llx",
+					    vm->name,
+					    fdt_get_name(c->fdt, vm->passthrough[d], NULL), i,
+					    (unsigned long long)base,
+					    (unsigned long long)SHM_DOORBELL_IPA);
+				else if (overlaps(base, size, shm->ipa, shm->size))
 					return refuse(
 					    c,
 					    "property 'vms': VM '%s''s device '%s' "

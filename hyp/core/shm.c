@@ -11,7 +11,7 @@
 static struct shm_config regions[SHM_MAX];
 static paddr_t region_pa[SHM_MAX];
 static unsigned nregions;
-/* Rings each VM received per region since it started, and its doorbell registers. */
+/* Rings each VM received per region since kestrel built it, and its doorbell registers. */
 static uint32_t received[VM_MAX][SHM_MAX];
 static struct mmio_dev doorbell_dev[VM_MAX];
 
@@ -137,11 +137,9 @@ static bool doorbell_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off,
 	unsigned r;
 
 	(void)dev;
-	if (!doorbell_reg(vcpu, off, width, &r))
+	if (!doorbell_reg(vcpu, off, width, &r) || off % 8 != SHM_DOORBELL_RECEIVED)
 		return false;
-	*val = off % 8 == SHM_DOORBELL_RECEIVED
-		   ? __atomic_load_n(&received[vcpu->vm->id][r], __ATOMIC_RELAXED)
-		   : 0;
+	*val = __atomic_load_n(&received[vcpu->vm->id][r], __ATOMIC_RELAXED);
 	return true;
 }
 

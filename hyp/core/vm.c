@@ -555,6 +555,8 @@ void vm_crash(struct vm *vm, const char *why)
 {
 	bool restart = vm->config.on_crash == POLICY_RESTART;
 
+	if (vm->state != VM_RUNNING) /* already being stopped or restarted: that goes on */
+		return;
 	kprintf("%s crashed (%s): %s per its on-crash policy", vm->name, why,
 		restart ? "restarting" : "stopping");
 	if (restart)

@@ -131,6 +131,8 @@ void *dt_qemu_virt(void)
 	dt_regs(fdt, "/intc@8000000", gic_regs, 2);
 	dt_cells(fdt, "/intc@8000000", "interrupts", gic_maint, 3);
 	dt_bytes(fdt, "/intc@8000000", "interrupt-controller", NULL, 0);
+	dt_u32(fdt, "/intc@8000000", "phandle", 0x8002); /* as QEMU numbers it */
+	dt_u32(fdt, "/", "interrupt-parent", 0x8002);
 	dt_node(fdt, "/pl011@9000000");
 	DT_STRS(fdt, "/pl011@9000000", "compatible", "arm,pl011\0arm,primecell");
 	dt_reg(fdt, "/pl011@9000000", 0x9000000, 0x1000);

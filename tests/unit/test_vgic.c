@@ -342,15 +342,17 @@ static void sgi_groups_follow_the_generating_register(void **state)
 
 /* --- the CPU interface --- */
 
-static void apr_count_follows_ich_vtr_pribits(void **state)
+static void apr_count_follows_ich_vtr_prebits(void **state)
 {
 	(void)state;
-	assert_int_equal(vgic_apr_count(4ull << 29), 1); /* 5 bits */
-	assert_int_equal(vgic_apr_count(5ull << 29), 2); /* 6 bits */
-	assert_int_equal(vgic_apr_count(6ull << 29), 4); /* 7 bits */
-	assert_int_equal(vgic_apr_count(7ull << 29), 4); /* 8: not allowed, as many as exist */
-	assert_int_equal(vgic_apr_count(0xffffffffull & ~(7ull << 29)), 1);
-	assert_int_equal(vgic_apr_count((6ull << 29) | 0x1f | (0xfull << 32)), 4);
+	assert_int_equal(vgic_apr_count(4ull << 26), 1); /* 5 preemption bits */
+	assert_int_equal(vgic_apr_count(5ull << 26), 2); /* 6 */
+	assert_int_equal(vgic_apr_count(6ull << 26), 4); /* 7 */
+	assert_int_equal(vgic_apr_count(7ull << 26), 4); /* 8: not allowed, as many as exist */
+	/* more priority bits than preemption bits: the count follows the preemption bits */
+	assert_int_equal(vgic_apr_count((6ull << 29) | (4ull << 26)), 1);
+	assert_int_equal(vgic_apr_count(0xffffffffull & ~(7ull << 26)), 1);
+	assert_int_equal(vgic_apr_count((5ull << 26) | 0x1f | (0xfull << 32)), 2);
 	assert_int_equal(vm.vgic.nr_aprs, HW_APRS);
 }
 
@@ -370,7 +372,7 @@ int main(void)
 	    T(bit_registers_ignore_byte_and_halfword_accesses),
 	    T(sgi_target_list_is_within_aff3_aff2_aff1_and_the_range),
 	    T(sgi_groups_follow_the_generating_register),
-	    T(apr_count_follows_ich_vtr_pribits),
+	    T(apr_count_follows_ich_vtr_prebits),
 	};
 
 	return cmocka_run_group_tests_name("vgic", tests, NULL, NULL);

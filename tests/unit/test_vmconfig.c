@@ -699,6 +699,19 @@ static void bad_inside_the_gic(void)
 	bad_vm_given("/intc@8000000/its@8080000");
 }
 
+/* A device whose interrupts are a GPIO controller's, numbers that mean nothing to the GIC. */
+static void bad_other_interrupt_parent(void)
+{
+	static const uint32_t irqs[] = {0, 16, 1};
+
+	dt_node(fdt, "/gpio@9030000");
+	dt_u32(fdt, "/gpio@9030000", "phandle", 0x8005);
+	dt_bytes(fdt, "/gpio@9030000", "interrupt-controller", NULL, 0);
+	add_device("/dev@a000000", dev_regs, 1, irqs, 3);
+	dt_u32(fdt, "/dev@a000000", "interrupt-parent", 0x8005);
+	bad_vm_given("/dev@a000000");
+}
+
 static const struct refusal passthrough_refusals[] = {
     {"reg[1] on kestrel's UART", bad_second_reg_on_the_uart, "kestrel uses itself", "reg[1]"},
     {"all of RAM", bad_all_of_ram, "'/memory@40000000' reg[0]", "machine's RAM"},
@@ -711,6 +724,8 @@ static const struct refusal passthrough_refusals[] = {
     {"interrupts-extended", bad_interrupts_extended, "'interrupts-extended'", NULL},
     {"interrupt-map", bad_interrupt_map, "'interrupt-map'", "cannot forward"},
     {"9 SPIs", bad_nine_spis, "more than 8 SPIs", NULL},
+    {"another interrupt parent", bad_other_interrupt_parent, "another interrupt controller",
+     "only GIC SPIs"},
     {"the GIC's ITS", bad_inside_the_gic, "'/intc@8000000/its@8080000' is part of a device",
      "kestrel uses itself"},
 };
@@ -890,10 +905,13 @@ static void bad_console_properties_are_refused(void **state)
 	(void)state;
 	memset(long_msg, 'x', sizeof(long_msg) - 1);
 	long_msg[sizeof(long_msg) - 1] = 0;
+	add_good_vm("e");
 	add_good_vm("d");
 	add_good_vm("c");
 	add_good_vm("b");
 	add_good_vm("a");
+	dt_str(fdt, "/chosen/e", "console-label", "prefix");
+	dt_str(fdt, "/chosen/e", "console-color", "red");
 	dt_str(fdt, "/chosen/a", "console-color", "purple");
 	dt_str(fdt, "/chosen/b", "console-label", "name");
 	dt_str(fdt, "/chosen/c", "crash-message", long_msg);
@@ -903,6 +921,7 @@ static void bad_console_properties_are_refused(void **state)
 	expect_error(1, "b", "property 'console-label'", "both");
 	expect_error(2, "c", "property 'crash-message'", "longer than");
 	expect_error(3, "d", "property 'crash-message'", "one string");
+	expect_error(4, "e", "property 'console-color'", "shows no colour");
 }
 
 /* The region at SHM_IPA_BASE would sit on a's device there: the region goes, not the VM. */

@@ -41,14 +41,16 @@ struct vgic_cpuif {
 
 /*
  * How many ICH_AP0R<n>_EL2 (and as many ICH_AP1R<n>_EL2) exist: one per 32 preemption levels,
- * from ICH_VTR_EL2.PRIbits (bits 31:29, priority bits - 1): 5 bits, 32 levels: AP*R0; 6 bits:
- * AP*R0-1; 7 bits: AP*R0-3. A value the architecture does not allow (8 bits) takes the most.
+ * from ICH_VTR_EL2.PREbits (bits 28:26, preemption bits - 1): 5 bits, 32 levels: AP*R0; 6 bits:
+ * AP*R0-1; 7 bits: AP*R0-3. PRIbits may be larger than PREbits: the priority bits below the
+ * preemption ones have no active-priority bit, and the registers they would need do not exist
+ * (an access to one is UNDEFINED). A value the architecture does not allow (8) takes the most.
  */
 static inline unsigned vgic_apr_count(uint64_t ich_vtr)
 {
-	unsigned pri_bits = (unsigned)((ich_vtr >> 29) & 7) + 1;
+	unsigned pre_bits = (unsigned)((ich_vtr >> 26) & 7) + 1;
 
-	return pri_bits <= 5 ? 1 : pri_bits == 6 ? 2 : VGIC_MAX_APRS;
+	return pre_bits <= 5 ? 1 : pre_bits == 6 ? 2 : VGIC_MAX_APRS;
 }
 
 struct vgic_cpu {
