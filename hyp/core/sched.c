@@ -144,14 +144,20 @@ static void drop_stopped(struct pcpu *pcpu)
 		pcpu->fp_owner = NULL;
 }
 
-/* Nothing to run: the CPU sleeps in WFI until an interrupt (a kick, a timer). */
+/* Nothing to run: the CPU sleeps in WFI until an interrupt (a kick, a timer). Only the wake
+   time is stamped after the WFI: the wait is added up at the next one, off the wake-up path. */
 static void idle_wait(struct pcpu *pcpu)
 {
 	uint64_t start = read_sysreg(cntpct_el0);
 
+	if (pcpu->idle_waits_started) {
+		pcpu->idle_ticks += pcpu->idle_woke - pcpu->idle_slept;
+		pcpu->idle_waits++;
+	}
+	pcpu->idle_slept = start;
+	pcpu->idle_waits_started = true;
 	wfi();
-	pcpu->idle_ticks += read_sysreg(cntpct_el0) - start;
-	pcpu->idle_waits++;
+	pcpu->idle_woke = read_sysreg(cntpct_el0);
 }
 
 void sched_report_idle(void)
@@ -161,13 +167,18 @@ void sched_report_idle(void)
 	for (unsigned i = 0; i < pcpu_count; i++) {
 		const struct pcpu *pcpu = &pcpus[i];
 		uint64_t total = pcpu->sched_start ? now - pcpu->sched_start : 0;
+		uint64_t idle = pcpu->idle_ticks, waits = pcpu->idle_waits;
 		if (!pcpu->online || !total)
 			continue;
+		/* the last wait: over (woke after it slept) or still going on */
+		if (pcpu->idle_waits_started) {
+			uint64_t slept = pcpu->idle_slept, woke = pcpu->idle_woke;
+			idle += (woke >= slept ? woke : now) - slept;
+			waits++;
+		}
 		kprintf("CPU %u: idle %llu of %llu ms (%llu %%) in %llu waits", i,
-			(unsigned long long)(pcpu->idle_ticks / per_ms),
-			(unsigned long long)(total / per_ms),
-			(unsigned long long)(pcpu->idle_ticks * 100 / total),
-			(unsigned long long)pcpu->idle_waits);
+			(unsigned long long)(idle / per_ms), (unsigned long long)(total / per_ms),
+			(unsigned long long)(idle * 100 / total), (unsigned long long)waits);
 	}
 }
 
