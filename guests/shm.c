@@ -6,7 +6,7 @@
  * messages and checks every reply and the count of rings its doorbell register shows; the one
  * with "role=pong" answers messages= of them (default 1000: a Linux ping sends fewer). Both
  * run with the MMU off, so the shared page is accessed uncached and stays coherent between
- * them.
+ * them. With "expect=none" it checks instead that it has no region (its peer was refused).
  */
 #include "boot_info.h"
 #include "check.h"
@@ -179,6 +179,14 @@ int main(const void *dtb)
 {
 	bool is_ping = contains(boot_info.bootargs, "role=ping");
 
+	/* A peer refused at build takes the region with it: nothing of it is left here. */
+	if (contains(boot_info.bootargs, "expect=none")) {
+		check(!find_region(dtb), "no shared region in the device tree");
+		check_eq("doorbell of region 0, which this VM is no member of",
+			 (uint64_t)smccc_call(DOORBELL_CALL, 0, 0, 0, &(struct smccc_result){0}),
+			 (uint64_t)-2);
+		test_finish();
+	}
 	if (!check(find_region(dtb), "shared region in the device tree"))
 		test_finish();
 	printf("shm: %s, region %u at 0x%lx, doorbell INTID %u\n", is_ping ? "ping" : "pong",
