@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Run kestrel's tests: the host unit tests (build/unit/test_*, cmocka), the fuzz harnesses on
-their checked-in corpora (build/fuzz/regress/fuzz_*, one case each), then the integration cases
-of tests/integration/cases.py (each boots kestrel on QEMU through ./kestrel run).
+"""Run kestrel's tests: the host unit tests (build/unit/test_*, cmocka, and tests/tool/test_*.py,
+unittest, of ./kestrel's own checks), the fuzz harnesses on their checked-in corpora
+(build/fuzz/regress/fuzz_*, one case each), then the integration cases of
+tests/integration/cases.py (each boots kestrel on QEMU through ./kestrel run).
 
 Prints one line per test program or case, and ends with exactly one line "N passed, N failed"
-(unit tests count each cmocka test case). Exits 1 if anything failed.
+(unit tests count each cmocka or unittest test case). Exits 1 if anything failed.
 
 `make test` builds everything first; run this directly to repeat or select tests:
   python3 tests/run_tests.py -k boot-        only the cases whose name contains "boot-"
@@ -29,6 +30,7 @@ import cases as integration  # noqa: E402  (found through the path set just abov
 
 UNIT_SRC = TOP / "tests" / "unit"
 UNIT_BIN = TOP / "build" / "unit"
+TOOL_TESTS = TOP / "tests" / "tool"
 LOG_DIR = TOP / "build" / "test"
 KESTREL = TOP / "kestrel"
 FUZZ_SRC = TOP / "tests" / "fuzz"
@@ -138,8 +140,13 @@ def run_unit(program):
                                     stderr=subprocess.STDOUT, env=env, timeout=UNIT_TIMEOUT).returncode
         except subprocess.TimeoutExpired:
             status = None
+    return counted_result(name, start, log, status, *parse_cmocka(console_text(log)))
+
+
+def counted_result(name, start, log, status, passed, failed, running):
+    """A program of test cases: each case counts; a program that ends badly without a failed
+    case (a crash, a sanitizer report, a timeout) is one failure more."""
     result = Result(name, seconds=time.monotonic() - start, log=log)
-    passed, failed, running = parse_cmocka(console_text(log))
     where = f" in {running}" if running else ""
     result.passed, result.failed = len(passed), len(failed)
     result.summary = f"{result.passed} cases, "
@@ -151,10 +158,63 @@ def run_unit(program):
         result.reasons.append(f"no exit after {UNIT_TIMEOUT} s (killed){where}, "
                               f"after {len(passed)} passing cases")
     elif status != 0:
-        # A crash or a sanitizer report ends the program without a cmocka verdict.
+        # A crash or a sanitizer report ends the program without a verdict.
         result.failed = 1
         result.reasons.append(f"{exit_description(status)}{where}, after {len(passed)} passing cases")
+    elif not passed:
+        result.failed = 1
+        result.reasons.append("no test case ran")
     return result
+
+
+# ------------------------------------------------------------------ tests of ./kestrel (unittest)
+
+# unittest's verbose lines, "name (module.Class.name) ... verdict"; a failed subTest has its own
+# indented line, "  name (module.Class.name) (params) ... FAIL".
+UNITTEST_LINE = re.compile(r"^(\s*)(\w+) \(([\w.]+)\)(?: \(.*\))? \.\.\. ?(.*)$")
+
+
+def parse_unittest(text):
+    """(passed names, failed names, the case still running at the end or None). A skipped case
+    is a failure: every test must run."""
+    passed, failed, running = [], [], None
+    for line in text.splitlines():
+        m = UNITTEST_LINE.match(line)
+        if not m:
+            continue
+        indent, method, where, verdict = m.groups()
+        where = where.removeprefix("__main__.")
+        case = where if where.endswith("." + method) else f"{where}.{method}"
+        if indent:
+            failed += [case] if case not in failed else []
+            running = None if running == case else running
+            continue
+        running = case
+        if verdict.endswith(("ok", "expected failure")):
+            passed.append(case)
+        elif verdict:  # FAIL, ERROR, skipped, unexpected success
+            failed += [case] if case not in failed else []
+        if verdict:
+            running = None
+    return passed, failed, running
+
+
+def tool_programs():
+    return sorted(TOOL_TESTS.glob("test_*.py"))
+
+
+def run_tool_tests(program):
+    """One tests/tool/test_NAME.py, run as its own program (it prints unittest's verbose lines)."""
+    name = f"tool/{program.stem}"
+    log = LOG_DIR / f"tool-{program.stem}.log"
+    start = time.monotonic()
+    with open(log, "wb") as out:
+        try:
+            status = subprocess.run([sys.executable, str(program)], cwd=TOP, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=subprocess.STDOUT, timeout=UNIT_TIMEOUT).returncode
+        except subprocess.TimeoutExpired:
+            status = None
+    return counted_result(name, start, log, status, *parse_unittest(console_text(log)))
 
 
 # ------------------------------------------------------------------ fuzz corpus regressions
@@ -264,9 +324,11 @@ def run_case(case):
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="run_tests.py", description="Run kestrel's tests.")
     parser.add_argument("-k", metavar="SUBSTR",
-                        help="only tests whose name contains SUBSTR (unit programs are unit/test_NAME)")
+                        help="only tests whose name contains SUBSTR (unit programs are unit/test_NAME, "
+                        "the tool's tests tool/test_NAME)")
     only = parser.add_mutually_exclusive_group()
-    only.add_argument("--unit-only", action="store_true", help="only the host unit tests")
+    only.add_argument("--unit-only", action="store_true",
+                      help="only the host unit tests (cmocka, and unittest of ./kestrel's checks)")
     only.add_argument("--integration-only", action="store_true", help="only the integration cases")
     only.add_argument("--fuzz-only", action="store_true",
                       help="only the fuzz harnesses on their corpora (cases fuzz/NAME)")
@@ -283,6 +345,7 @@ def selected(args):
     jobs = []
     if not args.integration_only and not args.fuzz_only:
         jobs += [(f"unit/{p.name}", run_unit, p) for p in unit_programs()]
+        jobs += [(f"tool/{p.stem}", run_tool_tests, p) for p in tool_programs()]
     if not args.integration_only and not args.unit_only:
         jobs += [(f"fuzz/{f[0]}", run_fuzz, f) for f in fuzz_programs()]
     if not args.unit_only and not args.fuzz_only:
