@@ -261,10 +261,26 @@ static unsigned collect_reserved(const void *dtb, paddr_t (*r)[2], unsigned max)
 /* Code in kestrel's data, which its stage-1 tables make execute-never: a lone RET. */
 static uint32_t selftest_code[] = {0xd65f03c0};
 
+/* Takes every free page, for good: the VMs then run with none left for kestrel. */
+static void take_all_free_pages(void)
+{
+	uint64_t taken = 0;
+
+	/* Halving runs, so that fragments are taken without a scan of the whole owner table
+	   for each page. */
+	for (uint64_t n = mm_pages.free_pages; n; n /= 2)
+		while (n <= mm_pages.free_pages && mm_alloc(n, PAGE_SIZE, OWNER_KESTREL))
+			taken += n;
+	kprintf("selftest: took all %llu free pages, %llu left: the VMs run with none",
+		(unsigned long long)taken, (unsigned long long)mm_pages.free_pages);
+}
+
 /*
  * /chosen/kestrel,selftest: take an exception at EL2 on purpose, so that a test can see the
  * panic report every unexpected EL2 exception gets. "panic" reads an unmapped address;
  * "write-text" and "exec-data" break W^X, which must end in a permission fault.
+ * "no-free-pages" is no exception: kestrel takes every free page once the VMs are built, to
+ * show that a running VM needs none (its RAM's first touch, a restart).
  */
 static void selftest(const void *dtb)
 {
@@ -273,6 +289,10 @@ static void selftest(const void *dtb)
 
 	if (!what)
 		return;
+	if (!strcmp(what, "no-free-pages")) {
+		take_all_free_pages();
+		return;
+	}
 	if (!strcmp(what, "panic")) {
 		uint64_t v;
 		kprintf("selftest: reading unmapped address 0x8 at EL2");

@@ -5,6 +5,9 @@
  * guest first touches it (a stage-2 translation fault), as a hosted hypervisor's memory is
  * populated on demand. The guest still never sees a byte it did not write: a block is zero
  * when it appears, and every block that appeared is zeroed again when the VM gives it back.
+ * Every stage-2 table those blocks go into is allocated when the VM is built and kept until
+ * it is released: a first touch only writes a block descriptor, so a guest never loses its
+ * own RAM because kestrel ran out of pages while it ran.
  *
  * Direct-mapped VMs and VMs with passed-through devices get all of their RAM zeroed and
  * mapped before they start: a device's DMA goes to physical memory without any stage-2
@@ -51,7 +54,7 @@ int vm_ram_setup(struct vm *vm)
 		       IS_ALIGNED(vm->ram_ipa | vm->ram_pa | vm->ram_size, BLOCK) &&
 		       blocks <= VM_RAM_LAZY_BLOCKS;
 	if (vm->ram_lazy)
-		return E_OK;
+		return pgtable_prealloc(&vm->s2, vm->ram_ipa, vm->ram_size, BLOCK);
 	zero_pages(vm->ram_pa, vm->ram_size);
 	clean_to_poc(vm->ram_pa, vm->ram_size);
 	return pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, RAM_PERM);
@@ -81,11 +84,9 @@ bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr)
 	spin_lock(&vm->ram_lock);
 	err = ready_block(vm, (ipa - vm->ram_ipa) / BLOCK);
 	spin_unlock(&vm->ram_lock);
-	if (err) {
-		/* kestrel has no page left for a stage-2 table: the guest gets an external abort
-		   (reported as a stray access, at a bounded rate). */
+	/* Its table was made with the VM: only something else mapped there could fail it. */
+	if (err)
 		return false;
-	}
 	dsb(ishst); /* the new descriptor is visible to the table walk before the retry */
 	return true;
 }

@@ -5,6 +5,7 @@
 #define DESC_TABLE	BIT(1) /* at levels 0..2: table; at level 3: page */
 #define DESC_AF		BIT(10)
 #define DESC_XN		BIT(54)
+#define DESC_KEEP	BIT(55) /* a table's, ignored by the walk: unmapping never frees it */
 #define DESC_ADDR	0x0000fffffffff000ull
 #define S1_ATTR_DEV	(1ull << 2) /* MAIR index 1: Device-nGnRE */
 #define S1_ATTR_NORM	(2ull << 2) /* MAIR index 2: Normal WB */
@@ -240,7 +241,7 @@ static int unmap_level(struct pgtable *pt, paddr_t table, unsigned level, uint64
 			int err = unmap_level(pt, *d & DESC_ADDR, level + 1, ia, next);
 			if (err)
 				return err;
-			if (table_empty(table_va(pt, *d & DESC_ADDR))) {
+			if (!(*d & DESC_KEEP) && table_empty(table_va(pt, *d & DESC_ADDR))) {
 				paddr_t sub = *d & DESC_ADDR;
 				*d = 0;
 				pt->mm->free(pt->mm->ctx, sub, 1);
@@ -260,6 +261,53 @@ int pgtable_unmap(struct pgtable *pt, uint64_t ia, uint64_t size)
 	err = unmap_level(pt, pt->root, pt->start_level, ia, ia + size);
 	pt->mm->tlb_flush(pt->mm->ctx, ia, size);
 	return err;
+}
+
+/*
+ * Makes the entries of [ia, end) at levels above leaf_level tables, marked DESC_KEEP: a table
+ * a VM's first touch of its RAM needs must never have to be allocated then (vm_ram.c).
+ */
+static int prealloc_level(struct pgtable *pt, paddr_t table, unsigned level, uint64_t ia,
+			  uint64_t end, unsigned leaf_level)
+{
+	uint64_t *t = table_va(pt, table);
+
+	if (level >= leaf_level)
+		return E_OK;
+	while (ia < end) {
+		uint64_t span = (uint64_t)1 << level_shift(level);
+		uint64_t next = MIN(ALIGN_DOWN(ia, span) + span, end);
+		uint64_t *d = &t[index_at(pt, level, ia)];
+		int err;
+
+		/* A block bigger than leaf_level's maps part of the range. */
+		if (is_leaf(*d, level))
+			return -E_EXIST;
+		if (!(*d & DESC_VALID)) {
+			paddr_t sub = pt->mm->alloc(pt->mm->ctx, 1);
+			if (!sub)
+				return -E_NOMEM;
+			*d = sub | DESC_VALID | DESC_TABLE;
+		}
+		*d |= DESC_KEEP;
+		err = prealloc_level(pt, *d & DESC_ADDR, level + 1, ia, next, leaf_level);
+		if (err)
+			return err;
+		ia = next;
+	}
+	return E_OK;
+}
+
+int pgtable_prealloc(struct pgtable *pt, uint64_t ia, uint64_t size, uint64_t leaf_size)
+{
+	unsigned leaf_level = leaf_size == SZ_1G       ? 1
+			      : leaf_size == SZ_2M     ? 2
+			      : leaf_size == PAGE_SIZE ? 3
+						       : 0;
+
+	if (!leaf_level || !range_ok(pt, ia, size))
+		return -E_INVAL;
+	return prealloc_level(pt, pt->root, pt->start_level, ia, ia + size, leaf_level);
 }
 
 int pgtable_lookup(const struct pgtable *pt, uint64_t ia, paddr_t *pa, unsigned *perms,

@@ -645,4 +645,29 @@ CASES = [
          forbid=[*DEFAULT_FORBID, r"refused", r"corrupt [1-9]", r"leaked [1-9]", r"crashed",
                  r"unexpected exception"],
          timeout=60),
+    # every stage-2 table a VM's RAM needs is allocated when the VM is built: with no free
+    # page left for kestrel afterwards (--selftest no-free-pages), a VM's first touch of any of
+    # its RAM, here of a 1 GiB region no image is in (configs/no-free-pages.dts), and a
+    # restart from its images still work; the VMs give back everything they had
+    Case("lazy-ram-no-free-pages",
+         [config("no-free-pages"), "--selftest", "no-free-pages",
+          "--send-after", r"kestrel: big stopped \(powered off\)", "--send", r"\x010",
+          "--send-after", r"input goes to kestrel", "--send", r"stop crasher\r"],
+         expect=[r"kestrel: vm 'big': 1 vCPU, 2052 MiB at PA 0x[0-9a-f]+, .*, stage-2 tables [1-9]\d* KiB",
+                 r"kestrel: selftest: took all [1-9]\d* free pages, 0 left: the VMs run with none",
+                 r"kestrel: crasher: crashed, restarting from its original images",
+                 r"crash: start 2, not crashing again",
+                 # every word of its RAM but its image and DTB, up to the DTB at 0xc0200000
+                 vm_said("big", r"ok - own RAM 0x40000000\.\.0x40080000 and 0x400[0-9a-f]{5}\.\.0xc0200000: "
+                                r"[1-9]\d* words, 0 not zero"),
+                 vm_said("big", r"HOSTILE: memory cases [1-9]\d* aborts [1-9]\d* other \d+ leaked 0\b"),
+                 vm_said("big", r"RESULT: PASS"),
+                 r"kestrel: big stopped \(powered off\) .*; RAM touched 2052 of 2052 MiB",
+                 r"kestrel: crasher stopped \(stopped from the console\)",
+                 *(rf"kestrel: invariants: vm '{vm}' stopped: \d+ mappings.*, 0 violations"
+                   for vm in ("crasher", "big")),
+                 r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused", r"reset failed", r"unexpected exception",
+                 r"came back"],
+         timeout=120),
 ]

@@ -725,6 +725,205 @@ static void destroy_frees_every_table(void **state)
 	assert_int_equal(fake.live_allocs, 0);
 }
 
+/* --- tables allocated ahead of the mappings (a VM's lazily handed-over RAM) --- */
+
+/* A VM's RAM over three 1 GiB regions: at 0x40000000, 2 GiB + 4 MiB. */
+#define RAM_IA	 0x40000000ull
+#define RAM_SIZE (2 * SZ_1G + SZ_4M)
+#define RAM_PA	 0x200000000ull
+
+static void prealloc_makes_the_tables_of_2m_blocks_and_maps_nothing(void **state)
+{
+	(void)state;
+	new_table(48, true);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, RAM_SIZE, SZ_2M), E_OK);
+	/* The root, one level-1 table, a level-2 table for each of the three 1 GiB regions. */
+	assert_int_equal(fake.live_allocs, 1 + 1 + 3);
+	assert_int_equal(walk(&pt), 0);
+	for (uint64_t off = 0; off < RAM_SIZE; off += SZ_2M)
+		expect_unmapped(&pt, RAM_IA + off);
+	expect_unmapped(&pt, RAM_IA - SZ_4K);
+	expect_unmapped(&pt, RAM_IA + RAM_SIZE);
+}
+
+static void every_2m_map_after_prealloc_allocates_nothing(void **state)
+{
+	unsigned tables;
+
+	(void)state;
+	new_table(48, true);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, RAM_SIZE, SZ_2M), E_OK);
+	tables = fake.total_allocs;
+	fake.budget = 0; /* no page left: a map that needed a table would fail */
+	for (uint64_t off = 0; off < RAM_SIZE; off += SZ_2M)
+		assert_int_equal(pgtable_map(&pt, RAM_IA + off, RAM_PA + off, SZ_2M, RWX), E_OK);
+	assert_int_equal(fake.total_allocs, tables);
+	assert_int_equal(walk(&pt), RAM_SIZE / SZ_2M);
+	for (unsigned i = 0; i < leaves.n; i++) {
+		assert_int_equal(leaves.v[i].ia, RAM_IA + i * SZ_2M);
+		assert_int_equal(leaves.v[i].pa, RAM_PA + i * SZ_2M);
+		assert_int_equal(leaves.v[i].size, SZ_2M);
+	}
+}
+
+static void unmapping_keeps_the_preallocated_tables_for_the_next_map(void **state)
+{
+	unsigned tables;
+
+	(void)state;
+	new_table(48, true);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, RAM_SIZE, SZ_2M), E_OK);
+	tables = fake.live_allocs;
+	for (uint64_t off = 0; off < RAM_SIZE; off += SZ_2M)
+		assert_int_equal(pgtable_map(&pt, RAM_IA + off, RAM_PA + off, SZ_2M, RW), E_OK);
+	for (uint64_t off = 0; off < RAM_SIZE; off += SZ_2M) { /* as vm_ram_scrub does */
+		fake.nflush = 0;
+		assert_int_equal(pgtable_unmap(&pt, RAM_IA + off, SZ_2M), E_OK);
+		assert_int_equal(fake.nflush, 1);
+	}
+	assert_int_equal(walk(&pt), 0);
+	assert_int_equal(fake.live_allocs, tables);
+	/* A restarted VM touches its RAM again, with no page left to allocate. */
+	fake.budget = 0;
+	assert_int_equal(pgtable_map(&pt, RAM_IA + SZ_1G, RAM_PA, SZ_2M, RW), E_OK);
+	expect_mapped(&pt, RAM_IA + SZ_1G, RAM_PA, RW, SZ_2M);
+	/* Destroy frees the kept tables too (check_no_tables_left). */
+}
+
+static void a_1g_map_over_2m_preallocated_tables_uses_2m_blocks_and_allocates_nothing(void **state)
+{
+	(void)state;
+	new_table(48, true);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, SZ_1G, SZ_2M), E_OK);
+	fake.budget = 0;
+	assert_int_equal(pgtable_map(&pt, RAM_IA, RAM_PA, SZ_1G, RW), E_OK);
+	assert_int_equal(walk(&pt), 512);
+	expect_mapped(&pt, RAM_IA + SZ_1G - SZ_4K, RAM_PA + SZ_1G - SZ_4K, RW, SZ_2M);
+}
+
+static void prealloc_of_4k_and_1g_leaves_makes_the_tables_down_to_their_level(void **state)
+{
+	(void)state;
+	new_table(48, true);
+	/* 4 KiB leaves: root, level 1, level 2, and a level-3 table for each 2 MiB. */
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA + SZ_2M - SZ_4K, 2 * SZ_4K, SZ_4K), E_OK);
+	assert_int_equal(fake.live_allocs, 1 + 1 + 1 + 2);
+	fake.budget = 0;
+	assert_int_equal(pgtable_map(&pt, RAM_IA + SZ_2M - SZ_4K, 0x5000, 2 * SZ_4K, RW), E_OK);
+	assert_int_equal(walk(&pt), 2);
+	pgtable_destroy(&pt);
+	assert_int_equal(fake.live_allocs, 0);
+
+	/* 1 GiB leaves: the level-1 table only; a 1 GiB block then needs nothing. */
+	fake.budget = -1;
+	new_table(48, true);
+	assert_int_equal(pgtable_prealloc(&pt, 4 * SZ_1G, 2 * SZ_1G, SZ_1G), E_OK);
+	assert_int_equal(fake.live_allocs, 1 + 1);
+	fake.budget = 0;
+	assert_int_equal(pgtable_map(&pt, 5 * SZ_1G, 0, SZ_1G, RW), E_OK);
+	expect_mapped(&pt, 5 * SZ_1G, 0, RW, SZ_1G);
+
+	/* A start level at or below the leaves' level: the root is all there is to make. */
+	fake.budget = -1;
+	pgtable_destroy(&pt);
+	new_table(32, true);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, SZ_1G, SZ_1G), E_OK);
+	assert_int_equal(fake.live_allocs, 1);
+}
+
+static void prealloc_adopts_the_tables_a_map_already_made(void **state)
+{
+	(void)state;
+	new_table(48, true);
+	assert_int_equal(pgtable_map(&pt, RAM_IA, RAM_PA, SZ_2M, RW), E_OK);
+	assert_int_equal(fake.live_allocs, 3);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, SZ_1G, SZ_2M), E_OK);
+	assert_int_equal(fake.total_allocs, 3); /* nothing new */
+	expect_mapped(&pt, RAM_IA, RAM_PA, RW, SZ_2M);
+	/* Unmapping the only block no longer frees the tables it was in. */
+	assert_int_equal(pgtable_unmap(&pt, RAM_IA, SZ_2M), E_OK);
+	assert_int_equal(fake.live_allocs, 3);
+	/* Twice is the same as once. */
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, SZ_1G, SZ_2M), E_OK);
+	assert_int_equal(fake.total_allocs, 3);
+}
+
+static void tables_outside_the_preallocated_range_are_still_freed(void **state)
+{
+	(void)state;
+	new_table(48, true);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, SZ_4M, SZ_2M), E_OK);
+	assert_int_equal(fake.live_allocs, 3);
+	/* Another 1 GiB region under the same level-1 table: its level-2 table comes and goes. */
+	assert_int_equal(pgtable_map(&pt, 0x80000000, 0x80000000, SZ_2M, RW), E_OK);
+	assert_int_equal(fake.live_allocs, 4);
+	assert_int_equal(pgtable_unmap(&pt, 0x80000000, SZ_2M), E_OK);
+	assert_int_equal(fake.live_allocs, 3);
+	/* A page inside the range needs a level-3 table, which is not kept. */
+	assert_int_equal(pgtable_map(&pt, RAM_IA, RAM_PA, SZ_4K, RW), E_OK);
+	assert_int_equal(fake.live_allocs, 4);
+	assert_int_equal(pgtable_unmap(&pt, RAM_IA, SZ_4K), E_OK);
+	assert_int_equal(fake.live_allocs, 3);
+}
+
+static void a_failed_map_in_the_range_keeps_the_preallocated_tables(void **state)
+{
+	(void)state;
+	new_table(48, true);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, SZ_1G, SZ_2M), E_OK);
+	fake.budget = 0;
+	/* Pages need a level-3 table, and there is none to have: refused, nothing changed. */
+	assert_int_equal(pgtable_map(&pt, RAM_IA + SZ_4K, RAM_PA, SZ_4K, RW), -E_NOMEM);
+	assert_int_equal(fake.live_allocs, 3);
+	assert_int_equal(pgtable_map(&pt, RAM_IA, RAM_PA, SZ_2M, RW), E_OK);
+}
+
+static void prealloc_without_memory_reports_nomem_and_destroy_frees_what_it_made(void **state)
+{
+	(void)state;
+	for (long budget = 0; budget < 4; budget++) {
+		fake.budget = -1;
+		new_table(48, true);
+		fake.budget = budget; /* the range needs 4 tables besides the root */
+		assert_int_equal(pgtable_prealloc(&pt, RAM_IA, RAM_SIZE, SZ_2M), -E_NOMEM);
+		assert_int_equal(fake.live_allocs, 1 + budget);
+		assert_int_equal(walk(&pt), 0);
+		pgtable_destroy(&pt);
+		assert_int_equal(fake.live_allocs, 0);
+	}
+}
+
+static void prealloc_refuses_bad_ranges_sizes_and_bigger_leaves(void **state)
+{
+	(void)state;
+	new_table(40, true);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, SZ_2M, SZ_4M), -E_INVAL);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, SZ_2M, 0), -E_INVAL);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA + 1, SZ_2M, SZ_2M), -E_INVAL);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, 0, SZ_2M), -E_INVAL);
+	assert_int_equal(pgtable_prealloc(&pt, (1ull << 40) - SZ_2M, SZ_4M, SZ_2M), -E_INVAL);
+	assert_int_equal(fake.total_allocs, 1);
+	/* A 1 GiB block maps part of the range: its tables cannot exist without splitting it. */
+	assert_int_equal(pgtable_map(&pt, SZ_1G, SZ_1G, SZ_1G, RW), E_OK);
+	assert_int_equal(pgtable_prealloc(&pt, SZ_1G - SZ_2M, SZ_4M, SZ_2M), -E_EXIST);
+	expect_mapped(&pt, SZ_1G, SZ_1G, RW, SZ_1G);
+	/* With 1 GiB leaves there is nothing to make above it. */
+	assert_int_equal(pgtable_prealloc(&pt, SZ_1G, SZ_1G, SZ_1G), E_OK);
+}
+
+static void a_preallocated_table_descriptor_uses_only_an_ignored_bit_more(void **state)
+{
+	const uint64_t *root;
+
+	(void)state;
+	new_table(40, true);
+	assert_int_equal(pgtable_prealloc(&pt, RAM_IA, SZ_2M, SZ_2M), E_OK);
+	root = (const uint64_t *)(uintptr_t)pt.root;
+	/* A valid table at level 1; bit 55 is in bits 58:51, which the table walk ignores. */
+	assert_int_equal(root[1] & ~0xfffffffff000ull, 3 | (1ull << 55));
+	assert_int_equal(root[0] | root[2], 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, reset_fake, check_no_tables_left)
 
 int main(void)
@@ -766,6 +965,17 @@ int main(void)
 	    T(for_each_leaf_visits_leaves_in_ascending_order),
 	    T(allocation_failure_mid_map_maps_nothing),
 	    T(destroy_frees_every_table),
+	    T(prealloc_makes_the_tables_of_2m_blocks_and_maps_nothing),
+	    T(every_2m_map_after_prealloc_allocates_nothing),
+	    T(unmapping_keeps_the_preallocated_tables_for_the_next_map),
+	    T(a_1g_map_over_2m_preallocated_tables_uses_2m_blocks_and_allocates_nothing),
+	    T(prealloc_of_4k_and_1g_leaves_makes_the_tables_down_to_their_level),
+	    T(prealloc_adopts_the_tables_a_map_already_made),
+	    T(tables_outside_the_preallocated_range_are_still_freed),
+	    T(a_failed_map_in_the_range_keeps_the_preallocated_tables),
+	    T(prealloc_without_memory_reports_nomem_and_destroy_frees_what_it_made),
+	    T(prealloc_refuses_bad_ranges_sizes_and_bigger_leaves),
+	    T(a_preallocated_table_descriptor_uses_only_an_ignored_bit_more),
 	};
 
 	return cmocka_run_group_tests_name("pgtable", tests, NULL, NULL);

@@ -43,7 +43,18 @@ void pgtable_destroy(struct pgtable *pt);
  * range, overlaps an existing mapping, or (stage 1) is both writable and executable.
  */
 int pgtable_map(struct pgtable *pt, uint64_t ia, paddr_t pa, uint64_t size, unsigned perms);
-/* Removes every mapping in the range, splitting blocks that straddle its ends. */
+/*
+ * Allocates now every table that mappings of [ia, ia + size) with leaves of leaf_size (4 KiB,
+ * 2 MiB or 1 GiB) would need, and maps nothing: a later pgtable_map inside the range whose
+ * ia, pa and size are multiples of leaf_size allocates nothing. These tables, and the tables
+ * above them the range already had, stay while the range is unmapped and mapped again, until
+ * pgtable_destroy. Refuses a misaligned, empty or out-of-range range or another leaf_size
+ * (E_INVAL), and a range partly mapped by a bigger leaf (E_EXIST). Out of memory (E_NOMEM),
+ * the tables made so far stay until pgtable_destroy.
+ */
+int pgtable_prealloc(struct pgtable *pt, uint64_t ia, uint64_t size, uint64_t leaf_size);
+/* Removes every mapping in the range, splitting blocks that straddle its ends; frees the
+   tables left empty, except those pgtable_prealloc made. */
 int pgtable_unmap(struct pgtable *pt, uint64_t ia, uint64_t size);
 /* Looks up ia: E_OK with its pa, perms and the size of the leaf that maps it. */
 int pgtable_lookup(const struct pgtable *pt, uint64_t ia, paddr_t *pa, unsigned *perms,
