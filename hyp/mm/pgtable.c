@@ -244,6 +244,9 @@ static int unmap_level(struct pgtable *pt, paddr_t table, unsigned level, uint64
 			if (!(*d & DESC_KEEP) && table_empty(table_va(pt, *d & DESC_ADDR))) {
 				paddr_t sub = *d & DESC_ADDR;
 				*d = 0;
+				/* A walk cache may still point at the table: only once no CPU can
+				   use it may the page be handed out again (and written). */
+				pt->mm->tlb_flush(pt->mm->ctx, base, span);
 				pt->mm->free(pt->mm->ctx, sub, 1);
 			}
 		}

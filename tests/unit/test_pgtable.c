@@ -39,6 +39,9 @@ static struct {
 	} live[LIVE_MAX];
 	struct flush flushes[FLUSH_MAX];
 	unsigned nflush;
+	/* Non-zero: frees count as early when no flush so far covered this address. */
+	uint64_t watch_ia;
+	unsigned frees, early_frees;
 } fake;
 
 static paddr_t fake_alloc(void *ctx, unsigned npages)
@@ -74,6 +77,13 @@ static void fake_free(void *ctx, paddr_t pa, unsigned npages)
 	void *p = (void *)(uintptr_t)pa;
 
 	(void)ctx;
+	if (fake.watch_ia) {
+		bool flushed = false;
+		for (unsigned f = 0; f < fake.nflush; f++)
+			flushed |= fake.watch_ia - fake.flushes[f].ia < fake.flushes[f].size;
+		fake.frees++;
+		fake.early_frees += !flushed;
+	}
 	for (unsigned i = 0; i < LIVE_MAX; i++) {
 		if (fake.live[i].p == p) {
 			assert_int_equal(fake.live[i].npages, npages);
@@ -617,6 +627,23 @@ static void unmapping_everything_frees_every_table_but_the_root(void **state)
 	assert_int_equal(fake.live_pages, 2);
 }
 
+/* Another CPU's walk cache may hold an emptied table until the flush: its page must not be
+   handed out (and written) before. */
+static void an_emptied_table_is_freed_only_after_its_range_is_flushed(void **state)
+{
+	(void)state;
+	new_table(40, true);
+	assert_int_equal(pgtable_map(&pt, 0x40201000, 0x80201000, SZ_4K, RW), E_OK);
+	assert_int_equal(fake.live_allocs, 3); /* root (2 pages), level 2, level 3 */
+	fake.nflush = 0;
+	fake.watch_ia = 0x40201000;
+	assert_int_equal(pgtable_unmap(&pt, 0x40201000, SZ_4K), E_OK);
+	assert_int_equal(fake.frees, 2);
+	assert_int_equal(fake.early_frees, 0);
+	assert_int_equal(fake.live_allocs, 1);
+	fake.watch_ia = 0;
+}
+
 static void unmapping_unmapped_space_is_harmless(void **state)
 {
 	(void)state;
@@ -959,6 +986,7 @@ int main(void)
 	    T(unmapping_a_page_of_a_1g_block_splits_it),
 	    T(unmapping_the_tail_of_a_2m_block_keeps_its_head),
 	    T(unmapping_everything_frees_every_table_but_the_root),
+	    T(an_emptied_table_is_freed_only_after_its_range_is_flushed),
 	    T(unmapping_unmapped_space_is_harmless),
 	    T(unmap_refuses_misaligned_empty_and_out_of_range),
 	    T(unmap_split_without_memory_fails_and_keeps_the_block),
