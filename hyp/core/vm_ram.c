@@ -97,14 +97,12 @@ void vm_ram_scrub(struct vm *vm, bool unmap)
 		zero_pages(vm->ram_pa, vm->ram_size);
 		return;
 	}
-	for (uint64_t b = 0; b < vm->ram_size / BLOCK; b++) {
-		if (!block_ready(vm, b))
-			continue;
-		zero_pages(vm->ram_pa + b * BLOCK, BLOCK);
-		if (unmap)
-			pgtable_unmap(&vm->s2, vm->ram_ipa + b * BLOCK, BLOCK);
-	}
+	for (uint64_t b = 0; b < vm->ram_size / BLOCK; b++)
+		if (block_ready(vm, b))
+			zero_pages(vm->ram_pa + b * BLOCK, BLOCK);
 	if (unmap) {
+		/* One unmap of the whole RAM, so one TLB flush, not one per block. */
+		pgtable_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
 		memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
 		vm->ram_blocks_ready = 0;
 	}
