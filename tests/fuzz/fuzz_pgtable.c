@@ -12,8 +12,9 @@
  * then 32 or 48 are used) and where the 4 GiB window of likely addresses is, (b >> 5) % 3:
  * bottom, top, in between. Then operations, one byte each: bits 0..1 map, unmap, lookup or
  * set the allocation budget (bits 3..7: 0 no limit, n: n - 1 more pages); bit 2 the table;
- * bits 3..7 how the address is chosen (pick_ia). A map or unmap continues with one byte whose
- * bits 0..2 choose how the size is picked (pick_size) and bits 3..7 the PA (pick_pa, maps
+ * bits 3..7 how the address is chosen (pick_ia); a budget operation with bits 3..7 all set
+ * makes tables ahead for a range instead (do_prealloc). A map or unmap continues with one byte
+ * whose bits 0..2 choose how the size is picked (pick_size) and bits 3..7 the PA (pick_pa, maps
  * only), then the bytes those choices consume, and for a map a permissions byte.
  */
 #include <stdlib.h>
@@ -505,6 +506,28 @@ static void setup(struct table *t, bool stage2, uint8_t bits, uint8_t where)
 		t->window = ((uint64_t)where << 30) % (t->ia_limit - 4 * SZ_1G);
 }
 
+/*
+ * Tables made ahead for a range (stage 2's lazy RAM): whatever the result, no leaf appears or
+ * goes (check_table after every operation), and later maps, unmaps and destroy must cope with
+ * the tables it keeps. Input: one byte, bits 0..4 the address (pick_ia), bits 5..7 the leaf
+ * size (4 KiB, 2 MiB, 1 GiB or an invalid one); then the size's choice byte and its bytes.
+ */
+static void do_prealloc(struct fuzz_in *in, struct table *t)
+{
+	static const uint64_t leaf[] = {PAGE_SIZE, SZ_2M, SZ_1G, PAGE_SIZE * 3};
+	uint8_t how = fuzz_u8(in);
+	uint64_t ia = pick_ia(in, t, how & 31), size = pick_size(in, fuzz_u8(in));
+	uint64_t leaf_size = leaf[(how >> 5) % 4];
+	int err = pgtable_prealloc(&t->pt, ia, size, leaf_size);
+
+	FUZZ_CHECK(err == E_OK || err == -E_NOMEM || err == -E_INVAL || err == -E_EXIST,
+		   "prealloc 0x%llx +0x%llx leaf 0x%llx: %d", (unsigned long long)ia,
+		   (unsigned long long)size, (unsigned long long)leaf_size, err);
+	if (!range_valid(t, ia, size) || leaf_size == PAGE_SIZE * 3)
+		FUZZ_CHECK(err == -E_INVAL, "prealloc of an invalid range or leaf size: %d", err);
+	FUZZ_CHECK(!mem.nflush, "prealloc flushed the TLB");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = fuzz_in(data, size);
@@ -534,6 +557,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_lookup(t, ia);
 			break;
 		default:
+			if ((op >> 3) == 31) {
+				do_prealloc(&in, t);
+				break;
+			}
 			/* Bits 3..7: 0 lifts the limit, otherwise that many pages more. */
 			mem.budget = (op >> 3) ? (op >> 3) - 1 : -1;
 			break;

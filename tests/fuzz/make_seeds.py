@@ -699,6 +699,11 @@ def budget(pages):  # None: no limit
     return u8(BUDGET | ((0 if pages is None else pages + 1) << 3))
 
 
+def pprealloc(table, ia_mode, ia, size_mode, size, leaf):  # leaf: 0 4 KiB, 1 2 MiB, 2 1 GiB, 3 bad
+    return (u8(BUDGET | (table << 2) | (31 << 3)) + u8(ia_mode | (leaf << 5)) + ia_bytes(ia_mode, ia) +
+            u8(size_mode) + size_bytes(size_mode, size))
+
+
 def pt_header(ia_bits, where=0):
     """The header byte for a table of ia_bits whose window is at the bottom (0), top (1) or in
     between (2)."""
@@ -740,8 +745,17 @@ def pgtable():
             punmap(S1, IA_2M, 0x300, SZ_2M_PLUS, (0, 0)) +
             pmap(S2, IA_1G, 3, SZ_1G, 0, PA_SAME, 0, W | X) +
             punmap(S2, IA_2M, 0x600, SZ_2M, 0) + pmap(S1, IA_1G, 0, SZ_1G, 0, PA_PAGE, 1, R))
+    # stage 2 of lazily handed-over RAM: its tables made first, then 2 MiB maps that must need
+    # no page, an unmap that keeps the tables, a 4 KiB map that needs one, bad preallocations
+    lazy = (h39_40 + pprealloc(S2, IA_1G, 1, SZ_1G, 0, 1) + budget(0) +
+            pmap(S2, IA_2M, 0x200, SZ_2M, 0, PA_SAME, 0, R | W) +
+            pmap(S2, IA_2M, 0x201, SZ_2M, 0, PA_SAME, 0, R | W) + punmap(S2, IA_1G, 1, SZ_1G, 0) +
+            pmap(S2, IA_2M, 0x200, SZ_2M, 0, PA_SAME, 0, R | W) + budget(None) +
+            pmap(S2, IA_PAGE, 0x40400, SZ_PAGES, 0, PA_SAME, 0, R) +
+            pprealloc(S2, IA_2M, 0x200, SZ_2M, 0, 2) + pprealloc(S2, IA_2M, 0x200, SZ_2M, 0, 3) +
+            pprealloc(S1, IA_2M, 0x10, SZ_2M, 3, 0) + punmap(S2, IA_1G, 1, SZ_1G, 0))
     return {"vm-ram": vm_ram, "kestrel-stage1": kestrel, "out-of-memory": starved,
-            "edges": edges, "48-and-32-bit": wide}
+            "edges": edges, "48-and-32-bit": wide, "lazy-ram": lazy}
 
 
 GENERATORS = {"hostdt": hostdt, "guest_dtb": guest_dtb, "image": image, "esr": esr,
