@@ -615,34 +615,36 @@ static bool parse_shm(struct ctx *c, int node, const struct vm_config *vms, unsi
 }
 
 /* A member VM's passed-through device at the region's address would hide it, or be hidden. */
+/* Where a member VM's device page sits on the region or on the doorbell registers, or 0. */
+static ipaddr_t shm_conflict(const struct shm_config *shm, uint64_t base, uint64_t size,
+			     const char **what)
+{
+	*what = "the doorbell registers are";
+	if (overlaps(base, size, SHM_DOORBELL_IPA, PAGE_SIZE))
+		return SHM_DOORBELL_IPA;
+	*what = "the region would be";
+	return overlaps(base, size, shm->ipa, shm->size) ? shm->ipa : 0;
+}
+
 static bool clear_of_passthrough(struct ctx *c, const struct shm_config *shm,
 				 const struct vm_config *vms)
 {
 	for (unsigned m = 0; m < shm->nvms; m++) {
 		const struct vm_config *vm = &vms[shm->vm[m]];
 		for (unsigned d = 0; d < vm->npassthrough; d++) {
+			int dev = vm->passthrough[d];
 			uint64_t base, size;
-			for (int i = 0;
-			     device_pages(c->fdt, vm->passthrough[d], i, &base, &size) == E_OK; i++)
-				if (overlaps(base, size, SHM_DOORBELL_IPA, PAGE_SIZE))
+			for (int i = 0; device_pages(c->fdt, dev, i, &base, &size) == E_OK; i++) {
+				const char *what;
+				ipaddr_t at = shm_conflict(shm, base, size, &what);
+				if (at)
 					return refuse(
 					    c,
-					    "property 'vms': VM '%s''s device '%s' "
-					    "(reg[%d] at 0x%llx) is where the doorbell "
-					    "registers are, at 0x%llx",
-					    vm->name,
-					    fdt_get_name(c->fdt, vm->passthrough[d], NULL), i,
-					    (unsigned long long)base,
-					    (unsigned long long)SHM_DOORBELL_IPA);
-				else if (overlaps(base, size, shm->ipa, shm->size))
-					return refuse(
-					    c,
-					    "property 'vms': VM '%s''s device '%s' "
-					    "(reg[%d] at 0x%llx) is where the region would "
-					    "be, at 0x%llx",
-					    vm->name,
-					    fdt_get_name(c->fdt, vm->passthrough[d], NULL), i,
-					    (unsigned long long)base, (unsigned long long)shm->ipa);
+					    "property 'vms': VM '%s''s device '%s' (reg[%d] "
+					    "at 0x%llx) is where %s, at 0x%llx",
+					    vm->name, fdt_get_name(c->fdt, dev, NULL), i,
+					    (unsigned long long)base, what, (unsigned long long)at);
+			}
 		}
 	}
 	return true;

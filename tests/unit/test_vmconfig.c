@@ -943,6 +943,25 @@ static void shared_region_on_a_members_device_is_refused(void **state)
 		     "at 0x10000000");
 }
 
+/* A member's device on the doorbell registers' page would hide them: the region goes. */
+static void shared_region_with_a_device_on_the_doorbells_is_refused(void **state)
+{
+	static const uint64_t regs[] = {SHM_DOORBELL_IPA, 0x100};
+	struct shm_config shm[SHM_MAX];
+
+	(void)state;
+	machine_devices();
+	add_shm("shm0", 0x1000);
+	add_device("/dev@ffff000", regs, 1, NULL, 0);
+	add_good_vm("b");
+	add_good_vm("a");
+	give("a", "/dev@ffff000");
+	assert_int_equal(parse(), 2);
+	assert_int_equal(shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error), 0);
+	expect_error(0, "shm0", "VM 'a''s device 'dev@ffff000' (reg[0] at 0xffff000)",
+		     "is where the doorbell registers are, at 0xffff000");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -975,6 +994,7 @@ int main(void)
 	    T(a_shared_spi_is_refused_to_the_second_vm),
 	    T(a_node_above_or_below_another_vms_is_refused),
 	    T(shared_region_on_a_members_device_is_refused),
+	    T(shared_region_with_a_device_on_the_doorbells_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("vmconfig", tests, NULL, NULL);
