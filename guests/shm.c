@@ -16,7 +16,6 @@
 #include "runtime.h"
 #include "smccc.h"
 #include "sysreg.h"
-#include "hostile/hostile.h"
 
 #define MESSAGES      1000
 #define DOORBELL_CALL 0x86000001u
@@ -29,18 +28,6 @@ struct mailbox {
 };
 
 static struct mailbox *box;
-
-static bool contains(const char *hay, const char *needle)
-{
-	for (; *hay; hay++) {
-		const char *h = hay, *n = needle;
-		while (*n && *h == *n)
-			h++, n++;
-		if (!*n)
-			return true;
-	}
-	return false;
-}
 
 static unsigned region, intid;
 static volatile unsigned doorbells;
@@ -177,10 +164,10 @@ static void pong(void)
 
 int main(const void *dtb)
 {
-	bool is_ping = contains(boot_info.bootargs, "role=ping");
+	bool is_ping = bootargs_has("role=ping");
 
 	/* A peer refused at build takes the region with it: nothing of it is left here. */
-	if (contains(boot_info.bootargs, "expect=none")) {
+	if (bootargs_has("expect=none")) {
 		check(!find_region(dtb), "no shared region in the device tree");
 		check_eq("doorbell of region 0, which this VM is no member of",
 			 (uint64_t)smccc_call(DOORBELL_CALL, 0, 0, 0, &(struct smccc_result){0}),

@@ -62,18 +62,6 @@ static uint64_t timer_count(void)
 	return phys ? read_sysreg(cntpct_el0) : read_sysreg(cntvct_el0);
 }
 
-static bool contains(const char *hay, const char *needle)
-{
-	for (; *hay; hay++) {
-		const char *h = hay, *n = needle;
-		while (*n && *h == *n)
-			h++, n++;
-		if (!*n)
-			return true;
-	}
-	return false;
-}
-
 /* The timer's output is a level: turning the timer off is what stops it interrupting. */
 static void timer_hook(unsigned intid)
 {
@@ -126,13 +114,6 @@ static void check_icount(uint64_t freq)
 	      ICOUNT_LOOPS, ICOUNT_INSTRS, best, expected, freq, ICOUNT_SLACK);
 }
 
-static bool same(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
 /* Timer off, IRQs masked: no interrupt can end the WFI, and the VM never powers off. */
 static void __attribute__((noreturn)) wait_forever(void)
 {
@@ -158,17 +139,17 @@ int main(const void *dtb)
 	uint64_t freq = counter_freq();
 	(void)dtb;
 
-	phys = contains(boot_info.bootargs, "timer=phys");
+	phys = bootargs_has("timer=phys");
 	timer_ppi = phys ? GIC_PPI_PHYS_TIMER : GIC_PPI_VIRT_TIMER;
 	printf("CNTFRQ_EL0 = %lu Hz, CNTVCT_EL0 at main = %lu; the %s timer, PPI %u\n", freq,
 	       boot_count, phys ? "EL1 physical" : "virtual", timer_ppi);
-	if (same(boot_info.bootargs, "forever"))
+	if (bootargs_has("forever"))
 		wait_forever();
 	if (!check(freq != 0, "CNTFRQ_EL0 is set"))
 		test_finish();
 	check(boot_count < 10 * freq, "CNTVCT_EL0 at boot = %lu ms, under 10 s",
 	      boot_count / (freq / 1000));
-	if (same(boot_info.bootargs, "icount"))
+	if (bootargs_has("icount"))
 		check_icount(freq);
 
 	/* Without its PPI enabled in the GIC the timer could not wake the WFI below. */

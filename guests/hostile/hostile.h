@@ -1,7 +1,8 @@
 /*
- * What the hostile guests share: bootargs of the form "key=number", a small random number
- * generator, time in milliseconds from the virtual counter, and code written at run time
- * (an instruction word made executable with the cache maintenance the architecture asks for).
+ * What the hostile guests share: a small random number generator, time in milliseconds from
+ * the virtual counter, and code written at run time (an instruction word made executable with
+ * the cache maintenance the architecture asks for). Their "key=number" bootargs are read with
+ * the runtime's bootarg() (boot_info.h).
  *
  * Everything is static inline: the build links each guest from its own file and the runtime
  * only (guests/guests.mk).
@@ -13,39 +14,6 @@
 #include <stdint.h>
 #include "boot_info.h"
 #include "sysreg.h"
-
-/* The value of "key=N" in the bootargs (decimal, or hex with 0x), or dflt. */
-static inline uint64_t bootarg(const char *key, uint64_t dflt)
-{
-	const char *s = boot_info.bootargs;
-
-	while (s && *s) {
-		const char *k = key, *p = s;
-		while (*k && *p == *k)
-			k++, p++;
-		if (!*k && *p == '=' && (s == boot_info.bootargs || s[-1] == ' ')) {
-			uint64_t v = 0, base = 10;
-			p++;
-			if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-				base = 16, p += 2;
-			for (;; p++) {
-				unsigned d;
-				if (*p >= '0' && *p <= '9')
-					d = (unsigned)(*p - '0');
-				else if (base == 16 && *p >= 'a' && *p <= 'f')
-					d = (unsigned)(*p - 'a' + 10);
-				else if (base == 16 && *p >= 'A' && *p <= 'F')
-					d = (unsigned)(*p - 'A' + 10);
-				else
-					break;
-				v = v * base + d;
-			}
-			return v;
-		}
-		s++;
-	}
-	return dflt;
-}
 
 /* splitmix64: a good 64-bit mix, used both as the generator and as a hash. */
 static inline uint64_t mix64(uint64_t x)

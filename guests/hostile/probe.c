@@ -187,24 +187,9 @@ static __attribute__((noinline)) uint64_t op_prfm(uint64_t a)
 	return SENTINEL;
 }
 
-/*
- * Branches to addr with the exception announced; the handler resumes at the instruction
- * after the branch (ELR would be addr itself). One asm statement, so that the recovery label
- * stays next to the branch; addr sits in callee-saved x19 to survive the call.
- */
 static __attribute__((noinline)) uint64_t op_fetch(uint64_t addr)
 {
-	register uint64_t target __asm__("x19") = addr;
-
-	__asm__ __volatile__("adr x0, 1f\n\t"
-			     "bl exception_expect\n\t"
-			     "blr %0\n"
-			     "1:\n"
-			     :
-			     : "r"(target)
-			     : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10",
-			       "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x30", "cc",
-			       "memory");
+	exception_fetch_from(addr);
 	return SENTINEL;
 }
 

@@ -112,3 +112,52 @@ void boot_info_parse(const void *dtb)
 			parse_node(&fdt, node, depth, names[depth - 1], cells[depth - 1]);
 	}
 }
+
+/* The value of "key=N" in the bootargs (decimal, or hex with 0x), or dflt. */
+uint64_t bootarg(const char *key, uint64_t dflt)
+{
+	const char *s = boot_info.bootargs;
+
+	while (s && *s) {
+		const char *k = key, *p = s;
+		while (*k && *p == *k)
+			k++, p++;
+		if (!*k && *p == '=' && (s == boot_info.bootargs || s[-1] == ' ')) {
+			uint64_t v = 0, base = 10;
+			p++;
+			if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+				base = 16, p += 2;
+			for (;; p++) {
+				unsigned d;
+				if (*p >= '0' && *p <= '9')
+					d = (unsigned)(*p - '0');
+				else if (base == 16 && *p >= 'a' && *p <= 'f')
+					d = (unsigned)(*p - 'a' + 10);
+				else if (base == 16 && *p >= 'A' && *p <= 'F')
+					d = (unsigned)(*p - 'A' + 10);
+				else
+					break;
+				v = v * base + d;
+			}
+			return v;
+		}
+		s++;
+	}
+	return dflt;
+}
+
+bool bootargs_has(const char *word)
+{
+	for (const char *s = boot_info.bootargs; *s;) { /* "" when there are none */
+		const char *w = word;
+		while (*w && *s == *w)
+			s++, w++;
+		if (!*w && (*s == ' ' || !*s))
+			return true;
+		while (*s && *s != ' ')
+			s++;
+		while (*s == ' ')
+			s++;
+	}
+	return false;
+}

@@ -20,5 +20,9 @@ struct boot_info {
 extern struct boot_info boot_info;
 
 void boot_info_parse(const void *dtb);
+/* The value of "key=N" in the bootargs (decimal, or hex with 0x), or dflt. */
+uint64_t bootarg(const char *key, uint64_t dflt);
+/* Whether word is one of the bootargs' space-separated words ("role=ping", "icount"). */
+bool bootargs_has(const char *word);
 
 #endif

@@ -68,3 +68,24 @@ void exception_handle(uint64_t vector, struct exception_frame *frame)
 	test_fail();
 	test_finish();
 }
+
+/*
+ * Branches to addr with exception_expect(recovery) announced first, recovery being the
+ * instruction after the branch (ELR will be addr itself). It is all one asm statement so the
+ * compiler cannot separate the recovery label from the branch; addr sits in callee-saved
+ * x19 to survive the call.
+ */
+__attribute__((noinline)) void exception_fetch_from(uint64_t addr)
+{
+	register uint64_t target __asm__("x19") = addr;
+
+	__asm__ __volatile__("adr x0, 1f\n\t"
+			     "bl exception_expect\n\t"
+			     "blr %0\n"
+			     "1:\n"
+			     :
+			     : "r"(target)
+			     : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10",
+			       "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x30", "cc",
+			       "memory");
+}

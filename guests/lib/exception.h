@@ -37,6 +37,12 @@ void exception_expect(uint64_t recovery);
  */
 unsigned exception_expect_end(void);
 
+/*
+ * Branches to addr, the fetch fault there announced with exception_expect(); the handler
+ * resumes after the branch. Close the window with exception_expect_end().
+ */
+void exception_fetch_from(uint64_t addr);
+
 /* Called from vectors.S with the saved registers; may change frame->elr. */
 struct exception_frame {
 	uint64_t x[31];
