@@ -3,22 +3,14 @@
  * the EL2 timer), with split priority drop and deactivation (EOImode = 1).
  */
 #include <kestrel/drivers.h>
+#include <kestrel/gic_regs.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <kestrel/sysreg.h>
 
-#define GICD_CTLR	0x0000
 #define GICD_CTLR_RWP	BIT(31)
 #define GICD_CTLR_ARE	BIT(4)
 #define GICD_CTLR_G1	BIT(1)
-#define GICD_IGROUPR	0x0080
-#define GICD_ISENABLER	0x0100
-#define GICD_ICENABLER	0x0180
-#define GICD_IPRIORITYR 0x0400
-#define GICD_IROUTER	0x6000
-#define GICR_TYPER	0x0008
-#define GICR_WAKER	0x0014
-#define GICR_SGI	0x10000
 #define GICR_IGROUPR0	(GICR_SGI + 0x0080)
 #define GICR_ISENABLER0 (GICR_SGI + 0x0100)
 #define GICR_ICENABLER0 (GICR_SGI + 0x0180)

@@ -5,30 +5,11 @@
  * Accesses the architecture does not define read as zero and ignore writes; misaligned ones
  * abort.
  */
+#include <kestrel/gic_regs.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/lib.h>
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>
-
-#define GICD_CTLR	0x0000
-#define GICD_TYPER	0x0004
-#define GICD_IIDR	0x0008
-#define GICD_IGROUPR	0x0080
-#define GICD_ISENABLER	0x0100
-#define GICD_ICENABLER	0x0180
-#define GICD_ISPENDR	0x0200
-#define GICD_ICPENDR	0x0280
-#define GICD_ISACTIVER	0x0300
-#define GICD_ICACTIVER	0x0380
-#define GICD_IPRIORITYR 0x0400
-#define GICD_ICFGR	0x0c00
-#define GICD_IROUTER	0x6000
-#define GIC_PIDR2	0xffe8
-#define GICR_CTLR	0x0000
-#define GICR_IIDR	0x0004
-#define GICR_TYPER	0x0008
-#define GICR_WAKER	0x0014
-#define GICR_SGI_BASE	0x10000
 
 #define CTLR_ENABLES (BIT(0) | BIT(1))
 #define CTLR_ARE_DS  (BIT(4) | BIT(6)) /* affinity routing, single security state: fixed */
@@ -285,8 +266,8 @@ static bool redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool 
 	struct vm *vm = vcpu->vm;
 	struct frame f = {vm, vcpu, 0, VGIC_NR_PRIVATE};
 
-	if (off >= GICR_SGI_BASE)
-		return irq_regs(&f, off - GICR_SGI_BASE, width, write, val) ||
+	if (off >= GICR_SGI)
+		return irq_regs(&f, off - GICR_SGI, width, write, val) ||
 		       (!write ? (*val = 0, true) : true);
 	if (off == GICR_TYPER && (width == 8 || width == 4)) {
 		uint64_t mpidr = vcpu->vmpidr;
@@ -336,9 +317,9 @@ static bool reads_live_state(struct vm *vm, struct mmio_dev *dev, uint64_t off, 
 	if (write)
 		return false;
 	if (dev != &vm->vgic.dist_dev) {
-		if (off % GUEST_GICR_STRIDE < GICR_SGI_BASE)
+		if (off % GUEST_GICR_STRIDE < GICR_SGI)
 			return false;
-		off = off % GUEST_GICR_STRIDE - GICR_SGI_BASE;
+		off = off % GUEST_GICR_STRIDE - GICR_SGI;
 	}
 	return off >= GICD_ISPENDR && off < GICD_ICACTIVER + 0x80;
 }

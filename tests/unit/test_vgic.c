@@ -14,25 +14,14 @@
 #include <cmocka.h>
 
 #include <kestrel/drivers.h>
+#include <kestrel/gic_regs.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>
 
-#define GICD_CTLR      0x0000
-#define GICD_IGROUPR   0x0080
-#define GICD_ISENABLER 0x0100
-#define GICD_ICFGR     0x0c00
-#define GICD_IROUTER   0x6000
-#define GIC_PIDR2      0xffe8
-#define GICR_CTLR      0x0000
-#define GICR_IIDR      0x0004
-#define GICR_TYPER     0x0008
-#define GICR_WAKER     0x0014
-#define GICR_SGI       0x10000 /* the SGI frame: the distributor's offsets, INTIDs 0-31 */
-#define GICD_ISPENDR   0x0200
-#define IIDR_KESTREL   0x4b00043bu
-#define UART_INTID     (32 + GUEST_UART_SPI)
-#define HW_APRS	       2 /* what this machine's CPU interface has, for the stand-in below */
+#define IIDR_KESTREL 0x4b00043bu
+#define UART_INTID   (32 + GUEST_UART_SPI)
+#define HW_APRS	     2 /* what this machine's CPU interface has, for the stand-in below */
 
 static struct vm vm;
 static struct pcpu cpus[2];
