@@ -1,13 +1,6 @@
 /* The physical PL011: polled transmit and receive, the firmware's line settings kept. */
 #include <kestrel/drivers.h>
-
-#define UARTDR	 0x00
-#define UARTFR	 0x18
-#define UARTIMSC 0x38
-#define IMSC_RX	 BIT(4)
-#define IMSC_RT	 BIT(6)
-#define FR_RXFE	 BIT(4)
-#define FR_TXFF	 BIT(5)
+#include <kestrel/pl011_regs.h>
 
 static volatile uint32_t *uart;
 
@@ -28,7 +21,7 @@ void pl011_putc(char c)
 void pl011_enable_rx_irq(void)
 {
 	if (uart)
-		uart[UARTIMSC / 4] |= IMSC_RX | IMSC_RT;
+		uart[UARTIMSC / 4] |= INT_RX | INT_RT;
 }
 
 int pl011_getc(void)

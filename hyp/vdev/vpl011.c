@@ -4,30 +4,8 @@
  * and status, and the identification registers the AMBA bus probes.
  */
 #include <kestrel/lib.h>
+#include <kestrel/pl011_regs.h>
 #include <kestrel/vpl011.h>
-
-#define UARTDR	  0x000
-#define UARTRSR	  0x004
-#define UARTFR	  0x018
-#define UARTILPR  0x020
-#define UARTIBRD  0x024
-#define UARTFBRD  0x028
-#define UARTLCR_H 0x02c
-#define UARTCR	  0x030
-#define UARTIFLS  0x034
-#define UARTIMSC  0x038
-#define UARTRIS	  0x03c
-#define UARTMIS	  0x040
-#define UARTICR	  0x044
-#define UARTDMACR 0x048
-#define UARTID	  0xfe0
-
-#define FR_RXFE BIT(4)
-#define FR_TXFE BIT(7)
-#define INT_RX	BIT(4)
-#define INT_TX	BIT(5)
-#define INT_RT	BIT(6)
-#define INT_ALL 0x7ff
 
 /* PeriphID0..3 then CellID0..3: part 0x011, designer ARM, revision r1p5. */
 static const uint8_t id_bytes[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};

@@ -18,39 +18,20 @@
  */
 #include <string.h>
 
+#include <kestrel/pl011_regs.h>
 #include <kestrel/vpl011.h>
 
 #include "harness.h"
 
-#define DR    0x000
-#define RSR   0x004
-#define FR    0x018
-#define ILPR  0x020
-#define IBRD  0x024
-#define FBRD  0x028
-#define LCR_H 0x02c
-#define CR    0x030
-#define IFLS  0x034
-#define IMSC  0x038
-#define RIS   0x03c
-#define MIS   0x040
-#define ICR   0x044
-#define DMACR 0x048
-#define ID    0xfe0
-
-#define FR_RXFE BIT(4)
-#define FR_TXFE BIT(7)
-#define INT_RX	BIT(4)
-#define INT_TX	BIT(5)
-#define INT_RT	BIT(6)
-#define INT_ALL 0x7ff
 #define SIZE	0x1000
 #define PENDING 4096
 
 static const uint16_t regs[32] = {
-    DR,	   RSR,	  FR,	 ILPR,	IBRD,	FBRD,	LCR_H,	 CR,	  IFLS,	   IMSC,    RIS,
-    MIS,   ICR,	  DMACR, ID,	ID + 4, ID + 8, ID + 12, ID + 16, ID + 20, ID + 24, ID + 28,
-    0x00c, 0x010, 0x014, 0x01c, 0x04c,	0x800,	0xfd0,	 0xffc,	  0xffe,   0xfff,
+    UARTDR,	 UARTRSR,    UARTFR,	 UARTILPR,    UARTIBRD,	   UARTFBRD,	UARTLCR_H,
+    UARTCR,	 UARTIFLS,   UARTIMSC,	 UARTRIS,     UARTMIS,	   UARTICR,	UARTDMACR,
+    UARTID,	 UARTID + 4, UARTID + 8, UARTID + 12, UARTID + 16, UARTID + 20, UARTID + 24,
+    UARTID + 28, 0x00c,	     0x010,	 0x014,	      0x01c,	   0x04c,	0x800,
+    0xfd0,	 0xffc,	     0xffe,	 0xfff,
 };
 static const uint8_t id_bytes[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
 
@@ -110,7 +91,7 @@ static uint32_t model_read(uint64_t off)
 	uint8_t c;
 
 	switch (off) {
-	case DR:
+	case UARTDR:
 		if (!m.count)
 			return 0;
 		c = m.fifo[m.head];
@@ -118,55 +99,55 @@ static uint32_t model_read(uint64_t off)
 		m.count--;
 		model_status();
 		return c;
-	case FR:
+	case UARTFR:
 		return FR_TXFE | (m.count ? 0 : FR_RXFE);
-	case IBRD:
+	case UARTIBRD:
 		return m.ibrd;
-	case FBRD:
+	case UARTFBRD:
 		return m.fbrd;
-	case LCR_H:
+	case UARTLCR_H:
 		return m.lcr_h;
-	case CR:
+	case UARTCR:
 		return m.cr;
-	case IFLS:
+	case UARTIFLS:
 		return m.ifls;
-	case IMSC:
+	case UARTIMSC:
 		return m.imsc;
-	case RIS:
+	case UARTRIS:
 		return m.ris;
-	case MIS:
+	case UARTMIS:
 		return m.ris & m.imsc;
 	default:
-		return off >= ID && off < ID + 32 ? id_bytes[(off - ID) / 4] : 0;
+		return off >= UARTID && off < UARTID + 32 ? id_bytes[(off - UARTID) / 4] : 0;
 	}
 }
 
 static void model_write(uint64_t off, uint32_t val)
 {
 	switch (off) {
-	case DR:
+	case UARTDR:
 		m.out[m.nout++] = (uint8_t)val;
 		m.ris |= INT_TX;
 		break;
-	case IBRD:
+	case UARTIBRD:
 		m.ibrd = val & 0xffff;
 		break;
-	case FBRD:
+	case UARTFBRD:
 		m.fbrd = val & 0x3f;
 		break;
-	case LCR_H:
+	case UARTLCR_H:
 		m.lcr_h = val & 0xff;
 		break;
-	case CR:
+	case UARTCR:
 		m.cr = val & 0xff87;
 		break;
-	case IFLS:
+	case UARTIFLS:
 		m.ifls = val & 0x3f;
 		break;
-	case IMSC:
+	case UARTIMSC:
 		m.imsc = val & INT_ALL;
 		break;
-	case ICR:
+	case UARTICR:
 		m.ris &= ~(val & INT_ALL);
 		break;
 	default:
@@ -220,7 +201,7 @@ static uint64_t offset(struct fuzz_in *in)
 	return ((uint64_t)b | (uint64_t)fuzz_u8(in) << 8) % SIZE;
 }
 
-/* The device and the model agree, and the line shows RIS & IMSC. */
+/* The device and the model agree, and the line shows UARTRIS & UARTIMSC. */
 static void check_state(void)
 {
 	FUZZ_CHECK(uart.rx_count == m.count && uart.rx_head < VPL011_RX_SIZE,
@@ -278,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		default: {
-			static const uint16_t polled[4] = {FR, RIS, DR, MIS};
+			static const uint16_t polled[4] = {UARTFR, UARTRIS, UARTDR, UARTMIS};
 			guest_access(polled[(op >> 3) & 3], 4, false, 0);
 			break;
 		}
