@@ -13,18 +13,8 @@
 # This is PID 1: it must never exit (the kernel would panic), so no `set -e`, and every path
 # ends in poweroff.
 
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-
-failed=0
-
-# report WHAT ok|FAIL DETAILS...: prints "LINUX-CHECK: WHAT DETAILS ok|FAIL" and
-# remembers a failure
-report() {
-	what=$1 flag=$2
-	shift 2
-	[ "$flag" = ok ] || failed=1
-	echo "LINUX-CHECK: $what $* $flag"
-}
+CHECK=LINUX-CHECK
+. /root/init-lib.sh
 
 setup() {
 	mount -t proc proc /proc
@@ -33,17 +23,6 @@ setup() {
 	# Keep late kernel messages off the console so they cannot split a result line.
 	dmesg -n 1
 }
-
-# cmdline_param NAME: the value of NAME=... on the kernel command line (empty when absent)
-cmdline_param() {
-	read -r cmdline </proc/cmdline
-	# shellcheck disable=SC2086 # split into words on purpose
-	for arg in $cmdline; do
-		case $arg in "$1"=*) echo "${arg#*=}" ;; esac
-	done
-}
-
-is_number() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
 # irq_counts NAME: the per-CPU counts (space-separated) of the first /proc/interrupts line
 # whose name (its last field) or description is NAME. There is one count column per CPU.
@@ -195,18 +174,6 @@ check_uptime() {
 	flag=FAIL
 	case $up in [0-9]*.[0-9]*) flag=ok ;; esac
 	report uptime "$flag" "$up"
-}
-
-finish() {
-	if [ "$failed" -eq 0 ]; then
-		echo "LINUX-CHECK: RESULT PASS"
-	else
-		echo "LINUX-CHECK: RESULT FAIL"
-	fi
-	sync
-	poweroff -f
-	# only reached if PSCI SYSTEM_OFF returned: stay alive rather than panic
-	while :; do sleep 3600; done
 }
 
 setup

@@ -16,8 +16,6 @@
 # This is PID 1: it must never exit (the kernel would panic), so no `set -e`, and every path
 # ends in poweroff.
 
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-
 # What tools/mkdisk.sh writes into /hello.txt (the same text is there).
 marker="kestrel passthrough disk ok"
 disk=vda
@@ -25,16 +23,8 @@ wait_s=10
 io_s=30
 mods=/root
 
-failed=0
-
-# report WHAT ok|FAIL DETAILS...: prints "DISK-CHECK: WHAT DETAILS ok|FAIL" and remembers a
-# failure
-report() {
-	what=$1 flag=$2
-	shift 2
-	[ "$flag" = ok ] || failed=1
-	echo "DISK-CHECK: $what $* $flag"
-}
+CHECK=DISK-CHECK
+. /root/init-lib.sh
 
 setup() {
 	/bin/busybox --install -s
@@ -174,12 +164,4 @@ if wait_disk; then
 		report io FAIL "the disk did not answer within ${io_s}s"
 	fi
 fi
-if [ $failed -eq 0 ]; then
-	echo "DISK-CHECK: RESULT PASS"
-else
-	diagnostics
-	echo "DISK-CHECK: RESULT FAIL"
-fi
-sync
-poweroff -f
-while :; do sleep 1; done
+finish diagnostics

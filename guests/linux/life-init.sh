@@ -17,34 +17,11 @@
 #           /proc/device-tree, writes each message and rings through /dev/mem (devmem), and
 #           polls for the reply. kestrel.messages= messages (default 20).
 #
-# Each result is a console line "LIFE-CHECK: <what> ok|FAIL <details>", then "LIFE-CHECK: RESULT
+# Each result is a console line "LIFE-CHECK: <what> <details> ok|FAIL", then "LIFE-CHECK: RESULT
 # PASS|FAIL". This is PID 1: it must never exit, so no `set -e`; every path ends in poweroff.
 
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-
-failed=0
-report() { # WHAT ok|FAIL DETAILS...
-	what=$1 flag=$2
-	shift 2
-	[ "$flag" = ok ] || failed=1
-	echo "LIFE-CHECK: $what $flag $*"
-}
-
-finish() {
-	if [ "$failed" = 0 ]; then echo "LIFE-CHECK: RESULT PASS"; else echo "LIFE-CHECK: RESULT FAIL"; fi
-	poweroff -f
-	while :; do sleep 3600; done
-}
-
-cmdline_param() {
-	read -r cmdline </proc/cmdline
-	# shellcheck disable=SC2086 # split into words on purpose
-	for arg in $cmdline; do
-		case $arg in "$1"=*) echo "${arg#*=}" ;; esac
-	done
-}
-
-is_number() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
+CHECK=LIFE-CHECK
+. /root/init-lib.sh
 
 # The boot count kestrel writes: a 32-bit big-endian cell; VMs start far fewer than 256 times.
 boot_count() {

@@ -4,12 +4,14 @@ LINUX_BACKPORTS := $(CACHE)/linux/backports/Image
 LINUX_INITRAMFS := $(B)/test-initramfs.cpio.gz $(B)/shell-initramfs.cpio.gz \
 	$(B)/life-initramfs.cpio.gz
 
-$(B)/test-initramfs.cpio.gz: guests/linux/check-init.sh tools/mkinitramfs.sh $(SETUP_STAMP)
-	@bash tools/mkinitramfs.sh $@ $<
+# The test guests' /init scripts source guests/linux/init-lib.sh, which goes in /root.
+INIT_LIB := guests/linux/init-lib.sh
+$(B)/test-initramfs.cpio.gz: guests/linux/check-init.sh $(INIT_LIB) tools/mkinitramfs.sh $(SETUP_STAMP)
+	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB)
 $(B)/shell-initramfs.cpio.gz: guests/linux/shell-init.sh tools/mkinitramfs.sh $(SETUP_STAMP)
 	@bash tools/mkinitramfs.sh $@ $<
-$(B)/life-initramfs.cpio.gz: guests/linux/life-init.sh tools/mkinitramfs.sh $(SETUP_STAMP)
-	@bash tools/mkinitramfs.sh $@ $<
+$(B)/life-initramfs.cpio.gz: guests/linux/life-init.sh $(INIT_LIB) tools/mkinitramfs.sh $(SETUP_STAMP)
+	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB)
 
 # The disk guest: the bookworm kernel's virtio-mmio, virtio-blk and ext4 modules (extracted by
 # tools/fetch-linux.sh, with modules.load saying their order) in /root of the initramfs, and the
@@ -20,9 +22,9 @@ LINUX_DISK_IMAGE := $(B)/disk.img
 
 $(LINUX_DISK_MODULES)/modules.load: | $(SETUP_STAMP)
 	@bash tools/fetch-linux.sh
-$(LINUX_DISK_INITRAMFS): guests/linux/disk-init.sh tools/mkinitramfs.sh $(SETUP_STAMP) \
+$(LINUX_DISK_INITRAMFS): guests/linux/disk-init.sh $(INIT_LIB) tools/mkinitramfs.sh $(SETUP_STAMP) \
 		$(LINUX_DISK_MODULES)/modules.load
-	@bash tools/mkinitramfs.sh $@ $< $(LINUX_DISK_MODULES)/modules.load \
+	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB) $(LINUX_DISK_MODULES)/modules.load \
 		$$(sed 's|^|$(LINUX_DISK_MODULES)/|' $(LINUX_DISK_MODULES)/modules.load)
 $(LINUX_DISK_IMAGE): tools/mkdisk.sh $(SETUP_STAMP)
 	@bash tools/mkdisk.sh $@
