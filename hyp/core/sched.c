@@ -150,12 +150,11 @@ static void idle_wait(struct pcpu *pcpu)
 {
 	uint64_t start = read_sysreg(cntpct_el0);
 
-	if (pcpu->idle_waits_started) {
+	if (pcpu->idle_slept) { /* a wait before this one */
 		pcpu->idle_ticks += pcpu->idle_woke - pcpu->idle_slept;
 		pcpu->idle_waits++;
 	}
 	pcpu->idle_slept = start;
-	pcpu->idle_waits_started = true;
 	wfi();
 	pcpu->idle_woke = read_sysreg(cntpct_el0);
 }
@@ -171,7 +170,7 @@ void sched_report_idle(void)
 		if (!pcpu->online || !total)
 			continue;
 		/* the last wait: over (woke after it slept) or still going on */
-		if (pcpu->idle_waits_started) {
+		if (pcpu->idle_slept) {
 			uint64_t slept = pcpu->idle_slept, woke = pcpu->idle_woke;
 			idle += (woke >= slept ? woke : now) - slept;
 			waits++;

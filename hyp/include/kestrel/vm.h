@@ -152,9 +152,8 @@ struct pcpu {
 	uintptr_t stack_top;
 	volatile bool online;
 	/* Time in WFI with nothing to run, since the CPU's scheduling started (counter ticks):
-	   the waits added up, and the last one (sched.c idle_wait). */
+	   the waits added up, and the last one (sched.c idle_wait; idle_slept 0: none yet). */
 	uint64_t sched_start, idle_ticks, idle_waits, idle_slept, idle_woke;
-	bool idle_waits_started;
 };
 
 extern struct vm vms[VM_MAX];
