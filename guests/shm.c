@@ -10,6 +10,7 @@
  */
 #include "boot_info.h"
 #include "check.h"
+#include "exception.h"
 #include "fdt.h"
 #include "gic.h"
 #include "printf.h"
@@ -162,6 +163,25 @@ static void pong(void)
 	check_eq("requests answered", last, messages);
 }
 
+/* The doorbell registers take 32-bit reads of the count and writes of the ring word only: the
+   rest is an external abort. */
+static void check_bad_doorbell_accesses(void)
+{
+	volatile uint64_t *bell64 = (volatile uint64_t *)(uintptr_t)bell;
+	unsigned aborts = 0;
+
+	exception_expect(0);
+	(void)bell[0]; /* a read of the ring word */
+	aborts += exception_expect_end();
+	exception_expect(0);
+	bell[1] = 1; /* a write of the count */
+	aborts += exception_expect_end();
+	exception_expect(0);
+	bell64[0] = 1; /* a 64-bit ring */
+	aborts += exception_expect_end();
+	check_eq("bad doorbell register accesses that aborted, of 3", aborts, 3);
+}
+
 int main(const void *dtb)
 {
 	bool is_ping = bootargs_has("role=ping");
@@ -187,6 +207,7 @@ int main(const void *dtb)
 	check_eq("doorbell to a region this VM is not in",
 		 (uint64_t)smccc_call(DOORBELL_CALL, 7, 0, 0, &(struct smccc_result){0}),
 		 (uint64_t)-2);
+	check_bad_doorbell_accesses();
 	if (is_ping)
 		ping();
 	else
