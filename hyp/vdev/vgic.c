@@ -173,18 +173,18 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	struct vgic_cpu *c = &vcpu->vgic;
-	bool any = false;
 
 	/* The want bitmap already holds every deliverable interrupt not in a list register. */
 	if (c->lr_used)
 		return true;
 	/* Without the lock: an answer made stale by another CPU's change is followed by that
 	   CPU's kick, which asks again; a spurious wake-up is a WFI that returns early. */
-	for (unsigned w = 0; w < VGIC_WANT_WORDS && !any; w++)
-		for (uint64_t bits = READ_ONCE(c->want[w]); bits && !any; bits &= bits - 1)
-			any = !READ_ONCE(
-			    vgic_irq(vm, vcpu, w * 64 + (unsigned)__builtin_ctzll(bits))->active);
-	return any;
+	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
+		for (uint64_t bits = READ_ONCE(c->want[w]); bits; bits &= bits - 1)
+			if (!READ_ONCE(vgic_irq(vm, vcpu, w * 64 + (unsigned)__builtin_ctzll(bits))
+					   ->active))
+				return true;
+	return false;
 }
 
 void vgic_init(struct vm *vm, unsigned nr_lrs)
