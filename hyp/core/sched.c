@@ -103,7 +103,7 @@ static struct vcpu *pick_next(struct pcpu *pcpu)
 }
 
 /* When this CPU must look again: the end of next's slice if others want the CPU, and the
-   earliest timer of a blocked vCPU whose timers are not live. */
+   earliest timer of a blocked vCPU whose timers are not live. next's slice starts now. */
 static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
 {
 	uint64_t now = read_sysreg(cntpct_el0), deadline = NO_DEADLINE;
@@ -118,6 +118,7 @@ static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
 		else if (pcpu->loaded != v)
 			deadline = MIN(deadline, timer_deadline(v));
 	}
+	pcpu->run_start = now;
 	if (next && contenders)
 		deadline = MIN(deadline, now + hyp.cntfrq / 1000 * SLICE_MS);
 	if (deadline == NO_DEADLINE)
@@ -190,7 +191,10 @@ static NORETURN void sched_loop(void *arg)
 	for (;;) {
 		struct vcpu *next;
 		drop_stopped(pcpu);
-		pcpu->resched = false;
+		/* An exchange: the vGIC state of a vCPU woken before it is seen by pick_next. Read
+		   as 0, nothing asked: whoever asks later sees 0 too, and kicks this CPU. */
+		if (pcpu->resched)
+			__atomic_exchange_n(&pcpu->resched, 0, __ATOMIC_ACQ_REL);
 		next = pick_next(pcpu);
 		/* The vCPU that leaves the CPU is put first: its timers stop being live then, so
 		   the next event must include their deadline (else a vCPU sleeping on its own
@@ -242,16 +246,42 @@ void vcpu_kick(struct vcpu *vcpu)
 	   than when the running vCPU happens to stop. */
 	struct vcpu *current = READ_ONCE(pcpu->current);
 	if (current != vcpu) {
-		pcpu->resched = true;
+		unsigned why = current ? RESCHED_WAKE : RESCHED_NOW;
+		unsigned was = __atomic_fetch_or(&pcpu->resched, why, __ATOMIC_ACQ_REL);
 		/* On this CPU, the vCPU whose exit is running sees it when its handler returns. */
 		if (current && pcpu == this_pcpu())
 			current->attention = 1;
+		/* Asked already and not looked yet: the kick sent then makes it look at this one
+		   too. A storm of wake-ups is then one interrupt per slice, not one per wake-up. */
+		if (was & why)
+			return;
 	}
 	pcpu_kick(pcpu);
+}
+
+void sched_make_way(struct vcpu *vcpu)
+{
+	struct pcpu *pcpu = vcpu->pcpu;
+
+	/* Woken vCPUs wait for the running one's slice to end: else a guest waking its own
+	   vCPU on another VM's CPU, again and again, would take that CPU (test hostile-kick). */
+	if (pcpu->resched == RESCHED_WAKE && vcpu->vm->state == VM_RUNNING &&
+	    vcpu->power == VCPU_ON) {
+		uint64_t slice_end = pcpu->run_start + hyp.cntfrq / 1000 * SLICE_MS;
+		if (read_sysreg(cntpct_el0) < slice_end) {
+			/* Unless something sooner is armed (the slice's end, a sleeper's deadline).
+			 */
+			if (!(read_sysreg(cnthp_ctl_el2) & 1) ||
+			    read_sysreg(cnthp_cval_el2) > slice_end)
+				timer_arm_el2(slice_end);
+			return;
+		}
+	}
+	pcpu_idle();
 }
 
 void sched_timer_fired(void)
 {
 	timer_cancel_el2();
-	this_pcpu()->resched = true;
+	__atomic_fetch_or(&this_pcpu()->resched, RESCHED_NOW, __ATOMIC_RELAXED);
 }

@@ -12,7 +12,7 @@ void wfx_exit(struct vcpu *vcpu, uint64_t esr)
 	vcpu_skip_instr(vcpu, esr);
 	if (esr & 1) {
 		if (vcpu->pcpu->nrunq > 1) {
-			vcpu->pcpu->resched = true;
+			__atomic_fetch_or(&vcpu->pcpu->resched, RESCHED_NOW, __ATOMIC_RELAXED);
 			vcpu->attention = 1;
 		}
 		return;

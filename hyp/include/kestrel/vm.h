@@ -139,14 +139,20 @@ struct vm {
 
 #define RUNQ_MAX 32
 
+#define RESCHED_NOW  1u
+#define RESCHED_WAKE 2u
+
 struct pcpu {
 	struct vcpu *current; /* first: the exit path loads it */
 	struct vcpu *loaded;  /* whose EL1 state is in the registers */
 	struct vcpu *fp_owner;
 	struct vcpu *runq[RUNQ_MAX]; /* the vCPUs whose affinity is this CPU */
 	unsigned nrunq;
-	unsigned rr;	       /* round-robin position in runq */
-	volatile bool resched; /* the running vCPU should make way at its next exit */
+	unsigned rr; /* round-robin position in runq */
+	/* Why the running vCPU should make way at its next exit: RESCHED_NOW, or RESCHED_WAKE (a
+	   vCPU of this CPU was woken: it runs when the running one's slice ends). */
+	volatile unsigned resched;
+	uint64_t run_start; /* when the running vCPU was picked (counter) */
 	unsigned id;
 	uint64_t mpidr;
 	uintptr_t stack_top;
@@ -244,6 +250,9 @@ void pcpu_kick(struct pcpu *pcpu);
 void vcpu_kick(struct vcpu *vcpu);
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
 void sched_remove(struct vcpu *vcpu);
+/* The running vCPU leaves its CPU (pcpu_idle), unless all that asks is a woken vCPU and its
+   slice has time left: then the slice's end is armed and it goes on. */
+void sched_make_way(struct vcpu *vcpu);
 /* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
 void sched_timer_fired(void);
 /* How long each CPU slept in WFI with nothing to run, as kestrel's console lines. */
@@ -270,7 +279,7 @@ static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned i
 static inline void sched_check_current(struct vcpu *vcpu)
 {
 	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)
-		pcpu_idle();
+		sched_make_way(vcpu);
 }
 
 static inline void vgic_sync_lrs(struct vcpu *vcpu)
