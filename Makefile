@@ -24,8 +24,16 @@ setup:
 	@touch $(SETUP_STAMP)
 
 # ---------------------------------------------------------------- hypervisor
+# kestrel has no libc: -nostdinc, and only the compiler's own freestanding headers (stdarg.h,
+# stddef.h) through -isystem. Where they are is asked of the compiler by a rule that runs after
+# set-up has installed it, into a response file read with @FILE: nothing evaluated while make
+# parses may need what set-up installs (tests/build/test_makefile_parse.py checks it).
+HYP_CC_INCLUDE := $(B)/hyp-cc-include.rsp
+$(HYP_CC_INCLUDE): $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "-isystem $$($(CC_HYP) -print-file-name=include)" > $@
 HYP_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -nostdinc \
-	-isystem $(shell $(CC_HYP) -print-file-name=include) -O2 -g -Wall -Wextra -Werror \
+	@$(HYP_CC_INCLUDE) -O2 -g -Wall -Wextra -Werror \
 	-mgeneral-regs-only -mstrict-align -mno-outline-atomics -fno-pic -fno-pie \
 	-fstack-protector-strong -march=armv8-a \
 	-Ihyp/include -I$(CACHE)/libfdt -DKESTREL_VERSION=\"$(VERSION)\" -MMD -MP
@@ -35,7 +43,7 @@ HYP_SRCS := $(wildcard hyp/arch/aarch64/*.S hyp/arch/aarch64/*.c hyp/core/*.c hy
 	hyp/vdev/*.c hyp/drivers/*.c hyp/config/*.c hyp/lib/*.c)
 HYP_OBJS := $(patsubst %,$(B)/%.o,$(HYP_SRCS))
 
-$(B)/hyp/%.c.o: hyp/%.c $(SETUP_STAMP)
+$(B)/hyp/%.c.o: hyp/%.c $(SETUP_STAMP) $(HYP_CC_INCLUDE)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC_HYP) $(HYP_CFLAGS) -c $< -o $@

@@ -11,7 +11,7 @@ log() { printf 'setup: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- host packages -----------------------------------------------------------------------
-host_pkgs=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu device-tree-compiler libcmocka-dev
+host_pkgs=(gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu device-tree-compiler libcmocka-dev
 	libfdt-dev clang libclang-rt-14-dev cppcheck clang-format cpio gzip python3 make e2fsprogs)
 # arm64 packages fetched (not installed) with apt-get download
 arm64_pkgs=(libfdt-dev:arm64 busybox-static:arm64)

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The build on a machine that has nothing yet: the README's `make test` must work at the first
+try on a fresh Debian, before tools/setup.sh has installed the cross compiler, dtc or QEMU.
+
+make is run here with CROSS naming a compiler that does not exist and SHELL set to a recorder,
+in dry-run mode (-n -B: nothing is built). Every $(shell ...) that make evaluates while it parses
+goes through the recorder. The checks:
+- nothing evaluated at parse time needs what set-up installs (only sed and git, which a machine
+  that cloned the tree has), and make prints nothing on its error stream;
+- in the order make would run things, tools/setup.sh comes before the first use of the cross
+  compiler, dtc or QEMU.
+Putting back a parse-time `$(shell $(CC_HYP) ...)` fails both.
+
+Run by tests/run_tests.py (tool/test_build); alone: python3 tests/tool/test_build.py
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parents[2]
+MISSING_CROSS = "/nonexistent/kestrel-missing-aarch64-"
+# What a $(shell ...) at parse time may run: programs a machine that cloned the tree has.
+PARSE_TIME_PROGRAMS = {"sed", "git"}
+# What set-up installs: a command line naming one of these needs set-up first.
+INSTALLED_BY_SETUP = (MISSING_CROSS, "dtc ", "qemu-system-", "mkfs.ext4", "cppcheck", "clang-format")
+
+
+class FreshMachineBuild(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = Path(tempfile.mkdtemp(prefix="kestrel-build-test-"))
+        cls.record = cls.tmp / "shell-calls"
+        recorder = cls.tmp / "recording-shell"
+        recorder.write_text('#!/bin/bash\nprintf "%s\\n" "$*" >> "' + str(cls.record) + '"\n'
+                            'exec /bin/bash "$@"\n')
+        recorder.chmod(0o755)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+        # B points at an empty folder: no set-up stamp, no objects, no .d files, as on a fresh clone.
+        cls.make = subprocess.run(
+            ["make", "-n", "-B", "test", f"CROSS={MISSING_CROSS}", f"SHELL={recorder}",
+             f"B={cls.tmp / 'build'}"],
+            cwd=TOP, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        cls.calls = cls.record.read_text().splitlines() if cls.record.exists() else []
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_make_parses_cleanly_without_the_toolchain(self):
+        self.assertEqual(self.make.returncode, 0, self.make.stderr)
+        self.assertEqual(self.make.stderr, "", "make printed on its error stream")
+
+    def test_parse_time_commands_need_nothing_from_setup(self):
+        self.assertTrue(self.calls, "the recorder saw no $(shell ...): is SHELL still honoured?")
+        for call in self.calls:
+            script = call.removeprefix("-c ").strip()
+            program = os.path.basename(script.split()[0]) if script else ""
+            with self.subTest(call=call):
+                self.assertIn(program, PARSE_TIME_PROGRAMS,
+                              f"make runs {script!r} while parsing")
+                for tool in INSTALLED_BY_SETUP:
+                    self.assertNotIn(tool, script)
+
+    def test_setup_comes_before_every_use_of_what_it_installs(self):
+        lines = self.make.stdout.splitlines()
+        setup = [i for i, line in enumerate(lines) if "tools/setup.sh" in line]
+        self.assertTrue(setup, "make test does not run tools/setup.sh")
+        uses = [i for i, line in enumerate(lines) if any(t in line for t in INSTALLED_BY_SETUP)]
+        self.assertTrue(uses, "the dry run names no compile: is CROSS still used?")
+        self.assertLess(setup[0], uses[0], f"{lines[uses[0]]!r} comes before set-up")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
