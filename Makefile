@@ -1,7 +1,8 @@
+# SPDX-License-Identifier: Apache-2.0
 # kestrel: a Type-1 hypervisor for AArch64.
 #   make run    build everything and boot the demo
 #   make test   all tests (unit, integration in QEMU), ending with "N passed, N failed"
-#   make lint   clang-format check + cppcheck
+#   make lint   clang-format check, cppcheck, pyflakes (make test runs it too)
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
@@ -82,12 +83,16 @@ run-linux: all
 run-bare: all
 	./kestrel run --kernel $(B)/guests/demo.bin --vcpus 2
 
+# Python files: every *.py and the ./kestrel launcher.
+PY_FILES = $$(git ls-files '*.py') kestrel
+
 lint: $(SETUP_STAMP)
 	@files=$$(git ls-files '*.c' '*.h'); \
 	clang-format --dry-run -Werror $$files && echo "clang-format: clean"
 	@cppcheck -q --error-exitcode=1 --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem --inline-suppr -Ihyp/include \
 		hyp guests tests/unit tests/fuzz && echo "cppcheck: clean"
+	@pyflakes3 $(PY_FILES) && echo "pyflakes: clean"
 
 clean:
 	rm -rf $(B)/hyp $(B)/kestrel.* $(B)/guests $(B)/unit $(B)/test

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Benchmarks, included by the top-level Makefile. Not part of `make test`.
 #   make bench             exit costs and the world switch in instructions (QEMU -icount),
 #                          Linux boot time, footprint

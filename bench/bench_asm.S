@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The exactly counted parts of the benchmark guest: the timed loops, the IRQ entry and the
  * two VMs' loops of the world switch.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * benchguest: what a trip through kestrel costs, in instructions.
  *

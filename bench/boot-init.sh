@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # /init of the Linux boot benchmark (bench/run.py): the first thing user space does is print
 # one marker line with the guest's uptime (virtual time: under -icount, instructions), then
 # it powers the VM off. bench/run.py times the wall clock from launch to this line.

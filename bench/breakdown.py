@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Where the instructions of each benchmark go: an exact, per-function account.
 
   python3 bench/breakdown.py          (or `make bench-breakdown`)

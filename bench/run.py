@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """kestrel's benchmarks (`make bench`; docs/benchmarks.md explains the method).
 
 1. Exit costs: boots the benchmark guest (build/bench/benchguest.bin) under

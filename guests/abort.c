@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * abort: accesses to IPAs that are neither RAM nor a device. kestrel must turn each into a
  * synchronous external abort for the guest (DFSC/IFSC 0x10, FAR = the address) instead of

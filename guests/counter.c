@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * counter: every vCPU of the VM counts to the same target, so that with more vCPUs than
  * physical CPUs each must get its share of time slices. The guest also checks that its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crash: a guest whose exception vectors point at memory it does not have. Its next exception
  * faults again at the vector, and again: it can never handle it. kestrel must see the loop,

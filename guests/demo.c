@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * demo: what `make run-bare` boots. Two vCPUs say who they are, then the boot vCPU measures what
  * a trip through kestrel costs: a hypercall and a trapped device register read.

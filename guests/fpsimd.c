@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fpsimd: kestrel switches FP/SIMD state lazily, trapping the first use. Whatever it does,
  * v0-v31, FPCR and FPSR must hold the guest's values across many exits.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * FP/SIMD register file access for the fpsimd guest. The rest of the guest is built with
  * -mgeneral-regs-only, so between these two calls nothing but kestrel can change v0-v31,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Bare-metal test guests, included by the top-level Makefile.
 # Each guest is guests/<name>.c (plus guests/<name>_*.S if it needs assembly of its own)
 # linked with the runtime in guests/lib/ into an arm64 Image: $(B)/guests/<name>.bin.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hello: the smallest guest. Shows what it learnt from the device tree and powers off. */
 #include "boot_info.h"
 #include "check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmio: the virtual PL011's registers, as a guest driver would see them. */
 #include "boot_info.h"
 #include "check.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reset: PSCI SYSTEM_RESET restarts only this VM, from its original images, with its memory
  * scrubbed. Nothing in the VM survives a reset; kestrel tells the guest which start this is in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shm: two VMs exchange messages through a kestrel shared-memory region, each message
  * announced with a doorbell, which raises the region's interrupt in the peer: odd-numbered

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smccc: the SMCCC and PSCI interface kestrel offers through "hvc #0" (and "smc #0"),
  * including starting and stopping the second vCPU. Boot with 2 vCPUs.

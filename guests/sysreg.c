@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sysreg: the system registers kestrel emulates or sanitizes: ID registers hide EL2, EL3,
  * SVE, RAS, pointer auth, PMU, VHE, MTE and SME; MPIDR_EL1 matches the DTB; ACTLR_EL1 reads

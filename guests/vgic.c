@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vgic: the virtual GICv3 as an operating system sees it. Identification registers, one
  * redistributor per vCPU found by affinity, the per-interrupt registers of the distributor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wfi: the EL1 virtual timer and its interrupt. The counter starts near 0 with the VM. With
  * the timer's PPI 27 enabled in the GIC, a WFI with the timer armed returns once its deadline

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Run kestrel's tests: the host unit tests (build/unit/test_*, cmocka, and tests/tool/test_*.py,
 unittest, of ./kestrel's own checks), the fuzz harnesses on their checked-in corpora
 (build/fuzz/regress/fuzz_*, one case each), then the integration cases of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tests, included by the top-level Makefile.
 #   make test         build everything, then run unit and integration tests (tests/run_tests.py)
 #   make unit-tests   only build the host unit tests
@@ -35,7 +36,7 @@ $(UNIT_OBJ)/%.c.o: %.c | $(SETUP_STAMP)
 
 unit-tests: $(UNIT_TESTS:%=$(B)/unit/%)
 
-test: all unit-tests
+test: all unit-tests lint
 	python3 tests/run_tests.py
 
 -include $(sort $(UNIT_ALL_OBJS:.o=.d))

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fetches Debian's own, unmodified arm64 kernels and unpacks each into a plain arm64 Image:
 #
 #   build/cache/linux/bookworm/Image    the current bookworm kernel   (linux-image-6.1.0-*-arm64)

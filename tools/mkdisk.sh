@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the small ext4 disk image that the Linux disk guest (guests/linux/disk-init.sh) mounts
 # and reads:
 #

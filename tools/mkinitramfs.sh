@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds a small busybox initramfs for a Linux guest:
 #
 #   tools/mkinitramfs.sh OUT.cpio.gz INIT_SCRIPT [EXTRA_FILE...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what kestrel needs on a Debian 12 machine, and fetches the arm64 packages
 # it links or boots into build/cache. Idempotent and quiet when everything is present.
 set -euo pipefail
@@ -12,7 +13,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- host packages -----------------------------------------------------------------------
 host_pkgs=(gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu device-tree-compiler libcmocka-dev
-	libfdt-dev clang libclang-rt-14-dev cppcheck clang-format cpio gzip python3 make e2fsprogs)
+	libfdt-dev clang libclang-rt-14-dev cppcheck clang-format python3-pyflakes cpio gzip python3 make e2fsprogs)
 # arm64 packages fetched (not installed) with apt-get download
 arm64_pkgs=(libfdt-dev:arm64 busybox-static:arm64)
 missing=()
@@ -68,11 +69,11 @@ if [ $need_update -eq 1 ]; then
 fi
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${missing[*]}"
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	as_root env DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if ! qemu_ok; then
 	log "installing QEMU from bookworm-backports"
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	as_root env DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq --no-install-recommends \
 		-t bookworm-backports qemu-system-arm >/dev/null
 	qemu_ok || { log "QEMU >= 9 is needed and could not be installed"; exit 1; }
 fi

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the hostile guests share: a small random number generator, time in milliseconds from
  * the virtual counter, and code written at run time (an instruction word made executable with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hvc_fuzz: hypercalls with whatever a guest can put in its registers. Boot with 2 vCPUs.
  *

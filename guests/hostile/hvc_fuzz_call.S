@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * void hvc_raw(uint64_t regs[29], const uint32_t *stub): loads x0-x28 from regs, calls the
  * stub (an HVC or SMC written at run time, then "ret"), and stores x0-x28 back into regs, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mmio_fuzz: every way a guest can touch the devices kestrel emulates for it: the GICv3
  * distributor (0x08000000, 64 KiB), its own redistributor frames (0x080a0000, 128 KiB per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * probe: a VM that reaches for memory that is not its own. Its guest-physical map is QEMU
  * virt's, where its RAM (0x40000000 up) and the devices kestrel emulates (the GICv3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * storm: a VM that floods itself with interrupts, to see that whatever shares a physical CPU
  * with it (or runs on the other one) keeps its CPU time and its own interrupts.

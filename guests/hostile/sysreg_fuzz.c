@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sysreg_fuzz: system register accesses a guest has no business making. Each MRS/MSR either
  * works as the architecture says or is UNDEFINED (EC 0x00 at EL1; also counted as such: EC

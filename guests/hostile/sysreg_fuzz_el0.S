@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * EL0 for sysreg_fuzz: el0_call() drops to EL0 at a stub (one instruction, then "svc #0")
  * and comes back when the stub's SVC arrives; el0_call_t32() does the same in AArch32 (T32). el0_vectors is installed in VBAR_EL1 while

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The FP/SIMD registers for sysreg_fuzz's residue check: fp_fill(vals) loads v0-v31 from 64
  * doublewords, fp_save(vals) stores them back. Nothing else in the guest uses these registers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * victim: the VM the hostile guests run beside. It fills mib= MiB of its RAM (default 16,
  * from RAM base + 4 MiB) with a pattern derived from each word's address, then verifies the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the runtime learns from the device tree kestrel hands over in x0. */
 #ifndef GUEST_BOOT_INFO_H
 #define GUEST_BOOT_INFO_H

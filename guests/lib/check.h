@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Test reporting in TAP-like lines: "ok - what" or "FAIL - what". test_finish() prints
  * exactly "RESULT: PASS" or "RESULT: FAIL (<n> failed)" and powers the VM off.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Synchronous exceptions a test provokes on purpose (UNDEFs, aborts). A test announces the
  * next one with exception_expect(); the handler records it in last_exception and resumes.

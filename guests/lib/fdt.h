@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A minimal flattened device tree reader. The guest runs with the MMU off, where every
  * access must be aligned, so the structure block is read one aligned 32-bit word at a time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small GICv3 driver: the distributor, this vCPU's redistributor, the system-register CPU
  * interface, and IRQ exceptions. Addresses are QEMU virt's (the map kestrel gives every VM);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Device register access. Each accessor is one plain load or store with a base register and
  * no writeback, so a trapping hypervisor gets a fully described access (ESR_EL2.ISV = 1).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PL011 UART register map (ARM DDI 0183), as far as the guests use it. */
 #ifndef GUEST_PL011_H
 #define GUEST_PL011_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small printf for the console: %s %c %d %i %u %x %X %p %%, the l and ll length modifiers,
  * a field width and the 0 flag (e.g. %016lx). No floating point.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "boot_info.h"
 #include "runtime.h"
 #include "smccc.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The contract between the runtime (start.S, runtime.c) and a guest program. */
 #ifndef GUEST_RUNTIME_H
 #define GUEST_RUNTIME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SMC Calling Convention calls and the PSCI functions kestrel implements. */
 #ifndef GUEST_SMCCC_H
 #define GUEST_SMCCC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * int64_t smccc_call(uint32_t id, uint64_t a1, uint64_t a2, uint64_t a3,
  *                    struct smccc_result *res);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Stack layout shared by start.S and C: one slot per vCPU. */
 #ifndef GUEST_STACK_H
 #define GUEST_STACK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* System register access, barriers and the virtual counter, for EL1 guests. */
 #ifndef GUEST_SYSREG_H
 #define GUEST_SYSREG_H

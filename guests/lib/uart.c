@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Polled PL011 output: wait while the transmit FIFO is full, then write the data register. */
 #include "uart.h"
 #include "mmio.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Console output through the PL011 found in the device tree. */
 #ifndef GUEST_UART_H
 #define GUEST_UART_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The EL1 exception vector table: 16 entries of 128 bytes, 2 KiB aligned (VBAR_EL1 needs
  * bits 10:0 clear). Every entry saves all general registers plus ELR/SPSR in a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Linux guest acceptance test, run as /init of a busybox initramfs
 # (tools/mkinitramfs.sh). It checks what a hypervisor must get right for an SMP Linux guest:
 # every vCPU came up, every vCPU takes timer interrupts, vCPUs interrupt each other (IPIs),

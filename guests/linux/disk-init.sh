@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Linux disk guest, run as /init of a busybox initramfs (tools/mkinitramfs.sh) that carries
 # the kernel modules for a virtio-mmio block device and ext4 in /root, with /root/modules.load
 # (the order to load them in, from tools/fetch-linux.sh). It loads them, waits for the disk

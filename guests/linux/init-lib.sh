@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # What the Linux test guests' /init scripts share, sourced from /root/init-lib.sh (each
 # initramfs carries it: guests/linux/linux.mk). The script sets CHECK (its line prefix, e.g.
 # LINUX-CHECK) before it calls these. An /init is PID 1: it must never exit (the kernel would

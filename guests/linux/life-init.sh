@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # /init for the tests of a Linux VM's life under kestrel, chosen by kestrel.test= on the
 # kernel command line:
 #

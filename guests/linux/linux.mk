@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The Linux guest: Debian's kernels (fetched by tools/setup.sh) and busybox initramfs images.
 LINUX_BOOKWORM  := $(CACHE)/linux/bookworm/Image
 LINUX_BACKPORTS := $(CACHE)/linux/backports/Image

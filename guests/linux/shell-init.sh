@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # /init for the interactive demo: a busybox shell on the guest's console. The VM powers off
 # (PSCI SYSTEM_OFF) when the shell exits or on `poweroff -f`.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest device tree, written with libfdt's sequential-write API. */
 #include <kestrel/guest_dtb.h>
 #include <kestrel/guest_layout.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host device tree parsing: memory, CPUs, UART, GICv3, timer interrupts, PSCI, reservations. */
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* VM descriptions: see vmconfig.h. Every refusal names the VM, the property and the reason. */
 #include <kestrel/guest_layout.h>
 #include <kestrel/lib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Stage-2 aborts. A fault inside an emulated device is an MMIO access to emulate from the
  * syndrome; anything else (no device, no syndrome, a table walk fault) is a stray access the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Exception class and fault status names for reports; the syndrome decoders are inline in
    esr.h. */
 #include <kestrel/esr.h>

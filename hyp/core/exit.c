@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Exit dispatch: one table indexed by ESR_EL2.EC. Classes kestrel does not emulate are
  * instructions the guest may not use here, so the architected answer is an UNDEF.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Lazy FP/SIMD switching. A vCPU starts with FP trapped (CPTR_EL2.TFP); its first FP
  * instruction traps here, kestrel saves whoever owned the registers on this CPU and loads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Isolation invariants, checked against the page-owner table: every stage-2 mapping of a VM
  * points at pages that VM owns, at a shared region it is a member of, or (as Device memory,

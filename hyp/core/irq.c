@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Physical interrupts taken at EL2. The guest's timers arrive as physical PPIs and go to the
  * vCPU loaded on this CPU as hardware-linked virtual interrupts: kestrel only drops their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Boot: check how kestrel was started, bring up the console, memory, interrupt controller
  * and CPUs, create the VMs the device tree describes, and start them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The MMIO router: a sorted table per VM, searched in O(log n) on every emulated access. */
 #include <kestrel/mmio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSCI 1.1 for guests: vCPU power control within the VM, and system off/reset, which stop
  * or restart only the calling VM.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Scheduling. Each physical CPU has a run queue of the vCPUs whose affinity is that CPU and
  * round-robins the runnable ones, in time slices measured with the EL2 physical timer. A vCPU

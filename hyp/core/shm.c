@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared memory regions between VMs, and their doorbells: see shm.h. */
 #include <kestrel/guest_dtb.h>
 #include <kestrel/lib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SMC Calling Convention: HVC and trapped SMC both land here. Function ids are routed by
  * their owning entity; anything kestrel does not implement answers NOT_SUPPORTED.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Trapped system register accesses. The ID registers (op0=3, op1=0, CRn=0, CRm=1..7) answer
  * from values sanitized once at boot; everything else kestrel emulates is a row in one

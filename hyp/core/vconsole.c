@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Console input: the physical UART's input goes to the VM that has focus, or to kestrel's own
  * console. Ctrl-A is the escape: Ctrl-A then 1..8 gives focus to that VM, Ctrl-A 0 to

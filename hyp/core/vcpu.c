@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vCPU state: reset, the EL1 context switch, register access, exception injection. */
 #include <kestrel/guest_layout.h>
 #include <kestrel/lib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* VM lifecycle: build (memory, stage 2, images, devices), start, stop, restart. */
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A VM's RAM, handed over lazily. Zeroing all of a VM's memory before it starts cost more
  * wall time than the guest's own boot (QEMU emulates every store), and most of it is not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * WFI/WFE. A vCPU in WFI with nothing pending blocks: its CPU runs another vCPU or waits in
  * WFI at EL2 until an interrupt for it arrives (its own timers stay live while it is still

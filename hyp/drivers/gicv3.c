@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The physical GICv3: kestrel uses it only for its own interrupts (kicks between CPUs and
  * the EL2 timer), with split priority drop and deactivation (EOImode = 1).

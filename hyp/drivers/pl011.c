@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The physical PL011: polled transmit and receive, the firmware's line settings kept. */
 #include <kestrel/drivers.h>
 #include <kestrel/pl011_regs.h>

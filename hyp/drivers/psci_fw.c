@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Calls to the machine's PSCI firmware (SMC conduit): CPU bring-up and power-off. */
 #include <kestrel/drivers.h>
 #include <kestrel/lib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The EL2 physical timer (CNTHP): kestrel's alarm clock while a vCPU sleeps in WFI. */
 #include <kestrel/drivers.h>
 #include <kestrel/sysreg.h>

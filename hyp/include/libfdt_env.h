@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The environment libfdt's headers expect, for kestrel's freestanding build (the library's
  * own version pulls in the hosted C library headers). The flattened device tree is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kestrel's console output: whole messages under one lock, so CPUs never interleave mid-line. */
 #include <kestrel/drivers.h>
 #include <kestrel/lib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Linux Image header checks (Documentation/arch/arm64/booting.rst). Pure logic. */
 #include <kestrel/image.h>
 #include <kestrel/lib.h>

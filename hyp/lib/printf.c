@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A small vsnprintf: the conversions kestrel's messages use, nothing more. */
 #include <kestrel/lib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The C string functions kestrel and libfdt need, freestanding. */
 #include <kestrel/lib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shared page allocator: a lock around palloc, and zeroing on the way in and out. */
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>

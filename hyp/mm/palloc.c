@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Owner-tracking page allocator: see palloc.h. */
 #include <kestrel/palloc.h>
 

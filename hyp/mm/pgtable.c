@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Translation table builder: see pgtable.h for what it promises. */
 #include <kestrel/pgtable.h>
 

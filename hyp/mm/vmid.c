@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* VMIDs: 8 or 16 bits as the CPU offers; 0 is never handed out, so a VMID of 0 means none. */
 #include <kestrel/hyp.h>
 #include <kestrel/spinlock.h>

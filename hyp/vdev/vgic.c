@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Virtual interrupt state: injection, level changes, SGIs, and the "want" bitmap per vCPU
  * that tells the list-register code, without scanning, which interrupts need a slot.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hardware side of the vGIC: the ICH_LR list registers and the saved CPU-interface state.
  * After every exit the list registers are folded back into the interrupt state (what the

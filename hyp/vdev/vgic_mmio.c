@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The GICv3 distributor and redistributors as the guest sees them through stage-2 faults.
  * Registers holding one bit, one byte or two bits per interrupt share the helpers below; the

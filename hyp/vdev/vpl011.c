@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Virtual PL011. Enough of the PrimeCell for Linux's amba-pl011 driver and for polled
  * bare-metal consoles: data, flags, the line/control registers read back, interrupt mask

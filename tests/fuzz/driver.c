@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Regression runs without libFuzzer: feeds every file named on the command line (or found in a
  * directory named there) to the harness's LLVMFuzzerTestOneInput, once each, in name order.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fuzzing, included by tests/tests.mk.
 #   make fuzz                  build every harness with libFuzzer, run each for FUZZ_SECONDS (60)
 #   make fuzz FUZZERS="hostdt pgtable" FUZZ_SECONDS=600 FUZZ_FLAGS="-jobs=2"

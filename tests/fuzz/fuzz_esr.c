@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/core/esr.c */
 /*
  * Exception syndromes as the guest can shape them: each 24 bytes of input are ESR_EL2,

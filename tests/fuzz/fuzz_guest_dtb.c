@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/config/guest_dtb.c */
 /*
  * The guest device tree builder with any parameters: vCPU counts in and out of range, any RAM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/config/hostdt.c hyp/config/vmconfig.c hyp/config/guest_dtb.c */
 /*
  * The host device tree, the first input kestrel reads from outside: the bytes are the DTB the

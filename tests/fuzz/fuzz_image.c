@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/lib/image.c */
 /*
  * Kernel images from the configuration: the bytes are a kernel module as vm.c hands it to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/vdev/vpl011.c */
 /*
  * The virtual PL011 driven by a guest through its MMIO ops, with input arriving from the UART

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/mm/pgtable.c */
 /*
  * The translation table builder under a sequence of maps, unmaps and lookups on one stage-1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for the fuzz harnesses: see harness.h. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the fuzz harnesses: reading typed values from the fuzzer's bytes, and a check that
  * reports a broken invariant as a crash (libFuzzer saves the input; the regression driver

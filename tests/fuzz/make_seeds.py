@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpora in tests/fuzz/corpus/NAME/ (checked in; run this only to remake them).
 
 Each harness's input format is described at the top of tests/fuzz/fuzz_NAME.c; the helpers
@@ -8,7 +9,6 @@ below spell the same formats. The host DTB seeds start from QEMU's own virt mach
   python3 tests/fuzz/make_seeds.py            all corpora
   python3 tests/fuzz/make_seeds.py vgic_mmio  one
 """
-import os
 import struct
 import subprocess
 import sys

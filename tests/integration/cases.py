@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Integration cases: each boots kestrel on QEMU through `./kestrel run` and checks the console.
 
 A case passes when ./kestrel exits with `exit`, every regex in `expect` matches the console

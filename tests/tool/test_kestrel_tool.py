@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The checks ./kestrel makes of a configuration before booting, called directly on machine device
 trees built here: most refusals need a machine QEMU cannot make (a second register region on the
 UART, a PPI, a device under another interrupt controller...), so the integration cases cannot

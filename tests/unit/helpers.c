@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Device tree construction for the tests: see helpers.h. */
 #include <setjmp.h>
 #include <stdarg.h>

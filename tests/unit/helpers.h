@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Device trees for the tests, built with libfdt's read-write API and addressed by path (node
  * offsets move as a tree grows). Every helper fails the current test if libfdt refuses.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What kestrel's lib.h declares and the host's C library lacks (glibc before 2.38 has no
    strlcpy), for the host unit tests and fuzz harnesses: the BSD function. */
 #include <string.h>

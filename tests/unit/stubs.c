@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host stand-ins for kestrel's runtime: see stubs.h. */
 #include <string.h>
 

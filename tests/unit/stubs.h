@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Host stand-ins for the system register hooks hyp/include/kestrel/sysreg.h calls when built
  * with KESTREL_HOST_TEST. Link tests/unit/stubs.c to use them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/lib/console.c tests/unit/libc.c */
 /* kestrel's console output with several VMs: prefixes, whole lines, the focus line shown again. */
 #include <setjmp.h>

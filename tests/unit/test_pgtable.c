@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/mm/pgtable.c */
 /*
  * The translation table builder, stage 1 and stage 2, on host memory: "physical addresses" of

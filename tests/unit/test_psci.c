@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/core/smccc.c hyp/core/psci.c hyp/core/vcpu.c tests/unit/stubs.c */
 /*
  * SMCCC routing and PSCI for a two-vCPU VM, through the HVC and SMC exit handlers. The kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/core/sysreg.c hyp/core/esr.c hyp/core/vcpu.c tests/unit/stubs.c */
 /*
  * Trapped system registers: the ID register sanitizing rules, field by field, the emulated

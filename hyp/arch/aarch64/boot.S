@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Entry from a loader that boots Linux: the arm64 Image header first, then the primary CPU
  * path (EL2, MMU off, x0 = DTB) and the secondary path that PSCI CPU_ON starts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * EL2 exception vectors and the world switch. A guest runs with SP_EL2 at the top of its
  * physical CPU's stack, so an exit needs no stack switch: save the guest's general

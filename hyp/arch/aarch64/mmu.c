@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * EL2 stage-1 tables. They are built with the MMU off, so everything here keeps to aligned
  * accesses (the whole hypervisor is built with -mstrict-align for this reason).

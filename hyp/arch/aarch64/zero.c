@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Zeroing and copying whole pages: every page a VM gets and gives back is zeroed, and its
  * images are copied in, so these loops are most of the time kestrel spends creating a VM.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Offsets the assembly uses into C structures; C checks them with static_assert. */
 #ifndef KESTREL_ASM_OFFSETS_H
 #define KESTREL_ASM_OFFSETS_H

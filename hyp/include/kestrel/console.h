@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kestrel's console output shared by the VMs (hyp/lib/console.c). */
 #ifndef KESTREL_CONSOLE_H
 #define KESTREL_CONSOLE_H

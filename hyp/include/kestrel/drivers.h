@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Physical device drivers: the PL011 UART, the GICv3, the EL2 timer, PSCI firmware calls. */
 #ifndef KESTREL_DRIVERS_H
 #define KESTREL_DRIVERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ESR_EL2 syndrome decoding: exception classes and the ISS forms kestrel emulates. Pure logic. */
 #ifndef KESTREL_ESR_H
 #define KESTREL_ESR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Exit handlers, one per exception class, each in the file that owns that behaviour. */
 #ifndef KESTREL_EXITS_H
 #define KESTREL_EXITS_H

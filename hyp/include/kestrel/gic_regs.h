@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GICv3 distributor and redistributor register offsets (Arm IHI 0069), for the driver of the
    machine's GIC (drivers/gicv3.c) and the guests' emulated one (vdev/vgic_mmio.c). */
 #ifndef KESTREL_GIC_REGS_H

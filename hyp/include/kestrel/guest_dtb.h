@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Generation of the device tree each VM boots with: exactly what that VM has. Pure logic. */
 #ifndef KESTREL_GUEST_DTB_H
 #define KESTREL_GUEST_DTB_H

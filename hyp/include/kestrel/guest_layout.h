@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest-physical map every VM sees: QEMU virt's, so guests that know virt just work. */
 #ifndef KESTREL_GUEST_LAYOUT_H
 #define KESTREL_GUEST_LAYOUT_H

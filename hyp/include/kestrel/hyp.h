@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Machine-wide settings kestrel chooses at boot and every VM shares. */
 #ifndef KESTREL_HYP_H
 #define KESTREL_HYP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The arm64 Linux Image header: where a kernel wants to be loaded and how much it needs. */
 #ifndef KESTREL_IMAGE_H
 #define KESTREL_IMAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kestrel's freestanding C library: strings, formatting, console output. */
 #ifndef KESTREL_LIB_H
 #define KESTREL_LIB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The machine's page allocator, shared by every CPU (palloc behind a lock). */
 #ifndef KESTREL_MM_H
 #define KESTREL_MM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Emulated devices in a VM's guest-physical space, found by the faulting IPA. */
 #ifndef KESTREL_MMIO_H
 #define KESTREL_MMIO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kestrel's own EL2 stage-1 address space: an identity map with W^X. */
 #ifndef KESTREL_MMU_H
 #define KESTREL_MMU_H

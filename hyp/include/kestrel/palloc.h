@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Physical page allocator that records the owner of every page of RAM: kestrel, a VM, or
  * free. Ownership is what isolation rests on: stage-2 mappings may only point at pages the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * VMSAv8-64 translation tables with a 4 KiB granule, for both kestrel's own EL2 stage-1
  * tables and each VM's stage-2 tables. Pure logic: memory comes from the caller's allocator

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Arm PL011 UART register offsets and bits (Arm DDI 0183), for the driver of the machine's
    UART (drivers/pl011.c) and the guests' emulated one (vdev/vpl011.c). */
 #ifndef KESTREL_PL011_REGS_H

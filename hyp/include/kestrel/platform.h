@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What kestrel learns about the machine from the host device tree. Pure logic (libfdt). */
 #ifndef KESTREL_PLATFORM_H
 #define KESTREL_PLATFORM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared memory between VMs: regions described under /chosen (compatible
  * "kestrel,shared-memory", size, vms = names of the VMs that share it), mapped at the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SMCCC and PSCI function identifiers and return codes (Arm DEN0028, DEN0022). */
 #ifndef KESTREL_SMCCC_H
 #define KESTREL_SMCCC_H

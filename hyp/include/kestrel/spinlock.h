@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A ticket-free test-and-set spinlock: kestrel only holds locks for short, bounded work. */
 #ifndef KESTREL_SPINLOCK_H
 #define KESTREL_SPINLOCK_H

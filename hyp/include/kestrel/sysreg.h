@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * System register access. Only files that talk to the hardware include this; logic files
  * (stage-2 builder, decoders, tables) stay free of it so they build and run on the host.

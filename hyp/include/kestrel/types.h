@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Basic types shared by every kestrel file, host-built or not. */
 #ifndef KESTREL_TYPES_H
 #define KESTREL_TYPES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The virtual GICv3: an emulated distributor and one redistributor per vCPU (MMIO), and the
  * hardware virtual CPU interface, which kestrel feeds through the ICH_LR list registers.

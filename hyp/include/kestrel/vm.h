@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Virtual machines, their vCPUs, and the physical CPUs that run them. */
 #ifndef KESTREL_VM_H
 #define KESTREL_VM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * VM descriptions from the host device tree, in the dom0less style: /chosen nodes with
  * compatible = "kestrel,vm", kernel and ramdisk as "multiboot,*" module children. Modules

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A virtual PL011 per VM: guest output goes to the physical UART, input comes back from it. */
 #ifndef KESTREL_VPL011_H
 #define KESTREL_VPL011_H
