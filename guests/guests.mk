@@ -25,35 +25,40 @@ GUEST_LIB_OBJS := $(patsubst guests/%,$(GUEST_B)/%.o,$(GUEST_LIB_SRCS))
 
 $(GUEST_B)/%.c.o: guests/%.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC_HYP) $(GUEST_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC_HYP) $(GUEST_CFLAGS) -c $< -o $@
 $(GUEST_B)/%.S.o: guests/%.S | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC_HYP) $(GUEST_ASFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC_HYP) $(GUEST_ASFLAGS) -c $< -o $@
 
 # guest_rule(name): the ELF from the guest's own sources and the runtime, then the Image.
 define guest_rule
 $(1)_GUEST_OBJS := $(patsubst guests/%,$(GUEST_B)/%.o,guests/$(1).c $(wildcard guests/$(1)_*.S))
 $(GUEST_B)/$(1).elf: $$($(1)_GUEST_OBJS) $(GUEST_LIB_OBJS) guests/lib/guest.ld
-	$(CC_HYP) $(GUEST_LDFLAGS) -o $$@ $$($(1)_GUEST_OBJS) $(GUEST_LIB_OBJS)
+	@echo "  LD      $$@"
+	@$(CC_HYP) $(GUEST_LDFLAGS) -o $$@ $$($(1)_GUEST_OBJS) $(GUEST_LIB_OBJS)
 endef
 $(foreach g,$(GUEST_NAMES),$(eval $(call guest_rule,$(g))))
 
 # The prober again, linked for a VM whose RAM is at IPA 0x80000000 (memory-base): the
 # isolation-vmid-reuse case runs it where another VM's RAM is not.
 $(GUEST_B)/hostile/probe-80000000.elf: $(hostile/probe_GUEST_OBJS) $(GUEST_LIB_OBJS) guests/lib/guest.ld
-	$(CC_HYP) $(GUEST_LDFLAGS) -Wl,--defsym=GUEST_LOAD=0x80080000 -o $@ \
+	@echo "  LD      $@"
+	@$(CC_HYP) $(GUEST_LDFLAGS) -Wl,--defsym=GUEST_LOAD=0x80080000 -o $@ \
 		$(hostile/probe_GUEST_OBJS) $(GUEST_LIB_OBJS)
 
 $(GUEST_B)/%.bin: $(GUEST_B)/%.elf
-	$(OBJCOPY) -O binary $< $@
+	@$(OBJCOPY) -O binary $< $@
 
 # hello with the magic of its Image header zeroed: no longer an arm64 Image, it is loaded raw
 # at RAM base + 0x80000 (where it is linked to run) and entered at its first byte, the
 # header's branch (case config-kernel-headerless).
 $(GUEST_B)/hello-raw.bin: $(GUEST_B)/hello.bin
-	cp $< $@.tmp
-	printf '\0\0\0\0' | dd of=$@.tmp bs=1 seek=56 conv=notrunc status=none
-	mv $@.tmp $@
+	@echo "  RAW     $@"
+	@cp $< $@.tmp
+	@printf '\0\0\0\0' | dd of=$@.tmp bs=1 seek=56 conv=notrunc status=none
+	@mv $@.tmp $@
 
 guests: $(GUEST_NAMES:%=$(GUEST_B)/%.bin) $(GUEST_B)/hostile/probe-80000000.bin $(GUEST_B)/hello-raw.bin
 

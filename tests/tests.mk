@@ -25,14 +25,16 @@ define unit_rule
 $(1)_UNIT_OBJS := $(call unit_objs,tests/unit/$(1).c $(call unit_sources,tests/unit/$(1).c))
 UNIT_ALL_OBJS += $$($(1)_UNIT_OBJS)
 $(B)/unit/$(1): $$($(1)_UNIT_OBJS)
-	$$(HOSTCC) $$(UNIT_CFLAGS) -o $$@ $$^ $$(UNIT_LIBS)
+	@echo "  HOSTLD  $$@"
+	@$$(HOSTCC) $$(UNIT_CFLAGS) -o $$@ $$^ $$(UNIT_LIBS)
 endef
 UNIT_ALL_OBJS :=
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 $(UNIT_OBJ)/%.c.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
 
 unit-tests: $(UNIT_TESTS:%=$(B)/unit/%)
 

@@ -64,7 +64,8 @@ $(FUZZ_BIN)/fuzz_$(1): $$(patsubst %,$(FUZZ_OBJ)/%.o,$$($(1)_FUZZ_SRCS))
 	$$(FUZZ_CC) $$(FUZZ_LDFLAGS) -o $$@ $$^ $$(FUZZ_LIBS)
 $(REGRESS_BIN)/fuzz_$(1): $$(patsubst %,$(REGRESS_OBJ)/%.o,$$($(1)_FUZZ_SRCS) tests/fuzz/driver.c)
 	@mkdir -p $$(dir $$@)
-	$$(HOSTCC) $$(REGRESS_CFLAGS) -o $$@ $$^ $$(FUZZ_LIBS)
+	@echo "  HOSTLD  $$@"
+	@$$(HOSTCC) $$(REGRESS_CFLAGS) -o $$@ $$^ $$(FUZZ_LIBS)
 $(COV_BIN)/fuzz_$(1): $$(patsubst %,$(COV_OBJ)/%.o,$$($(1)_FUZZ_SRCS) tests/fuzz/driver.c)
 	@mkdir -p $$(dir $$@)
 	$$(FUZZ_CC) $$(COV_CFLAGS) -o $$@ $$^ $$(FUZZ_LIBS)
@@ -88,7 +89,8 @@ $(COV_OBJ)/%.c.o: %.c | $(SETUP_STAMP)
 
 $(REGRESS_OBJ)/%.c.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(REGRESS_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(REGRESS_CFLAGS) -MMD -MP -c $< -o $@
 
 fuzz-build: $(FUZZERS:%=$(FUZZ_BIN)/fuzz_%)
 
