@@ -223,7 +223,8 @@ static unsigned create_vms(const void *dtb)
 		kprintf("vm '%s': %u vCPU%s, %llu MiB at PA 0x%lx, kernel %llu KiB%s, VMID %u, "
 			"stage-2 tables %llu KiB (root 0x%lx)",
 			vm->name, vm->vcpu_count, vm->vcpu_count > 1 ? "s" : "",
-			(unsigned long long)(vm->ram_size >> 20), (unsigned long)vm->ram_pa,
+			(unsigned long long)(vm->ram_size >> 20),
+			(unsigned long)pa_addr(vm->ram_pa),
 			(unsigned long long)(configs[i].kernel_size >> 10),
 			configs[i].initrd_size ? ", initrd" : "", vm->vmid,
 			(unsigned long long)(vm->s2_pages * (PAGE_SIZE >> 10)),

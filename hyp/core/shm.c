@@ -86,8 +86,8 @@ int shm_map(struct vm *vm)
 		int err;
 		if (!member(r, vm->id))
 			continue;
-		err = pgtable_map(&vm->s2, regions[r].ipa, region_pa[r], regions[r].size,
-				  PT_R | PT_W);
+		err = s2pt_map(&vm->s2, ipa_init(regions[r].ipa), pa_init(region_pa[r]),
+			       regions[r].size, PT_R | PT_W);
 		if (err)
 			return err;
 	}

@@ -140,7 +140,7 @@ static void run_command(char *cmd)
 		if (vm_build(vm) == E_OK) {
 			kprintf("%s: starting: VMID %u, stage-2 root 0x%lx, RAM at PA 0x%lx",
 				vm->name, vm->vmid, (unsigned long)vm->s2.root,
-				(unsigned long)vm->ram_pa);
+				(unsigned long)pa_addr(vm->ram_pa));
 			vm_start(vm);
 		}
 	} else if (!strcmp(cmd, "restart")) {

@@ -86,13 +86,14 @@ static void uart_line(struct vpl011 *u, bool level)
 
 static void *ipa_to_va(const struct vm *vm, ipaddr_t ipa)
 {
-	return (void *)(uintptr_t)(vm->ram_pa + (ipa - vm->ram_ipa));
+	return pa_to_ptr(pa_add(vm->ram_pa, ipa - ipa_addr(vm->ram_ipa)));
 }
 
 bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
 {
-	return ipa >= vm->ram_ipa && size <= vm->ram_size &&
-	       ipa - vm->ram_ipa <= vm->ram_size - size;
+	uint64_t ram = ipa_addr(vm->ram_ipa);
+
+	return ipa >= ram && size <= vm->ram_size && ipa - ram <= vm->ram_size - size;
 }
 
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
@@ -131,8 +132,8 @@ static int load_images(struct vm *vm)
 		return refuse(vm,
 			      "the kernel module is not an arm64 Image (no \"ARM\\x64\" magic): "
 			      "set kernel-format = \"raw\" to load it raw");
-	kernel_end = vm->ram_ipa + img.load_offset + ALIGN_UP(img.mem_size, PAGE_SIZE);
-	vm->dtb_ipa = vm->ram_ipa + vm->ram_size - SZ_2M;
+	kernel_end = ipa_addr(vm->ram_ipa) + img.load_offset + ALIGN_UP(img.mem_size, PAGE_SIZE);
+	vm->dtb_ipa = ipa_addr(vm->ram_ipa) + vm->ram_size - SZ_2M;
 	if (cfg->initrd_size)
 		initrd = ALIGN_DOWN(vm->dtb_ipa - cfg->initrd_size, PAGE_SIZE);
 	if (kernel_end > (cfg->initrd_size ? initrd : vm->dtb_ipa) ||
@@ -141,7 +142,7 @@ static int load_images(struct vm *vm)
 			      (unsigned long long)(img.mem_size >> 10),
 			      cfg->initrd_size ? " and initrd" : "",
 			      (unsigned long long)(vm->ram_size >> 20));
-	vm->entry = vm->ram_ipa + img.load_offset;
+	vm->entry = ipa_addr(vm->ram_ipa) + img.load_offset;
 	/* The blocks the images go into are handed over now, zeroed first like any other. */
 	if (vm_ram_prepare(vm, vm->entry, cfg->kernel_size) ||
 	    vm_ram_prepare(vm, initrd, cfg->initrd_size) ||
@@ -171,13 +172,13 @@ static int build_dtb(struct vm *vm)
 {
 	const struct vm_config *cfg = &vm->config;
 	struct guest_dtb_params p = {
-	    .ram_base = vm->ram_ipa,
+	    .ram_base = ipa_addr(vm->ram_ipa),
 	    .ram_size = vm->ram_size,
 	    .vcpus = vm->vcpu_count,
 	    .bootargs = cfg->bootargs,
 	    .initrd_size = cfg->initrd_size,
-	    .initrd_start =
-		ALIGN_DOWN(vm->ram_ipa + vm->ram_size - SZ_2M - cfg->initrd_size, PAGE_SIZE),
+	    .initrd_start = ALIGN_DOWN(
+		ipa_addr(vm->ram_ipa) + vm->ram_size - SZ_2M - cfg->initrd_size, PAGE_SIZE),
 	};
 	int size;
 
@@ -215,7 +216,8 @@ static bool passthrough_range(const struct vm *vm, unsigned d, int i, paddr_t *b
 static int map_device_pages(struct vm *vm, paddr_t base, paddr_t end)
 {
 	for (paddr_t pa = base; pa < end; pa += PAGE_SIZE) {
-		int err = pgtable_map(&vm->s2, pa, pa, PAGE_SIZE, PT_R | PT_W | PT_DEVICE);
+		int err = s2pt_map(&vm->s2, ipa_from_pa(pa_init(pa)), pa_init(pa), PAGE_SIZE,
+				   PT_R | PT_W | PT_DEVICE);
 		if (err && err != -E_EXIST)
 			return err;
 	}
@@ -229,8 +231,8 @@ static int map_passthrough(struct vm *vm)
 
 	for (unsigned d = 0; d < vm->config.npassthrough; d++)
 		for (int i = 0; passthrough_range(vm, d, i, &base, &end); i++) {
-			int err =
-			    pgtable_map(&vm->s2, base, base, end - base, PT_R | PT_W | PT_DEVICE);
+			int err = s2pt_map(&vm->s2, ipa_from_pa(pa_init(base)), pa_init(base),
+					   end - base, PT_R | PT_W | PT_DEVICE);
 			if (err == -E_EXIST) /* a page shared with another region */
 				err = map_device_pages(vm, base, end);
 			if (err)
@@ -260,15 +262,16 @@ static void release(struct vm *vm)
 		s2_flush_vm(vm);
 		pgtable_destroy(&vm->s2);
 	}
-	if (vm->ram_pa) {
+	if (pa_addr(vm->ram_pa)) {
 		vm_ram_scrub(vm, false);
-		mm_free(vm->ram_pa, vm->ram_size >> PAGE_SHIFT, OWNER_VM(vm->id));
+		mm_free(pa_addr(vm->ram_pa), vm->ram_size >> PAGE_SHIFT, OWNER_VM(vm->id));
 	}
 	if (vm->dtb_pa)
 		mm_free(vm->dtb_pa, GUEST_DTB_MAX / PAGE_SIZE, OWNER_KESTREL);
 	if (vm->vmid)
 		vmid_free(vm->vmid);
-	vm->ram_pa = vm->dtb_pa = 0;
+	vm->ram_pa = pa_init(0);
+	vm->dtb_pa = 0;
 	vm->vmid = 0;
 }
 
@@ -281,11 +284,11 @@ int vm_build(struct vm *vm)
 	if (!vm->vmid)
 		return refuse(vm, "no VMID left");
 	if (vm->config.direct_map && vm->config.mem_base)
-		vm->ram_pa =
-		    mm_claim(vm->config.mem_base, vm->ram_size >> PAGE_SHIFT, OWNER_VM(vm->id));
+		vm->ram_pa = pa_init(
+		    mm_claim(vm->config.mem_base, vm->ram_size >> PAGE_SHIFT, OWNER_VM(vm->id)));
 	else
-		vm->ram_pa = mm_alloc(vm->ram_size >> PAGE_SHIFT, SZ_2M, OWNER_VM(vm->id));
-	if (!vm->ram_pa) {
+		vm->ram_pa = pa_init(mm_alloc(vm->ram_size >> PAGE_SHIFT, SZ_2M, OWNER_VM(vm->id)));
+	if (!pa_addr(vm->ram_pa)) {
 		release(vm);
 		if (vm->config.direct_map && vm->config.mem_base)
 			return refuse(vm,
@@ -296,9 +299,9 @@ int vm_build(struct vm *vm)
 			      (unsigned long long)(vm->ram_size >> 20));
 	}
 	/* Direct-mapped: the guest sees its RAM where it really is, so DMA addresses work. */
-	vm->ram_ipa = vm->config.direct_map ? vm->ram_pa
-		      : vm->config.mem_base ? vm->config.mem_base
-					    : GUEST_RAM_BASE;
+	vm->ram_ipa = vm->config.direct_map ? ipa_from_pa(vm->ram_pa)
+		      : vm->config.mem_base ? ipa_init(vm->config.mem_base)
+					    : ipa_init(GUEST_RAM_BASE);
 	s2_mm[vm->id] = s2_mm_template;
 	s2_mm[vm->id].ctx = vm;
 	err = pgtable_init(&vm->s2, hyp.ipa_bits, true, &s2_mm[vm->id]);

@@ -34,10 +34,10 @@ static int ready_block(struct vm *vm, uint64_t b)
 
 	if (block_ready(vm, b))
 		return E_OK;
-	zero_pages(vm->ram_pa + b * BLOCK, BLOCK);
-	clean_to_poc(vm->ram_pa + b * BLOCK, BLOCK);
-	err =
-	    pgtable_map(&vm->s2, vm->ram_ipa + b * BLOCK, vm->ram_pa + b * BLOCK, BLOCK, RAM_PERM);
+	zero_pages(pa_addr(vm->ram_pa) + b * BLOCK, BLOCK);
+	clean_to_poc(pa_addr(vm->ram_pa) + b * BLOCK, BLOCK);
+	err = s2pt_map(&vm->s2, ipa_add(vm->ram_ipa, b * BLOCK), pa_add(vm->ram_pa, b * BLOCK),
+		       BLOCK, RAM_PERM);
 	if (err)
 		return err;
 	vm->ram_ready[b / 64] |= BIT(b % 64);
@@ -51,14 +51,15 @@ int vm_ram_setup(struct vm *vm)
 
 	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
 	vm->ram_blocks_ready = 0;
-	vm->ram_lazy = !vm->config.direct_map && !vm->config.npassthrough &&
-		       IS_ALIGNED(vm->ram_ipa | vm->ram_pa | vm->ram_size, BLOCK) &&
-		       blocks <= VM_RAM_LAZY_BLOCKS;
+	vm->ram_lazy =
+	    !vm->config.direct_map && !vm->config.npassthrough &&
+	    IS_ALIGNED(ipa_addr(vm->ram_ipa) | pa_addr(vm->ram_pa) | vm->ram_size, BLOCK) &&
+	    blocks <= VM_RAM_LAZY_BLOCKS;
 	if (vm->ram_lazy)
-		return pgtable_prealloc(&vm->s2, vm->ram_ipa, vm->ram_size, BLOCK);
-	zero_pages(vm->ram_pa, vm->ram_size);
-	clean_to_poc(vm->ram_pa, vm->ram_size);
-	return pgtable_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, RAM_PERM);
+		return s2pt_prealloc(&vm->s2, vm->ram_ipa, vm->ram_size, BLOCK);
+	zero_pages(pa_addr(vm->ram_pa), vm->ram_size);
+	clean_to_poc(pa_addr(vm->ram_pa), vm->ram_size);
+	return s2pt_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, RAM_PERM);
 }
 
 int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size)
@@ -68,8 +69,8 @@ int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size)
 	if (!vm->ram_lazy || !size)
 		return E_OK;
 	spin_lock(&vm->ram_lock);
-	for (uint64_t b = (ipa - vm->ram_ipa) / BLOCK;
-	     !err && b <= (ipa + size - 1 - vm->ram_ipa) / BLOCK; b++)
+	for (uint64_t b = (ipa - ipa_addr(vm->ram_ipa)) / BLOCK;
+	     !err && b <= (ipa + size - 1 - ipa_addr(vm->ram_ipa)) / BLOCK; b++)
 		err = ready_block(vm, b);
 	spin_unlock(&vm->ram_lock);
 	return err;
@@ -79,11 +80,11 @@ bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr)
 {
 	int err;
 
-	if (!vm->ram_lazy || ipa - vm->ram_ipa >= vm->ram_size ||
+	if (!vm->ram_lazy || ipa - ipa_addr(vm->ram_ipa) >= vm->ram_size ||
 	    !FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f))
 		return false;
 	spin_lock(&vm->ram_lock);
-	err = ready_block(vm, (ipa - vm->ram_ipa) / BLOCK);
+	err = ready_block(vm, (ipa - ipa_addr(vm->ram_ipa)) / BLOCK);
 	spin_unlock(&vm->ram_lock);
 	/* Its table was made with the VM: only something else mapped there could fail it. */
 	if (err)
@@ -95,15 +96,15 @@ bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr)
 void vm_ram_scrub(struct vm *vm, bool unmap)
 {
 	if (!vm->ram_lazy) {
-		zero_pages(vm->ram_pa, vm->ram_size);
+		zero_pages(pa_addr(vm->ram_pa), vm->ram_size);
 		return;
 	}
 	for (uint64_t b = 0; b < vm->ram_size / BLOCK; b++)
 		if (block_ready(vm, b))
-			zero_pages(vm->ram_pa + b * BLOCK, BLOCK);
+			zero_pages(pa_addr(vm->ram_pa) + b * BLOCK, BLOCK);
 	if (unmap) {
 		/* One unmap of the whole RAM, so one TLB flush, not one per block. */
-		pgtable_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
+		s2pt_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
 		memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
 		vm->ram_blocks_ready = 0;
 	}

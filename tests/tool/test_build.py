@@ -12,6 +12,9 @@ goes through the recorder. The checks:
   compiler, dtc or QEMU.
 Putting back a parse-time `$(shell $(CC_HYP) ...)` fails both.
 
+Also here: the address types of hyp/include/kestrel/addr.h, checked by compiling a stage-2 call
+with its addresses right and swapped.
+
 Run by tests/run_tests.py (tool/test_build); alone: python3 tests/tool/test_build.py
 """
 import os
@@ -72,6 +75,43 @@ class FreshMachineBuild(unittest.TestCase):
         uses = [i for i, line in enumerate(lines) if any(t in line for t in INSTALLED_BY_SETUP)]
         self.assertTrue(uses, "the dry run names no compile: is CROSS still used?")
         self.assertLess(setup[0], uses[0], f"{lines[uses[0]]!r} comes before set-up")
+
+
+# A stage-2 mapping written right, and with its two addresses swapped: the second must not compile.
+S2PT_CALL = """#include <kestrel/s2pt.h>
+int map(struct pgtable *s2, ipa_t ipa, pa_t pa);
+int map(struct pgtable *s2, ipa_t ipa, pa_t pa)
+{
+	return s2pt_map(s2, %s, 4096, PT_R);
+}
+"""
+
+
+class AddressSpaces(unittest.TestCase):
+    """pa_t and ipa_t (hyp/include/kestrel/addr.h) are different types: mixing them in the
+    stage-2 API is a compile error, not a guest that sees the wrong memory."""
+
+    def compile(self, args):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "s2pt_call.c"
+            src.write_text(S2PT_CALL % args)
+            return subprocess.run(["gcc", "-std=c11", "-fsyntax-only", "-Wall", "-Werror",
+                                   "-DKESTREL_HOST_TEST", f"-I{TOP / 'hyp/include'}", str(src)],
+                                  capture_output=True, text=True, timeout=60)
+
+    def test_ipa_then_pa_compiles(self):
+        result = self.compile("ipa, pa")
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_pa_for_ipa_does_not_compile(self):
+        result = self.compile("pa, ipa")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("incompatible type", result.stderr)
+
+    def test_plain_number_does_not_compile(self):
+        result = self.compile("0x40000000, pa")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("incompatible type", result.stderr)
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *v, uint64_t mpidr)
 
 bool vm_ipa_is_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
 {
-	return ipa >= v->ram_ipa && size <= v->ram_size && ipa - v->ram_ipa <= v->ram_size - size;
+	uint64_t ram = ipa_addr(v->ram_ipa);
+
+	return ipa >= ram && size <= v->ram_size && ipa - ram <= v->ram_size - size;
 }
 
 void pcpu_kick(struct pcpu *pcpu)
@@ -150,7 +152,7 @@ static int new_vm(void **state)
 	memset(&k, 0, sizeof(k));
 	host_sysreg_reset();
 	vm.vcpu_count = 2;
-	vm.ram_ipa = RAM_IPA;
+	vm.ram_ipa = ipa_init(RAM_IPA);
 	vm.ram_size = RAM_SIZE;
 	vm.state = VM_RUNNING;
 	for (unsigned i = 0; i < 2; i++) {
@@ -382,7 +384,7 @@ static void cpu_on_smc32_form_takes_32_bit_arguments(void **state)
 static void cpu_on_smc64_form_takes_64_bit_arguments(void **state)
 {
 	(void)state;
-	vm.ram_ipa = 0x8000000000ull; /* RAM above 4 GiB, only reachable with SMC64 */
+	vm.ram_ipa = ipa_init(0x8000000000ull); /* RAM above 4 GiB, only reachable with SMC64 */
 	assert_int_equal(hvc(vcpu0, FN64(PSCI_CPU_ON), 1, 0x8000001000ull, 0x123456789ull), 0);
 	assert_int_equal(vcpu1->regs.pc, 0x8000001000ull);
 	assert_int_equal(vcpu1->regs.x[0], 0x123456789ull);

@@ -7,7 +7,7 @@
 #include <kestrel/console.h>
 #include <kestrel/esr.h>
 #include <kestrel/mmio.h>
-#include <kestrel/pgtable.h>
+#include <kestrel/s2pt.h>
 #include <kestrel/spinlock.h>
 #include <kestrel/vgic.h>
 #include <kestrel/vmconfig.h>
@@ -101,8 +101,8 @@ struct vm {
 	uint16_t vmid;
 	struct pgtable s2;
 	uint64_t vttbr;
-	ipaddr_t ram_ipa;
-	paddr_t ram_pa;
+	ipa_t ram_ipa; /* where the guest sees its RAM */
+	pa_t ram_pa;   /* where it is */
 	uint64_t ram_size;
 	paddr_t dtb_pa; /* the generated guest DTB, kept by kestrel for restarts */
 	uint64_t dtb_size;
