@@ -6,6 +6,7 @@
  */
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
+#include <kestrel/halt.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
@@ -52,6 +53,8 @@ void irq_drain(void)
 			vgic_inject_hw_spi(spi_owner[intid], intid);
 			continue;
 		}
+		if (intid == SGI_HALT)
+			halt_this_cpu();
 		if (intid == platform.ppi_hyp_timer) {
 			sched_timer_fired();
 		} else if (intid == platform.uart_spi && intid) {

@@ -20,6 +20,8 @@
 #define KESTREL_EARLYCON 0x09000000ull /* QEMU virt's PL011, used only without a DTB */
 #endif
 #define MIN_IPA_BITS 40
+/* How long a secondary CPU may take to come up after PSCI CPU_ON before it is left out. */
+#define CPU_START_WAIT_S 1
 
 struct platform platform;
 struct hyp_config hyp;
@@ -116,8 +118,9 @@ static void start_secondaries(void)
 	for (unsigned i = 1; i < pcpu_count; i++) {
 		int64_t ret = psci_fw_call(0xc4000003u, pcpus[i].mpidr,
 					   (uint64_t)(uintptr_t)secondary_entry, i);
-		for (uint64_t loops = 0; ret == 0 && !pcpus[i].online && loops < 500000000ull;
-		     loops++)
+		uint64_t deadline = read_sysreg(cntpct_el0) + hyp.cntfrq * CPU_START_WAIT_S;
+
+		while (ret == 0 && !pcpus[i].online && read_sysreg(cntpct_el0) < deadline)
 			dmb(ish);
 		if (!pcpus[i].online)
 			kprintf("CPU %u (MPIDR 0x%lx) did not start (PSCI %ld): not used", i,

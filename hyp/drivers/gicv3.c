@@ -90,7 +90,7 @@ int gicv3_init_cpu(uint64_t mpidr)
 	*reg32(rd, GICR_IGROUPR0) = 0xffffffff;
 	for (unsigned i = 0; i < 32; i += 4)
 		*reg32(rd, GICR_IPRIORITYR + i) = 0x01010101u * PRIO_KESTREL;
-	*reg32(rd, GICR_ISENABLER0) = BIT(SGI_KICK);
+	*reg32(rd, GICR_ISENABLER0) = BIT(SGI_KICK) | BIT(SGI_HALT);
 
 	write_sysreg(ICC_SRE_EL2, 0xf); /* SRE, DFB, DIB, and let EL1 use the sysreg interface */
 	isb();
@@ -125,6 +125,13 @@ void gicv3_send_sgi(uint64_t mpidr, unsigned intid)
 
 	dsb(ishst);
 	write_sysreg(ICC_SGI1R_EL1, v);
+	isb();
+}
+
+void gicv3_send_sgi_others(unsigned intid)
+{
+	dsb(ishst);
+	write_sysreg(ICC_SGI1R_EL1, BIT(40) | (uint64_t)(intid & 0xf) << 24); /* IRM: all but us */
 	isb();
 }
 

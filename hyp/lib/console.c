@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* kestrel's console output: whole messages under one lock, so CPUs never interleave mid-line. */
 #include <kestrel/drivers.h>
+#include <kestrel/halt.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/hyp.h>
@@ -140,11 +141,18 @@ void fatal(const char *fmt, ...)
 void panic(const char *fmt, ...)
 {
 	va_list ap;
+	unsigned running, stopped;
 
 	va_start(ap, fmt);
 	vprint("kestrel: PANIC: ", fmt, ap);
 	va_end(ap);
-	console_write("kestrel: halted.\n", 17);
+	stopped = halt_other_cpus(&running);
+	if (stopped == running)
+		kprintf("halted on every CPU (%u other%s stopped)", running,
+			running == 1 ? "" : "s");
+	else
+		kprintf("halted; %u of %u other CPUs did not stop within %u ms", running - stopped,
+			running, HALT_WAIT_MS);
 	halt_forever();
 }
 

@@ -257,13 +257,15 @@ CASES = [
     boot_refusal("boot-el1", ["--no-virtualization"], r"kestrel: fatal: .*EL1.*virtualization=on"),
     boot_refusal("boot-gicv2", ["--gic-version", "2"], r"kestrel: fatal: .*GICv3.*gic-version=3"),
     boot_refusal("boot-no-dtb", ["--no-dtb"], r"kestrel: fatal: .*device tree"),
-    # an unexpected exception at EL2 gets the panic report: class, syndrome, registers
-    Case("panic-report", ["--kernel", guest("hello"), "--selftest", "panic"],
+    # an unexpected exception at EL2 gets the panic report: class, syndrome, registers; and a
+    # panic stops every CPU, not only the one that panicked
+    Case("panic-report", ["--kernel", guest("hello"), "--pcpus", "2", "--selftest", "panic"],
          expect=[r"kestrel: PANIC: unexpected sync exception at EL2: data abort at EL2",
                  r"kestrel:   ESR_EL2 0x0*96\w+  FAR_EL2 0x0*8\b",
                  r"kestrel:   ELR_EL2 0x0*402\w+  SPSR_EL2 0x[0-9a-f]{16}\n",
                  r"kestrel:   fault status 0x0[4-7]: translation fault on a read",
-                 r"kestrel:   x0 +0x", r"kestrel:   x30 .* sp +0x", r"kestrel: halted"],
+                 r"kestrel:   x0 +0x", r"kestrel:   x30 .* sp +0x",
+                 r"kestrel: halted on every CPU \(1 other stopped\)"],
          forbid=[], exit=2, timeout=30),
     # W^X at EL2: kestrel's code is not writable, its data not executable
     w_x_case("panic-write-text", "write-text", "writing to kestrel's text", "data abort at EL2", "a write"),

@@ -15,8 +15,9 @@ int gicv3_init_dist(const struct gic_info *gic);
 int gicv3_init_cpu(uint64_t mpidr); /* this CPU's redistributor and CPU interface */
 void gicv3_enable_ppi(unsigned intid);
 void gicv3_send_sgi(uint64_t target_mpidr, unsigned intid);
-unsigned gicv3_ack(void);	/* INTID, 1023 if none */
-void gicv3_eoi(unsigned intid); /* priority drop and deactivate */
+void gicv3_send_sgi_others(unsigned intid); /* to every CPU but this one */
+unsigned gicv3_ack(void);		    /* INTID, 1023 if none */
+void gicv3_eoi(unsigned intid);		    /* priority drop and deactivate */
 void gicv3_priority_drop(unsigned intid);
 void gicv3_deactivate(unsigned intid);
 void gicv3_activate_ppi(unsigned intid); /* on this CPU: it cannot fire until deactivated */
@@ -25,6 +26,7 @@ void gicv3_disable_spi(unsigned intid);
 unsigned gicv3_list_regs(void);
 
 #define SGI_KICK 0 /* another CPU wants this one to look at its vCPU */
+#define SGI_HALT 1 /* kestrel panicked on another CPU: stop here too */
 
 void timer_arm_el2(uint64_t deadline_phys); /* CNTHP at an absolute physical count */
 void timer_cancel_el2(void);
