@@ -338,7 +338,7 @@ int vm_build(struct vm *vm)
 	vm->uart.irq_line = uart_line;
 	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->uart.dev);
 	shm_attach(vm);
-	vgic_init(vm, gicv3_list_regs());
+	vgic_init(vm, gicv3_list_regs(), &vm_vgic_hooks);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
 	if (invariants_check_vm(vm, "built")) {
@@ -588,6 +588,6 @@ void vm_restart(struct vm *vm, const char *why)
 	}
 	vm->uart.rx_count = 0;
 	vgic_release_hw(vm); /* a device interrupt in flight must not stay active for ever */
-	vgic_init(vm, vm->vgic.nr_lrs);
+	vgic_init(vm, vm->vgic.nr_lrs, vm->vgic.hooks);
 	vm_start(vm);
 }

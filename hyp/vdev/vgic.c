@@ -63,7 +63,7 @@ static struct vcpu *spi_target(struct vm *vm, const struct virq *irq)
 /* Makes the target notice: a vCPU running elsewhere exits, a sleeping one wakes. */
 static void notify(struct vcpu *vcpu)
 {
-	vcpu_kick(vcpu);
+	vcpu->vm->vgic.hooks->kick(vcpu);
 }
 
 void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid)
@@ -188,8 +188,9 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 	return false;
 }
 
-void vgic_init(struct vm *vm, unsigned nr_lrs)
+void vgic_init(struct vm *vm, unsigned nr_lrs, const struct vgic_hooks *hooks)
 {
+	vm->vgic.hooks = hooks;
 	memset(&vm->vgic.spis, 0, sizeof(vm->vgic.spis));
 	vm->vgic.ctlr = 0;
 	vm->vgic.nr_lrs = MIN(nr_lrs, (unsigned)VGIC_MAX_LRS);

@@ -189,7 +189,7 @@ static uint32_t dist_typer(const struct vm *vm)
 
 static uint64_t irouter_to_target(struct vm *vm, uint64_t route)
 {
-	struct vcpu *vcpu = vm_vcpu_by_mpidr(vm, route & 0xff00ffffffull);
+	struct vcpu *vcpu = vm->vgic.hooks->vcpu_by_mpidr(vm, route & 0xff00ffffffull);
 
 	/* An affinity no vCPU has goes to vCPU 0. 1-of-N routing (bit 31) is not told apart: its
 	   affinity fields (0 as Linux writes them, hence vCPU 0) pick the target. */
@@ -333,14 +333,8 @@ static void sync_running_vcpus(struct vcpu *reader)
 
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *v = &vm->vcpus[i];
-		uint64_t seen = v->vgic.syncs;
-		if (v == reader || !v->vgic.lr_used || READ_ONCE(v->pcpu->current) != v)
-			continue;
-		pcpu_kick(v->pcpu);
-		for (unsigned spin = 0;
-		     spin < 10000000 && v->vgic.syncs == seen && READ_ONCE(v->pcpu->current) == v;
-		     spin++)
-			;
+		if (v != reader && v->vgic.lr_used)
+			vm->vgic.hooks->sync_lrs(v);
 	}
 }
 
@@ -369,7 +363,7 @@ static bool locked_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off,
 		for (unsigned i = 0; i < vm->vcpu_count; i++)
 			if (&vm->vcpus[i] != vcpu &&
 			    (vm->vcpus[i].vgic.want[0] | vm->vcpus[i].vgic.want[1]))
-				vcpu_kick(&vm->vcpus[i]);
+				vm->vgic.hooks->kick(&vm->vcpus[i]);
 	return ok;
 }
 

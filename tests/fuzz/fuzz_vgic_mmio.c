@@ -57,7 +57,7 @@ static struct {
 
 /* --- the rest of kestrel, as vm.c and sched.c do it --- */
 
-struct vcpu *vm_vcpu_by_mpidr(struct vm *v, uint64_t mpidr)
+static struct vcpu *vcpu_by_mpidr(struct vm *v, uint64_t mpidr)
 {
 	mpidr &= AFF_MASK; /* affinity fields only */
 	for (unsigned i = 0; i < v->vcpu_count; i++)
@@ -66,7 +66,7 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *v, uint64_t mpidr)
 	return NULL;
 }
 
-void pcpu_kick(struct pcpu *pcpu)
+static void record_kick(struct pcpu *pcpu)
 {
 	if (!pcpu)
 		return; /* as sched.c: nobody to kick */
@@ -76,7 +76,7 @@ void pcpu_kick(struct pcpu *pcpu)
 		k.kicked[k.kicks++] = pcpu;
 }
 
-void vcpu_kick(struct vcpu *vcpu)
+static void kick(struct vcpu *vcpu)
 {
 	struct pcpu *pcpu = vcpu->pcpu;
 
@@ -86,7 +86,7 @@ void vcpu_kick(struct vcpu *vcpu)
 		return;
 	if (READ_ONCE(pcpu->current) != vcpu)
 		pcpu->resched = true;
-	pcpu_kick(pcpu);
+	record_kick(pcpu);
 }
 
 unsigned vgic_hw_apr_count(void)
@@ -100,6 +100,16 @@ void gicv3_deactivate(unsigned intid)
 		   "deactivated physical INTID %u, which is not one of the VM's SPIs", intid);
 	k.deactivated[intid / 64] |= BIT(intid % 64);
 }
+
+/* No vCPU runs on another CPU here: there are no list registers to fold back but the
+   harness's own, and a sync must only ever be asked of this VM's vCPUs. */
+static void sync_lrs(struct vcpu *vcpu)
+{
+	FUZZ_CHECK(vcpu >= &vm->vcpus[0] && vcpu < &vm->vcpus[vm->vcpu_count],
+		   "synced a vCPU of another VM");
+}
+
+static const struct vgic_hooks hooks = {kick, sync_lrs, vcpu_by_mpidr};
 
 static bool kicked(const struct pcpu *pcpu)
 {
@@ -153,7 +163,7 @@ static void check_invariants(bool with_pending)
 	for (unsigned s = 0; s < VGIC_NR_SPIS; s++) {
 		const struct virq *irq = &vm->vgic.spis[s];
 		unsigned intid = VGIC_NR_PRIVATE + s, wanted_by = 0;
-		struct vcpu *route = vm_vcpu_by_mpidr(vm, irq->irouter);
+		struct vcpu *route = vcpu_by_mpidr(vm, irq->irouter);
 		FUZZ_CHECK(irq->target < vm->vcpu_count, "SPI %u targets vCPU %u of %u", intid,
 			   irq->target, vm->vcpu_count);
 		FUZZ_CHECK(irq->target == (route ? route->id : 0),
@@ -246,7 +256,7 @@ static void make_vm(struct vm *v, struct pcpu *vcpu_cpus, unsigned count, unsign
 		v->vcpus[i].pcpu = (online & BIT(i)) ? &vcpu_cpus[i] : NULL;
 		vcpu_cpus[i].id = i;
 	}
-	vgic_init(v, nr_lrs);
+	vgic_init(v, nr_lrs, &hooks);
 }
 
 static uint32_t rng_state;

@@ -29,7 +29,7 @@ static struct pcpu cpus[2];
 
 /* --- stand-ins for the rest of kestrel --- */
 
-struct vcpu *vm_vcpu_by_mpidr(struct vm *v, uint64_t mpidr)
+static struct vcpu *vcpu_by_mpidr(struct vm *v, uint64_t mpidr)
 {
 	mpidr &= 0xff00ffffffull; /* as vm.c: affinity fields only */
 	for (unsigned i = 0; i < v->vcpu_count; i++)
@@ -38,15 +38,17 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *v, uint64_t mpidr)
 	return NULL;
 }
 
-void pcpu_kick(struct pcpu *pcpu)
-{
-	(void)pcpu;
-}
-
-void vcpu_kick(struct vcpu *vcpu)
+static void kick(struct vcpu *vcpu)
 {
 	(void)vcpu;
 }
+
+static void sync_lrs(struct vcpu *vcpu)
+{
+	(void)vcpu;
+}
+
+static const struct vgic_hooks hooks = {kick, sync_lrs, vcpu_by_mpidr};
 
 void gicv3_deactivate(unsigned intid)
 {
@@ -69,7 +71,7 @@ static int new_vm(void **state)
 		vm.vcpus[i].vmpidr = GUEST_MPIDR(i);
 		vm.vcpus[i].pcpu = &cpus[i];
 	}
-	vgic_init(&vm, 4);
+	vgic_init(&vm, 4, &hooks);
 	return 0;
 }
 

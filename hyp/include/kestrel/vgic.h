@@ -65,8 +65,26 @@ struct vgic_cpu {
 	volatile uint64_t syncs; /* list registers folded back this many times */
 };
 
+struct vm;
+struct vcpu;
+
+/*
+ * What the vGIC needs of the rest of kestrel, handed to vgic_init rather than called by name:
+ * the model then runs unchanged in host unit tests and fuzzers, which hand in their own.
+ */
+struct vgic_hooks {
+	/* vcpu must notice new interrupt state: if it runs, it exits; if it sleeps, it wakes. */
+	void (*kick)(struct vcpu *vcpu);
+	/* vcpu, if it runs on another CPU now, folds its list registers back before this
+	   returns (or a bounded time passes), so its pending and active state can be read. */
+	void (*sync_lrs)(struct vcpu *vcpu);
+	/* The vCPU of vm whose affinity fields are those of mpidr, or NULL. */
+	struct vcpu *(*vcpu_by_mpidr)(struct vm *vm, uint64_t mpidr);
+};
+
 struct vgic_dist {
 	spinlock_t lock;
+	const struct vgic_hooks *hooks;
 	uint32_t ctlr;
 	unsigned nr_lrs;
 	unsigned nr_aprs; /* vgic_apr_count of this CPU interface */
@@ -75,10 +93,7 @@ struct vgic_dist {
 	struct mmio_dev redist_dev;
 };
 
-struct vm;
-struct vcpu;
-
-void vgic_init(struct vm *vm, unsigned nr_lrs);
+void vgic_init(struct vm *vm, unsigned nr_lrs, const struct vgic_hooks *hooks);
 /* vgic_mmio.c: adds the distributor and redistributor regions to the VM. */
 void vgic_mmio_register(struct vm *vm);
 /* Makes intid pending for vcpu (SGIs, PPIs) or for its target (SPIs; vcpu may be NULL). */

@@ -249,6 +249,9 @@ void pcpu_unload(struct pcpu *pcpu);
 void pcpu_kick(struct pcpu *pcpu);
 /* vcpu has something new to do: its CPU looks at it now (preempting another vCPU if need be). */
 void vcpu_kick(struct vcpu *vcpu);
+
+/* vgic_hooks.c: what the vGIC model is given of the scheduler. */
+extern const struct vgic_hooks vm_vgic_hooks;
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
 void sched_remove(struct vcpu *vcpu);
 /* The running vCPU leaves its CPU (pcpu_idle), unless all that asks is a woken vCPU and its
