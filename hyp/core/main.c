@@ -40,7 +40,9 @@ static void console_up(const void *dtb, int parse_err)
 	paddr_t base = platform.uart_base ? platform.uart_base : KESTREL_EARLYCON;
 
 	(void)dtb, (void)parse_err;
-	mmu_map_device(base, 0x1000);
+	/* Without the UART mapped there is no console to say why: stop where a debugger sees. */
+	if (mmu_map_device(base, 0x1000) != E_OK)
+		halt_forever();
 	pl011_init(base);
 }
 
@@ -350,7 +352,8 @@ void kmain(const void *dtb, unsigned el)
 		pcpus[i].id = i;
 		pcpus[i].mpidr = platform.cpu_mpidr[i];
 	}
-	gicv3_init_dist(&platform.gic);
+	if (gicv3_init_dist(&platform.gic) != E_OK)
+		fatal("the GICv3 distributor could not be set up");
 	el2_cpu_init(&pcpus[0]);
 	pcpus[0].online = true;
 	if (platform.uart_spi) {

@@ -158,7 +158,7 @@ static bool doorbell_write(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off
 
 static const struct mmio_ops doorbell_ops = {doorbell_read, doorbell_write};
 
-void shm_attach(struct vm *vm)
+struct mmio_dev *shm_attach(struct vm *vm)
 {
 	bool in_any = false;
 
@@ -167,8 +167,8 @@ void shm_attach(struct vm *vm)
 		received[vm->id][r] = 0;
 	}
 	if (!in_any)
-		return;
+		return NULL;
 	doorbell_dev[vm->id] =
 	    (struct mmio_dev){SHM_DOORBELL_IPA, PAGE_SIZE, "shm-doorbell", &doorbell_ops};
-	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &doorbell_dev[vm->id]);
+	return &doorbell_dev[vm->id];
 }

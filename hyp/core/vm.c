@@ -275,6 +275,33 @@ static void release(struct vm *vm)
 	vm->vmid = 0;
 }
 
+/*
+ * Every emulated device of the VM goes into its MMIO table here, and only here. The layout
+ * is kestrel's own (platform.h), so a refused insert is a kestrel bug: the VM is refused
+ * rather than run with one device shadowing another.
+ */
+static int attach_devices(struct vm *vm)
+{
+	struct mmio_dev *devs[] = {&vm->uart.dev, &vm->vgic.dist_dev, &vm->vgic.redist_dev,
+				   shm_attach(vm)};
+
+	vm->mmio_count = 0;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i].mmio_last = NULL;
+	for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+		int err;
+		if (!devs[i])
+			continue;
+		err = mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, devs[i]);
+		if (err)
+			return refuse(vm, "emulated device %s at 0x%llx: %s", devs[i]->name,
+				      (unsigned long long)devs[i]->base,
+				      err == -E_EXIST ? "overlaps another"
+						      : "no room in the MMIO table");
+	}
+	return E_OK;
+}
+
 int vm_build(struct vm *vm)
 {
 	int err;
@@ -327,18 +354,17 @@ int vm_build(struct vm *vm)
 		release(vm);
 		return err;
 	}
-	vm->mmio_count = 0;
-	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		vm->vcpus[i].mmio_last = NULL;
 	vm->con_len = 0; /* a stopped run's unfinished output line is not this run's */
-	vm->vgic.dist_dev.ops = NULL;
 	/* Input arrives only through the UART interrupt on one CPU (vconsole.c), never by a
 	   guest polling the physical UART from whichever CPU it runs on. */
 	vpl011_init(&vm->uart, GUEST_UART_BASE, guest_output);
 	vm->uart.irq_line = uart_line;
-	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->uart.dev);
-	shm_attach(vm);
 	vgic_init(vm, gicv3_list_regs(), &vm_vgic_hooks);
+	err = attach_devices(vm);
+	if (err) {
+		release(vm);
+		return err;
+	}
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
 	if (invariants_check_vm(vm, "built")) {

@@ -63,22 +63,25 @@ paddr_t mm_alloc_zeroed(uint64_t npages, owner_t owner)
 	return pa;
 }
 
-int mm_free(paddr_t pa, uint64_t npages, owner_t owner)
+void mm_free(paddr_t pa, uint64_t npages, owner_t owner)
 {
 	int err;
 
 	spin_lock(&mm_lock);
 	err = palloc_free(&mm_pages, pa, npages, owner);
 	spin_unlock(&mm_lock);
-	return err;
+	if (err)
+		panic("freeing %llu pages at 0x%llx that are not all owner %u's (error %d)",
+		      (unsigned long long)npages, (unsigned long long)pa, (unsigned)owner, err);
 }
 
-int mm_scrub_free(paddr_t pa, uint64_t npages, owner_t owner)
+void mm_scrub_free(paddr_t pa, uint64_t npages, owner_t owner)
 {
 	if (palloc_owner(&mm_pages, pa) != owner)
-		return -E_PERM;
+		panic("scrubbing %llu pages at 0x%llx that are not owner %u's",
+		      (unsigned long long)npages, (unsigned long long)pa, (unsigned)owner);
 	zero_pages(pa, npages * PAGE_SIZE);
-	return mm_free(pa, npages, owner);
+	mm_free(pa, npages, owner);
 }
 
 void mm_reserve(paddr_t pa, uint64_t size, owner_t owner)

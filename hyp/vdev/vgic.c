@@ -202,6 +202,5 @@ void vgic_init(struct vm *vm, unsigned nr_lrs, const struct vgic_hooks *hooks)
 		for (unsigned s = 0; s < 16; s++)
 			c->priv[s].edge = true; /* SGIs are always edge-triggered */
 	}
-	if (!vm->vgic.dist_dev.ops)
-		vgic_mmio_register(vm);
+	vgic_mmio_describe(vm);
 }

@@ -402,11 +402,9 @@ static bool vgic_write(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, un
 
 static const struct mmio_ops vgic_ops = {vgic_read, vgic_write};
 
-void vgic_mmio_register(struct vm *vm)
+void vgic_mmio_describe(struct vm *vm)
 {
 	vm->vgic.dist_dev = (struct mmio_dev){GUEST_GICD_BASE, GUEST_GICD_SIZE, "gicd", &vgic_ops};
 	vm->vgic.redist_dev = (struct mmio_dev){GUEST_GICR_BASE, GUEST_GICR_STRIDE * vm->vcpu_count,
 						"gicr", &vgic_ops};
-	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->vgic.dist_dev);
-	mmio_insert(vm->mmio, &vm->mmio_count, VM_MMIO_MAX, &vm->vgic.redist_dev);
 }

@@ -257,6 +257,10 @@ static void make_vm(struct vm *v, struct pcpu *vcpu_cpus, unsigned count, unsign
 		vcpu_cpus[i].id = i;
 	}
 	vgic_init(v, nr_lrs, &hooks);
+	FUZZ_CHECK(mmio_insert(v->mmio, &v->mmio_count, VM_MMIO_MAX, &v->vgic.dist_dev) == E_OK &&
+		       mmio_insert(v->mmio, &v->mmio_count, VM_MMIO_MAX, &v->vgic.redist_dev) ==
+			   E_OK,
+		   "the vGIC's regions do not fit the MMIO table");
 }
 
 static uint32_t rng_state;

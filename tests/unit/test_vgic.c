@@ -72,6 +72,8 @@ static int new_vm(void **state)
 		vm.vcpus[i].pcpu = &cpus[i];
 	}
 	vgic_init(&vm, 4, &hooks);
+	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.vgic.dist_dev), 0);
+	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.vgic.redist_dev), 0);
 	return 0;
 }
 

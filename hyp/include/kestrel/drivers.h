@@ -11,8 +11,8 @@ int pl011_getc(void); /* -1 when no input is waiting */
 void pl011_enable_rx_irq(void);
 
 struct gic_info;
-int gicv3_init_dist(const struct gic_info *gic);
-int gicv3_init_cpu(uint64_t mpidr); /* this CPU's redistributor and CPU interface */
+MUST_CHECK int gicv3_init_dist(const struct gic_info *gic);
+MUST_CHECK int gicv3_init_cpu(uint64_t mpidr); /* this CPU's redistributor and CPU interface */
 void gicv3_enable_ppi(unsigned intid);
 void gicv3_send_sgi(uint64_t target_mpidr, unsigned intid);
 void gicv3_send_sgi_others(unsigned intid); /* to every CPU but this one */

@@ -26,6 +26,6 @@ struct guest_dtb_params {
 };
 
 /* Writes the DTB into buf; returns its size, or a negative error if buf is too small. */
-int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p);
+MUST_CHECK int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p);
 
 #endif

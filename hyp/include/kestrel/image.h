@@ -14,6 +14,6 @@ struct image_info {
 };
 
 /* Reads the header of an image of file_size bytes; refuses malformed headers. */
-int image_parse(const void *image, uint64_t file_size, struct image_info *info);
+MUST_CHECK int image_parse(const void *image, uint64_t file_size, struct image_info *info);
 
 #endif

@@ -9,15 +9,18 @@ struct palloc;
 extern struct palloc mm_pages;
 
 /* Sets up the allocator over one RAM bank, placing its owner table in free RAM. */
-int mm_init(paddr_t ram_base, uint64_t ram_size, const paddr_t (*reserved)[2], unsigned nreserved);
+MUST_CHECK int mm_init(paddr_t ram_base, uint64_t ram_size, const paddr_t (*reserved)[2],
+		       unsigned nreserved);
 paddr_t mm_alloc(uint64_t npages, uint64_t align, owner_t owner);
 /* The pages at exactly pa, if all are free; 0 otherwise. */
 paddr_t mm_claim(paddr_t pa, uint64_t npages, owner_t owner);
 /* As mm_alloc, zeroed: every page a VM or a table gets starts clean. */
 paddr_t mm_alloc_zeroed(uint64_t npages, owner_t owner);
-int mm_free(paddr_t pa, uint64_t npages, owner_t owner);
+/* Freeing pages that are not the caller's is a kestrel bug that would hand out another
+   owner's memory: it panics. */
+void mm_free(paddr_t pa, uint64_t npages, owner_t owner);
 /* Zeroes then frees: nothing a VM wrote reaches the next owner. */
-int mm_scrub_free(paddr_t pa, uint64_t npages, owner_t owner);
+void mm_scrub_free(paddr_t pa, uint64_t npages, owner_t owner);
 void mm_reserve(paddr_t pa, uint64_t size, owner_t owner);
 
 /* Zeroes whole pages of RAM quickly (arch). */

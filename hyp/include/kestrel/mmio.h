@@ -26,6 +26,6 @@ struct mmio_dev {
 /* Binary search of a table sorted by base; NULL when no device covers ipa. */
 struct mmio_dev *mmio_find(struct mmio_dev *const *devs, unsigned n, ipaddr_t ipa);
 /* Inserts keeping the order; refuses overlaps and a full table. */
-int mmio_insert(struct mmio_dev **devs, unsigned *n, unsigned max, struct mmio_dev *dev);
+MUST_CHECK int mmio_insert(struct mmio_dev **devs, unsigned *n, unsigned max, struct mmio_dev *dev);
 
 #endif

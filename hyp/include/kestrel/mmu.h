@@ -13,9 +13,9 @@ extern struct mmu_config mmu_boot_config;
 /* Builds the boot tables (image with W^X, the DTB read-only) before the MMU is on. */
 struct mmu_config *boot_mmu_tables(const void *dtb, unsigned el);
 /* Adds an identity mapping of device registers (Device-nGnRE, never executable). */
-int mmu_map_device(paddr_t pa, uint64_t size);
+MUST_CHECK int mmu_map_device(paddr_t pa, uint64_t size);
 /* Maps RAM read-write, never executable, around kestrel's image and the DTB. */
-int mmu_map_ram(paddr_t base, uint64_t size);
+MUST_CHECK int mmu_map_ram(paddr_t base, uint64_t size);
 /* After the allocator exists, further tables come from it instead of the boot pool. */
 void mmu_use_allocator(void);
 /* Physical address bits the CPU supports, capped at 48 (kestrel uses no 52-bit forms). */

@@ -36,9 +36,9 @@ void palloc_reserve(struct palloc *pa, paddr_t addr, uint64_t size, owner_t owne
 /* npages contiguous free pages aligned to align bytes, now owned by owner; 0 if none. */
 paddr_t palloc_alloc(struct palloc *pa, uint64_t npages, uint64_t align, owner_t owner);
 /* Takes exactly [addr, addr + npages pages) for owner if every page is free; else E_EXIST. */
-int palloc_claim(struct palloc *pa, paddr_t addr, uint64_t npages, owner_t owner);
+MUST_CHECK int palloc_claim(struct palloc *pa, paddr_t addr, uint64_t npages, owner_t owner);
 /* Returns pages to the free pool; refuses (E_PERM) unless owner owns every page. */
-int palloc_free(struct palloc *pa, paddr_t addr, uint64_t npages, owner_t owner);
+MUST_CHECK int palloc_free(struct palloc *pa, paddr_t addr, uint64_t npages, owner_t owner);
 /* Owner of the page holding addr; OWNER_FIRMWARE for addresses outside RAM. */
 owner_t palloc_owner(const struct palloc *pa, paddr_t addr);
 /* Pages owned by owner. */

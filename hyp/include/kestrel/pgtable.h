@@ -35,7 +35,8 @@ struct pgtable {
 };
 
 /* Chooses the geometry for ia_bits (32..48) and allocates the root. */
-int pgtable_init(struct pgtable *pt, unsigned ia_bits, bool stage2, const struct pgtable_mm *mm);
+MUST_CHECK int pgtable_init(struct pgtable *pt, unsigned ia_bits, bool stage2,
+			    const struct pgtable_mm *mm);
 /* Frees every table; the caller has already made the tables unreachable from hardware. */
 void pgtable_destroy(struct pgtable *pt);
 /*
@@ -43,7 +44,8 @@ void pgtable_destroy(struct pgtable *pt);
  * addresses are aligned. Refuses (and changes nothing) if the range is misaligned, out of
  * range, overlaps an existing mapping, or (stage 1) is both writable and executable.
  */
-int pgtable_map(struct pgtable *pt, uint64_t ia, paddr_t pa, uint64_t size, unsigned perms);
+MUST_CHECK int pgtable_map(struct pgtable *pt, uint64_t ia, paddr_t pa, uint64_t size,
+			   unsigned perms);
 /*
  * Allocates now every table that mappings of [ia, ia + size) with leaves of leaf_size (4 KiB,
  * 2 MiB or 1 GiB) would need, and maps nothing: a later pgtable_map inside the range whose
@@ -53,13 +55,14 @@ int pgtable_map(struct pgtable *pt, uint64_t ia, paddr_t pa, uint64_t size, unsi
  * (E_INVAL), and a range partly mapped by a bigger leaf (E_EXIST). Out of memory (E_NOMEM),
  * the tables made so far stay until pgtable_destroy.
  */
-int pgtable_prealloc(struct pgtable *pt, uint64_t ia, uint64_t size, uint64_t leaf_size);
+MUST_CHECK int pgtable_prealloc(struct pgtable *pt, uint64_t ia, uint64_t size, uint64_t leaf_size);
 /* Removes every mapping in the range, splitting blocks that straddle its ends; frees the
-   tables left empty, except those pgtable_prealloc made. */
+   tables left empty, except those pgtable_prealloc made. Only a split can fail (E_NOMEM), so
+   a caller that unmaps whole mappings it made may ignore the result. */
 int pgtable_unmap(struct pgtable *pt, uint64_t ia, uint64_t size);
 /* Looks up ia: E_OK with its pa, perms and the size of the leaf that maps it. */
-int pgtable_lookup(const struct pgtable *pt, uint64_t ia, paddr_t *pa, unsigned *perms,
-		   uint64_t *leaf_size);
+MUST_CHECK int pgtable_lookup(const struct pgtable *pt, uint64_t ia, paddr_t *pa, unsigned *perms,
+			      uint64_t *leaf_size);
 
 typedef void pgtable_leaf_fn(void *arg, uint64_t ia, paddr_t pa, uint64_t size, unsigned perms);
 /* Calls fn for every leaf (page or block) in ascending ia order. */

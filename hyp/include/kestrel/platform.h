@@ -42,8 +42,8 @@ struct platform {
  * Fills plat from the host DTB. On a problem the user must fix, returns an error and puts one
  * sentence saying what to change into msg.
  */
-int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msglen);
+MUST_CHECK int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msglen);
 /* Reads a reg entry with the parent's cell sizes. */
-int hostdt_reg(const void *fdt, int node, int index, uint64_t *addr, uint64_t *size);
+MUST_CHECK int hostdt_reg(const void *fdt, int node, int index, uint64_t *addr, uint64_t *size);
 
 #endif

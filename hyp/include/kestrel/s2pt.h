@@ -11,7 +11,8 @@
 #include <kestrel/addr.h>
 #include <kestrel/pgtable.h>
 
-static inline int s2pt_map(struct pgtable *s2, ipa_t ipa, pa_t pa, uint64_t size, unsigned perms)
+static inline MUST_CHECK int s2pt_map(struct pgtable *s2, ipa_t ipa, pa_t pa, uint64_t size,
+				      unsigned perms)
 {
 	return pgtable_map(s2, ipa_addr(ipa), pa_addr(pa), size, perms);
 }
@@ -21,13 +22,14 @@ static inline int s2pt_unmap(struct pgtable *s2, ipa_t ipa, uint64_t size)
 	return pgtable_unmap(s2, ipa_addr(ipa), size);
 }
 
-static inline int s2pt_prealloc(struct pgtable *s2, ipa_t ipa, uint64_t size, uint64_t leaf_size)
+static inline MUST_CHECK int s2pt_prealloc(struct pgtable *s2, ipa_t ipa, uint64_t size,
+					   uint64_t leaf_size)
 {
 	return pgtable_prealloc(s2, ipa_addr(ipa), size, leaf_size);
 }
 
-static inline int s2pt_lookup(const struct pgtable *s2, ipa_t ipa, pa_t *pa, unsigned *perms,
-			      uint64_t *leaf_size)
+static inline MUST_CHECK int s2pt_lookup(const struct pgtable *s2, ipa_t ipa, pa_t *pa,
+					 unsigned *perms, uint64_t *leaf_size)
 {
 	paddr_t out = 0;
 	int err = pgtable_lookup(s2, ipa_addr(ipa), &out, perms, leaf_size);

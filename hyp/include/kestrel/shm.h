@@ -44,13 +44,13 @@ struct guest_dtb_params;
 
 /* shm.c: allocation at boot, mapping into a VM, the guest DTB nodes, the doorbell. */
 unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms);
-int shm_map(struct vm *vm);
+MUST_CHECK int shm_map(struct vm *vm);
 /* VM vm_id was refused: its regions go; returns the other members (bit per VM index). */
 unsigned shm_drop_regions_of(unsigned vm_id, const char *name);
 void shm_dtb_params(const struct vm *vm, struct guest_dtb_params *p);
 int64_t shm_doorbell(struct vcpu *vcpu, uint64_t region);
 /* The doorbell registers of a VM that is a member of a region, among its devices. */
-void shm_attach(struct vm *vm);
+struct mmio_dev *shm_attach(struct vm *vm);
 /* Whether owner is a shared region that vm is a member of. */
 bool shm_owner_shared_with(uint16_t owner, const struct vm *vm);
 

@@ -36,6 +36,9 @@ typedef uint64_t ipaddr_t; /* guest intermediate physical address */
 /* A load the compiler may not cache or hoist: the value is written by another CPU. */
 #define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
+/* On every operation whose failure the caller must handle (int results, -E_*): a result
+   dropped on the floor is a build error. Predicates return bool and need no such mark. */
+#define MUST_CHECK  __attribute__((warn_unused_result))
 #define NORETURN    __attribute__((noreturn))
 #define NOINLINE    __attribute__((noinline))
 #define likely(x)   __builtin_expect(!!(x), 1)

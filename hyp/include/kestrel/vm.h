@@ -176,9 +176,9 @@ static inline struct pcpu *this_pcpu(void)
 }
 
 /* vm.c */
-int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg);
+MUST_CHECK int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg);
 /* Memory, stage 2, images and devices for a created or stopped VM. */
-int vm_build(struct vm *vm);
+MUST_CHECK int vm_build(struct vm *vm);
 void vm_print_stats(const struct vm *vm, const char *what);
 
 enum vm_event {
@@ -252,7 +252,7 @@ void vcpu_kick(struct vcpu *vcpu);
 
 /* vgic_hooks.c: what the vGIC model is given of the scheduler. */
 extern const struct vgic_hooks vm_vgic_hooks;
-int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
+MUST_CHECK int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
 void sched_remove(struct vcpu *vcpu);
 /* The running vCPU leaves its CPU (pcpu_idle), unless all that asks is a woken vCPU and its
    slice has time left: then the slice's end is armed and it goes on. */
@@ -262,8 +262,8 @@ void sched_timer_fired(void);
 /* How long each CPU slept in WFI with nothing to run, as kestrel's console lines. */
 void sched_report_idle(void);
 /* vm_ram.c: the VM's RAM, zeroed and mapped block by block on the guest's first touch. */
-int vm_ram_setup(struct vm *vm);
-int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
+MUST_CHECK int vm_ram_setup(struct vm *vm);
+MUST_CHECK int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
 /* A stage-2 abort (esr) at ipa: true if it was RAM not handed over yet, which now is. */
 bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr);
 void vm_ram_scrub(struct vm *vm, bool unmap);
