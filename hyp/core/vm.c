@@ -66,7 +66,6 @@ static void s2_tlb_flush(void *ctx, uint64_t ia, uint64_t size)
 }
 
 static const struct pgtable_mm s2_mm_template = {s2_alloc, s2_free, s2_va, s2_tlb_flush, NULL};
-static struct pgtable_mm s2_mm[VM_MAX];
 
 /* --- guest console output --- */
 
@@ -329,9 +328,9 @@ int vm_build(struct vm *vm)
 	vm->ram_ipa = vm->config.direct_map ? ipa_from_pa(vm->ram_pa)
 		      : vm->config.mem_base ? ipa_init(vm->config.mem_base)
 					    : ipa_init(GUEST_RAM_BASE);
-	s2_mm[vm->id] = s2_mm_template;
-	s2_mm[vm->id].ctx = vm;
-	err = pgtable_init(&vm->s2, hyp.ipa_bits, true, &s2_mm[vm->id]);
+	vm->s2_mm = s2_mm_template;
+	vm->s2_mm.ctx = vm;
+	err = pgtable_init(&vm->s2, hyp.ipa_bits, true, &vm->s2_mm);
 	if (!err)
 		err = vm_ram_setup(vm);
 	if (err) {

@@ -100,6 +100,7 @@ struct vm {
 	struct vm_config config;
 	uint16_t vmid;
 	struct pgtable s2;
+	struct pgtable_mm s2_mm; /* where s2's tables come from: kestrel's pages, counted here */
 	uint64_t vttbr;
 	ipa_t ram_ipa; /* where the guest sees its RAM */
 	pa_t ram_pa;   /* where it is */
