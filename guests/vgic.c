@@ -11,6 +11,9 @@
  * handshake, which accesses the one-bit-per-interrupt registers ignore, the group rules of the
  * three SGI generation registers, SGI affinity routing (Aff3.Aff2.Aff1 and the range
  * selector), and an SGI reaching vCPU 1 while it spins in the guest without ever exiting.
+ * And what another vCPU does to an interrupt waiting in vCPU 1's list registers (route it
+ * elsewhere, clear its pending or active state) takes effect at once; an SPI routed to an
+ * affinity no vCPU has goes nowhere.
  *
  * Both vCPUs log the INTIDs their IRQ handler takes; only the boot vCPU prints. vCPU 1 sets
  * up its own redistributor and CPU interface, then sleeps in WFI with IRQs unmasked.
@@ -52,6 +55,9 @@
 #define SGI_SPIN     14 /* ends vCPU 1's spin */
 #define SGI_WAKE     15
 #define SPI_HOLD     49 /* pended again while vCPU 1 handles it */
+#define SPI_LR	     50 /* sits in vCPU 1's list register while another vCPU changes it */
+#define SPI_NOBODY   51 /* routed to an affinity no vCPU has */
+#define NO_VCPU_AFF  0xfeul
 #define SPI_UART     33 /* QEMU virt's PL011: SPI 1, level-sensitive */
 #define PL011_INT_TX (1u << 5)
 
@@ -763,6 +769,116 @@ static void check_repend_spi_vcpu1(unsigned intid)
 	      intid, count_since(&m, VCPU1, intid));
 }
 
+/* Waits at most ticks for cpu to take intid since m. */
+static bool wait_taken_within(const struct mark *m, unsigned cpu, unsigned intid, uint64_t ticks)
+{
+	uint64_t deadline = counter_now() + ticks;
+
+	while (!count_since(m, cpu, intid))
+		if (counter_now() > deadline)
+			return false;
+	return true;
+}
+
+/* vCPU 1 takes SPI_HOLD and stays in its handler (IRQs masked, no exits) until end_hold or
+   a second. SPI_LR, routed to it and pended meanwhile, waits in one of its list registers. */
+static bool hold_vcpu1_with_spi_lr(void)
+{
+	gic_route_spi(SPI_HOLD, vcpu1_mpidr());
+	gic_enable(SPI_HOLD);
+	start_hold(SPI_HOLD);
+	gic_set_pending(SPI_HOLD);
+	if (!check(wait_held(), "vCPU 1 is in its handler for SPI %u", SPI_HOLD))
+		return false;
+	gic_route_spi(SPI_LR, vcpu1_mpidr());
+	gic_enable(SPI_LR);
+	gic_set_pending(SPI_LR);
+	delay_ticks(freq / 50); /* the kick has put it in vCPU 1's list register by now */
+	return true;
+}
+
+static void end_hold_vcpu1(void)
+{
+	end_hold();
+	delay_ticks(freq / 50);
+	settle();
+	hold_intid = GIC_INTID_SPURIOUS;
+	gic_disable(SPI_HOLD);
+	gic_disable(SPI_LR);
+	gic_clear_pending(SPI_LR);
+	gic_route_spi(SPI_HOLD, self_mpidr());
+	gic_route_spi(SPI_LR, self_mpidr());
+}
+
+/*
+ * An SPI routed elsewhere while it waits in vCPU 1's list register, vCPU 1 busy in a handler
+ * with IRQs masked: the new target takes it at once, not when vCPU 1 next happens to exit.
+ */
+static void check_retarget_in_lr(void)
+{
+	struct mark m = mark();
+
+	if (!hold_vcpu1_with_spi_lr())
+		return;
+	gic_route_spi(SPI_LR, self_mpidr());
+	bool taken = wait_taken_within(&m, 0, SPI_LR, freq / 2);
+	bool still_held = hold_state == 1;
+	end_hold_vcpu1();
+	check(taken && still_held,
+	      "SPI %u routed from vCPU 1 (busy, its list register holding it) to vCPU 0: vCPU 0 "
+	      "took it within 500 ms (%s, vCPU 1 %s)",
+	      SPI_LR, taken ? "taken" : "not taken", still_held ? "still busy" : "done");
+	check_eq("times vCPU 1 took it", count_since(&m, VCPU1, SPI_LR), 0);
+}
+
+/*
+ * GICD_ICPENDR and GICD_ICACTIVER written by vCPU 0 for interrupts that sit in vCPU 1's list
+ * registers: the clear holds. The pending SPI is never taken; the active one reads inactive,
+ * and can be taken again before the handler that was running it ends.
+ */
+static void check_clear_in_lr(void)
+{
+	struct mark m = mark();
+
+	if (!hold_vcpu1_with_spi_lr())
+		return;
+	gic_clear_pending(SPI_LR);
+	mmio_write32(GICD_BASE + GICD_ICACTIVER + 4 * (SPI_HOLD / 32), 1u << (SPI_HOLD % 32));
+	delay_ticks(freq / 50);
+	bool pending = gic_is_pending(SPI_LR), active = gic_is_active(SPI_HOLD);
+	end_hold_vcpu1();
+	check(!pending && !active,
+	      "vCPU 0 cleared SPI %u's pending and SPI %u's active state in vCPU 1's list "
+	      "registers: they read pending %d, active %d (expected 0, 0)",
+	      SPI_LR, SPI_HOLD, pending, active);
+	check_eq("times vCPU 1 took the cleared SPI afterwards", count_since(&m, VCPU1, SPI_LR), 0);
+}
+
+/* IROUTER naming an affinity no vCPU has: the architecture forwards the SPI to no PE. It
+   stays pending until routed to a vCPU, which then takes it once. */
+static void check_irouter_nobody(void)
+{
+	struct mark m = mark();
+
+	gic_route_spi(SPI_NOBODY, NO_VCPU_AFF);
+	gic_enable(SPI_NOBODY);
+	gic_set_pending(SPI_NOBODY);
+	settle();
+	bool pending = gic_is_pending(SPI_NOBODY);
+	unsigned early = taken_since(&m, 0) + taken_since(&m, VCPU1);
+	gic_route_spi(SPI_NOBODY, vcpu1_mpidr());
+	bool taken = wait_taken(&m, VCPU1, SPI_NOBODY);
+	settle();
+	gic_disable(SPI_NOBODY);
+	gic_route_spi(SPI_NOBODY, self_mpidr());
+	check(pending && !early,
+	      "SPI %u routed to affinity 0x%lx, which no vCPU has: pending %d, taken %u times "
+	      "(expected pending, never taken)",
+	      SPI_NOBODY, NO_VCPU_AFF, pending, early);
+	check(taken && count_since(&m, VCPU1, SPI_NOBODY) == 1 && taken_since(&m, 0) == 0,
+	      "routed to vCPU 1 afterwards: vCPU 1 took it once");
+}
+
 /*
  * vCPU 1 spins in the guest (spin_until_flag) while vCPU 0 sends it an SGI. Only kestrel's
  * kick, a physical SGI to vCPU 1's CPU, can make it exit and find the interrupt in a list
@@ -1167,6 +1283,9 @@ int main(const void *dtb)
 		check_kick_running();
 		check_resend_sgi_vcpu1();
 		check_repend_spi_vcpu1(SPI_HOLD);
+		check_retarget_in_lr();
+		check_clear_in_lr();
+		check_irouter_nobody();
 	}
 
 	check_enable_bits(SPI_A);

@@ -46,24 +46,30 @@ void vgic_update(struct vm *vm, struct vcpu *vcpu, unsigned intid)
 	irq = vgic_irq(vm, vcpu, intid);
 	if (!irq)
 		return;
-	{
-		/* An SPI is wanted by its target only; clear any stale bit on the others. */
-		for (unsigned i = 0; i < vm->vcpu_count; i++)
-			set_want(&vm->vcpus[i], intid, false);
-		vcpu = &vm->vcpus[irq->target < vm->vcpu_count ? irq->target : 0];
-	}
-	set_want(vcpu, intid, deliverable(vm, irq));
+	/* An SPI is wanted by its target only; clear any stale bit on the others. */
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		set_want(&vm->vcpus[i], intid, false);
+	vcpu = vgic_spi_target(vm, irq);
+	if (vcpu)
+		set_want(vcpu, intid, deliverable(vm, irq));
 }
 
-static struct vcpu *spi_target(struct vm *vm, const struct virq *irq)
+struct vcpu *vgic_spi_target(struct vm *vm, const struct virq *irq)
 {
-	return &vm->vcpus[irq->target < vm->vcpu_count ? irq->target : 0];
+	/* An active SPI stays with the vCPU whose list register last held it: only that vCPU's
+	   guest can deactivate it (its EOI names its own list register), so moving it with a new
+	   route would leave it active for ever. As KVM does, it follows the route once inactive. */
+	if (irq->active && irq->lr_vcpu < vm->vcpu_count)
+		return &vm->vcpus[irq->lr_vcpu];
+	return irq->target < vm->vcpu_count ? &vm->vcpus[irq->target] : NULL;
 }
 
-/* Makes the target notice: a vCPU running elsewhere exits, a sleeping one wakes. */
+/* Makes the target notice: a vCPU running elsewhere exits, a sleeping one wakes. An SPI
+   routed to no vCPU has nobody to tell. */
 static void notify(struct vcpu *vcpu)
 {
-	vcpu->vm->vgic.hooks->kick(vcpu);
+	if (vcpu)
+		vcpu->vm->vgic.hooks->kick(vcpu);
 }
 
 void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid)
@@ -75,7 +81,7 @@ void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid)
 	spin_lock(&vm->vgic.lock);
 	irq->pending = true;
 	if (intid >= VGIC_NR_PRIVATE)
-		vcpu = spi_target(vm, irq);
+		vcpu = vgic_spi_target(vm, irq);
 	vgic_update(vm, vcpu, intid);
 	spin_unlock(&vm->vgic.lock);
 	notify(vcpu);
@@ -92,7 +98,7 @@ void vgic_set_line(struct vm *vm, unsigned intid, bool level)
 	irq->line = level;
 	if (irq->edge && level)
 		irq->pending = true;
-	vcpu = spi_target(vm, irq);
+	vcpu = vgic_spi_target(vm, irq);
 	vgic_update(vm, vcpu, intid);
 	spin_unlock(&vm->vgic.lock);
 	if (level)
@@ -123,7 +129,7 @@ void vgic_inject_hw_spi(struct vm *vm, unsigned intid)
 	irq->hw = true;
 	irq->hw_intid = (uint16_t)intid;
 	irq->pending = true;
-	vcpu = spi_target(vm, irq);
+	vcpu = vgic_spi_target(vm, irq);
 	vgic_update(vm, vcpu, intid);
 	spin_unlock(&vm->vgic.lock);
 	notify(vcpu);

@@ -63,7 +63,7 @@ static void write_lr(unsigned n, uint64_t v)
 void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	uint32_t used = c->lr_used;
+	uint32_t used = c->lr_used, moved = 0;
 
 	c->syncs++;
 	if (c->hcr & VGIC_HCR_UIE) {
@@ -91,16 +91,29 @@ void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 		if (!irq)
 			continue;
 		irq->in_lr = false;
-		irq->active = state & LR_ACTIVE;
-		/* Not yet acknowledged: the latch comes back. A new edge that arrived while the
-		   interrupt sat in the list register is already in irq->pending. */
-		if ((state & LR_PENDING) && irq->lr_pending)
+		if (!(irq->lr_override & VGIC_OVR_ACTIVE))
+			irq->active = state & LR_ACTIVE;
+		/* Not yet acknowledged: the latch comes back, unless another vCPU cleared it
+		   meanwhile. A new edge that arrived while the interrupt sat in the list register
+		   is already in irq->pending. */
+		if ((state & LR_PENDING) && irq->lr_pending &&
+		    !(irq->lr_override & VGIC_OVR_PENDING))
 			irq->pending = true;
 		irq->lr_pending = false;
+		irq->lr_override = 0;
 		vgic_update(vm, vcpu, intid);
+		/* An SPI routed elsewhere while it sat here: its new target must notice it. */
+		if (intid >= VGIC_NR_PRIVATE) {
+			struct vcpu *t = vgic_spi_target(vm, irq);
+			if (t && t != vcpu)
+				moved |= 1u << t->id;
+		}
 	}
 	c->lr_used = 0;
 	spin_unlock(&vm->vgic.lock);
+	for (unsigned t = 0; moved; t++, moved >>= 1)
+		if (moved & 1)
+			vm->vgic.hooks->kick(&vm->vcpus[t]);
 }
 
 /* List register n takes intid: its pending latch moves into the register. */
@@ -110,6 +123,7 @@ static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned 
 
 	write_lr(n, vgic_lr_encode(intid, irq));
 	irq->in_lr = true;
+	irq->lr_vcpu = (uint8_t)vcpu->id;
 	irq->lr_pending = irq->pending;
 	irq->pending = false;
 	c->lr_intid[n] = (uint16_t)intid;

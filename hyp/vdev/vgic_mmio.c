@@ -81,12 +81,19 @@ static void bitreg_write(const struct frame *f, enum bitreg kind, unsigned base,
 		case REG_CPEND:
 			irq->pending = kind == REG_SPEND;
 			irq->lr_pending = irq->lr_pending && kind == REG_SPEND;
+			/* A clear must also empty the pending state a list register holds; a set
+			   needs nothing more, as the fold-back keeps irq->pending. */
+			if (irq->in_lr && kind == REG_CPEND)
+				irq->lr_override |= VGIC_OVR_PENDING;
 			break;
 		case REG_SACTIVE:
 		case REG_CACTIVE:
 			/* A HW-linked interrupt's active state belongs to the physical one. */
-			if (!irq->hw)
+			if (!irq->hw) {
 				irq->active = kind == REG_SACTIVE;
+				if (irq->in_lr)
+					irq->lr_override |= VGIC_OVR_ACTIVE;
+			}
 			break;
 		}
 		vgic_update(f->vm, f->vcpu, base + i);
@@ -187,13 +194,19 @@ static uint32_t dist_typer(const struct vm *vm)
 	return ((VGIC_NR_IRQS / 32) - 1) | ((MIN(vm->vcpu_count, 8u) - 1) << 5) | (9u << 19);
 }
 
-static uint64_t irouter_to_target(struct vm *vm, uint64_t route)
-{
-	struct vcpu *vcpu = vm->vgic.hooks->vcpu_by_mpidr(vm, route & 0xff00ffffffull);
+#define IROUTER_IRM BIT(31)
 
-	/* An affinity no vCPU has goes to vCPU 0. 1-of-N routing (bit 31) is not told apart: its
-	   affinity fields (0 as Linux writes them, hence vCPU 0) pick the target. */
-	return vcpu ? vcpu->id : 0;
+static uint8_t irouter_to_target(struct vm *vm, uint64_t route)
+{
+	struct vcpu *vcpu;
+
+	/* 1-of-N: any vCPU may take it; the first one does (every vCPU participates). */
+	if (route & IROUTER_IRM)
+		return 0;
+	/* An affinity no vCPU has: the architecture forwards the SPI to no PE, so it stays
+	   pending until the guest routes it somewhere that exists. */
+	vcpu = vm->vgic.hooks->vcpu_by_mpidr(vm, route & 0xff00ffffffull);
+	return vcpu ? (uint8_t)vcpu->id : VGIC_NO_TARGET;
 }
 
 static bool dist_access(struct vm *vm, uint64_t off, unsigned width, bool write, uint64_t *val)
@@ -216,7 +229,7 @@ static bool dist_access(struct vm *vm, uint64_t off, unsigned width, bool write,
 		if (write) {
 			uint64_t v = width == 8 ? *val : *val << shift;
 			irq->irouter = ((irq->irouter & ~mask) | (v & mask)) & 0xff80ffffffull;
-			irq->target = (uint8_t)irouter_to_target(vm, irq->irouter);
+			irq->target = irouter_to_target(vm, irq->irouter);
 			vgic_update(vm, NULL, intid);
 		} else {
 			*val = width == 8 ? irq->irouter : (irq->irouter >> shift) & 0xffffffff;
@@ -313,10 +326,8 @@ static bool redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool 
 }
 
 /* Pending and active state the guest changes without exits lives in list registers. */
-static bool reads_live_state(struct vm *vm, struct mmio_dev *dev, uint64_t off, bool write)
+static bool pend_active_reg(struct vm *vm, struct mmio_dev *dev, uint64_t off)
 {
-	if (write)
-		return false;
 	if (dev != &vm->vgic.dist_dev) {
 		if (off % GUEST_GICR_STRIDE < GICR_SGI)
 			return false;
@@ -344,7 +355,7 @@ static bool locked_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off,
 	struct vm *vm = vcpu->vm;
 	bool ok;
 
-	if (reads_live_state(vm, dev, off, write))
+	if (!write && pend_active_reg(vm, dev, off))
 		sync_running_vcpus(vcpu);
 	if (!IS_ALIGNED(off, width))
 		return false;
@@ -358,12 +369,20 @@ static bool locked_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off,
 	}
 	spin_unlock(&vm->vgic.lock);
 	/* Whoever now has a deliverable interrupt must notice it, woken the way an injection
-	   wakes it (a vCPU blocked behind another on its CPU included). */
+	   wakes it (a vCPU blocked behind another on its CPU included); and whoever holds in a
+	   list register an interrupt whose state or route just changed must fold it back, so
+	   that the change takes effect now, not at its next exit. */
+	bool moved =
+	    write &&
+	    (pend_active_reg(vm, dev, off) ||
+	     (dev == &vm->vgic.dist_dev && off >= GICD_IROUTER && off < GICD_IROUTER + 8 * 1020));
 	if (write)
-		for (unsigned i = 0; i < vm->vcpu_count; i++)
-			if (&vm->vcpus[i] != vcpu &&
-			    (vm->vcpus[i].vgic.want[0] | vm->vcpus[i].vgic.want[1]))
-				vm->vgic.hooks->kick(&vm->vcpus[i]);
+		for (unsigned i = 0; i < vm->vcpu_count; i++) {
+			struct vcpu *v = &vm->vcpus[i];
+			if (v != vcpu &&
+			    ((v->vgic.want[0] | v->vgic.want[1]) || (v->vgic.lr_used && moved)))
+				vm->vgic.hooks->kick(v);
+		}
 	return ok;
 }
 

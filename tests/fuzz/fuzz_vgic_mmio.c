@@ -138,9 +138,22 @@ static bool wants(const struct vcpu *vcpu, unsigned intid)
 	return vcpu->vgic.want[intid / 64] & BIT(intid % 64);
 }
 
-static unsigned spi_target(const struct virq *irq)
+/* The routing rule, written again from the architecture: 1-of-N goes to any vCPU (the
+   first), an affinity no vCPU has to none; an active SPI stays where it was taken. */
+static unsigned expected_target(const struct virq *irq)
 {
-	return irq->target < vm->vcpu_count ? irq->target : 0;
+	struct vcpu *route = vcpu_by_mpidr(vm, irq->irouter);
+
+	if (irq->irouter & BIT(31))
+		return 0;
+	return route ? route->id : VGIC_NO_TARGET;
+}
+
+static struct vcpu *expected_holder(const struct virq *irq)
+{
+	if (irq->active && irq->lr_vcpu < vm->vcpu_count)
+		return &vm->vcpus[irq->lr_vcpu];
+	return irq->target < vm->vcpu_count ? &vm->vcpus[irq->target] : NULL;
 }
 
 static void check_lr_encoding(unsigned intid, const struct virq *irq)
@@ -163,18 +176,20 @@ static void check_invariants(bool with_pending)
 	for (unsigned s = 0; s < VGIC_NR_SPIS; s++) {
 		const struct virq *irq = &vm->vgic.spis[s];
 		unsigned intid = VGIC_NR_PRIVATE + s, wanted_by = 0;
-		struct vcpu *route = vcpu_by_mpidr(vm, irq->irouter);
-		FUZZ_CHECK(irq->target < vm->vcpu_count, "SPI %u targets vCPU %u of %u", intid,
-			   irq->target, vm->vcpu_count);
-		FUZZ_CHECK(irq->target == (route ? route->id : 0),
+		struct vcpu *holder = expected_holder(irq);
+		FUZZ_CHECK(irq->target < vm->vcpu_count || irq->target == VGIC_NO_TARGET,
+			   "SPI %u targets vCPU %u of %u", intid, irq->target, vm->vcpu_count);
+		FUZZ_CHECK(irq->target == expected_target(irq),
 			   "SPI %u targets vCPU %u, IROUTER 0x%llx", intid, irq->target,
 			   (unsigned long long)irq->irouter);
 		for (unsigned c = 0; c < vm->vcpu_count; c++)
 			wanted_by += wants(&vm->vcpus[c], intid);
 		FUZZ_CHECK(wanted_by <= 1, "SPI %u wanted by %u vCPUs", intid, wanted_by);
-		FUZZ_CHECK(wants(&vm->vcpus[spi_target(irq)], intid) == should_deliver(irq),
-			   "SPI %u: wanted by its target %d, deliverable %d", intid,
-			   wants(&vm->vcpus[spi_target(irq)], intid), should_deliver(irq));
+		FUZZ_CHECK(holder || !wanted_by, "SPI %u routed nowhere but wanted", intid);
+		if (holder)
+			FUZZ_CHECK(wants(holder, intid) == should_deliver(irq),
+				   "SPI %u: wanted by its holder %d, deliverable %d", intid,
+				   wants(holder, intid), should_deliver(irq));
 		if (should_deliver(irq))
 			check_lr_encoding(intid, irq);
 	}

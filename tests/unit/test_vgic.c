@@ -200,7 +200,9 @@ static void irouter_ignores_byte_and_halfword_accesses(void **state)
 	gicd_write(irouter + 4, 2, 0xffff);
 	assert_int_equal(gicd_read(irouter, 8), 0x0000000100000001ull);
 	assert_int_equal(gicd_read(irouter + 4, 4), 1);
-	assert_int_equal(vm.vgic.spis[UART_INTID - 32].target, 0); /* Aff3 = 1: no such vCPU */
+	/* Aff3 = 1: no such vCPU, so the SPI goes to none (the architecture forwards it to no
+	   PE), not to vCPU 0. */
+	assert_int_equal(vm.vgic.spis[UART_INTID - 32].target, VGIC_NO_TARGET);
 }
 
 /* --- redistributors --- */

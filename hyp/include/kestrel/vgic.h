@@ -10,11 +10,14 @@
 #include <kestrel/mmio.h>
 #include <kestrel/spinlock.h>
 
-#define VGIC_NR_PRIVATE 32
-#define VGIC_NR_SPIS	64
-#define VGIC_NR_IRQS	(VGIC_NR_PRIVATE + VGIC_NR_SPIS)
-#define VGIC_MAX_LRS	16
-#define VGIC_WANT_WORDS 2 /* (VGIC_NR_IRQS + 63) / 64: the inline checks test both */
+#define VGIC_NR_PRIVATE	 32
+#define VGIC_NR_SPIS	 64
+#define VGIC_NR_IRQS	 (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
+#define VGIC_MAX_LRS	 16
+#define VGIC_NO_TARGET	 0xff /* IROUTER names no vCPU: the SPI goes nowhere */
+#define VGIC_OVR_PENDING BIT(0)
+#define VGIC_OVR_ACTIVE	 BIT(1)
+#define VGIC_WANT_WORDS	 2 /* (VGIC_NR_IRQS + 63) / 64: the inline checks test both */
 _Static_assert(VGIC_NR_IRQS <= 128, "the want bitmap is two words");
 
 struct virq {
@@ -28,7 +31,11 @@ struct virq {
 	bool hw; /* linked to the physical interrupt hw_intid */
 	bool in_lr;
 	bool lr_pending; /* the pending latch now lives in a list register */
-	uint8_t target;	 /* SPIs: vCPU index from IROUTER */
+	uint8_t lr_vcpu; /* whose list register holds it (held it last, when not in_lr) */
+	/* Another vCPU wrote its pending or active state while it sat in a list register: at
+	   the fold-back, that state is the guest's will, not what the register says. */
+	uint8_t lr_override;
+	uint8_t target; /* SPIs: vCPU index from IROUTER, or VGIC_NO_TARGET */
 	uint16_t hw_intid;
 	uint64_t irouter;
 };
@@ -122,6 +129,9 @@ bool vgic_sgi_targets(const struct vcpu *sender, const struct vcpu *t, uint64_t 
 /* True when vcpu has an enabled interrupt pending: a WFI must end. */
 bool vgic_vcpu_pending(struct vcpu *vcpu);
 
+/* The vCPU that should hold an SPI: where it is active, else where IROUTER routes it (NULL
+   when IROUTER names no vCPU). */
+struct vcpu *vgic_spi_target(struct vm *vm, const struct virq *irq);
 /* Recomputes whether intid must go into a list register; call with the lock held. */
 void vgic_update(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 
