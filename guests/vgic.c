@@ -13,7 +13,9 @@
  * selector), and an SGI reaching vCPU 1 while it spins in the guest without ever exiting.
  * And what another vCPU does to an interrupt waiting in vCPU 1's list registers (route it
  * elsewhere, clear its pending or active state) takes effect at once; an SPI routed to an
- * affinity no vCPU has goes nowhere.
+ * affinity no vCPU has goes nowhere. The timers' PPIs follow their timers' output level:
+ * pending while due and unmasked, enabled in the GIC or not, and never taken once the guest
+ * masked or stopped a timer that had fired.
  *
  * Both vCPUs log the INTIDs their IRQ handler takes; only the boot vCPU prints. vCPU 1 sets
  * up its own redistributor and CPU interface, then sleeps in WFI with IRQs unmasked.
@@ -62,6 +64,7 @@
 #define PL011_INT_TX (1u << 5)
 
 #define CNT_CTL_ENABLE (1ul << 0)
+#define CNT_CTL_IMASK  (1ul << 1)
 
 /* The SGI generation registers, by name (write_sysreg pastes its argument unexpanded):
    ICC_SGI1R_EL1 is S3_0_C12_C11_5, ICC_ASGI1R_EL1 S3_0_C12_C11_6, ICC_SGI0R_EL1 S3_0_C12_C11_7. */
@@ -1247,6 +1250,77 @@ static void check_timer(unsigned ppi, const char *name)
 	gic_disable(ppi);
 }
 
+/*
+ * A timer's interrupt is a level: asserted while ENABLE && ISTATUS && !IMASK. Its pending bit
+ * follows that level whether the PPI is enabled in the redistributor or not, and a timer that
+ * fired and was then masked or turned off before the guest took its interrupt is not taken.
+ */
+static void timer_write(unsigned ppi, uint64_t cval, uint64_t ctl)
+{
+	if (ppi == GIC_PPI_VIRT_TIMER) {
+		write_sysreg(cntv_cval_el0, cval);
+		write_sysreg(cntv_ctl_el0, ctl);
+	} else {
+		/* CNTP compares with the physical count: CNTPCT = CNTVCT + CNTVOFF, and with
+		   CVAL 0 or far ahead the offset does not matter. */
+		write_sysreg(cntp_cval_el0, cval);
+		write_sysreg(cntp_ctl_el0, ctl);
+	}
+	isb();
+}
+
+static bool ppi_pending(unsigned ppi)
+{
+	return mmio_read32(gic_redist_sgi() + GICD_ISPENDR) & (1u << ppi);
+}
+
+static void check_timer_level(unsigned ppi, const char *name)
+{
+	const uint64_t past = 0, future = ~0ul >> 1;
+	struct mark m = mark();
+
+	gic_disable(ppi);
+	timer_write(ppi, past, CNT_CTL_ENABLE);
+	bool due = ppi_pending(ppi);
+	timer_write(ppi, past, CNT_CTL_ENABLE | CNT_CTL_IMASK);
+	bool masked = ppi_pending(ppi);
+	timer_write(ppi, past, 0);
+	bool off = ppi_pending(ppi);
+	timer_write(ppi, future, CNT_CTL_ENABLE);
+	bool not_yet = ppi_pending(ppi);
+	timer_write(ppi, past, CNT_CTL_ENABLE);
+	delay_ticks(freq / 100);
+	timer_write(ppi, past, 0);
+	gic_enable(ppi);
+	settle();
+	check(due && !masked && !off && !not_yet,
+	      "%s timer, PPI %u disabled: pending when due %d, masked %d, off %d, not yet due %d "
+	      "(expected 1, 0, 0, 0)",
+	      name, ppi, due, masked, off, not_yet);
+	check_eq("times taken once enabled after the timer was turned off", count_since(&m, 0, ppi),
+		 0);
+
+	/* Enabled, fired while PSTATE masks IRQs (so it waits in a list register), then masked
+	   at the timer before PSTATE lets it in: never taken. */
+	m = mark();
+	irq_mask();
+	timer_write(ppi, past, CNT_CTL_ENABLE);
+	delay_ticks(freq / 100);
+	bool fired = ppi_pending(ppi);
+	timer_write(ppi, past, CNT_CTL_ENABLE | CNT_CTL_IMASK);
+	settle();
+	bool after = ppi_pending(ppi);
+	irq_unmask();
+	settle();
+	timer_write(ppi, past, 0);
+	gic_disable(ppi);
+	check(fired && !after,
+	      "%s timer fired with IRQs masked, then masked at the timer: pending %d, then %d "
+	      "(expected 1, 0)",
+	      name, fired, after);
+	check_eq("times taken after it was masked", count_since(&m, 0, ppi), 0);
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(const void *dtb)
@@ -1311,6 +1385,8 @@ int main(const void *dtb)
 	check_pmr(SPI_MASKED);
 	check_timer(GIC_PPI_VIRT_TIMER, "virtual");
 	check_timer(GIC_PPI_PHYS_TIMER, "physical");
+	check_timer_level(GIC_PPI_VIRT_TIMER, "virtual");
+	check_timer_level(GIC_PPI_PHYS_TIMER, "physical");
 	check_many_pending();
 
 	if (two)

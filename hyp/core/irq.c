@@ -6,6 +6,7 @@
  */
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
+#include <kestrel/guest_layout.h>
 #include <kestrel/halt.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
@@ -32,7 +33,9 @@ static void guest_timer(unsigned intid)
 
 	gicv3_priority_drop(intid);
 	if (vcpu)
-		vgic_inject_hw(vcpu, intid);
+		vgic_inject_hw(
+		    vcpu, intid == platform.ppi_virt_timer ? GUEST_PPI_VTIMER : GUEST_PPI_PTIMER,
+		    intid);
 	else
 		gicv3_deactivate(intid);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What the vGIC model is given of kestrel's scheduler (struct vgic_hooks in vgic.h). */
+#include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
@@ -23,8 +24,38 @@ static void sync_running_vcpu(struct vcpu *vcpu)
 		;
 }
 
+#define CNT_CTL_ENABLE	BIT(0)
+#define CNT_CTL_IMASK	BIT(1)
+#define CNT_CTL_ISTATUS BIT(2)
+
+/* Loaded here, the timer is live: the hardware's ISTATUS says. Not loaded anywhere, its saved
+   CVAL against the count says. Running on another CPU: only that CPU knows. */
+static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here)
+{
+	bool virt = intid == GUEST_PPI_VTIMER;
+	uint64_t ctl, cval, now;
+
+	*here = this_pcpu()->loaded == vcpu;
+	if (*here) {
+		ctl = virt ? read_sysreg(cntv_ctl_el0) : read_sysreg(cntp_ctl_el0);
+		return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
+			       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS)
+			   ? VGIC_LEVEL_HIGH
+			   : VGIC_LEVEL_LOW;
+	}
+	if (vcpu->pcpu && READ_ONCE(vcpu->pcpu->loaded) == vcpu)
+		return VGIC_LEVEL_UNKNOWN;
+	ctl = virt ? vcpu->sys.cntv_ctl : vcpu->sys.cntp_ctl;
+	cval = virt ? vcpu->sys.cntv_cval : vcpu->sys.cntp_cval;
+	now = read_sysreg(cntpct_el0) - (virt ? vcpu->vm->cntvoff : 0);
+	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && now >= cval
+		   ? VGIC_LEVEL_HIGH
+		   : VGIC_LEVEL_LOW;
+}
+
 const struct vgic_hooks vm_vgic_hooks = {
     .kick = vcpu_kick,
     .sync_lrs = sync_running_vcpu,
     .vcpu_by_mpidr = vm_vcpu_by_mpidr,
+    .timer_level = timer_level,
 };

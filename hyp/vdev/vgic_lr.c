@@ -6,6 +6,7 @@
  * interrupts go back in. Exits with nothing in flight skip both with one test each.
  */
 #include <kestrel/drivers.h>
+#include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
@@ -101,6 +102,15 @@ void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 			irq->pending = true;
 		irq->lr_pending = false;
 		irq->lr_override = 0;
+		/* A timer's level reached the guest through this register: taken (or not), the
+		   line starts low again; its physical PPI fires anew after the guest's EOI if the
+		   timer is still due. Still pending: the guest may have masked the timer since. */
+		if (irq->hw && intid < VGIC_NR_PRIVATE && !irq->edge) {
+			if (!(state & LR_PENDING))
+				irq->line = false;
+			else
+				vgic_timer_resample(vcpu, intid);
+		}
 		vgic_update(vm, vcpu, intid);
 		/* An SPI routed elsewhere while it sat here: its new target must notice it. */
 		if (intid >= VGIC_NR_PRIVATE) {
@@ -242,9 +252,9 @@ void vgic_load(struct vcpu *vcpu)
 	/* A linked interrupt the guest is still handling (active, as vgic_put left it) holds
 	   its physical one active too, so that a level still high does not fire again before
 	   the guest's EOI, which deactivates both. Only the timers' PPIs are ever linked. */
-	const unsigned timers[] = {platform.ppi_virt_timer, platform.ppi_phys_timer};
+	const unsigned timers[] = {GUEST_PPI_VTIMER, GUEST_PPI_PTIMER};
 	for (unsigned t = 0; t < ARRAY_SIZE(timers); t++) {
-		const struct virq *irq = &vcpu->vgic.priv[timers[t] % VGIC_NR_PRIVATE];
+		const struct virq *irq = &vcpu->vgic.priv[timers[t]];
 		if (irq->hw && irq->active)
 			gicv3_activate_ppi(irq->hw_intid);
 	}
@@ -272,9 +282,10 @@ void vgic_put(struct vcpu *vcpu)
 		struct virq *irq = &vcpu->vgic.priv[i];
 		if (!irq->hw)
 			continue;
-		if (irq->pending || irq->active)
+		/* Fired and not yet completed by the guest: the physical PPI is still active. */
+		if (irq->pending || irq->line || irq->active)
 			write_sysreg(ICC_DIR_EL1, irq->hw_intid);
-		irq->pending = irq->lr_pending = false;
+		irq->pending = irq->lr_pending = irq->line = false;
 		irq->hw = irq->active;
 		vgic_update(vm, vcpu, i);
 	}

@@ -31,6 +31,24 @@ static bool in_frame(const struct frame *f, unsigned intid)
 	return intid >= f->first && intid < f->first + f->count;
 }
 
+static bool timer_ppi(unsigned intid)
+{
+	return intid == GUEST_PPI_VTIMER || intid == GUEST_PPI_PTIMER;
+}
+
+/* A level source's input. A timer PPI's is its timer's output now, fired at EL2 or not yet. */
+static bool line_of(const struct frame *f, unsigned intid, const struct virq *irq)
+{
+	bool here;
+
+	if (f->vcpu && timer_ppi(intid)) {
+		enum vgic_level level = f->vm->vgic.hooks->timer_level(f->vcpu, intid, &here);
+		if (level != VGIC_LEVEL_UNKNOWN)
+			return level == VGIC_LEVEL_HIGH;
+	}
+	return irq->line;
+}
+
 static uint32_t bitreg_read(const struct frame *f, enum bitreg kind, unsigned base)
 {
 	uint32_t v = 0;
@@ -50,7 +68,8 @@ static uint32_t bitreg_read(const struct frame *f, enum bitreg kind, unsigned ba
 			break;
 		case REG_SPEND:
 		case REG_CPEND:
-			bit = irq->pending || irq->lr_pending || (!irq->edge && irq->line);
+			bit = irq->pending || irq->lr_pending ||
+			      (!irq->edge && line_of(f, base + i, irq));
 			break;
 		case REG_SACTIVE:
 		case REG_CACTIVE:
@@ -280,9 +299,13 @@ static bool redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool 
 	struct vm *vm = vcpu->vm;
 	struct frame f = {vm, vcpu, 0, VGIC_NR_PRIVATE};
 
-	if (off >= GICR_SGI)
+	if (off >= GICR_SGI) {
+		/* What the guest did to its timers since they fired shows here first. */
+		vgic_timer_resample(vcpu, GUEST_PPI_VTIMER);
+		vgic_timer_resample(vcpu, GUEST_PPI_PTIMER);
 		return irq_regs(&f, off - GICR_SGI, width, write, val) ||
 		       (!write ? (*val = 0, true) : true);
+	}
 	if (off == GICR_TYPER && (width == 8 || width == 4)) {
 		uint64_t mpidr = vcpu->vmpidr;
 		uint64_t aff = (FIELD(mpidr, 32, 8) << 24) | (mpidr & 0xffffff);

@@ -75,6 +75,12 @@ struct vgic_cpu {
 struct vm;
 struct vcpu;
 
+enum vgic_level {
+	VGIC_LEVEL_LOW,
+	VGIC_LEVEL_HIGH,
+	VGIC_LEVEL_UNKNOWN, /* the vCPU runs on another CPU: its timer is live there */
+};
+
 /*
  * What the vGIC needs of the rest of kestrel, handed to vgic_init rather than called by name:
  * the model then runs unchanged in host unit tests and fuzzers, which hand in their own.
@@ -87,6 +93,10 @@ struct vgic_hooks {
 	void (*sync_lrs)(struct vcpu *vcpu);
 	/* The vCPU of vm whose affinity fields are those of mpidr, or NULL. */
 	struct vcpu *(*vcpu_by_mpidr)(struct vm *vm, uint64_t mpidr);
+	/* The output level of vcpu's EL1 timer behind guest PPI intid (GUEST_PPI_VTIMER or
+	   GUEST_PPI_PTIMER): ENABLE && ISTATUS && !IMASK. *here: vcpu is loaded on this CPU,
+	   so its timer, and the physical PPI linked to it, are this CPU's. */
+	enum vgic_level (*timer_level)(struct vcpu *vcpu, unsigned intid, bool *here);
 };
 
 struct vgic_dist {
@@ -108,8 +118,11 @@ void vgic_mmio_describe(struct vm *vm);
 void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 /* The input level of a level-sensitive SPI changed. */
 void vgic_set_line(struct vm *vm, unsigned intid, bool level);
-/* A physical PPI linked to the same virtual PPI fired while vcpu was loaded here. */
-void vgic_inject_hw(struct vcpu *vcpu, unsigned intid);
+/* The physical PPI phys_intid of the timer behind guest PPI intid fired while vcpu was loaded
+   here: the timer's line is high, linked to the physical interrupt. */
+void vgic_inject_hw(struct vcpu *vcpu, unsigned intid, unsigned phys_intid);
+/* Samples the line of vcpu's timer PPI intid again (vgic lock held); see vgic_lr.c. */
+void vgic_timer_resample(struct vcpu *vcpu, unsigned intid);
 /* A passed-through device's physical SPI fired: the same INTID, linked, for its VM. */
 void vgic_inject_hw_spi(struct vm *vm, unsigned intid);
 /* The VM stops: release physical interrupts still active on its behalf. */
