@@ -107,7 +107,7 @@ void console_write(const char *s, size_t len)
 
 static void vprint(const char *prefix, const char *fmt, va_list ap)
 {
-	char buf[320];
+	char buf[KPRINTF_LINE_MAX + 2];
 	size_t n = strlcpy(buf, prefix, sizeof(buf));
 	int m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
 

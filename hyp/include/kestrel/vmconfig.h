@@ -62,6 +62,11 @@ struct vm_config {
  */
 bool vmconfig_name_ok(const char *name);
 
+/* What kestrel prints at boot (and kestrel-check on the host) for a VM it refuses, and when it
+   has none left to run. */
+#define VM_REFUSED_FMT "vm '%s' refused: %s"
+#define VMCONFIG_NO_VM "no VM to run: describe one under /chosen (see README.md), powering off"
+
 /* Called for each VM description that is refused, with one sentence saying why. */
 typedef void vmconfig_error_fn(const char *vm, const char *msg);
 
