@@ -111,6 +111,12 @@ static bool parse_affinity(struct ctx *c, int node, struct vm_config *vm)
 	return true;
 }
 
+/* A property value that is one string: "a\0b\0" is two, "a" without its NUL none. */
+static bool one_string(const char *v, int len)
+{
+	return v && len > 0 && strnlen(v, (size_t)len) == (size_t)len - 1;
+}
+
 /* A property naming one of two choices; absent means the default. */
 static bool parse_choice(struct ctx *c, int node, const char *prop, const char *a, const char *b,
 			 bool *is_b)
@@ -120,7 +126,7 @@ static bool parse_choice(struct ctx *c, int node, const char *prop, const char *
 
 	if (!v)
 		return true;
-	if (len > 0 && strnlen(v, (size_t)len) < (size_t)len && (!strcmp(v, a) || !strcmp(v, b))) {
+	if (one_string(v, len) && (!strcmp(v, a) || !strcmp(v, b))) {
 		*is_b = !strcmp(v, b);
 		return true;
 	}
@@ -159,7 +165,7 @@ static bool parse_console(struct ctx *c, int node, struct vm_config *vm, unsigne
 	vm->console_color = 0;
 	v = fdt_getprop(c->fdt, node, "crash-message", &len);
 	if (v) {
-		if (len <= 0 || strnlen(v, (size_t)len) != (size_t)len - 1)
+		if (!one_string(v, len))
 			return refuse(c, "property 'crash-message' must be one string");
 		if (len - 1 > CRASH_MESSAGE_MAX)
 			return refuse(c, "property 'crash-message': longer than %d characters",
@@ -169,8 +175,7 @@ static bool parse_console(struct ctx *c, int node, struct vm_config *vm, unsigne
 	v = fdt_getprop(c->fdt, node, "console-color", &len);
 	if (v) {
 		for (unsigned i = 0; i < ARRAY_SIZE(colors) && !vm->console_color; i++)
-			if (len > 0 && strnlen(v, (size_t)len) < (size_t)len &&
-			    !strcmp(v, colors[i]))
+			if (one_string(v, len) && !strcmp(v, colors[i]))
 				vm->console_color = 31 + i;
 		if (!vm->console_color)
 			return refuse(c, "property 'console-color' must be one of \"red\", "
@@ -179,8 +184,7 @@ static bool parse_console(struct ctx *c, int node, struct vm_config *vm, unsigne
 	v = fdt_getprop(c->fdt, node, "console-label", &len);
 	if (v) {
 		unsigned i = 0;
-		while (i < ARRAY_SIZE(labels) &&
-		       !(len > 0 && strnlen(v, (size_t)len) < (size_t)len && !strcmp(v, labels[i])))
+		while (i < ARRAY_SIZE(labels) && !(one_string(v, len) && !strcmp(v, labels[i])))
 			i++;
 		if (i == ARRAY_SIZE(labels))
 			return refuse(c, "property 'console-label' must be \"prefix\", \"color\" "
