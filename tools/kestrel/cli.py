@@ -77,14 +77,14 @@ def build_parser():
     vm.add_argument("--initrd", metavar="FILE", help="an initial ramdisk for the guest")
     vm.add_argument("--cmdline", metavar="STR", help="the guest's command line (default: empty)")
     vm.add_argument("--mem", metavar="SIZE", type=parse_size,
-                    help="guest RAM, e.g. 512M, 1G or bytes (default: kestrel's default for a VM, 256M)")
+                    help="guest RAM, e.g. 512M, 1G or bytes (default: kestrel's default for a VM, from kestrel-check --limits)")
     vm.add_argument("--vcpus", metavar="N", type=int, help="vCPUs (default: 1)")
     vm.add_argument("--name", metavar="NAME", help="the VM's name (default: vm0)")
     vm.add_argument("--guest-loader", action="store_true",
                     help="load --kernel (and --initrd, --cmdline) with QEMU's -device guest-loader: "
                     "modules under /chosen of QEMU's own device tree, the Xen dom0less convention, "
                     "instead of a kestrel,vm node. kestrel makes them one VM, vm0, with 1 vCPU and the "
-                    "smaller of 256 MiB and half the machine's RAM: --mem, --vcpus and --name cannot "
+                    "smaller of its default memory and half the machine's RAM: --mem, --vcpus and --name cannot "
                     "be given")
 
     machine = run.add_argument_group("the machine")
