@@ -197,10 +197,6 @@ def check_name(name):
 def one_vm_defaults(args):
     args.cmdline = "" if args.cmdline is None else args.cmdline
     args.mem = limit("VM_MEM_DEFAULT") if args.mem is None else args.mem
-    if args.guest_loader and args.mem_total is not None:
-        # the machine's size: kestrel gives the VM of loose modules at most half its RAM
-        align = limit("VM_MEM_ALIGN")
-        args.mem = min(args.mem, args.mem_total // 2 // align * align)
     args.vcpus = 1 if args.vcpus is None else args.vcpus
     args.name = "vm0" if args.name is None else args.name
 
@@ -281,7 +277,8 @@ def configure(args):
     if args.mem_total is not None:
         check_machine_ram(args.mem_total, modules)
     if not args.no_check:
-        fail_on(config, check_config(config, args.mem_total))
+        # guest-loader modules get the memory kestrel decides from the machine's: not checked here
+        fail_on(config, check_config(config, None if args.guest_loader else args.mem_total))
     check_loadable(config)
     check_session(args)
     return config, modules
