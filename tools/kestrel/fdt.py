@@ -2,9 +2,8 @@
 """Flattened device trees: reading a DTB into nodes, property values, writing dts source."""
 import struct
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .common import EXIT_QEMU, Failure, align_up
+from .common import align_up
 
 FDT_MAGIC = 0xD00DFEED
 FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_NOP, FDT_END = 1, 2, 3, 4, 9
@@ -25,16 +24,6 @@ class FdtNode:
             if node.name.split("@")[0] == name:
                 return node
         return None
-
-    def lookup(self, path):
-        """The node at an absolute path and its full path, or (None, None)."""
-        node, names = self, []
-        for component in filter(None, path.split("/")):
-            node = node.child(component)
-            if node is None:
-                return None, None
-            names.append(node.name)
-        return node, "/" + "/".join(names)
 
     def is_compatible(self, compatible):
         return compatible in (prop_strings(self.props.get("compatible", b"")) or [])
@@ -74,13 +63,6 @@ def parse_fdt(blob):
     if root is None:
         raise ValueError("no root node")
     return root
-
-
-def read_dtb(path, what):
-    try:
-        return parse_fdt(Path(path).read_bytes())
-    except (OSError, ValueError, struct.error, UnicodeDecodeError) as e:
-        raise Failure(f"kestrel run: cannot read {what} ({path}): {e}", EXIT_QEMU)
 
 
 # ------------------------------------------------------------------ property values
