@@ -122,7 +122,7 @@ void kprintf(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint("kestrel: ", fmt, ap);
+	vprint(KPRINTF_PREFIX, fmt, ap);
 	va_end(ap);
 }
 
@@ -131,7 +131,7 @@ void fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint("kestrel: fatal: ", fmt, ap);
+	vprint(FATAL_PREFIX, fmt, ap);
 	va_end(ap);
 	console_write("kestrel: halted.\n", 17);
 	halt_forever();

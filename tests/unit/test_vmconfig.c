@@ -965,6 +965,19 @@ static void bad_console_properties_are_refused(void **state)
 	expect_error(4, "e", "property 'console-color'", "shows no colour");
 }
 
+/* "restart", "stop" is two strings, not "restart": a choice is one string. */
+static void choices_of_two_strings_are_refused(void **state)
+{
+	(void)state;
+	add_good_vm("b");
+	add_good_vm("a");
+	DT_STRS(fdt, "/chosen/a", "on-crash", "restart\0stop");
+	DT_STRS(fdt, "/chosen/b", "console-label", "both\0prefix");
+	assert_int_equal(parse(), 0);
+	expect_error(0, "a", "property 'on-crash' must be \"stop\" or \"restart\"", NULL);
+	expect_error(1, "b", "property 'console-label' must be", NULL);
+}
+
 /* The region at SHM_IPA_BASE would sit on a's device there: the region goes, not the VM. */
 static void shared_region_on_a_members_device_is_refused(void **state)
 {
@@ -1032,6 +1045,7 @@ int main(void)
 	    T(console_label_defaults_to_prefix_and_linux_panic_line),
 	    T(console_colors_are_chosen_or_picked_by_place),
 	    T(bad_console_properties_are_refused),
+	    T(choices_of_two_strings_are_refused),
 	    T(every_passthrough_refusal_says_why),
 	    T(passed_through_spis_are_listed_once_as_intids),
 	    T(a_shared_spi_is_refused_to_the_second_vm),

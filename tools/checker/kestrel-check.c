@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <kestrel/asm_offsets.h>
+#include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
 #include <kestrel/vmconfig.h>
@@ -37,8 +38,8 @@ size_t strlcpy(char *dst, const char *src, size_t size)
 
 static unsigned said;
 
-/* A line as kestrel's kprintf writes it (hyp/lib/console.c): "kestrel: ", at most 318
-   characters in all, then the end of the line. */
+/* A line as kestrel's kprintf writes it (hyp/lib/console.c): its prefix, at most
+   KPRINTF_LINE_MAX characters in all, then the end of the line. */
 static void say(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const char *prefix, const char *fmt, ...)
 {
@@ -59,12 +60,12 @@ static void say(const char *prefix, const char *fmt, ...)
 
 static void vm_refused(const char *vm, const char *msg)
 {
-	say("kestrel: ", VM_REFUSED_FMT, vm, msg);
+	say(KPRINTF_PREFIX, VM_REFUSED_FMT, vm, msg);
 }
 
 static void shm_refused(const char *name, const char *msg)
 {
-	say("kestrel: ", SHM_REFUSED_FMT, name, msg);
+	say(KPRINTF_PREFIX, SHM_REFUSED_FMT, name, msg);
 }
 
 static void limits(void)
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
 	dtb = read_dtb(argv[1]);
 	/* kmain's order: the machine, then the VMs, then the shared regions among them. */
 	if (hostdt_parse(dtb, &plat, msg, sizeof(msg))) {
-		say("kestrel: fatal: ", "%s", msg);
+		say(FATAL_PREFIX, "%s", msg);
 		free(dtb);
 		return 1;
 	}
@@ -128,7 +129,7 @@ int main(int argc, char **argv)
 	n = vmconfig_parse(dtb, &plat, vms, VM_MAX, vm_refused);
 	shmconfig_parse(dtb, vms, n, shm, SHM_MAX, shm_refused);
 	if (!n)
-		say("kestrel: ", "%s", VMCONFIG_NO_VM);
+		say(KPRINTF_PREFIX, "%s", VMCONFIG_NO_VM);
 	free(dtb);
 	return said ? 1 : 0;
 }

@@ -27,6 +27,8 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format
 /* Console output: every line kestrel prints starts with "kestrel: " by convention, and has at
    most KPRINTF_LINE_MAX characters (the rest is cut). */
 #define KPRINTF_LINE_MAX 318
+#define KPRINTF_PREFIX	 "kestrel: "
+#define FATAL_PREFIX	 KPRINTF_PREFIX "fatal: "
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t len);
 
