@@ -63,12 +63,26 @@ $(B)/kestrel.bin: $(B)/kestrel.elf
 
 -include $(HYP_OBJS:.o=.d)
 
+# ---------------------------------------------------------------- the configuration checker
+# kestrel's own parser of the host device tree, built for the host: ./kestrel runs it on the
+# device tree it generates, before QEMU starts (tools/checker/kestrel-check.c). libfdt is the
+# host's (libfdt-dev, installed by set-up).
+CHECK := $(B)/tools/kestrel-check
+CHECK_SRCS := tools/checker/kestrel-check.c hyp/config/hostdt.c hyp/config/vmconfig.c
+CHECK_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Ihyp/include -DKESTREL_HOST_TEST
+# One program from three sources: every kestrel header is a dependency (one -MMD file cannot
+# hold the dependencies of several sources).
+$(CHECK): $(CHECK_SRCS) $(wildcard hyp/include/kestrel/*.h) $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(CHECK_CFLAGS) -o $@ $(CHECK_SRCS) -lfdt
+
 include guests/guests.mk
 include guests/linux/linux.mk
 include tests/tests.mk
 include bench/bench.mk
 
-all: $(SETUP_STAMP) $(B)/kestrel.bin guests linux-guest
+all: $(SETUP_STAMP) $(B)/kestrel.bin $(CHECK) guests linux-guest
 
 # The demo: a Debian Linux VM (busybox shell) next to a bare-metal VM, on 2 CPUs.
 run: all
@@ -91,10 +105,10 @@ lint: $(SETUP_STAMP)
 	clang-format --dry-run -Werror $$files && echo "clang-format: clean"
 	@cppcheck -q --error-exitcode=1 --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem --inline-suppr -Ihyp/include \
-		hyp guests tests/unit tests/fuzz && echo "cppcheck: clean"
+		hyp guests tests/unit tests/fuzz tools/checker && echo "cppcheck: clean"
 	@pyflakes3 $(PY_FILES) && echo "pyflakes: clean"
 
 clean:
-	rm -rf $(B)/hyp $(B)/kestrel.* $(B)/guests $(B)/unit $(B)/test
+	rm -rf $(B)/hyp $(B)/kestrel.* $(B)/tools $(B)/guests $(B)/unit $(B)/test
 
 .PHONY: all run run-linux run-bare lint clean setup guests test

@@ -38,6 +38,7 @@ FUZZ_SRC = TOP / "tests" / "fuzz"
 FUZZ_BIN = TOP / "build" / "fuzz" / "regress"
 
 UNIT_TIMEOUT = 120  # seconds per unit test program: they are quick, but sanitizers slow them
+TOOL_TIMEOUT = 600  # seconds per tests/tool program: the configuration corpus boots kestrel ~70 times
 SAFETY_MARGIN = 30  # a case's ./kestrel is killed this long after its own --timeout
 TAIL_LINES = 30
 
@@ -212,7 +213,7 @@ def run_tool_tests(program):
     with open(log, "wb") as out:
         try:
             status = subprocess.run([sys.executable, str(program)], cwd=TOP, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=subprocess.STDOUT, timeout=UNIT_TIMEOUT).returncode
+                                    stdout=out, stderr=subprocess.STDOUT, timeout=TOOL_TIMEOUT).returncode
         except subprocess.TimeoutExpired:
             status = None
     return counted_result(name, start, log, status, *parse_unittest(console_text(log)))

@@ -7,6 +7,8 @@
 #include <kestrel/vmconfig.h>
 #include <libfdt.h>
 
+#define IS_LETTER(ch) (((ch) >= 'a' && (ch) <= 'z') || ((ch) >= 'A' && (ch) <= 'Z'))
+
 struct ctx {
 	const void *fdt;
 	const struct platform *plat;
@@ -109,6 +111,12 @@ static bool parse_affinity(struct ctx *c, int node, struct vm_config *vm)
 	return true;
 }
 
+/* A property value that is one string: "a\0b\0" is two, "a" without its NUL none. */
+static bool one_string(const char *v, int len)
+{
+	return v && len > 0 && strnlen(v, (size_t)len) == (size_t)len - 1;
+}
+
 /* A property naming one of two choices; absent means the default. */
 static bool parse_choice(struct ctx *c, int node, const char *prop, const char *a, const char *b,
 			 bool *is_b)
@@ -118,7 +126,7 @@ static bool parse_choice(struct ctx *c, int node, const char *prop, const char *
 
 	if (!v)
 		return true;
-	if (len > 0 && strnlen(v, (size_t)len) < (size_t)len && (!strcmp(v, a) || !strcmp(v, b))) {
+	if (one_string(v, len) && (!strcmp(v, a) || !strcmp(v, b))) {
 		*is_b = !strcmp(v, b);
 		return true;
 	}
@@ -157,7 +165,7 @@ static bool parse_console(struct ctx *c, int node, struct vm_config *vm, unsigne
 	vm->console_color = 0;
 	v = fdt_getprop(c->fdt, node, "crash-message", &len);
 	if (v) {
-		if (len <= 0 || strnlen(v, (size_t)len) != (size_t)len - 1)
+		if (!one_string(v, len))
 			return refuse(c, "property 'crash-message' must be one string");
 		if (len - 1 > CRASH_MESSAGE_MAX)
 			return refuse(c, "property 'crash-message': longer than %d characters",
@@ -167,8 +175,7 @@ static bool parse_console(struct ctx *c, int node, struct vm_config *vm, unsigne
 	v = fdt_getprop(c->fdt, node, "console-color", &len);
 	if (v) {
 		for (unsigned i = 0; i < ARRAY_SIZE(colors) && !vm->console_color; i++)
-			if (len > 0 && strnlen(v, (size_t)len) < (size_t)len &&
-			    !strcmp(v, colors[i]))
+			if (one_string(v, len) && !strcmp(v, colors[i]))
 				vm->console_color = 31 + i;
 		if (!vm->console_color)
 			return refuse(c, "property 'console-color' must be one of \"red\", "
@@ -177,8 +184,7 @@ static bool parse_console(struct ctx *c, int node, struct vm_config *vm, unsigne
 	v = fdt_getprop(c->fdt, node, "console-label", &len);
 	if (v) {
 		unsigned i = 0;
-		while (i < ARRAY_SIZE(labels) &&
-		       !(len > 0 && strnlen(v, (size_t)len) < (size_t)len && !strcmp(v, labels[i])))
+		while (i < ARRAY_SIZE(labels) && !(one_string(v, len) && !strcmp(v, labels[i])))
 			i++;
 		if (i == ARRAY_SIZE(labels))
 			return refuse(c, "property 'console-label' must be \"prefix\", \"color\" "
@@ -458,11 +464,13 @@ static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 		vm->mem_size = v;
 	else if (bad)
 		return refuse(c, "property 'memory' must be one or two cells (bytes)");
-	if (vm->mem_size < (16ull << 20) || !IS_ALIGNED(vm->mem_size, SZ_2M))
+	if (vm->mem_size < VM_MEM_MIN || !IS_ALIGNED(vm->mem_size, VM_MEM_ALIGN))
 		return refuse(c,
-			      "property 'memory': 0x%llx bytes is not a multiple of 2 MiB of "
-			      "at least 16 MiB",
-			      (unsigned long long)vm->mem_size);
+			      "property 'memory': 0x%llx bytes is not a multiple of %llu MiB of "
+			      "at least %llu MiB",
+			      (unsigned long long)vm->mem_size,
+			      (unsigned long long)(VM_MEM_ALIGN >> 20),
+			      (unsigned long long)(VM_MEM_MIN >> 20));
 	if (vm->mem_size > c->plat->ram_size)
 		return refuse(c, "property 'memory': %llu MiB is more than the machine's %llu MiB",
 			      (unsigned long long)(vm->mem_size >> 20),
@@ -527,6 +535,19 @@ static bool overlaps_direct_map(struct ctx *c, const struct vm_config *vms, unsi
 	return false;
 }
 
+bool vmconfig_name_ok(const char *name)
+{
+	size_t len = strnlen(name, VM_NAME_MAX);
+
+	if (len == 0 || len >= VM_NAME_MAX || !IS_LETTER(name[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!IS_LETTER(name[i]) && !(name[i] >= '0' && name[i] <= '9') && name[i] != '-' &&
+		    name[i] != '_')
+			return false;
+	return true;
+}
+
 static bool name_taken(const struct vm_config *vms, unsigned n, const char *name)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -552,8 +573,12 @@ unsigned vmconfig_parse(const void *fdt, const struct platform *plat, struct vm_
 		if (fdt_node_check_compatible(fdt, node, "kestrel,vm"))
 			continue;
 		c.name = fdt_get_name(fdt, node, NULL);
-		if (strlen(c.name) >= VM_NAME_MAX) {
-			refuse(&c, "the node name is longer than %d characters", VM_NAME_MAX - 1);
+		if (!vmconfig_name_ok(c.name)) {
+			refuse(&c,
+			       "the node name must be 1..%d letters, digits, '-' or '_', starting "
+			       "with "
+			       "a letter (it is the VM's name)",
+			       VM_NAME_MAX - 1);
 			continue;
 		}
 		if (name_taken(out, n, c.name)) {
@@ -606,6 +631,9 @@ static bool parse_shm(struct ctx *c, int node, const struct vm_config *vms, unsi
 		int idx = vm_index(vms, nvms, list + off, n);
 		if (idx < 0)
 			return refuse(c, "property 'vms': no VM named '%s'", list + off);
+		for (unsigned m = 0; m < shm->nvms; m++)
+			if (shm->vm[m] == idx)
+				return refuse(c, "property 'vms': names '%s' twice", list + off);
 		if (shm->nvms < VM_MAX)
 			shm->vm[shm->nvms++] = (uint8_t)idx;
 		off += (int)n + 1;

@@ -151,7 +151,7 @@ static void banner(void)
 
 static void vm_config_error(const char *vm, const char *msg)
 {
-	kprintf("vm '%s' refused: %s", vm, msg);
+	kprintf(VM_REFUSED_FMT, vm, msg);
 }
 
 static unsigned next_pcpu;
@@ -368,7 +368,7 @@ void kmain(const void *dtb, unsigned el)
 	start_secondaries();
 	nvms = create_vms(dtb);
 	if (!nvms) {
-		kprintf("no VM to run: describe one under /chosen (see README.md), powering off");
+		kprintf("%s", VMCONFIG_NO_VM);
 		psci_fw_system_off();
 	}
 	selftest(dtb);

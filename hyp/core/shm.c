@@ -18,7 +18,7 @@ static struct mmio_dev doorbell_dev[VM_MAX];
 
 static void shm_error(const char *name, const char *msg)
 {
-	kprintf("shared region '%s' refused: %s", name, msg);
+	kprintf(SHM_REFUSED_FMT, name, msg);
 }
 
 unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms)

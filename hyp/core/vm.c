@@ -113,7 +113,7 @@ static int refuse(struct vm *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	kprintf("vm '%s' refused: %s", vm->name, msg);
+	kprintf(VM_REFUSED_FMT, vm->name, msg);
 	return -E_INVAL;
 }
 

@@ -108,7 +108,7 @@ void console_write(const char *s, size_t len)
 
 static void vprint(const char *prefix, const char *fmt, va_list ap)
 {
-	char buf[320];
+	char buf[KPRINTF_LINE_MAX + 2];
 	size_t n = strlcpy(buf, prefix, sizeof(buf));
 	int m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
 
@@ -123,7 +123,7 @@ void kprintf(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint("kestrel: ", fmt, ap);
+	vprint(KPRINTF_PREFIX, fmt, ap);
 	va_end(ap);
 }
 
@@ -132,7 +132,7 @@ void fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint("kestrel: fatal: ", fmt, ap);
+	vprint(FATAL_PREFIX, fmt, ap);
 	va_end(ap);
 	console_write("kestrel: halted.\n", 17);
 	halt_forever();

@@ -6,14 +6,14 @@ A case passes when ./kestrel exits with `exit`, every regex in `expect` matches 
 no regex of `at_most` matches more lines than it allows.
 Test guests print "RESULT: PASS" or "RESULT: FAIL (...)" and power off (guests/README.md).
 """
-import importlib.machinery
-import importlib.util
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[2]
-TOOL = TOP / "kestrel"
+sys.path.insert(0, str(TOP / "tools"))
+from kestrel import cli  # noqa: E402  (the tool's package, found through the path set just above)
 
 # A panic or a failing guest check is never what a case wants to see.
 DEFAULT_FORBID = [r"kestrel: (panic|PANIC)", r"RESULT: FAIL",
@@ -75,8 +75,9 @@ def linux_case(name, kernel, vcpus=2):
 
 
 def boot_refusal(name, option_args, reason):
-    """kestrel must refuse to start on a machine it cannot use, and say why."""
-    return Case(name, ["--kernel", guest("hello"), *option_args], expect=[reason], exit=2)
+    """kestrel must refuse to start on a machine it cannot use, and say why (--no-check: the tool
+    would refuse it before booting, with the same words, from kestrel-check)."""
+    return Case(name, ["--kernel", guest("hello"), "--no-check", *option_args], expect=[reason], exit=2)
 
 
 def w_x_case(name, selftest, doing, exception, access):
@@ -98,11 +99,7 @@ def tool_error(name, args, expect):
 
 def run_options():
     """Every option of `./kestrel run`, as its own parser defines them."""
-    loader = importlib.machinery.SourceFileLoader("kestrel_tool", str(TOOL))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    tool = importlib.util.module_from_spec(spec)
-    loader.exec_module(tool)
-    run = tool.build_parser().commands["run"]
+    run = cli.build_parser().commands["run"]
     return [option for action in run._actions for option in action.option_strings]
 
 
@@ -126,6 +123,14 @@ def config_refusal(name, config_name, *reasons, args=()):
     the VM (or shared region) and the property."""
     where = re.escape(f"kestrel run: {config(config_name)}: ")
     return Case(name, [config(config_name), *args], expect=[where + r for r in reasons],
+                exit=1, timeout=20)
+
+
+def checker_refusal(name, config_name, *lines, args=()):
+    """./kestrel refuses a configuration before booting because kestrel would: kestrel's own
+    parser (build/tools/kestrel-check) prints each refusal as kestrel would at boot."""
+    refuses = re.escape(f"kestrel run: {config(config_name)}: kestrel refuses this configuration")
+    return Case(name, [config(config_name), *args], expect=[rf"(?m)^{line}" for line in lines] + [refuses],
                 exit=1, timeout=20)
 
 
@@ -357,29 +362,36 @@ CASES = [
          forbid=[*DEFAULT_FORBID, r"refused", r"Kernel panic", r"unknown command"], timeout=240),
 
     # ./kestrel's checks of a configuration file, before anything boots
-    config_refusal("config-dtc-error", "syntax-error", r"dtc cannot compile it:\n.*syntax-error\.dts:7"),
-    config_refusal("config-no-vm", "no-vm", r"no VM: describe one under /chosen"),
-    config_refusal("config-duplicate-name", "duplicate", r"vm 'twin': written 2 times \(lines 6, 16\)"),
+    config_refusal("config-dtc-error", "syntax-error", r"dtc cannot compile it:\n.*syntax-error\.dts:8"),
+    checker_refusal("config-no-vm", "no-vm", r"kestrel: no VM to run: describe one under /chosen"),
+    config_refusal("config-duplicate-name", "duplicate", r"vm 'twin': written 2 times \(lines 7, 17\)"),
     config_refusal("config-duplicate-name-block", "duplicate-block", r"vm 'twin': written 2 times"),
-    config_refusal("config-memory-align", "memory-align",
-                   r"vm 'bad': property 'memory': 3 MiB is not a multiple of 2 MiB"),
-    config_refusal("config-memory-small", "memory-small",
-                   r"vm 'bad': property 'memory': 8 MiB is less than the 16 MiB a VM needs"),
-    config_refusal("config-memory-missing", "memory-missing", r"vm 'bad': property 'memory' is missing"),
-    config_refusal("config-memory-cells", "memory-cells",
-                   r"vm 'bad': property 'memory': must be one or two cells"),
+    checker_refusal("config-memory-align", "memory-align",
+                    r"kestrel: vm 'bad' refused: property 'memory': 0x300000 bytes is not a multiple of 2 MiB "
+                    r"of at least 16 MiB$"),
+    checker_refusal("config-memory-small", "memory-small",
+                    r"kestrel: vm 'bad' refused: property 'memory': 0x800000 bytes is not a multiple of 2 MiB "
+                    r"of at least 16 MiB$"),
+    # a VM without 'memory' gets kestrel's default, 256 MiB
+    Case("config-memory-default", [config("memory-missing"), "--pcpus", "2"],
+         expect=[r"kestrel: vm 'defaulted': 1 vCPU, 256 MiB at PA", r"kestrel: vm 'good': 1 vCPU, 16 MiB at PA",
+                 r"kestrel: defaulted stopped \(powered off\)", r"kestrel: good stopped \(powered off\)",
+                 r"kestrel: all VMs stopped"], forbid=[*DEFAULT_FORBID, r"refused"], timeout=30),
+    checker_refusal("config-memory-cells", "memory-cells",
+                    r"kestrel: vm 'bad' refused: property 'memory' must be one or two cells \(bytes\)$"),
     config_refusal("config-memory-total", "memory-big",
                    r"vm 'second': property 'memory': the VMs' memory adds up to 1 GiB, more than the \d+ MiB "
                    r"a machine with --mem-total 1G has", args=["--mem-total", "1G"]),
     config_refusal("config-memory-ceiling", "memory-huge",
                    r"vm 'huge': property 'memory': the VMs' memory adds up to 18 GiB, more than the 16 GiB"),
-    config_refusal("config-cpus-range", "cpus-range", r"vm 'bad': property 'cpus': 9 vCPUs is outside 1\.\.8"),
-    config_refusal("config-cpus-cells", "cpus-cells", r"vm 'bad': property 'cpus': must be one cell"),
-    config_refusal("config-affinity-length", "affinity-length",
-                   r"vm 'bad': property 'cpu-affinity': 1 CPU for 2 vCPUs"),
-    config_refusal("config-affinity-cpu", "affinity-cpu",
-                   r"vm 'bad': property 'cpu-affinity': vCPU 1 pinned to CPU 5 but the machine has 2 CPUs",
-                   args=["--pcpus", "2"]),
+    checker_refusal("config-cpus-range", "cpus-range",
+                    r"kestrel: vm 'bad' refused: property 'cpus': 9 vCPUs is outside 1\.\.8$"),
+    checker_refusal("config-cpus-cells", "cpus-cells", r"kestrel: vm 'bad' refused: property 'cpus' must be one cell$"),
+    checker_refusal("config-affinity-length", "affinity-length",
+                    r"kestrel: vm 'bad' refused: property 'cpu-affinity' has 1 entries for 2 vCPUs$"),
+    checker_refusal("config-affinity-cpu", "affinity-cpu",
+                    r"kestrel: vm 'bad' refused: property 'cpu-affinity': vCPU 1 pinned to CPU 5 but the machine "
+                    r"has 2 CPUs$", args=["--pcpus", "2"]),
     config_refusal("config-kernel-missing", "kernel-missing", r"vm 'bad': property 'kernel' is missing"),
     config_refusal("config-kernel-unreadable", "kernel-unreadable",
                    r"vm 'bad': property 'kernel': \S*configs/no-such-image\.bin: no such file"),
@@ -388,45 +400,49 @@ CASES = [
                    r'kernel-format = "raw"'),
     config_refusal("config-ramdisk-unreadable", "ramdisk-unreadable",
                    r"vm 'bad': property 'ramdisk': \S*no-such-ramdisk\.cpio\.gz: no such file"),
-    config_refusal("config-policies", "policies",
-                   r'vm \'bad\': property \'on-poweroff\': "halt" is not one of "stop", "restart"',
-                   r'vm \'bad\': property \'on-reset\': "reboot" is not one of "restart", "stop"',
-                   r'vm \'bad\': property \'on-crash\': "dump" is not one of "stop", "restart"',
-                   r'vm \'bad\': property \'console\': "maybe" is not one of "on", "off"'),
-    config_refusal("config-name-long", "name-long",
-                   r"vm 'a-vm-name-that-is-forty-characters-long': the node name must be 1\.\.31"),
-    config_refusal("config-too-many-vms", "nine-vms", r"vm 'hello9': kestrel runs at most 8 VMs"),
-    config_refusal("config-passthrough-missing", "passthrough-missing",
-                   r"vm 'bad': property 'passthrough': /gpio@1234 is not in the machine's device tree"),
-    config_refusal("config-passthrough-twice", "passthrough-twice",
-                   r"vm 'second': property 'passthrough': /pl061@9030000 is already given to vm 'first'"),
-    config_refusal("config-passthrough-kestrel", "passthrough-kestrel",
-                   r"vm 'bad': property 'passthrough': /pl011@9000000 is a device kestrel uses itself"),
-    config_refusal("config-shared-unknown-vm", "shared-unknown-vm",
-                   r"shared region 'shm0': property 'vms': no VM named 'x'"),
-    config_refusal("config-shared-one-vm", "shared-one-vm",
-                   r"shared region 'shm0': property 'vms' must name at least two VMs"),
-    config_refusal("config-shared-size", "shared-size",
-                   r"shared region 'shm0': property 'size': 5000 bytes is not a multiple of 4 KiB"),
+    checker_refusal("config-policies", "policies",
+                    r'kestrel: vm \'bad\' refused: property \'on-poweroff\' must be "stop" or "restart"$'),
+    checker_refusal("config-name-long", "name-long",
+                    r"kestrel: vm 'a-vm-name-that-is-forty-characters-long' refused: the node name must be 1\.\.31 "
+                    r"letters, digits, '-' or '_', starting with a letter \(it is the VM's name\)$"),
+    checker_refusal("config-too-many-vms", "nine-vms", r"kestrel: vm 'hello9' refused: kestrel runs at most 8 VMs$"),
+    checker_refusal("config-passthrough-missing", "passthrough-missing",
+                    r"kestrel: vm 'bad' refused: property 'passthrough': no node '/gpio@1234' in the host device "
+                    r"tree$"),
+    checker_refusal("config-passthrough-twice", "passthrough-twice",
+                    r"kestrel: vm 'second' refused: property 'passthrough': '/pl061@9030000' is already given to "
+                    r"VM 'first'$"),
+    checker_refusal("config-passthrough-kestrel", "passthrough-kestrel",
+                    r"kestrel: vm 'bad' refused: property 'passthrough': '/pl011@9000000' is a device kestrel "
+                    r"uses itself \(reg\[0\] at 0x9000000\)$"),
+    checker_refusal("config-shared-unknown-vm", "shared-unknown-vm",
+                    r"kestrel: shared region 'shm0' refused: property 'vms': no VM named 'x'$"),
+    checker_refusal("config-shared-one-vm", "shared-one-vm",
+                    r"kestrel: shared region 'shm0' refused: property 'vms' must name at least two VMs$"),
+    checker_refusal("config-shared-size", "shared-size",
+                    r"kestrel: shared region 'shm0' refused: property 'size' must be a non-zero multiple of 4 KiB$"),
     # passed-through devices kestrel cannot give a VM alone, placement, images
-    config_refusal("config-passthrough-ram", "passthrough-ram",
-                   r"vm 'bad': property 'passthrough': /memory@40000000 reg\[0\] at 0x40000000 overlaps the "
-                   r"machine's RAM"),
-    config_refusal("config-passthrough-guest-ram", "passthrough-guest-ram",
-                   r"vm 'bad': property 'passthrough': /pcie@10000000 reg\[0\] at 0x4010000000 overlaps the "
-                   r"guest's RAM at 0x4000000000"),
-    config_refusal("config-passthrough-interrupt-map", "passthrough-interrupt-map",
-                   r"vm 'bad': property 'passthrough': /pcie@10000000 routes its children's interrupts "
-                   r"\('interrupt-map'\): kestrel cannot forward them"),
-    config_refusal("config-passthrough-its", "passthrough-its",
-                   r"vm 'bad': property 'passthrough': /intc@8000000/its@8080000 is part of /intc@8000000, "
-                   r"a device kestrel uses itself"),
-    config_refusal("config-memory-base", "placement",
-                   r"vm 'low': property 'memory-base': 0x20000000 is in the guest's device window below 0x40000000",
-                   r"vm 'unaligned': property 'memory-base': 0x80100000 is not 2 MiB aligned",
-                   r"vm 'high': property 'memory-base': the memory would end at 0x10001000000, beyond 1 TiB",
-                   r"vm 'direct': property 'memory-base': with direct-map the memory 0x200000000-0x201000000 "
-                   r"must lie in the machine's RAM 0x40000000-0x80000000", args=["--mem-total", "1G"]),
+    checker_refusal("config-passthrough-ram", "passthrough-ram",
+                    r"kestrel: vm 'bad' refused: property 'passthrough': '/memory@40000000' reg\[0\] at 0x40000000 "
+                    r"overlaps the machine's RAM$"),
+    checker_refusal("config-passthrough-guest-ram", "passthrough-guest-ram",
+                    r"kestrel: vm 'bad' refused: property 'passthrough': '/pcie@10000000' reg\[0\] at 0x4010000000 "
+                    r"overlaps the guest's RAM at 0x4000000000$"),
+    checker_refusal("config-passthrough-interrupt-map", "passthrough-interrupt-map",
+                    r"kestrel: vm 'bad' refused: property 'passthrough': '/pcie@10000000' routes its children's "
+                    r"interrupts \('interrupt-map'\): kestrel cannot forward them$"),
+    checker_refusal("config-passthrough-its", "passthrough-its",
+                    r"kestrel: vm 'bad' refused: property 'passthrough': '/intc@8000000/its@8080000' is part of "
+                    r"a device kestrel uses itself$"),
+    checker_refusal("config-memory-base", "placement",
+                    r"kestrel: vm 'low' refused: property 'memory-base': 0x20000000 is in the guest's device "
+                    r"window below 0x40000000$",
+                    r"kestrel: vm 'unaligned' refused: property 'memory-base': 0x80100000 is not 2 MiB aligned$",
+                    r"kestrel: vm 'high' refused: property 'memory-base': the memory at 0xffff000000 would end "
+                    r"beyond 1 TiB$",
+                    r"kestrel: vm 'direct' refused: property 'memory-base': with direct-map the memory "
+                    r"0x200000000-0x201000000 must lie in the machine's RAM 0x40000000-0x80000000$",
+                    args=["--mem-total", "1G"]),
     config_refusal("config-kernel-directory", "kernel-directory",
                    r"vm 'bad': property 'kernel': \S*configs: a directory, not a file"),
 
@@ -470,8 +486,8 @@ CASES = [
     kestrel_refusal("config-nocheck-passthrough-twice", "passthrough-twice",
                     r"property 'passthrough': '/pl061@9030000' is already given to VM 'first'",
                     vm="second", others=("first",)),
-    config_refusal("config-direct-map-overlap", "direct-overlap",
-                   r"vm 'bad': property 'memory-base': its memory 0x60800000-0x61800000 overlaps VM 'good''s"),
+    checker_refusal("config-direct-map-overlap", "direct-overlap",
+                    r"kestrel: vm 'bad' refused: property 'memory-base': its memory overlaps VM 'good''s$"),
     kestrel_refusal("config-nocheck-direct-map-overlap", "direct-overlap",
                     r"property 'memory-base': its memory overlaps VM 'good''s"),
     Case("config-nocheck-shared-unknown-vm", [config("shared-unknown-vm"), "--no-check"],
@@ -531,7 +547,8 @@ CASES = [
                     r"property 'cpu-affinity': vCPU 1 pinned to CPU 5 but the machine has 2 CPUs"),
     kestrel_refusal("config-nocheck-kernel-missing", "kernel-missing", r"property 'kernel': no kernel module"),
     kestrel_refusal("config-nocheck-policy", "policies", r"property 'on-poweroff' must be \"stop\" or \"restart\""),
-    kestrel_refusal("config-nocheck-name-long", "name-long", r"the node name is longer than 31 characters",
+    kestrel_refusal("config-nocheck-name-long", "name-long",
+                    r"the node name must be 1\.\.31 letters, digits, '-' or '_', starting with a letter",
                     vm="a-vm-name-that-is-forty-characters-long"),
     kestrel_refusal("config-nocheck-too-many-vms", "nine-vms", r"kestrel runs at most 8 VMs", vm="hello9",
                     others=[f"hello{n}" for n in range(1, 9)]),

@@ -1,36 +1,36 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""The checks ./kestrel makes of a configuration before booting, called directly on machine device
-trees built here: most refusals need a machine QEMU cannot make (a second register region on the
-UART, a PPI, a device under another interrupt controller...), so the integration cases cannot
-reach them. Each refusal is asserted word for word (the VM, the property, the reason), and what
-kestrel accepts must be accepted.
+"""The checks ./kestrel makes of a configuration before booting, on machine device trees built
+here: most refusals need a machine QEMU cannot make (a second register region on the UART, a
+PPI, a device under another interrupt controller...), so the integration cases cannot reach them.
+
+kestrel's own rules are checked by kestrel's own parser, build/tools/kestrel-check (the tool's
+kestrel.checker runs it): those refusals are asserted through it, word for word, as kestrel prints
+them at boot ("kestrel: vm 'a' refused: ..."), on the device tree the tool generates (its
+chosen_block merged into the machine's). What only the tool checks (images, the machine's room,
+the source as written) is asserted through kestrel.config. What kestrel accepts must be accepted.
 
 Run by tests/run_tests.py (tool/test_kestrel_tool); alone: python3 tests/tool/test_kestrel_tool.py
 """
-import importlib.machinery
-import importlib.util
 import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(TOP / "tools"))
+from kestrel import checker, config, fdt, machine as tool_machine  # noqa: E402
+from kestrel.common import ARM64_IMAGE_MAGIC, ARM64_IMAGE_MAGIC_OFFSET, DTC, GiB, MiB  # noqa: E402
 
+# Every VM's kernel: an arm64 Image header and nothing else (kestrel-check reads the device tree
+# only; the tool checks the header).
+IMAGES = tempfile.TemporaryDirectory(prefix="kestrel-tool-test-")
+_image = bytearray(64)
+_image[ARM64_IMAGE_MAGIC_OFFSET:] = ARM64_IMAGE_MAGIC
+(Path(IMAGES.name) / "Image").write_bytes(bytes(_image))
 
-def load_tool():
-    """./kestrel as a module (it has no .py name for import to find)."""
-    loader = importlib.machinery.SourceFileLoader("kestrel_tool", str(TOP / "kestrel"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-tool = load_tool()
-MiB = tool.MiB
-
-# QEMU's virt machine (gic-version=3, 1 GiB) as far as the checks read it: the root's
+# QEMU's virt machine (gic-version=3, 1 GiB, 2 CPUs) as far as kestrel reads it: the root's
 # interrupt-parent is the GIC, the console is /pl011@9000000, the GIC has its ITS as a child.
 MACHINE_DTS = """/dts-v1/;
 / {
@@ -39,6 +39,28 @@ MACHINE_DTS = """/dts-v1/;
 	#size-cells = <2>;
 	compatible = "linux,dummy-virt";
 
+	cpus {
+		#address-cells = <1>;
+		#size-cells = <0>;
+		cpu@0 {
+			device_type = "cpu";
+			compatible = "arm,arm-v8";
+			reg = <0>;
+		};
+		cpu@1 {
+			device_type = "cpu";
+			compatible = "arm,arm-v8";
+			reg = <1>;
+		};
+	};
+	psci {
+		compatible = "arm,psci-1.0", "arm,psci-0.2", "arm,psci";
+		method = "smc";
+	};
+	timer {
+		compatible = "arm,armv8-timer";
+		interrupts = <1 13 4>, <1 14 4>, <1 11 4>, <1 10 4>;
+	};
 	memory@40000000 {
 		device_type = "memory";
 		reg = <0 0x40000000 0 0x40000000>;
@@ -89,15 +111,26 @@ MACHINE_DTS = """/dts-v1/;
 """
 
 
-def machine(extra=""):
-    """The machine's tree with extra dts (more `/ { ... };` blocks) merged in by dtc, read the way
-    the tool reads QEMU's DTB."""
+
+def dtb_of(dts):
+    """dts compiled by dtc into a file; its path."""
     # dtc's own check of interrupt properties aborts on some of the wrong trees made here on purpose.
-    result = subprocess.run([tool.DTC, "-q", "-Wno-interrupts_property", "-I", "dts", "-O", "dtb", "-"],
-                            input=(MACHINE_DTS + extra).encode(), capture_output=True)
+    result = subprocess.run([DTC, "-q", "-Wno-interrupts_property", "-I", "dts", "-O", "dtb", "-"],
+                            input=dts.encode(), capture_output=True)
     if result.returncode != 0:
         raise AssertionError(f"dtc cannot compile the machine: {result.stderr.decode(errors='replace')}")
-    return tool.parse_fdt(result.stdout)
+    path = Path(tempfile.mkstemp(suffix=".dtb", dir=IMAGES.name)[1])
+    path.write_bytes(result.stdout)
+    return path
+
+
+def verdict(vms, extra="", regions=()):
+    """kestrel's refusals, as kestrel-check prints them, of the device tree the tool generates for
+    these VMs and regions on the machine (with extra dts, more `/ { ... };` blocks, merged in).
+    A last VM, "good", is always there: kestrel has a VM to run."""
+    conf = config.Config("test.dts", list(vms) + [vm("good")], list(regions))
+    config.place_modules(conf.vms)
+    return checker.verdict(dtb_of(MACHINE_DTS + extra + tool_machine.chosen_block(conf)))
 
 
 def cells(n):
@@ -119,38 +152,49 @@ def root(*nodes):
 
 
 def strings(*texts):
-    return b"".join(tool.string_value(t) for t in texts)
+    return b"".join(fdt.string_value(t) for t in texts)
 
 
-def vm(name, *passthrough, memory=256 * MiB, base=TOP, **props):
-    """A VM as the tool reads it from a configuration file; keyword properties are written with
-    '-' for '_': strings as strings, ints as two cells, True as an empty property, bytes as is."""
-    raw = {"compatible": tool.string_value("kestrel,vm"), "memory": tool.u64_value(memory)}
+def vm(name, *passthrough, memory=256 * MiB, **props):
+    """A VM as the tool reads it from a configuration file, with its kernel; keyword properties are
+    written with '-' for '_': strings as strings, ints as two cells, True as an empty property,
+    bytes as is, None left out."""
+    raw = {"compatible": fdt.string_value("kestrel,vm"), "kernel": fdt.string_value("Image")}
+    if memory is not None:
+        raw["memory"] = fdt.u64_value(memory)
     if passthrough:
         raw["passthrough"] = strings(*passthrough)
     for key, value in props.items():
         if value is True:
             value = b""
         elif isinstance(value, str):
-            value = tool.string_value(value)
+            value = fdt.string_value(value)
         elif isinstance(value, int):
-            value = tool.u64_value(value)
+            value = fdt.u64_value(value)
         raw[key.replace("_", "-")] = value
-    return tool.VmSpec(name, raw, Path(base))
+    return config.VmSpec(name, raw, Path(IMAGES.name))
 
 
 def shared(name, size, *members):
-    return tool.FdtNode(name, {"compatible": tool.string_value("kestrel,shared-memory"),
-                               "size": tool.u64_value(size), "vms": strings(*members)})
+    return fdt.FdtNode(name, {"compatible": fdt.string_value("kestrel,shared-memory"),
+                              "size": fdt.u64_value(size), "vms": strings(*members)})
 
 
 def passthrough(vms, extra="", regions=()):
-    """The problems check_passthrough finds, as the tool prints them (less the file name)."""
-    return tool.check_passthrough(tool.Config("test.dts", list(vms), list(regions)), machine(extra))
+    return verdict(vms, extra, regions)
+
+
+def refused(vm_name, why):
+    """A VM kestrel refuses, in its words."""
+    return f"kestrel: vm '{vm_name}' refused: {why}"
 
 
 def refusal(vm_name, why):
-    return f"vm '{vm_name}': property 'passthrough': {why}"
+    return refused(vm_name, f"property 'passthrough': {why}")
+
+
+def region_refused(name, why):
+    return f"kestrel: shared region '{name}' refused: {why}"
 
 
 # ------------------------------------------------------------------ accepted
@@ -195,39 +239,41 @@ class AcceptedDevices(unittest.TestCase):
         vms = [vm("a"), vm("b"), vm("c", "/dev@10000000", "/dev@ffff000")]
         self.assertEqual(passthrough(vms, extra, [shared("shm0", 0x100000, "a", "b")]), [])
 
-    def test_direct_mapped_vm_may_have_a_device_where_its_ram_would_be(self):
-        extra = root(device("dev@30000000", [(0x30000000, 0x1000)]))
-        moved = vm("a", "/dev@30000000", memory_base=0x30000000, direct_map=True)
-        self.assertEqual(passthrough([moved], extra), [])
+    def test_direct_mapped_vm_with_a_device_and_guest_ram_above_the_machines(self):
+        # Direct-mapped, the guest's RAM is the machine's; not direct-mapped, it may be anywhere
+        # from 0x40000000 on, beyond the machine's RAM too.
+        extra = root(device("dev@9100000", [(0x9100000, 0x1000)]))
+        self.assertEqual(passthrough([vm("a", "/dev@9100000", memory_base=0x60000000, direct_map=True),
+                                      vm("b", "/pl061", memory_base=0x100000000)], extra), [])
 
 
 # ------------------------------------------------------------------ registers
 
 class Registers(unittest.TestCase):
-    """Every reg region, widened to pages, against kestrel's devices, RAM and the guest's layout."""
+    """Every reg region, widened to pages, against kestrel's devices, RAM and the guest's layout.
+    kestrel's own devices are those whose registers it uses: its console UART and the GIC."""
 
     def test_second_region_on_kestrels_uart(self):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000), (0x9000000, 0x1000)]))
         self.assertEqual(passthrough([vm("a", "/dev@9100000")], extra), [refusal(
-            "a", "/dev@9100000 reg[1] at 0x9000000 is a register page of a device kestrel uses itself")])
+            "a", "'/dev@9100000' is a device kestrel uses itself (reg[1] at 0x9000000)")])
 
     def test_second_region_on_the_gic_redistributors_widened_to_its_page(self):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000), (0x80b0010, 0x4)]))
         self.assertEqual(passthrough([vm("a", "/dev@9100000")], extra), [refusal(
-            "a", "/dev@9100000 reg[1] at 0x80b0000 is a register page of a device kestrel uses itself")])
+            "a", "'/dev@9100000' is a device kestrel uses itself (reg[1] at 0x80b0000)")])
 
     def test_kestrels_own_devices_and_what_is_inside_them(self):
         self.assertEqual(passthrough([vm("a", "/pl011@9000000"), vm("b", "/intc@8000000/its@8080000")]), [
-            refusal("a", "/pl011@9000000 is a device kestrel uses itself"),
-            refusal("b", "/intc@8000000/its@8080000 is part of /intc@8000000, a device kestrel uses itself")])
+            refusal("a", "'/pl011@9000000' is a device kestrel uses itself (reg[0] at 0x9000000)"),
+            refusal("b", "'/intc@8000000/its@8080000' is part of a device kestrel uses itself")])
 
     def test_machine_ram_and_guest_ram(self):
-        extra = root(device("dev@9100000", [(0x9100000, 0x1000), (0x30000000, 0x1000)]))
-        self.assertEqual(passthrough([vm("a", "/memory@40000000"), vm("b", "/dev@9100000", memory_base=0x30000000)],
+        extra = root(device("dev@9100000", [(0x9100000, 0x1000), (0x100000000, 0x1000)]))
+        self.assertEqual(passthrough([vm("a", "/memory@40000000"), vm("b", "/dev@9100000", memory_base=0x100000000)],
                                      extra), [
-            refusal("a", "/memory@40000000 reg[0] at 0x40000000 overlaps the machine's RAM: every VM's memory "
-                    "and kestrel's would be the guest's"),
-            refusal("b", "/dev@9100000 reg[1] at 0x30000000 overlaps the guest's RAM at 0x30000000")])
+            refusal("a", "'/memory@40000000' reg[0] at 0x40000000 overlaps the machine's RAM"),
+            refusal("b", "'/dev@9100000' reg[1] at 0x100000000 overlaps the guest's RAM at 0x100000000")])
 
     def test_missing_malformed_empty_and_wrapping_reg(self):
         extra = root("\tnoreg@9100000 {\n\t\tcompatible = \"x\";\n\t};",
@@ -236,40 +282,41 @@ class Registers(unittest.TestCase):
                      device("top@fffffffffffff000", [(0xFFFFFFFFFFFFF000, 0x2000)]))
         self.assertEqual(passthrough([vm("a", "/noreg@9100000"), vm("b", "/badreg@9110000"),
                                       vm("c", "/empty@9120000"), vm("d", "/top@fffffffffffff000")], extra), [
-            refusal("a", "/noreg@9100000 has no registers to map (no 'reg' property)")] + [
-            refusal(name, f"{path} has a malformed 'reg' (or a region of size 0, or one reaching into the last "
-                    "page of the address space)")
-            for name, path in (("b", "/badreg@9110000"), ("c", "/empty@9120000"), ("d", "/top@fffffffffffff000"))])
+            refusal(name, f"'{path}' has no registers to map (its 'reg' is missing, empty or malformed)")
+            for name, path in (("a", "/noreg@9100000"), ("b", "/badreg@9110000"), ("c", "/empty@9120000"),
+                               ("d", "/top@fffffffffffff000"))])
 
     def test_not_a_path_and_not_in_the_machine(self):
         bad = vm("b")
         bad.props["passthrough"] = b"\x01\x02"
-        self.assertEqual(passthrough([vm("a", "pl061@9030000", "/gpio@1234"), bad]), [
-            refusal("a", '"pl061@9030000" is not an absolute path to a device, e.g. "/pl061@9030000"'),
-            refusal("a", "/gpio@1234 is not in the machine's device tree"),
-            refusal("b", 'must be paths in the machine\'s device tree, e.g. "/pl061@9030000"')])
+        self.assertEqual(passthrough([vm("a", "pl061@9030000"), vm("c", "/pl061", "/gpio@1234"), bad]), [
+            refusal("a", "no node 'pl061@9030000' in the host device tree"),
+            refusal("c", "no node '/gpio@1234' in the host device tree"),
+            refused("b", "property 'passthrough' must be a list of device tree paths")])
 
 
 # ------------------------------------------------------------------ shared regions
 
 class SharedRegions(unittest.TestCase):
-    """A member VM's device must not sit where kestrel maps a shared region or the doorbells."""
+    """A member VM's device must not sit where kestrel maps a shared region or the doorbells: the
+    region is refused, not the VM."""
 
     def test_device_on_a_shared_regions_ipa(self):
         # shm0 takes 0x10000000 (4 KiB), shm1 the next 2 MiB boundary, 0x10200000.
         extra = root(device("dev@9100000", [(0x9100000, 0x1000), (0x10200800, 0x100)]))
         regions = [shared("shm0", 0x1000, "a", "b"), shared("shm1", 0x1000, "a", "c")]
-        self.assertEqual(passthrough([vm("a"), vm("b"), vm("c", "/dev@9100000")], extra, regions), [refusal(
-            "c", "/dev@9100000 reg[1] at 0x10200000 is where shared region 'shm1' goes in the VM (0x10200000)")])
+        self.assertEqual(passthrough([vm("a"), vm("b"), vm("c", "/dev@9100000")], extra, regions), [region_refused(
+            "shm1", "property 'vms': VM 'c''s device 'dev@9100000' (reg[1] at 0x10200000) is where the region "
+            "would be, at 0x10200000")])
 
     def test_device_on_the_doorbell_page(self):
         extra = root(device("dev@ffff000", [(0xFFFF000, 0x1000)]), device("dev@fffe000", [(0xFFFE000, 0x1008)]))
-        regions = [shared("shm0", 0x100000, "a", "b")]
-        self.assertEqual(passthrough([vm("a", "/dev@ffff000"), vm("b", "/dev@fffe000")], extra, regions), [
-            refusal("a", "/dev@ffff000 reg[0] at 0xffff000 is where the shared regions' doorbell registers go "
-                    "in the VM (0xffff000)"),
-            refusal("b", "/dev@fffe000 reg[0] at 0xfffe000 is where the shared regions' doorbell registers go "
-                    "in the VM (0xffff000)")])
+        regions = [shared("shm0", 0x100000, "a", "b"), shared("shm1", 0x100000, "b", "c")]
+        self.assertEqual(passthrough([vm("a", "/dev@ffff000"), vm("b", "/dev@fffe000"), vm("c")], extra, regions), [
+            region_refused("shm0", "property 'vms': VM 'a''s device 'dev@ffff000' (reg[0] at 0xffff000) is where "
+                           "the doorbell registers are, at 0xffff000"),
+            region_refused("shm1", "property 'vms': VM 'b''s device 'dev@fffe000' (reg[0] at 0xfffe000) is where "
+                           "the doorbell registers are, at 0xffff000")])
 
 
 # ------------------------------------------------------------------ owners
@@ -289,28 +336,28 @@ class Owners(unittest.TestCase):
 
     def test_same_device_for_two_vms(self):
         self.assertEqual(passthrough([vm("a", "/pl061@9030000"), vm("b", "/pl061")]), [
-            refusal("b", "/pl061@9030000 is already given to vm 'a'")])
+            refusal("b", "'/pl061' is already given to VM 'a'")])
 
     def test_descendant_of_another_vms_device(self):
         self.assertEqual(passthrough([vm("a", "/bus@9200000"), vm("b", "/bus@9200000/dev@9201000")], self.BUS), [
-            refusal("b", "/bus@9200000/dev@9201000 is already given to vm 'a' (as /bus@9200000)")])
+            refusal("b", "'/bus@9200000/dev@9201000' is already given to VM 'a' (a node above or below it)")])
 
     def test_ancestor_of_another_vms_device(self):
         self.assertEqual(passthrough([vm("a", "/bus@9200000/dev@9201000"), vm("b", "/bus@9200000")], self.BUS), [
-            refusal("b", "/bus@9200000 is already given to vm 'a' (as /bus@9200000/dev@9201000)")])
+            refusal("b", "'/bus@9200000' is already given to VM 'a' (a node above or below it)")])
 
     def test_at_most_four_devices_per_vm(self):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000)]), device("dev@9110000", [(0x9110000, 0x1000)]))
         four = ["/pl061@9030000", "/virtio_mmio@a000000", "/virtio_mmio@a000200", "/dev@9100000"]
         self.assertEqual(passthrough([vm("a", *four), vm("b", "/dev@9110000")], extra), [])
         self.assertEqual(passthrough([vm("a", *four, "/dev@9110000")], extra), [
-            refusal("a", "kestrel gives a VM at most 4 devices and it names 5")])
+            refusal("a", "at most 4 devices")])
 
     def test_one_spi_for_two_vms(self):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000)], [0, 20, 4]),
                      device("dev@9110000", [(0x9110000, 0x1000)], [0, 21, 4, 0, 20, 4]))
         self.assertEqual(passthrough([vm("a", "/dev@9100000"), vm("b", "/dev@9110000")], extra), [
-            refusal("b", "/dev@9110000 SPI 20 is already given to vm 'a'")])
+            refusal("b", "'/dev@9110000' SPI 20 is already given to VM 'a'")])
 
 
 # ------------------------------------------------------------------ interrupts
@@ -320,7 +367,7 @@ class Interrupts(unittest.TestCase):
 
     def refused(self, interrupts, why, body=""):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000)], interrupts, body))
-        self.assertEqual(passthrough([vm("a", "/dev@9100000")], extra), [refusal("a", "/dev@9100000 " + why)])
+        self.assertEqual(passthrough([vm("a", "/dev@9100000")], extra), [refusal("a", "'/dev@9100000' " + why)])
 
     def test_ppi(self):
         self.refused([0, 20, 4, 1, 5, 4], "interrupt 1 is not an SPI (type 1): kestrel forwards only SPIs")
@@ -343,8 +390,8 @@ class Interrupts(unittest.TestCase):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000)], body="interrupts;"),
                      device("dev@9110000", [(0x9110000, 0x1000)], body="interrupts = [00 00 00 00 14];"))
         self.assertEqual(passthrough([vm("a", "/dev@9100000"), vm("b", "/dev@9110000")], extra), [
-            refusal("a", "/dev@9100000 has an 'interrupts' of 0 bytes, not (type, number, flags) triples"),
-            refusal("b", "/dev@9110000 has an 'interrupts' of 5 bytes, not (type, number, flags) triples")])
+            refusal("a", "'/dev@9100000' has an 'interrupts' of 0 bytes, not (type, number, flags) triples"),
+            refusal("b", "'/dev@9110000' has an 'interrupts' of 5 bytes, not (type, number, flags) triples")])
 
     def test_interrupts_extended(self):
         self.refused(None, "has 'interrupts-extended': kestrel forwards only GIC SPIs given in 'interrupts'",
@@ -375,7 +422,7 @@ class InterruptParent(unittest.TestCase):
     def test_parent_another_controller(self):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000)], [3, 4], "interrupt-parent = <&gpio>;"))
         self.assertEqual(passthrough([vm("a", "/dev@9100000")], extra), [
-            refusal("a", f"/dev@9100000 has interrupts of {self.OTHER}")])
+            refusal("a", f"'/dev@9100000' has interrupts of {self.OTHER}")])
 
     def test_parent_the_its_an_unknown_phandle_or_two_cells(self):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000)], [0, 20, 4], "interrupt-parent = <&its>;"),
@@ -383,7 +430,7 @@ class InterruptParent(unittest.TestCase):
                      device("dev@9120000", [(0x9120000, 0x1000)], [0, 22, 4], "interrupt-parent = <&gic &gic>;"))
         vms = [vm("a", "/dev@9100000"), vm("b", "/dev@9110000"), vm("c", "/dev@9120000")]
         self.assertEqual(passthrough(vms, extra), [
-            refusal(name, f"/dev@91{n}0000 has interrupts of {self.OTHER}") for name, n in zip("abc", "012")])
+            refusal(name, f"'/dev@91{n}0000' has interrupts of {self.OTHER}") for name, n in zip("abc", "012")])
 
     def test_parent_inherited_from_the_bus(self):
         extra = root("""\tbus@9200000 {
@@ -398,7 +445,7 @@ class InterruptParent(unittest.TestCase):
 		};
 	};""")
         self.assertEqual(passthrough([vm("a", "/bus@9200000/dev@9201000")], extra), [
-            refusal("a", f"/bus@9200000/dev@9201000 has interrupts of {self.OTHER}")])
+            refusal("a", f"'/bus@9200000/dev@9201000' has interrupts of {self.OTHER}")])
 
 
 # ------------------------------------------------------------------ VM properties
@@ -406,7 +453,7 @@ class InterruptParent(unittest.TestCase):
 class Choices(unittest.TestCase):
     """console-label, console-color, crash-message and the other one-of-a-list properties."""
 
-    LABELS = '"prefix", "color", "both"'
+    LABELS = '"prefix", "color" or "both"'
     COLORS = '"red", "green", "yellow", "blue", "magenta", "cyan"'
 
     def test_accepted_values(self):
@@ -414,122 +461,143 @@ class Choices(unittest.TestCase):
                       {"console_color": "red"}, {"console_label": "prefix"}, {"crash_message": ""},
                       {"crash_message": "x" * 80}, {"on_crash": "restart", "console": "off"}):
             with self.subTest(props=props):
-                self.assertEqual(tool.check_vm_choices(vm("a", **props)), [])
+                self.assertEqual(verdict([vm("a", **props)]), [])
 
     def test_console_label_not_a_choice(self):
-        self.assertEqual(tool.check_vm_choices(vm("a", console_label="fancy")), [
-            f"property 'console-label': \"fancy\" is not one of {self.LABELS}"])
+        self.assertEqual(verdict([vm("a", console_label="fancy")]), [
+            refused("a", f"property 'console-label' must be {self.LABELS}")])
 
     def test_console_color_not_a_choice_or_not_a_string(self):
-        self.assertEqual(tool.check_vm_choices(vm("a", console_color="purple")), [
-            f"property 'console-color': \"purple\" is not one of {self.COLORS}"])
-        self.assertEqual(tool.check_vm_choices(vm("a", console_color=tool.cells_value(31))), [
-            f"property 'console-color': must be one string, one of {self.COLORS}"])
-        self.assertEqual(tool.check_vm_choices(vm("a", console_label=strings("both", "prefix"))), [
-            f"property 'console-label': must be one string, one of {self.LABELS}"])
+        self.assertEqual(verdict([vm("a", console_color="purple"), vm("b", console_color=fdt.cells_value(31)),
+                                  vm("c", console_label=strings("both", "prefix"))]), [
+            refused("a", f"property 'console-color' must be one of {self.COLORS}"),
+            refused("b", f"property 'console-color' must be one of {self.COLORS}"),
+            refused("c", f"property 'console-label' must be {self.LABELS}")])
 
     def test_console_color_with_label_prefix(self):
-        self.assertEqual(tool.check_vm_choices(vm("a", console_label="prefix", console_color="red")), [
-            "property 'console-color': console-label = \"prefix\" shows no colour (use \"both\")"])
+        self.assertEqual(verdict([vm("a", console_label="prefix", console_color="red")]), [
+            refused("a", "property 'console-color': console-label = \"prefix\" shows no colour (use \"both\")")])
 
     def test_crash_message_too_long_or_not_one_string(self):
-        self.assertEqual(tool.check_vm_choices(vm("a", crash_message="x" * 81)), [
-            "property 'crash-message': longer than 80 characters"])
-        for raw in (strings("Kernel", "panic"), tool.cells_value(1), b"Oops"):
+        self.assertEqual(verdict([vm("a", crash_message="x" * 81)]), [
+            refused("a", "property 'crash-message': longer than 80 characters")])
+        for raw in (strings("Kernel", "panic"), fdt.cells_value(1), b"Oops"):
             with self.subTest(raw=raw):
-                self.assertEqual(tool.check_vm_choices(vm("a", crash_message=raw)), [
-                    "property 'crash-message': must be one string, e.g. \"Kernel panic\" (\"\" for none)"])
+                self.assertEqual(verdict([vm("a", crash_message=raw)]), [
+                    refused("a", "property 'crash-message' must be one string")])
+
+    def test_policy_of_two_strings(self):
+        # "restart\0stop" is two strings, not "restart": kestrel read only the first once
+        self.assertEqual(verdict([vm("a", on_crash=strings("restart", "stop"))]), [
+            refused("a", "property 'on-crash' must be \"stop\" or \"restart\"")])
+
+
+class Names(unittest.TestCase):
+    """One rule for a VM's name, kestrel's: 1..31 letters, digits, '-' or '_', starting with a letter."""
+
+    RULE = "the node name must be 1..31 letters, digits, '-' or '_', starting with a letter (it is the VM's name)"
+
+    def test_names(self):
+        self.assertEqual(verdict([vm("Vm_2-b"), vm("x" * 31), vm("x" * 32), vm("9lives"), vm("vm@1"), vm("a.b")]),
+                         [refused(name, self.RULE) for name in ("x" * 32, "9lives", "vm@1", "a.b")])
 
 
 class WholeConfiguration(unittest.TestCase):
-    """check_config as the run command calls it: every problem prefixed with its VM or region."""
+    """A configuration as the run command checks it: the tool's own checks (check_config, every
+    problem prefixed with its VM), then kestrel's rules on the device tree it generates."""
 
-    def setUp(self):
-        folder = tempfile.TemporaryDirectory()
-        self.addCleanup(folder.cleanup)
-        self.dir = Path(folder.name)
-        image = bytearray(64)
-        image[tool.ARM64_IMAGE_MAGIC_OFFSET:] = tool.ARM64_IMAGE_MAGIC
-        (self.dir / "Image").write_bytes(bytes(image))
-
-    def check(self, vms, regions=(), machine_ram=tool.GiB):
-        config = tool.Config("test.dts", vms, list(regions))
-        tool.place_modules(config.vms)
-        return tool.check_config(config, 2, None, machine_ram)
-
-    def vm(self, name, **props):
-        return vm(name, base=self.dir, kernel="Image", **props)
+    def check(self, vms, regions=(), mem_total=None):
+        conf = config.Config("test.dts", vms, list(regions))
+        config.place_modules(conf.vms)
+        return config.check_config(conf, mem_total)
 
     def test_valid_configuration(self):
-        vms = [self.vm("a", cpus=tool.cells_value(2), console_label="both", console_color="green",
-                       crash_message="Kernel panic"),
-               self.vm("b", memory_base=0x60000000, direct_map=True)]
-        self.assertEqual(self.check(vms, [shared("shm0", 0x100000, "a", "b")]), [])
+        vms = [vm("a", cpus=fdt.cells_value(2), console_label="both", console_color="green",
+                  crash_message="Kernel panic"),
+               vm("b", memory_base=0x60000000, direct_map=True)]
+        regions = [shared("shm0", 0x100000, "a", "b")]
+        self.assertEqual(self.check(vms, regions), [])
+        self.assertEqual(verdict(vms, regions=regions), [])
+
+    def test_memory_may_be_left_to_kestrels_default(self):
+        # kestrel gives a VM node without 'memory' 256 MiB (VM_MEM_DEFAULT); the tool sizes the
+        # machine for it
+        vms = [vm("a", memory=None), vm("b", memory=None)]
+        self.assertEqual(self.check(vms), [])
+        self.assertEqual(tool_machine.host_ram_size(config.Config(None, vms), []), GiB)
+        self.assertEqual(verdict(vms), [])
+        self.assertEqual(config.vm_memory(vms[0]), 256 * MiB)
+        self.assertEqual(self.check(vms, mem_total=512 * MiB), [
+            "vm 'b': property 'memory': the VMs' memory adds up to 512 MiB, more than the 332 MiB a machine "
+            "with --mem-total 512M has for VMs"])
 
     def test_choices_are_named_with_their_vm(self):
-        vms = [self.vm("a"), self.vm("b", console_label="prefix", console_color="red", crash_message="y" * 90)]
-        self.assertEqual(self.check(vms), [
-            "vm 'b': property 'console-color': console-label = \"prefix\" shows no colour (use \"both\")",
-            "vm 'b': property 'crash-message': longer than 80 characters"])
+        vms = [vm("a"), vm("b", console_label="prefix", console_color="red", crash_message="y" * 90)]
+        self.assertEqual(verdict(vms), [refused("b", "property 'crash-message': longer than 80 characters")])
 
     def test_memory_base(self):
-        vms = [self.vm("unaligned", memory_base=0x40100000), self.vm("window", memory_base=0x20000000),
-               self.vm("high", memory_base=(1 << 40) - 128 * MiB),
-               self.vm("cells", memory_base=tool.cells_value(0, 0, 0x80000000)),
-               self.vm("outside", memory_base=0x78000000, direct_map=True),
-               self.vm("images", memory_base=0x48000000, direct_map=True),
-               self.vm("top", memory_base=(1 << 40) - 256 * MiB)]
+        vms = [vm("unaligned", memory_base=0x40100000), vm("window", memory_base=0x20000000),
+               vm("high", memory_base=(1 << 40) - 128 * MiB),
+               vm("cells", memory_base=fdt.cells_value(0, 0, 0x80000000)),
+               vm("outside", memory_base=0x78000000, direct_map=True),
+               vm("images", memory_base=0x48000000, direct_map=True),
+               vm("top", memory_base=(1 << 40) - 256 * MiB)]
+        # where the tool puts kestrel and the images: only the tool knows
         self.assertEqual(self.check(vms), [
-            "vm 'unaligned': property 'memory-base': 0x40100000 is not 2 MiB aligned",
-            "vm 'window': property 'memory-base': 0x20000000 is in the guest's device window below 0x40000000",
-            "vm 'high': property 'memory-base': the memory would end at 0x10008000000, beyond 1 TiB",
-            "vm 'cells': property 'memory-base': must be one or two cells, an address, e.g. <0x0 0x80000000>",
-            "vm 'outside': property 'memory-base': with direct-map the memory 0x78000000-0x88000000 must lie in "
-            "the machine's RAM 0x40000000-0x80000000",
             "vm 'images': property 'memory-base': with direct-map the memory 0x48000000-0x58000000 overlaps "
             "kestrel and the images (0x40000000-0x49e00000)"])
+        self.assertEqual(verdict(vms), [
+            refused("unaligned", "property 'memory-base': 0x40100000 is not 2 MiB aligned"),
+            refused("window", "property 'memory-base': 0x20000000 is in the guest's device window below 0x40000000"),
+            refused("high", "property 'memory-base': the memory at 0xfff8000000 would end beyond 1 TiB"),
+            refused("cells", "property 'memory-base' must be one or two cells"),
+            refused("outside", "property 'memory-base': with direct-map the memory 0x78000000-0x88000000 must lie "
+                    "in the machine's RAM 0x40000000-0x80000000")])
 
     def test_direct_maps_overlapping(self):
-        vms = [self.vm("a", memory_base=0x60000000, direct_map=True),
-               self.vm("b", memory_base=0x60000000),
-               self.vm("c", memory_base=0x6e000000, direct_map=True)]
-        self.assertEqual(self.check(vms), [
-            "vm 'c': property 'memory-base': its memory 0x6e000000-0x7e000000 overlaps VM 'a''s"])
+        vms = [vm("a", memory_base=0x60000000, direct_map=True),
+               vm("b", memory_base=0x60000000),
+               vm("c", memory_base=0x6e000000, direct_map=True)]
+        self.assertEqual(verdict(vms), [refused("c", "property 'memory-base': its memory overlaps VM 'a''s")])
 
     def test_shared_regions(self):
-        vms = [self.vm("a"), self.vm("b")]
+        vms = [vm("a"), vm("b")]
         bad_size = shared("zero", 0, "a", "b")
         no_size = shared("nosize", 0x1000, "a", "b")
         del no_size.props["size"]
-        self.assertEqual(self.check(vms, [bad_size, no_size, shared("odd", 5000, "a", "b"),
-                                          shared("unknown", 0x1000, "a", "x"), shared("twice", 0x1000, "a", "a"),
-                                          shared("alone", 0x1000, "b")]), [
-            "shared region 'zero': property 'size': 0 bytes is not a multiple of 4 KiB (it is zero)",
-            "shared region 'nosize': property 'size' is missing: give its size in bytes, "
-            "e.g. size = <0x0 0x100000>;",
-            "shared region 'odd': property 'size': 5000 bytes is not a multiple of 4 KiB",
-            "shared region 'unknown': property 'vms': no VM named 'x'",
-            "shared region 'twice': property 'vms': names 'a' twice",
-            "shared region 'twice': property 'vms' must name at least two VMs",
-            "shared region 'alone': property 'vms' must name at least two VMs"])
+        size_rule = "property 'size' must be a non-zero multiple of 4 KiB"
+        self.assertEqual(verdict(vms, regions=[bad_size, no_size, shared("odd", 5000, "a", "b"),
+                                               shared("unknown", 0x1000, "a", "x"), shared("twice", 0x1000, "a", "a"),
+                                               shared("alone", 0x1000, "b")]), [
+            region_refused("zero", size_rule), region_refused("nosize", size_rule), region_refused("odd", size_rule),
+            region_refused("unknown", "property 'vms': no VM named 'x'"),
+            region_refused("twice", "property 'vms': names 'a' twice"),
+            region_refused("alone", "property 'vms' must name at least two VMs")])
 
     def test_shared_regions_beyond_kestrels_window(self):
         # From 0x10000000 up to 0x3f000000, each region on a 2 MiB boundary: 4 KiB takes 2 MiB.
-        vms = [self.vm("a"), self.vm("b")]
+        vms = [vm("a"), vm("b")]
         fits = [shared("small", 0x1000, "a", "b"), shared("rest", 750 * MiB, "a", "b")]
-        self.assertEqual(self.check(vms, fits), [])
+        self.assertEqual(verdict(vms, regions=fits), [])
         over = [shared("small", 0x1000, "a", "b"), shared("big", 750 * MiB + 0x1000, "a", "b"),
                 shared("after", 0x1000, "a", "b")]
-        self.assertEqual(self.check(vms, over), [
-            "shared region 'big': property 'size': the shared regions exceed 752 MiB in all "
-            "(kestrel places them from 0x10000000 to 0x3f000000, each on a 2 MiB boundary)"])
+        self.assertEqual(verdict(vms, regions=over), [
+            region_refused("big", "property 'size': the shared regions exceed 752 MiB in all")])
 
     def test_at_most_eight_shared_regions(self):
-        vms = [self.vm("a"), self.vm("b")]
+        vms = [vm("a"), vm("b")]
         regions = [shared(f"shm{i}", 0x1000, "a", "b") for i in range(9)]
-        self.assertEqual(self.check(vms, regions[:8]), [])
-        self.assertEqual(self.check(vms, regions), [
-            "shared region 'shm8': kestrel shares at most 8 regions and this file describes 9"])
+        self.assertEqual(verdict(vms, regions=regions[:8]), [])
+        self.assertEqual(verdict(vms, regions=regions), [
+            region_refused("shm8", "kestrel shares at most 8 regions")])
+
+    def test_limits_come_from_kestrels_headers(self):
+        limits = checker.limits()
+        self.assertEqual({name: limits[name] for name in ("PCPU_MAX", "VCPU_MAX", "VM_MAX", "SHM_MAX")},
+                         {"PCPU_MAX": 8, "VCPU_MAX": 8, "VM_MAX": 8, "SHM_MAX": 8})
+        self.assertEqual((limits["VM_MEM_MIN"], limits["VM_MEM_ALIGN"], limits["VM_MEM_DEFAULT"]),
+                         (16 * MiB, 2 * MiB, 256 * MiB))
+        self.assertLess(limits["VM_MEM_DEFAULT"], GiB)
 
 
 if __name__ == "__main__":

@@ -403,7 +403,29 @@ static void long_names_are_refused(void **state)
 	assert_int_equal(parse(), 1);
 	assert_int_equal(strlen(out[0].name), VM_NAME_MAX - 1);
 	assert_int_equal(errs.n, 1);
-	assert_non_null(strstr(errs.msg[0], "longer than 31"));
+	assert_non_null(strstr(errs.msg[0], "must be 1..31 letters"));
+}
+
+/* One rule for a VM's name, here and in ./kestrel (which runs this code on the host). */
+static void names_of_letters_digits_dash_underscore_only(void **state)
+{
+	(void)state;
+	add_good_vm("Vm_2-b");
+	add_good_vm("9lives");
+	add_good_vm("vm@1");
+	add_good_vm("a.b");
+	assert_int_equal(parse(), 1);
+	assert_string_equal(out[0].name, "Vm_2-b");
+	assert_int_equal(errs.n, 3);
+	expect_error(0, "a.b",
+		     "the node name must be 1..31 letters, digits, '-' or '_', starting "
+		     "with a letter (it is the VM's name)",
+		     NULL);
+	expect_error(1, "vm@1", "the node name must be", NULL);
+	expect_error(2, "9lives", "the node name must be", NULL);
+	assert_true(vmconfig_name_ok("a"));
+	assert_false(vmconfig_name_ok(""));
+	assert_false(vmconfig_name_ok("-a"));
 }
 
 /* Two nodes with the same name: only the sequential-write API makes such a tree. */
@@ -866,6 +888,24 @@ static void shared_regions_fill_the_window_exactly(void **state)
 	expect_error(0, "two", "property 'size'", "exceed");
 }
 
+/* vms = "a", "a" is one VM, not two members: refused. */
+static void shared_region_naming_a_vm_twice_is_refused(void **state)
+{
+	struct shm_config shm[SHM_MAX];
+
+	(void)state;
+	add_shm("twice", 0x1000);
+	DT_STRS(fdt, "/chosen/twice", "vms", "a\0a");
+	add_shm("three", 0x1000);
+	DT_STRS(fdt, "/chosen/three", "vms", "a\0b\0b");
+	add_good_vm("b");
+	add_good_vm("a");
+	assert_int_equal(parse(), 2);
+	assert_int_equal(shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error), 0);
+	expect_error(0, "three", "property 'vms': names 'b' twice", NULL);
+	expect_error(1, "twice", "property 'vms': names 'a' twice", NULL);
+}
+
 /* --- console labels and the crash message --- */
 
 static void console_label_defaults_to_prefix_and_linux_panic_line(void **state)
@@ -925,6 +965,19 @@ static void bad_console_properties_are_refused(void **state)
 	expect_error(4, "e", "property 'console-color'", "shows no colour");
 }
 
+/* "restart", "stop" is two strings, not "restart": a choice is one string. */
+static void choices_of_two_strings_are_refused(void **state)
+{
+	(void)state;
+	add_good_vm("b");
+	add_good_vm("a");
+	DT_STRS(fdt, "/chosen/a", "on-crash", "restart\0stop");
+	DT_STRS(fdt, "/chosen/b", "console-label", "both\0prefix");
+	assert_int_equal(parse(), 0);
+	expect_error(0, "a", "property 'on-crash' must be \"stop\" or \"restart\"", NULL);
+	expect_error(1, "b", "property 'console-label' must be", NULL);
+}
+
 /* The region at SHM_IPA_BASE would sit on a's device there: the region goes, not the VM. */
 static void shared_region_on_a_members_device_is_refused(void **state)
 {
@@ -975,6 +1028,7 @@ int main(void)
 	    T(other_modules_and_nodes_are_ignored),
 	    T(every_refusal_names_the_property_and_spares_the_next_vm),
 	    T(long_names_are_refused),
+	    T(names_of_letters_digits_dash_underscore_only),
 	    T(duplicate_names_are_refused),
 	    T(affinity_is_parsed_and_oversubscription_allowed),
 	    T(vms_beyond_the_maximum_are_refused),
@@ -987,9 +1041,11 @@ int main(void)
 	    T(refusals_without_a_callback_are_silent),
 	    T(shared_region_wrapping_the_window_is_refused),
 	    T(shared_regions_fill_the_window_exactly),
+	    T(shared_region_naming_a_vm_twice_is_refused),
 	    T(console_label_defaults_to_prefix_and_linux_panic_line),
 	    T(console_colors_are_chosen_or_picked_by_place),
 	    T(bad_console_properties_are_refused),
+	    T(choices_of_two_strings_are_refused),
 	    T(every_passthrough_refusal_says_why),
 	    T(passed_through_spis_are_listed_once_as_intids),
 	    T(a_shared_spi_is_refused_to_the_second_vm),

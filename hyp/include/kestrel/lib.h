@@ -24,7 +24,11 @@ size_t strlcpy(char *dst, const char *src, size_t size);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Console output: every line kestrel prints starts with "kestrel: " by convention. */
+/* Console output: every line kestrel prints starts with "kestrel: " by convention, and has at
+   most KPRINTF_LINE_MAX characters (the rest is cut). */
+#define KPRINTF_LINE_MAX 318
+#define KPRINTF_PREFIX	 "kestrel: "
+#define FATAL_PREFIX	 KPRINTF_PREFIX "fatal: "
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t len);
 

@@ -26,6 +26,9 @@
 #define SHM_DOORBELL_RING     0
 #define SHM_DOORBELL_RECEIVED 4
 
+/* What kestrel prints for a shared region it refuses. */
+#define SHM_REFUSED_FMT "shared region '%s' refused: %s"
+
 struct shm_config {
 	char name[VM_NAME_MAX];
 	uint64_t size;

@@ -12,7 +12,9 @@
 #define VM_MAX		    8
 #define VCPU_MAX	    8
 #define VM_NAME_MAX	    32
-#define VM_MEM_DEFAULT	    (256ull << 20)
+#define VM_MEM_DEFAULT	    (256ull << 20) /* a VM node without 'memory' gets this much */
+#define VM_MEM_MIN	    (16ull << 20)
+#define VM_MEM_ALIGN	    (2ull << 20) /* guest RAM is mapped in 2 MiB blocks */
 #define VM_PASSTHROUGH_MAX  4
 #define VM_PASSTHROUGH_SPIS 8 /* SPIs of a VM's passed-through devices, all devices together */
 
@@ -53,6 +55,17 @@ struct vm_config {
 
 #define CRASH_MESSAGE_DEFAULT "Kernel panic - not syncing"
 #define CRASH_MESSAGE_MAX     80
+
+/*
+ * A VM's name (its node's name): 1..VM_NAME_MAX - 1 letters, digits, '-' or '_', starting with
+ * a letter. It labels the VM's console output and names it in every message.
+ */
+bool vmconfig_name_ok(const char *name);
+
+/* What kestrel prints at boot (and kestrel-check on the host) for a VM it refuses, and when it
+   has none left to run. */
+#define VM_REFUSED_FMT "vm '%s' refused: %s"
+#define VMCONFIG_NO_VM "no VM to run: describe one under /chosen (see README.md), powering off"
 
 /* Called for each VM description that is refused, with one sentence saying why. */
 typedef void vmconfig_error_fn(const char *vm, const char *msg);
