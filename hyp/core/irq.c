@@ -6,7 +6,6 @@
  */
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
-#include <kestrel/guest_layout.h>
 #include <kestrel/halt.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
@@ -27,17 +26,25 @@ void passthrough_irq_release(unsigned intid)
 	spi_owner[intid] = NULL;
 }
 
+/* A timer's PPI fired: the host's and the guest's are the same PPIs (hostdt.c checks). */
 static void guest_timer(unsigned intid)
 {
 	struct vcpu *vcpu = this_pcpu()->loaded;
 
 	gicv3_priority_drop(intid);
 	if (vcpu)
-		vgic_inject_hw(
-		    vcpu, intid == platform.ppi_virt_timer ? GUEST_PPI_VTIMER : GUEST_PPI_PTIMER,
-		    intid);
+		vgic_inject_hw(vcpu, intid);
 	else
 		gicv3_deactivate(intid);
+}
+
+/* Out of line, so that the common interrupts' path keeps its registers free. */
+static NOINLINE __attribute__((cold)) void unusual_irq(unsigned intid)
+{
+	if (intid == SGI_HALT)
+		halt_this_cpu();
+	if (intid != platform.ppi_gic_maint)
+		kprintf("unexpected physical interrupt %u ignored", intid);
 }
 
 void irq_drain(void)
@@ -56,14 +63,16 @@ void irq_drain(void)
 			vgic_inject_hw_spi(spi_owner[intid], intid);
 			continue;
 		}
-		if (intid == SGI_HALT)
-			halt_this_cpu();
+		if (intid == SGI_KICK) { /* what it asks is looked at on the way out */
+			gicv3_eoi(intid);
+			continue;
+		}
 		if (intid == platform.ppi_hyp_timer) {
 			sched_timer_fired();
 		} else if (intid == platform.uart_spi && intid) {
 			console_input_irq();
-		} else if (intid != SGI_KICK && intid != platform.ppi_gic_maint) {
-			kprintf("unexpected physical interrupt %u ignored", intid);
+		} else {
+			unusual_irq(intid);
 		}
 		gicv3_eoi(intid);
 	}

@@ -105,31 +105,27 @@ void vgic_set_line(struct vm *vm, unsigned intid, bool level)
 		notify(vcpu);
 }
 
-void vgic_inject_hw(struct vcpu *vcpu, unsigned intid, unsigned phys_intid)
+void vgic_inject_hw(struct vcpu *vcpu, unsigned intid)
 {
 	struct vm *vm = vcpu->vm;
 	struct virq *irq = &vcpu->vgic.priv[intid % VGIC_NR_PRIVATE];
 
 	spin_lock(&vm->vgic.lock);
 	irq->hw = true;
-	irq->hw_intid = (uint16_t)phys_intid;
-	/* The timer's output is a level (what Linux configures); a guest that made the PPI edge-
-	   triggered gets the edge latched. */
-	if (irq->edge)
-		irq->pending = true;
-	else
-		irq->line = true;
+	irq->hw_intid = (uint16_t)intid;
+	irq->pending = true;
 	vgic_update(vm, vcpu, intid);
 	spin_unlock(&vm->vgic.lock);
 }
 
 /*
- * A timer PPI's line is raised only by its physical interrupt (vgic_inject_hw), which links
- * the two, so the guest's EOI of the virtual one deactivates the physical one. The guest can
- * lower the level without an exit (IMASK, ENABLE, a new CVAL), so kestrel samples the timer
- * again wherever the difference shows: a list register given back still pending (vgic_lr.c)
- * and an access to the vCPU's redistributor. A line found low whose physical PPI is held
- * active for a delivery that will not come is released, or the timer could never fire again.
+ * A timer's output is a level, but it reaches the vGIC as its physical interrupt, latched
+ * pending (vgic_inject_hw) and linked, so the guest's EOI of the virtual interrupt deactivates
+ * the physical one. The guest can lower the level without an exit (IMASK, ENABLE, a new
+ * CVAL), so kestrel samples the timer again wherever the difference would show: a list
+ * register given back not yet taken (vgic_lr.c) and an access to the vCPU's redistributor.
+ * A latch whose level has gone is dropped, and its physical PPI, held active for a delivery
+ * that will not come, released: the timer can fire again.
  */
 void vgic_timer_resample(struct vcpu *vcpu, unsigned intid)
 {
@@ -137,9 +133,10 @@ void vgic_timer_resample(struct vcpu *vcpu, unsigned intid)
 	struct virq *irq = &vcpu->vgic.priv[intid];
 	bool here = false;
 
-	if (!irq->line || vm->vgic.hooks->timer_level(vcpu, intid, &here) != VGIC_LEVEL_LOW)
+	if (!irq->pending || !irq->hw ||
+	    vm->vgic.hooks->timer_level(vcpu, intid, &here) != VGIC_LEVEL_LOW)
 		return;
-	irq->line = false;
+	irq->pending = false;
 	if (here && irq->hw && !irq->active && !irq->in_lr) {
 		gicv3_deactivate(irq->hw_intid);
 		irq->hw = false;

@@ -61,6 +61,62 @@ static void write_lr(unsigned n, uint64_t v)
 #undef WRITE_CASE
 }
 
+/* One list register given back: what the guest did with it goes into the interrupt. */
+static inline __attribute__((always_inline)) void
+fold_lr(struct vm *vm, struct vcpu *vcpu, struct virq *irq, unsigned intid, uint64_t state)
+{
+	irq->in_lr = false;
+	irq->active = state & LR_ACTIVE;
+	/* Not yet acknowledged: the latch comes back. A new edge that arrived while the
+	   interrupt sat in the list register is already in irq->pending. */
+	if ((state & LR_PENDING) && irq->lr_pending) {
+		irq->pending = true;
+		/* A timer's, not taken yet: the guest may have masked or stopped it since. */
+		if (irq->hw && intid < VGIC_NR_PRIVATE)
+			vgic_timer_resample(vcpu, intid);
+	}
+	irq->lr_pending = false;
+	vgic_update(vm, vcpu, intid);
+}
+
+/*
+ * Another vCPU changed an interrupt while it sat in one of these registers (vgic_mmio.c set
+ * lr_stale and kicked us): its written active state wins over the register's, and an SPI
+ * routed elsewhere meanwhile goes to its new target, which must notice it. Rare, so apart
+ * from the common fold-back, which pays one test for it.
+ */
+static uint32_t fold_lrs_stale(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t used, uint64_t empty)
+{
+	struct vm *vm = vcpu->vm;
+	uint32_t moved = 0;
+
+	for (unsigned n = 0; used; n++, used >>= 1) {
+		if (!(used & 1))
+			continue;
+		uint64_t state = 0;
+		if (!(empty & BIT(n))) {
+			state = read_lr(n) >> LR_STATE_SHIFT;
+			write_lr(n, 0);
+		}
+		unsigned intid = c->lr_intid[n];
+		struct virq *irq = vgic_irq(vm, vcpu, intid);
+		if (!irq)
+			continue;
+		uint8_t override = irq->lr_override;
+		irq->lr_override = 0;
+		if (override & VGIC_OVR_ACTIVE)
+			state = (state & ~LR_ACTIVE) | (irq->active ? LR_ACTIVE : 0);
+		fold_lr(vm, vcpu, irq, intid, state);
+		if (override & VGIC_OVR_MOVED) {
+			struct vcpu *t = vgic_spi_target(vm, irq);
+			if (t && t != vcpu)
+				moved |= 1u << t->id;
+		}
+	}
+	c->lr_stale = false;
+	return moved;
+}
+
 void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -79,44 +135,21 @@ void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 	   nothing to read back, and hardware ignores it until it is filled again. */
 	uint64_t empty = read_sysreg(ICH_ELRSR_EL2);
 	spin_lock(&vm->vgic.lock);
-	for (unsigned n = 0; used; n++, used >>= 1) {
-		if (!(used & 1))
-			continue;
-		uint64_t state = 0;
-		if (!(empty & BIT(n))) {
-			state = read_lr(n) >> LR_STATE_SHIFT;
-			write_lr(n, 0);
-		}
-		unsigned intid = c->lr_intid[n];
-		struct virq *irq = vgic_irq(vm, vcpu, intid);
-		if (!irq)
-			continue;
-		irq->in_lr = false;
-		if (!(irq->lr_override & VGIC_OVR_ACTIVE))
-			irq->active = state & LR_ACTIVE;
-		/* Not yet acknowledged: the latch comes back, unless another vCPU cleared it
-		   meanwhile. A new edge that arrived while the interrupt sat in the list register
-		   is already in irq->pending. */
-		if ((state & LR_PENDING) && irq->lr_pending &&
-		    !(irq->lr_override & VGIC_OVR_PENDING))
-			irq->pending = true;
-		irq->lr_pending = false;
-		irq->lr_override = 0;
-		/* A timer's level reached the guest through this register: taken (or not), the
-		   line starts low again; its physical PPI fires anew after the guest's EOI if the
-		   timer is still due. Still pending: the guest may have masked the timer since. */
-		if (irq->hw && intid < VGIC_NR_PRIVATE && !irq->edge) {
-			if (!(state & LR_PENDING))
-				irq->line = false;
-			else
-				vgic_timer_resample(vcpu, intid);
-		}
-		vgic_update(vm, vcpu, intid);
-		/* An SPI routed elsewhere while it sat here: its new target must notice it. */
-		if (intid >= VGIC_NR_PRIVATE) {
-			struct vcpu *t = vgic_spi_target(vm, irq);
-			if (t && t != vcpu)
-				moved |= 1u << t->id;
+	if (unlikely(c->lr_stale)) {
+		moved = fold_lrs_stale(c, vcpu, used, empty);
+	} else {
+		for (unsigned n = 0; used; n++, used >>= 1) {
+			if (!(used & 1))
+				continue;
+			uint64_t state = 0;
+			if (!(empty & BIT(n))) {
+				state = read_lr(n) >> LR_STATE_SHIFT;
+				write_lr(n, 0);
+			}
+			unsigned intid = c->lr_intid[n];
+			struct virq *irq = vgic_irq(vm, vcpu, intid);
+			if (irq)
+				fold_lr(vm, vcpu, irq, intid, state);
 		}
 	}
 	c->lr_used = 0;
@@ -133,17 +166,18 @@ static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned 
 
 	write_lr(n, vgic_lr_encode(intid, irq));
 	irq->in_lr = true;
-	irq->lr_vcpu = (uint8_t)vcpu->id;
 	irq->lr_pending = irq->pending;
 	irq->pending = false;
 	c->lr_intid[n] = (uint16_t)intid;
 	c->lr_used |= 1u << n;
 	/* In a list register it is wanted no more: a private one by this vCPU only, an SPI
 	   (whose stale bits vgic_update clears everywhere) through the general path. */
-	if (intid < VGIC_NR_PRIVATE)
+	if (intid < VGIC_NR_PRIVATE) {
 		c->want[0] &= ~BIT(intid);
-	else
+	} else {
+		irq->lr_vcpu = (uint8_t)vcpu->id;
 		vgic_update(vcpu->vm, vcpu, intid);
+	}
 }
 
 /* Most urgent first: the wanted interrupt of lowest priority value, or VGIC_NR_IRQS. */
@@ -282,10 +316,9 @@ void vgic_put(struct vcpu *vcpu)
 		struct virq *irq = &vcpu->vgic.priv[i];
 		if (!irq->hw)
 			continue;
-		/* Fired and not yet completed by the guest: the physical PPI is still active. */
-		if (irq->pending || irq->line || irq->active)
+		if (irq->pending || irq->active)
 			write_sysreg(ICC_DIR_EL1, irq->hw_intid);
-		irq->pending = irq->lr_pending = irq->line = false;
+		irq->pending = irq->lr_pending = false;
 		irq->hw = irq->active;
 		vgic_update(vm, vcpu, i);
 	}

@@ -36,17 +36,24 @@ static bool timer_ppi(unsigned intid)
 	return intid == GUEST_PPI_VTIMER || intid == GUEST_PPI_PTIMER;
 }
 
-/* A level source's input. A timer PPI's is its timer's output now, fired at EL2 or not yet. */
-static bool line_of(const struct frame *f, unsigned intid, const struct virq *irq)
+/* Pending by its level: a level-sensitive source's input, or a timer's output now, whether
+   its physical interrupt has reached EL2 yet or not. */
+static bool level_pending(const struct frame *f, unsigned intid, const struct virq *irq)
 {
 	bool here;
 
-	if (f->vcpu && timer_ppi(intid)) {
-		enum vgic_level level = f->vm->vgic.hooks->timer_level(f->vcpu, intid, &here);
-		if (level != VGIC_LEVEL_UNKNOWN)
-			return level == VGIC_LEVEL_HIGH;
-	}
-	return irq->line;
+	if (f->vcpu && timer_ppi(intid) &&
+	    f->vm->vgic.hooks->timer_level(f->vcpu, intid, &here) == VGIC_LEVEL_HIGH)
+		return true;
+	return !irq->edge && irq->line;
+}
+
+/* The vCPU whose list register holds irq must fold it back now, carefully (vgic_lr.c). */
+static void mark_holder_stale(const struct frame *f, struct virq *irq)
+{
+	struct vcpu *holder = f->vcpu ? f->vcpu : &f->vm->vcpus[irq->lr_vcpu];
+
+	holder->vgic.lr_stale = true;
 }
 
 static uint32_t bitreg_read(const struct frame *f, enum bitreg kind, unsigned base)
@@ -68,8 +75,7 @@ static uint32_t bitreg_read(const struct frame *f, enum bitreg kind, unsigned ba
 			break;
 		case REG_SPEND:
 		case REG_CPEND:
-			bit = irq->pending || irq->lr_pending ||
-			      (!irq->edge && line_of(f, base + i, irq));
+			bit = irq->pending || irq->lr_pending || level_pending(f, base + i, irq);
 			break;
 		case REG_SACTIVE:
 		case REG_CACTIVE:
@@ -100,18 +106,21 @@ static void bitreg_write(const struct frame *f, enum bitreg kind, unsigned base,
 		case REG_CPEND:
 			irq->pending = kind == REG_SPEND;
 			irq->lr_pending = irq->lr_pending && kind == REG_SPEND;
-			/* A clear must also empty the pending state a list register holds; a set
-			   needs nothing more, as the fold-back keeps irq->pending. */
+			/* A clear must also reach the pending state a list register holds (the
+			   fold-back restores it only while lr_pending); a set needs nothing more,
+			   as the fold-back keeps irq->pending. */
 			if (irq->in_lr && kind == REG_CPEND)
-				irq->lr_override |= VGIC_OVR_PENDING;
+				mark_holder_stale(f, irq);
 			break;
 		case REG_SACTIVE:
 		case REG_CACTIVE:
 			/* A HW-linked interrupt's active state belongs to the physical one. */
 			if (!irq->hw) {
 				irq->active = kind == REG_SACTIVE;
-				if (irq->in_lr)
+				if (irq->in_lr) {
 					irq->lr_override |= VGIC_OVR_ACTIVE;
+					mark_holder_stale(f, irq);
+				}
 			}
 			break;
 		}
@@ -249,6 +258,10 @@ static bool dist_access(struct vm *vm, uint64_t off, unsigned width, bool write,
 			uint64_t v = width == 8 ? *val : *val << shift;
 			irq->irouter = ((irq->irouter & ~mask) | (v & mask)) & 0xff80ffffffull;
 			irq->target = irouter_to_target(vm, irq->irouter);
+			if (irq->in_lr) {
+				irq->lr_override |= VGIC_OVR_MOVED;
+				vm->vcpus[irq->lr_vcpu].vgic.lr_stale = true;
+			}
 			vgic_update(vm, NULL, intid);
 		} else {
 			*val = width == 8 ? irq->irouter : (irq->irouter >> shift) & 0xffffffff;
@@ -395,15 +408,11 @@ static bool locked_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off,
 	   wakes it (a vCPU blocked behind another on its CPU included); and whoever holds in a
 	   list register an interrupt whose state or route just changed must fold it back, so
 	   that the change takes effect now, not at its next exit. */
-	bool moved =
-	    write &&
-	    (pend_active_reg(vm, dev, off) ||
-	     (dev == &vm->vgic.dist_dev && off >= GICD_IROUTER && off < GICD_IROUTER + 8 * 1020));
 	if (write)
 		for (unsigned i = 0; i < vm->vcpu_count; i++) {
 			struct vcpu *v = &vm->vcpus[i];
 			if (v != vcpu &&
-			    ((v->vgic.want[0] | v->vgic.want[1]) || (v->vgic.lr_used && moved)))
+			    ((v->vgic.want[0] | v->vgic.want[1]) || READ_ONCE(v->vgic.lr_stale)))
 				vm->vgic.hooks->kick(v);
 		}
 	return ok;

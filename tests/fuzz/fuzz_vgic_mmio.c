@@ -510,7 +510,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			cause = pick_vcpu(&in);
 			ppi = 16 + fuzz_u8(&in) % 16;
-			vgic_inject_hw(cause, ppi, ppi);
+			vgic_inject_hw(cause, ppi);
 			break;
 		}
 		check_invariants(step % 8 == 0 || fuzz_done(&in));

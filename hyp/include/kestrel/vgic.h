@@ -10,14 +10,14 @@
 #include <kestrel/mmio.h>
 #include <kestrel/spinlock.h>
 
-#define VGIC_NR_PRIVATE	 32
-#define VGIC_NR_SPIS	 64
-#define VGIC_NR_IRQS	 (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
-#define VGIC_MAX_LRS	 16
-#define VGIC_NO_TARGET	 0xff /* IROUTER names no vCPU: the SPI goes nowhere */
-#define VGIC_OVR_PENDING BIT(0)
-#define VGIC_OVR_ACTIVE	 BIT(1)
-#define VGIC_WANT_WORDS	 2 /* (VGIC_NR_IRQS + 63) / 64: the inline checks test both */
+#define VGIC_NR_PRIVATE 32
+#define VGIC_NR_SPIS	64
+#define VGIC_NR_IRQS	(VGIC_NR_PRIVATE + VGIC_NR_SPIS)
+#define VGIC_MAX_LRS	16
+#define VGIC_NO_TARGET	0xff   /* IROUTER names no vCPU: the SPI goes nowhere */
+#define VGIC_OVR_ACTIVE BIT(0) /* lr_override: the written active state wins */
+#define VGIC_OVR_MOVED	BIT(1) /* lr_override: routed elsewhere meanwhile */
+#define VGIC_WANT_WORDS 2      /* (VGIC_NR_IRQS + 63) / 64: the inline checks test both */
 _Static_assert(VGIC_NR_IRQS <= 128, "the want bitmap is two words");
 
 struct virq {
@@ -31,7 +31,7 @@ struct virq {
 	bool hw; /* linked to the physical interrupt hw_intid */
 	bool in_lr;
 	bool lr_pending; /* the pending latch now lives in a list register */
-	uint8_t lr_vcpu; /* whose list register holds it (held it last, when not in_lr) */
+	uint8_t lr_vcpu; /* SPIs: whose list register holds it (held it last, when not) */
 	/* Another vCPU wrote its pending or active state while it sat in a list register: at
 	   the fold-back, that state is the guest's will, not what the register says. */
 	uint8_t lr_override;
@@ -65,6 +65,7 @@ struct vgic_cpu {
 	struct virq priv[VGIC_NR_PRIVATE]; /* SGIs and PPIs */
 	uint64_t want[VGIC_WANT_WORDS];	   /* interrupts waiting to go into list registers */
 	uint32_t lr_used;		   /* bitmap of list registers kestrel filled */
+	bool lr_stale; /* another vCPU changed what they hold: fold back with care */
 	uint16_t lr_intid[VGIC_MAX_LRS];
 	uint32_t waker;
 	struct vgic_cpuif cpuif;
@@ -118,9 +119,10 @@ void vgic_mmio_describe(struct vm *vm);
 void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 /* The input level of a level-sensitive SPI changed. */
 void vgic_set_line(struct vm *vm, unsigned intid, bool level);
-/* The physical PPI phys_intid of the timer behind guest PPI intid fired while vcpu was loaded
-   here: the timer's line is high, linked to the physical interrupt. */
-void vgic_inject_hw(struct vcpu *vcpu, unsigned intid, unsigned phys_intid);
+/* The physical PPI of an EL1 timer fired while vcpu was loaded here: the same virtual PPI
+   (the guest's timer PPIs are the host's, GUEST_PPI_VTIMER and GUEST_PPI_PTIMER) becomes
+   pending, linked to the physical one. */
+void vgic_inject_hw(struct vcpu *vcpu, unsigned intid);
 /* Samples the line of vcpu's timer PPI intid again (vgic lock held); see vgic_lr.c. */
 void vgic_timer_resample(struct vcpu *vcpu, unsigned intid);
 /* A passed-through device's physical SPI fired: the same INTID, linked, for its VM. */
