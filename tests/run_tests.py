@@ -364,12 +364,19 @@ def check_case_names():
 HOSTILE_LINE = re.compile(r"HOSTILE: (\w+) (.*)")
 PAIR = re.compile(r"([a-z][a-z-]*) (\d+)")
 VICTIM_FINAL = re.compile(r"VICTIM: final .*?corrupt (\d+)")
+VICTIM_SHARE = re.compile(r"VICTIM: share (\d+) % of its rate alone")
+# A victim beside one attacker on its CPU is owed half of it (issue 11): under a third fails.
+MIN_VICTIM_SHARE = 100 / 3
 
 
 def isolation_report(results):
     """The hostile-guest cases' figures, summed per category of attack: what the attackers
-    tried and what they got, kestrel panics (must be 0) and victim corruption (must be 0)."""
+    tried and what they got, kestrel panics (must be 0) and victim corruption (must be 0), and
+    the worst victim share: a victim's rate under attack against its rate alone in the same
+    run (guests/hostile/victim.c, the worst window of the attack where it has windows).
+    Returns a failed Result when that share is under MIN_VICTIM_SHARE, else None."""
     categories, panics, corrupt, victims, cases = {}, 0, 0, 0, 0
+    worst = None
     for r in results:
         if not r.name.startswith("hostile-"):
             continue
@@ -384,12 +391,23 @@ def isolation_report(results):
         for m in VICTIM_FINAL.finditer(text):
             victims += 1
             corrupt += int(m.group(1))
+        for m in VICTIM_SHARE.finditer(text):
+            if worst is None or int(m.group(1)) < worst[0]:
+                worst = (int(m.group(1)), r.name)
     if not cases:
-        return
+        return None
     print(f"isolation: {cases} hostile cases; kestrel panics {panics}; victims {victims}, "
           f"corrupted words {corrupt}")
     for name, totals in sorted(categories.items()):
         print(f"isolation: {name}: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    if worst is None:
+        return None
+    print(f"isolation: worst victim share {worst[0]} % of its rate alone ({worst[1]})")
+    if worst[0] >= MIN_VICTIM_SHARE:
+        return None
+    return Result("isolation/victim-share", failed=1,
+                  reasons=[f"{worst[1]}: the victim kept {worst[0]} % of its rate alone, "
+                           f"under {MIN_VICTIM_SHARE:.0f} %"])
 
 
 def main(argv):
@@ -411,7 +429,10 @@ def main(argv):
 
     with ThreadPoolExecutor(max_workers=args.j) as pool:
         results = list(pool.map(run, jobs))
-    isolation_report(results)
+    share = isolation_report(results)
+    if share:
+        report(share, lock)
+        results.append(share)
     failed_names = [r.name for r in results if not r.ok]
     if failed_names:
         print(f"failed: {', '.join(failed_names)}")

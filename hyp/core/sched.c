@@ -7,15 +7,14 @@
  * CPU restarts its scheduling loop on a fresh stack. A vCPU's EL1 state stays loaded until
  * another vCPU needs the CPU, so a vCPU that waits and resumes alone on its CPU pays nothing.
  */
+#include <kestrel/deadline.h>
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 
-#define SLICE_MS	 5
-#define TIMER_ARMED(ctl) (((ctl)&3) == 1) /* ENABLE set, IMASK clear */
-#define NO_DEADLINE	 (~0ull)
+#define SLICE_MS 5
 
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu)
 {
@@ -47,17 +46,17 @@ void sched_remove(struct vcpu *vcpu)
 	vcpu->pcpu = NULL;
 }
 
-/* Physical-count deadline of a descheduled vCPU's earliest armed timer. */
+/* Physical-count deadline of a descheduled vCPU's earliest timer that would wake it: one it
+   can take (its PPI deliverable), never one whose firing the vGIC would only hold pending. */
 static uint64_t timer_deadline(const struct vcpu *vcpu)
 {
 	const struct el1_sysregs *s = &vcpu->sys;
-	uint64_t d = NO_DEADLINE;
+	uint64_t v = timer_wake_deadline(s->cntv_ctl, s->cntv_cval, vcpu->vm->cntvoff,
+					 vgic_timer_can_wake(vcpu, platform.ppi_virt_timer));
+	uint64_t p = timer_wake_deadline(s->cntp_ctl, s->cntp_cval, 0,
+					 vgic_timer_can_wake(vcpu, platform.ppi_phys_timer));
 
-	if (TIMER_ARMED(s->cntv_ctl))
-		d = s->cntv_cval + vcpu->vm->cntvoff;
-	if (TIMER_ARMED(s->cntp_ctl))
-		d = MIN(d, s->cntp_cval);
-	return d;
+	return MIN(v, p);
 }
 
 static bool wake_ready(struct pcpu *pcpu, struct vcpu *vcpu)
@@ -103,25 +102,25 @@ static struct vcpu *pick_next(struct pcpu *pcpu)
 	return NULL;
 }
 
-/* When this CPU must look again: the end of next's slice if others want the CPU, and the
-   earliest timer of a blocked vCPU whose timers are not live. next's slice starts now. */
+/* When this CPU must look again (sched_next_event): the end of next's slice if others want
+   the CPU, and the earliest timer of a blocked vCPU whose timers are not live, no sooner than
+   the slice's end. next's slice starts now. */
 static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
 {
-	uint64_t now = read_sysreg(cntpct_el0), deadline = NO_DEADLINE;
-	unsigned contenders = 0;
+	uint64_t now = read_sysreg(cntpct_el0), sleeper = NO_DEADLINE, deadline;
+	bool contenders = false;
 
 	for (unsigned i = 0; i < pcpu->nrunq; i++) {
 		struct vcpu *v = pcpu->runq[i];
 		if (v == next || v->vm->state != VM_RUNNING || v->power == VCPU_OFF)
 			continue;
 		if (!v->blocked)
-			contenders++;
+			contenders = true;
 		else if (pcpu->loaded != v)
-			deadline = MIN(deadline, timer_deadline(v));
+			sleeper = MIN(sleeper, timer_deadline(v));
 	}
 	pcpu->run_start = now;
-	if (next && contenders)
-		deadline = MIN(deadline, now + hyp.cntfrq / 1000 * SLICE_MS);
+	deadline = sched_next_event(now, hyp.cntfrq / 1000 * SLICE_MS, next, contenders, sleeper);
 	if (deadline == NO_DEADLINE)
 		timer_cancel_el2();
 	else
