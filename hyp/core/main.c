@@ -60,6 +60,11 @@ static void choose_hyp_config(void)
 	hyp.vcpu_cptr = CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM;
 	hyp.vcpu_mdcr = MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TTRF |
 			((read_sysreg(pmcr_el0) >> 11) & 0x1f);
+	/* SPE's sampling controls (PMS*_EL1) are EL1 registers kestrel does not switch: they
+	   trap (UNDEF). Its buffer controls trap already (MDCR_EL2.E2PB = 0, as TRBE's E2TB). */
+	if (FIELD(read_sysreg(id_aa64dfr0_el1), 32, 4))
+		hyp.vcpu_mdcr |= MDCR_TPMS;
+	hyp.has_ras = FIELD(read_sysreg(id_aa64pfr0_el1), 28, 4) != 0;
 	/* VTCR: geometry per pgtable, walks cacheable inner shareable, PS, VMID size. */
 	hyp.vtcr = pgtable_vtcr_geometry(pa_bits) | BIT(31) | (1ull << 8) | (1ull << 10) |
 		   (3ull << 12) | ((uint64_t)mmu_ps_field(pa_bits) << 16) |
@@ -87,8 +92,23 @@ static void el2_cpu_init(struct pcpu *pcpu)
 		write_sysreg(HDFGRTR_EL2, 0);
 		write_sysreg(HDFGWTR_EL2, 0);
 	}
+	if (FIELD(mmfr0, 56, 4) >= 2) { /* FEAT_FGT2: its controls are "nXXX" bits, 0 traps */
+		write_sysreg(HFGRTR2_EL2, 0);
+		write_sysreg(HFGWTR2_EL2, 0);
+		write_sysreg(HFGITR2_EL2, 0);
+		write_sysreg(HDFGRTR2_EL2, 0);
+		write_sysreg(HDFGWTR2_EL2, 0);
+	}
 	if (FIELD(mmfr1, 40, 4)) /* FEAT_HCX: leave the newer EL1 controls trapped */
 		write_sysreg(HCRX_EL2, 0);
+	/* FEAT_MPAM: MPAM0/1_EL1 (and MPAMSM_EL1) would be EL1 registers no one switches, and
+	   MPAMIDR_EL1 describes the host: they trap (UNDEF), as MPAM is hidden from guests. */
+	if (FIELD(read_sysreg(id_aa64pfr0_el1), 40, 4) ||
+	    FIELD(read_sysreg(id_aa64pfr1_el1), 16, 4)) {
+		write_sysreg(MPAM2_EL2, MPAM2_TRAPMPAM1EL1 | MPAM2_TRAPMPAM0EL1);
+		if (read_sysreg(MPAMIDR_EL1) & MPAMIDR_HAS_HCR)
+			write_sysreg(MPAMHCR_EL2, MPAMHCR_TRAP_MPAMIDR);
+	}
 	isb();
 	if (gicv3_init_cpu(pcpu->mpidr) != E_OK)
 		panic("CPU %u (MPIDR 0x%lx) has no GICv3 redistributor", pcpu->id,

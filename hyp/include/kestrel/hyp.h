@@ -12,6 +12,7 @@ struct hyp_config {
 	uint64_t vtcr;
 	uint64_t vcpu_hcr, vcpu_cptr, vcpu_mdcr;
 	uint64_t cntfrq;
+	bool has_ras; /* FEAT_RAS: VDISR_EL2 exists and is switched per vCPU */
 };
 
 extern struct hyp_config hyp;

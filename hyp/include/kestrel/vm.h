@@ -25,6 +25,7 @@ struct el1_sysregs {
 	uint64_t sctlr, cpacr, ttbr0, ttbr1, tcr, esr, afsr0, afsr1, far, mair, amair, vbar;
 	uint64_t contextidr, tpidr_el0, tpidrro_el0, tpidr_el1, par, cntkctl, sp_el0, sp_el1;
 	uint64_t elr, spsr, csselr, cntv_ctl, cntv_cval, cntp_ctl, cntp_cval;
+	uint64_t vdisr; /* the guest's DISR_EL1 (VDISR_EL2), with FEAT_RAS */
 };
 
 struct fpsimd_state {
