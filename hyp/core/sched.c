@@ -133,7 +133,12 @@ void pcpu_unload(struct pcpu *pcpu)
 	if (!pcpu->loaded)
 		return;
 	vcpu_put(pcpu->loaded);
-	write_sysreg(hcr_el2, HCR_RW); /* no guest regime, no stage 2, until the next load */
+	/* Parked until the next load: stage 2 on, through VMID 0 (no VM's) and an empty table.
+	   The stopped VM's EL1 regime is still in the registers; a speculative walk through it
+	   (errata) reaches neither its stage 2, about to be freed, nor its VMID, which another
+	   VM may get next, nor memory by its stage-1 tables alone. */
+	write_sysreg(vttbr_el2, hyp.park_vttbr);
+	write_sysreg(hcr_el2, HCR_RW | HCR_VM);
 	isb();
 }
 
