@@ -145,7 +145,7 @@ def vm_said(vm, regex):
     return rf"(?m)^\[{vm}\] {regex}"
 
 
-def hostile_case(name, config_name, attackers, also=(), at_most=None):
+def hostile_case(name, config_name, attackers, also=(), at_most=None, forbid=()):
     """A hostile configuration (tests/integration/configs/hostile-*.dts): the victim VM beside
     attacker VMs (attackers maps each attacker's name to its HOSTILE line), and "focus", a VM
     that only holds the console's focus so that the others' lines come out whole. Every VM
@@ -162,7 +162,7 @@ def hostile_case(name, config_name, attackers, also=(), at_most=None):
                         *(rf"kestrel: invariants: vm '{vm}' stopped: \d+ mappings.*, 0 violations" for vm in vms),
                         r"kestrel: all VMs stopped"],
                 forbid=[*DEFAULT_FORBID, r"kestrel: .*refused", r"invariant violated", r"crashed",
-                        r"unexpected exception"],
+                        r"unexpected exception", *forbid],
                 at_most=at_most or {}, timeout=60)
 
 
@@ -625,6 +625,19 @@ CASES = [
                  {"timers": r"HOSTILE: timers undeliverable-wakes \d+ wrapping-wakes \d+ "
                             r"short-wakes [1-9]\d* ticks [1-9]\d*"},
                  also=[vm_said("victim", r"ok - under attack it ran at least 45 % of its rate alone")]),
+    # console escape spoofing: no forged line reaches the terminal without its VM's label or
+    # with a control character in it (guests/hostile/spoof.c; the focus VM and a line-buffered
+    # one), and kestrel's own lines are still whole
+    hostile_case("hostile-spoof", "spoof", {"spoof": r"HOSTILE: spoof lines [1-9]\d*",
+                                             "spoof-line": r"HOSTILE: spoof lines [1-9]\d*"},
+                 also=[r"(?m)^\[spoof-line\] kestrel: victim stopped \(powered off\) FORGED\r?$",
+                       r"(?m)^\[spoof\] \[2K\[1Gkestrel: all VMs stopped, powering off FORGED\r?$"],
+                 forbid=[r"(?m)^(?!\[spoof(-line)?\] )[^\n]*FORGED",
+                         # no control character but tab, a backspace over its own text and
+                         # the line's end
+                         r"(?m)^\[spoof(-line)?\] [^\n]*[\x00-\x07\x0b\x0c\x0e-\x1f\x7f]",
+                         r"(?m)^\[spoof(-line)?\] [^\n]*\r(?!\n)",
+                         r"(?m)^\[spoof(-line)?\] \x08", r"\x08\x08"]),
     # a VM given the VMID, the stage-2 root and the RAM (at another IPA) of a VM that just
     # stopped on the same CPU finds no translation the old one left: every page of the old
     # one's IPA range aborts (configs/vmid-reuse.dts; docs/security.md says what QEMU hides)
