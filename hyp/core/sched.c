@@ -14,7 +14,8 @@
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 
-#define SLICE_MS 5
+#define SLICE_MS	 5
+#define TIMER_ARMED(ctl) (((ctl) & (TIMER_CTL_ENABLE | TIMER_CTL_IMASK)) == TIMER_CTL_ENABLE)
 
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu)
 {
@@ -47,16 +48,18 @@ void sched_remove(struct vcpu *vcpu)
 }
 
 /* Physical-count deadline of a descheduled vCPU's earliest timer that would wake it: one it
-   can take (its PPI deliverable), never one whose firing the vGIC would only hold pending. */
+   can take (its PPI deliverable), never one whose firing the vGIC would only hold pending.
+   The timers' own controls first: they are what most often says "never". */
 static uint64_t timer_deadline(const struct vcpu *vcpu)
 {
 	const struct el1_sysregs *s = &vcpu->sys;
-	uint64_t v = timer_wake_deadline(s->cntv_ctl, s->cntv_cval, vcpu->vm->cntvoff,
-					 vgic_timer_can_wake(vcpu, platform.ppi_virt_timer));
-	uint64_t p = timer_wake_deadline(s->cntp_ctl, s->cntp_cval, 0,
-					 vgic_timer_can_wake(vcpu, platform.ppi_phys_timer));
+	uint64_t d = NO_DEADLINE;
 
-	return MIN(v, p);
+	if (TIMER_ARMED(s->cntv_ctl) && vgic_timer_can_wake(vcpu, platform.ppi_virt_timer))
+		d = timer_wake_deadline(s->cntv_ctl, s->cntv_cval, vcpu->vm->cntvoff, true);
+	if (TIMER_ARMED(s->cntp_ctl) && vgic_timer_can_wake(vcpu, platform.ppi_phys_timer))
+		d = MIN(d, timer_wake_deadline(s->cntp_ctl, s->cntp_cval, 0, true));
+	return d;
 }
 
 static bool wake_ready(struct pcpu *pcpu, struct vcpu *vcpu)

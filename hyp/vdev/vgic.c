@@ -175,19 +175,6 @@ void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgir, bool group0_only)
 	}
 }
 
-#define ICH_VMCR_VENG1 BIT(1)
-
-bool vgic_timer_can_wake(const struct vcpu *vcpu, unsigned intid)
-{
-	const struct virq *irq = &vcpu->vgic.priv[intid % VGIC_NR_PRIVATE];
-
-	/* Without the lock: an answer made stale by the VM's other vCPUs (this one is not
-	   running) is corrected at the CPU's next look, a slice's end or a kick. */
-	return READ_ONCE(irq->enabled) && irq->group1 && !irq->active &&
-	       (READ_ONCE(vcpu->vm->vgic.ctlr) & GICD_CTLR_GRP1) &&
-	       (vcpu->vgic.cpuif.vmcr & ICH_VMCR_VENG1);
-}
-
 bool vgic_vcpu_pending(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;

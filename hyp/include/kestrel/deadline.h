@@ -44,15 +44,12 @@ static inline uint64_t timer_wake_deadline(uint64_t ctl, uint64_t cval, uint64_t
 static inline uint64_t sched_next_event(uint64_t now, uint64_t slice, bool running, bool contenders,
 					uint64_t sleeper)
 {
-	uint64_t slice_end = slice > NO_DEADLINE - 1 - now ? NO_DEADLINE - 1 : now + slice;
+	uint64_t slice_end;
 
-	if (!running)
-		return sleeper;
-	if (contenders)
-		return slice_end;
-	if (sleeper == NO_DEADLINE)
-		return NO_DEADLINE;
-	return MAX(sleeper, slice_end);
+	if (!running || (!contenders && sleeper == NO_DEADLINE))
+		return running ? NO_DEADLINE : sleeper;
+	slice_end = slice > NO_DEADLINE - 1 - now ? NO_DEADLINE - 1 : now + slice;
+	return contenders ? slice_end : MAX(sleeper, slice_end);
 }
 
 #endif

@@ -103,9 +103,6 @@ void vgic_release_hw(struct vm *vm);
 void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgir, bool group0_only);
 /* True when an SGI generation register value sgir written by sender names vCPU t. */
 bool vgic_sgi_targets(const struct vcpu *sender, const struct vcpu *t, uint64_t sgir);
-/* True when a timer PPI (intid) firing would be taken by vcpu, not loaded: enabled, Group 1,
-   the group enabled in the distributor and the CPU interface, not active already. */
-bool vgic_timer_can_wake(const struct vcpu *vcpu, unsigned intid);
 /* True when vcpu has an enabled interrupt pending: a WFI must end. */
 bool vgic_vcpu_pending(struct vcpu *vcpu);
 
