@@ -13,9 +13,7 @@
  * runs, and over the rest) and passes if nothing was corrupted, it made progress, it was
  * interrupted by its timer and took no stray interrupt. With mark-ms=, it prints its share: its
  * rate while attacked as a percentage of its rate after, alone ("VICTIM: share S % of its rate
- * alone"); with window-ms=W, the rate of each W ms of the attacked time too, and the share is
- * the worst window's (an attacker that starves it in one phase of its attack only cannot hide
- * behind the others). With alternate-ms=A, for an attacker that attacks only while the physical
+ * alone"). With alternate-ms=A, for an attacker that attacks only while the physical
  * count (the same in every VM) is in an even window of A ms and sleeps in the odd ones, the
  * share is its rate in the even windows against its rate in the odd ones of the attacked
  * time: the host's load, which drifts over seconds, weighs on both alike. With min-share=P,
@@ -35,7 +33,6 @@
 #define REPORT_MS    500
 #define MAX_REPORTED 4
 #define CNTV_ENABLE  1ul
-#define MAX_WINDOWS  16
 
 extern char _end[];
 
@@ -66,9 +63,7 @@ static inline uint64_t pattern(uint64_t addr)
 }
 
 static uint64_t corrupt, reported;
-static uint64_t win_rounds[MAX_WINDOWS], win_ms[MAX_WINDOWS];
 static uint64_t alt_chunks[2], alt_time[2]; /* with alternate-ms=: [0] attacked, [1] quiet */
-static unsigned nwin;
 
 /* "<what> N ms: X.YY rounds/s" or "<what>: X.YY rounds/s" over ms milliseconds. */
 static void print_rate(const char *what, uint64_t rounds, uint64_t ms)
@@ -133,7 +128,7 @@ int main(const void *dtb)
 	irq_unmask();
 
 	uint64_t start = ms_now(), next_report = start + REPORT_MS, now = start, rounds = 0;
-	uint64_t mark_rounds = 0, window_ms = bootarg("window-ms", 0);
+	uint64_t mark_rounds = 0;
 	uint64_t alt_ticks = bootarg("alternate-ms", 0) * (freq / 1000),
 		 last = read_sysreg(cntpct_el0);
 	bool done = false, marked = false;
@@ -159,12 +154,6 @@ int main(const void *dtb)
 		}
 		if (!done)
 			rounds++;
-		/* a window of the attacked time ends with the first round that ends after it */
-		if (window_ms && nwin < MAX_WINDOWS && now - start < mark_ms &&
-		    now - start >= (nwin + 1) * window_ms) {
-			win_rounds[nwin] = rounds;
-			win_ms[nwin++] = now - start;
-		}
 		if (!marked && now - start >= mark_ms) {
 			mark_rounds = rounds;
 			marked = true;
@@ -194,29 +183,16 @@ int main(const void *dtb)
 		uint64_t share = busy * 100 / (quiet ? quiet : 1);
 		printf("VICTIM: rate in the attacked windows %lu, in the quiet ones %lu chunks/s\n",
 		       busy, quiet);
-		printf("VICTIM: share %lu %% of its rate alone\n", share);
+		printf("VICTIM: share %lu %% of its rate alone, in alternating windows\n", share);
 		if (min_share)
 			check(share >= min_share,
 			      "under attack it ran at least %lu %% of its rate alone", min_share);
 	} else if (mark_ms < elapsed) {
-		/* rounds per second times 100 alone, then the share of the worst attacked span */
-		uint64_t alone = (rounds - mark_rounds) * 100000 / (elapsed - mark_ms),
-			 share = ~0ul;
-		for (unsigned i = 0; i <= nwin; i++) {
-			uint64_t r0 = i ? win_rounds[i - 1] : 0, t0 = i ? win_ms[i - 1] : 0;
-			uint64_t r1 = i < nwin ? win_rounds[i] : mark_rounds;
-			uint64_t t1 = i < nwin ? win_ms[i] : mark_ms;
-			if (i == nwin && nwin && t1 - t0 < window_ms / 2)
-				break; /* the rest of the attacked time: too short to tell */
-			uint64_t rate = (r1 - r0) * 100000 / (t1 > t0 ? t1 - t0 : 1);
-			if (nwin)
-				printf(
-				    "VICTIM: rate in window %u (%lu..%lu ms): %lu.%02lu rounds/s\n",
-				    i + 1, t0, t1, rate / 100, rate % 100);
-			if (rate * 100 / (alone ? alone : 1) < share)
-				share = rate * 100 / (alone ? alone : 1);
-		}
-		printf("VICTIM: share %lu %% of its rate alone\n", share);
+		/* the attacked time against the time alone after it, in rounds per second */
+		uint64_t alone = (rounds - mark_rounds) * mark_ms;
+		uint64_t share = mark_rounds * (elapsed - mark_ms) * 100 / (alone ? alone : 1);
+		printf("VICTIM: share %lu %% of its rate alone, over the first %lu ms\n", share,
+		       mark_ms);
 		if (min_share)
 			check(share >= min_share,
 			      "under attack it ran at least %lu %% of its rate alone", min_share);
