@@ -345,9 +345,10 @@ static bool has_word(const char *s, const char *word)
  * spinner's reads, which contains
  *
  *  - the spinner's own loop (SWITCH_SPIN_LOOP);
- *  - a switch by preemption: at the sleeper's deadline kestrel's EL2 timer interrupts the
- *    spinner, and kestrel switches to the sleeper and delivers its timer interrupt, up to the
- *    sleeper's first instruction after its WFI;
+ *  - a switch by preemption: at the end of the spinner's time slice (the sleeper, due before
+ *    it, waits for it) kestrel's EL2 timer interrupts the spinner, and kestrel switches to the
+ *    sleeper and delivers its timer interrupt, up to the sleeper's first instruction after its
+ *    WFI;
  *  - the sleeper's own instructions up to its next WFI (SWITCH_SLEEPER_OWN);
  *  - a switch by blocking: from that WFI, which kestrel traps and blocks the sleeper on, to the
  *    spinner's next instruction.
@@ -355,12 +356,13 @@ static bool has_word(const char *s, const char *word)
  * world_switch is the mean of the two switches, (gap - own instructions) / 2. The other physical
  * CPU has no vCPU and waits in WFI, so the counter counts these instructions only.
  */
-#define SWITCH_ROUNDS	   1000
+#define SWITCH_ROUNDS	   200	 /* each one a slice of the spinner's (5 ms) */
 #define SWITCH_AHEAD	   50000 /* the sleeper's timer: well beyond a round */
 #define SWITCH_THRESHOLD   100	 /* above the spinner's own loop, far below a round */
 #define SWITCH_SPIN_LOOP   8	 /* bench_switch_spin, isb to b.lo */
 #define SWITCH_SLEEPER_OWN 11	 /* bench_switch_sleep, after the WFI to the next one */
 #define SWITCH_EXTRA	   64	 /* sleeper rounds the spinner misses while both start */
+#define SWITCH_SLICE_MAX   (counter_freq() / 100) /* a slice of kestrel's (5 ms), and more */
 
 static void switch_gic(void)
 {
@@ -382,14 +384,15 @@ static void switch_sleeper(void)
 
 static void switch_spinner(void)
 {
-	uint64_t deadline = read_sysreg(cntpct_el0) + WAIT_SECONDS * counter_freq();
+	uint64_t deadline = read_sysreg(cntpct_el0) + WAIT_SECONDS * counter_freq() +
+			    (warmup + SWITCH_ROUNDS + SWITCH_EXTRA) * SWITCH_SLICE_MAX;
 	uint64_t total = 0, lo = UINT64_MAX, hi = 0;
 
 	switch_gic();
 	for (unsigned i = 0; i < warmup + SWITCH_ROUNDS;) {
 		uint64_t gap, limit;
 
-		limit = read_sysreg(cntpct_el0) + 2 * SWITCH_AHEAD;
+		limit = read_sysreg(cntpct_el0) + 2 * SWITCH_AHEAD + SWITCH_SLICE_MAX;
 		gap = bench_switch_spin(SWITCH_THRESHOLD, limit);
 		if (limit > deadline) {
 			fail("world_switch", "the sleeper VM does not run on this CPU");

@@ -82,8 +82,9 @@ static int64_t ring(bool by_register)
 	struct smccc_result res;
 
 	__asm__ __volatile__("dsb sy" ::: "memory");
+	/* An SMC32 call: the region is W1, whatever X1's upper half holds. */
 	if (!by_register)
-		return smccc_call(DOORBELL_CALL, region, 0, 0, &res);
+		return smccc_call(DOORBELL_CALL, 0xd00dbe1100000000ull | region, 0, 0, &res);
 	bell[0] = 1;
 	return 0;
 }

@@ -109,6 +109,14 @@ int main(const void *dtb)
 	check(version >= 0x10001, "SMCCC_VERSION = 0x%lx, at least 1.1", version);
 	check_ret("SMCCC_ARCH_FEATURES(0x8000ffff)",
 		  smccc_call(SMCCC_ARCH_FEATURES, 0x8000ffff, 0, 0, NULL), SMCCC_NOT_SUPPORTED);
+	/* An SMC32 call: its argument is W1, the upper half of X1 is not part of it. */
+	check_ret("SMCCC_ARCH_FEATURES(SMCCC_ARCH_FEATURES), X1's upper half set",
+		  smccc_call(SMCCC_ARCH_FEATURES, 0xffffffff00000000ull | SMCCC_ARCH_FEATURES, 0, 0,
+			     NULL),
+		  0);
+	check_ret(
+	    "SMCCC_ARCH_FEATURES(SMCCC_VERSION), X1's upper half set",
+	    smccc_call(SMCCC_ARCH_FEATURES, 0x5a5a5a5a00000000ull | SMCCC_VERSION, 0, 0, NULL), 0);
 	check_not_supported(0xc2000000);
 	check_not_supported(0x86000000);
 	check_not_supported(0x8400ffff);

@@ -34,6 +34,11 @@ static __attribute__((noinline)) void read_pmcr(void)
 	__asm__ __volatile__("mrs x0, pmcr_el0" : : : "x0", "memory");
 }
 
+static __attribute__((noinline)) void read_scxtnum(void)
+{
+	__asm__ __volatile__("mrs x0, s3_0_c13_c0_7" : : : "x0", "memory");
+}
+
 static void check_undef(const char *what, void (*access)(void))
 {
 	exception_expect(0);
@@ -108,6 +113,12 @@ int main(const void *dtb)
 
 	check_undef("mrs S3_0_C15_C0_0 (IMPLEMENTATION DEFINED)", read_impdef);
 	check_undef("mrs PMCR_EL0", read_pmcr);
+	/* SCXTNUM_EL1 UNDEFs here: the ID registers must not say it exists (CSV2 2 or more,
+	   or CSV2 1 with CSV2_frac 2) */
+	check(field(pfr0, 56, 4) <= 1 && field(pfr1, 32, 4) <= 1,
+	      "CSV2 %lu, CSV2_frac %lu: no SCXTNUM_ELx advertised", field(pfr0, 56, 4),
+	      field(pfr1, 32, 4));
+	check_undef("mrs SCXTNUM_EL1", read_scxtnum);
 	check(true, "still running after the UNDEFs");
 
 	test_finish();

@@ -365,12 +365,25 @@ def check_case_names():
 HOSTILE_LINE = re.compile(r"HOSTILE: (\w+) (.*)")
 PAIR = re.compile(r"([a-z][a-z-]*) (\d+)")
 VICTIM_FINAL = re.compile(r"VICTIM: final .*?corrupt (\d+)")
+VICTIM_SHARE = re.compile(r"VICTIM: share (\d+) % of its rate alone, (in alternating windows|over)")
+# A victim beside one attacker on its CPU is owed half of it (issue 11): under a third fails.
+MIN_VICTIM_SHARE = 100 / 3
 
 
 def isolation_report(results):
     """The hostile-guest cases' figures, summed per category of attack: what the attackers
-    tried and what they got, kestrel panics (must be 0) and victim corruption (must be 0)."""
+    tried and what they got, kestrel panics (must be 0) and victim corruption (must be 0), and
+    the worst victim share: a victim's rate under attack against its rate alone in the same
+    run (guests/hostile/victim.c, the worst window of the attack where it has windows).
+    Returns a failed Result when that share is under MIN_VICTIM_SHARE, else None.
+
+    Only shares measured in alternating windows (the attacker rests in every other 500 ms of the
+    physical count, and the victim compares those with the others) can fail the suite: the
+    others compare the first 6 s with the last 2 s, which the host's load and QEMU (a fuzzer
+    rewriting its code flushes every CPU's translations) move by a factor of two or more, even
+    with the attacker on the other CPU; their worst is shown beside."""
     categories, panics, corrupt, victims, cases = {}, 0, 0, 0, 0
+    worst, worst_any = None, None
     for r in results:
         if not r.name.startswith("hostile-"):
             continue
@@ -385,12 +398,30 @@ def isolation_report(results):
         for m in VICTIM_FINAL.finditer(text):
             victims += 1
             corrupt += int(m.group(1))
+        for m in VICTIM_SHARE.finditer(text):
+            share = (int(m.group(1)), r.name)
+            if worst_any is None or share[0] < worst_any[0]:
+                worst_any = share
+            if m.group(2) != "over" and (worst is None or share[0] < worst[0]):
+                worst = share
     if not cases:
-        return
+        return None
     print(f"isolation: {cases} hostile cases; kestrel panics {panics}; victims {victims}, "
           f"corrupted words {corrupt}")
     for name, totals in sorted(categories.items()):
         print(f"isolation: {name}: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    if worst_any is not None and worst_any != worst:
+        print(f"isolation: worst victim share {worst_any[0]} % of its rate alone ({worst_any[1]}, "
+              f"first 6 s against the last 2 s)")
+    if worst is None:
+        return None
+    print(f"isolation: worst victim share {worst[0]} % of its rate alone ({worst[1]}, "
+          f"alternating windows)")
+    if worst[0] >= MIN_VICTIM_SHARE:
+        return None
+    return Result("isolation/victim-share", failed=1,
+                  reasons=[f"{worst[1]}: the victim kept {worst[0]} % of its rate alone, "
+                           f"under {MIN_VICTIM_SHARE:.0f} %"])
 
 
 def main(argv):
@@ -412,7 +443,10 @@ def main(argv):
 
     with ThreadPoolExecutor(max_workers=args.j) as pool:
         results = list(pool.map(run, jobs))
-    isolation_report(results)
+    share = isolation_report(results)
+    if share:
+        report(share, lock)
+        results.append(share)
     failed_names = [r.name for r in results if not r.ok]
     if failed_names:
         print(f"failed: {', '.join(failed_names)}")

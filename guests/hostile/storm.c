@@ -13,12 +13,18 @@
  * The main loop may never get to run between two timer interrupts: the handler ends the timer
  * storm itself when its phase is over, and in phase 3 sends an SGI to itself each time.
  *
- * Prints "HOSTILE: storm sgis S timer T": the SGIs and timer interrupts it took.
+ * Prints "HOSTILE: storm sgis S timer T": the SGIs and timer interrupts it took. With
+ * alternate-ms=A, it storms only while the physical count is in an even window of A ms and
+ * sleeps in WFI through the odd ones, in which the victim measures its rate alone (with
+ * kick-ms=, vCPU 1 sleeps and vCPU 0 only computes then).
  *
  * With kick-ms=N and two vCPUs it storms another way for N ms instead: vCPU 1 (placed on the
  * victim's CPU) only computes, and vCPU 0 sends it SGIs as fast as it can, each one asking
  * kestrel to give vCPU 1 its CPU. That must not take the victim's share of the CPU: a woken
- * vCPU waits for the running one's slice to end. Prints "HOSTILE: kicks K taken T".
+ * vCPU waits for the running one's slice to end. Prints "HOSTILE: kicks K taken T". With
+ * busy-ms=M, vCPU 0 then computes until M ms after it started: the victim's time alone is then
+ * measured with the other CPU as busy as during the attack (QEMU's CPUs are threads of a host
+ * that may have fewer cores free than the machine has CPUs).
  */
 #include "boot_info.h"
 #include "check.h"
@@ -31,9 +37,17 @@
 
 #define CNTV_ENABLE 1ul
 
-static volatile uint64_t sgis_taken, timer_taken, other_taken, timer_end_ms;
+static volatile uint64_t sgis_taken, timer_taken, other_taken, timer_end_ms, quiet_wakes;
 static volatile bool timer_storm, sgis_too;
 static volatile uint64_t sgis_sent;
+static uint64_t alt_ticks; /* alternate-ms=, in counter ticks; 0: storm all the time */
+
+/* With alternate-ms=, the odd windows of the physical count are quiet: the victim runs alone
+   and compares its rate then with its rate in the even ones (guests/hostile/victim.c). */
+static bool quiet_window(void)
+{
+	return alt_ticks && ((read_sysreg(cntpct_el0) / alt_ticks) & 1);
+}
 
 static void on_irq(unsigned intid)
 {
@@ -41,7 +55,9 @@ static void on_irq(unsigned intid)
 		sgis_taken = sgis_taken + 1;
 	} else if (intid == GIC_PPI_VIRT_TIMER) {
 		timer_taken = timer_taken + 1;
-		if (timer_storm && ms_now() < timer_end_ms) {
+		if (timer_storm && ms_now() < timer_end_ms && quiet_window()) {
+			write_sysreg(cntv_ctl_el0, 0); /* quiet() starts it again */
+		} else if (timer_storm && ms_now() < timer_end_ms) {
 			write_sysreg(cntv_cval_el0,
 				     read_sysreg(cntvct_el0)); /* due at once again */
 			if (sgis_too) { /* the main loop may never run: send from here too */
@@ -54,9 +70,33 @@ static void on_irq(unsigned intid)
 			write_sysreg(cntv_ctl_el0, 0);
 		}
 		isb();
+	} else if (intid == GIC_PPI_PHYS_TIMER && alt_ticks) {
+		write_sysreg(cntp_ctl_el0, 0); /* the end of a quiet window */
+		isb();
+		quiet_wakes = quiet_wakes + 1;
 	} else {
 		other_taken = other_taken + 1;
 	}
+}
+
+/* In a quiet window: sleeps in WFI to its end, the timer storm (if on) stopped meanwhile. */
+static void quiet(void)
+{
+	if (!quiet_window())
+		return;
+	uint64_t next = (read_sysreg(cntpct_el0) / alt_ticks + 1) * alt_ticks;
+	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntp_cval_el0, next);
+	write_sysreg(cntp_ctl_el0, 1);
+	isb();
+	while (read_sysreg(cntpct_el0) < next)
+		__asm__ __volatile__("dsb sy\n\twfi" : : : "memory");
+	write_sysreg(cntp_ctl_el0, 0);
+	if (timer_storm) {
+		write_sysreg(cntv_cval_el0, read_sysreg(cntvct_el0));
+		write_sysreg(cntv_ctl_el0, CNTV_ENABLE);
+	}
+	isb();
 }
 
 static void send_sgis(struct rng *rng, unsigned n)
@@ -95,14 +135,16 @@ void secondary_main(uint64_t context)
 		return;
 	gic_set_irq_hook(on_irq);
 	gic_enable(1);
+	if (alt_ticks)
+		gic_enable(GIC_PPI_PHYS_TIMER);
 	irq_unmask();
 	while (!kicking_done)
-		;
+		quiet();
 	irq_mask();
 	psci_cpu_off();
 }
 
-static void kick_storm(uint64_t kick_ms)
+static void kick_storm(uint64_t kick_ms, uint64_t busy_ms)
 {
 	uint64_t vcpu1 = boot_info.cpu_mpidr[1], start, kicks = 0;
 
@@ -112,11 +154,15 @@ static void kick_storm(uint64_t kick_ms)
 		test_finish();
 	start = ms_now();
 	while (ms_now() - start < kick_ms) {
+		if (quiet_window())
+			continue; /* vCPU 1 sleeps: the victim has its CPU alone */
 		gic_send_sgi_list(1, vcpu1 & ~0xffull, (uint16_t)(1u << (vcpu1 & 0xf)));
 		kicks++;
 	}
 	kicking_done = true;
 	dsb_sy();
+	while (ms_now() - start < busy_ms)
+		;
 	printf("HOSTILE: kicks %lu taken %lu\n", kicks, sgis_taken);
 	check(kicks > 0 && sgis_taken > 0, "it kicked: %lu SGIs sent, %lu taken", kicks,
 	      sgis_taken);
@@ -145,26 +191,33 @@ int main(const void *dtb)
 	for (unsigned sgi = 0; sgi < GIC_NR_SGIS; sgi++)
 		gic_enable(sgi);
 	gic_enable(GIC_PPI_VIRT_TIMER);
+	alt_ticks = bootarg("alternate-ms", 0) * (counter_freq() / 1000);
+	if (alt_ticks)
+		gic_enable(GIC_PPI_PHYS_TIMER);
 	irq_unmask();
 	if (kick_ms)
-		kick_storm(kick_ms);
+		kick_storm(kick_ms, bootarg("busy-ms", 0));
 
 	uint64_t start = ms_now();
-	while (ms_now() - start < phase)
+	while (ms_now() - start < phase) {
+		quiet();
 		send_sgis(&rng, 64);
+	}
 	uint64_t sgis_alone = sgis_taken;
 	printf("storm: phase 1: %lu SGIs sent to itself, %lu taken\n", sgis_sent, sgis_alone);
 
 	start_timer_storm(start + 2 * phase);
 	while (ms_now() - start < 2 * phase)
-		;
+		quiet();
 	uint64_t timer_alone = timer_taken;
 	printf("storm: phase 2: %lu timer interrupts\n", timer_alone);
 
 	sgis_too = true;
 	start_timer_storm(start + 3 * phase);
-	while (ms_now() - start < 3 * phase)
+	while (ms_now() - start < 3 * phase) {
+		quiet();
 		send_sgis(&rng, 64);
+	}
 	timer_storm = false;
 	irq_mask();
 	write_sysreg(cntv_ctl_el0, 0);

@@ -21,7 +21,8 @@
  * 4. AArch32 at EL0 (T32), if the CPU has it: a 16-bit instruction that traps to the
  *    hypervisor must resume at the next one, 2 bytes on.
  * 5. Residue, until run-ms= has passed: every system register that this VM may write and
- *    read back, and the 32 FP/SIMD registers, get a marker of its own; after ~30 ms, in which
+ *    read back (CRn = 12 included: DISR_EL1, the GIC CPU interface), and the 32 FP/SIMD
+ *    registers, get a marker of its own; after ~30 ms, in which
  *    any other VM sharing the physical CPU runs too, each must still hold it. A register
  *    kestrel does not switch between VMs shows up as one that changed.
  *
@@ -59,6 +60,7 @@
 #define TPIDR2_EL0 ENC(3, 3, 13, 0, 5)
 #define ICC_BPR0   ENC(3, 0, 12, 8, 3)
 #define ICC_BPR1   ENC(3, 0, 12, 12, 3)
+#define ICC_CTLR   ENC(3, 0, 12, 12, 4)
 #define OP1(i)	   (((i) >> 11) & 7)
 #define CRN(i)	   (((i) >> 7) & 15)
 #define CRM(i)	   (((i) >> 3) & 15)
@@ -444,18 +446,56 @@ static int extra_pos(unsigned idx)
 	return -1;
 }
 
+/*
+ * CRn = 12 at op1 = 0: the registers whose reads change or report state that moves on its own
+ * (ISR, RVBAR, the acknowledge, highest-pending and running-priority registers) and the ones
+ * that only take writes; everything else there (DISR_EL1, the GIC CPU interface's control,
+ * active-priority and group-enable registers, ...) holds a marker like any other register.
+ */
+static bool crn12_moving(unsigned idx)
+{
+	static const uint16_t moving[] = {
+	    ENC(3, 0, 12, 0, 1),  /* RVBAR_EL1 */
+	    ENC(3, 0, 12, 0, 2),  /* RMR_EL1 */
+	    ENC(3, 0, 12, 1, 0),  /* ISR_EL1 */
+	    ENC(3, 0, 12, 8, 0),  /* ICC_IAR0_EL1: a read acknowledges */
+	    ENC(3, 0, 12, 8, 2),  /* ICC_HPPIR0_EL1 */
+	    ENC(3, 0, 12, 9, 5),  /* ICC_NMIAR1_EL1 */
+	    ENC(3, 0, 12, 11, 3), /* ICC_RPR_EL1 */
+	    ENC(3, 0, 12, 12, 0), /* ICC_IAR1_EL1 */
+	    ENC(3, 0, 12, 12, 2), /* ICC_HPPIR1_EL1 */
+	};
+	for (unsigned k = 0; k < ARRAY_LEN(moving); k++)
+		if (moving[k] == idx)
+			return true;
+	return false;
+}
+
+/* ICC_AP0R<n>_EL1, ICC_AP1R<n>_EL1 */
+static bool is_apr(unsigned idx)
+{
+	unsigned crm = CRM(idx), op2 = OP2(idx);
+
+	return OP0(idx) == 3 && OP1(idx) == 0 && CRN(idx) == 12 &&
+	       ((crm == 8 && op2 >= 4) || (crm == 9 && op2 < 4));
+}
+
 static bool residue_candidate(unsigned idx)
 {
-	unsigned op0 = OP0(idx), op1 = OP1(idx), crn = CRN(idx);
+	unsigned op0 = OP0(idx), op1 = OP1(idx), crn = CRN(idx), crm = CRM(idx), op2 = OP2(idx);
 
 	if (!is_readable(idx) || op1 > 3 || is_id_space(idx))
 		return false;
 	if (extra_pos(idx) >= 0)
 		return true;
+	if (op0 == 3 && op1 == 0 && crn == 12)
+		return !crn12_moving(idx);
 	if (write_denied(idx))
 		return false;
-	if (op0 == 3 && (crn == 12 || crn == 9 || (op1 == 3 && crn == 14)))
-		return false; /* GIC interface, PMU, timers: state that moves on its own */
+	/* the PMU's counters and the timers' counts and TVALs move on their own (the PMU and
+	   SPE registers readable at all are kestrel's to trap); the timers' CVALs hold */
+	if (op0 == 3 && op1 == 3 && (crn == 9 || crn == 14))
+		return crn == 14 && (crm == 2 || crm == 3) && op2 == 2;
 	return true;
 }
 
@@ -558,6 +598,13 @@ static void residue_round(uint64_t seed)
 		 */
 		if (residue_idx[k] == ICC_BPR0 || residue_idx[k] == ICC_BPR1)
 			marker &= 7;
+		/* The active-priority registers are 32 bits (QEMU reads back a bit 63 written
+		   until the hypervisor restores them); ICC_CTLR_EL1.CBPR would make ICC_BPR1_EL1
+		   read as ICC_BPR0_EL1 + 1, a change made by this VM itself. */
+		if (is_apr(residue_idx[k]))
+			marker &= 0xffffffffu;
+		if (residue_idx[k] == ICC_CTLR)
+			marker &= ~1ull;
 		residue_write(k, marker);
 		expect[k] = residue_read(k);
 	}

@@ -48,7 +48,7 @@ static void console_up(const void *dtb, int parse_err)
 
 static void choose_hyp_config(void)
 {
-	uint64_t mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+	uint64_t mmfr1 = read_sysreg(id_aa64mmfr1_el1), dfr0 = read_sysreg(id_aa64dfr0_el1);
 	unsigned pa_bits = mmu_pa_bits();
 
 	if (pa_bits < MIN_IPA_BITS)
@@ -62,12 +62,69 @@ static void choose_hyp_config(void)
 		       HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_TSW |
 		       HCR_RW | HCR_TLOR | HCR_TERR;
 	hyp.vcpu_cptr = CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM;
-	hyp.vcpu_mdcr = MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TTRF |
-			((read_sysreg(pmcr_el0) >> 11) & 0x1f);
+	hyp.vcpu_mdcr = MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TTRF;
+	/* HPMN: the counters EL1 could have, all of them (they trap anyway). PMCR_EL0 is
+	   UNDEFINED without an architected PMU (PMUVer 0, or 0xf: IMPLEMENTATION DEFINED). */
+	if (FIELD(dfr0, 8, 4) != 0 && FIELD(dfr0, 8, 4) != 0xf)
+		hyp.vcpu_mdcr |= (read_sysreg(pmcr_el0) >> 11) & 0x1f;
+	/* SPE's sampling controls (PMS*_EL1) are EL1 registers kestrel does not switch: they
+	   trap (UNDEF). Its buffer controls trap already (MDCR_EL2.E2PB = 0, as TRBE's E2TB). */
+	if (FIELD(dfr0, 32, 4))
+		hyp.vcpu_mdcr |= MDCR_TPMS;
+	hyp.has_ras = FIELD(read_sysreg(id_aa64pfr0_el1), 28, 4) != 0;
 	/* VTCR: geometry per pgtable, walks cacheable inner shareable, PS, VMID size. */
 	hyp.vtcr = pgtable_vtcr_geometry(pa_bits) | BIT(31) | (1ull << 8) | (1ull << 10) |
 		   (3ull << 12) | ((uint64_t)mmu_ps_field(pa_bits) << 16) |
 		   (hyp.vmid_bits == 16 ? BIT(19) : 0);
+}
+
+/* Breakpoint and watchpoint n (0..15), where they exist: disabled, address 0. */
+#define DEBUG_PAIR_OFF(n)                                                                          \
+	do {                                                                                       \
+		if (n < brps) {                                                                    \
+			write_sysreg(dbgbcr##n##_el1, 0);                                          \
+			write_sysreg(dbgbvr##n##_el1, 0);                                          \
+		}                                                                                  \
+		if (n < wrps) {                                                                    \
+			write_sysreg(dbgwcr##n##_el1, 0);                                          \
+			write_sysreg(dbgwvr##n##_el1, 0);                                          \
+		}                                                                                  \
+	} while (0)
+
+/*
+ * The CPU's own debug state, whatever firmware left: no debug exceptions enabled (MDSCR_EL1
+ * MDE, KDE and SS clear), every breakpoint and watchpoint disabled, the OS lock and (where it
+ * exists) the OS double lock clear, no debug communications interrupt. Guests never see these
+ * (they trap, and are emulated as storage), but a breakpoint left enabled would fire in them.
+ */
+static void debug_reset(void)
+{
+	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
+	unsigned brps = (unsigned)FIELD(dfr0, 12, 4) + 1, wrps = (unsigned)FIELD(dfr0, 20, 4) + 1;
+
+	write_sysreg(mdscr_el1, 0);
+	isb();
+	DEBUG_PAIR_OFF(0);
+	DEBUG_PAIR_OFF(1);
+	DEBUG_PAIR_OFF(2);
+	DEBUG_PAIR_OFF(3);
+	DEBUG_PAIR_OFF(4);
+	DEBUG_PAIR_OFF(5);
+	DEBUG_PAIR_OFF(6);
+	DEBUG_PAIR_OFF(7);
+	DEBUG_PAIR_OFF(8);
+	DEBUG_PAIR_OFF(9);
+	DEBUG_PAIR_OFF(10);
+	DEBUG_PAIR_OFF(11);
+	DEBUG_PAIR_OFF(12);
+	DEBUG_PAIR_OFF(13);
+	DEBUG_PAIR_OFF(14);
+	DEBUG_PAIR_OFF(15);
+	write_sysreg(mdccint_el1, 0);
+	if (FIELD(dfr0, 36, 4) != 0xf) /* DoubleLock: 0xf, not implemented */
+		write_sysreg(osdlr_el1, 0);
+	write_sysreg(oslar_el1, 0);
+	isb();
 }
 
 /* Registers every CPU sets the same way before it runs anything. */
@@ -77,7 +134,9 @@ static void el2_cpu_init(struct pcpu *pcpu)
 
 	write_sysreg(tpidr_el2, pcpu);
 	write_sysreg(vbar_el2, el2_vectors);
-	write_sysreg(hcr_el2, HCR_RW);
+	write_sysreg(hcr_el2, HCR_RW | HCR_VM);
+	write_sysreg(vttbr_el2, hyp.park_vttbr); /* see pcpu_unload */
+	debug_reset();
 	/* EL1 may use the physical counter and timer directly: the timer is switched per vCPU. */
 	write_sysreg(cnthctl_el2, BIT(0) | BIT(1));
 	write_sysreg(cntvoff_el2, 0);
@@ -91,8 +150,23 @@ static void el2_cpu_init(struct pcpu *pcpu)
 		write_sysreg(HDFGRTR_EL2, 0);
 		write_sysreg(HDFGWTR_EL2, 0);
 	}
+	if (FIELD(mmfr0, 56, 4) >= 2) { /* FEAT_FGT2: its controls are "nXXX" bits, 0 traps */
+		write_sysreg(HFGRTR2_EL2, 0);
+		write_sysreg(HFGWTR2_EL2, 0);
+		write_sysreg(HFGITR2_EL2, 0);
+		write_sysreg(HDFGRTR2_EL2, 0);
+		write_sysreg(HDFGWTR2_EL2, 0);
+	}
 	if (FIELD(mmfr1, 40, 4)) /* FEAT_HCX: leave the newer EL1 controls trapped */
 		write_sysreg(HCRX_EL2, 0);
+	/* FEAT_MPAM: MPAM0/1_EL1 (and MPAMSM_EL1) would be EL1 registers no one switches, and
+	   MPAMIDR_EL1 describes the host: they trap (UNDEF), as MPAM is hidden from guests. */
+	if (FIELD(read_sysreg(id_aa64pfr0_el1), 40, 4) ||
+	    FIELD(read_sysreg(id_aa64pfr1_el1), 16, 4)) {
+		write_sysreg(MPAM2_EL2, MPAM2_TRAPMPAM1EL1 | MPAM2_TRAPMPAM0EL1);
+		if (read_sysreg(MPAMIDR_EL1) & MPAMIDR_HAS_HCR)
+			write_sysreg(MPAMHCR_EL2, MPAMHCR_TRAP_MPAMIDR);
+	}
 	isb();
 	if (gicv3_init_cpu(pcpu->mpidr) != E_OK)
 		panic("CPU %u (MPIDR 0x%lx) has no GICv3 redistributor", pcpu->id,
@@ -347,6 +421,11 @@ void kmain(const void *dtb, unsigned el)
 		fatal("not enough free RAM for kestrel's page owner table: give the machine more "
 		      "memory");
 	mmu_use_allocator();
+	/* The stage 2 of CPUs that run no vCPU: VMID 0, which no VM gets, over an empty root
+	   (as many zeroed pages as a concatenated stage-2 root may have). */
+	hyp.park_vttbr = mm_alloc_zeroed(16, OWNER_KESTREL);
+	if (!hyp.park_vttbr)
+		fatal("not enough free RAM for kestrel's idle stage-2 table");
 	pcpu_count = platform.cpu_count;
 	for (unsigned i = 0; i < pcpu_count; i++) {
 		pcpus[i].id = i;

@@ -7,6 +7,7 @@
  * CPU restarts its scheduling loop on a fresh stack. A vCPU's EL1 state stays loaded until
  * another vCPU needs the CPU, so a vCPU that waits and resumes alone on its CPU pays nothing.
  */
+#include <kestrel/deadline.h>
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
 #include <kestrel/hyp.h>
@@ -14,8 +15,7 @@
 #include <kestrel/sysreg.h>
 
 #define SLICE_MS	 5
-#define TIMER_ARMED(ctl) (((ctl)&3) == 1) /* ENABLE set, IMASK clear */
-#define NO_DEADLINE	 (~0ull)
+#define TIMER_ARMED(ctl) (((ctl) & (TIMER_CTL_ENABLE | TIMER_CTL_IMASK)) == TIMER_CTL_ENABLE)
 
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu)
 {
@@ -47,16 +47,18 @@ void sched_remove(struct vcpu *vcpu)
 	vcpu->pcpu = NULL;
 }
 
-/* Physical-count deadline of a descheduled vCPU's earliest armed timer. */
+/* Physical-count deadline of a descheduled vCPU's earliest timer that would wake it: one it
+   can take (its PPI deliverable), never one whose firing the vGIC would only hold pending.
+   The timers' own controls first: they are what most often says "never". */
 static uint64_t timer_deadline(const struct vcpu *vcpu)
 {
 	const struct el1_sysregs *s = &vcpu->sys;
 	uint64_t d = NO_DEADLINE;
 
-	if (TIMER_ARMED(s->cntv_ctl))
-		d = s->cntv_cval + vcpu->vm->cntvoff;
-	if (TIMER_ARMED(s->cntp_ctl))
-		d = MIN(d, s->cntp_cval);
+	if (TIMER_ARMED(s->cntv_ctl) && vgic_timer_can_wake(vcpu, platform.ppi_virt_timer))
+		d = timer_wake_deadline(s->cntv_ctl, s->cntv_cval, vcpu->vm->cntvoff, true);
+	if (TIMER_ARMED(s->cntp_ctl) && vgic_timer_can_wake(vcpu, platform.ppi_phys_timer))
+		d = MIN(d, timer_wake_deadline(s->cntp_ctl, s->cntp_cval, 0, true));
 	return d;
 }
 
@@ -103,25 +105,25 @@ static struct vcpu *pick_next(struct pcpu *pcpu)
 	return NULL;
 }
 
-/* When this CPU must look again: the end of next's slice if others want the CPU, and the
-   earliest timer of a blocked vCPU whose timers are not live. next's slice starts now. */
+/* When this CPU must look again (sched_next_event): the end of next's slice if others want
+   the CPU, and the earliest timer of a blocked vCPU whose timers are not live, no sooner than
+   the slice's end. next's slice starts now. */
 static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
 {
-	uint64_t now = read_sysreg(cntpct_el0), deadline = NO_DEADLINE;
-	unsigned contenders = 0;
+	uint64_t now = read_sysreg(cntpct_el0), sleeper = NO_DEADLINE, deadline;
+	bool contenders = false;
 
 	for (unsigned i = 0; i < pcpu->nrunq; i++) {
 		struct vcpu *v = pcpu->runq[i];
 		if (v == next || v->vm->state != VM_RUNNING || v->power == VCPU_OFF)
 			continue;
 		if (!v->blocked)
-			contenders++;
+			contenders = true;
 		else if (pcpu->loaded != v)
-			deadline = MIN(deadline, timer_deadline(v));
+			sleeper = MIN(sleeper, timer_deadline(v));
 	}
 	pcpu->run_start = now;
-	if (next && contenders)
-		deadline = MIN(deadline, now + hyp.cntfrq / 1000 * SLICE_MS);
+	deadline = sched_next_event(now, hyp.cntfrq / 1000 * SLICE_MS, next, contenders, sleeper);
 	if (deadline == NO_DEADLINE)
 		timer_cancel_el2();
 	else
@@ -134,7 +136,12 @@ void pcpu_unload(struct pcpu *pcpu)
 	if (!pcpu->loaded)
 		return;
 	vcpu_put(pcpu->loaded);
-	write_sysreg(hcr_el2, HCR_RW); /* no guest regime, no stage 2, until the next load */
+	/* Parked until the next load: stage 2 on, through VMID 0 (no VM's) and an empty table.
+	   The stopped VM's EL1 regime is still in the registers; a speculative walk through it
+	   (errata) reaches neither its stage 2, about to be freed, nor its VMID, which another
+	   VM may get next, nor memory by its stage-1 tables alone. */
+	write_sysreg(vttbr_el2, hyp.park_vttbr);
+	write_sysreg(hcr_el2, HCR_RW | HCR_VM);
 	isb();
 }
 

@@ -20,18 +20,20 @@ static int64_t arch_result(uint32_t fid, uint64_t a1)
 	}
 }
 
+/* SMCCC_VERSION, SMCCC_ARCH_FEATURES and the doorbell are SMC32 calls: their argument is
+   W1, whatever the upper half of X1 holds (SMCCC 1.1, 2.6). */
 static NOINLINE void arch_call(struct vcpu *vcpu, uint32_t fid)
 {
 	uint64_t *x = vcpu->regs.x;
 
-	x[0] = (uint64_t)arch_result(fid, x[1]);
+	x[0] = (uint64_t)arch_result(fid, (uint32_t)x[1]);
 }
 
 static NOINLINE void vendor_hyp_call(struct vcpu *vcpu, uint32_t fid)
 {
 	uint64_t *x = vcpu->regs.x;
 
-	x[0] = (uint64_t)(fid == KESTREL_SHM_DOORBELL ? shm_doorbell(vcpu, x[1])
+	x[0] = (uint64_t)(fid == KESTREL_SHM_DOORBELL ? shm_doorbell(vcpu, (uint32_t)x[1])
 						      : SMCCC_NOT_SUPPORTED);
 }
 

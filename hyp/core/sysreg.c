@@ -39,10 +39,10 @@ struct id_rule {
 #define ID_AA64MMFR2 SYSREG_KEY(3, 0, 0, 7, 2)
 
 static const struct id_rule id_rules[] = {
-    /* FP, AdvSIMD, GIC, DIT, CSV2, CSV3; EL0 and EL1 AArch64 only; no EL2/EL3, SVE, RAS,
+    /* FP, AdvSIMD, GIC, DIT, CSV2 (capped), CSV3; EL0 and EL1 AArch64 only; no EL2/EL3, SVE, RAS,
        MPAM, AMU, RME. */
     {ID_AA64PFR0, 0xff0f00000fff0000ull, 0x11},
-    /* BTI, SSBS, CSV2_frac; no MTE, SME, NMI, RAS/MPAM fractions. */
+    /* BTI, SSBS, CSV2_frac (capped); no MTE, SME, NMI, RAS/MPAM fractions. */
     {ID_AA64PFR1, 0x0000000f000000ffull, 0},
     /* Armv8.0 debug with 2 breakpoints and 2 watchpoints (emulated as storage), no PMU,
        SPE, trace or double lock. */
@@ -79,6 +79,12 @@ uint64_t id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits)
 	for (unsigned i = 0; i < ARRAY_SIZE(id_rules); i++)
 		if (id_rules[i].key == key)
 			v = (hw & id_rules[i].keep) | id_rules[i].fixed;
+	/* SCXTNUM_EL0/EL1 come with CSV2 2 and later, and with CSV2_frac 2: kestrel traps them
+	   (HCR_EL2.EnSCXT clear: UNDEF), so a guest is told CSV2 1 (CSV2_1p1 at most). */
+	if (key == ID_AA64PFR0)
+		v = (v & ~(0xfull << 56)) | MIN(FIELD(hw, 56, 4), 1u) << 56;
+	if (key == ID_AA64PFR1)
+		v = (v & ~(0xfull << 32)) | MIN(FIELD(hw, 32, 4), 1u) << 32;
 	if (key == ID_AA64MMFR0) {
 		uint64_t tgran16 = MIN(FIELD(hw, 20, 4), 1u);	     /* no 52-bit forms */
 		uint64_t tgran64 = FIELD(hw, 24, 4);		     /* 0 or 0xf */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* vCPU state: reset, the EL1 context switch, register access, exception injection. */
 #include <kestrel/guest_layout.h>
+#include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
@@ -74,6 +75,11 @@ void vcpu_load(struct vcpu *vcpu)
 	write_sysreg(cntv_ctl_el0, s->cntv_ctl);
 	write_sysreg(cntp_cval_el0, s->cntp_cval);
 	write_sysreg(cntp_ctl_el0, s->cntp_ctl);
+	/* With HCR_EL2.AMO and FEAT_RAS, the guest's DISR_EL1 is VDISR_EL2, which does not
+	   trap: it is this vCPU's own, like any EL1 register (RAS is hidden from the guest,
+	   but the register answers anyway, and one VM read another's value). */
+	if (hyp.has_ras)
+		write_sysreg(VDISR_EL2, s->vdisr);
 	vgic_load(vcpu);
 	write_sysreg(vttbr_el2, vm->vttbr);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
@@ -117,6 +123,8 @@ void vcpu_put(struct vcpu *vcpu)
 	s->cntv_cval = read_sysreg(cntv_cval_el0);
 	s->cntp_ctl = read_sysreg(cntp_ctl_el0);
 	s->cntp_cval = read_sysreg(cntp_cval_el0);
+	if (hyp.has_ras)
+		s->vdisr = read_sysreg(VDISR_EL2);
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);

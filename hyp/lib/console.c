@@ -165,13 +165,30 @@ void __stack_chk_fail(void)
 	panic("stack smashing detected");
 }
 
+/*
+ * With several VMs, a VM's output must not drive the terminal: an escape sequence, a carriage
+ * return or a backspace would let it move the cursor over its label and write another VM's
+ * line, or kestrel's, where it pleases (or recolour them, or set the terminal's title). Its
+ * control characters are dropped but for tab and newline; a backspace erases only its own
+ * text on the current line (console_vm_putc). One VM alone has the terminal to itself, as it
+ * would on its own machine, and its output goes through untouched (a shell's line editing).
+ */
+static bool vm_may_print(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return (u >= 0x20 && u != 0x7f) || c == '\t' || c == '\n';
+}
+
 void console_vm_line(const void *vm, const struct console_label *label, const char *text,
 		     size_t len)
 {
 	spin_lock(&console_lock);
 	break_line(NULL);
 	write_label(label);
-	write_unlocked(text, len);
+	for (size_t i = 0; i < len; i++)
+		if (vm_may_print(text[i]))
+			pl011_putc(text[i]);
 	end_color();
 	write_unlocked("\n", 1);
 	(void)vm;
@@ -186,7 +203,13 @@ void console_vm_putc(const void *vm, const struct console_label *label, char c)
 		/* One VM: its output goes through untouched. */
 		pl011_putc(c);
 		midline = c == '\n' ? NULL : vm;
-	} else if (c != '\r') {
+	} else if (c == '\b') {
+		/* Only over what this VM printed on this line since its label. */
+		if (midline == vm && keep_owner == vm && keep_len) {
+			pl011_putc(c);
+			keep_len--;
+		}
+	} else if (vm_may_print(c)) {
 		/* Several VMs: every line says whose it is; kestrel ends lines itself. */
 		break_line(vm);
 		if (!midline)

@@ -2,9 +2,13 @@
 /* Host stand-ins for kestrel's runtime: see stubs.h. */
 #include <string.h>
 
+#include <kestrel/hyp.h>
 #include <kestrel/sysreg.h>
 
 #include "stubs.h"
+
+/* kestrel's machine-wide choices, as vcpu.c reads them: a CPU without FEAT_RAS. */
+struct hyp_config hyp;
 
 #define SYSREG_MAX 64
 

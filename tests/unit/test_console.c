@@ -34,17 +34,22 @@ void halt_forever(void)
 		;
 }
 
+static const int focus_vm, other_vm;
+
 static int reset(void **state)
 {
+	static const struct console_label plain = {"plain", false, 0};
+
 	(void)state;
+	console_set_prefix(true);
+	/* a colour or a line a test left open ends before the screen is cleared */
+	console_vm_putc(&other_vm, &plain, '\n');
 	screen_len = 0;
 	screen[0] = 0;
 	console_forget_line();
-	console_set_prefix(true);
 	return 0;
 }
 
-static const int focus_vm, other_vm;
 static const struct console_label high = {"high", true, 0}, again = {"again", true, 0};
 
 static void vm_puts(const char *s)
@@ -132,6 +137,41 @@ static void test_one_vm_output_is_never_colored(void **state)
 	assert_string_equal(screen, "x\n");
 }
 
+/* A VM forging another VM's line and kestrel's: escape sequences (erase the line, move the
+   cursor, recolour), carriage returns and backspaces over its label, a bell. */
+static void test_vm_controls_cannot_forge_lines(void **state)
+{
+	(void)state;
+	vm_puts("x\x1b[2K\x1b[1G\rkestrel: all VMs stopped\a\x7f\r\n");
+	vm_puts("\b\b\b\b\b\b\b[again] forged\r\n");
+	assert_string_equal(screen, "[high] x[2K[1Gkestrel: all VMs stopped\n"
+				    "[high] [again] forged\n");
+}
+
+static void test_vm_backspace_erases_only_its_own_text(void **state)
+{
+	(void)state;
+	vm_puts("ab\b\b\b\bc\tok\n");
+	assert_string_equal(screen, "[high] ab\b\bc\tok\n");
+}
+
+static void test_vm_whole_lines_lose_their_controls(void **state)
+{
+	static const char line[] = "\x1b]0;title\a\x1b[31mred\b\tend";
+
+	(void)state;
+	console_vm_line(&other_vm, &again, line, sizeof(line) - 1);
+	assert_string_equal(screen, "[again] ]0;title[31mred\tend\n");
+}
+
+static void test_one_vm_keeps_its_escape_sequences(void **state)
+{
+	(void)state;
+	console_set_prefix(false);
+	vm_puts("\x1b[1mbold\b\n");
+	assert_string_equal(screen, "\x1b[1mbold\b\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +183,10 @@ int main(void)
 	    cmocka_unit_test_setup(test_colored_lines_end_their_color, reset),
 	    cmocka_unit_test_setup(test_kestrel_message_after_colored_line_is_plain, reset),
 	    cmocka_unit_test_setup(test_one_vm_output_is_never_colored, reset),
+	    cmocka_unit_test_setup(test_vm_controls_cannot_forge_lines, reset),
+	    cmocka_unit_test_setup(test_vm_backspace_erases_only_its_own_text, reset),
+	    cmocka_unit_test_setup(test_vm_whole_lines_lose_their_controls, reset),
+	    cmocka_unit_test_setup(test_one_vm_keeps_its_escape_sequences, reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,7 +106,7 @@ static const struct id_reg id_regs[] = {
       {"AMU", HIDE, 0},
       {"DIT", KEEP, 0},
       {"RME", HIDE, 0},
-      {"CSV2", KEEP, 0},
+      {"CSV2", OWN, 0},
       {"CSV3", KEEP, 0}}},
     {ID_AA64PFR1,
      "ID_AA64PFR1_EL1",
@@ -118,7 +118,7 @@ static const struct id_reg id_regs[] = {
       {"[23:20]", HIDE, 0},
       {"SME", HIDE, 0},
       {"RNDR_trap", HIDE, 0},
-      {"CSV2_frac", KEEP, 0},
+      {"CSV2_frac", OWN, 0},
       {"NMI", HIDE, 0},
       {"MTE_frac", HIDE, 0},
       {"GCS", HIDE, 0},
@@ -280,10 +280,21 @@ static void every_id_field_is_hidden_kept_or_fixed_as_documented(void **state)
 static void pfr0_all_ones_and_qemu_max(void **state)
 {
 	(void)state;
-	assert_int_equal(id_sanitize(ID_AA64PFR0, ALL_ONES, 40), 0xff0f00000fff0011ull);
+	assert_int_equal(id_sanitize(ID_AA64PFR0, ALL_ONES, 40), 0xf10f00000fff0011ull);
 	/* EL0/EL1 AArch32 too, EL2, EL3, GICv4.1, RAS 1.1, SVE, SEL2, MPAM, AMU, DIT, CSV2_2. */
 	assert_int_equal(id_sanitize(ID_AA64PFR0, 0x1201111123111112ull, 40),
-			 0x1201000003110011ull);
+			 0x1101000003110011ull);
+}
+
+/* SCXTNUM_ELx trap (UNDEF): no CSV2 value that has them (2, 3; CSV2_frac 2) is shown. */
+static void csv2_never_advertises_scxtnum(void **state)
+{
+	(void)state;
+	for (uint64_t csv2 = 0; csv2 <= 0xf; csv2++)
+		assert_int_equal(nibble(id_sanitize(ID_AA64PFR0, csv2 << 56, 40), 14),
+				 csv2 ? 1 : 0);
+	for (uint64_t frac = 0; frac <= 0xf; frac++)
+		assert_int_equal(nibble(id_sanitize(ID_AA64PFR1, frac << 32, 40), 8), frac ? 1 : 0);
 }
 
 static void dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else(void **state)
@@ -760,6 +771,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_id_field_is_hidden_kept_or_fixed_as_documented),
 	    cmocka_unit_test(pfr0_all_ones_and_qemu_max),
+	    cmocka_unit_test(csv2_never_advertises_scxtnum),
 	    cmocka_unit_test(dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else),
 	    cmocka_unit_test(isar_registers_hide_tme_and_pointer_authentication),
 	    cmocka_unit_test(mmfr_all_ones),

@@ -18,6 +18,7 @@ _start:
 	.long	0			/* reserved */
 
 primary_entry:
+	msr	daifset, #0xf		/* whatever the loader left: no exception until kestrel's vectors */
 	mov	x19, x0			/* DTB */
 	mrs	x20, CurrentEL
 	ubfx	x20, x20, #2, #2
@@ -56,6 +57,7 @@ primary_entry:
 /* x0 = pcpu index (the context id kestrel passed to CPU_ON). */
 	.global secondary_entry
 secondary_entry:
+	msr	daifset, #0xf
 	mov	x19, x0
 	ldr	x1, =pcpu_stacks + PCPU_STACK_SIZE
 	mov	x2, #PCPU_STACK_SIZE

@@ -124,7 +124,7 @@ guest_sync:
 	mrs	x1, esr_el2
 	ldr	w2, [x0, #VCPU_ATTENTION]
 	cbnz	w2, 3f
-	lsr	x2, x1, #26
+	ubfx	x2, x1, #26, #6	/* EC: ESR_EL2 bits 31:26 (ISS2 lies above them) */
 	cmp	x2, #ASM_EC_HVC64
 	b.ne	2f
 	count_and_find_handler

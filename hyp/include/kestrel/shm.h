@@ -14,7 +14,7 @@
 #define SHM_IPA_BASE	     0x10000000ull /* below guest RAM, clear of the emulated devices */
 #define SHM_IPA_END	     0x3f000000ull
 #define SHM_SPI_BASE	     56		 /* region n rings SPI 56 + n (INTID 88 + n) */
-#define KESTREL_SHM_DOORBELL 0x86000001u /* SMCCC vendor-hypervisor call: x1 = region */
+#define KESTREL_SHM_DOORBELL 0x86000001u /* SMCCC vendor-hypervisor call (SMC32): w1 = region */
 /*
  * The doorbells as registers too, for guests that cannot make hypercalls where they ring (Linux
  * user space, through /dev/mem): region n has 8 bytes at SHM_DOORBELL_IPA + 8 n, a 32-bit

@@ -46,25 +46,41 @@ void host_sys_insn(const char *insn, uint64_t val);
 #endif
 
 /* Registers the assembler knows only by encoding. */
-#define ICC_SRE_EL2	 S3_4_C12_C9_5
-#define ICC_SGI1R_EL1	 S3_0_C12_C11_5
-#define ICC_IAR1_EL1	 S3_0_C12_C12_0
-#define ICC_EOIR1_EL1	 S3_0_C12_C12_1
-#define ICC_DIR_EL1	 S3_0_C12_C11_1
-#define ICC_PMR_EL1	 S3_0_C4_C6_0
-#define ICC_CTLR_EL1	 S3_0_C12_C12_4
-#define ICC_SRE_EL1	 S3_0_C12_C12_5
-#define ICC_IGRPEN1_EL1	 S3_0_C12_C12_7
-#define ICH_VTR_EL2	 S3_4_C12_C11_1
-#define ICH_HCR_EL2	 S3_4_C12_C11_0
-#define ICH_ELRSR_EL2	 S3_4_C12_C11_5
-#define HFGRTR_EL2	 S3_4_C1_C1_4
-#define HFGWTR_EL2	 S3_4_C1_C1_5
-#define HFGITR_EL2	 S3_4_C1_C1_6
-#define HDFGRTR_EL2	 S3_4_C3_C1_4
-#define HDFGWTR_EL2	 S3_4_C3_C1_5
-#define HCRX_EL2	 S3_4_C1_C2_2
-#define ID_AA64MMFR3_EL1 S3_0_C0_C7_3
+#define ICC_SRE_EL2	S3_4_C12_C9_5
+#define ICC_SGI1R_EL1	S3_0_C12_C11_5
+#define ICC_IAR1_EL1	S3_0_C12_C12_0
+#define ICC_EOIR1_EL1	S3_0_C12_C12_1
+#define ICC_DIR_EL1	S3_0_C12_C11_1
+#define ICC_PMR_EL1	S3_0_C4_C6_0
+#define ICC_CTLR_EL1	S3_0_C12_C12_4
+#define ICC_SRE_EL1	S3_0_C12_C12_5
+#define ICC_IGRPEN1_EL1 S3_0_C12_C12_7
+#define ICH_VTR_EL2	S3_4_C12_C11_1
+#define ICH_HCR_EL2	S3_4_C12_C11_0
+#define ICH_ELRSR_EL2	S3_4_C12_C11_5
+#define HFGRTR_EL2	S3_4_C1_C1_4
+#define HFGWTR_EL2	S3_4_C1_C1_5
+#define HFGITR_EL2	S3_4_C1_C1_6
+#define HDFGRTR_EL2	S3_4_C3_C1_4
+#define HDFGWTR_EL2	S3_4_C3_C1_5
+#define HCRX_EL2	S3_4_C1_C2_2
+/* FEAT_FGT2 */
+#define HDFGRTR2_EL2 S3_4_C3_C1_0
+#define HDFGWTR2_EL2 S3_4_C3_C1_1
+#define HFGRTR2_EL2  S3_4_C3_C1_2
+#define HFGWTR2_EL2  S3_4_C3_C1_3
+#define HFGITR2_EL2  S3_4_C3_C1_7
+/* FEAT_RAS: what a guest's DISR_EL1 accesses reach while HCR_EL2.AMO is set */
+#define VDISR_EL2 S3_4_C12_C1_1
+/* FEAT_MPAM */
+#define MPAM2_EL2	     S3_4_C10_C5_0
+#define MPAMHCR_EL2	     S3_4_C10_C4_0
+#define MPAMIDR_EL1	     S3_0_C10_C4_4
+#define MPAM2_TRAPMPAM1EL1   BIT(48)
+#define MPAM2_TRAPMPAM0EL1   BIT(49)
+#define MPAMHCR_TRAP_MPAMIDR BIT(31)
+#define MPAMIDR_HAS_HCR	     BIT(17)
+#define ID_AA64MMFR3_EL1     S3_0_C0_C7_3
 
 /* HCR_EL2 bits kestrel uses. */
 #define HCR_VM	   BIT(0)
@@ -101,6 +117,7 @@ void host_sys_insn(const char *insn, uint64_t val);
 #define MDCR_TDOSA BIT(10)
 #define MDCR_TDA   BIT(9)
 #define MDCR_TDRA  BIT(11)
+#define MDCR_TPMS  BIT(14)
 #define MDCR_TTRF  BIT(19)
 
 #endif

@@ -25,6 +25,7 @@ struct el1_sysregs {
 	uint64_t sctlr, cpacr, ttbr0, ttbr1, tcr, esr, afsr0, afsr1, far, mair, amair, vbar;
 	uint64_t contextidr, tpidr_el0, tpidrro_el0, tpidr_el1, par, cntkctl, sp_el0, sp_el1;
 	uint64_t elr, spsr, csselr, cntv_ctl, cntv_cval, cntp_ctl, cntp_cval;
+	uint64_t vdisr; /* the guest's DISR_EL1 (VDISR_EL2), with FEAT_RAS */
 };
 
 struct fpsimd_state {
@@ -277,6 +278,24 @@ static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned i
 	if (intid < VGIC_NR_IRQS)
 		return &vm->vgic.spis[intid - VGIC_NR_PRIVATE];
 	return NULL;
+}
+
+#define VGIC_GICD_CTLR_GRP1 BIT(1)
+#define VGIC_VMCR_VENG1	    BIT(1) /* ICH_VMCR_EL2: the guest's ICC_IGRPEN1_EL1 */
+
+/*
+ * True when a timer PPI (intid) firing would be taken by vcpu, which is not loaded: enabled,
+ * Group 1, the group enabled in the distributor and the CPU interface, not active already.
+ * Without the lock: an answer made stale by the VM's other vCPUs is corrected at the CPU's
+ * next look, a slice's end or a kick. Inline: the scheduler asks it at every switch.
+ */
+static inline bool vgic_timer_can_wake(const struct vcpu *vcpu, unsigned intid)
+{
+	const struct virq *irq = &vcpu->vgic.priv[intid % VGIC_NR_PRIVATE];
+
+	return READ_ONCE(irq->enabled) && irq->group1 && !irq->active &&
+	       (READ_ONCE(vcpu->vm->vgic.ctlr) & VGIC_GICD_CTLR_GRP1) &&
+	       (vcpu->vgic.cpuif.vmcr & VGIC_VMCR_VENG1);
 }
 
 /* After an exit that needs attention: leaves the vCPU if its VM stops, it is off, or another
