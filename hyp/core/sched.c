@@ -230,6 +230,19 @@ void vcpu_run(struct vcpu *vcpu)
 	vcpu_enter_fresh(vcpu, pcpu->stack_top);
 }
 
+/* The running vCPU's slice ends at the latest then, unless something sooner is armed (the
+   slice's end already, a sleeper's deadline). Returns false if it is over already. */
+static bool arm_slice_end(struct pcpu *pcpu)
+{
+	uint64_t slice_end = pcpu->run_start + hyp.cntfrq / 1000 * SLICE_MS;
+
+	if (read_sysreg(cntpct_el0) >= slice_end)
+		return false;
+	if (!(read_sysreg(cnthp_ctl_el2) & 1) || read_sysreg(cnthp_cval_el2) > slice_end)
+		timer_arm_el2(slice_end);
+	return true;
+}
+
 void pcpu_kick(struct pcpu *pcpu)
 {
 	dsb(ish);
@@ -249,9 +262,13 @@ void vcpu_kick(struct vcpu *vcpu)
 	if (current != vcpu) {
 		unsigned why = current ? RESCHED_WAKE : RESCHED_NOW;
 		unsigned was = __atomic_fetch_or(&pcpu->resched, why, __ATOMIC_ACQ_REL);
-		/* On this CPU, the vCPU whose exit is running sees it when its handler returns. */
-		if (current && pcpu == this_pcpu())
-			current->attention = 1;
+		/* On this CPU, inside the exit of the running vCPU: the woken one gets the CPU
+		   when the running one's slice ends (if over already, the timer fires at once). */
+		if (current && pcpu == this_pcpu()) {
+			if (!arm_slice_end(pcpu))
+				timer_arm_el2(read_sysreg(cntpct_el0));
+			return;
+		}
 		/* Asked already and not looked yet: the kick sent then makes it look at this one
 		   too. A storm of wake-ups is then one interrupt per slice, not one per wake-up. */
 		if (was & why)
@@ -267,17 +284,8 @@ void sched_make_way(struct vcpu *vcpu)
 	/* Woken vCPUs wait for the running one's slice to end: else a guest waking its own
 	   vCPU on another VM's CPU, again and again, would take that CPU (test hostile-kick). */
 	if (pcpu->resched == RESCHED_WAKE && vcpu->vm->state == VM_RUNNING &&
-	    vcpu->power == VCPU_ON) {
-		uint64_t slice_end = pcpu->run_start + hyp.cntfrq / 1000 * SLICE_MS;
-		if (read_sysreg(cntpct_el0) < slice_end) {
-			/* Unless something sooner is armed (the slice's end, a sleeper's deadline).
-			 */
-			if (!(read_sysreg(cnthp_ctl_el2) & 1) ||
-			    read_sysreg(cnthp_cval_el2) > slice_end)
-				timer_arm_el2(slice_end);
-			return;
-		}
-	}
+	    vcpu->power == VCPU_ON && arm_slice_end(pcpu))
+		return;
 	pcpu_idle();
 }
 

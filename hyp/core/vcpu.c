@@ -138,14 +138,14 @@ static bool fault_in_vectors(struct vcpu *vcpu)
 	return false;
 }
 
-static void inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far)
+static exit_result inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far)
 {
 	uint64_t pstate = vcpu->regs.pstate, offset;
 
 	if (fault_in_vectors(vcpu)) {
 		vcpu->faults_in_vectors = 0;
 		vm_event(vcpu->vm, VM_EVENT_CRASH);
-		return; /* the vCPU leaves at the end of this exit */
+		return EXIT_LEAVE;
 	}
 	if (pstate & BIT(4))
 		offset = VECTOR_LOW_A32;
@@ -161,6 +161,7 @@ static void inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far)
 	vcpu->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
 	if (!(read_sysreg(sctlr_el1) & SCTLR_SPAN))
 		vcpu->regs.pstate |= PSTATE_PAN;
+	return EXIT_RESUME;
 }
 
 static bool from_el0(const struct vcpu *vcpu)
@@ -168,13 +169,13 @@ static bool from_el0(const struct vcpu *vcpu)
 	return (vcpu->regs.pstate & 0xc) == 0 || (vcpu->regs.pstate & BIT(4));
 }
 
-void vcpu_inject_undef(struct vcpu *vcpu)
+exit_result vcpu_inject_undef(struct vcpu *vcpu)
 {
 	vcpu->stats[STAT_UNDEF_INJECTED]++;
-	inject_sync(vcpu, ESR_IL, read_sysreg(far_el1));
+	return inject_sync(vcpu, ESR_IL, read_sysreg(far_el1));
 }
 
-void vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write)
+exit_result vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write)
 {
 	unsigned ec = instruction ? (from_el0(vcpu) ? EC_IABT_LOW : EC_IABT_CUR)
 				  : (from_el0(vcpu) ? EC_DABT_LOW : EC_DABT_CUR);
@@ -183,5 +184,5 @@ void vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool w
 	if (write && !instruction)
 		esr |= BIT(6);
 	vcpu->stats[STAT_ABORT_INJECTED]++;
-	inject_sync(vcpu, esr, far);
+	return inject_sync(vcpu, esr, far);
 }

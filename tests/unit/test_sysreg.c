@@ -15,6 +15,7 @@
 #include <kestrel/exits.h>
 #include <kestrel/vm.h>
 
+#include "dispatch.h"
 #include "stubs.h"
 
 /* vcpu.c and sysreg.c call into the vGIC: record what reaches it. */
@@ -534,7 +535,7 @@ static void expect_undef(uint64_t faulting_pc, uint64_t undefs)
 
 static void trap(uint64_t esr)
 {
-	sysreg_exit(&vcpu, esr);
+	run_exit(sysreg_exit, &vcpu, esr);
 }
 
 /* Runs the access at PC; returns true when it completed (PC stepped), false on UNDEF. */

@@ -6,6 +6,7 @@
 #include <kestrel/asm_offsets.h>
 #include <kestrel/console.h>
 #include <kestrel/esr.h>
+#include <kestrel/exit_result.h>
 #include <kestrel/mmio.h>
 #include <kestrel/pgtable.h>
 #include <kestrel/spinlock.h>
@@ -212,20 +213,6 @@ void vconsole_output(struct vm *vm, char c);
 void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0);
 void vcpu_load(struct vcpu *vcpu);
 void vcpu_put(struct vcpu *vcpu);
-/* Inline: every emulated instruction uses them. A 16-bit T32 instruction (AArch32 EL0:
-   QEMU's CPUs run it although kestrel's ID registers say EL0 is AArch64 only) is 2 bytes. */
-static inline void vcpu_skip_instr(struct vcpu *vcpu, uint64_t esr)
-{
-	vcpu->regs.pc += 2 + ((esr >> 24) & 2); /* ESR_EL2.IL, bit 25: 4 bytes */
-}
-
-/* EC 0x18 (MSR/MRS) and 0x17 (SMC64) trap only from AArch64 state, where every instruction
-   is 4 bytes: their handlers need not look at ESR_EL2.IL. */
-static inline void vcpu_skip_a64(struct vcpu *vcpu)
-{
-	vcpu->regs.pc += 4;
-}
-
 /* Register 31 is XZR for the instructions kestrel emulates. */
 static inline uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned reg)
 {
@@ -237,8 +224,10 @@ static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val)
 	if (reg < 31)
 		vcpu->regs.x[reg] = val;
 }
-void vcpu_inject_undef(struct vcpu *vcpu);
-void vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write);
+/* Exceptions for the guest's EL1, taken where its PC is (no step): EXIT_RESUME, or
+   EXIT_LEAVE when the guest has crashed (faults in its own vectors, again and again). */
+exit_result vcpu_inject_undef(struct vcpu *vcpu);
+exit_result vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write);
 /* Runs vcpu on this CPU from a fresh stack; never returns. */
 NORETURN void vcpu_run(struct vcpu *vcpu);
 
