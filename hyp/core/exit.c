@@ -38,14 +38,8 @@ exit_fn *const exit_handlers[EC_COUNT] = {
 void exit_finish(struct vcpu *vcpu, exit_result result);
 void exit_finish(struct vcpu *vcpu, exit_result result)
 {
-	struct vm *vm = vcpu->vm;
-
-	/* It printed its crash message in this exit (vconsole.c): one of its exits acts. */
-	if (unlikely(vm->crash_seen) &&
-	    __atomic_exchange_n(&vm->crash_seen, false, __ATOMIC_ACQ_REL))
-		vm_crash(vm, "its console said it panicked");
-	if ((result & EXIT_LEAVE) == EXIT_LEAVE ||
-	    vcpu->blocked) /* WFI, CPU_SUSPEND, CPU_OFF, a request */
+	/* WFI, CPU_SUSPEND with nothing pending; CPU_OFF, a lifecycle request */
+	if (vcpu->blocked || exit_leaves(result))
 		pcpu_idle();
 	sched_check_current(vcpu);
 	vgic_flush_lrs(vcpu);

@@ -57,7 +57,11 @@ static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint6
 	if (!IS_ALIGNED(entry, 4) || !vm_ipa_is_ram(vm, entry, 4))
 		return PSCI_INVALID_ADDRESS;
 	spin_lock(&vm->lock);
-	if (target->power == VCPU_ON)
+	/* A VM being stopped or restarted (a request of another vCPU, say SYSTEM_RESET) turns
+	   nothing on: the vCPU would survive into the next boot. */
+	if (vm->state != VM_RUNNING || vm->requests)
+		ret = PSCI_DENIED;
+	else if (target->power == VCPU_ON)
 		ret = PSCI_ALREADY_ON;
 	else if (target->power == VCPU_ON_PENDING)
 		ret = PSCI_ON_PENDING;
@@ -108,7 +112,7 @@ static NOINLINE exit_result cpu_off(struct vcpu *vcpu)
 			last = false;
 	spin_unlock(&vm->lock);
 	if (last)
-		vm_stop(vm, "all vCPUs powered off");
+		vm_request(vm, VM_REQ_STOP, "all vCPUs powered off");
 	return EXIT_LEAVE;
 }
 
@@ -150,9 +154,10 @@ static NOINLINE exit_result cpu_suspend(struct vcpu *vcpu, struct smccc_args *a)
 	return EXIT_LEAVE;
 }
 
-static NOINLINE exit_result system_event(struct vcpu *vcpu, enum vm_event ev)
+/* SYSTEM_OFF, SYSTEM_RESET: a request the scheduler carries out, per the VM's policy. */
+static NOINLINE exit_result system_event(struct vcpu *vcpu, uint32_t req, const char *why)
 {
-	vm_event(vcpu->vm, ev);
+	vm_request(vcpu->vm, req, why);
 	return EXIT_LEAVE;
 }
 
@@ -173,9 +178,9 @@ exit_result psci_call(struct vcpu *vcpu, struct smccc_args *a, uint32_t fid)
 	case PSCI_MIGRATE_INFO_TYPE:
 		return answer(a, PSCI_MIGRATE_NOT_REQUIRED);
 	case PSCI_SYSTEM_OFF:
-		return system_event(vcpu, VM_EVENT_POWEROFF);
+		return system_event(vcpu, VM_REQ_POWEROFF, "powered off");
 	case PSCI_SYSTEM_RESET:
-		return system_event(vcpu, VM_EVENT_RESET);
+		return system_event(vcpu, VM_REQ_RESET, "reset requested");
 	case PSCI_FEATURES:
 		return answer(a, psci_features((uint32_t)a->x[1]));
 	default:

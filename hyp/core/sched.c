@@ -14,6 +14,7 @@
 #include <kestrel/sysreg.h>
 
 #define SLICE_MS	 5
+#define SLICE_TICKS	 (hyp.cntfrq / 1000 * SLICE_MS)
 #define TIMER_ARMED(ctl) (((ctl)&3) == 1) /* ENABLE set, IMASK clear */
 #define NO_DEADLINE	 (~0ull)
 
@@ -68,6 +69,13 @@ static bool wake_ready(struct pcpu *pcpu, struct vcpu *vcpu)
 	return vgic_vcpu_pending(vcpu);
 }
 
+/*
+ * Whether vcpu can run now; if so, it is published as pcpu's current before the VM's lock is
+ * let go. A lifecycle job quiesces a VM under that lock, turning every vCPU OFF in the same
+ * critical section (vm_lifecycle.c): so either the job sees this CPU holding the vCPU and
+ * waits, or this CPU sees it OFF and does not pick it. No vCPU runs after its VM's job has
+ * looked.
+ */
 static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -75,18 +83,18 @@ static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 
 	if (vm->state != VM_RUNNING)
 		return false;
+	/* A vCPU turned on again is reset, unblocked (vcpu_reset): blocked means in WFI. */
+	if (vcpu->blocked && !wake_ready(pcpu, vcpu))
+		return false;
 	spin_lock(&vm->lock);
-	if (vcpu->power == VCPU_ON_PENDING) {
+	if (vcpu->power == VCPU_ON_PENDING)
 		vcpu->power = VCPU_ON;
-		vcpu->blocked = false;
-	}
 	run = vcpu->power == VCPU_ON;
-	spin_unlock(&vm->lock);
-	if (run && vcpu->blocked) {
-		run = wake_ready(pcpu, vcpu);
-		if (run)
-			vcpu->blocked = false;
+	if (run) {
+		vcpu->blocked = false;
+		pcpu->current = vcpu;
 	}
+	spin_unlock(&vm->lock);
 	return run;
 }
 
@@ -105,10 +113,10 @@ static struct vcpu *pick_next(struct pcpu *pcpu)
 
 /* When this CPU must look again: the end of next's slice if others want the CPU, and the
    earliest timer of a blocked vCPU whose timers are not live. next's slice starts now. */
-static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
+static void arm_next_event(struct pcpu *pcpu, struct vcpu *next, bool lifecycle_work)
 {
 	uint64_t now = read_sysreg(cntpct_el0), deadline = NO_DEADLINE;
-	unsigned contenders = 0;
+	unsigned contenders = lifecycle_work; /* a job wants the CPU back after a slice */
 
 	for (unsigned i = 0; i < pcpu->nrunq; i++) {
 		struct vcpu *v = pcpu->runq[i];
@@ -121,7 +129,7 @@ static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
 	}
 	pcpu->run_start = now;
 	if (next && contenders)
-		deadline = MIN(deadline, now + hyp.cntfrq / 1000 * SLICE_MS);
+		deadline = MIN(deadline, now + SLICE_TICKS);
 	if (deadline == NO_DEADLINE)
 		timer_cancel_el2();
 	else
@@ -191,21 +199,29 @@ static NORETURN void sched_loop(void *arg)
 		pcpu->sched_start = read_sysreg(cntpct_el0);
 	for (;;) {
 		struct vcpu *next;
+		unsigned asked = 0;
+		bool work;
 		drop_stopped(pcpu);
 		/* An exchange: the vGIC state of a vCPU woken before it is seen by pick_next. Read
 		   as 0, nothing asked: whoever asks later sees 0 too, and kicks this CPU. */
 		if (pcpu->resched)
-			__atomic_exchange_n(&pcpu->resched, 0, __ATOMIC_ACQ_REL);
+			asked = __atomic_exchange_n(&pcpu->resched, 0, __ATOMIC_ACQ_REL);
+		/* VM stops and restarts, here on a fresh stack, never in an exit: at most a
+		   slice of pieces, then the vCPUs of this CPU get theirs (the job is a contender
+		   for the CPU like them), then more. */
+		work = unlikely(asked & RESCHED_LIFECYCLE) &&
+		       vm_lifecycle_work(pcpu, read_sysreg(cntpct_el0) + SLICE_TICKS);
 		next = pick_next(pcpu);
 		/* The vCPU that leaves the CPU is put first: its timers stop being live then, so
 		   the next event must include their deadline (else a vCPU sleeping on its own
 		   timer beside one that never blocks would never wake). */
 		if (next && pcpu->loaded && pcpu->loaded != next)
 			vcpu_put(pcpu->loaded);
-		arm_next_event(pcpu, next);
+		arm_next_event(pcpu, next, work);
 		if (next)
 			vcpu_run(next);
-		idle_wait(pcpu);
+		if (!work)
+			idle_wait(pcpu);
 		irq_drain();
 	}
 }
@@ -225,8 +241,7 @@ void vcpu_run(struct vcpu *vcpu)
 
 	if (pcpu->loaded != vcpu)
 		vcpu_load(vcpu); /* sched_loop has put the one that was loaded */
-	pcpu->current = vcpu;
-	vgic_flush_lrs(vcpu);
+	vgic_flush_lrs(vcpu);	 /* it is current already (runnable published it) */
 	vcpu_enter_fresh(vcpu, pcpu->stack_top);
 }
 
@@ -234,7 +249,7 @@ void vcpu_run(struct vcpu *vcpu)
    slice's end already, a sleeper's deadline). Returns false if it is over already. */
 static bool arm_slice_end(struct pcpu *pcpu)
 {
-	uint64_t slice_end = pcpu->run_start + hyp.cntfrq / 1000 * SLICE_MS;
+	uint64_t slice_end = pcpu->run_start + SLICE_TICKS;
 
 	if (read_sysreg(cntpct_el0) >= slice_end)
 		return false;
@@ -283,7 +298,7 @@ void sched_make_way(struct vcpu *vcpu)
 
 	/* Woken vCPUs wait for the running one's slice to end: else a guest waking its own
 	   vCPU on another VM's CPU, again and again, would take that CPU (test hostile-kick). */
-	if (pcpu->resched == RESCHED_WAKE && vcpu->vm->state == VM_RUNNING &&
+	if (pcpu->resched == RESCHED_WAKE && vcpu->vm->state == VM_RUNNING && !vcpu->vm->requests &&
 	    vcpu->power == VCPU_ON && arm_slice_end(pcpu))
 		return;
 	pcpu_idle();

@@ -144,8 +144,8 @@ static exit_result inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far)
 
 	if (fault_in_vectors(vcpu)) {
 		vcpu->faults_in_vectors = 0;
-		vm_event(vcpu->vm, VM_EVENT_CRASH);
-		return EXIT_LEAVE;
+		vm_request(vcpu->vm, VM_REQ_CRASH, "an exception it cannot handle, in a loop");
+		return EXIT_LEAVE; /* the scheduler stops or restarts it, per its policy */
 	}
 	if (pstate & BIT(4))
 		offset = VECTOR_LOW_A32;

@@ -92,22 +92,17 @@ int64_t shm_doorbell(struct vcpu *vcpu, uint64_t region)
 	return region == 0 ? 0 : -2;
 }
 
-void vm_stop(struct vm *v, const char *reason)
+/* Lifecycle requests: counted as what the default policies make of them (power off stops the
+   VM, reset restarts it); the scheduler would carry them out. */
+void vm_request(struct vm *v, uint32_t req, const char *why)
 {
 	assert_ptr_equal(v, &vm);
-	k.stops++;
-	k.stop_reason = reason;
-}
-
-void vm_event(struct vm *v, enum vm_event ev)
-{
-	assert_ptr_equal(v, &vm);
-	/* The default policies: power off stops the VM, reset restarts it. */
-	if (ev == VM_EVENT_RESET) {
+	v->requests |= req;
+	if (req & VM_REQ_RESET) {
 		k.restarts++;
 	} else {
 		k.stops++;
-		k.stop_reason = ev == VM_EVENT_POWEROFF ? "powered off" : "crashed";
+		k.stop_reason = why;
 	}
 }
 
@@ -501,6 +496,21 @@ static void system_off_stops_the_vm(void **state)
 	assert_int_equal(k.restarts, 0);
 }
 
+/* SYSTEM_RESET from vCPU 0 while vCPU 1 is being turned on: the CPU_ON that comes after the
+   request is refused, so no vCPU of this boot survives into the next. */
+static void cpu_on_after_a_lifecycle_request_is_denied(void **state)
+{
+	(void)state;
+	EXPECT_LEAVE(hvc(vcpu0, PSCI_SYSTEM_RESET, 0, 0, 0));
+	assert_int_equal(hvc(vcpu0, PSCI_CPU_ON, 1, RAM_IPA, 0), ret(PSCI_DENIED));
+	assert_int_equal(vcpu1->power, VCPU_OFF);
+	assert_int_equal(k.kicks, 0);
+	vm.requests = 0;
+	vm.state = VM_STOPPING; /* its job has begun */
+	assert_int_equal(hvc(vcpu0, PSCI_CPU_ON, 1, RAM_IPA, 0), ret(PSCI_DENIED));
+	assert_int_equal(vcpu1->power, VCPU_OFF);
+}
+
 static void system_reset_restarts_the_vm(void **state)
 {
 	(void)state;
@@ -592,6 +602,7 @@ int main(void)
 	    T(cpu_off_with_a_vcpu_still_pending_does_not_stop_the_vm),
 	    T(system_off_stops_the_vm),
 	    T(system_reset_restarts_the_vm),
+	    T(cpu_on_after_a_lifecycle_request_is_denied),
 	    T(cpu_suspend_blocks_like_wfi_and_returns_success),
 	};
 

@@ -34,9 +34,9 @@ void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r, bool group0_only)
 	vgic.from = vcpu;
 }
 
-void vm_event(struct vm *vm, enum vm_event ev)
+void vm_request(struct vm *vm, uint32_t req, const char *why)
 {
-	(void)vm, (void)ev;
+	(void)vm, (void)req, (void)why;
 	fail_msg("no guest here faults inside its own vectors");
 }
 
