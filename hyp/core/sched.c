@@ -7,6 +7,7 @@
  * CPU restarts its scheduling loop on a fresh stack. A vCPU's EL1 state stays loaded until
  * another vCPU needs the CPU, so a vCPU that waits and resumes alone on its CPU pays nothing.
  */
+#include <kestrel/arch.h>
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
 #include <kestrel/hyp.h>
@@ -142,8 +143,7 @@ void pcpu_unload(struct pcpu *pcpu)
 	if (!pcpu->loaded)
 		return;
 	vcpu_put(pcpu->loaded);
-	write_sysreg(hcr_el2, HCR_RW); /* no guest regime, no stage 2, until the next load */
-	isb();
+	arch_no_guest();
 }
 
 static void drop_stopped(struct pcpu *pcpu)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* VMs: build (memory, stage 2, images, devices), start, release. Stop and restart are
    requests (vm_lifecycle.c). */
+#include <kestrel/arch.h>
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
 #include <kestrel/guest_dtb.h>
@@ -200,7 +201,7 @@ int vm_images_step(struct vm *vm, uint64_t *cursor, uint64_t until)
 		if (err)
 			return err;
 		*cursor += piece;
-	} while (read_sysreg(cntpct_el0) < until);
+	} while (arch_counter() < until);
 	return 1;
 }
 

@@ -12,6 +12,7 @@
  * CPU), then scrub the RAM block by block, then either give everything back (stop) or copy
  * the images in again piece by piece and start the boot vCPU (restart).
  */
+#include <kestrel/arch.h>
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
 #include <kestrel/hyp.h>
@@ -31,7 +32,7 @@ enum job_phase {
 
 static uint64_t now(void)
 {
-	return read_sysreg(cntpct_el0);
+	return arch_counter();
 }
 
 /* Every CPU that runs one of the VM's vCPUs looks at it soon: its running vCPU exits (this

@@ -14,6 +14,7 @@
  * mapped before they start: a device's DMA goes to physical memory without any stage-2
  * fault, so it must never reach a block that is zeroed later.
  */
+#include <kestrel/arch.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/sysreg.h>
@@ -103,7 +104,7 @@ bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until)
 			zero_pages(vm->ram_pa + b * BLOCK, MIN(BLOCK, vm->ram_size - b * BLOCK));
 		else if (block_ready(vm, b))
 			zero_pages(vm->ram_pa + b * BLOCK, BLOCK);
-		if (read_sysreg(cntpct_el0) >= until)
+		if (arch_counter() >= until)
 			break;
 	}
 	return *cursor >= blocks;

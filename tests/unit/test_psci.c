@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/core/smccc.c hyp/core/psci.c hyp/core/vcpu.c tests/unit/stubs.c */
+/* unit-sources: hyp/arch/aarch64/vcpu_context.c */
 /*
  * SMCCC routing and PSCI for a two-vCPU VM, through the HVC and SMC exit handlers. The kernel
  * services they call (vm.c, sched.c, wfx.c) are stand-ins here; the ones that never return on

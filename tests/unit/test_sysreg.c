@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/core/sysreg.c hyp/core/esr.c hyp/core/vcpu.c tests/unit/stubs.c */
+/* unit-sources: hyp/arch/aarch64/vcpu_context.c */
 /*
  * Trapped system registers: the ID register sanitizing rules, field by field, the emulated
  * register table, and sysreg_exit end to end on a vCPU (UNDEFs go through vcpu.c's injection,

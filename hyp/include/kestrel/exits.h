@@ -19,6 +19,7 @@ exit_fn iabt_exit;
 /* fpsimd.c: kestrel itself needs FP (libfdt): park any guest state first. */
 void fpsimd_claim_for_kestrel(void);
 void fpsimd_release_from_kestrel(void);
+/* On the vCPU's own CPU only (CPU_OFF): another CPU's FP owner is that CPU's to change. */
 void fpsimd_forget(struct vcpu *vcpu);
 
 /*

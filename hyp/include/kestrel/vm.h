@@ -3,6 +3,7 @@
 #ifndef KESTREL_VM_H
 #define KESTREL_VM_H
 
+#include <kestrel/arch.h>
 #include <kestrel/asm_offsets.h>
 #include <kestrel/console.h>
 #include <kestrel/esr.h>
@@ -240,8 +241,19 @@ void vconsole_output(struct vm *vm, char c);
 
 /* vcpu.c */
 void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0);
-void vcpu_load(struct vcpu *vcpu);
-void vcpu_put(struct vcpu *vcpu);
+/* The vCPU's state onto this CPU and back (the registers: arch.h); inline, the world switch
+   pays for one call. */
+static inline void vcpu_load(struct vcpu *vcpu)
+{
+	arch_vcpu_load(vcpu);
+	vcpu->pcpu->loaded = vcpu;
+}
+
+static inline void vcpu_put(struct vcpu *vcpu)
+{
+	arch_vcpu_put(vcpu);
+	vcpu->pcpu->loaded = NULL;
+}
 /* Register 31 is XZR for the instructions kestrel emulates. */
 static inline uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned reg)
 {
