@@ -297,8 +297,9 @@ void sched_make_way(struct vcpu *vcpu)
 	struct pcpu *pcpu = vcpu->pcpu;
 
 	/* Woken vCPUs wait for the running one's slice to end: else a guest waking its own
-	   vCPU on another VM's CPU, again and again, would take that CPU (test hostile-kick). */
-	if (pcpu->resched == RESCHED_WAKE && vcpu->vm->state == VM_RUNNING && !vcpu->vm->requests &&
+	   vCPU on another VM's CPU, again and again, would take that CPU (test hostile-kick). So
+	   does this CPU's lifecycle job between its pieces (RESCHED_LIFECYCLE without NOW). */
+	if (!(pcpu->resched & RESCHED_NOW) && vcpu->vm->state == VM_RUNNING &&
 	    vcpu->power == VCPU_ON && arm_slice_end(pcpu))
 		return;
 	pcpu_idle();

@@ -325,7 +325,9 @@ void vm_release(struct vm *vm, bool scrubbed)
 	vm->vmid = 0;
 }
 
-int vm_build(struct vm *vm)
+/* With copy_images false, the images are laid out (and refused if they do not fit) but not
+   copied: the caller copies them with vm_images_step. */
+static int build(struct vm *vm, bool copy_images)
 {
 	int err;
 
@@ -372,7 +374,7 @@ int vm_build(struct vm *vm)
 	vm->vttbr = vm->s2.root | ((uint64_t)vm->vmid << 48);
 	err = build_dtb(vm);
 	if (!err)
-		err = load_images(vm);
+		err = copy_images ? load_images(vm) : vm_images_begin(vm);
 	if (err) {
 		vm_release(vm, false);
 		return err;
@@ -397,6 +399,16 @@ int vm_build(struct vm *vm)
 	}
 	vm->state = VM_STOPPED;
 	return E_OK;
+}
+
+int vm_build(struct vm *vm)
+{
+	return build(vm, true);
+}
+
+int vm_build_unloaded(struct vm *vm)
+{
+	return build(vm, false);
 }
 
 int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)

@@ -35,12 +35,25 @@ static uint64_t now(void)
 	return arch_counter();
 }
 
-/* Every CPU that runs one of the VM's vCPUs looks at it soon: its running vCPU exits (this
-   CPU's own too: the SGI is taken as soon as a guest runs here), an idle one wakes, and its
-   scheduler loop looks at the VMs' requests (RESCHED_LIFECYCLE). */
+/* A CPU running one of the VM's vCPUs leaves it now; one running another VM's vCPU lets it
+   finish its slice first (sched_make_way), then its loop looks. */
+static void kick(struct pcpu *pcpu, const struct vm *vm)
+{
+	const struct vcpu *cur = READ_ONCE(pcpu->current);
+	unsigned why = RESCHED_LIFECYCLE | (cur && cur->vm != vm ? 0 : RESCHED_NOW);
+
+	__atomic_fetch_or(&pcpu->resched, why, __ATOMIC_ACQ_REL);
+	gicv3_send_sgi(pcpu->mpidr, SGI_KICK);
+}
+
+/* Every CPU that runs one of the VM's vCPUs looks at it soon: an idle one wakes, a running
+   vCPU exits (this CPU's own too: the SGI is taken as soon as a guest runs here), and its
+   scheduler loop looks at the VMs' requests (RESCHED_LIFECYCLE). So does the CPU whose job
+   it is, if it runs none of them. */
 static void kick_cpus_of(struct vm *vm)
 {
 	uint32_t kicked = 0;
+	int owner = READ_ONCE(vm->job.cpu);
 
 	dsb(ish);
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
@@ -48,14 +61,22 @@ static void kick_cpus_of(struct vm *vm)
 		if (!pcpu || (kicked & BIT(pcpu->id)))
 			continue;
 		kicked |= (uint32_t)BIT(pcpu->id);
-		__atomic_fetch_or(&pcpu->resched, RESCHED_NOW | RESCHED_LIFECYCLE,
-				  __ATOMIC_ACQ_REL);
-		gicv3_send_sgi(pcpu->mpidr, SGI_KICK);
+		kick(pcpu, vm);
 	}
+	if (owner >= 0 && !(kicked & BIT(owner)))
+		kick(&pcpus[owner], vm);
 }
 
 void vm_request(struct vm *vm, uint32_t req, const char *why)
 {
+	struct pcpu *self = this_pcpu();
+	int none = -1;
+
+	/* The asking CPU carries the job out, unless another already does: its scheduler loop
+	   looks at the requests before it picks a vCPU again, so a vCPU that asked (SYSTEM_RESET)
+	   is not run again by its CPU before its VM stops being runnable. */
+	__atomic_compare_exchange_n(&vm->job.cpu, &none, (int)self->id, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
 	spin_lock(&vm->lock);
 	if ((req & VM_REQ_STOP) && !(vm->requests & VM_REQ_STOP))
 		vm->stop_why = why;
@@ -219,16 +240,21 @@ static void job_done(struct vm *vm)
 	vm->job.op = JOB_NONE;
 }
 
+static void scrub_and_stop(struct vm *vm, const char *why)
+{
+	vm->job.op = JOB_STOP;
+	vm->job.why = why;
+	vm->job.phase = PHASE_SCRUB;
+	vm->job.cursor = 0;
+}
+
 /* A stop asked of kestrel's console while the VM restarts: it stops instead (the RAM it has
    so far is scrubbed again). */
 static bool stop_instead(struct vm *vm)
 {
 	if (vm->job.op != JOB_RESTART || !(READ_ONCE(vm->requests) & VM_REQ_STOP))
 		return false;
-	vm->job.op = JOB_STOP;
-	vm->job.why = "stopped from the console";
-	vm->job.phase = PHASE_SCRUB;
-	vm->job.cursor = 0;
+	scrub_and_stop(vm, "stopped from the console");
 	return true;
 }
 
@@ -241,11 +267,21 @@ static void restart_from_images(struct vm *vm)
 	vm_s2_flush(vm);
 	vm->job.phase = PHASE_RELOAD;
 	vm->job.cursor = 0;
-	if (vm_images_begin(vm) != E_OK) {
-		vm->job.op = JOB_STOP;
-		vm->job.why = "reset failed";
-		vm->job.phase = PHASE_SCRUB;
-	}
+	if (vm_images_begin(vm) != E_OK)
+		scrub_and_stop(vm, "reset failed");
+}
+
+/* A console start: built with its images laid out; they are copied in pieces, as for a
+   restart. */
+static bool build_for_start(struct vm *vm)
+{
+	if (vm_build_unloaded(vm) != E_OK)
+		return false;
+	kprintf("%s: starting: VMID %u, stage-2 root 0x%lx, RAM at PA 0x%lx", vm->name, vm->vmid,
+		(unsigned long)vm->s2.root, (unsigned long)vm->ram_pa);
+	vm->job.phase = PHASE_RELOAD;
+	vm->job.cursor = 0;
+	return true;
 }
 
 static void start_again(struct vm *vm)
@@ -253,11 +289,10 @@ static void start_again(struct vm *vm)
 	vm->uart.rx_count = 0;
 	vgic_release_hw(vm); /* a device interrupt in flight must not stay active for ever */
 	vgic_init(vm, vm->vgic.nr_lrs);
-	if (vm_start(vm)) {
+	if (vm_start(vm))
 		job_done(vm);
-		return;
-	}
-	stop_instead(vm); /* a stop came in since the last piece */
+	else /* a stop came in since the last piece */
+		scrub_and_stop(vm, "stopped from the console");
 }
 
 /* One piece of the VM's job; true when there is more. */
@@ -271,14 +306,9 @@ static bool job_step(struct vm *vm, struct pcpu *self, uint64_t until)
 	switch (vm->job.phase) {
 	case PHASE_QUIESCE:
 		if (vm->job.op == JOB_START) {
-			if (vm_build(vm) == E_OK) {
-				kprintf(
-				    "%s: starting: VMID %u, stage-2 root 0x%lx, RAM at PA 0x%lx",
-				    vm->name, vm->vmid, (unsigned long)vm->s2.root,
-				    (unsigned long)vm->ram_pa);
-				vm_start(vm);
-			}
-			job_done(vm);
+			if (build_for_start(vm))
+				return true;
+			job_done(vm); /* refused: it said why */
 			return false;
 		}
 		if (!quiesced(vm, self))
@@ -301,14 +331,11 @@ static bool job_step(struct vm *vm, struct pcpu *self, uint64_t until)
 		err = vm_images_step(vm, &vm->job.cursor, until);
 		if (err > 0)
 			return true;
-		if (err < 0) {
-			vm->job.op = JOB_STOP;
-			vm->job.why = "reset failed";
-			vm->job.phase = PHASE_SCRUB;
-			vm->job.cursor = 0;
-			return true;
-		}
-		start_again(vm);
+		if (err < 0)
+			scrub_and_stop(vm, vm->job.op == JOB_START ? "its images did not load"
+								   : "reset failed");
+		else
+			start_again(vm);
 		return vm->job.op != JOB_NONE;
 	}
 	return false;

@@ -100,9 +100,13 @@ bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until)
 
 	while (*cursor < blocks) {
 		uint64_t b = (*cursor)++;
-		if (!vm->ram_lazy)
-			zero_pages(vm->ram_pa + b * BLOCK, MIN(BLOCK, vm->ram_size - b * BLOCK));
-		else if (block_ready(vm, b))
+		if (!vm->ram_lazy) {
+			/* Mapped whole for the VM's life: a restarted guest (MMU off, a device's
+			   DMA) sees it at the point of coherency. */
+			uint64_t size = MIN(BLOCK, vm->ram_size - b * BLOCK);
+			zero_pages(vm->ram_pa + b * BLOCK, size);
+			clean_to_poc(vm->ram_pa + b * BLOCK, size);
+		} else if (block_ready(vm, b))
 			zero_pages(vm->ram_pa + b * BLOCK, BLOCK);
 		if (arch_counter() >= until)
 			break;

@@ -150,7 +150,7 @@ bool vm_start(struct vm *v)
 	return true;
 }
 
-int vm_build(struct vm *v)
+int vm_build_unloaded(struct vm *v)
 {
 	(void)v;
 	seen.builds++;
@@ -218,6 +218,7 @@ static int scene(void **state)
 	memset(vms, 0, sizeof(vms));
 	memset(pcpus, 0, sizeof(pcpus));
 	fake_arch_reset();
+	fake_arch.pcpus = pcpus;
 	fake_arch.counter_step = 1; /* every counter read is a tick of work */
 	hyp.cntfrq = HZ;
 	pcpu_count = 2;
@@ -291,6 +292,7 @@ static void a_crash_in_an_exit_is_a_request_the_scheduler_carries_out(void **sta
 	/* The exit: the tenth injection answers EXIT_LEAVE and only asks. */
 	assert_int_equal(fault_in_vectors_again_and_again(), EXIT_LEAVE);
 	assert_true(vm->requests & VM_REQ_CRASH);
+	assert_int_equal(vm->job.cpu, 0); /* the asking CPU's job: it looks before it picks */
 	assert_int_equal(vm->state, VM_RUNNING);
 	assert_int_equal(seen.blocks_zeroed + seen.image_steps + seen.starts, 0);
 	assert_int_equal(fake_arch.exceptions, 9);
@@ -412,8 +414,10 @@ static void a_start_request_builds_and_starts_a_stopped_vm(void **state)
 	while (scheduler_pass(0))
 		;
 	assert_int_equal(seen.builds, 1);
+	assert_int_equal(seen.image_steps, 4); /* its images, in pieces */
 	assert_int_equal(seen.starts, 1);
 	assert_int_equal(vm->state, VM_RUNNING);
+	assert_true(said("vm0: starting: VMID"));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, scene, NULL)

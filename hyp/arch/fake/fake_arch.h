@@ -21,6 +21,7 @@ struct fake_cpu {
 struct fake_arch {
 	struct fake_cpu cpu[PCPU_MAX];
 	unsigned this_cpu;     /* the CPU the code under test runs on */
+	struct pcpu *pcpus;    /* this_pcpu() is &pcpus[this_cpu]; NULL: none */
 	uint64_t counter;      /* arch_counter() */
 	uint64_t counter_step; /* added at each read: time passes as core code works */
 	unsigned exceptions;   /* arch_el1_exception calls */

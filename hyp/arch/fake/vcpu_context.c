@@ -18,6 +18,11 @@ void fake_arch_reset(void)
 	memset(&fake_arch, 0, sizeof(fake_arch));
 }
 
+struct pcpu *this_pcpu(void)
+{
+	return fake_arch.pcpus ? &fake_arch.pcpus[fake_arch.this_cpu] : NULL;
+}
+
 static struct fake_cpu *cpu(void)
 {
 	return &fake_arch.cpu[fake_arch.this_cpu];

@@ -15,6 +15,20 @@
 #include <kestrel/types.h>
 
 struct vcpu;
+struct pcpu;
+
+/* The physical CPU this code runs on. */
+#ifdef KESTREL_HOST_TEST
+struct pcpu *this_pcpu(void); /* the fake arch's: the CPU a test says it runs on */
+#else
+static inline struct pcpu *this_pcpu(void)
+{
+	struct pcpu *p;
+
+	__asm__ volatile("mrs %0, tpidr_el2" : "=r"(p)); /* set once per CPU at boot */
+	return p;
+}
+#endif
 
 /* The vCPU's EL1 context (struct el1_sysregs), timers, vGIC CPU interface and EL2 controls
    onto this CPU, and back into the vCPU (its timers then stop firing here). */

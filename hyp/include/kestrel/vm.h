@@ -195,18 +195,12 @@ extern struct vm vms[VM_MAX];
 extern struct pcpu pcpus[PCPU_MAX];
 extern unsigned pcpu_count;
 
-static inline struct pcpu *this_pcpu(void)
-{
-	struct pcpu *p;
-
-	__asm__ volatile("mrs %0, tpidr_el2" : "=r"(p));
-	return p;
-}
-
 /* vm.c */
 int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg);
 /* Memory, stage 2, images and devices for a created or stopped VM. */
 int vm_build(struct vm *vm);
+/* The same with the images laid out but not copied yet (vm_images_step copies them). */
+int vm_build_unloaded(struct vm *vm);
 void vm_print_stats(const struct vm *vm, const char *what);
 /* Starts a built (or scrubbed and reloaded) VM at its boot vCPU; false, and nothing started,
    if a stop was asked meanwhile. */
