@@ -287,7 +287,8 @@ static const uint8_t sysreg_slot[1u << SYSREG_HASH_BITS] = {SYSREG_LIST(AS_SLOT)
 const struct sysreg_desc *sysreg_find(uint32_t key);
 const struct sysreg_desc *sysreg_find(uint32_t key)
 {
-	const struct sysreg_desc *d = &sysreg_table[sysreg_slot[SYSREG_HASH(key)]];
+	/* size_t: the row's address is computed once, zero-extended, not twice. */
+	const struct sysreg_desc *d = sysreg_table + (size_t)sysreg_slot[SYSREG_HASH(key)];
 
 	return d->key == key ? d : NULL;
 }
