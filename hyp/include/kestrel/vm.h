@@ -63,10 +63,12 @@ struct vcpu {
 	/* entry.S uses these two directly (asm_offsets.h): the test for more work than the
 	   handler, and the per-class exit counts. */
 	/*
-	 * Non-zero when an exit must do more than its handler: list registers or a maintenance
-	 * request to fold back, interrupts waiting for list registers, or a scheduling decision
-	 * (a reschedule, the VM stopping). Whoever makes one of those true in this vCPU's own
-	 * exit sets it; other CPUs also kick, and an IRQ exit always does everything.
+	 * Non-zero while the vCPU's interrupt state needs the list registers: some are in use
+	 * (or a maintenance request is set), or an interrupt is wanted and waits for one. The
+	 * vGIC raises it; filling the list registers recomputes it. Only that: what a handler
+	 * wants next is its result (exit_result.h), scheduling is pcpu.resched, lifecycle is
+	 * vm.requests. Tested before the handler (fold the list registers back first) and after
+	 * it (fill them before the guest resumes).
 	 */
 	volatile uint32_t attention;
 	uint64_t stats[STAT_COUNT];
