@@ -4,7 +4,8 @@
 #   make unit-tests   only build the host unit tests
 #
 # Host unit tests: each tests/unit/test_NAME.c is one cmocka program, $(B)/unit/test_NAME.
-# The hypervisor sources it exercises are named on its first line, e.g.
+# The hypervisor sources it exercises are named on its first lines (one or more, each within
+# the first five), e.g.
 #   /* unit-sources: hyp/mm/pgtable.c hyp/lib/bitmap.c */
 # Everything is compiled for the host with sanitizers and -DKESTREL_HOST_TEST. Objects are
 # shared between tests (same flags for all), one per source so that -MMD tracks headers.

@@ -54,26 +54,26 @@ static uint64_t extend(uint64_t val, const struct mmio_access *acc)
  * touches for the first time (any access form, its own table walks included: the block
  * appears and the access is retried), or the guest's mistake.
  */
-static NOINLINE void stray_dabt(struct vcpu *vcpu, uint64_t esr, uint64_t hpfar, uint64_t far,
-				bool decoded)
+static NOINLINE exit_result stray_dabt(struct vcpu *vcpu, uint64_t esr, uint64_t hpfar,
+				       uint64_t far, bool decoded)
 {
 	bool write = ESR_ISS(esr) & BIT(6);
 	ipaddr_t ipa = esr_fault_ipa(hpfar, far);
 
 	if (vm_ram_fault(vcpu->vm, ipa, esr))
-		return;
+		return EXIT_RESUME; /* the access runs again, on RAM that is there now */
 	if (decoded)
 		log_stray(vcpu, write ? "data write" : "data read", ipa);
 	else
 		log_stray(vcpu, write ? "data write (no syndrome)" : "data read (no syndrome)",
 			  ipa);
-	vcpu_inject_abort(vcpu, false, far, write);
+	return vcpu_inject_abort(vcpu, false, far, write);
 }
 
-static NOINLINE void refused(struct vcpu *vcpu, const struct mmio_access *acc, uint64_t far)
+static NOINLINE exit_result refused(struct vcpu *vcpu, const struct mmio_access *acc, uint64_t far)
 {
 	log_stray(vcpu, acc->write ? "device write" : "device read", acc->ipa);
-	vcpu_inject_abort(vcpu, false, far, acc->write);
+	return vcpu_inject_abort(vcpu, false, far, acc->write);
 }
 
 /* The device this vCPU used last comes first: drivers access one device in runs. */
@@ -91,48 +91,42 @@ static struct mmio_dev *find_device(struct vcpu *vcpu, ipaddr_t ipa)
 }
 
 /* Without the stack protector: its one address-taken local is the u64 a device reads into. */
-__attribute__((no_stack_protector)) void dabt_exit(struct vcpu *vcpu, uint64_t esr)
+__attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t hpfar = read_sysreg(hpfar_el2), far = read_sysreg(far_el2);
 	struct mmio_access acc;
 	struct mmio_dev *dev;
 	uint64_t val;
 
-	if (!esr_decode_dabt(esr, hpfar, far, &acc)) {
-		stray_dabt(vcpu, esr, hpfar, far, false);
-		return;
-	}
+	if (!esr_decode_dabt(esr, hpfar, far, &acc))
+		return stray_dabt(vcpu, esr, hpfar, far, false);
 	dev = find_device(vcpu, acc.ipa);
-	if (!dev || !FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f)) {
-		stray_dabt(vcpu, esr, hpfar, far, true);
-		return;
-	}
+	if (!dev || !FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f))
+		return stray_dabt(vcpu, esr, hpfar, far, true);
 	vcpu->stats[STAT_MMIO]++;
 	if (acc.write) {
 		val = vcpu_get_reg(vcpu, acc.reg);
 		if (acc.width < 8)
 			val &= BIT(acc.width * 8) - 1;
-		if (!dev->ops->write(dev, vcpu, acc.ipa - dev->base, acc.width, val)) {
-			refused(vcpu, &acc, far);
-			return;
-		}
+		if (!dev->ops->write(dev, vcpu, acc.ipa - dev->base, acc.width, val))
+			return refused(vcpu, &acc, far);
 	} else {
-		if (!dev->ops->read(dev, vcpu, acc.ipa - dev->base, acc.width, &val)) {
-			refused(vcpu, &acc, far);
-			return;
-		}
+		if (!dev->ops->read(dev, vcpu, acc.ipa - dev->base, acc.width, &val))
+			return refused(vcpu, &acc, far);
 		vcpu_set_reg(vcpu, acc.reg, extend(val, &acc));
 	}
-	vcpu_skip_instr(vcpu, esr);
+	/* exit_emulated(esr), in one instruction less: ESR_EL2.ISV (bit 24) is set here, so
+	   bits 25:24 (IL, ISV) are 3 for a 4-byte instruction and 1 for a 2-byte one. */
+	return (uint32_t)((esr >> 24) & 3) + 1;
 }
 
-void iabt_exit(struct vcpu *vcpu, uint64_t esr)
+exit_result iabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t far = read_sysreg(far_el2);
 	ipaddr_t ipa = esr_fault_ipa(read_sysreg(hpfar_el2), far);
 
 	if (vm_ram_fault(vcpu->vm, ipa, esr))
-		return;
+		return EXIT_RESUME;
 	log_stray(vcpu, "instruction fetch", ipa);
-	vcpu_inject_abort(vcpu, true, far, false);
+	return vcpu_inject_abort(vcpu, true, far, false);
 }

@@ -7,10 +7,10 @@
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 
-static void undef_exit(struct vcpu *vcpu, uint64_t esr)
+static exit_result undef_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	(void)esr;
-	vcpu_inject_undef(vcpu);
+	return vcpu_inject_undef(vcpu);
 }
 
 /* Every class has a handler, so dispatch (guest_sync in entry.S) is one indexed load and one
@@ -32,34 +32,29 @@ exit_fn *const exit_handlers[EC_COUNT] = {
 
 /*
  * guest_sync calls the handler itself when the vCPU needs no attention (nothing in its list
- * registers, nothing to schedule); then, only if the handler raised attention, this.
+ * registers), steps the PC by the result, and calls this only for a slow result. The vCPU
+ * leaves its CPU here, in the dispatcher, never inside a handler.
  */
-struct vcpu *exit_finish(struct vcpu *vcpu);
-struct vcpu *exit_finish(struct vcpu *vcpu)
+void exit_finish(struct vcpu *vcpu, exit_result result);
+void exit_finish(struct vcpu *vcpu, exit_result result)
 {
-	struct vm *vm = vcpu->vm;
-
-	/* It printed its crash message in this exit (vconsole.c): one of its exits acts. */
-	if (unlikely(vm->crash_seen) &&
-	    __atomic_exchange_n(&vm->crash_seen, false, __ATOMIC_ACQ_REL))
-		vm_crash(vm, "its console said it panicked");
-	if (vcpu->blocked) /* WFI or CPU_SUSPEND with nothing pending */
+	/* WFI, CPU_SUSPEND with nothing pending; CPU_OFF, a lifecycle request */
+	if (vcpu->blocked || exit_leaves(result))
 		pcpu_idle();
 	sched_check_current(vcpu);
 	vgic_flush_lrs(vcpu);
-	return vcpu;
 }
 
 /* A synchronous exit of a vCPU that needs attention: the list registers are folded back
-   first, since the handler may look at the vCPU's interrupt state. */
-struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr);
-struct vcpu *exit_sync(struct vcpu *vcpu, uint64_t esr)
+   first, since the handler may look at the vCPU's interrupt state. guest_sync steps the PC
+   and calls exit_finish, whatever the result: the list registers are to be filled again. */
+exit_result exit_sync(struct vcpu *vcpu, uint64_t esr);
+exit_result exit_sync(struct vcpu *vcpu, uint64_t esr)
 {
 	unsigned ec = ESR_EC(esr);
 	vcpu->stats[ec]++;
 	vgic_sync_lrs(vcpu);
-	exit_handlers[ec](vcpu, esr);
-	return exit_finish(vcpu);
+	return exit_handlers[ec](vcpu, esr) | EXIT_RECHECK;
 }
 
 struct vcpu *exit_irq(struct vcpu *vcpu);
@@ -81,7 +76,8 @@ struct vcpu *exit_serror(struct vcpu *vcpu, uint64_t esr)
 	kprintf("%s/vcpu%u: SError (ESR 0x%lx) at PC 0x%lx: abort injected", vcpu->vm->name,
 		vcpu->id, (unsigned long)esr, (unsigned long)vcpu->regs.pc);
 	vgic_sync_lrs(vcpu);
-	vcpu_inject_abort(vcpu, false, 0, false);
+	if (exit_leaves(vcpu_inject_abort(vcpu, false, 0, false)))
+		pcpu_idle();
 	sched_check_current(vcpu);
 	vgic_flush_lrs(vcpu);
 	return vcpu;

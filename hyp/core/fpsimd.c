@@ -15,7 +15,7 @@ static void release_owner(struct pcpu *pcpu)
 	}
 }
 
-void fpsimd_exit(struct vcpu *vcpu, uint64_t esr)
+exit_result fpsimd_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	struct pcpu *pcpu = vcpu->pcpu;
 
@@ -27,6 +27,7 @@ void fpsimd_exit(struct vcpu *vcpu, uint64_t esr)
 		fpsimd_restore(&vcpu->fp);
 		pcpu->fp_owner = vcpu;
 	}
+	return EXIT_RESUME; /* the FP instruction runs again, untrapped */
 }
 
 void fpsimd_claim_for_kestrel(void)

@@ -135,7 +135,7 @@ static void el2_cpu_init(struct pcpu *pcpu)
 	write_sysreg(tpidr_el2, pcpu);
 	write_sysreg(vbar_el2, el2_vectors);
 	write_sysreg(hcr_el2, HCR_RW | HCR_VM);
-	write_sysreg(vttbr_el2, hyp.park_vttbr); /* see pcpu_unload */
+	write_sysreg(vttbr_el2, hyp.park_vttbr); /* see arch_no_guest */
 	debug_reset();
 	/* EL1 may use the physical counter and timer directly: the timer is switched per vCPU. */
 	write_sysreg(cnthctl_el2, BIT(0) | BIT(1));

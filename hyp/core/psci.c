@@ -57,7 +57,11 @@ static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint6
 	if (!IS_ALIGNED(entry, 4) || !vm_ipa_is_ram(vm, entry, 4))
 		return PSCI_INVALID_ADDRESS;
 	spin_lock(&vm->lock);
-	if (target->power == VCPU_ON)
+	/* A VM being stopped or restarted (a request of another vCPU, say SYSTEM_RESET) turns
+	   nothing on: the vCPU would survive into the next boot. */
+	if (vm->state != VM_RUNNING || vm->requests)
+		ret = PSCI_DENIED;
+	else if (target->power == VCPU_ON)
 		ret = PSCI_ALREADY_ON;
 	else if (target->power == VCPU_ON_PENDING)
 		ret = PSCI_ON_PENDING;
@@ -88,12 +92,11 @@ static int64_t affinity_info(struct vcpu *caller, uint64_t mpidr, uint64_t level
 }
 
 /*
- * CPU_OFF, SYSTEM_OFF and SYSTEM_RESET leave the vCPU at once, from inside the call: its
- * registers are dead (a vCPU turned on again or a VM restarted starts from reset values), so
- * the callee-saved ones the hypercall exit path did not save need not be. Anything that
- * resumes the vCPU later (CPU_SUSPEND) returns instead and lets the exit path leave.
+ * CPU_OFF, SYSTEM_OFF and SYSTEM_RESET never return to the caller: the call answers
+ * EXIT_LEAVE and the dispatcher takes the vCPU off its CPU. Its registers are dead (a vCPU
+ * turned on again or a VM restarted starts from reset values), so x0 is not written.
  */
-static NORETURN void cpu_off(struct vcpu *vcpu)
+static NOINLINE exit_result cpu_off(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	bool last = true;
@@ -109,53 +112,78 @@ static NORETURN void cpu_off(struct vcpu *vcpu)
 			last = false;
 	spin_unlock(&vm->lock);
 	if (last)
-		vm_stop(vm, "all vCPUs powered off");
-	pcpu_idle();
+		vm_request(vm, VM_REQ_STOP, "all vCPUs powered off");
+	return EXIT_LEAVE;
 }
 
 /* SMC32/HVC32 arguments are W registers: the upper halves are not part of them. */
-static uint64_t arg(const struct vcpu *vcpu, uint32_t fid, unsigned n)
+static uint64_t arg(const struct smccc_args *a, uint32_t fid, unsigned n)
 {
-	uint64_t v = vcpu->regs.x[n];
+	uint64_t v = a->x[n];
 
 	return SMCCC_IS_64(fid) ? v : (uint32_t)v;
 }
 
-static int64_t psci_result(struct vcpu *vcpu, uint32_t fid)
+static exit_result answer(struct smccc_args *a, int64_t ret)
+{
+	a->x[0] = (uint64_t)ret;
+	return EXIT_RESUME;
+}
+
+/* Calls that do more than answer are out of line, so that psci_call only tail-calls and
+   needs no stack frame: VERSION and FEATURES, the hot ones, cost a few instructions. */
+static NOINLINE exit_result call_cpu_on(struct vcpu *vcpu, struct smccc_args *a, uint32_t fid)
+{
+	return answer(a, cpu_on(vcpu, arg(a, fid, 1), arg(a, fid, 2), arg(a, fid, 3)));
+}
+
+static NOINLINE exit_result call_affinity_info(struct vcpu *vcpu, struct smccc_args *a,
+					       uint32_t fid)
+{
+	return answer(a, affinity_info(vcpu, arg(a, fid, 1), arg(a, fid, 2)));
+}
+
+/* Standby: sleep like WFI; any wake-up returns SUCCESS. With nothing pending, the dispatcher
+   leaves the vCPU (after saving all of its registers). */
+static NOINLINE exit_result cpu_suspend(struct vcpu *vcpu, struct smccc_args *a)
+{
+	a->x[0] = PSCI_SUCCESS;
+	if (vgic_vcpu_pending(vcpu))
+		return EXIT_RESUME;
+	vcpu->blocked = true;
+	return EXIT_LEAVE;
+}
+
+/* SYSTEM_OFF, SYSTEM_RESET: a request the scheduler carries out, per the VM's policy. */
+static NOINLINE exit_result system_event(struct vcpu *vcpu, uint32_t req, const char *why)
+{
+	vm_request(vcpu->vm, req, why);
+	return EXIT_LEAVE;
+}
+
+/* The answer goes to the caller's x0, unless the call leaves the vCPU. */
+exit_result psci_call(struct vcpu *vcpu, struct smccc_args *a, uint32_t fid)
 {
 	switch (base_fid(fid)) {
 	case PSCI_VERSION:
-		return PSCI_VERSION_1_1;
+		return answer(a, PSCI_VERSION_1_1);
 	case PSCI_CPU_SUSPEND:
-		/* Standby: sleep like WFI; any wake-up returns SUCCESS. The exit path leaves
-		   the vCPU (after saving all of its registers) when the call returns. */
-		if (!vgic_vcpu_pending(vcpu)) {
-			vcpu->blocked = true;
-			vcpu->attention = 1;
-		}
-		return PSCI_SUCCESS;
+		return cpu_suspend(vcpu, a);
 	case PSCI_CPU_OFF:
-		cpu_off(vcpu);
+		return cpu_off(vcpu);
 	case PSCI_CPU_ON:
-		return cpu_on(vcpu, arg(vcpu, fid, 1), arg(vcpu, fid, 2), arg(vcpu, fid, 3));
+		return call_cpu_on(vcpu, a, fid);
 	case PSCI_AFFINITY_INFO:
-		return affinity_info(vcpu, arg(vcpu, fid, 1), arg(vcpu, fid, 2));
+		return call_affinity_info(vcpu, a, fid);
 	case PSCI_MIGRATE_INFO_TYPE:
-		return PSCI_MIGRATE_NOT_REQUIRED;
+		return answer(a, PSCI_MIGRATE_NOT_REQUIRED);
 	case PSCI_SYSTEM_OFF:
-		vm_event(vcpu->vm, VM_EVENT_POWEROFF);
-		pcpu_idle();
+		return system_event(vcpu, VM_REQ_POWEROFF, "powered off");
 	case PSCI_SYSTEM_RESET:
-		vm_event(vcpu->vm, VM_EVENT_RESET);
-		pcpu_idle();
+		return system_event(vcpu, VM_REQ_RESET, "reset requested");
 	case PSCI_FEATURES:
-		return psci_features((uint32_t)vcpu->regs.x[1]);
+		return answer(a, psci_features((uint32_t)a->x[1]));
 	default:
-		return PSCI_NOT_SUPPORTED;
+		return answer(a, PSCI_NOT_SUPPORTED);
 	}
-}
-
-void psci_call(struct vcpu *vcpu, uint32_t fid)
-{
-	vcpu->regs.x[0] = (uint64_t)psci_result(vcpu, fid);
 }

@@ -7,6 +7,7 @@
  * CPU restarts its scheduling loop on a fresh stack. A vCPU's EL1 state stays loaded until
  * another vCPU needs the CPU, so a vCPU that waits and resumes alone on its CPU pays nothing.
  */
+#include <kestrel/arch.h>
 #include <kestrel/deadline.h>
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
@@ -15,6 +16,7 @@
 #include <kestrel/sysreg.h>
 
 #define SLICE_MS	 5
+#define SLICE_TICKS	 (hyp.cntfrq / 1000 * SLICE_MS)
 #define TIMER_ARMED(ctl) (((ctl) & (TIMER_CTL_ENABLE | TIMER_CTL_IMASK)) == TIMER_CTL_ENABLE)
 
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu)
@@ -70,6 +72,13 @@ static bool wake_ready(struct pcpu *pcpu, struct vcpu *vcpu)
 	return vgic_vcpu_pending(vcpu);
 }
 
+/*
+ * Whether vcpu can run now; if so, it is published as pcpu's current before the VM's lock is
+ * let go. A lifecycle job quiesces a VM under that lock, turning every vCPU OFF in the same
+ * critical section (vm_lifecycle.c): so either the job sees this CPU holding the vCPU and
+ * waits, or this CPU sees it OFF and does not pick it. No vCPU runs after its VM's job has
+ * looked.
+ */
 static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -77,18 +86,18 @@ static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 
 	if (vm->state != VM_RUNNING)
 		return false;
+	/* A vCPU turned on again is reset, unblocked (vcpu_reset): blocked means in WFI. */
+	if (vcpu->blocked && !wake_ready(pcpu, vcpu))
+		return false;
 	spin_lock(&vm->lock);
-	if (vcpu->power == VCPU_ON_PENDING) {
+	if (vcpu->power == VCPU_ON_PENDING)
 		vcpu->power = VCPU_ON;
-		vcpu->blocked = false;
-	}
 	run = vcpu->power == VCPU_ON;
-	spin_unlock(&vm->lock);
-	if (run && vcpu->blocked) {
-		run = wake_ready(pcpu, vcpu);
-		if (run)
-			vcpu->blocked = false;
+	if (run) {
+		vcpu->blocked = false;
+		pcpu->current = vcpu;
 	}
+	spin_unlock(&vm->lock);
 	return run;
 }
 
@@ -106,12 +115,13 @@ static struct vcpu *pick_next(struct pcpu *pcpu)
 }
 
 /* When this CPU must look again (sched_next_event): the end of next's slice if others want
-   the CPU, and the earliest timer of a blocked vCPU whose timers are not live, no sooner than
-   the slice's end. next's slice starts now. */
-static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
+   the CPU (a lifecycle job too, which wants it back after a slice), and the earliest timer of
+   a blocked vCPU whose timers are not live, no sooner than the slice's end. next's slice
+   starts now. */
+static void arm_next_event(struct pcpu *pcpu, struct vcpu *next, bool lifecycle_work)
 {
 	uint64_t now = read_sysreg(cntpct_el0), sleeper = NO_DEADLINE, deadline;
-	bool contenders = false;
+	bool contenders = lifecycle_work;
 
 	for (unsigned i = 0; i < pcpu->nrunq; i++) {
 		struct vcpu *v = pcpu->runq[i];
@@ -123,7 +133,7 @@ static void arm_next_event(struct pcpu *pcpu, struct vcpu *next)
 			sleeper = MIN(sleeper, timer_deadline(v));
 	}
 	pcpu->run_start = now;
-	deadline = sched_next_event(now, hyp.cntfrq / 1000 * SLICE_MS, next, contenders, sleeper);
+	deadline = sched_next_event(now, SLICE_TICKS, next, contenders, sleeper);
 	if (deadline == NO_DEADLINE)
 		timer_cancel_el2();
 	else
@@ -136,13 +146,7 @@ void pcpu_unload(struct pcpu *pcpu)
 	if (!pcpu->loaded)
 		return;
 	vcpu_put(pcpu->loaded);
-	/* Parked until the next load: stage 2 on, through VMID 0 (no VM's) and an empty table.
-	   The stopped VM's EL1 regime is still in the registers; a speculative walk through it
-	   (errata) reaches neither its stage 2, about to be freed, nor its VMID, which another
-	   VM may get next, nor memory by its stage-1 tables alone. */
-	write_sysreg(vttbr_el2, hyp.park_vttbr);
-	write_sysreg(hcr_el2, HCR_RW | HCR_VM);
-	isb();
+	arch_no_guest();
 }
 
 static void drop_stopped(struct pcpu *pcpu)
@@ -198,21 +202,29 @@ static NORETURN void sched_loop(void *arg)
 		pcpu->sched_start = read_sysreg(cntpct_el0);
 	for (;;) {
 		struct vcpu *next;
+		unsigned asked = 0;
+		bool work;
 		drop_stopped(pcpu);
 		/* An exchange: the vGIC state of a vCPU woken before it is seen by pick_next. Read
 		   as 0, nothing asked: whoever asks later sees 0 too, and kicks this CPU. */
 		if (pcpu->resched)
-			__atomic_exchange_n(&pcpu->resched, 0, __ATOMIC_ACQ_REL);
+			asked = __atomic_exchange_n(&pcpu->resched, 0, __ATOMIC_ACQ_REL);
+		/* VM stops and restarts, here on a fresh stack, never in an exit: at most a
+		   slice of pieces, then the vCPUs of this CPU get theirs (the job is a contender
+		   for the CPU like them), then more. */
+		work = unlikely(asked & RESCHED_LIFECYCLE) &&
+		       vm_lifecycle_work(pcpu, read_sysreg(cntpct_el0) + SLICE_TICKS);
 		next = pick_next(pcpu);
 		/* The vCPU that leaves the CPU is put first: its timers stop being live then, so
 		   the next event must include their deadline (else a vCPU sleeping on its own
 		   timer beside one that never blocks would never wake). */
 		if (next && pcpu->loaded && pcpu->loaded != next)
 			vcpu_put(pcpu->loaded);
-		arm_next_event(pcpu, next);
+		arm_next_event(pcpu, next, work);
 		if (next)
 			vcpu_run(next);
-		idle_wait(pcpu);
+		if (!work)
+			idle_wait(pcpu);
 		irq_drain();
 	}
 }
@@ -232,9 +244,21 @@ void vcpu_run(struct vcpu *vcpu)
 
 	if (pcpu->loaded != vcpu)
 		vcpu_load(vcpu); /* sched_loop has put the one that was loaded */
-	pcpu->current = vcpu;
-	vgic_flush_lrs(vcpu);
+	vgic_flush_lrs(vcpu);	 /* it is current already (runnable published it) */
 	vcpu_enter_fresh(vcpu, pcpu->stack_top);
+}
+
+/* The running vCPU's slice ends at the latest then, unless something sooner is armed (the
+   slice's end already, a sleeper's deadline). Returns false if it is over already. */
+static bool arm_slice_end(struct pcpu *pcpu)
+{
+	uint64_t slice_end = pcpu->run_start + SLICE_TICKS;
+
+	if (read_sysreg(cntpct_el0) >= slice_end)
+		return false;
+	if (!(read_sysreg(cnthp_ctl_el2) & 1) || read_sysreg(cnthp_cval_el2) > slice_end)
+		timer_arm_el2(slice_end);
+	return true;
 }
 
 void pcpu_kick(struct pcpu *pcpu)
@@ -256,9 +280,13 @@ void vcpu_kick(struct vcpu *vcpu)
 	if (current != vcpu) {
 		unsigned why = current ? RESCHED_WAKE : RESCHED_NOW;
 		unsigned was = __atomic_fetch_or(&pcpu->resched, why, __ATOMIC_ACQ_REL);
-		/* On this CPU, the vCPU whose exit is running sees it when its handler returns. */
-		if (current && pcpu == this_pcpu())
-			current->attention = 1;
+		/* On this CPU, inside the exit of the running vCPU: the woken one gets the CPU
+		   when the running one's slice ends (if over already, the timer fires at once). */
+		if (current && pcpu == this_pcpu()) {
+			if (!arm_slice_end(pcpu))
+				timer_arm_el2(read_sysreg(cntpct_el0));
+			return;
+		}
 		/* Asked already and not looked yet: the kick sent then makes it look at this one
 		   too. A storm of wake-ups is then one interrupt per slice, not one per wake-up. */
 		if (was & why)
@@ -272,19 +300,11 @@ void sched_make_way(struct vcpu *vcpu)
 	struct pcpu *pcpu = vcpu->pcpu;
 
 	/* Woken vCPUs wait for the running one's slice to end: else a guest waking its own
-	   vCPU on another VM's CPU, again and again, would take that CPU (test hostile-kick). */
-	if (pcpu->resched == RESCHED_WAKE && vcpu->vm->state == VM_RUNNING &&
-	    vcpu->power == VCPU_ON) {
-		uint64_t slice_end = pcpu->run_start + hyp.cntfrq / 1000 * SLICE_MS;
-		if (read_sysreg(cntpct_el0) < slice_end) {
-			/* Unless something sooner is armed (the slice's end, a sleeper's deadline).
-			 */
-			if (!(read_sysreg(cnthp_ctl_el2) & 1) ||
-			    read_sysreg(cnthp_cval_el2) > slice_end)
-				timer_arm_el2(slice_end);
-			return;
-		}
-	}
+	   vCPU on another VM's CPU, again and again, would take that CPU (test hostile-kick). So
+	   does this CPU's lifecycle job between its pieces (RESCHED_LIFECYCLE without NOW). */
+	if (!(pcpu->resched & RESCHED_NOW) && vcpu->vm->state == VM_RUNNING &&
+	    vcpu->power == VCPU_ON && arm_slice_end(pcpu))
+		return;
 	pcpu_idle();
 }
 

@@ -22,19 +22,17 @@ static int64_t arch_result(uint32_t fid, uint64_t a1)
 
 /* SMCCC_VERSION, SMCCC_ARCH_FEATURES and the doorbell are SMC32 calls: their argument is
    W1, whatever the upper half of X1 holds (SMCCC 1.1, 2.6). */
-static NOINLINE void arch_call(struct vcpu *vcpu, uint32_t fid)
+static NOINLINE exit_result arch_call(struct smccc_args *a, uint32_t fid)
 {
-	uint64_t *x = vcpu->regs.x;
-
-	x[0] = (uint64_t)arch_result(fid, (uint32_t)x[1]);
+	a->x[0] = (uint64_t)arch_result(fid, (uint32_t)a->x[1]);
+	return EXIT_RESUME;
 }
 
-static NOINLINE void vendor_hyp_call(struct vcpu *vcpu, uint32_t fid)
+static NOINLINE exit_result vendor_hyp_call(struct vcpu *vcpu, struct smccc_args *a, uint32_t fid)
 {
-	uint64_t *x = vcpu->regs.x;
-
-	x[0] = (uint64_t)(fid == KESTREL_SHM_DOORBELL ? shm_doorbell(vcpu, (uint32_t)x[1])
-						      : SMCCC_NOT_SUPPORTED);
+	a->x[0] = (uint64_t)(fid == KESTREL_SHM_DOORBELL ? shm_doorbell(vcpu, (uint32_t)a->x[1])
+							 : SMCCC_NOT_SUPPORTED);
+	return EXIT_RESUME;
 }
 
 /*
@@ -42,34 +40,35 @@ static NOINLINE void vendor_hyp_call(struct vcpu *vcpu, uint32_t fid)
  * needs a stack frame here. The architecture calls come first: they are the ones an
  * operating system makes on hot paths (the workaround calls, when a hypervisor offers them).
  */
-void smccc_dispatch(struct vcpu *vcpu)
+exit_result smccc_dispatch(struct vcpu *vcpu, struct smccc_args *a)
 {
-	uint64_t *x = vcpu->regs.x;
-	uint32_t fid = (uint32_t)x[0];
+	uint32_t fid = (uint32_t)a->x[0];
 	unsigned owner = SMCCC_OWNER(fid);
 
 	if (owner == SMCCC_OWNER_ARCH)
-		arch_call(vcpu, fid);
-	else if (owner == SMCCC_OWNER_STANDARD)
-		psci_call(vcpu, fid);
-	else if (owner == SMCCC_OWNER_VENDOR_HYP)
-		vendor_hyp_call(vcpu, fid);
-	else
-		x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		return arch_call(a, fid);
+	if (owner == SMCCC_OWNER_STANDARD)
+		return psci_call(vcpu, a, fid);
+	if (owner == SMCCC_OWNER_VENDOR_HYP)
+		return vendor_hyp_call(vcpu, a, fid);
+	a->x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+	return EXIT_RESUME;
 }
 
-void smccc_hvc_exit(struct vcpu *vcpu, uint64_t esr)
+exit_result smccc_hvc_exit(struct vcpu *vcpu, uint64_t esr)
 {
+	struct smccc_args *a = smccc_args_of(vcpu);
+
 	/* SMCCC uses HVC #0; other immediates are not calls kestrel knows. */
-	if (ESR_ISS(esr) & 0xffff)
-		vcpu->regs.x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
-	else
-		smccc_dispatch(vcpu);
+	if (ESR_ISS(esr) & 0xffff) {
+		a->x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		return EXIT_RESUME;
+	}
+	return smccc_dispatch(vcpu, a);
 }
 
-void smccc_smc_exit(struct vcpu *vcpu, uint64_t esr)
+/* A trapped SMC leaves ELR at the SMC itself: the call is stepped over, whatever it does. */
+exit_result smccc_smc_exit(struct vcpu *vcpu, uint64_t esr)
 {
-	/* A trapped SMC leaves ELR at the SMC itself. */
-	vcpu_skip_a64(vcpu);
-	smccc_hvc_exit(vcpu, esr);
+	return smccc_hvc_exit(vcpu, esr) | EXIT_STEP_A64;
 }

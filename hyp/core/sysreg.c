@@ -10,7 +10,8 @@
 #include <kestrel/sysreg.h>
 
 struct sysreg_desc;
-typedef void sysreg_fn(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read);
+typedef exit_result sysreg_fn(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,
+			      bool read);
 
 struct sysreg_desc {
 	uint32_t key;
@@ -127,33 +128,35 @@ void sysreg_init_id_values(unsigned ipa_bits)
 }
 
 /* --- register behaviours ---
- * Each completes the access itself (the result in Rt and the step past the instruction, or
- * an UNDEF), so the lookup tail-calls it and a simple register costs a few instructions. */
+ * Each completes the access itself (the result in Rt, or an UNDEF) and returns what the
+ * dispatcher does next: EXIT_STEP_A64 past the MSR/MRS (EC 0x18 traps only from AArch64
+ * state, where every instruction is 4 bytes), or the injection's result. The lookup
+ * tail-calls it, so a simple register costs a few instructions. */
 
-static void read_done(struct vcpu *vcpu, unsigned reg, uint64_t val)
+static exit_result read_done(struct vcpu *vcpu, unsigned reg, uint64_t val)
 {
 	vcpu_set_reg(vcpu, reg, val);
-	vcpu_skip_a64(vcpu);
+	return EXIT_STEP_A64;
 }
 
-static void raz_wi(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+static exit_result raz_wi(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
 	(void)d;
 	if (read)
 		vcpu_set_reg(vcpu, reg, 0);
-	vcpu_skip_a64(vcpu);
+	return EXIT_STEP_A64;
 }
 
-static void read_only_zero(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+static exit_result read_only_zero(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,
+				  bool read)
 {
 	(void)d;
 	if (!read)
-		vcpu_inject_undef(vcpu);
-	else
-		read_done(vcpu, reg, 0);
+		return vcpu_inject_undef(vcpu);
+	return read_done(vcpu, reg, 0);
 }
 
-static void stored(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+static exit_result stored(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
 	uint64_t *field = (uint64_t *)(void *)((char *)vcpu + d->field);
 
@@ -161,72 +164,69 @@ static void stored(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,
 		vcpu_set_reg(vcpu, reg, *field);
 	else
 		*field = vcpu_get_reg(vcpu, reg);
-	vcpu_skip_a64(vcpu);
+	return EXIT_STEP_A64;
 }
 
-static void oslar(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+static exit_result oslar(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
 	(void)d;
-	if (read) {
-		vcpu_inject_undef(vcpu); /* write-only */
-		return;
-	}
+	if (read)
+		return vcpu_inject_undef(vcpu); /* write-only */
 	vcpu->dbg.oslsr = BIT(3) | ((vcpu_get_reg(vcpu, reg) & 1) << 1);
-	vcpu_skip_a64(vcpu);
+	return EXIT_STEP_A64;
 }
 
-static void oslsr(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+static exit_result oslsr(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
 	(void)d;
 	if (!read)
-		vcpu_inject_undef(vcpu); /* read-only */
-	else
-		read_done(vcpu, reg, vcpu->dbg.oslsr);
+		return vcpu_inject_undef(vcpu); /* read-only */
+	return read_done(vcpu, reg, vcpu->dbg.oslsr);
 }
 
-static void dc_set_way(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+static exit_result dc_set_way(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,
+			      bool read)
 {
 	uint64_t val = vcpu_get_reg(vcpu, reg);
 
 	(void)d;
-	if (read) {
-		vcpu_inject_undef(vcpu);
-		return;
-	}
+	if (read)
+		return vcpu_inject_undef(vcpu);
 #ifndef KESTREL_HOST_TEST
 	/* Set/way invalidation could discard other owners' data: always clean it too. */
 	__asm__ volatile("dc cisw, %0" : : "r"(val) : "memory");
 #else
 	host_sys_insn("dc cisw", val);
 #endif
-	vcpu_skip_a64(vcpu);
+	return EXIT_STEP_A64;
 }
 
 /*
  * SGI generation always traps with HCR_EL2.IMO: the vGIC routes it to the target vCPUs. The
  * register says which groups the SGI may have at a target (vgic.h, vgic_send_sgi): SGI1R
- * either group (a single Security state), SGI0R and ASGI1R Group 0 only.
+ * either group (a single Security state), SGI0R and ASGI1R Group 0 only. An SGI to the
+ * sender itself raises its attention: the dispatcher fills its list registers.
  */
-static void send_sgi(struct vcpu *vcpu, unsigned reg, bool read, bool group0_only)
+static exit_result send_sgi(struct vcpu *vcpu, unsigned reg, bool read, bool group0_only)
 {
-	if (read) {
-		vcpu_inject_undef(vcpu);
-		return;
-	}
+	if (read)
+		return vcpu_inject_undef(vcpu);
 	vgic_send_sgi(vcpu, vcpu_get_reg(vcpu, reg), group0_only);
-	vcpu_skip_a64(vcpu);
+	return EXIT_STEP_A64;
 }
 
-static void sgi1r_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+static exit_result sgi1r_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,
+			       bool read)
 {
 	(void)d;
-	send_sgi(vcpu, reg, read, false);
+	return send_sgi(vcpu, reg, read, false);
 }
 
-static void sgi0r_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+static exit_result sgi0r_write(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,
+			       bool read)
 {
 	(void)d;
-	send_sgi(vcpu, reg, read, true);
+	return send_sgi(vcpu, reg, read, true);
 }
 
 #define VCPU_FIELD(f)		offsetof(struct vcpu, f)
@@ -293,7 +293,8 @@ static const uint8_t sysreg_slot[1u << SYSREG_HASH_BITS] = {SYSREG_LIST(AS_SLOT)
 const struct sysreg_desc *sysreg_find(uint32_t key);
 const struct sysreg_desc *sysreg_find(uint32_t key)
 {
-	const struct sysreg_desc *d = &sysreg_table[sysreg_slot[SYSREG_HASH(key)]];
+	/* size_t: the row's address is computed once, zero-extended, not twice. */
+	const struct sysreg_desc *d = sysreg_table + (size_t)sysreg_slot[SYSREG_HASH(key)];
 
 	return d->key == key ? d : NULL;
 }
@@ -307,7 +308,7 @@ static bool is_id_space(uint32_t key)
 	       crm <= 7;
 }
 
-void sysreg_exit(struct vcpu *vcpu, uint64_t esr)
+exit_result sysreg_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	struct sysreg_access acc;
 
@@ -315,16 +316,12 @@ void sysreg_exit(struct vcpu *vcpu, uint64_t esr)
 	if (!is_id_space(acc.key)) {
 		const struct sysreg_desc *d = sysreg_find(acc.key);
 		if (d)
-			d->access(vcpu, d, acc.reg, acc.read);
-		else
-			vcpu_inject_undef(vcpu);
-		return;
+			return d->access(vcpu, d, acc.reg, acc.read);
+		return vcpu_inject_undef(vcpu);
 	}
-	if (!acc.read) {
-		vcpu_inject_undef(vcpu);
-		return;
-	}
+	if (!acc.read)
+		return vcpu_inject_undef(vcpu);
 	vcpu_set_reg(vcpu, acc.reg,
 		     id_values[SYSREG_KEY_CRM(acc.key) - 1][SYSREG_KEY_OP2(acc.key)]);
-	vcpu_skip_a64(vcpu);
+	return EXIT_STEP_A64;
 }

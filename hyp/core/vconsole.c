@@ -21,7 +21,7 @@ static unsigned line_len;
 /*
  * A guest that panics says so on its console and then spins or parks its CPUs, which kestrel
  * cannot tell from work: its crash message (Linux's panic line unless configured) in an
- * output line is the sign. The exit that wrote it acts on it, outside the UART's lock.
+ * output line is the sign. It is a request: the scheduler stops or restarts the VM.
  */
 static void watch_output(struct vm *vm, char c)
 {
@@ -37,12 +37,8 @@ static void watch_output(struct vm *vm, char c)
 		return;
 	vm->watch_line[vm->watch_len] = 0;
 	vm->watch_len = 0;
-	if (!strstr(vm->watch_line, msg) || vm->crash_seen)
-		return;
-	vm->crash_seen = true;
-	struct vcpu *writer = this_pcpu()->current;
-	if (writer && writer->vm == vm)
-		writer->attention = 1;
+	if (strstr(vm->watch_line, msg))
+		vm_request(vm, VM_REQ_CRASH, "its console said it panicked");
 }
 
 /* Output of the VM with focus goes out as it comes (prompts, echo); the others' output goes
@@ -125,26 +121,17 @@ static void run_command(char *cmd)
 	} else if (!strcmp(cmd, "stats")) {
 		vm_print_stats(vm, state_names[vm->state]);
 	} else if (!strcmp(cmd, "stop")) {
-		/* A VM being restarted or stopped on another CPU stops when that ends (vm_start):
-		   no waiting here, where this CPU's own vCPU may be the one being taken off. */
-		spin_lock(&vm->lock);
-		enum vm_state state = vm->state;
-		if (state == VM_STOPPING)
-			vm->stop_requested = true;
-		spin_unlock(&vm->lock);
-		if (state == VM_RUNNING)
-			vm_stop(vm, "stopped from the console");
-		else if (state != VM_STOPPING)
+		/* Requests, carried out by a scheduler loop: this runs in an interrupt taken in
+		   whatever vCPU's exit, which may be one of the VM's own. A VM being restarted
+		   stops instead. */
+		if (vm->state == VM_STOPPED)
 			kprintf("stop: %s is not running", vm->name);
+		else
+			vm_request(vm, VM_REQ_STOP, "stopped from the console");
 	} else if (vm->state == VM_STOPPED) { /* start or restart a stopped VM */
-		if (vm_build(vm) == E_OK) {
-			kprintf("%s: starting: VMID %u, stage-2 root 0x%lx, RAM at PA 0x%lx",
-				vm->name, vm->vmid, (unsigned long)vm->s2.root,
-				(unsigned long)pa_addr(vm->ram_pa));
-			vm_start(vm);
-		}
+		vm_request(vm, VM_REQ_START, "started from the console");
 	} else if (!strcmp(cmd, "restart")) {
-		vm_restart(vm, "restart from the console");
+		vm_request(vm, VM_REQ_RESTART, "restart from the console");
 	} else {
 		kprintf("start: %s is already running", vm->name);
 	}

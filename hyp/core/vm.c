@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* VM lifecycle: build (memory, stage 2, images, devices), start, stop, restart. */
+/* VMs: build (memory, stage 2, images, devices), start, release. Stop and restart are
+   requests (vm_lifecycle.c). */
+#include <kestrel/arch.h>
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
 #include <kestrel/guest_dtb.h>
@@ -14,8 +16,8 @@
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
 
-#define GUEST_DTB_MAX	(64 * 1024)
-#define STOP_WAIT_LOOPS 100000000ull
+#define GUEST_DTB_MAX (64 * 1024)
+#define IMAGE_PIECE   SZ_2M /* copied per step: a block of RAM */
 
 struct vm vms[VM_MAX];
 
@@ -46,7 +48,7 @@ static void *s2_va(void *ctx, paddr_t pa)
 }
 
 /* Invalidates every stage-1+2 translation of the VM: its VMID must be live in VTTBR. */
-static void s2_flush_vm(struct vm *vm)
+void vm_s2_flush(struct vm *vm)
 {
 	uint64_t saved = read_sysreg(vttbr_el2);
 
@@ -62,7 +64,7 @@ static void s2_flush_vm(struct vm *vm)
 static void s2_tlb_flush(void *ctx, uint64_t ia, uint64_t size)
 {
 	(void)ia, (void)size;
-	s2_flush_vm(ctx);
+	vm_s2_flush(ctx);
 }
 
 static const struct pgtable_mm s2_mm_template = {s2_alloc, s2_free, s2_va, s2_tlb_flush, NULL};
@@ -117,13 +119,13 @@ static int refuse(struct vm *vm, const char *fmt, ...)
 	return -E_INVAL;
 }
 
-/* Copies the images into the VM's RAM and writes its DTB; RAM is already zero. */
-static int load_images(struct vm *vm)
+/* Lays the images out in the VM's RAM (which is zero): where the kernel, initrd and DTB go. */
+int vm_images_begin(struct vm *vm)
 {
 	const struct vm_config *cfg = &vm->config;
 	const void *kernel = (const void *)(uintptr_t)cfg->kernel_pa;
 	struct image_info img;
-	ipaddr_t kernel_end, initrd = 0;
+	ipaddr_t kernel_end;
 
 	if (image_parse(kernel, cfg->kernel_size, &img) != E_OK)
 		return refuse(vm, "the kernel module has a malformed arm64 Image header");
@@ -133,24 +135,36 @@ static int load_images(struct vm *vm)
 			      "set kernel-format = \"raw\" to load it raw");
 	kernel_end = ipa_addr(vm->ram_ipa) + img.load_offset + ALIGN_UP(img.mem_size, PAGE_SIZE);
 	vm->dtb_ipa = ipa_addr(vm->ram_ipa) + vm->ram_size - SZ_2M;
+	vm->initrd_ipa = 0;
 	if (cfg->initrd_size)
-		initrd = ALIGN_DOWN(vm->dtb_ipa - cfg->initrd_size, PAGE_SIZE);
-	if (kernel_end > (cfg->initrd_size ? initrd : vm->dtb_ipa) ||
+		vm->initrd_ipa = ALIGN_DOWN(vm->dtb_ipa - cfg->initrd_size, PAGE_SIZE);
+	if (kernel_end > (cfg->initrd_size ? vm->initrd_ipa : vm->dtb_ipa) ||
 	    cfg->initrd_size > vm->ram_size)
 		return refuse(vm, "kernel (%llu KiB)%s do not fit in its %llu MiB of memory",
 			      (unsigned long long)(img.mem_size >> 10),
 			      cfg->initrd_size ? " and initrd" : "",
 			      (unsigned long long)(vm->ram_size >> 20));
 	vm->entry = ipa_addr(vm->ram_ipa) + img.load_offset;
-	/* The blocks the images go into are handed over now, zeroed first like any other. */
-	if (vm_ram_prepare(vm, vm->entry, cfg->kernel_size) ||
-	    vm_ram_prepare(vm, initrd, cfg->initrd_size) ||
-	    vm_ram_prepare(vm, vm->dtb_ipa, vm->dtb_size))
+	return E_OK;
+}
+
+/* Copies [off, off + size) of an image to ipa + off: the blocks it goes into are handed over
+   first (zeroed like any other), and it is cleaned to the point of coherency for a guest
+   whose MMU is off. */
+static int copy_piece(struct vm *vm, ipaddr_t ipa, const void *src, uint64_t off, uint64_t size)
+{
+	if (vm_ram_prepare(vm, ipa + off, size))
 		return refuse(vm, "no memory left for its stage-2 tables");
-	copy_to_pages((paddr_t)(uintptr_t)ipa_to_va(vm, vm->entry), kernel, cfg->kernel_size);
-	if (cfg->initrd_size)
-		copy_to_pages((paddr_t)(uintptr_t)ipa_to_va(vm, initrd),
-			      (const void *)(uintptr_t)cfg->initrd_pa, cfg->initrd_size);
+	copy_to_pages((paddr_t)(uintptr_t)ipa_to_va(vm, ipa + off), (const char *)src + off, size);
+	clean_to_poc((paddr_t)(uintptr_t)ipa_to_va(vm, ipa + off), size);
+	return E_OK;
+}
+
+/* The DTB, with this boot's count, and no stale instructions for the guest's first fetches. */
+static int finish_images(struct vm *vm)
+{
+	if (vm_ram_prepare(vm, vm->dtb_ipa, vm->dtb_size))
+		return refuse(vm, "no memory left for its stage-2 tables");
 	memcpy(ipa_to_va(vm, vm->dtb_ipa), (const void *)(uintptr_t)vm->dtb_pa, vm->dtb_size);
 	vm->boots++;
 	fpsimd_claim_for_kestrel(); /* libfdt uses FP/SIMD registers */
@@ -158,13 +172,51 @@ static int load_images(struct vm *vm)
 				fdt_path_offset(ipa_to_va(vm, vm->dtb_ipa), "/chosen"),
 				"kestrel,boot-count", (uint32_t)vm->boots);
 	fpsimd_release_from_kestrel();
-	/* In RAM for a guest with its MMU off, and no stale instructions for its first fetches. */
-	clean_to_poc((paddr_t)(uintptr_t)ipa_to_va(vm, vm->entry), cfg->kernel_size);
-	if (cfg->initrd_size)
-		clean_to_poc((paddr_t)(uintptr_t)ipa_to_va(vm, initrd), cfg->initrd_size);
 	clean_to_poc((paddr_t)(uintptr_t)ipa_to_va(vm, vm->dtb_ipa), vm->dtb_size);
 	invalidate_icache();
 	return E_OK;
+}
+
+/* cursor runs over the kernel's bytes, then the initrd's; a piece is at most IMAGE_PIECE. */
+int vm_images_step(struct vm *vm, uint64_t *cursor, uint64_t until)
+{
+	const struct vm_config *cfg = &vm->config;
+	uint64_t total = cfg->kernel_size + cfg->initrd_size;
+
+	do {
+		uint64_t at = *cursor, piece;
+		int err;
+		if (at >= total)
+			return finish_images(vm);
+		if (at < cfg->kernel_size) {
+			piece = MIN(IMAGE_PIECE, cfg->kernel_size - at);
+			err = copy_piece(vm, vm->entry, (const void *)(uintptr_t)cfg->kernel_pa, at,
+					 piece);
+		} else {
+			at -= cfg->kernel_size;
+			piece = MIN(IMAGE_PIECE, cfg->initrd_size - at);
+			err = copy_piece(vm, vm->initrd_ipa,
+					 (const void *)(uintptr_t)cfg->initrd_pa, at, piece);
+		}
+		if (err)
+			return err;
+		*cursor += piece;
+	} while (arch_counter() < until);
+	return 1;
+}
+
+/* At build time: all of the images at once. */
+static int load_images(struct vm *vm)
+{
+	uint64_t cursor = 0;
+	int err = vm_images_begin(vm);
+
+	if (err)
+		return err;
+	do
+		err = vm_images_step(vm, &cursor, 0);
+	while (err > 0);
+	return err;
 }
 
 static int build_dtb(struct vm *vm)
@@ -251,18 +303,19 @@ bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size)
 	return false;
 }
 
-static void release(struct vm *vm)
+void vm_release(struct vm *vm, bool scrubbed)
 {
 	/* vmconfig checked them: SPIs the vGIC has, below the doorbells, no other VM's. */
 	for (unsigned i = 0; i < vm->config.nspis; i++)
 		passthrough_irq_release(vm->config.spi_intids[i]);
 	vgic_release_hw(vm);
 	if (vm->s2.root) {
-		s2_flush_vm(vm);
+		vm_s2_flush(vm);
 		pgtable_destroy(&vm->s2);
 	}
 	if (pa_addr(vm->ram_pa)) {
-		vm_ram_scrub(vm, false);
+		if (!scrubbed)
+			vm_ram_scrub(vm);
 		mm_free(pa_addr(vm->ram_pa), vm->ram_size >> PAGE_SHIFT, OWNER_VM(vm->id));
 	}
 	if (vm->dtb_pa)
@@ -301,7 +354,9 @@ static int attach_devices(struct vm *vm)
 	return E_OK;
 }
 
-int vm_build(struct vm *vm)
+/* With copy_images false, the images are laid out (and refused if they do not fit) but not
+   copied: the caller copies them with vm_images_step. */
+static int build(struct vm *vm, bool copy_images)
 {
 	int err;
 
@@ -315,7 +370,7 @@ int vm_build(struct vm *vm)
 	else
 		vm->ram_pa = pa_init(mm_alloc(vm->ram_size >> PAGE_SHIFT, SZ_2M, OWNER_VM(vm->id)));
 	if (!pa_addr(vm->ram_pa)) {
-		release(vm);
+		vm_release(vm, false);
 		if (vm->config.direct_map && vm->config.mem_base)
 			return refuse(vm,
 				      "property 'memory-base': memory at 0x%llx is already in use "
@@ -334,7 +389,7 @@ int vm_build(struct vm *vm)
 	if (!err)
 		err = vm_ram_setup(vm);
 	if (err) {
-		release(vm);
+		vm_release(vm, false);
 		return refuse(vm, "no memory left for its stage-2 tables");
 	}
 	if (!err)
@@ -342,15 +397,15 @@ int vm_build(struct vm *vm)
 	if (!err)
 		err = map_passthrough(vm);
 	if (err) {
-		release(vm);
+		vm_release(vm, false);
 		return refuse(vm, "no memory left for its stage-2 tables");
 	}
 	vm->vttbr = vm->s2.root | ((uint64_t)vm->vmid << 48);
 	err = build_dtb(vm);
 	if (!err)
-		err = load_images(vm);
+		err = copy_images ? load_images(vm) : vm_images_begin(vm);
 	if (err) {
-		release(vm);
+		vm_release(vm, false);
 		return err;
 	}
 	vm->con_len = 0; /* a stopped run's unfinished output line is not this run's */
@@ -361,17 +416,27 @@ int vm_build(struct vm *vm)
 	vgic_init(vm, gicv3_list_regs(), &vm_vgic_hooks);
 	err = attach_devices(vm);
 	if (err) {
-		release(vm);
+		vm_release(vm, false);
 		return err;
 	}
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
 	if (invariants_check_vm(vm, "built")) {
-		release(vm);
+		vm_release(vm, false);
 		return refuse(vm, "its stage 2 breaks kestrel's isolation invariants");
 	}
 	vm->state = VM_STOPPED;
 	return E_OK;
+}
+
+int vm_build(struct vm *vm)
+{
+	return build(vm, true);
+}
+
+int vm_build_unloaded(struct vm *vm)
+{
+	return build(vm, false);
 }
 
 int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
@@ -383,6 +448,7 @@ int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	vm->label = (struct console_label){vm->name, cfg->console_prefix, cfg->console_color};
 	vm->vcpu_count = cfg->vcpus;
 	vm->ram_size = cfg->mem_size;
+	vm->job.cpu = -1;
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 		vcpu->vm = vm;
@@ -404,13 +470,11 @@ static void passthrough_irqs_route(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
-	release(vm);
+	vm_release(vm, false);
 	vm->state = VM_FREE;
 }
 
-static void finish_stop(struct vm *vm, const char *what);
-
-void vm_start(struct vm *vm)
+bool vm_start(struct vm *vm)
 {
 	struct vcpu *boot = &vm->vcpus[0];
 
@@ -419,63 +483,25 @@ void vm_start(struct vm *vm)
 	vm->started_ms = uptime_ms();
 	vm->stray_logged = 0;
 	vm->watch_len = 0;
-	vm->crash_seen = false;
 	vm->stray_unlogged = 0;
 	vm->stray_next_log = 0;
 	vcpu_reset(boot, vm->entry, vm->dtb_ipa);
-	boot->power = VCPU_ON_PENDING;
-	dsb(ish);
-	/* kestrel's console may have asked a restarting VM to stop: it stops instead. */
+	/* kestrel's console may have asked a restarting VM to stop: it stops instead. Whatever
+	   else its last run asked is over. */
 	spin_lock(&vm->lock);
-	bool stop = vm->stop_requested;
-	if (!stop)
+	bool stop = vm->requests & VM_REQ_STOP;
+	if (!stop) {
+		boot->power = VCPU_ON_PENDING;
+		vm->requests = 0;
 		vm->state = VM_RUNNING;
-	spin_unlock(&vm->lock);
-	if (stop) {
-		finish_stop(vm, "stopped (stopped from the console)");
-		return;
 	}
+	spin_unlock(&vm->lock);
+	if (stop)
+		return false;
 	passthrough_irqs_route(vm);
 	/* Its CPU may be running a vCPU that never blocks, with no slice armed because it was
 	   alone there: a bare kick would let that one go on, and this VM would never run. */
 	vcpu_kick(boot);
-}
-
-/* Takes every vCPU of the VM off its CPU; on return none of them runs anywhere. */
-static bool quiesce(struct vm *vm)
-{
-	struct pcpu *self = this_pcpu();
-
-	spin_lock(&vm->lock);
-	if (vm->state != VM_RUNNING) {
-		spin_unlock(&vm->lock);
-		return false;
-	}
-	vm->state = VM_STOPPING;
-	for (unsigned i = 0; i < vm->vcpu_count; i++) {
-		vm->vcpus[i].power = VCPU_OFF;
-		vm->vcpus[i].attention = 1; /* one of them may be in its exit on this CPU */
-	}
-	spin_unlock(&vm->lock);
-	for (unsigned i = 0; i < vm->vcpu_count; i++) {
-		struct vcpu *vcpu = &vm->vcpus[i];
-		uint64_t loops = 0;
-		if (vcpu->pcpu == self)
-			continue;
-		pcpu_kick(vcpu->pcpu);
-		while (READ_ONCE(vcpu->pcpu->current) == vcpu ||
-		       READ_ONCE(vcpu->pcpu->loaded) == vcpu)
-			if (++loops == STOP_WAIT_LOOPS)
-				panic("vm '%s': CPU %u does not leave vcpu%u", vm->name,
-				      vcpu->pcpu->id, vcpu->id);
-	}
-	/* This CPU may be running one of the VM's vCPUs right now: detach it. */
-	if (self->loaded && self->loaded->vm == vm)
-		pcpu_unload(self);
-	if (self->current && self->current->vm == vm)
-		self->current = NULL;
-	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		fpsimd_forget(&vm->vcpus[i]);
 	return true;
 }
 
@@ -518,101 +544,4 @@ void vm_print_stats(const struct vm *vm, const char *what)
 		(unsigned long long)(vm->ram_lazy ? vm->ram_blocks_ready * (SZ_2M >> 20)
 						  : vm->ram_size >> 20),
 		(unsigned long long)(vm->ram_size >> 20));
-}
-
-static bool all_stopped(void)
-{
-	for (unsigned i = 0; i < VM_MAX; i++)
-		if (vms[i].state == VM_RUNNING || vms[i].state == VM_STOPPING)
-			return false;
-	return true;
-}
-
-static void power_off_if_all_stopped(void)
-{
-	if (all_stopped()) {
-		sched_report_idle();
-		kprintf("all VMs stopped, powering off");
-		psci_fw_system_off();
-	}
-}
-
-/* Every way a quiesced VM ends: report it, check it, give everything back. */
-static void finish_stop(struct vm *vm, const char *what)
-{
-	vm_print_stats(vm, what);
-	invariants_check_vm(vm, "stopped");
-	release(vm);
-	spin_lock(&vm->lock);
-	vm->state = VM_STOPPED;
-	vm->stop_requested = false;
-	spin_unlock(&vm->lock);
-	power_off_if_all_stopped();
-}
-
-void vm_stop(struct vm *vm, const char *reason)
-{
-	if (!quiesce(vm))
-		return;
-	char what[80];
-
-	snprintf(what, sizeof(what), "stopped (%s) after %llu ms", reason,
-		 (unsigned long long)(uptime_ms() - vm->started_ms));
-	finish_stop(vm, what);
-}
-
-void vm_event(struct vm *vm, enum vm_event ev)
-{
-	static const char *const what[] = {"powered off", "reset", "crashed"};
-	enum vm_policy policy = ev == VM_EVENT_POWEROFF ? vm->config.on_poweroff
-				: ev == VM_EVENT_RESET	? vm->config.on_reset
-							: vm->config.on_crash;
-
-	if (ev == VM_EVENT_CRASH) {
-		vm_crash(vm, "an exception it cannot handle, in a loop");
-		return;
-	}
-	if (policy == POLICY_RESTART && ev == VM_EVENT_POWEROFF)
-		kprintf("%s powered off: restarting it, as its on-poweroff policy says", vm->name);
-	if (policy == POLICY_RESTART)
-		vm_restart(vm, ev == VM_EVENT_RESET ? "reset requested" : what[ev]);
-	else
-		vm_stop(vm, what[ev]);
-}
-
-void vm_crash(struct vm *vm, const char *why)
-{
-	bool restart = vm->config.on_crash == POLICY_RESTART;
-
-	if (vm->state != VM_RUNNING) /* already being stopped or restarted: that goes on */
-		return;
-	kprintf("%s crashed (%s): %s per its on-crash policy", vm->name, why,
-		restart ? "restarting" : "stopping");
-	if (restart)
-		vm_restart(vm, "crashed");
-	else
-		vm_stop(vm, "crashed");
-}
-
-void vm_restart(struct vm *vm, const char *why)
-{
-	if (!quiesce(vm))
-		return;
-	if (vm->stop_requested) {
-		finish_stop(vm, "stopped (stopped from the console)");
-		return;
-	}
-	kprintf("%s: %s, restarting from its original images", vm->name, why);
-	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
-	vm_ram_scrub(vm, true);
-	s2_flush_vm(vm);
-	if (load_images(vm) != E_OK) {
-		finish_stop(vm, "stopped (reset failed)");
-		return;
-	}
-	vm->uart.rx_count = 0;
-	vgic_release_hw(vm); /* a device interrupt in flight must not stay active for ever */
-	vgic_init(vm, vm->vgic.nr_lrs, vm->vgic.hooks);
-	vm_start(vm);
 }

@@ -14,6 +14,7 @@
  * mapped before they start: a device's DMA goes to physical memory without any stage-2
  * fault, so it must never reach a block that is zeroed later.
  */
+#include <kestrel/arch.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/sysreg.h>
@@ -93,19 +94,41 @@ bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr)
 	return true;
 }
 
-void vm_ram_scrub(struct vm *vm, bool unmap)
+/* A piece of scrubbing: block b (2 MiB) of the RAM, if the guest was ever given it. */
+bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until)
 {
-	if (!vm->ram_lazy) {
-		zero_pages(pa_addr(vm->ram_pa), vm->ram_size);
-		return;
-	}
-	for (uint64_t b = 0; b < vm->ram_size / BLOCK; b++)
-		if (block_ready(vm, b))
+	uint64_t blocks = ALIGN_UP(vm->ram_size, BLOCK) / BLOCK;
+
+	while (*cursor < blocks) {
+		uint64_t b = (*cursor)++;
+		if (!vm->ram_lazy) {
+			/* Mapped whole for the VM's life: a restarted guest (MMU off, a device's
+			   DMA) sees it at the point of coherency. */
+			uint64_t size = MIN(BLOCK, vm->ram_size - b * BLOCK);
+			zero_pages(pa_addr(vm->ram_pa) + b * BLOCK, size);
+			clean_to_poc(pa_addr(vm->ram_pa) + b * BLOCK, size);
+		} else if (block_ready(vm, b))
 			zero_pages(pa_addr(vm->ram_pa) + b * BLOCK, BLOCK);
-	if (unmap) {
-		/* One unmap of the whole RAM, so one TLB flush, not one per block. */
-		s2pt_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
-		memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
-		vm->ram_blocks_ready = 0;
+		if (arch_counter() >= until)
+			break;
 	}
+	return *cursor >= blocks;
+}
+
+void vm_ram_scrub(struct vm *vm)
+{
+	uint64_t cursor = 0;
+
+	while (!vm_ram_scrub_step(vm, &cursor, ~0ull))
+		;
+}
+
+void vm_ram_unmap(struct vm *vm)
+{
+	if (!vm->ram_lazy)
+		return; /* mapped whole for its life: the scrubbed RAM stays where it is */
+	/* One unmap of the whole RAM, so one TLB flush, not one per block. */
+	s2pt_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
+	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
+	vm->ram_blocks_ready = 0;
 }

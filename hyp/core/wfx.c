@@ -8,19 +8,19 @@
 #include <kestrel/exits.h>
 #include <kestrel/sysreg.h>
 
-void wfx_exit(struct vcpu *vcpu, uint64_t esr)
+exit_result wfx_exit(struct vcpu *vcpu, uint64_t esr)
 {
-	vcpu_skip_instr(vcpu, esr);
+	exit_result past = exit_emulated(esr);
+
 	if (esr & 1) {
-		if (vcpu->pcpu->nrunq > 1) {
-			__atomic_fetch_or(&vcpu->pcpu->resched, RESCHED_NOW, __ATOMIC_RELAXED);
-			vcpu->attention = 1;
-		}
-		return;
+		if (vcpu->pcpu->nrunq == 1)
+			return past;
+		__atomic_fetch_or(&vcpu->pcpu->resched, RESCHED_NOW, __ATOMIC_RELAXED);
+		return past | EXIT_RECHECK;
 	}
 	if (vgic_vcpu_pending(vcpu))
-		return;
-	/* Blocked: the exit path leaves the vCPU after saving all of its registers. */
+		return past;
+	/* Blocked: the dispatcher leaves the vCPU after saving all of its registers. */
 	vcpu->blocked = true;
-	vcpu->attention = 1;
+	return past | EXIT_LEAVE;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/core/smccc.c hyp/core/psci.c hyp/core/vcpu.c tests/unit/stubs.c */
+/* unit-sources: hyp/arch/aarch64/vcpu_context.c */
 /*
  * SMCCC routing and PSCI for a two-vCPU VM, through the HVC and SMC exit handlers. The kernel
  * services they call (vm.c, sched.c, wfx.c) are stand-ins here; the ones that never return on
  * the hypervisor jump back into the test.
  */
 #include <setjmp.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include <kestrel/smccc.h>
 #include <kestrel/vm.h>
 
+#include "dispatch.h"
 #include "stubs.h"
 
 #define RAM_IPA	 0x40000000ull
@@ -42,8 +45,7 @@ static struct {
 	struct pcpu *unloaded;	/* the CPU whose loaded vCPU was put away */
 	struct vcpu *forgotten; /* the vCPU whose FP/SIMD registers were dropped */
 	const char *stop_reason;
-	jmp_buf idle;
-	bool idle_armed;
+	exit_result result; /* what the last call answered the dispatcher */
 } k;
 
 struct vcpu *vm_vcpu_by_mpidr(struct vm *v, uint64_t mpidr)
@@ -78,12 +80,11 @@ void fpsimd_forget(struct vcpu *vcpu)
 	k.forgotten = vcpu;
 }
 
+/* No handler leaves its vCPU itself: the dispatcher does, from the handler's result. */
 void pcpu_idle(void)
 {
-	if (!k.idle_armed)
-		fail_msg("pcpu_idle called where the call should have returned");
-	k.idle_armed = false;
-	longjmp(k.idle, 1);
+	fail_msg("a handler called pcpu_idle");
+	abort();
 }
 
 int64_t shm_doorbell(struct vcpu *vcpu, uint64_t region)
@@ -94,22 +95,17 @@ int64_t shm_doorbell(struct vcpu *vcpu, uint64_t region)
 	return region == 0 ? 0 : -2;
 }
 
-void vm_stop(struct vm *v, const char *reason)
+/* Lifecycle requests: counted as what the default policies make of them (power off stops the
+   VM, reset restarts it); the scheduler would carry them out. */
+void vm_request(struct vm *v, uint32_t req, const char *why)
 {
 	assert_ptr_equal(v, &vm);
-	k.stops++;
-	k.stop_reason = reason;
-}
-
-void vm_event(struct vm *v, enum vm_event ev)
-{
-	assert_ptr_equal(v, &vm);
-	/* The default policies: power off stops the VM, reset restarts it. */
-	if (ev == VM_EVENT_RESET) {
+	v->requests |= req;
+	if (req & VM_REQ_RESET) {
 		k.restarts++;
 	} else {
 		k.stops++;
-		k.stop_reason = ev == VM_EVENT_POWEROFF ? "powered off" : "crashed";
+		k.stop_reason = why;
 	}
 }
 
@@ -135,14 +131,12 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 	return k.irq_pending;
 }
 
-/* Runs stmt, which must end in pcpu_idle (the vCPU left its CPU); fails if it returns. */
-#define EXPECT_IDLE(stmt)                                                                          \
+/* Runs stmt, whose call must answer EXIT_LEAVE (the dispatcher takes the vCPU off its CPU). */
+#define EXPECT_LEAVE(stmt)                                                                         \
 	do {                                                                                       \
-		k.idle_armed = true;                                                               \
-		if (!setjmp(k.idle)) {                                                             \
-			stmt;                                                                      \
-			fail_msg("%s returned instead of idling", #stmt);                          \
-		}                                                                                  \
+		k.result = 0;                                                                      \
+		stmt;                                                                              \
+		assert_int_equal(k.result &EXIT_LEAVE, EXIT_LEAVE);                                \
 	} while (0)
 
 static int new_vm(void **state)
@@ -170,7 +164,7 @@ static int new_vm(void **state)
 
 static void smc_exit(struct vcpu *vcpu, uint64_t esr)
 {
-	smccc_smc_exit(vcpu, esr);
+	k.result = run_exit(smccc_smc_exit, vcpu, esr);
 }
 
 /* An HVC #0 from vcpu with x0..x3 set; returns x0 afterwards. */
@@ -180,7 +174,7 @@ static uint64_t hvc(struct vcpu *vcpu, uint32_t fid, uint64_t a1, uint64_t a2, u
 	vcpu->regs.x[1] = a1;
 	vcpu->regs.x[2] = a2;
 	vcpu->regs.x[3] = a3;
-	smccc_hvc_exit(vcpu, HVC_ESR);
+	k.result = run_exit(smccc_hvc_exit, vcpu, HVC_ESR);
 	return vcpu->regs.x[0];
 }
 
@@ -419,13 +413,13 @@ static void hvc_with_a_nonzero_immediate_is_not_supported(void **state)
 	vcpu0->regs.x[0] = PSCI_CPU_ON;
 	vcpu0->regs.x[1] = 1;
 	vcpu0->regs.x[2] = RAM_IPA;
-	smccc_hvc_exit(vcpu0, HVC_ESR | 0x4b56);
+	run_exit(smccc_hvc_exit, vcpu0, HVC_ESR | 0x4b56);
 	assert_int_equal(vcpu0->regs.x[0], NOT_SUPP);
 	assert_int_equal(vcpu0->regs.pc, PC);
 	assert_int_equal(vcpu1->power, VCPU_OFF);
 	assert_int_equal(k.kicks, 0);
 	vcpu0->regs.x[0] = SMCCC_VERSION;
-	smccc_hvc_exit(vcpu0, HVC_ESR | 0x8000);
+	run_exit(smccc_hvc_exit, vcpu0, HVC_ESR | 0x8000);
 	assert_int_equal(vcpu0->regs.x[0], NOT_SUPP);
 }
 
@@ -439,7 +433,7 @@ static void smc_exit_steps_over_the_smc_and_hvc_exit_does_not(void **state)
 
 	vcpu0->regs.pc = PC;
 	vcpu0->regs.x[0] = PSCI_VERSION;
-	smccc_hvc_exit(vcpu0, HVC_ESR);
+	run_exit(smccc_hvc_exit, vcpu0, HVC_ESR);
 	assert_int_equal(vcpu0->regs.x[0], 0x10001);
 	assert_int_equal(vcpu0->regs.pc, PC);
 
@@ -470,7 +464,7 @@ static void cpu_off_powers_the_vcpu_off_and_leaves_the_cpu(void **state)
 {
 	(void)state;
 	vcpu1->power = VCPU_ON;
-	EXPECT_IDLE(hvc(vcpu1, PSCI_CPU_OFF, 0, 0, 0));
+	EXPECT_LEAVE(hvc(vcpu1, PSCI_CPU_OFF, 0, 0, 0));
 	assert_int_equal(vcpu1->power, VCPU_OFF);
 	/* Its state left its CPU, so a CPU_ON later runs from the reset state, loaded afresh. */
 	assert_ptr_equal(k.unloaded, vcpu1->pcpu);
@@ -482,7 +476,7 @@ static void cpu_off_powers_the_vcpu_off_and_leaves_the_cpu(void **state)
 static void last_cpu_off_stops_the_vm(void **state)
 {
 	(void)state;
-	EXPECT_IDLE(hvc(vcpu0, PSCI_CPU_OFF, 0, 0, 0));
+	EXPECT_LEAVE(hvc(vcpu0, PSCI_CPU_OFF, 0, 0, 0));
 	assert_int_equal(vcpu0->power, VCPU_OFF);
 	assert_int_equal(k.stops, 1);
 	assert_string_equal(k.stop_reason, "all vCPUs powered off");
@@ -492,23 +486,38 @@ static void cpu_off_with_a_vcpu_still_pending_does_not_stop_the_vm(void **state)
 {
 	(void)state;
 	assert_int_equal(hvc(vcpu0, PSCI_CPU_ON, 1, RAM_IPA, 0), 0);
-	EXPECT_IDLE(hvc(vcpu0, PSCI_CPU_OFF, 0, 0, 0));
+	EXPECT_LEAVE(hvc(vcpu0, PSCI_CPU_OFF, 0, 0, 0));
 	assert_int_equal(k.stops, 0);
 }
 
 static void system_off_stops_the_vm(void **state)
 {
 	(void)state;
-	EXPECT_IDLE(hvc(vcpu1, PSCI_SYSTEM_OFF, 0, 0, 0));
+	EXPECT_LEAVE(hvc(vcpu1, PSCI_SYSTEM_OFF, 0, 0, 0));
 	assert_int_equal(k.stops, 1);
 	assert_string_equal(k.stop_reason, "powered off");
 	assert_int_equal(k.restarts, 0);
 }
 
+/* SYSTEM_RESET from vCPU 0 while vCPU 1 is being turned on: the CPU_ON that comes after the
+   request is refused, so no vCPU of this boot survives into the next. */
+static void cpu_on_after_a_lifecycle_request_is_denied(void **state)
+{
+	(void)state;
+	EXPECT_LEAVE(hvc(vcpu0, PSCI_SYSTEM_RESET, 0, 0, 0));
+	assert_int_equal(hvc(vcpu0, PSCI_CPU_ON, 1, RAM_IPA, 0), ret(PSCI_DENIED));
+	assert_int_equal(vcpu1->power, VCPU_OFF);
+	assert_int_equal(k.kicks, 0);
+	vm.requests = 0;
+	vm.state = VM_STOPPING; /* its job has begun */
+	assert_int_equal(hvc(vcpu0, PSCI_CPU_ON, 1, RAM_IPA, 0), ret(PSCI_DENIED));
+	assert_int_equal(vcpu1->power, VCPU_OFF);
+}
+
 static void system_reset_restarts_the_vm(void **state)
 {
 	(void)state;
-	EXPECT_IDLE(hvc(vcpu0, PSCI_SYSTEM_RESET, 0, 0, 0));
+	EXPECT_LEAVE(hvc(vcpu0, PSCI_SYSTEM_RESET, 0, 0, 0));
 	assert_int_equal(k.restarts, 1);
 	assert_int_equal(k.stops, 0);
 }
@@ -516,12 +525,11 @@ static void system_reset_restarts_the_vm(void **state)
 static void cpu_suspend_blocks_like_wfi_and_returns_success(void **state)
 {
 	(void)state;
-	/* Nothing pending: the vCPU blocks (the exit path leaves it, as attention says once
-	   the call returns), and resumes after the HVC with SUCCESS. */
-	vcpu0->attention = 0;
+	/* Nothing pending: the vCPU blocks (the call answers EXIT_LEAVE: the dispatcher leaves
+	   it), and resumes after the HVC with SUCCESS. */
 	assert_int_equal(hvc(vcpu0, FN64(PSCI_CPU_SUSPEND), 0x10000, RAM_IPA, 0), 0);
 	assert_true(vcpu0->blocked);
-	assert_true(vcpu0->attention);
+	assert_int_equal(k.result, EXIT_LEAVE);
 	assert_int_equal(vcpu0->regs.x[0], 0);
 	assert_int_equal(vcpu0->regs.pc, PC);
 	assert_int_equal(vcpu0->power, VCPU_ON);
@@ -531,6 +539,7 @@ static void cpu_suspend_blocks_like_wfi_and_returns_success(void **state)
 	vcpu0->regs.x[0] = PSCI_CPU_SUSPEND;
 	smc_exit(vcpu0, SMC_ESR);
 	assert_false(vcpu0->blocked);
+	assert_int_equal(k.result, EXIT_STEP_A64);
 	assert_int_equal(vcpu0->regs.x[0], 0);
 	assert_int_equal(vcpu0->regs.pc, PC + 4);
 }
@@ -596,6 +605,7 @@ int main(void)
 	    T(cpu_off_with_a_vcpu_still_pending_does_not_stop_the_vm),
 	    T(system_off_stops_the_vm),
 	    T(system_reset_restarts_the_vm),
+	    T(cpu_on_after_a_lifecycle_request_is_denied),
 	    T(cpu_suspend_blocks_like_wfi_and_returns_success),
 	};
 

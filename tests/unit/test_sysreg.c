@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/core/sysreg.c hyp/core/esr.c hyp/core/vcpu.c tests/unit/stubs.c */
+/* unit-sources: hyp/arch/aarch64/vcpu_context.c */
 /*
  * Trapped system registers: the ID register sanitizing rules, field by field, the emulated
  * register table, and sysreg_exit end to end on a vCPU (UNDEFs go through vcpu.c's injection,
@@ -15,6 +16,7 @@
 #include <kestrel/exits.h>
 #include <kestrel/vm.h>
 
+#include "dispatch.h"
 #include "stubs.h"
 
 /* vcpu.c and sysreg.c call into the vGIC: record what reaches it. */
@@ -33,9 +35,9 @@ void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r, bool group0_only)
 	vgic.from = vcpu;
 }
 
-void vm_event(struct vm *vm, enum vm_event ev)
+void vm_request(struct vm *vm, uint32_t req, const char *why)
 {
-	(void)vm, (void)ev;
+	(void)vm, (void)req, (void)why;
 	fail_msg("no guest here faults inside its own vectors");
 }
 
@@ -545,7 +547,7 @@ static void expect_undef(uint64_t faulting_pc, uint64_t undefs)
 
 static void trap(uint64_t esr)
 {
-	sysreg_exit(&vcpu, esr);
+	run_exit(sysreg_exit, &vcpu, esr);
 }
 
 /* Runs the access at PC; returns true when it completed (PC stepped), false on UNDEF. */

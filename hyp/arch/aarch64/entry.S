@@ -113,11 +113,17 @@ el2_serror:	el2_frame 7
 
 /*
  * The common synchronous exit, dispatched here: the handler straight from exit_handlers[EC],
- * with the exit counted, when the vCPU needs no attention before it (exit.c). A hypercall
- * saves and restores only what C may clobber: SMCCC handlers touch no register above x17 and
- * leave the vCPU from inside a call only when its registers are dead (psci.c). The other
- * classes save x20-x29 too (their handlers read registers by number). If the handler raised
- * attention, x19-x29 are saved (the CPU may leave the vCPU) and exit_finish does the rest.
+ * with the exit counted, when the vCPU needs no attention before it (its list registers are
+ * empty: exit.c). A handler returns what happens next (exit_result.h): step_pc below is the
+ * one place the guest's PC steps past an emulated instruction, and a result with EXIT_SLOW
+ * set goes through exit_finish (re-evaluate interrupts and scheduling, or leave the vCPU), as
+ * does a vCPU whose attention the handler raised (a device model or an SGI gave it an
+ * interrupt: its list registers are to be filled before it resumes).
+ *
+ * A hypercall saves and restores only what C may clobber: SMCCC handlers are given x0-x17
+ * only (struct smccc_args), and an HVC never steps (ELR_EL2 is already past it), so a result
+ * of 0 resumes at once. Any other result saves x20-x29 too and joins the common tail. The
+ * other classes save x20-x29 first (their handlers read registers by number).
  */
 guest_sync:
 	save_guest_caller_saved
@@ -130,37 +136,26 @@ guest_sync:
 	count_and_find_handler
 	str	x0, [sp, #-16]!
 	blr	x3
+	cbnz	w0, 1f
 	ldr	x0, [sp], #16
-	ldr	w2, [x0, #VCPU_ATTENTION]
-	cbz	w2, vcpu_resume_caller_saved
+	b	vcpu_resume_caller_saved
+1:	ldr	x19, [sp], #16		/* the guest's x19 is saved */
+	mov	x2, x0
+	mov	x0, x19
 	save_guest_callee_saved
-	bl	exit_finish
-	b	vcpu_resume
+	mov	w0, w2
+	b	4f
 2:	save_guest_callee_saved
 	count_and_find_handler
 	mov	x19, x0			/* the guest's x19 is saved */
 	blr	x3
-	mov	x0, x19
-	ldr	w2, [x19, #VCPU_ATTENTION]
-	cbz	w2, vcpu_resume
-	bl	exit_finish
-	b	vcpu_resume
-3:	save_guest_callee_saved
-	bl	exit_sync
-	b	vcpu_resume
-
-guest_irq:
-	save_guest_caller_saved
-	save_guest_callee_saved
-	bl	exit_irq
-	b	vcpu_resume
-
-guest_serror:
-	save_guest_caller_saved
-	save_guest_callee_saved
-	mrs	x1, esr_el2
-	bl	exit_serror
-	b	vcpu_resume
+4:	ldr	x2, [x19, #VCPU_REGS_PC]	/* step_pc: by the result's low byte */
+	ldr	w3, [x19, #VCPU_ATTENTION]
+	add	x2, x2, w0, uxtb
+	str	x2, [x19, #VCPU_REGS_PC]
+	orr	w3, w3, w0, lsr #EXIT_SLOW_BIT	/* a slow result, or new interrupts for it */
+	cbnz	w3, 5f
+	mov	x0, x19			/* and on into vcpu_resume */
 
 /*
  * x0 = vCPU to run (already current on this CPU, its EL1 state loaded). vcpu_resume restores
@@ -192,6 +187,30 @@ vcpu_resume_caller_saved:
 	eret
 	dsb	nsh			/* no speculation past the ERET */
 	isb
+
+/* The synchronous exit's slow paths (guest_sync): x19 = vCPU. */
+3:	save_guest_callee_saved
+	mov	x19, x0
+	bl	exit_sync		/* the handler, with the list registers folded back */
+	b	4b
+5:	mov	w1, w0
+	mov	x0, x19
+	bl	exit_finish		/* returns only if the vCPU goes on */
+	mov	x0, x19
+	b	vcpu_resume
+
+guest_irq:
+	save_guest_caller_saved
+	save_guest_callee_saved
+	bl	exit_irq
+	b	vcpu_resume
+
+guest_serror:
+	save_guest_caller_saved
+	save_guest_callee_saved
+	mrs	x1, esr_el2
+	bl	exit_serror
+	b	vcpu_resume
 
 /* x0 = vCPU, x1 = stack top: drop whatever kestrel was doing on this CPU and run the vCPU. */
 	.global vcpu_enter_fresh

@@ -3,9 +3,10 @@
 #ifndef KESTREL_EXITS_H
 #define KESTREL_EXITS_H
 
+#include <kestrel/exit_result.h>
 #include <kestrel/vm.h>
 
-typedef void exit_fn(struct vcpu *vcpu, uint64_t esr);
+typedef exit_result exit_fn(struct vcpu *vcpu, uint64_t esr);
 
 exit_fn wfx_exit;	/* wfx.c */
 exit_fn fpsimd_exit;	/* fpsimd.c */
@@ -18,12 +19,28 @@ exit_fn iabt_exit;
 /* fpsimd.c: kestrel itself needs FP (libfdt): park any guest state first. */
 void fpsimd_claim_for_kestrel(void);
 void fpsimd_release_from_kestrel(void);
+/* On the vCPU's own CPU only (CPU_OFF): another CPU's FP owner is that CPU's to change. */
 void fpsimd_forget(struct vcpu *vcpu);
 
-/* smccc.c / psci.c */
-void smccc_dispatch(struct vcpu *vcpu);
+/*
+ * smccc.c / psci.c. An SMCCC call's arguments are x0-x17 of the caller (SMCCC 1.1: x18 and
+ * up are not part of a call). The hypercall exit path saves only x0-x19 (entry.S), so a
+ * handler is given these and nothing else: the rest of the vCPU's saved frame is stale.
+ */
+#define SMCCC_ARG_REGS 18
+struct smccc_args {
+	uint64_t x[SMCCC_ARG_REGS];
+};
+_Static_assert(SMCCC_ARG_REGS <= 20, "entry.S saves x0-x19 on a hypercall");
+
+static inline struct smccc_args *smccc_args_of(struct vcpu *vcpu)
+{
+	return (struct smccc_args *)(void *)vcpu->regs.x;
+}
+
+exit_result smccc_dispatch(struct vcpu *vcpu, struct smccc_args *a);
 /* A PSCI call: its result goes to the caller's x0 (calls that do not return never set it). */
-void psci_call(struct vcpu *vcpu, uint32_t fid);
+exit_result psci_call(struct vcpu *vcpu, struct smccc_args *a, uint32_t fid);
 int64_t psci_features(uint32_t fid);
 
 /* sysreg.c */

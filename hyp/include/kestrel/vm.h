@@ -3,9 +3,11 @@
 #ifndef KESTREL_VM_H
 #define KESTREL_VM_H
 
+#include <kestrel/arch.h>
 #include <kestrel/asm_offsets.h>
 #include <kestrel/console.h>
 #include <kestrel/esr.h>
+#include <kestrel/exit_result.h>
 #include <kestrel/mmio.h>
 #include <kestrel/s2pt.h>
 #include <kestrel/spinlock.h>
@@ -62,10 +64,12 @@ struct vcpu {
 	/* entry.S uses these two directly (asm_offsets.h): the test for more work than the
 	   handler, and the per-class exit counts. */
 	/*
-	 * Non-zero when an exit must do more than its handler: list registers or a maintenance
-	 * request to fold back, interrupts waiting for list registers, or a scheduling decision
-	 * (a reschedule, the VM stopping). Whoever makes one of those true in this vCPU's own
-	 * exit sets it; other CPUs also kick, and an IRQ exit always does everything.
+	 * Non-zero while the vCPU's interrupt state needs the list registers: some are in use
+	 * (or a maintenance request is set), or an interrupt is wanted and waits for one. The
+	 * vGIC raises it; filling the list registers recomputes it. Only that: what a handler
+	 * wants next is its result (exit_result.h), scheduling is pcpu.resched, lifecycle is
+	 * vm.requests. Tested before the handler (fold the list registers back first) and after
+	 * it (fill them before the guest resumes).
 	 */
 	volatile uint32_t attention;
 	uint64_t stats[STAT_COUNT];
@@ -89,6 +93,28 @@ enum vm_state {
 	VM_RUNNING,
 	VM_STOPPING,
 	VM_STOPPED,
+};
+
+/*
+ * Lifecycle requests (vm_lifecycle.c): bits of vm->requests, which anyone may set in any
+ * context (vm_request); one CPU's scheduler loop carries them out, never an exit handler.
+ */
+#define VM_REQ_POWEROFF BIT(0) /* PSCI SYSTEM_OFF: its on-poweroff policy */
+#define VM_REQ_RESET	BIT(1) /* PSCI SYSTEM_RESET: its on-reset policy */
+#define VM_REQ_CRASH	BIT(2) /* it crashed (crash_why): its on-crash policy */
+#define VM_REQ_STOP	BIT(3) /* stop (stop_why), whatever the policy; beats a restart */
+#define VM_REQ_RESTART	BIT(4) /* kestrel's console: restart from the images */
+#define VM_REQ_START	BIT(5) /* kestrel's console: build and start a stopped VM */
+
+/* The lifecycle work under way for a VM, done in bounded pieces (vm_lifecycle.c). */
+struct vm_job {
+	unsigned op;	 /* stop, restart, start; 0: none */
+	unsigned phase;	 /* quiesce, scrub, reload */
+	int cpu;	 /* the CPU whose scheduler loop carries it out; -1: none */
+	uint64_t cursor; /* how far the phase got */
+	uint64_t since;	 /* when it began (counter ticks): a slow CPU is reported once */
+	bool warned;
+	const char *why; /* for the log: "crashed", "reset requested", ... */
 };
 
 #define VM_MMIO_MAX	   8
@@ -122,9 +148,11 @@ struct vm {
 	   one, and when the next may be (counter ticks). */
 	uint64_t stray_logged, stray_unlogged, stray_next_log;
 	uint64_t started_ms;
-	volatile bool
-	    stop_requested; /* from kestrel's console: a restart under way stops instead */
-	uint64_t s2_pages;  /* stage-2 table pages, for the footprint report */
+	/* Lifecycle: the requests not taken yet (VM_REQ_*, under lock), why, and the job. */
+	volatile uint32_t requests;
+	const char *stop_why, *crash_why;
+	struct vm_job job;
+	uint64_t s2_pages; /* stage-2 table pages, for the footprint report */
 	/* RAM handed over on first touch (vm_ram.c): which 2 MiB blocks are zeroed and mapped. */
 	bool ram_lazy;
 	spinlock_t ram_lock;
@@ -137,13 +165,14 @@ struct vm {
 	/* The output line so far, shown or not, watched for the crash message. */
 	char watch_line[120];
 	unsigned watch_len;
-	volatile bool crash_seen; /* it printed its crash message: acted on at its next exit */
+	ipaddr_t initrd_ipa; /* where the initrd goes (vm_images_begin) */
 };
 
 #define RUNQ_MAX 32
 
-#define RESCHED_NOW  1u
-#define RESCHED_WAKE 2u
+#define RESCHED_NOW	  1u
+#define RESCHED_WAKE	  2u
+#define RESCHED_LIFECYCLE 4u /* a VM's lifecycle request or job: see vm_lifecycle.c */
 
 struct pcpu {
 	struct vcpu *current; /* first: the exit path loads it */
@@ -153,7 +182,8 @@ struct pcpu {
 	unsigned nrunq;
 	unsigned rr; /* round-robin position in runq */
 	/* Why the running vCPU should make way at its next exit: RESCHED_NOW, or RESCHED_WAKE (a
-	   vCPU of this CPU was woken: it runs when the running one's slice ends). */
+	   vCPU of this CPU was woken: it runs when the running one's slice ends); with
+	   RESCHED_LIFECYCLE, the scheduler loop also looks at the VMs' lifecycle requests. */
 	volatile unsigned resched;
 	uint64_t run_start; /* when the running vCPU was picked (counter) */
 	unsigned id;
@@ -169,36 +199,33 @@ extern struct vm vms[VM_MAX];
 extern struct pcpu pcpus[PCPU_MAX];
 extern unsigned pcpu_count;
 
-static inline struct pcpu *this_pcpu(void)
-{
-	struct pcpu *p;
-
-	__asm__ volatile("mrs %0, tpidr_el2" : "=r"(p));
-	return p;
-}
-
 /* vm.c */
 MUST_CHECK int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg);
 /* Memory, stage 2, images and devices for a created or stopped VM. */
 MUST_CHECK int vm_build(struct vm *vm);
+/* The same with the images laid out but not copied yet (vm_images_step copies them). */
+MUST_CHECK int vm_build_unloaded(struct vm *vm);
 void vm_print_stats(const struct vm *vm, const char *what);
-
-enum vm_event {
-	VM_EVENT_POWEROFF,
-	VM_EVENT_RESET,
-	VM_EVENT_CRASH,
-};
-/* The guest powered off, reset or crashed: stop or restart it per its policy. */
-void vm_event(struct vm *vm, enum vm_event ev);
-/* The VM crashed (why: how kestrel knows): stopped or restarted per its on-crash policy. */
-void vm_crash(struct vm *vm, const char *why);
-void vm_start(struct vm *vm);
+/* Starts a built (or scrubbed and reloaded) VM at its boot vCPU; false, and nothing started,
+   if a stop was asked meanwhile. */
+bool vm_start(struct vm *vm);
 /* Releases a VM that was created but never started. */
 void vm_destroy(struct vm *vm);
-/* Stops every vCPU of the VM and releases its memory; reason says why (for the log). */
-void vm_stop(struct vm *vm, const char *reason);
-/* Restarts the VM from its original images (PSCI SYSTEM_RESET). */
-void vm_restart(struct vm *vm, const char *why);
+/* Gives back everything a VM has; its RAM is zeroed first unless already scrubbed. */
+void vm_release(struct vm *vm, bool scrubbed);
+/* Invalidates every stage-1+2 translation of the VM. */
+void vm_s2_flush(struct vm *vm);
+/* Its images, again, into RAM made empty: vm_images_begin lays them out, then each
+   vm_images_step copies a piece until the counter passes until (1: more, 0: done, < 0: the
+   images cannot be placed). cursor starts at 0. */
+int vm_images_begin(struct vm *vm);
+int vm_images_step(struct vm *vm, uint64_t *cursor, uint64_t until);
+
+/* vm_lifecycle.c: see VM_REQ_*. why is a string that lives for ever. */
+void vm_request(struct vm *vm, uint32_t req, const char *why);
+/* The scheduler loop of self: pieces of the VMs' lifecycle jobs until the counter passes
+   until; true while a job is under way (the loop comes back soon, without sleeping). */
+bool vm_lifecycle_work(struct pcpu *self, uint64_t until);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
 
@@ -212,22 +239,19 @@ void vconsole_output(struct vm *vm, char c);
 
 /* vcpu.c */
 void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0);
-void vcpu_load(struct vcpu *vcpu);
-void vcpu_put(struct vcpu *vcpu);
-/* Inline: every emulated instruction uses them. A 16-bit T32 instruction (AArch32 EL0:
-   QEMU's CPUs run it although kestrel's ID registers say EL0 is AArch64 only) is 2 bytes. */
-static inline void vcpu_skip_instr(struct vcpu *vcpu, uint64_t esr)
+/* The vCPU's state onto this CPU and back (the registers: arch.h); inline, the world switch
+   pays for one call. */
+static inline void vcpu_load(struct vcpu *vcpu)
 {
-	vcpu->regs.pc += 2 + ((esr >> 24) & 2); /* ESR_EL2.IL, bit 25: 4 bytes */
+	arch_vcpu_load(vcpu);
+	vcpu->pcpu->loaded = vcpu;
 }
 
-/* EC 0x18 (MSR/MRS) and 0x17 (SMC64) trap only from AArch64 state, where every instruction
-   is 4 bytes: their handlers need not look at ESR_EL2.IL. */
-static inline void vcpu_skip_a64(struct vcpu *vcpu)
+static inline void vcpu_put(struct vcpu *vcpu)
 {
-	vcpu->regs.pc += 4;
+	arch_vcpu_put(vcpu);
+	vcpu->pcpu->loaded = NULL;
 }
-
 /* Register 31 is XZR for the instructions kestrel emulates. */
 static inline uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned reg)
 {
@@ -239,8 +263,10 @@ static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val)
 	if (reg < 31)
 		vcpu->regs.x[reg] = val;
 }
-void vcpu_inject_undef(struct vcpu *vcpu);
-void vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write);
+/* Exceptions for the guest's EL1, taken where its PC is (no step): EXIT_RESUME, or
+   EXIT_LEAVE when the guest has crashed (faults in its own vectors, again and again). */
+exit_result vcpu_inject_undef(struct vcpu *vcpu);
+exit_result vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write);
 /* Runs vcpu on this CPU from a fresh stack; never returns. */
 NORETURN void vcpu_run(struct vcpu *vcpu);
 
@@ -268,7 +294,12 @@ MUST_CHECK int vm_ram_setup(struct vm *vm);
 MUST_CHECK int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
 /* A stage-2 abort (esr) at ipa: true if it was RAM not handed over yet, which now is. */
 bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr);
-void vm_ram_scrub(struct vm *vm, bool unmap);
+/* Zeroes the RAM the VM was given, from block *cursor on, until the counter passes until:
+   true when all of it is zero. */
+bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until);
+void vm_ram_scrub(struct vm *vm);
+/* Takes all of its RAM out of stage 2 (lazy VMs: blocks appear again on first touch). */
+void vm_ram_unmap(struct vm *vm);
 
 /* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
 static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
@@ -299,7 +330,7 @@ static inline bool vgic_timer_can_wake(const struct vcpu *vcpu, unsigned intid)
 }
 
 /* After an exit that needs attention: leaves the vCPU if its VM stops, it is off, or another
-   vCPU wants its CPU. */
+   vCPU wants its CPU (a lifecycle request kicks the VM's CPUs: RESCHED_NOW). */
 static inline void sched_check_current(struct vcpu *vcpu)
 {
 	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * resetloop: a VM that resets itself again and again (PSCI SYSTEM_RESET), each boot first
+ * touching mib= MiB of its RAM, so that kestrel has that much to scrub and its image to copy
+ * every time, until the physical counter passes until-ms (CNTPCT_EL0: the VM's virtual
+ * counter starts again at every boot). Each boot checks it is a fresh one: the marker the last
+ * boot left in RAM is gone. Beside a victim on the same CPU, kestrel's work for these resets
+ * must not take the victim's share (hostile-resetloop.dts). Its last boot prints
+ * "HOSTILE: resetloop resets N scrubbed-mib M".
+ */
+#include "boot_info.h"
+#include "check.h"
+#include "hostile.h"
+#include "printf.h"
+#include "smccc.h"
+#include "sysreg.h"
+
+#define MARKER	   0x7265736574212121ull /* "reset!!!" */
+#define AREA_START (8ull << 20)		 /* clear of the image; the DTB is in the last 2 MiB */
+#define PAGE	   4096
+
+int main(const void *dtb)
+{
+	uint64_t until_ms = bootarg("until-ms", 6500), mib = bootarg("mib", 32);
+	uint64_t phys_ms = read_sysreg(cntpct_el0) / (counter_freq() / 1000);
+	uint64_t base = boot_info.mem_base + AREA_START, size = mib << 20;
+	(void)dtb;
+
+	if (!check(AREA_START + size + (2ull << 20) <= boot_info.mem_size,
+		   "mib=%lu fits in its %lu MiB", mib, boot_info.mem_size >> 20))
+		test_finish();
+	for (uint64_t off = 0; off < size; off += PAGE)
+		if (*(volatile uint64_t *)(base + off) != 0) {
+			check(false, "boot %u: RAM at 0x%lx was not scrubbed", boot_info.boot_count,
+			      base + off);
+			test_finish();
+		}
+	if (phys_ms < until_ms) {
+		for (uint64_t off = 0; off < size; off += PAGE)
+			*(volatile uint64_t *)(base + off) = MARKER;
+		psci_system_reset();
+	}
+	printf("HOSTILE: resetloop resets %u scrubbed-mib %lu\n", boot_info.boot_count - 1,
+	       (boot_info.boot_count - 1) * mib);
+	check(boot_info.boot_count > 1, "it reset itself: %u boots, each with %lu MiB scrubbed",
+	      boot_info.boot_count, mib);
+	test_finish();
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The arch interface (arch.h) at EL2 with HCR_EL2.E2H = 0: a loaded vCPU's EL1 context is in
+ * the _EL1 registers themselves, so they are switched when a different vCPU is loaded, and
+ * exception injection writes them directly.
+ */
+#include <kestrel/arch.h>
+#include <kestrel/hyp.h>
+#include <kestrel/sysreg.h>
+#include <kestrel/vm.h>
+
+#define SCTLR_SPAN BIT(23)
+
+void arch_vcpu_load(struct vcpu *vcpu)
+{
+	const struct el1_sysregs *s = &vcpu->sys;
+	struct vm *vm = vcpu->vm;
+
+	write_sysreg(sctlr_el1, s->sctlr);
+	write_sysreg(cpacr_el1, s->cpacr);
+	write_sysreg(ttbr0_el1, s->ttbr0);
+	write_sysreg(ttbr1_el1, s->ttbr1);
+	write_sysreg(tcr_el1, s->tcr);
+	write_sysreg(esr_el1, s->esr);
+	write_sysreg(afsr0_el1, s->afsr0);
+	write_sysreg(afsr1_el1, s->afsr1);
+	write_sysreg(far_el1, s->far);
+	write_sysreg(mair_el1, s->mair);
+	write_sysreg(amair_el1, s->amair);
+	write_sysreg(vbar_el1, s->vbar);
+	write_sysreg(contextidr_el1, s->contextidr);
+	write_sysreg(tpidr_el0, s->tpidr_el0);
+	write_sysreg(tpidrro_el0, s->tpidrro_el0);
+	write_sysreg(tpidr_el1, s->tpidr_el1);
+	write_sysreg(par_el1, s->par);
+	write_sysreg(cntkctl_el1, s->cntkctl);
+	write_sysreg(sp_el0, s->sp_el0);
+	write_sysreg(sp_el1, s->sp_el1);
+	write_sysreg(elr_el1, s->elr);
+	write_sysreg(spsr_el1, s->spsr);
+	write_sysreg(csselr_el1, s->csselr);
+	write_sysreg(cntvoff_el2, vm->cntvoff);
+	write_sysreg(cntv_cval_el0, s->cntv_cval);
+	write_sysreg(cntv_ctl_el0, s->cntv_ctl);
+	write_sysreg(cntp_cval_el0, s->cntp_cval);
+	write_sysreg(cntp_ctl_el0, s->cntp_ctl);
+	/* With HCR_EL2.AMO and FEAT_RAS, the guest's DISR_EL1 is VDISR_EL2, which does not
+	   trap: it is this vCPU's own, like any EL1 register (RAS is hidden from the guest,
+	   but the register answers anyway, and one VM read another's value). */
+	if (hyp.has_ras)
+		write_sysreg(VDISR_EL2, s->vdisr);
+	vgic_load(vcpu);
+	write_sysreg(vttbr_el2, vm->vttbr);
+	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+	write_sysreg(vmpidr_el2, vcpu->vmpidr);
+	write_sysreg(hcr_el2, vcpu->hcr);
+	write_sysreg(mdcr_el2, vcpu->mdcr);
+	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
+	write_sysreg(cptr_el2, vcpu->cptr | (vcpu->pcpu->fp_owner == vcpu ? 0 : CPTR_TFP));
+	isb();
+}
+
+void arch_vcpu_put(struct vcpu *vcpu)
+{
+	struct el1_sysregs *s = &vcpu->sys;
+
+	s->sctlr = read_sysreg(sctlr_el1);
+	s->cpacr = read_sysreg(cpacr_el1);
+	s->ttbr0 = read_sysreg(ttbr0_el1);
+	s->ttbr1 = read_sysreg(ttbr1_el1);
+	s->tcr = read_sysreg(tcr_el1);
+	s->esr = read_sysreg(esr_el1);
+	s->afsr0 = read_sysreg(afsr0_el1);
+	s->afsr1 = read_sysreg(afsr1_el1);
+	s->far = read_sysreg(far_el1);
+	s->mair = read_sysreg(mair_el1);
+	s->amair = read_sysreg(amair_el1);
+	s->vbar = read_sysreg(vbar_el1);
+	s->contextidr = read_sysreg(contextidr_el1);
+	s->tpidr_el0 = read_sysreg(tpidr_el0);
+	s->tpidrro_el0 = read_sysreg(tpidrro_el0);
+	s->tpidr_el1 = read_sysreg(tpidr_el1);
+	s->par = read_sysreg(par_el1);
+	s->cntkctl = read_sysreg(cntkctl_el1);
+	s->sp_el0 = read_sysreg(sp_el0);
+	s->sp_el1 = read_sysreg(sp_el1);
+	s->elr = read_sysreg(elr_el1);
+	s->spsr = read_sysreg(spsr_el1);
+	s->csselr = read_sysreg(csselr_el1);
+	s->cntv_ctl = read_sysreg(cntv_ctl_el0);
+	s->cntv_cval = read_sysreg(cntv_cval_el0);
+	s->cntp_ctl = read_sysreg(cntp_ctl_el0);
+	s->cntp_cval = read_sysreg(cntp_cval_el0);
+	if (hyp.has_ras)
+		s->vdisr = read_sysreg(VDISR_EL2);
+	/* The timers must not keep firing for whatever runs next on this CPU. */
+	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntp_ctl_el0, 0);
+	vgic_put(vcpu);
+}
+
+/* Parked until the next load: stage 2 on, through VMID 0 (no VM's) and an empty table.
+   The last guest's EL1 regime is still in the registers; a speculative walk through it
+   (errata) reaches neither its stage 2, which may be about to be freed, nor its VMID, which
+   another VM may get next, nor memory by its stage-1 tables alone. */
+void arch_no_guest(void)
+{
+	write_sysreg(vttbr_el2, hyp.park_vttbr);
+	write_sysreg(hcr_el2, HCR_RW | HCR_VM);
+	isb();
+}
+
+uint64_t arch_el1_vbar(void)
+{
+	return read_sysreg(vbar_el1);
+}
+
+uint64_t arch_el1_far(void)
+{
+	return read_sysreg(far_el1);
+}
+
+bool arch_el1_span(void)
+{
+	return read_sysreg(sctlr_el1) & SCTLR_SPAN;
+}
+
+void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr, uint64_t far)
+{
+	write_sysreg(elr_el1, elr);
+	write_sysreg(spsr_el1, spsr);
+	write_sysreg(esr_el1, esr);
+	write_sysreg(far_el1, far);
+}
+
+uint64_t arch_counter(void)
+{
+	return read_sysreg(cntpct_el0);
+}

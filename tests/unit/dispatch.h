@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The exit dispatcher's rule, for tests that call handlers directly. */
+#ifndef KESTREL_TEST_DISPATCH_H
+#define KESTREL_TEST_DISPATCH_H
+
+#include <kestrel/exits.h>
+
+/* What guest_sync (entry.S) does with a handler's result before it resumes the guest or
+   calls exit_finish: step the PC by the result's low byte. */
+static inline exit_result run_exit(exit_fn *handler, struct vcpu *vcpu, uint64_t esr)
+{
+	exit_result r = handler(vcpu, esr);
+
+	vcpu->regs.pc += r & EXIT_STEP_MASK;
+	return r;
+}
+
+#endif

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* unit-sources: hyp/core/abort.c hyp/core/mmio.c hyp/core/vcpu.c tests/unit/stubs.c */
+/* unit-sources: hyp/arch/aarch64/vcpu_context.c */
+/*
+ * The data-abort exit end to end, as the dispatcher runs it (dispatch.h): the syndrome, the
+ * device, the register, then the handler's result: how far the PC steps and whether the vCPU
+ * goes on. A device that refuses an access, and an access to nothing, are aborts for the
+ * guest (no step: it resumes at its vector); ten of them inside its own vectors are a crash,
+ * asked of the scheduler (EXIT_LEAVE), not carried out in the exit.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kestrel/exits.h>
+#include <kestrel/hyp.h>
+#include <kestrel/vm.h>
+
+#include "dispatch.h"
+#include "stubs.h"
+
+#define DEV_IPA 0x09000000ull
+#define PC	0x40080000ull
+#define VBAR	0x40001000ull
+#define ISV	BIT(24)
+#define IL	BIT(25)
+#define WNR	BIT(6)
+#define FSC_TF	0x07 /* translation fault, level 3 */
+#define DABT_EC ((uint64_t)EC_DABT_LOW << 26)
+#define EL1H	0x3c5ull
+
+static struct vm vm;
+static struct vcpu *const vcpu = &vm.vcpus[0];
+static struct pcpu cpu;
+
+static struct {
+	unsigned reads, writes, crash_requests;
+	uint64_t last_off, last_val;
+	unsigned last_width;
+	bool refuse;
+	uint64_t value;
+} dev_seen;
+
+void kprintf(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+bool vm_ram_fault(struct vm *v, ipaddr_t ipa, uint64_t esr)
+{
+	(void)v, (void)ipa, (void)esr;
+	return false; /* no lazy RAM here: every other fault is a stray */
+}
+
+void vm_request(struct vm *v, uint32_t req, const char *why)
+{
+	(void)why;
+	assert_ptr_equal(v, &vm);
+	if (req & VM_REQ_CRASH)
+		dev_seen.crash_requests++;
+}
+
+void vgic_load(struct vcpu *v)
+{
+	(void)v;
+}
+
+void vgic_put(struct vcpu *v)
+{
+	(void)v;
+}
+
+static bool dev_read(struct mmio_dev *dev, struct vcpu *v, uint64_t off, unsigned width,
+		     uint64_t *val)
+{
+	(void)dev, (void)v;
+	dev_seen.reads++;
+	dev_seen.last_off = off;
+	dev_seen.last_width = width;
+	*val = dev_seen.value;
+	return !dev_seen.refuse;
+}
+
+static bool dev_write(struct mmio_dev *dev, struct vcpu *v, uint64_t off, unsigned width,
+		      uint64_t val)
+{
+	(void)dev, (void)v;
+	dev_seen.writes++;
+	dev_seen.last_off = off;
+	dev_seen.last_width = width;
+	dev_seen.last_val = val;
+	return !dev_seen.refuse;
+}
+
+static const struct mmio_ops ops = {dev_read, dev_write};
+static struct mmio_dev dev = {DEV_IPA, 0x1000, "dev", &ops};
+
+static int scene(void **state)
+{
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	memset(&dev_seen, 0, sizeof(dev_seen));
+	host_sysreg_reset();
+	hyp.cntfrq = 1000000;
+	vm.vcpu_count = 1;
+	vm.mmio[0] = &dev;
+	vm.mmio_count = 1;
+	vcpu->vm = &vm;
+	vcpu->pcpu = &cpu;
+	vcpu->regs.pc = PC;
+	vcpu->regs.pstate = EL1H;
+	host_sysreg_set("vbar_el1", VBAR);
+	host_sysreg_set("sctlr_el1", BIT(23));
+	return 0;
+}
+
+/* A data abort at ipa, with the syndrome's access fields (width as SAS, Rt, SSE, SF, WnR). */
+static exit_result dabt(ipaddr_t ipa, uint64_t iss_access)
+{
+	host_sysreg_set("hpfar_el2", (ipa >> 12) << 4);
+	host_sysreg_set("far_el2", 0xffff000000000000ull | (ipa & 0xfff));
+	return run_exit(dabt_exit, vcpu, DABT_EC | iss_access | FSC_TF);
+}
+
+#define SAS(bytes) ((uint64_t)__builtin_ctz(bytes) << 22)
+#define SRT(r)	   ((uint64_t)(r) << 16)
+#define SSE	   BIT(21)
+#define SF	   BIT(15)
+
+static void an_mmio_read_fills_the_register_and_steps_past_the_load(void **state)
+{
+	(void)state;
+	dev_seen.value = 0x80;
+	vcpu->regs.x[3] = 0xdead;
+	assert_int_equal(dabt(DEV_IPA + 0x18, IL | ISV | SAS(1) | SRT(3) | SSE | SF),
+			 EXIT_STEP_A64);
+	assert_int_equal(vcpu->regs.x[3], 0xffffffffffffff80ull); /* LDRSB x3 */
+	assert_int_equal(dev_seen.last_off, 0x18);
+	assert_int_equal(dev_seen.last_width, 1);
+	assert_int_equal(vcpu->regs.pc, PC + 4);
+	assert_int_equal(vcpu->stats[STAT_MMIO], 1);
+}
+
+static void a_16_bit_t32_access_steps_two_bytes(void **state)
+{
+	(void)state;
+	dev_seen.value = 0x1234;
+	assert_int_equal(dabt(DEV_IPA + 4, ISV | SAS(2) | SRT(1)), 2); /* IL = 0 */
+	assert_int_equal(vcpu->regs.x[1], 0x1234);
+	assert_int_equal(vcpu->regs.pc, PC + 2);
+}
+
+static void an_mmio_write_reaches_the_device_masked_to_its_width(void **state)
+{
+	(void)state;
+	vcpu->regs.x[5] = 0x1122334455667788ull;
+	assert_int_equal(dabt(DEV_IPA + 0x20, IL | ISV | SAS(2) | SRT(5) | WNR), EXIT_STEP_A64);
+	assert_int_equal(dev_seen.writes, 1);
+	assert_int_equal(dev_seen.last_val, 0x7788);
+	assert_int_equal(vcpu->regs.pc, PC + 4);
+}
+
+static void a_refused_access_is_an_abort_at_the_vector_without_a_step(void **state)
+{
+	(void)state;
+	dev_seen.refuse = true;
+	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(0)), EXIT_RESUME);
+	assert_int_equal(vcpu->regs.pc, VBAR + 0x200); /* current EL, SP_ELx: synchronous */
+	assert_int_equal(host_sysreg_get("elr_el1"), PC);
+	assert_int_equal(vcpu->stats[STAT_ABORT_INJECTED], 1);
+}
+
+static void an_access_to_nothing_or_without_a_syndrome_is_an_abort(void **state)
+{
+	(void)state;
+	assert_int_equal(dabt(0x0a000000, IL | ISV | SAS(4)), EXIT_RESUME);
+	assert_int_equal(vcpu->regs.pc, VBAR + 0x200);
+	vcpu->regs.pc = PC;
+	assert_int_equal(dabt(DEV_IPA, IL), EXIT_RESUME); /* no ISV: an LDP, say */
+	assert_int_equal(vcpu->regs.pc, VBAR + 0x200);
+	assert_int_equal(dev_seen.reads + dev_seen.writes, 0);
+	assert_int_equal(vcpu->stats[STAT_STRAY], 2);
+}
+
+static void aborts_again_and_again_in_its_vectors_ask_for_a_crash_and_leave(void **state)
+{
+	exit_result r = EXIT_RESUME;
+
+	(void)state;
+	for (unsigned i = 0; i < 10; i++) {
+		vcpu->regs.pc = VBAR + 0x200; /* faulting in its own vector */
+		r = dabt(0x0a000000, IL | ISV | SAS(4));
+		if (i < 9)
+			assert_int_equal(r, EXIT_RESUME);
+	}
+	assert_int_equal(r, EXIT_LEAVE);
+	assert_int_equal(dev_seen.crash_requests, 1);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, scene, NULL)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(an_mmio_read_fills_the_register_and_steps_past_the_load),
+	    T(a_16_bit_t32_access_steps_two_bytes),
+	    T(an_mmio_write_reaches_the_device_masked_to_its_width),
+	    T(a_refused_access_is_an_abort_at_the_vector_without_a_step),
+	    T(an_access_to_nothing_or_without_a_syndrome_is_an_abort),
+	    T(aborts_again_and_again_in_its_vectors_ask_for_a_crash_and_leave),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
