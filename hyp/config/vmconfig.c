@@ -378,6 +378,38 @@ static bool parse_passthrough_spis(struct ctx *c, int dev, const char *path, str
 	return true;
 }
 
+/*
+ * A page holding registers of another VM's device: kestrel maps whole pages, so both VMs would
+ * reach both devices (QEMU's virtio-mmio transports are 0x200 bytes, eight to a page).
+ */
+static bool shares_a_page(struct ctx *c, int dev, const char *path, const struct vm_config *others,
+			  unsigned nothers)
+{
+	uint64_t base, size, obase, osize;
+
+	for (int i = 0; device_pages(c->fdt, dev, i, &base, &size) == E_OK; i++)
+		for (unsigned v = 0; v < nothers; v++)
+			for (unsigned d = 0; d < others[v].npassthrough; d++) {
+				int taken = others[v].passthrough[d];
+				for (int j = 0;
+				     device_pages(c->fdt, taken, j, &obase, &osize) == E_OK; j++) {
+					char other[96];
+					if (!overlaps(base, size, obase, osize))
+						continue;
+					if (fdt_get_path(c->fdt, taken, other, sizeof(other)))
+						strlcpy(other, fdt_get_name(c->fdt, taken, NULL),
+							sizeof(other));
+					return !refuse(
+					    c,
+					    "property 'passthrough': '%s' reg[%d] shares "
+					    "the 4 KiB page at 0x%llx with '%s' of VM '%s'",
+					    path, i, (unsigned long long)MAX(base, obase), other,
+					    others[v].name);
+				}
+			}
+	return false;
+}
+
 static bool parse_passthrough(struct ctx *c, int node, struct vm_config *vm,
 			      const struct vm_config *others, unsigned nothers)
 {
@@ -409,7 +441,8 @@ static bool parse_passthrough(struct ctx *c, int node, struct vm_config *vm,
 						      taken == dev ? ""
 								   : " (a node above or below it)");
 			}
-		if (!parse_passthrough_spis(c, dev, path, vm, others, nothers))
+		if (shares_a_page(c, dev, path, others, nothers) ||
+		    !parse_passthrough_spis(c, dev, path, vm, others, nothers))
 			return false;
 		if (vm->npassthrough == VM_PASSTHROUGH_MAX)
 			return refuse(c, "property 'passthrough': at most %d devices",

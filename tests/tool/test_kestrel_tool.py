@@ -312,8 +312,12 @@ class SharedRegions(unittest.TestCase):
     def test_device_on_the_doorbell_page(self):
         extra = root(device("dev@ffff000", [(0xFFFF000, 0x1000)]), device("dev@fffe000", [(0xFFFE000, 0x1008)]))
         regions = [shared("shm0", 0x100000, "a", "b"), shared("shm1", 0x100000, "b", "c")]
-        self.assertEqual(passthrough([vm("a", "/dev@ffff000"), vm("b", "/dev@fffe000"), vm("c")], extra, regions), [
+        # The two devices share the doorbell page: they cannot go to two VMs, so one at a time.
+        self.assertEqual(passthrough([vm("a", "/dev@ffff000"), vm("b"), vm("c")], extra, regions), [
             region_refused("shm0", "property 'vms': VM 'a''s device 'dev@ffff000' (reg[0] at 0xffff000) is where "
+                           "the doorbell registers are, at 0xffff000")])
+        self.assertEqual(passthrough([vm("a"), vm("b", "/dev@fffe000"), vm("c")], extra, regions), [
+            region_refused("shm0", "property 'vms': VM 'b''s device 'dev@fffe000' (reg[0] at 0xfffe000) is where "
                            "the doorbell registers are, at 0xffff000"),
             region_refused("shm1", "property 'vms': VM 'b''s device 'dev@fffe000' (reg[0] at 0xfffe000) is where "
                            "the doorbell registers are, at 0xffff000")])
@@ -345,6 +349,18 @@ class Owners(unittest.TestCase):
     def test_ancestor_of_another_vms_device(self):
         self.assertEqual(passthrough([vm("a", "/bus@9200000/dev@9201000"), vm("b", "/bus@9200000")], self.BUS), [
             refusal("b", "'/bus@9200000' is already given to VM 'a' (a node above or below it)")])
+
+    def test_devices_of_two_vms_in_one_page(self):
+        # kestrel maps whole pages: the second VM would reach the first's device, and the other way
+        extra = root(device("dev@9100000", [(0x9100000, 0x1000), (0xA000E00, 0x100)]))
+        self.assertEqual(passthrough([vm("a", "/virtio_mmio@a000000"), vm("b", "/virtio_mmio@a000200"),
+                                      vm("c", "/dev@9100000"), vm("d", "/virtio_mmio@a001000", "/virtio_mmio@a001200")],
+                                     extra + root(device("virtio_mmio@a001000", [(0xA001000, 0x200)]),
+                                                  device("virtio_mmio@a001200", [(0xA001200, 0x200)]))), [
+            refusal("b", "'/virtio_mmio@a000200' reg[0] shares the 4 KiB page at 0xa000000 with "
+                    "'/virtio_mmio@a000000' of VM 'a'"),
+            refusal("c", "'/dev@9100000' reg[1] shares the 4 KiB page at 0xa000000 with '/virtio_mmio@a000000' of "
+                    "VM 'a'")])
 
     def test_at_most_four_devices_per_vm(self):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000)]), device("dev@9110000", [(0x9110000, 0x1000)]))

@@ -802,18 +802,49 @@ static void two_vms(void)
 
 static void a_shared_spi_is_refused_to_the_second_vm(void **state)
 {
-	static const uint64_t b_regs[] = {0xa000200, 0x200};
+	static const uint64_t b_regs[] = {0xa001000, 0x200};
 
 	(void)state;
 	machine_devices();
-	add_device("/dev@a000200", b_regs, 1, dev_spi, 3);
+	add_device("/dev@a001000", b_regs, 1, dev_spi, 3);
 	add_device("/dev@a000000", dev_regs, 1, dev_spi, 3);
 	two_vms();
 	give("first", "/dev@a000000");
-	give("second", "/dev@a000200");
+	give("second", "/dev@a001000");
 	assert_int_equal(parse(), 1);
 	assert_string_equal(out[0].name, "first");
-	expect_error(0, "second", "'/dev@a000200' SPI 16 is already given to VM 'first'", NULL);
+	expect_error(0, "second", "'/dev@a001000' SPI 16 is already given to VM 'first'", NULL);
+}
+
+/* kestrel maps whole pages: two VMs' devices in one page would each reach the other's. */
+static void devices_of_two_vms_in_one_page_are_refused(void **state)
+{
+	static const uint64_t b_regs[] = {0xa000200, 0x200};
+	static const uint32_t b_spi[] = {0, 17, 1};
+	static const uint64_t c_regs[] = {0xa002000, 0x1000, 0xa000f00, 0x10};
+	static const uint32_t c_spi[] = {0, 18, 1};
+
+	(void)state;
+	machine_devices();
+	add_device("/dev@a002000", c_regs, 2, c_spi, 3);
+	add_device("/dev@a000200", b_regs, 1, b_spi, 3);
+	add_device("/dev@a000000", dev_regs, 1, dev_spi, 3);
+	add_good_vm("third");
+	two_vms();
+	give("first", "/dev@a000000");
+	give("second", "/dev@a000200");
+	give("third", "/dev@a002000");
+	assert_int_equal(parse(), 1);
+	assert_string_equal(out[0].name, "first");
+	assert_int_equal(errs.n, 2);
+	assert_string_equal(errs.vm[0], "second");
+	assert_string_equal(errs.msg[0],
+			    "property 'passthrough': '/dev@a000200' reg[0] shares the "
+			    "4 KiB page at 0xa000000 with '/dev@a000000' of VM 'first'");
+	assert_string_equal(errs.msg[1],
+			    "property 'passthrough': '/dev@a002000' reg[1] shares the "
+			    "4 KiB page at 0xa000000 with '/dev@a000000' of VM 'first'");
+	assert_string_equal(errs.vm[1], "third");
 }
 
 static void a_node_above_or_below_another_vms_is_refused(void **state)
@@ -1049,6 +1080,7 @@ int main(void)
 	    T(every_passthrough_refusal_says_why),
 	    T(passed_through_spis_are_listed_once_as_intids),
 	    T(a_shared_spi_is_refused_to_the_second_vm),
+	    T(devices_of_two_vms_in_one_page_are_refused),
 	    T(a_node_above_or_below_another_vms_is_refused),
 	    T(shared_region_on_a_members_device_is_refused),
 	    T(shared_region_with_a_device_on_the_doorbells_is_refused),
