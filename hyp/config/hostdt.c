@@ -194,30 +194,48 @@ static int parse_psci(const void *fdt, struct platform *plat, char *msg, size_t 
 	return E_OK;
 }
 
-static void add_reserved(struct platform *plat, uint64_t addr, uint64_t size)
+/* Counts every reservation, keeps the first PLAT_MAX_RESERVED: the caller refuses more. */
+static void add_reserved(struct platform *plat, unsigned *count, uint64_t addr, uint64_t size)
 {
-	if (size && plat->nreserved < PLAT_MAX_RESERVED) {
-		plat->reserved[plat->nreserved][0] = addr;
-		plat->reserved[plat->nreserved][1] = addr + size;
-		plat->nreserved++;
+	if (!size)
+		return;
+	if (*count < PLAT_MAX_RESERVED) {
+		plat->reserved[*count][0] = addr;
+		plat->reserved[*count][1] = addr + size;
+		plat->nreserved = *count + 1;
 	}
+	(*count)++;
 }
 
-static void parse_reserved(const void *fdt, struct platform *plat)
+/*
+ * /memreserve/ entries and /reserved-memory regions. Each must stay out of every VM, so a
+ * reservation kestrel could not keep would become VM RAM: more than it keeps is refused.
+ */
+static int parse_reserved(const void *fdt, struct platform *plat, char *msg, size_t msglen)
 {
 	int node = fdt_path_offset(fdt, "/reserved-memory"), sub;
 	uint64_t addr, size;
+	unsigned count = 0;
 
 	for (int i = 0; i < fdt_num_mem_rsv(fdt); i++)
 		if (fdt_get_mem_rsv(fdt, i, &addr, &size) == 0)
-			add_reserved(plat, addr, size);
-	if (node < 0)
-		return;
-	fdt_for_each_subnode(sub, fdt, node)
-	{
-		for (int i = 0; hostdt_reg(fdt, sub, i, &addr, &size) == E_OK; i++)
-			add_reserved(plat, addr, size);
+			add_reserved(plat, &count, addr, size);
+	if (node >= 0) {
+		fdt_for_each_subnode(sub, fdt, node)
+		{
+			for (int i = 0; hostdt_reg(fdt, sub, i, &addr, &size) == E_OK; i++)
+				add_reserved(plat, &count, addr, size);
+		}
 	}
+	if (count > PLAT_MAX_RESERVED) {
+		snprintf(msg, msglen,
+			 "the device tree reserves %u regions of memory (/memreserve/ and "
+			 "/reserved-memory), more than the %u kestrel can keep from its VMs: merge "
+			 "adjacent ones",
+			 count, (unsigned)PLAT_MAX_RESERVED);
+		return -E_INVAL;
+	}
+	return E_OK;
 }
 
 int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msglen)
@@ -245,7 +263,9 @@ int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msgle
 	err = parse_timer(fdt, plat, msg, msglen);
 	if (err)
 		return err;
-	parse_reserved(fdt, plat);
+	err = parse_reserved(fdt, plat, msg, msglen);
+	if (err)
+		return err;
 	if (!plat->ram_size) {
 		snprintf(msg, msglen, "the device tree describes no memory: add a /memory node");
 		return -E_NOENT;

@@ -295,6 +295,32 @@ class Registers(unittest.TestCase):
             refused("b", "property 'passthrough' must be a list of device tree paths")])
 
 
+# ------------------------------------------------------------------ the machine
+
+class Machine(unittest.TestCase):
+    """What kestrel must know of the machine to keep VMs out of what is not theirs: a machine it
+    cannot know well enough is refused whole ("kestrel: fatal: ...")."""
+
+    @staticmethod
+    def reserved(n):
+        regions = ", ".join(f"<0 0x{0x48000000 + i * 0x10000:x} 0 0x1000>" for i in range(n))
+        return root(f"""	reserved-memory {{
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+		fw@48000000 {{
+			reg = {regions};
+			no-map;
+		}};
+	}};""")
+
+    def test_sixteen_reserved_regions_and_not_seventeen(self):
+        self.assertEqual(verdict([vm("a")], self.reserved(16)), [])
+        self.assertEqual(verdict([vm("a")], self.reserved(17)), [
+            "kestrel: fatal: the device tree reserves 17 regions of memory (/memreserve/ and /reserved-memory), "
+            "more than the 16 kestrel can keep from its VMs: merge adjacent ones"])
+
+
 # ------------------------------------------------------------------ shared regions
 
 class SharedRegions(unittest.TestCase):

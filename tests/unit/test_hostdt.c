@@ -234,16 +234,37 @@ static void reservations_from_both_sources_are_collected(void **state)
 	assert_int_equal(plat.reserved[2][1], 0x49002000);
 }
 
-static void reservations_beyond_the_table_are_dropped_not_overflowed(void **state)
+/* A reservation kestrel did not keep would become VM RAM: more than it keeps is refused. */
+static void more_reservations_than_kestrel_keeps_are_refused(void **state)
 {
 	(void)state;
-	for (unsigned i = 0; i < PLAT_MAX_RESERVED + 4; i++)
+	/* PLAT_MAX_RESERVED - 1 /memreserve/ entries and one /reserved-memory region: all kept. */
+	for (unsigned i = 0; i < PLAT_MAX_RESERVED - 1; i++)
 		assert_int_equal(fdt_add_mem_rsv(fdt, 0x40000000 + i * 0x10000, 0x1000), 0);
-	assert_int_equal(fdt_add_mem_rsv(fdt, 0x50000000, 0), 0); /* empty: ignored */
+	assert_int_equal(fdt_add_mem_rsv(fdt, 0x50000000, 0), 0); /* empty: not a reservation */
+	dt_node(fdt, "/reserved-memory");
+	dt_u32(fdt, "/reserved-memory", "#address-cells", 2);
+	dt_u32(fdt, "/reserved-memory", "#size-cells", 2);
+	dt_node(fdt, "/reserved-memory/fw@48000000");
+	dt_reg(fdt, "/reserved-memory/fw@48000000", 0x48000000, 0x100000);
 	assert_int_equal(parse(), E_OK);
 	assert_int_equal(plat.nreserved, PLAT_MAX_RESERVED);
-	assert_int_equal(plat.reserved[PLAT_MAX_RESERVED - 1][0],
-			 0x40000000 + (PLAT_MAX_RESERVED - 1) * 0x10000);
+	assert_int_equal(plat.reserved[PLAT_MAX_RESERVED - 1][0], 0x48000000);
+	assert_int_equal(plat.reserved[PLAT_MAX_RESERVED - 1][1], 0x48100000);
+	/* One more, counted from either source: the machine is refused. */
+	dt_node(fdt, "/reserved-memory/fw@49000000");
+	dt_reg(fdt, "/reserved-memory/fw@49000000", 0x49000000, 0x1000);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_string_equal(msg,
+			    "the device tree reserves 17 regions of memory (/memreserve/ and "
+			    "/reserved-memory), more than the 16 kestrel can keep from its VMs: "
+			    "merge adjacent ones");
+	dt_del(fdt, "/reserved-memory/fw@49000000");
+	assert_int_equal(fdt_add_mem_rsv(fdt, 0x51000000, 0x1000), 0);
+	assert_int_equal(fdt_add_mem_rsv(fdt, 0x52000000, 0x1000), 0);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_non_null(strstr(msg, "reserves 18 regions of memory"));
+	assert_true(plat.nreserved <= PLAT_MAX_RESERVED);
 }
 
 static void gic_v2_only_asks_for_gic_version_3(void **state)
@@ -498,7 +519,7 @@ int main(void)
 	    T(stdout_path_picks_the_uart),
 	    T(stdout_path_to_another_kind_of_uart_falls_back_to_a_pl011),
 	    T(reservations_from_both_sources_are_collected),
-	    T(reservations_beyond_the_table_are_dropped_not_overflowed),
+	    T(more_reservations_than_kestrel_keeps_are_refused),
 	    T(gic_v2_only_asks_for_gic_version_3),
 	    T(gic_without_a_redistributor_is_refused),
 	    T(psci_through_hvc_is_refused),
