@@ -56,7 +56,11 @@ int hostdt_reg(const void *fdt, int node, int index, uint64_t *addr, uint64_t *s
 	return E_OK;
 }
 
-static void parse_memory(const void *fdt, struct platform *plat)
+/*
+ * Every RAM bank: kestrel uses the largest one, and knows the others so that none of them is
+ * ever given to a VM as a device. More banks than it can keep track of refuse the machine.
+ */
+static int parse_memory(const void *fdt, struct platform *plat, char *msg, size_t msglen)
 {
 	int node;
 
@@ -69,14 +73,23 @@ static void parse_memory(const void *fdt, struct platform *plat)
 		for (int i = 0; hostdt_reg(fdt, node, i, &base, &size) == E_OK; i++) {
 			if (!size)
 				continue;
-			/* One bank is used; the one with the most memory. */
 			if (size > plat->ram_size) {
 				plat->ram_base = base;
 				plat->ram_size = size;
 			}
+			if (plat->ram_banks < PLAT_MAX_RAM_BANKS)
+				plat->ram_bank[plat->ram_banks] = (struct ram_bank){base, size};
 			plat->ram_banks++;
 		}
 	}
+	if (plat->ram_banks > PLAT_MAX_RAM_BANKS) {
+		snprintf(msg, msglen,
+			 "the device tree describes %u RAM banks, more than the %u kestrel keeps "
+			 "track of: merge adjacent /memory ranges",
+			 plat->ram_banks, (unsigned)PLAT_MAX_RAM_BANKS);
+		return -E_INVAL;
+	}
+	return E_OK;
 }
 
 static void parse_cpus(const void *fdt, struct platform *plat)
@@ -257,7 +270,9 @@ int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msgle
 			 fdt_totalsize(fdt) >> 10, PLAT_DTB_MAX >> 10);
 		return -E_INVAL;
 	}
-	parse_memory(fdt, plat);
+	err = parse_memory(fdt, plat, msg, msglen);
+	if (err)
+		return err;
 	parse_cpus(fdt, plat);
 	parse_uart(fdt, plat);
 	err = parse_timer(fdt, plat, msg, msglen);

@@ -214,6 +214,17 @@ static bool used_by_kestrel(const struct platform *plat, uint64_t addr, uint64_t
 	       overlaps(addr, size, plat->gic.redist_base, plat->gic.redist_size);
 }
 
+/* Whether [addr, addr + size) touches RAM: the bank kestrel uses or any other. */
+static bool overlaps_ram(const struct platform *plat, uint64_t addr, uint64_t size)
+{
+	if (overlaps(addr, size, plat->ram_base, plat->ram_size))
+		return true;
+	for (unsigned i = 0; i < MIN(plat->ram_banks, PLAT_MAX_RAM_BANKS); i++)
+		if (overlaps(addr, size, plat->ram_bank[i].base, plat->ram_bank[i].size))
+			return true;
+	return false;
+}
+
 /* Register region i of a device, widened to the whole pages a VM would be given. */
 static int device_pages(const void *fdt, int dev, int i, uint64_t *base, uint64_t *size)
 {
@@ -268,8 +279,9 @@ static bool check_passthrough_regs(struct ctx *c, int dev, const char *path,
 			    "property 'passthrough': '%s' is a device kestrel uses itself "
 			    "(reg[%d] at 0x%llx)",
 			    path, i, (unsigned long long)base);
-		/* Mapped as Device memory into the guest, RAM would be kestrel's and every VM's. */
-		if (overlaps(base, size, c->plat->ram_base, c->plat->ram_size))
+		/* Mapped as Device memory into the guest, RAM would be kestrel's and every VM's;
+		   the banks kestrel does not use are RAM all the same. */
+		if (overlaps_ram(c->plat, base, size))
 			return refuse(c,
 				      "property 'passthrough': '%s' reg[%d] at 0x%llx overlaps the "
 				      "machine's RAM",

@@ -215,7 +215,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(plat.ram_size && plat.cpu_count >= 1 && plat.cpu_count <= PCPU_MAX,
 		   "accepted with 0x%llx bytes of RAM and %u CPUs",
 		   (unsigned long long)plat.ram_size, plat.cpu_count);
-	FUZZ_CHECK(plat.nreserved <= PLAT_MAX_RESERVED && plat.psci_smc, "platform out of range");
+	FUZZ_CHECK(plat.nreserved <= PLAT_MAX_RESERVED && plat.ram_banks <= PLAT_MAX_RAM_BANKS &&
+		       plat.psci_smc,
+		   "platform out of range");
 
 	refusals = 0;
 	n = vmconfig_parse(fdt, &plat, cfg, VM_MAX, on_refusal);

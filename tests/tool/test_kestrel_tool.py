@@ -320,6 +320,24 @@ class Machine(unittest.TestCase):
             "kestrel: fatal: the device tree reserves 17 regions of memory (/memreserve/ and /reserved-memory), "
             "more than the 16 kestrel can keep from its VMs: merge adjacent ones"])
 
+    def test_a_device_in_a_ram_bank_kestrel_does_not_use(self):
+        # kestrel uses the largest bank (1 GiB at 0x40000000); the other is RAM all the same
+        extra = root("""	memory@100000000 {
+		device_type = "memory";
+		reg = <0x1 0x0 0x0 0x10000000>;
+	};""", device("dev@100001000", [(0x100001000, 0x1000)]))
+        self.assertEqual(passthrough([vm("a", "/dev@100001000")], extra), [
+            refusal("a", "'/dev@100001000' reg[0] at 0x100001000 overlaps the machine's RAM")])
+
+    def test_eight_ram_banks_and_not_nine(self):
+        def banks(n):
+            return root("\tmemory@100000000 {\n\t\tdevice_type = \"memory\";\n\t\treg = "
+                        + ", ".join(f"<{cells(0x100000000 * (i + 1))} 0 0x10000000>" for i in range(n)) + ";\n\t};")
+        self.assertEqual(verdict([vm("a")], banks(7)), [])
+        self.assertEqual(verdict([vm("a")], banks(8)), [
+            "kestrel: fatal: the device tree describes 9 RAM banks, more than the 8 kestrel keeps track of: merge "
+            "adjacent /memory ranges"])
+
 
 # ------------------------------------------------------------------ shared regions
 

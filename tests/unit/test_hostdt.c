@@ -126,6 +126,35 @@ static void largest_memory_bank_is_used(void **state)
 	assert_int_equal(plat.ram_base, 0x100000000ull);
 	assert_int_equal(plat.ram_size, 0xc0000000);
 	assert_int_equal(plat.ram_banks, 3);
+	/* Every bank is known (none may be given to a VM as a device), in the tree's order. */
+	assert_int_equal(plat.ram_bank[0].base, 0x80000000);
+	assert_int_equal(plat.ram_bank[0].size, 0x10000000);
+	assert_int_equal(plat.ram_bank[1].base, 0x100000000ull);
+	assert_int_equal(plat.ram_bank[1].size, 0xc0000000);
+	assert_int_equal(plat.ram_bank[2].base, 0x40000000);
+	assert_int_equal(plat.ram_bank[2].size, 0x80000000);
+}
+
+/* A bank kestrel did not know of could be given to a VM as a device: more are refused. */
+static void more_ram_banks_than_kestrel_knows_are_refused(void **state)
+{
+	uint64_t banks[2 * PLAT_MAX_RAM_BANKS];
+
+	(void)state;
+	for (unsigned i = 0; i < PLAT_MAX_RAM_BANKS; i++) {
+		banks[2 * i] = 0x100000000ull * (i + 1);
+		banks[2 * i + 1] = 0x10000000;
+	}
+	dt_node(fdt, "/memory@100000000");
+	dt_str(fdt, "/memory@100000000", "device_type", "memory");
+	dt_regs(fdt, "/memory@100000000", banks, PLAT_MAX_RAM_BANKS - 1);
+	assert_int_equal(parse(), E_OK); /* with /memory@40000000: as many as kestrel keeps */
+	assert_int_equal(plat.ram_banks, PLAT_MAX_RAM_BANKS);
+	assert_int_equal(plat.ram_bank[PLAT_MAX_RAM_BANKS - 1].base, 0x40000000);
+	dt_regs(fdt, "/memory@100000000", banks, PLAT_MAX_RAM_BANKS);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_string_equal(msg, "the device tree describes 9 RAM banks, more than the 8 kestrel "
+				 "keeps track of: merge adjacent /memory ranges");
 }
 
 static void memory_reg_uses_the_root_cell_sizes(void **state)
@@ -513,6 +542,7 @@ int main(void)
 	    T(timer_interrupts_that_are_not_ppis_are_refused),
 	    T(timer_defaults_are_architected_when_the_node_says_too_little),
 	    T(largest_memory_bank_is_used),
+	    T(more_ram_banks_than_kestrel_knows_are_refused),
 	    T(memory_reg_uses_the_root_cell_sizes),
 	    T(nodes_that_are_not_memory_are_not_ram),
 	    T(cpus_beyond_the_maximum_are_counted_as_ignored),

@@ -638,6 +638,18 @@ static void bad_all_of_ram(void)
 	bad_vm_given("/memory@40000000");
 }
 
+/* RAM all the same, in a bank kestrel does not use (it uses the largest). */
+static void bad_device_in_another_ram_bank(void)
+{
+	static const uint64_t regs[] = {0x9100000, 0x1000, 0x200100000ull, 0x1000};
+
+	plat.ram_banks = 2;
+	plat.ram_bank[0] = (struct ram_bank){0x200000000ull, 0x10000000};
+	plat.ram_bank[1] = (struct ram_bank){RAM_BASE, RAM_SIZE};
+	add_device("/dev@9100000", regs, 2, NULL, 0);
+	bad_vm_given("/dev@9100000");
+}
+
 static void bad_device_on_the_guest_ram(void)
 {
 	static const uint64_t regs[] = {0x100000000ull, 0x1000};
@@ -738,6 +750,9 @@ static void bad_other_interrupt_parent(void)
 static const struct refusal passthrough_refusals[] = {
     {"reg[1] on kestrel's UART", bad_second_reg_on_the_uart, "kestrel uses itself", "reg[1]"},
     {"all of RAM", bad_all_of_ram, "'/memory@40000000' reg[0]", "machine's RAM"},
+    {"in a RAM bank kestrel does not use", bad_device_in_another_ram_bank,
+     "property 'passthrough': '/dev@9100000' reg[1] at 0x200100000 overlaps the machine's RAM",
+     NULL},
     {"on the guest's RAM", bad_device_on_the_guest_ram, "reg[0] at 0x100000000",
      "guest's RAM at 0x100000000"},
     {"a PPI", bad_ppi, "interrupt 1 is not an SPI (type 1)", NULL},
