@@ -260,12 +260,36 @@ static bool inside_kestrel_device(struct ctx *c, int dev)
 	return false;
 }
 
+/*
+ * The emulated device the guest sees in [base, base + size), if any: QEMU virt's layout. A
+ * device mapped there would hide it (or be hidden), whatever the machine has at that address.
+ * The shared regions and their doorbell registers are checked with the regions.
+ */
+static const char *guest_device_at(const struct vm_config *vm, uint64_t base, uint64_t size,
+				   uint64_t *at, uint64_t *len)
+{
+	*at = GUEST_GICD_BASE;
+	*len = GUEST_GICD_SIZE;
+	if (overlaps(base, size, *at, *len))
+		return "GIC distributor";
+	*at = GUEST_GICR_BASE;
+	*len = GUEST_GICR_STRIDE * vm->vcpus;
+	if (overlaps(base, size, *at, *len))
+		return "GIC redistributors";
+	*at = GUEST_UART_BASE;
+	*len = GUEST_UART_SIZE;
+	if (overlaps(base, size, *at, *len))
+		return "UART";
+	return NULL;
+}
+
 /* Every register region of the device: mappable at its own address in this VM. */
 static bool check_passthrough_regs(struct ctx *c, int dev, const char *path,
 				   const struct vm_config *vm)
 {
 	ipaddr_t ram_ipa = vm->mem_base ? vm->mem_base : GUEST_RAM_BASE;
-	uint64_t base, size;
+	uint64_t base, size, at, len;
+	const char *what;
 	int i, err;
 
 	if (inside_kestrel_device(c, dev))
@@ -292,6 +316,13 @@ static bool check_passthrough_regs(struct ctx *c, int dev, const char *path,
 				      "guest's RAM at 0x%llx",
 				      path, i, (unsigned long long)base,
 				      (unsigned long long)ram_ipa);
+		what = guest_device_at(vm, base, size, &at, &len);
+		if (what)
+			return refuse(c,
+				      "property 'passthrough': '%s' reg[%d] at 0x%llx is where the "
+				      "guest sees its own %s, 0x%llx-0x%llx",
+				      path, i, (unsigned long long)base, what,
+				      (unsigned long long)at, (unsigned long long)(at + len));
 	}
 	if (err != -E_NOENT || i == 0)
 		return refuse(c,

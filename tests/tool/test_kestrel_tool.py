@@ -275,6 +275,27 @@ class Registers(unittest.TestCase):
             refusal("a", "'/memory@40000000' reg[0] at 0x40000000 overlaps the machine's RAM"),
             refusal("b", "'/dev@9100000' reg[1] at 0x100000000 overlaps the guest's RAM at 0x100000000")])
 
+    # A machine whose console is a second PL011, at 0x9040000 on SPI 8: its first one is then where
+    # every guest sees its own emulated UART (QEMU virt's layout, which kestrel gives every guest).
+    SECOND_UART = root("""\tpl011@9040000 {
+		compatible = "arm,pl011", "arm,primecell";
+		reg = <0 0x9040000 0 0x1000>;
+		interrupts = <0 8 4>;
+	};
+	chosen {
+		stdout-path = "/pl011@9040000";
+	};""")
+
+    def test_where_the_guest_sees_its_own_devices(self):
+        extra = self.SECOND_UART + root(device("dev@9100000", [(0x9100000, 0x1000), (0x9000000, 0x1000)]))
+        self.assertEqual(passthrough([vm("a", "/pl011@9000000"), vm("b", "/dev@9100000"),
+                                      vm("c", "/pl011@9040000")], extra), [
+            refusal("a", "'/pl011@9000000' reg[0] at 0x9000000 is where the guest sees its own UART, "
+                    "0x9000000-0x9001000"),
+            refusal("b", "'/dev@9100000' reg[1] at 0x9000000 is where the guest sees its own UART, "
+                    "0x9000000-0x9001000"),
+            refusal("c", "'/pl011@9040000' is a device kestrel uses itself (reg[0] at 0x9040000)")])
+
     def test_missing_malformed_empty_and_wrapping_reg(self):
         extra = root("\tnoreg@9100000 {\n\t\tcompatible = \"x\";\n\t};",
                      "\tbadreg@9110000 {\n\t\treg = <0 0x9110000 0>;\n\t};",

@@ -808,6 +808,55 @@ static void passed_through_spis_are_listed_once_as_intids(void **state)
 	assert_int_equal(out[0].spi_intids[1], 49);
 }
 
+/*
+ * On a machine laid out unlike QEMU's virt (here its UART and GIC elsewhere), devices can sit
+ * where every guest sees its emulated GIC and UART: mapped there, they would hide them.
+ */
+static void devices_where_the_guest_sees_its_own_are_refused(void **state)
+{
+	static const uint64_t gicd[] = {0x8000000, 0x1000};
+	static const uint64_t gicr[] = {0xa000000, 0x1000, 0x80c0000, 0x1000};
+	static const uint64_t uart[] = {0x9000000, 0x1000};
+	static const uint64_t after[] = {0x80e0000, 0x1000};
+
+	(void)state;
+	plat.uart_base = 0x1c090000;
+	plat.uart_size = 0x1000;
+	plat.gic.dist_base = 0x2f000000;
+	plat.gic.dist_size = 0x10000;
+	plat.gic.redist_base = 0x2f100000;
+	plat.gic.redist_size = 0x100000;
+	add_device("/dev@80e0000", after, 1, NULL, 0);
+	add_device("/dev@9000000", uart, 1, NULL, 0);
+	add_device("/dev@a000000", gicr, 2, NULL, 0);
+	add_device("/dev@8000000", gicd, 1, NULL, 0);
+	add_good_vm("ok");
+	add_good_vm("c");
+	add_good_vm("b");
+	add_good_vm("a");
+	dt_u32(fdt, "/chosen/b", "cpus", 2);
+	dt_u32(fdt, "/chosen/ok", "cpus", 2);
+	give("a", "/dev@8000000");
+	give("b", "/dev@a000000");
+	give("c", "/dev@9000000");
+	give("ok", "/dev@80e0000"); /* just after the redistributors of its 2 vCPUs */
+	assert_int_equal(parse(), 1);
+	assert_string_equal(out[0].name, "ok");
+	assert_int_equal(errs.n, 3);
+	assert_string_equal(errs.vm[0], "a");
+	assert_string_equal(
+	    errs.msg[0], "property 'passthrough': '/dev@8000000' reg[0] at 0x8000000 is where the "
+			 "guest sees its own GIC distributor, 0x8000000-0x8010000");
+	assert_string_equal(errs.vm[1], "b");
+	assert_string_equal(
+	    errs.msg[1], "property 'passthrough': '/dev@a000000' reg[1] at 0x80c0000 is where the "
+			 "guest sees its own GIC redistributors, 0x80a0000-0x80e0000");
+	assert_string_equal(errs.vm[2], "c");
+	assert_string_equal(
+	    errs.msg[2], "property 'passthrough': '/dev@9000000' reg[0] at 0x9000000 is where the "
+			 "guest sees its own UART, 0x9000000-0x9001000");
+}
+
 /* "second" comes after "first": what first holds is refused to second. */
 static void two_vms(void)
 {
@@ -1096,6 +1145,7 @@ int main(void)
 	    T(passed_through_spis_are_listed_once_as_intids),
 	    T(a_shared_spi_is_refused_to_the_second_vm),
 	    T(devices_of_two_vms_in_one_page_are_refused),
+	    T(devices_where_the_guest_sees_its_own_are_refused),
 	    T(a_node_above_or_below_another_vms_is_refused),
 	    T(shared_region_on_a_members_device_is_refused),
 	    T(shared_region_with_a_device_on_the_doorbells_is_refused),
