@@ -402,6 +402,11 @@ static bool parse_passthrough_spis(struct ctx *c, int dev, const char *path, str
 			return refuse(
 			    c, "property 'passthrough': '%s' SPI %u is the guest's own UART's",
 			    path, spi);
+		/* kestrel's console: a VM holding its line could silence or flood it. */
+		if (c->plat->uart_spi && 32 + spi == c->plat->uart_spi)
+			return refuse(c,
+				      "property 'passthrough': '%s' SPI %u is kestrel's own UART's",
+				      path, spi);
 		owner = spi_owner(others, nothers, 32 + spi);
 		if (owner)
 			return refuse(c,

@@ -464,6 +464,12 @@ class Interrupts(unittest.TestCase):
     def test_guest_uart_spi(self):
         self.refused([0, 1, 4], "SPI 1 is the guest's own UART's")
 
+    def test_kestrels_uart_spi(self):
+        # kestrel's console on SPI 8 (QEMU's is on SPI 1, which is also the guest UART's)
+        extra = Registers.SECOND_UART + root(device("dev@9100000", [(0x9100000, 0x1000)], [0, 20, 4, 0, 8, 4]))
+        self.assertEqual(passthrough([vm("a", "/dev@9100000")], extra), [
+            refusal("a", "'/dev@9100000' SPI 8 is kestrel's own UART's")])
+
     def test_interrupts_not_triples(self):
         self.refused([0, 20], "has an 'interrupts' of 8 bytes, not (type, number, flags) triples")
 

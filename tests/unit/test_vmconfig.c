@@ -685,6 +685,16 @@ static void bad_spi_wrapping_to_an_sgi(void)
 	bad_vm_given("/dev@a000000");
 }
 
+/* The machine's console on SPI 8 (QEMU's is on SPI 1, the guest's UART's, refused as such). */
+static void bad_kestrels_uart_spi(void)
+{
+	static const uint32_t irqs[] = {0, 16, 1, 0, 8, 4};
+
+	plat.uart_spi = 32 + 8;
+	add_device("/dev@a000000", dev_regs, 1, irqs, 6);
+	bad_vm_given("/dev@a000000");
+}
+
 static void bad_interrupts_length(void)
 {
 	static const uint32_t irqs[] = {0, 16};
@@ -758,6 +768,8 @@ static const struct refusal passthrough_refusals[] = {
     {"a PPI", bad_ppi, "interrupt 1 is not an SPI (type 1)", NULL},
     {"a doorbell SPI", bad_doorbell_spi, "SPI 56", "below 56"},
     {"an SPI that wraps", bad_spi_wrapping_to_an_sgi, "SPI 4294967264", "below 56"},
+    {"kestrel's UART's SPI", bad_kestrels_uart_spi,
+     "property 'passthrough': '/dev@a000000' SPI 8 is kestrel's own UART's", NULL},
     {"interrupts of 2 cells", bad_interrupts_length, "'interrupts' of 8 bytes", "triples"},
     {"interrupts-extended", bad_interrupts_extended, "'interrupts-extended'", NULL},
     {"interrupt-map", bad_interrupt_map, "'interrupt-map'", "cannot forward"},
