@@ -225,6 +225,17 @@ static bool overlaps_ram(const struct platform *plat, uint64_t addr, uint64_t si
 	return false;
 }
 
+/* The reservation of the host device tree [addr, addr + size) touches, or -1. */
+static int reserved_at(const struct platform *plat, uint64_t addr, uint64_t size)
+{
+	for (unsigned i = 0; i < MIN(plat->nreserved, PLAT_MAX_RESERVED); i++)
+		if (plat->reserved[i][1] > plat->reserved[i][0] &&
+		    overlaps(addr, size, plat->reserved[i][0],
+			     plat->reserved[i][1] - plat->reserved[i][0]))
+			return (int)i;
+	return -1;
+}
+
 /* Register region i of a device, widened to the whole pages a VM would be given. */
 static int device_pages(const void *fdt, int dev, int i, uint64_t *base, uint64_t *size)
 {
@@ -290,7 +301,7 @@ static bool check_passthrough_regs(struct ctx *c, int dev, const char *path,
 	ipaddr_t ram_ipa = vm->mem_base ? vm->mem_base : GUEST_RAM_BASE;
 	uint64_t base, size, at, len;
 	const char *what;
-	int i, err;
+	int i, r, err;
 
 	if (inside_kestrel_device(c, dev))
 		return refuse(
@@ -310,6 +321,16 @@ static bool check_passthrough_regs(struct ctx *c, int dev, const char *path,
 				      "property 'passthrough': '%s' reg[%d] at 0x%llx overlaps the "
 				      "machine's RAM",
 				      path, i, (unsigned long long)base);
+		/* Reserved memory is the firmware's, wherever the tree puts it: never a VM's. */
+		r = reserved_at(c->plat, base, size);
+		if (r >= 0)
+			return refuse(
+			    c,
+			    "property 'passthrough': '%s' reg[%d] at 0x%llx overlaps memory "
+			    "the device tree reserves, 0x%llx-0x%llx",
+			    path, i, (unsigned long long)base,
+			    (unsigned long long)c->plat->reserved[r][0],
+			    (unsigned long long)c->plat->reserved[r][1]);
 		if (!vm->direct_map && overlaps(base, size, ram_ipa, vm->mem_size))
 			return refuse(c,
 				      "property 'passthrough': '%s' reg[%d] at 0x%llx overlaps the "

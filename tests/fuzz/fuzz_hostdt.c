@@ -121,9 +121,9 @@ static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 }
 
 /*
- * What isolation needs of the accepted VMs' devices: no page of RAM (any bank), none where the
- * guest sees an emulated device, none shared with another VM's device, and not kestrel's
- * UART's interrupt.
+ * What isolation needs of the accepted VMs' devices: no page of RAM (any bank) or reserved
+ * memory, none where the guest sees an emulated device, none shared with another VM's device, and
+ * not kestrel's UART's interrupt.
  */
 static void check_isolation(const struct vm_config *cfg, unsigned n, const struct platform *plat,
 			    const void *fdt)
@@ -145,6 +145,13 @@ static void check_isolation(const struct vm_config *cfg, unsigned n, const struc
 							    plat->ram_bank[k].size),
 						   "VM '%s': a device page in RAM bank %u", c->name,
 						   k);
+				for (unsigned k = 0; k < plat->nreserved; k++)
+					FUZZ_CHECK(plat->reserved[k][1] <= plat->reserved[k][0] ||
+						       !overlap(b, s, plat->reserved[k][0],
+								plat->reserved[k][1] -
+								    plat->reserved[k][0]),
+						   "VM '%s': a device page on reserved memory",
+						   c->name);
 				FUZZ_CHECK(!overlap(b, s, GUEST_GICD_BASE, GUEST_GICD_SIZE) &&
 					       !overlap(b, s, GUEST_GICR_BASE,
 							GUEST_GICR_STRIDE * c->vcpus) &&

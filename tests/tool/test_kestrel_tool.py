@@ -350,6 +350,20 @@ class Machine(unittest.TestCase):
         self.assertEqual(passthrough([vm("a", "/dev@100001000")], extra), [
             refusal("a", "'/dev@100001000' reg[0] at 0x100001000 overlaps the machine's RAM")])
 
+    def test_a_device_on_reserved_memory_outside_ram(self):
+        extra = root("""\treserved-memory {
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+		fw@30000000 {
+			reg = <0 0x30000000 0 0x10000>;
+			no-map;
+		};
+	};""", device("dev@30000000", [(0x30000000, 0x1000)]))
+        self.assertEqual(passthrough([vm("a", "/dev@30000000")], extra), [
+            refusal("a", "'/dev@30000000' reg[0] at 0x30000000 overlaps memory the device tree reserves, "
+                    "0x30000000-0x30010000")])
+
     def test_eight_ram_banks_and_not_nine(self):
         def banks(n):
             return root("\tmemory@100000000 {\n\t\tdevice_type = \"memory\";\n\t\treg = "

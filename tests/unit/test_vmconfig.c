@@ -650,6 +650,18 @@ static void bad_device_in_another_ram_bank(void)
 	bad_vm_given("/dev@9100000");
 }
 
+/* Memory the firmware reserves outside every RAM bank the tree describes. */
+static void bad_device_on_reserved_memory(void)
+{
+	static const uint64_t regs[] = {0x9100000, 0x1000, 0x30000800, 0x100};
+
+	plat.nreserved = 1;
+	plat.reserved[0][0] = 0x30000000;
+	plat.reserved[0][1] = 0x30010000;
+	add_device("/dev@9100000", regs, 2, NULL, 0);
+	bad_vm_given("/dev@9100000");
+}
+
 static void bad_device_on_the_guest_ram(void)
 {
 	static const uint64_t regs[] = {0x100000000ull, 0x1000};
@@ -762,6 +774,10 @@ static const struct refusal passthrough_refusals[] = {
     {"all of RAM", bad_all_of_ram, "'/memory@40000000' reg[0]", "machine's RAM"},
     {"in a RAM bank kestrel does not use", bad_device_in_another_ram_bank,
      "property 'passthrough': '/dev@9100000' reg[1] at 0x200100000 overlaps the machine's RAM",
+     NULL},
+    {"on reserved memory", bad_device_on_reserved_memory,
+     "property 'passthrough': '/dev@9100000' reg[1] at 0x30000000 overlaps memory the device "
+     "tree reserves, 0x30000000-0x30010000",
      NULL},
     {"on the guest's RAM", bad_device_on_the_guest_ram, "reg[0] at 0x100000000",
      "guest's RAM at 0x100000000"},
