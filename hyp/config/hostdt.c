@@ -56,7 +56,11 @@ int hostdt_reg(const void *fdt, int node, int index, uint64_t *addr, uint64_t *s
 	return E_OK;
 }
 
-static void parse_memory(const void *fdt, struct platform *plat)
+/*
+ * Every RAM bank: kestrel uses the largest one, and knows the others so that none of them is
+ * ever given to a VM as a device. More banks than it can keep track of refuse the machine.
+ */
+static int parse_memory(const void *fdt, struct platform *plat, char *msg, size_t msglen)
 {
 	int node;
 
@@ -69,14 +73,23 @@ static void parse_memory(const void *fdt, struct platform *plat)
 		for (int i = 0; hostdt_reg(fdt, node, i, &base, &size) == E_OK; i++) {
 			if (!size)
 				continue;
-			/* One bank is used; the one with the most memory. */
 			if (size > plat->ram_size) {
 				plat->ram_base = base;
 				plat->ram_size = size;
 			}
+			if (plat->ram_banks < PLAT_MAX_RAM_BANKS)
+				plat->ram_bank[plat->ram_banks] = (struct ram_bank){base, size};
 			plat->ram_banks++;
 		}
 	}
+	if (plat->ram_banks > PLAT_MAX_RAM_BANKS) {
+		snprintf(msg, msglen,
+			 "the device tree describes %u RAM banks, more than the %u kestrel keeps "
+			 "track of: merge adjacent /memory ranges",
+			 plat->ram_banks, (unsigned)PLAT_MAX_RAM_BANKS);
+		return -E_INVAL;
+	}
+	return E_OK;
 }
 
 static void parse_cpus(const void *fdt, struct platform *plat)
@@ -194,30 +207,48 @@ static int parse_psci(const void *fdt, struct platform *plat, char *msg, size_t 
 	return E_OK;
 }
 
-static void add_reserved(struct platform *plat, uint64_t addr, uint64_t size)
+/* Counts every reservation, keeps the first PLAT_MAX_RESERVED: the caller refuses more. */
+static void add_reserved(struct platform *plat, unsigned *count, uint64_t addr, uint64_t size)
 {
-	if (size && plat->nreserved < PLAT_MAX_RESERVED) {
-		plat->reserved[plat->nreserved][0] = addr;
-		plat->reserved[plat->nreserved][1] = addr + size;
-		plat->nreserved++;
+	if (!size)
+		return;
+	if (*count < PLAT_MAX_RESERVED) {
+		plat->reserved[*count][0] = addr;
+		plat->reserved[*count][1] = addr + size;
+		plat->nreserved = *count + 1;
 	}
+	(*count)++;
 }
 
-static void parse_reserved(const void *fdt, struct platform *plat)
+/*
+ * /memreserve/ entries and /reserved-memory regions. Each must stay out of every VM, so a
+ * reservation kestrel could not keep would become VM RAM: more than it keeps is refused.
+ */
+static int parse_reserved(const void *fdt, struct platform *plat, char *msg, size_t msglen)
 {
 	int node = fdt_path_offset(fdt, "/reserved-memory"), sub;
 	uint64_t addr, size;
+	unsigned count = 0;
 
 	for (int i = 0; i < fdt_num_mem_rsv(fdt); i++)
 		if (fdt_get_mem_rsv(fdt, i, &addr, &size) == 0)
-			add_reserved(plat, addr, size);
-	if (node < 0)
-		return;
-	fdt_for_each_subnode(sub, fdt, node)
-	{
-		for (int i = 0; hostdt_reg(fdt, sub, i, &addr, &size) == E_OK; i++)
-			add_reserved(plat, addr, size);
+			add_reserved(plat, &count, addr, size);
+	if (node >= 0) {
+		fdt_for_each_subnode(sub, fdt, node)
+		{
+			for (int i = 0; hostdt_reg(fdt, sub, i, &addr, &size) == E_OK; i++)
+				add_reserved(plat, &count, addr, size);
+		}
 	}
+	if (count > PLAT_MAX_RESERVED) {
+		snprintf(msg, msglen,
+			 "the device tree reserves %u regions of memory (/memreserve/ and "
+			 "/reserved-memory), more than the %u kestrel can keep from its VMs: merge "
+			 "adjacent ones",
+			 count, (unsigned)PLAT_MAX_RESERVED);
+		return -E_INVAL;
+	}
+	return E_OK;
 }
 
 int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msglen)
@@ -239,13 +270,17 @@ int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msgle
 			 fdt_totalsize(fdt) >> 10, PLAT_DTB_MAX >> 10);
 		return -E_INVAL;
 	}
-	parse_memory(fdt, plat);
+	err = parse_memory(fdt, plat, msg, msglen);
+	if (err)
+		return err;
 	parse_cpus(fdt, plat);
 	parse_uart(fdt, plat);
 	err = parse_timer(fdt, plat, msg, msglen);
 	if (err)
 		return err;
-	parse_reserved(fdt, plat);
+	err = parse_reserved(fdt, plat, msg, msglen);
+	if (err)
+		return err;
 	if (!plat->ram_size) {
 		snprintf(msg, msglen, "the device tree describes no memory: add a /memory node");
 		return -E_NOENT;

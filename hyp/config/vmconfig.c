@@ -214,6 +214,28 @@ static bool used_by_kestrel(const struct platform *plat, uint64_t addr, uint64_t
 	       overlaps(addr, size, plat->gic.redist_base, plat->gic.redist_size);
 }
 
+/* Whether [addr, addr + size) touches RAM: the bank kestrel uses or any other. */
+static bool overlaps_ram(const struct platform *plat, uint64_t addr, uint64_t size)
+{
+	if (overlaps(addr, size, plat->ram_base, plat->ram_size))
+		return true;
+	for (unsigned i = 0; i < MIN(plat->ram_banks, PLAT_MAX_RAM_BANKS); i++)
+		if (overlaps(addr, size, plat->ram_bank[i].base, plat->ram_bank[i].size))
+			return true;
+	return false;
+}
+
+/* The reservation of the host device tree [addr, addr + size) touches, or -1. */
+static int reserved_at(const struct platform *plat, uint64_t addr, uint64_t size)
+{
+	for (unsigned i = 0; i < MIN(plat->nreserved, PLAT_MAX_RESERVED); i++)
+		if (plat->reserved[i][1] > plat->reserved[i][0] &&
+		    overlaps(addr, size, plat->reserved[i][0],
+			     plat->reserved[i][1] - plat->reserved[i][0]))
+			return (int)i;
+	return -1;
+}
+
 /* Register region i of a device, widened to the whole pages a VM would be given. */
 static int device_pages(const void *fdt, int dev, int i, uint64_t *base, uint64_t *size)
 {
@@ -249,13 +271,37 @@ static bool inside_kestrel_device(struct ctx *c, int dev)
 	return false;
 }
 
+/*
+ * The emulated device the guest sees in [base, base + size), if any: QEMU virt's layout. A
+ * device mapped there would hide it (or be hidden), whatever the machine has at that address.
+ * The shared regions and their doorbell registers are checked with the regions.
+ */
+static const char *guest_device_at(const struct vm_config *vm, uint64_t base, uint64_t size,
+				   uint64_t *at, uint64_t *len)
+{
+	*at = GUEST_GICD_BASE;
+	*len = GUEST_GICD_SIZE;
+	if (overlaps(base, size, *at, *len))
+		return "GIC distributor";
+	*at = GUEST_GICR_BASE;
+	*len = GUEST_GICR_STRIDE * vm->vcpus;
+	if (overlaps(base, size, *at, *len))
+		return "GIC redistributors";
+	*at = GUEST_UART_BASE;
+	*len = GUEST_UART_SIZE;
+	if (overlaps(base, size, *at, *len))
+		return "UART";
+	return NULL;
+}
+
 /* Every register region of the device: mappable at its own address in this VM. */
 static bool check_passthrough_regs(struct ctx *c, int dev, const char *path,
 				   const struct vm_config *vm)
 {
 	ipaddr_t ram_ipa = vm->mem_base ? vm->mem_base : GUEST_RAM_BASE;
-	uint64_t base, size;
-	int i, err;
+	uint64_t base, size, at, len;
+	const char *what;
+	int i, r, err;
 
 	if (inside_kestrel_device(c, dev))
 		return refuse(
@@ -268,18 +314,36 @@ static bool check_passthrough_regs(struct ctx *c, int dev, const char *path,
 			    "property 'passthrough': '%s' is a device kestrel uses itself "
 			    "(reg[%d] at 0x%llx)",
 			    path, i, (unsigned long long)base);
-		/* Mapped as Device memory into the guest, RAM would be kestrel's and every VM's. */
-		if (overlaps(base, size, c->plat->ram_base, c->plat->ram_size))
+		/* Mapped as Device memory into the guest, RAM would be kestrel's and every VM's;
+		   the banks kestrel does not use are RAM all the same. */
+		if (overlaps_ram(c->plat, base, size))
 			return refuse(c,
 				      "property 'passthrough': '%s' reg[%d] at 0x%llx overlaps the "
 				      "machine's RAM",
 				      path, i, (unsigned long long)base);
+		/* Reserved memory is the firmware's, wherever the tree puts it: never a VM's. */
+		r = reserved_at(c->plat, base, size);
+		if (r >= 0)
+			return refuse(
+			    c,
+			    "property 'passthrough': '%s' reg[%d] at 0x%llx overlaps memory "
+			    "the device tree reserves, 0x%llx-0x%llx",
+			    path, i, (unsigned long long)base,
+			    (unsigned long long)c->plat->reserved[r][0],
+			    (unsigned long long)c->plat->reserved[r][1]);
 		if (!vm->direct_map && overlaps(base, size, ram_ipa, vm->mem_size))
 			return refuse(c,
 				      "property 'passthrough': '%s' reg[%d] at 0x%llx overlaps the "
 				      "guest's RAM at 0x%llx",
 				      path, i, (unsigned long long)base,
 				      (unsigned long long)ram_ipa);
+		what = guest_device_at(vm, base, size, &at, &len);
+		if (what)
+			return refuse(c,
+				      "property 'passthrough': '%s' reg[%d] at 0x%llx is where the "
+				      "guest sees its own %s, 0x%llx-0x%llx",
+				      path, i, (unsigned long long)base, what,
+				      (unsigned long long)at, (unsigned long long)(at + len));
 	}
 	if (err != -E_NOENT || i == 0)
 		return refuse(c,
@@ -359,6 +423,11 @@ static bool parse_passthrough_spis(struct ctx *c, int dev, const char *path, str
 			return refuse(
 			    c, "property 'passthrough': '%s' SPI %u is the guest's own UART's",
 			    path, spi);
+		/* kestrel's console: a VM holding its line could silence or flood it. */
+		if (c->plat->uart_spi && 32 + spi == c->plat->uart_spi)
+			return refuse(c,
+				      "property 'passthrough': '%s' SPI %u is kestrel's own UART's",
+				      path, spi);
 		owner = spi_owner(others, nothers, 32 + spi);
 		if (owner)
 			return refuse(c,
@@ -376,6 +445,38 @@ static bool parse_passthrough_spis(struct ctx *c, int dev, const char *path, str
 		vm->spi_intids[vm->nspis++] = (uint16_t)(32 + spi);
 	}
 	return true;
+}
+
+/*
+ * A page holding registers of another VM's device: kestrel maps whole pages, so both VMs would
+ * reach both devices (QEMU's virtio-mmio transports are 0x200 bytes, eight to a page).
+ */
+static bool shares_a_page(struct ctx *c, int dev, const char *path, const struct vm_config *others,
+			  unsigned nothers)
+{
+	uint64_t base, size, obase, osize;
+
+	for (int i = 0; device_pages(c->fdt, dev, i, &base, &size) == E_OK; i++)
+		for (unsigned v = 0; v < nothers; v++)
+			for (unsigned d = 0; d < others[v].npassthrough; d++) {
+				int taken = others[v].passthrough[d];
+				for (int j = 0;
+				     device_pages(c->fdt, taken, j, &obase, &osize) == E_OK; j++) {
+					char other[96];
+					if (!overlaps(base, size, obase, osize))
+						continue;
+					if (fdt_get_path(c->fdt, taken, other, sizeof(other)))
+						strlcpy(other, fdt_get_name(c->fdt, taken, NULL),
+							sizeof(other));
+					return !refuse(
+					    c,
+					    "property 'passthrough': '%s' reg[%d] shares "
+					    "the 4 KiB page at 0x%llx with '%s' of VM '%s'",
+					    path, i, (unsigned long long)MAX(base, obase), other,
+					    others[v].name);
+				}
+			}
+	return false;
 }
 
 static bool parse_passthrough(struct ctx *c, int node, struct vm_config *vm,
@@ -409,7 +510,8 @@ static bool parse_passthrough(struct ctx *c, int node, struct vm_config *vm,
 						      taken == dev ? ""
 								   : " (a node above or below it)");
 			}
-		if (!parse_passthrough_spis(c, dev, path, vm, others, nothers))
+		if (shares_a_page(c, dev, path, others, nothers) ||
+		    !parse_passthrough_spis(c, dev, path, vm, others, nothers))
 			return false;
 		if (vm->npassthrough == VM_PASSTHROUGH_MAX)
 			return refuse(c, "property 'passthrough': at most %d devices",

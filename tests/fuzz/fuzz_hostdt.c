@@ -102,6 +102,75 @@ static void check_config(const struct vm_config *c, const struct platform *plat,
 	}
 }
 
+/* Register region i of a device, widened to pages as kestrel maps it; false past the last. */
+static bool dev_pages(const void *fdt, int dev, int i, uint64_t *base, uint64_t *size)
+{
+	uint64_t addr, len;
+
+	if (hostdt_reg(fdt, dev, i, &addr, &len) != E_OK || !len || addr + len < addr ||
+	    addr + len > ~(uint64_t)(PAGE_SIZE - 1))
+		return false;
+	*base = ALIGN_DOWN(addr, PAGE_SIZE);
+	*size = ALIGN_UP(addr + len, PAGE_SIZE) - *base;
+	return true;
+}
+
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a >= b ? a - b < blen : b - a < alen;
+}
+
+/*
+ * What isolation needs of the accepted VMs' devices: no page of RAM (any bank) or reserved
+ * memory, none where the guest sees an emulated device, none shared with another VM's device, and
+ * not kestrel's UART's interrupt.
+ */
+static void check_isolation(const struct vm_config *cfg, unsigned n, const struct platform *plat,
+			    const void *fdt)
+{
+	uint64_t b, s, ob, os;
+
+	for (unsigned v = 0; v < n; v++) {
+		const struct vm_config *c = &cfg[v];
+		for (unsigned k = 0; k < c->nspis; k++)
+			FUZZ_CHECK(!plat->uart_spi || c->spi_intids[k] != plat->uart_spi,
+				   "VM '%s' has kestrel's UART's SPI", c->name);
+		for (unsigned d = 0; d < c->npassthrough; d++)
+			for (int i = 0; dev_pages(fdt, c->passthrough[d], i, &b, &s); i++) {
+				FUZZ_CHECK(!overlap(b, s, plat->ram_base, plat->ram_size),
+					   "VM '%s': a device page in RAM", c->name);
+				for (unsigned k = 0; k < MIN(plat->ram_banks, PLAT_MAX_RAM_BANKS);
+				     k++)
+					FUZZ_CHECK(!overlap(b, s, plat->ram_bank[k].base,
+							    plat->ram_bank[k].size),
+						   "VM '%s': a device page in RAM bank %u", c->name,
+						   k);
+				for (unsigned k = 0; k < plat->nreserved; k++)
+					FUZZ_CHECK(plat->reserved[k][1] <= plat->reserved[k][0] ||
+						       !overlap(b, s, plat->reserved[k][0],
+								plat->reserved[k][1] -
+								    plat->reserved[k][0]),
+						   "VM '%s': a device page on reserved memory",
+						   c->name);
+				FUZZ_CHECK(!overlap(b, s, GUEST_GICD_BASE, GUEST_GICD_SIZE) &&
+					       !overlap(b, s, GUEST_GICR_BASE,
+							GUEST_GICR_STRIDE * c->vcpus) &&
+					       !overlap(b, s, GUEST_UART_BASE, GUEST_UART_SIZE),
+					   "VM '%s': a device page over an emulated device",
+					   c->name);
+				for (unsigned w = 0; w < v; w++)
+					for (unsigned e = 0; e < cfg[w].npassthrough; e++)
+						for (int j = 0; dev_pages(
+							 fdt, cfg[w].passthrough[e], j, &ob, &os);
+						     j++)
+							FUZZ_CHECK(
+							    !overlap(b, s, ob, os),
+							    "VMs '%s' and '%s' share a device page",
+							    cfg[w].name, c->name);
+			}
+	}
+}
+
 /* What shm_setup and shm_map rely on: regions in their window, apart, shared by real VMs. */
 static void check_shm(const struct shm_config *r, unsigned n, unsigned nvms)
 {
@@ -215,7 +284,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(plat.ram_size && plat.cpu_count >= 1 && plat.cpu_count <= PCPU_MAX,
 		   "accepted with 0x%llx bytes of RAM and %u CPUs",
 		   (unsigned long long)plat.ram_size, plat.cpu_count);
-	FUZZ_CHECK(plat.nreserved <= PLAT_MAX_RESERVED && plat.psci_smc, "platform out of range");
+	FUZZ_CHECK(plat.nreserved <= PLAT_MAX_RESERVED && plat.ram_banks <= PLAT_MAX_RAM_BANKS &&
+		       plat.psci_smc,
+		   "platform out of range");
 
 	refusals = 0;
 	n = vmconfig_parse(fdt, &plat, cfg, VM_MAX, on_refusal);
@@ -226,6 +297,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(strcmp(cfg[i].name, cfg[j].name), "two VMs named '%s'",
 				   cfg[i].name);
 	}
+	check_isolation(cfg, n, &plat, fdt);
 	/* kmain reads the descriptions twice; both readings must agree. */
 	FUZZ_CHECK(vmconfig_parse(fdt, &plat, again, VM_MAX, NULL) == n, "second reading differs");
 	for (unsigned i = 0; i < n; i++)

@@ -190,6 +190,68 @@ SHM_PASSTHROUGH = """
 };
 """
 
+# What isolation refuses: two VMs' devices in one page (virtio-mmio transports go eight to a
+# page), a device in a RAM bank kestrel does not use, many reservations; and one VM's two devices
+# in one page, which it may have.
+ISOLATION = """
+/ {
+	memory@100000000 {
+		device_type = "memory";
+		reg = <0x1 0x0 0x0 0x10000000>;
+	};
+	dev@100001000 {
+		compatible = "vendor,device";
+		reg = <0x1 0x1000 0x0 0x1000>;
+		interrupts = <0 20 4>;
+	};
+	reserved-memory {
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+		fw@7f000000 {
+			reg = <0x0 0x7f000000 0x0 0x1000>, <0x0 0x7f010000 0x0 0x1000>,
+			      <0x0 0x7f020000 0x0 0x1000>, <0x0 0x7f030000 0x0 0x1000>;
+			no-map;
+		};
+	};
+	chosen {
+		a {
+			compatible = "kestrel,vm";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			memory = <0x0 0x1000000>;
+			passthrough = "/virtio_mmio@a000000", "/virtio_mmio@a000200";
+			module@49000000 {
+				compatible = "multiboot,kernel";
+				reg = <0x0 0x49000000 0x0 0x1000>;
+			};
+		};
+		b {
+			compatible = "kestrel,vm";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			memory = <0x0 0x1000000>;
+			passthrough = "/virtio_mmio@a000400";
+			module@4a000000 {
+				compatible = "multiboot,kernel";
+				reg = <0x0 0x4a000000 0x0 0x1000>;
+			};
+		};
+		c {
+			compatible = "kestrel,vm";
+			#address-cells = <2>;
+			#size-cells = <2>;
+			memory = <0x0 0x1000000>;
+			passthrough = "/dev@100001000";
+			module@4a000000 {
+				compatible = "multiboot,kernel";
+				reg = <0x0 0x4a000000 0x0 0x1000>;
+			};
+		};
+	};
+};
+"""
+
 # A small tree of its own (no QEMU needed), with a memory reservation, several banks and odd
 # cell sizes, an SMC PSCI node found by its older compatible, and a VM with 1-cell memory.
 MINIMAL = """
@@ -401,6 +463,7 @@ def hostdt():
         # Found by fuzzing: a region size that wrapped the placement of the next region.
         "qemu-virt-shm-size-wraps": dtc(virt + SHM_PASSTHROUGH.replace(
             "size = <0x10000>;", "size = <0xffffffff 0xf0001000>;")),
+        "qemu-virt-isolation": dtc(virt + ISOLATION),
         "qemu-virt-no-vm": dtc(virt),
         "qemu-virt-gicv2": dtc(no_gic + VM_NODES),
         "qemu-virt-psci-hvc": dtc(hvc + VM_NODES),

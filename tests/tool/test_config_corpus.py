@@ -119,6 +119,13 @@ class TheCorpus(unittest.TestCase):
         _, out = kestrel(TOP / "tests/tool/corpus/kestrel-devices.dts", "--check-only", timeout=TOOL_TIMEOUT)
         self.assertEqual([line.split("'")[1] for line in refusals(out)], ["gic", "its", "uart"])
 
+    def test_isolation_cases_are_refused_by_kestrels_rule(self):
+        """What would let one VM reach another's device is refused, in kestrel's words."""
+        _, out = kestrel(TOP / "tests/tool/corpus/passthrough-page.dts", "--check-only", timeout=TOOL_TIMEOUT)
+        self.assertEqual(refusals(out), [
+            "kestrel: vm 'second' refused: property 'passthrough': '/virtio_mmio@a000200' reg[0] shares the 4 KiB "
+            "page at 0xa000000 with '/virtio_mmio@a000000' of VM 'first'"])
+
 
 if __name__ == "__main__":
     # One line per test ("name (module.Class.name) ... ok"), which tests/run_tests.py counts.

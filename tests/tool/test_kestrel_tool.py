@@ -275,6 +275,27 @@ class Registers(unittest.TestCase):
             refusal("a", "'/memory@40000000' reg[0] at 0x40000000 overlaps the machine's RAM"),
             refusal("b", "'/dev@9100000' reg[1] at 0x100000000 overlaps the guest's RAM at 0x100000000")])
 
+    # A machine whose console is a second PL011, at 0x9040000 on SPI 8: its first one is then where
+    # every guest sees its own emulated UART (QEMU virt's layout, which kestrel gives every guest).
+    SECOND_UART = root("""\tpl011@9040000 {
+		compatible = "arm,pl011", "arm,primecell";
+		reg = <0 0x9040000 0 0x1000>;
+		interrupts = <0 8 4>;
+	};
+	chosen {
+		stdout-path = "/pl011@9040000";
+	};""")
+
+    def test_where_the_guest_sees_its_own_devices(self):
+        extra = self.SECOND_UART + root(device("dev@9100000", [(0x9100000, 0x1000), (0x9000000, 0x1000)]))
+        self.assertEqual(passthrough([vm("a", "/pl011@9000000"), vm("b", "/dev@9100000"),
+                                      vm("c", "/pl011@9040000")], extra), [
+            refusal("a", "'/pl011@9000000' reg[0] at 0x9000000 is where the guest sees its own UART, "
+                    "0x9000000-0x9001000"),
+            refusal("b", "'/dev@9100000' reg[1] at 0x9000000 is where the guest sees its own UART, "
+                    "0x9000000-0x9001000"),
+            refusal("c", "'/pl011@9040000' is a device kestrel uses itself (reg[0] at 0x9040000)")])
+
     def test_missing_malformed_empty_and_wrapping_reg(self):
         extra = root("\tnoreg@9100000 {\n\t\tcompatible = \"x\";\n\t};",
                      "\tbadreg@9110000 {\n\t\treg = <0 0x9110000 0>;\n\t};",
@@ -295,6 +316,64 @@ class Registers(unittest.TestCase):
             refused("b", "property 'passthrough' must be a list of device tree paths")])
 
 
+# ------------------------------------------------------------------ the machine
+
+class Machine(unittest.TestCase):
+    """What kestrel must know of the machine to keep VMs out of what is not theirs: a machine it
+    cannot know well enough is refused whole ("kestrel: fatal: ...")."""
+
+    @staticmethod
+    def reserved(n):
+        regions = ", ".join(f"<0 0x{0x48000000 + i * 0x10000:x} 0 0x1000>" for i in range(n))
+        return root(f"""	reserved-memory {{
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+		fw@48000000 {{
+			reg = {regions};
+			no-map;
+		}};
+	}};""")
+
+    def test_sixteen_reserved_regions_and_not_seventeen(self):
+        self.assertEqual(verdict([vm("a")], self.reserved(16)), [])
+        self.assertEqual(verdict([vm("a")], self.reserved(17)), [
+            "kestrel: fatal: the device tree reserves 17 regions of memory (/memreserve/ and /reserved-memory), "
+            "more than the 16 kestrel can keep from its VMs: merge adjacent ones"])
+
+    def test_a_device_in_a_ram_bank_kestrel_does_not_use(self):
+        # kestrel uses the largest bank (1 GiB at 0x40000000); the other is RAM all the same
+        extra = root("""	memory@100000000 {
+		device_type = "memory";
+		reg = <0x1 0x0 0x0 0x10000000>;
+	};""", device("dev@100001000", [(0x100001000, 0x1000)]))
+        self.assertEqual(passthrough([vm("a", "/dev@100001000")], extra), [
+            refusal("a", "'/dev@100001000' reg[0] at 0x100001000 overlaps the machine's RAM")])
+
+    def test_a_device_on_reserved_memory_outside_ram(self):
+        extra = root("""\treserved-memory {
+		#address-cells = <2>;
+		#size-cells = <2>;
+		ranges;
+		fw@30000000 {
+			reg = <0 0x30000000 0 0x10000>;
+			no-map;
+		};
+	};""", device("dev@30000000", [(0x30000000, 0x1000)]))
+        self.assertEqual(passthrough([vm("a", "/dev@30000000")], extra), [
+            refusal("a", "'/dev@30000000' reg[0] at 0x30000000 overlaps memory the device tree reserves, "
+                    "0x30000000-0x30010000")])
+
+    def test_eight_ram_banks_and_not_nine(self):
+        def banks(n):
+            return root("\tmemory@100000000 {\n\t\tdevice_type = \"memory\";\n\t\treg = "
+                        + ", ".join(f"<{cells(0x100000000 * (i + 1))} 0 0x10000000>" for i in range(n)) + ";\n\t};")
+        self.assertEqual(verdict([vm("a")], banks(7)), [])
+        self.assertEqual(verdict([vm("a")], banks(8)), [
+            "kestrel: fatal: the device tree describes 9 RAM banks, more than the 8 kestrel keeps track of: merge "
+            "adjacent /memory ranges"])
+
+
 # ------------------------------------------------------------------ shared regions
 
 class SharedRegions(unittest.TestCase):
@@ -312,8 +391,12 @@ class SharedRegions(unittest.TestCase):
     def test_device_on_the_doorbell_page(self):
         extra = root(device("dev@ffff000", [(0xFFFF000, 0x1000)]), device("dev@fffe000", [(0xFFFE000, 0x1008)]))
         regions = [shared("shm0", 0x100000, "a", "b"), shared("shm1", 0x100000, "b", "c")]
-        self.assertEqual(passthrough([vm("a", "/dev@ffff000"), vm("b", "/dev@fffe000"), vm("c")], extra, regions), [
+        # The two devices share the doorbell page: they cannot go to two VMs, so one at a time.
+        self.assertEqual(passthrough([vm("a", "/dev@ffff000"), vm("b"), vm("c")], extra, regions), [
             region_refused("shm0", "property 'vms': VM 'a''s device 'dev@ffff000' (reg[0] at 0xffff000) is where "
+                           "the doorbell registers are, at 0xffff000")])
+        self.assertEqual(passthrough([vm("a"), vm("b", "/dev@fffe000"), vm("c")], extra, regions), [
+            region_refused("shm0", "property 'vms': VM 'b''s device 'dev@fffe000' (reg[0] at 0xfffe000) is where "
                            "the doorbell registers are, at 0xffff000"),
             region_refused("shm1", "property 'vms': VM 'b''s device 'dev@fffe000' (reg[0] at 0xfffe000) is where "
                            "the doorbell registers are, at 0xffff000")])
@@ -345,6 +428,18 @@ class Owners(unittest.TestCase):
     def test_ancestor_of_another_vms_device(self):
         self.assertEqual(passthrough([vm("a", "/bus@9200000/dev@9201000"), vm("b", "/bus@9200000")], self.BUS), [
             refusal("b", "'/bus@9200000' is already given to VM 'a' (a node above or below it)")])
+
+    def test_devices_of_two_vms_in_one_page(self):
+        # kestrel maps whole pages: the second VM would reach the first's device, and the other way
+        extra = root(device("dev@9100000", [(0x9100000, 0x1000), (0xA000E00, 0x100)]))
+        self.assertEqual(passthrough([vm("a", "/virtio_mmio@a000000"), vm("b", "/virtio_mmio@a000200"),
+                                      vm("c", "/dev@9100000"), vm("d", "/virtio_mmio@a001000", "/virtio_mmio@a001200")],
+                                     extra + root(device("virtio_mmio@a001000", [(0xA001000, 0x200)]),
+                                                  device("virtio_mmio@a001200", [(0xA001200, 0x200)]))), [
+            refusal("b", "'/virtio_mmio@a000200' reg[0] shares the 4 KiB page at 0xa000000 with "
+                    "'/virtio_mmio@a000000' of VM 'a'"),
+            refusal("c", "'/dev@9100000' reg[1] shares the 4 KiB page at 0xa000000 with '/virtio_mmio@a000000' of "
+                    "VM 'a'")])
 
     def test_at_most_four_devices_per_vm(self):
         extra = root(device("dev@9100000", [(0x9100000, 0x1000)]), device("dev@9110000", [(0x9110000, 0x1000)]))
@@ -382,6 +477,12 @@ class Interrupts(unittest.TestCase):
 
     def test_guest_uart_spi(self):
         self.refused([0, 1, 4], "SPI 1 is the guest's own UART's")
+
+    def test_kestrels_uart_spi(self):
+        # kestrel's console on SPI 8 (QEMU's is on SPI 1, which is also the guest UART's)
+        extra = Registers.SECOND_UART + root(device("dev@9100000", [(0x9100000, 0x1000)], [0, 20, 4, 0, 8, 4]))
+        self.assertEqual(passthrough([vm("a", "/dev@9100000")], extra), [
+            refusal("a", "'/dev@9100000' SPI 8 is kestrel's own UART's")])
 
     def test_interrupts_not_triples(self):
         self.refused([0, 20], "has an 'interrupts' of 8 bytes, not (type, number, flags) triples")

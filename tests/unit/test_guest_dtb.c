@@ -228,6 +228,9 @@ static void timer_lists_the_four_architected_ppis(void **state)
 		assert_int_equal(irq[3 * i + 2] & 0xf, 8); /* level-low */
 	}
 	assert_non_null(fdt_getprop(buf, node("/timer"), "always-on", NULL));
+	/* The two a guest uses are those kestrel delivers its timers on, whatever the host's. */
+	assert_int_equal(irq[4] + 16, GUEST_PPI_PTIMER);
+	assert_int_equal(irq[7] + 16, GUEST_PPI_VTIMER);
 }
 
 static void uart_is_a_pl011_at_the_virt_address(void **state)

@@ -83,6 +83,24 @@ static void timer_interrupts_follow_the_timer_node(void **state)
 	assert_int_equal(plat.ppi_hyp_timer, 20);
 }
 
+/*
+ * Timer PPIs other than QEMU's are the machine's business: kestrel delivers them to guests as
+ * 27 and 30 whatever they are (irq.c), so a host with its virtual and physical timers swapped
+ * (virtual on 30, physical on 27) is accepted, with its own numbers.
+ */
+static void a_host_with_other_timer_ppis_is_accepted(void **state)
+{
+	static const uint32_t swapped[] = {1, 13, 8, 1, 11, 8, 1, 14, 8, 1, 12, 8};
+
+	(void)state;
+	dt_cells(fdt, "/timer", "interrupts", swapped, 12);
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ppi_phys_timer, 27);
+	assert_int_equal(plat.ppi_virt_timer, 30);
+	assert_int_equal(plat.ppi_hyp_timer, 28);
+	assert_string_equal(msg, "");
+}
+
 static void timer_interrupts_that_are_not_ppis_are_refused(void **state)
 {
 	static const uint32_t spi[] = {1, 13, 4, 1, 14, 4, 0, 27, 4, 1, 10, 4};
@@ -126,6 +144,35 @@ static void largest_memory_bank_is_used(void **state)
 	assert_int_equal(plat.ram_base, 0x100000000ull);
 	assert_int_equal(plat.ram_size, 0xc0000000);
 	assert_int_equal(plat.ram_banks, 3);
+	/* Every bank is known (none may be given to a VM as a device), in the tree's order. */
+	assert_int_equal(plat.ram_bank[0].base, 0x80000000);
+	assert_int_equal(plat.ram_bank[0].size, 0x10000000);
+	assert_int_equal(plat.ram_bank[1].base, 0x100000000ull);
+	assert_int_equal(plat.ram_bank[1].size, 0xc0000000);
+	assert_int_equal(plat.ram_bank[2].base, 0x40000000);
+	assert_int_equal(plat.ram_bank[2].size, 0x80000000);
+}
+
+/* A bank kestrel did not know of could be given to a VM as a device: more are refused. */
+static void more_ram_banks_than_kestrel_knows_are_refused(void **state)
+{
+	uint64_t banks[2 * PLAT_MAX_RAM_BANKS];
+
+	(void)state;
+	for (unsigned i = 0; i < PLAT_MAX_RAM_BANKS; i++) {
+		banks[2 * i] = 0x100000000ull * (i + 1);
+		banks[2 * i + 1] = 0x10000000;
+	}
+	dt_node(fdt, "/memory@100000000");
+	dt_str(fdt, "/memory@100000000", "device_type", "memory");
+	dt_regs(fdt, "/memory@100000000", banks, PLAT_MAX_RAM_BANKS - 1);
+	assert_int_equal(parse(), E_OK); /* with /memory@40000000: as many as kestrel keeps */
+	assert_int_equal(plat.ram_banks, PLAT_MAX_RAM_BANKS);
+	assert_int_equal(plat.ram_bank[PLAT_MAX_RAM_BANKS - 1].base, 0x40000000);
+	dt_regs(fdt, "/memory@100000000", banks, PLAT_MAX_RAM_BANKS);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_string_equal(msg, "the device tree describes 9 RAM banks, more than the 8 kestrel "
+				 "keeps track of: merge adjacent /memory ranges");
 }
 
 static void memory_reg_uses_the_root_cell_sizes(void **state)
@@ -234,16 +281,37 @@ static void reservations_from_both_sources_are_collected(void **state)
 	assert_int_equal(plat.reserved[2][1], 0x49002000);
 }
 
-static void reservations_beyond_the_table_are_dropped_not_overflowed(void **state)
+/* A reservation kestrel did not keep would become VM RAM: more than it keeps is refused. */
+static void more_reservations_than_kestrel_keeps_are_refused(void **state)
 {
 	(void)state;
-	for (unsigned i = 0; i < PLAT_MAX_RESERVED + 4; i++)
+	/* PLAT_MAX_RESERVED - 1 /memreserve/ entries and one /reserved-memory region: all kept. */
+	for (unsigned i = 0; i < PLAT_MAX_RESERVED - 1; i++)
 		assert_int_equal(fdt_add_mem_rsv(fdt, 0x40000000 + i * 0x10000, 0x1000), 0);
-	assert_int_equal(fdt_add_mem_rsv(fdt, 0x50000000, 0), 0); /* empty: ignored */
+	assert_int_equal(fdt_add_mem_rsv(fdt, 0x50000000, 0), 0); /* empty: not a reservation */
+	dt_node(fdt, "/reserved-memory");
+	dt_u32(fdt, "/reserved-memory", "#address-cells", 2);
+	dt_u32(fdt, "/reserved-memory", "#size-cells", 2);
+	dt_node(fdt, "/reserved-memory/fw@48000000");
+	dt_reg(fdt, "/reserved-memory/fw@48000000", 0x48000000, 0x100000);
 	assert_int_equal(parse(), E_OK);
 	assert_int_equal(plat.nreserved, PLAT_MAX_RESERVED);
-	assert_int_equal(plat.reserved[PLAT_MAX_RESERVED - 1][0],
-			 0x40000000 + (PLAT_MAX_RESERVED - 1) * 0x10000);
+	assert_int_equal(plat.reserved[PLAT_MAX_RESERVED - 1][0], 0x48000000);
+	assert_int_equal(plat.reserved[PLAT_MAX_RESERVED - 1][1], 0x48100000);
+	/* One more, counted from either source: the machine is refused. */
+	dt_node(fdt, "/reserved-memory/fw@49000000");
+	dt_reg(fdt, "/reserved-memory/fw@49000000", 0x49000000, 0x1000);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_string_equal(msg,
+			    "the device tree reserves 17 regions of memory (/memreserve/ and "
+			    "/reserved-memory), more than the 16 kestrel can keep from its VMs: "
+			    "merge adjacent ones");
+	dt_del(fdt, "/reserved-memory/fw@49000000");
+	assert_int_equal(fdt_add_mem_rsv(fdt, 0x51000000, 0x1000), 0);
+	assert_int_equal(fdt_add_mem_rsv(fdt, 0x52000000, 0x1000), 0);
+	assert_int_equal(parse(), -E_INVAL);
+	assert_non_null(strstr(msg, "reserves 18 regions of memory"));
+	assert_true(plat.nreserved <= PLAT_MAX_RESERVED);
 }
 
 static void gic_v2_only_asks_for_gic_version_3(void **state)
@@ -489,16 +557,18 @@ int main(void)
 	    T(qemu_virt_tree_is_parsed),
 	    T(interrupt_numbers_come_from_the_tree),
 	    T(timer_interrupts_follow_the_timer_node),
+	    T(a_host_with_other_timer_ppis_is_accepted),
 	    T(timer_interrupts_that_are_not_ppis_are_refused),
 	    T(timer_defaults_are_architected_when_the_node_says_too_little),
 	    T(largest_memory_bank_is_used),
+	    T(more_ram_banks_than_kestrel_knows_are_refused),
 	    T(memory_reg_uses_the_root_cell_sizes),
 	    T(nodes_that_are_not_memory_are_not_ram),
 	    T(cpus_beyond_the_maximum_are_counted_as_ignored),
 	    T(stdout_path_picks_the_uart),
 	    T(stdout_path_to_another_kind_of_uart_falls_back_to_a_pl011),
 	    T(reservations_from_both_sources_are_collected),
-	    T(reservations_beyond_the_table_are_dropped_not_overflowed),
+	    T(more_reservations_than_kestrel_keeps_are_refused),
 	    T(gic_v2_only_asks_for_gic_version_3),
 	    T(gic_without_a_redistributor_is_refused),
 	    T(psci_through_hvc_is_refused),

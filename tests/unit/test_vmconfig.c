@@ -638,6 +638,30 @@ static void bad_all_of_ram(void)
 	bad_vm_given("/memory@40000000");
 }
 
+/* RAM all the same, in a bank kestrel does not use (it uses the largest). */
+static void bad_device_in_another_ram_bank(void)
+{
+	static const uint64_t regs[] = {0x9100000, 0x1000, 0x200100000ull, 0x1000};
+
+	plat.ram_banks = 2;
+	plat.ram_bank[0] = (struct ram_bank){0x200000000ull, 0x10000000};
+	plat.ram_bank[1] = (struct ram_bank){RAM_BASE, RAM_SIZE};
+	add_device("/dev@9100000", regs, 2, NULL, 0);
+	bad_vm_given("/dev@9100000");
+}
+
+/* Memory the firmware reserves outside every RAM bank the tree describes. */
+static void bad_device_on_reserved_memory(void)
+{
+	static const uint64_t regs[] = {0x9100000, 0x1000, 0x30000800, 0x100};
+
+	plat.nreserved = 1;
+	plat.reserved[0][0] = 0x30000000;
+	plat.reserved[0][1] = 0x30010000;
+	add_device("/dev@9100000", regs, 2, NULL, 0);
+	bad_vm_given("/dev@9100000");
+}
+
 static void bad_device_on_the_guest_ram(void)
 {
 	static const uint64_t regs[] = {0x100000000ull, 0x1000};
@@ -670,6 +694,16 @@ static void bad_spi_wrapping_to_an_sgi(void)
 	static const uint32_t irqs[] = {0, 0xffffffe0, 1};
 
 	add_device("/dev@a000000", dev_regs, 1, irqs, 3);
+	bad_vm_given("/dev@a000000");
+}
+
+/* The machine's console on SPI 8 (QEMU's is on SPI 1, the guest's UART's, refused as such). */
+static void bad_kestrels_uart_spi(void)
+{
+	static const uint32_t irqs[] = {0, 16, 1, 0, 8, 4};
+
+	plat.uart_spi = 32 + 8;
+	add_device("/dev@a000000", dev_regs, 1, irqs, 6);
 	bad_vm_given("/dev@a000000");
 }
 
@@ -738,11 +772,20 @@ static void bad_other_interrupt_parent(void)
 static const struct refusal passthrough_refusals[] = {
     {"reg[1] on kestrel's UART", bad_second_reg_on_the_uart, "kestrel uses itself", "reg[1]"},
     {"all of RAM", bad_all_of_ram, "'/memory@40000000' reg[0]", "machine's RAM"},
+    {"in a RAM bank kestrel does not use", bad_device_in_another_ram_bank,
+     "property 'passthrough': '/dev@9100000' reg[1] at 0x200100000 overlaps the machine's RAM",
+     NULL},
+    {"on reserved memory", bad_device_on_reserved_memory,
+     "property 'passthrough': '/dev@9100000' reg[1] at 0x30000000 overlaps memory the device "
+     "tree reserves, 0x30000000-0x30010000",
+     NULL},
     {"on the guest's RAM", bad_device_on_the_guest_ram, "reg[0] at 0x100000000",
      "guest's RAM at 0x100000000"},
     {"a PPI", bad_ppi, "interrupt 1 is not an SPI (type 1)", NULL},
     {"a doorbell SPI", bad_doorbell_spi, "SPI 56", "below 56"},
     {"an SPI that wraps", bad_spi_wrapping_to_an_sgi, "SPI 4294967264", "below 56"},
+    {"kestrel's UART's SPI", bad_kestrels_uart_spi,
+     "property 'passthrough': '/dev@a000000' SPI 8 is kestrel's own UART's", NULL},
     {"interrupts of 2 cells", bad_interrupts_length, "'interrupts' of 8 bytes", "triples"},
     {"interrupts-extended", bad_interrupts_extended, "'interrupts-extended'", NULL},
     {"interrupt-map", bad_interrupt_map, "'interrupt-map'", "cannot forward"},
@@ -793,6 +836,55 @@ static void passed_through_spis_are_listed_once_as_intids(void **state)
 	assert_int_equal(out[0].spi_intids[1], 49);
 }
 
+/*
+ * On a machine laid out unlike QEMU's virt (here its UART and GIC elsewhere), devices can sit
+ * where every guest sees its emulated GIC and UART: mapped there, they would hide them.
+ */
+static void devices_where_the_guest_sees_its_own_are_refused(void **state)
+{
+	static const uint64_t gicd[] = {0x8000000, 0x1000};
+	static const uint64_t gicr[] = {0xa000000, 0x1000, 0x80c0000, 0x1000};
+	static const uint64_t uart[] = {0x9000000, 0x1000};
+	static const uint64_t after[] = {0x80e0000, 0x1000};
+
+	(void)state;
+	plat.uart_base = 0x1c090000;
+	plat.uart_size = 0x1000;
+	plat.gic.dist_base = 0x2f000000;
+	plat.gic.dist_size = 0x10000;
+	plat.gic.redist_base = 0x2f100000;
+	plat.gic.redist_size = 0x100000;
+	add_device("/dev@80e0000", after, 1, NULL, 0);
+	add_device("/dev@9000000", uart, 1, NULL, 0);
+	add_device("/dev@a000000", gicr, 2, NULL, 0);
+	add_device("/dev@8000000", gicd, 1, NULL, 0);
+	add_good_vm("ok");
+	add_good_vm("c");
+	add_good_vm("b");
+	add_good_vm("a");
+	dt_u32(fdt, "/chosen/b", "cpus", 2);
+	dt_u32(fdt, "/chosen/ok", "cpus", 2);
+	give("a", "/dev@8000000");
+	give("b", "/dev@a000000");
+	give("c", "/dev@9000000");
+	give("ok", "/dev@80e0000"); /* just after the redistributors of its 2 vCPUs */
+	assert_int_equal(parse(), 1);
+	assert_string_equal(out[0].name, "ok");
+	assert_int_equal(errs.n, 3);
+	assert_string_equal(errs.vm[0], "a");
+	assert_string_equal(
+	    errs.msg[0], "property 'passthrough': '/dev@8000000' reg[0] at 0x8000000 is where the "
+			 "guest sees its own GIC distributor, 0x8000000-0x8010000");
+	assert_string_equal(errs.vm[1], "b");
+	assert_string_equal(
+	    errs.msg[1], "property 'passthrough': '/dev@a000000' reg[1] at 0x80c0000 is where the "
+			 "guest sees its own GIC redistributors, 0x80a0000-0x80e0000");
+	assert_string_equal(errs.vm[2], "c");
+	assert_string_equal(
+	    errs.msg[2], "property 'passthrough': '/dev@9000000' reg[0] at 0x9000000 is where the "
+			 "guest sees its own UART, 0x9000000-0x9001000");
+}
+
 /* "second" comes after "first": what first holds is refused to second. */
 static void two_vms(void)
 {
@@ -802,18 +894,49 @@ static void two_vms(void)
 
 static void a_shared_spi_is_refused_to_the_second_vm(void **state)
 {
-	static const uint64_t b_regs[] = {0xa000200, 0x200};
+	static const uint64_t b_regs[] = {0xa001000, 0x200};
 
 	(void)state;
 	machine_devices();
-	add_device("/dev@a000200", b_regs, 1, dev_spi, 3);
+	add_device("/dev@a001000", b_regs, 1, dev_spi, 3);
 	add_device("/dev@a000000", dev_regs, 1, dev_spi, 3);
 	two_vms();
 	give("first", "/dev@a000000");
-	give("second", "/dev@a000200");
+	give("second", "/dev@a001000");
 	assert_int_equal(parse(), 1);
 	assert_string_equal(out[0].name, "first");
-	expect_error(0, "second", "'/dev@a000200' SPI 16 is already given to VM 'first'", NULL);
+	expect_error(0, "second", "'/dev@a001000' SPI 16 is already given to VM 'first'", NULL);
+}
+
+/* kestrel maps whole pages: two VMs' devices in one page would each reach the other's. */
+static void devices_of_two_vms_in_one_page_are_refused(void **state)
+{
+	static const uint64_t b_regs[] = {0xa000200, 0x200};
+	static const uint32_t b_spi[] = {0, 17, 1};
+	static const uint64_t c_regs[] = {0xa002000, 0x1000, 0xa000f00, 0x10};
+	static const uint32_t c_spi[] = {0, 18, 1};
+
+	(void)state;
+	machine_devices();
+	add_device("/dev@a002000", c_regs, 2, c_spi, 3);
+	add_device("/dev@a000200", b_regs, 1, b_spi, 3);
+	add_device("/dev@a000000", dev_regs, 1, dev_spi, 3);
+	add_good_vm("third");
+	two_vms();
+	give("first", "/dev@a000000");
+	give("second", "/dev@a000200");
+	give("third", "/dev@a002000");
+	assert_int_equal(parse(), 1);
+	assert_string_equal(out[0].name, "first");
+	assert_int_equal(errs.n, 2);
+	assert_string_equal(errs.vm[0], "second");
+	assert_string_equal(errs.msg[0],
+			    "property 'passthrough': '/dev@a000200' reg[0] shares the "
+			    "4 KiB page at 0xa000000 with '/dev@a000000' of VM 'first'");
+	assert_string_equal(errs.msg[1],
+			    "property 'passthrough': '/dev@a002000' reg[1] shares the "
+			    "4 KiB page at 0xa000000 with '/dev@a000000' of VM 'first'");
+	assert_string_equal(errs.vm[1], "third");
 }
 
 static void a_node_above_or_below_another_vms_is_refused(void **state)
@@ -1049,6 +1172,8 @@ int main(void)
 	    T(every_passthrough_refusal_says_why),
 	    T(passed_through_spis_are_listed_once_as_intids),
 	    T(a_shared_spi_is_refused_to_the_second_vm),
+	    T(devices_of_two_vms_in_one_page_are_refused),
+	    T(devices_where_the_guest_sees_its_own_are_refused),
 	    T(a_node_above_or_below_another_vms_is_refused),
 	    T(shared_region_on_a_members_device_is_refused),
 	    T(shared_region_with_a_device_on_the_doorbells_is_refused),

@@ -6,7 +6,8 @@
 #include <kestrel/asm_offsets.h>
 #include <kestrel/types.h>
 
-#define PLAT_MAX_RESERVED 16
+#define PLAT_MAX_RESERVED  16
+#define PLAT_MAX_RAM_BANKS 8
 /* kestrel maps this much of the host device tree before it parses it (mmu.c). */
 #define PLAT_DTB_MAX (4u << 20)
 
@@ -17,11 +18,17 @@ struct gic_info {
 	uint64_t redist_size;
 };
 
+struct ram_bank {
+	paddr_t base;
+	uint64_t size;
+};
+
 struct platform {
-	const void *fdt; /* the host DTB, kept mapped read-only */
-	paddr_t ram_base;
+	const void *fdt;  /* the host DTB, kept mapped read-only */
+	paddr_t ram_base; /* the largest bank: the RAM kestrel and its VMs use */
 	uint64_t ram_size;
 	unsigned ram_banks;
+	struct ram_bank ram_bank[PLAT_MAX_RAM_BANKS]; /* every bank, that one too: never a device */
 	unsigned cpu_count;
 	uint64_t cpu_mpidr[PCPU_MAX];
 	unsigned cpus_ignored; /* beyond PCPU_MAX */
