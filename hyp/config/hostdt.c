@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Host device tree parsing: memory, CPUs, UART, GICv3, timer interrupts, PSCI, reservations. */
+#include <kestrel/guest_layout.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <libfdt.h>
@@ -184,6 +185,18 @@ static int parse_timer(const void *fdt, struct platform *plat, char *msg, size_t
 		plat->ppi_phys_timer = fdt32_ld(&irq[4]) + 16;
 		plat->ppi_virt_timer = fdt32_ld(&irq[7]) + 16;
 		plat->ppi_hyp_timer = fdt32_ld(&irq[10]) + 16;
+	}
+	/* A guest's timer fires as the host's own PPI, linked to the same virtual PPI (irq.c),
+	   and every guest's device tree says 27 and 30: the host's must be those. */
+	if (plat->ppi_virt_timer != GUEST_PPI_VTIMER || plat->ppi_phys_timer != GUEST_PPI_PTIMER) {
+		snprintf(
+		    msg, msglen,
+		    "the EL1 timers' interrupts are PPIs %u (virtual) and %u (physical); kestrel "
+		    "gives its guests their timers on the same PPIs and needs them to be %u and "
+		    "%u, as on QEMU virt and most Arm machines",
+		    plat->ppi_virt_timer, plat->ppi_phys_timer, (unsigned)GUEST_PPI_VTIMER,
+		    (unsigned)GUEST_PPI_PTIMER);
+		return -E_INVAL;
 	}
 	return E_OK;
 }
