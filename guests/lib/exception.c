@@ -44,11 +44,16 @@ unsigned exception_expect_end(void)
 
 void exception_handle(uint64_t vector, struct exception_frame *frame)
 {
-	uint64_t esr, far;
+	uint64_t esr, far, entry_pstate;
 
 	/* IRQs go to the hook a test registered with gic_set_irq_hook(). */
 	if (vector == VECTOR_IRQ_EL1H && gic_handle_irq())
 		return;
+	/* Nothing in the handler so far changed PAN, DIT or SSBS: they are what exception entry
+	   set. Read by encoding: the guests are built for Armv8.0. */
+	entry_pstate = (read_sysreg(S3_0_C4_C2_3) & PSTATE_PAN) |
+		       (read_sysreg(S3_3_C4_C2_5) & PSTATE_DIT) |
+		       (read_sysreg(S3_3_C4_C2_6) & PSTATE_SSBS);
 
 	esr = read_sysreg(esr_el1);
 	far = read_sysreg(far_el1);
@@ -56,6 +61,8 @@ void exception_handle(uint64_t vector, struct exception_frame *frame)
 		last_exception.esr = esr;
 		last_exception.far = far;
 		last_exception.elr = frame->elr;
+		last_exception.spsr = frame->spsr;
+		last_exception.entry_pstate = entry_pstate;
 		taken = taken + 1;
 		expected = false;
 		frame->elr = recovery_address ? recovery_address : frame->elr + 4;

@@ -19,8 +19,14 @@
 #define FSC_SYNC_EXTERNAL 0x10u
 
 struct exception_record {
-	uint64_t esr, far, elr;
+	uint64_t esr, far, elr, spsr;
+	/* PSTATE.PAN, DIT and SSBS as the handler found them: what exception entry set. */
+	uint64_t entry_pstate;
 };
+
+#define PSTATE_SSBS (1ul << 12)
+#define PSTATE_PAN  (1ul << 22)
+#define PSTATE_DIT  (1ul << 24)
 
 /* Filled in by the handler; read after the faulting instruction. */
 extern volatile struct exception_record last_exception;

@@ -7,6 +7,7 @@
 #include <kestrel/exits.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
+#include <kestrel/pstate.h>
 #include <kestrel/sysreg.h>
 
 /* Lines per VM run before the rate applies, then at most one line a second: a guest that
@@ -91,9 +92,32 @@ static struct mmio_dev *find_device(struct vcpu *vcpu, ipaddr_t ipa)
 }
 
 /* Without the stack protector: its one address-taken local is the u64 a device reads into. */
+/*
+ * A device's registers are little-endian on the bus; a guest whose data accesses are big-
+ * endian (SCTLR_EL1.EE at EL1, E0E at EL0) sees their bytes reversed, as with any memory, so
+ * the value passing between its register and the device is byte-swapped at its width.
+ */
+static uint64_t guest_endian(const struct vcpu *vcpu, uint64_t sctlr, uint64_t val, unsigned width)
+{
+	bool el0 = (vcpu->regs.pstate & 0xc) == 0;
+
+	if (!(sctlr & (el0 ? SCTLR_EL1_E0E : SCTLR_EL1_EE)))
+		return val;
+	switch (width) {
+	case 2:
+		return __builtin_bswap16((uint16_t)val);
+	case 4:
+		return __builtin_bswap32((uint32_t)val);
+	case 8:
+		return __builtin_bswap64(val);
+	default:
+		return val;
+	}
+}
+
 __attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
-	uint64_t hpfar = read_sysreg(hpfar_el2), far = read_sysreg(far_el2);
+	uint64_t hpfar = read_sysreg(hpfar_el2), far = read_sysreg(far_el2), sctlr;
 	struct mmio_access acc;
 	struct mmio_dev *dev;
 	uint64_t val;
@@ -104,15 +128,20 @@ __attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uin
 	if (!dev || !FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f))
 		return stray_dabt(vcpu, esr, hpfar, far, true);
 	vcpu->stats[STAT_MMIO]++;
+	sctlr = read_sysreg(sctlr_el1);
 	if (acc.write) {
 		val = vcpu_get_reg(vcpu, acc.reg);
 		if (acc.width < 8)
 			val &= BIT(acc.width * 8) - 1;
+		if (unlikely(sctlr & (SCTLR_EL1_EE | SCTLR_EL1_E0E)))
+			val = guest_endian(vcpu, sctlr, val, acc.width);
 		if (!dev->ops->write(dev, vcpu, acc.ipa - dev->base, acc.width, val))
 			return refused(vcpu, &acc, far);
 	} else {
 		if (!dev->ops->read(dev, vcpu, acc.ipa - dev->base, acc.width, &val))
 			return refused(vcpu, &acc, far);
+		if (unlikely(sctlr & (SCTLR_EL1_EE | SCTLR_EL1_E0E)))
+			val = guest_endian(vcpu, sctlr, val, acc.width);
 		vcpu_set_reg(vcpu, acc.reg, extend(val, &acc));
 	}
 	/* exit_emulated(esr), in one instruction less: ESR_EL2.ISV (bit 24) is set here, so

@@ -68,18 +68,14 @@ struct vcpu *exit_irq(struct vcpu *vcpu)
 	return vcpu;
 }
 
-/* A physical SError while the guest ran: the guest's own doing, so the guest gets it back. */
+/* A physical SError while the guest ran: its VM is stopped or restarted (vcpu_serror). The
+   vCPU leaves in exit_finish, the dispatcher; nothing here resumes it. */
 struct vcpu *exit_serror(struct vcpu *vcpu, uint64_t esr);
 struct vcpu *exit_serror(struct vcpu *vcpu, uint64_t esr)
 {
 	vcpu->stats[EC_SERROR]++;
-	kprintf("%s/vcpu%u: SError (ESR 0x%lx) at PC 0x%lx: abort injected", vcpu->vm->name,
-		vcpu->id, (unsigned long)esr, (unsigned long)vcpu->regs.pc);
 	vgic_sync_lrs(vcpu);
-	if (exit_leaves(vcpu_inject_abort(vcpu, false, 0, false)))
-		pcpu_idle();
-	sched_check_current(vcpu);
-	vgic_flush_lrs(vcpu);
+	exit_finish(vcpu, vcpu_serror(vcpu, esr));
 	return vcpu;
 }
 

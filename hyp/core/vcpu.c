@@ -5,6 +5,7 @@
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
+#include <kestrel/pstate.h>
 #include <kestrel/vm.h>
 
 _Static_assert(offsetof(struct vcpu, regs) == 0, "entry.S stores through the vcpu pointer");
@@ -15,10 +16,10 @@ _Static_assert(offsetof(struct pcpu, current) == PCPU_CURRENT, "asm offset");
 _Static_assert(offsetof(struct vcpu, attention) == VCPU_ATTENTION, "asm offset");
 _Static_assert(offsetof(struct vcpu, stats) == VCPU_STATS, "asm offset");
 _Static_assert(ASM_EC_HVC64 == EC_HVC64, "asm exception class");
+_Static_assert(ASM_PSTATE_BTYPE == PSTATE_BTYPE, "asm PSTATE.BTYPE");
+_Static_assert(offsetof(struct vcpu_regs, pstate) == offsetof(struct vcpu_regs, pc) + 8,
+	       "entry.S steps the PC and clears BTYPE with one load and one store");
 
-#define PSTATE_EL1H    0x5
-#define PSTATE_DAIF    (0xfull << 6)
-#define PSTATE_PAN     BIT(22)
 #define SCTLR_EL1_RES1 0x30d00800ull
 #define VECTOR_CUR_SP0 0x000
 #define VECTOR_CUR_SPX 0x200
@@ -73,10 +74,23 @@ static exit_result inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far)
 		offset = (pstate & 1) ? VECTOR_CUR_SPX : VECTOR_CUR_SP0;
 	arch_el1_exception(vcpu->regs.pc, pstate, esr, far);
 	vcpu->regs.pc = arch_el1_vbar() + offset;
-	vcpu->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
-	if (!arch_el1_span())
-		vcpu->regs.pstate |= PSTATE_PAN;
+	vcpu->regs.pstate = pstate_el1_entry(pstate, arch_el1_sctlr());
 	return EXIT_RESUME;
+}
+
+/*
+ * A physical SError is asynchronous: nothing says which access raised it, only that it came
+ * while this vCPU ran, and no other VM ran on this CPU since the last exit. Handing a guest an
+ * exception it did not cause, or the next VM one it certainly did not, is wrong either way;
+ * kestrel contains it instead: this VM crashes (stopped or restarted per its on-crash
+ * policy, in the scheduler loop), and no other VM is touched.
+ */
+exit_result vcpu_serror(struct vcpu *vcpu, uint64_t esr)
+{
+	kprintf("%s/vcpu%u: physical SError (ESR 0x%lx) at PC 0x%lx", vcpu->vm->name, vcpu->id,
+		(unsigned long)esr, (unsigned long)vcpu->regs.pc);
+	vm_request(vcpu->vm, VM_REQ_CRASH, "a physical SError while it ran");
+	return EXIT_LEAVE;
 }
 
 static bool from_el0(const struct vcpu *vcpu)

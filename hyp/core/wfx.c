@@ -8,10 +8,17 @@
 #include <kestrel/exits.h>
 #include <kestrel/sysreg.h>
 
+#define WFX_TI_TIMEOUT BIT(1) /* ISS.TI: WFIT (0b10) or WFET (0b11) */
+
 exit_result wfx_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	exit_result past = exit_emulated(esr);
 
+	/* The ID registers say FEAT_WFxT is not there (ID_AA64ISAR2_EL1.WFxT), where WFIT and
+	   WFET are UNDEFINED. The CPU has them, so HCR_EL2.TWI/TWE trap them here: taken for a
+	   WFI they would wait without their timeout, perhaps for ever. */
+	if (unlikely(esr & WFX_TI_TIMEOUT))
+		return vcpu_inject_undef(vcpu);
 	if (esr & 1) {
 		if (vcpu->pcpu->nrunq == 1)
 			return past;

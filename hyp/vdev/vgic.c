@@ -81,7 +81,7 @@ void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid)
 	/* Pending already: nothing changes, and whoever made it pending told the target. No
 	   lock, no kick: else a VM ringing a doorbell (or sending an SGI) in a loop would take
 	   its peer's CPU time with interrupts and its vGIC lock (test hostile-doorbell). */
-	if (READ_ONCE(irq->pending))
+	if (*(volatile bool *)&irq->pending)
 		return;
 	spin_lock(&vm->vgic.lock);
 	irq->pending = true;

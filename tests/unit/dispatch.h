@@ -4,14 +4,16 @@
 #define KESTREL_TEST_DISPATCH_H
 
 #include <kestrel/exits.h>
+#include <kestrel/pstate.h>
 
 /* What guest_sync (entry.S) does with a handler's result before it resumes the guest or
-   calls exit_finish: step the PC by the result's low byte. */
+   calls exit_finish: step the PC by the result's low byte, and clear PSTATE.BTYPE. */
 static inline exit_result run_exit(exit_fn *handler, struct vcpu *vcpu, uint64_t esr)
 {
 	exit_result r = handler(vcpu, esr);
 
 	vcpu->regs.pc += r & EXIT_STEP_MASK;
+	vcpu->regs.pstate &= ~PSTATE_BTYPE;
 	return r;
 }
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/core/abort.c hyp/core/mmio.c hyp/core/vcpu.c tests/unit/stubs.c */
-/* unit-sources: hyp/arch/aarch64/vcpu_context.c */
+/* unit-sources: hyp/core/abort.c hyp/core/mmio.c hyp/core/vcpu.c hyp/core/wfx.c */
+/* unit-sources: tests/unit/stubs.c hyp/arch/aarch64/vcpu_context.c */
 /*
  * The data-abort exit end to end, as the dispatcher runs it (dispatch.h): the syndrome, the
  * device, the register, then the handler's result: how far the PC steps and whether the vCPU
  * goes on. A device that refuses an access, and an access to nothing, are aborts for the
  * guest (no step: it resumes at its vector); ten of them inside its own vectors are a crash,
- * asked of the scheduler (EXIT_LEAVE), not carried out in the exit.
+ * asked of the scheduler (EXIT_LEAVE), not carried out in the exit. Also what an exit does
+ * to PSTATE: an injected exception's entry (PAN, DIT, SSBS), BTYPE past an emulated
+ * instruction, a big-endian guest's MMIO data, and WFIT/WFET, which are UNDEFINED here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 
 #include <kestrel/exits.h>
 #include <kestrel/hyp.h>
+#include <kestrel/pstate.h>
 #include <kestrel/vm.h>
 
 #include "dispatch.h"
@@ -62,6 +65,13 @@ void vm_request(struct vm *v, uint32_t req, const char *why)
 	assert_ptr_equal(v, &vm);
 	if (req & VM_REQ_CRASH)
 		dev_seen.crash_requests++;
+}
+
+/* An interrupt is always pending here: a WFI never blocks. */
+bool vgic_vcpu_pending(struct vcpu *v)
+{
+	(void)v;
+	return true;
 }
 
 void vgic_load(struct vcpu *v)
@@ -201,6 +211,93 @@ static void aborts_again_and_again_in_its_vectors_ask_for_a_crash_and_leave(void
 	assert_int_equal(dev_seen.crash_requests, 1);
 }
 
+/*
+ * WFIT and WFET (ISS.TI 0b10, 0b11) trap as WFI and WFE do, but the ID registers hide
+ * FEAT_WFxT, where they are UNDEFINED: an UNDEF at the vector, not a wait without its
+ * timeout. A WFI with an interrupt pending steps past it.
+ */
+static void wfit_and_wfet_are_undefined(void **state)
+{
+	const uint64_t wfx = ((uint64_t)EC_WFX << 26) | IL;
+
+	(void)state;
+	assert_int_equal(run_exit(wfx_exit, vcpu, wfx | 2), EXIT_RESUME);
+	assert_int_equal(vcpu->regs.pc, VBAR + 0x200);
+	vcpu->regs.pc = PC;
+	vcpu->regs.pstate = EL1H;
+	assert_int_equal(run_exit(wfx_exit, vcpu, wfx | 3), EXIT_RESUME);
+	assert_int_equal(vcpu->regs.pc, VBAR + 0x200);
+	assert_int_equal(vcpu->stats[STAT_UNDEF_INJECTED], 2);
+	vcpu->regs.pc = PC;
+	vcpu->regs.pstate = EL1H;
+	assert_int_equal(run_exit(wfx_exit, vcpu, wfx), EXIT_STEP_A64);
+	assert_int_equal(vcpu->regs.pc, PC + 4);
+}
+
+/* An instruction kestrel carried out completed, as one the CPU executes: BTYPE, set when it
+   was a branch's target, is 0 for the next. */
+static void an_emulated_instruction_clears_btype(void **state)
+{
+	(void)state;
+	vcpu->regs.pstate = EL1H | PSTATE_BTYPE;
+	assert_int_equal(dabt(DEV_IPA + 0x18, IL | ISV | SAS(4) | SRT(3)), EXIT_STEP_A64);
+	assert_int_equal(vcpu->regs.pstate, EL1H);
+}
+
+/*
+ * The PSTATE an injected exception enters the guest's EL1 with, for every combination of
+ * PAN, DIT and SSBS before and SCTLR_EL1.SPAN and DSSBS: PAN set unless SPAN keeps it, DIT
+ * kept, SSBS from DSSBS; SPSR_EL1 holds what was before (BTYPE included).
+ */
+static void an_injected_exception_sets_pstate_as_the_architecture_says(void **state)
+{
+	(void)state;
+	dev_seen.refuse = true;
+	for (unsigned combo = 0; combo < 32; combo++) {
+		uint64_t before = EL1H | PSTATE_BTYPE | (combo & 1 ? PSTATE_PAN : 0) |
+				  (combo & 2 ? PSTATE_DIT : 0) | (combo & 4 ? PSTATE_SSBS : 0);
+		bool span = combo & 8, dssbs = combo & 16;
+		uint64_t pan = span ? before & PSTATE_PAN : PSTATE_PAN;
+
+		vcpu->regs.pc = PC;
+		vcpu->regs.pstate = before;
+		host_sysreg_set("sctlr_el1",
+				(span ? SCTLR_EL1_SPAN : 0) | (dssbs ? SCTLR_EL1_DSSBS : 0));
+		assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(0)), EXIT_RESUME);
+		assert_int_equal(vcpu->regs.pstate,
+				 0x3c5 | pan | (before & PSTATE_DIT) | (dssbs ? PSTATE_SSBS : 0));
+		assert_int_equal(host_sysreg_get("spsr_el1"), before);
+	}
+}
+
+/* SCTLR_EL1.EE (E0E at EL0): the guest's data accesses are big-endian, so the bytes of a
+   little-endian device register reach its register reversed, and its stores likewise. */
+static void big_endian_guests_see_device_bytes_reversed(void **state)
+{
+	(void)state;
+	host_sysreg_set("sctlr_el1", SCTLR_EL1_EE);
+	dev_seen.value = 0x11223344;
+	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(2)), EXIT_STEP_A64);
+	assert_int_equal(vcpu->regs.x[2], 0x44332211);
+	dev_seen.value = 0x80ff;
+	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(2) | SRT(2) | SSE | SF), EXIT_STEP_A64);
+	assert_int_equal(vcpu->regs.x[2], 0xffffffffffffff80ull); /* swapped, then extended */
+	vcpu->regs.x[4] = 0x1122334455667788ull;
+	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(8) | SRT(4) | WNR), EXIT_STEP_A64);
+	assert_int_equal(dev_seen.last_val, 0x8877665544332211ull);
+	/* E0E says nothing of EL1's accesses, and EE nothing of EL0's. */
+	host_sysreg_set("sctlr_el1", SCTLR_EL1_E0E);
+	dev_seen.value = 0x11223344;
+	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(2)), EXIT_STEP_A64);
+	assert_int_equal(vcpu->regs.x[2], 0x11223344);
+	vcpu->regs.pstate = 0; /* EL0t */
+	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(2)), EXIT_STEP_A64);
+	assert_int_equal(vcpu->regs.x[2], 0x44332211);
+	host_sysreg_set("sctlr_el1", SCTLR_EL1_EE);
+	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(2)), EXIT_STEP_A64);
+	assert_int_equal(vcpu->regs.x[2], 0x11223344);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, scene, NULL)
 
 int main(void)
@@ -212,6 +309,10 @@ int main(void)
 	    T(a_refused_access_is_an_abort_at_the_vector_without_a_step),
 	    T(an_access_to_nothing_or_without_a_syndrome_is_an_abort),
 	    T(aborts_again_and_again_in_its_vectors_ask_for_a_crash_and_leave),
+	    T(wfit_and_wfet_are_undefined),
+	    T(an_emulated_instruction_clears_btype),
+	    T(an_injected_exception_sets_pstate_as_the_architecture_says),
+	    T(big_endian_guests_see_device_bytes_reversed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -422,6 +422,19 @@ static void a_start_request_builds_and_starts_a_stopped_vm(void **state)
 	assert_true(said("vm0: starting: VMID"));
 }
 
+/* A physical SError: the VM it came from crashes, by a request like any crash; the guest is
+   handed no exception it did not cause, and nothing is done in the exit itself. */
+static void a_physical_serror_crashes_its_vm_contained(void **state)
+{
+	(void)state;
+	assert_int_equal(vcpu_serror(&vm->vcpus[0], 0xbe000000ull), EXIT_LEAVE);
+	assert_true(vm->requests & VM_REQ_CRASH);
+	assert_int_equal(vm->state, VM_RUNNING);
+	assert_int_equal(fake_arch.exceptions, 0);
+	assert_int_equal(seen.blocks_zeroed + seen.image_steps + seen.starts, 0);
+	assert_true(said("vm0/vcpu0: physical SError (ESR 0xbe000000)"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, scene, NULL)
 
 int main(void)
@@ -432,6 +445,7 @@ int main(void)
 	    T(a_slow_cpu_is_waited_for_in_ticks_and_its_fp_owner_left_alone),
 	    T(a_console_stop_during_a_restart_stops_the_vm),
 	    T(a_start_request_builds_and_starts_a_stopped_vm),
+	    T(a_physical_serror_crashes_its_vm_contained),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,10 +149,14 @@ guest_sync:
 	count_and_find_handler
 	mov	x19, x0			/* the guest's x19 is saved */
 	blr	x3
-4:	ldr	x2, [x19, #VCPU_REGS_PC]	/* step_pc: by the result's low byte */
+	/* step_pc: by the result's low byte. BTYPE is cleared too: an instruction kestrel
+	   carried out completed, as one the CPU executes clears it; a retried one already
+	   passed its branch target check, and an injected exception set a new PSTATE. */
+4:	ldp	x2, x4, [x19, #VCPU_REGS_PC]
 	ldr	w3, [x19, #VCPU_ATTENTION]
 	add	x2, x2, w0, uxtb
-	str	x2, [x19, #VCPU_REGS_PC]
+	bic	x4, x4, #ASM_PSTATE_BTYPE
+	stp	x2, x4, [x19, #VCPU_REGS_PC]
 	orr	w3, w3, w0, lsr #EXIT_SLOW_BIT	/* a slow result, or new interrupts for it */
 	cbnz	w3, 5f
 	mov	x0, x19			/* and on into vcpu_resume */

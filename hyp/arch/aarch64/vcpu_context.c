@@ -9,8 +9,6 @@
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
 
-#define SCTLR_SPAN BIT(23)
-
 void arch_vcpu_load(struct vcpu *vcpu)
 {
 	const struct el1_sysregs *s = &vcpu->sys;
@@ -120,9 +118,9 @@ uint64_t arch_el1_far(void)
 	return read_sysreg(far_el1);
 }
 
-bool arch_el1_span(void)
+uint64_t arch_el1_sctlr(void)
 {
-	return read_sysreg(sctlr_el1) & SCTLR_SPAN;
+	return read_sysreg(sctlr_el1);
 }
 
 void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr, uint64_t far)

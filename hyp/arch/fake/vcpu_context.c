@@ -9,8 +9,6 @@
 
 #include "fake_arch.h"
 
-#define SCTLR_SPAN BIT(23)
-
 struct fake_arch fake_arch;
 
 void fake_arch_reset(void)
@@ -58,9 +56,9 @@ uint64_t arch_el1_far(void)
 	return cpu()->el1.far;
 }
 
-bool arch_el1_span(void)
+uint64_t arch_el1_sctlr(void)
 {
-	return cpu()->el1.sctlr & SCTLR_SPAN;
+	return cpu()->el1.sctlr;
 }
 
 void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr, uint64_t far)

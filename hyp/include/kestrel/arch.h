@@ -40,7 +40,7 @@ void arch_no_guest(void);
 /* The loaded vCPU's EL1 registers that exception injection reads. */
 uint64_t arch_el1_vbar(void);
 uint64_t arch_el1_far(void);
-bool arch_el1_span(void); /* SCTLR_EL1.SPAN: PAN is left alone on exception entry */
+uint64_t arch_el1_sctlr(void); /* SPAN and DSSBS say what exception entry sets */
 /* What the hardware does at the guest's EL1 when it takes an exception there: the return
    address and state, the syndrome and the fault address, into the loaded vCPU's registers. */
 void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr, uint64_t far);

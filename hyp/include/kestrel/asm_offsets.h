@@ -9,9 +9,10 @@
 #define VCPU_REGS_PSTATE 256
 #define VCPU_ATTENTION	 264
 #define VCPU_STATS	 272
-#define ASM_EC_HVC64	 0x16 /* ESR_EL2.EC of an HVC: the exit that saves only x0-x19 */
-#define EXIT_SLOW_BIT	 16   /* exit_result.h: the bit of every result but "resume" */
-#define PCPU_CURRENT	 0    /* struct pcpu.current: the vCPU whose registers are live */
+#define ASM_EC_HVC64	 0x16  /* ESR_EL2.EC of an HVC: the exit that saves only x0-x19 */
+#define EXIT_SLOW_BIT	 16    /* exit_result.h: the bit of every result but "resume" */
+#define ASM_PSTATE_BTYPE 0xc00 /* pstate.h: PSTATE_BTYPE, cleared past an emulated instruction */
+#define PCPU_CURRENT	 0     /* struct pcpu.current: the vCPU whose registers are live */
 #define PCPU_STACK_SIZE	 16384
 #define PCPU_MAX	 8
 

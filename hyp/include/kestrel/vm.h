@@ -267,6 +267,8 @@ static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val)
    EXIT_LEAVE when the guest has crashed (faults in its own vectors, again and again). */
 exit_result vcpu_inject_undef(struct vcpu *vcpu);
 exit_result vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write);
+/* A physical SError taken while vcpu ran: its VM crashes, contained (EXIT_LEAVE). */
+exit_result vcpu_serror(struct vcpu *vcpu, uint64_t esr);
 /* Runs vcpu on this CPU from a fresh stack; never returns. */
 NORETURN void vcpu_run(struct vcpu *vcpu);
 
