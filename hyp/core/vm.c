@@ -182,6 +182,7 @@ static int build_dtb(struct vm *vm)
 	int size;
 
 	shm_dtb_params(vm, &p);
+	p.nvirtio = vm->config.nvirtio;
 	p.host_fdt = platform.fdt;
 	p.npassthrough = vm->config.npassthrough;
 	for (unsigned i = 0; i < p.npassthrough; i++)
@@ -253,6 +254,7 @@ bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size)
 
 static void release(struct vm *vm)
 {
+	vm_virtio_stop(vm); /* before its RAM goes: no device copies into it after this */
 	/* vmconfig checked them: SPIs the vGIC has, below the doorbells, no other VM's. */
 	for (unsigned i = 0; i < vm->config.nspis; i++)
 		passthrough_irq_release(vm->config.spi_intids[i]);
@@ -282,7 +284,7 @@ static void release(struct vm *vm)
 static int attach_devices(struct vm *vm)
 {
 	struct mmio_dev *devs[] = {&vm->uart.dev, &vm->vgic.dist_dev, &vm->vgic.redist_dev,
-				   shm_attach(vm)};
+				   shm_attach(vm), vm_virtio_attach(vm)};
 
 	vm->mmio_count = 0;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
@@ -358,6 +360,7 @@ int vm_build(struct vm *vm)
 	   guest polling the physical UART from whichever CPU it runs on. */
 	vpl011_init(&vm->uart, GUEST_UART_BASE, guest_output);
 	vm->uart.irq_line = uart_line;
+	vm_virtio_build(vm);
 	vgic_init(vm, gicv3_list_regs(), &vm_vgic_hooks);
 	err = attach_devices(vm);
 	if (err) {
@@ -605,6 +608,7 @@ void vm_restart(struct vm *vm, const char *why)
 	kprintf("%s: %s, restarting from its original images", vm->name, why);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		memset(vm->vcpus[i].stats, 0, sizeof(vm->vcpus[i].stats));
+	vm_virtio_stop(vm);
 	vm_ram_scrub(vm, true);
 	s2_flush_vm(vm);
 	if (load_images(vm) != E_OK) {
@@ -612,6 +616,7 @@ void vm_restart(struct vm *vm, const char *why)
 		return;
 	}
 	vm->uart.rx_count = 0;
+	vm_virtio_build(vm); /* its devices as after a reset */
 	vgic_release_hw(vm); /* a device interrupt in flight must not stay active for ever */
 	vgic_init(vm, vm->vgic.nr_lrs, vm->vgic.hooks);
 	vm_start(vm);

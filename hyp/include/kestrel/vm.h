@@ -10,6 +10,7 @@
 #include <kestrel/s2pt.h>
 #include <kestrel/spinlock.h>
 #include <kestrel/vgic.h>
+#include <kestrel/virtio.h>
 #include <kestrel/vmconfig.h>
 #include <kestrel/vpl011.h>
 
@@ -116,6 +117,10 @@ struct vm {
 	unsigned mmio_count;
 	struct vpl011 uart;
 	struct vgic_dist vgic;
+	/* Its virtio devices (vm_virtio.c): the window, when it has any, and the devices. */
+	struct virtio_hooks vio_hooks;
+	struct virtio_mmio vio;
+	struct virtio_console vcons;
 	spinlock_t lock; /* PSCI power state changes */
 	/* Stray access lines (abort.c): how many were logged, how many were not since the last
 	   one, and when the next may be (counter ticks). */
@@ -268,6 +273,19 @@ MUST_CHECK int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
 /* A stage-2 abort (esr) at ipa: true if it was RAM not handed over yet, which now is. */
 bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr);
 void vm_ram_scrub(struct vm *vm, bool unmap);
+/* The checked copies device models use: E_OK, or -E_RANGE unless all of [ipa, ipa + size) is
+   the VM's own RAM (size 0 is always E_OK). */
+MUST_CHECK int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size);
+MUST_CHECK int vm_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size);
+
+/* vm_virtio.c: the VM's virtio devices, set up (and reset) each time the VM is built or
+   restarted; stopped under their locks before its RAM is scrubbed or given back. */
+void vm_virtio_build(struct vm *vm);
+void vm_virtio_stop(struct vm *vm);
+/* Its virtio-mmio window, or NULL when it has no virtio device. */
+struct mmio_dev *vm_virtio_attach(struct vm *vm);
+/* Console input: true if the VM's virtio console took it (its driver has it running). */
+bool vm_virtio_console_input(struct vm *vm, char c);
 
 /* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
 static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
