@@ -257,6 +257,18 @@ CASES = [
           "--vcpus", "2", "--mem", "512M",
           "--send-after", r"busybox shell", "--send", r"echo typed-$((6*7)); poweroff -f\n"],
          expect=[r"typed-42", *VM_STOPPED], timeout=240),
+    # Linux's hvc0 on kestrel's virtio-console: Debian's virtio_mmio and virtio_console modules
+    # (modules: hvc0 cannot be the boot console), a shell on /dev/hvc0 that gets typed input
+    # through the receive queue and answers through the transmit queue
+    Case("linux-hvc0",
+         ["--kernel", "build/cache/linux/bookworm/Image", "--virtio-console",
+          "--initrd", "build/hvc-initramfs.cpio.gz", "--cmdline", "console=ttyAMA0",
+          "--mem", "256M",
+          "--send-after", r"HVC-CHECK: shell on hvc0", "--send", r"echo typed-on-hvc0-$((6*7)); poweroff -f\n"],
+         expect=[r"HVC-CHECK: insmod virtio_mmio ok", r"HVC-CHECK: insmod virtio_console ok",
+                 r"HVC-CHECK: device /dev/hvc0 on virtio_console at a000000\.virtio_mmio ok",
+                 r"(?m)^typed-on-hvc0-42", *VM_STOPPED],
+         forbid=[*DEFAULT_FORBID, r"HVC-CHECK: .*FAIL", r"Kernel panic"], timeout=240),
 
     # kestrel's checks of the machine it boots on
     boot_refusal("boot-el1", ["--no-virtualization"], r"kestrel: fatal: .*EL1.*virtualization=on"),
