@@ -3,8 +3,10 @@
  * virtio-console (virtio 1.2 §5.3) with one port and no optional feature: receiveq (0) takes
  * the VM's console input, transmitq (1) its output. A transmit notify prints what the guest
  * posted, a buffer at a time, into the VM's console (the output function), within a budget:
- * at most the ring's size of chains and VCONS_TX_BUDGET bytes; chains left over are taken at
- * the next notify. Input waits in a small FIFO until the guest has posted receive buffers.
+ * no new chain once num descriptors were walked (so at most 2 num - 1 descriptors) and at most
+ * VCONS_TX_BUDGET bytes (the rest of a buffer beyond it is dropped); chains left over are taken
+ * at the next notify. Filling receive buffers has the same descriptor bound. Input waits in a
+ * small FIFO until the guest has posted receive buffers.
  */
 #include <kestrel/lib.h>
 #include <kestrel/virtio.h>
@@ -50,9 +52,11 @@ static void transmit(struct virtio_console *c)
 	struct virtq *q = &c->vdev.vq[TXQ];
 	const struct virtio_hooks *h = c->vdev.hooks;
 	uint64_t budget = VCONS_TX_BUDGET;
+	unsigned walked = 0;
 	bool used = false;
 
-	for (unsigned n = 0; n < q->num && budget; n++) {
+	/* A new chain only while fewer than num descriptors were walked: one is at most num. */
+	for (unsigned n = 0; n < q->num && budget && walked < q->num; n++) {
 		struct virtq_chain chain;
 		struct virtq_desc d;
 		int got = virtq_pop(q, h, &chain);
@@ -74,6 +78,7 @@ static void transmit(struct virtio_console *c)
 			broken(c);
 			return;
 		}
+		walked += chain.seen;
 		used = true;
 	}
 	if (used)
@@ -85,9 +90,10 @@ static void fill_receive(struct virtio_console *c)
 {
 	struct virtq *q = &c->vdev.vq[RXQ];
 	const struct virtio_hooks *h = c->vdev.hooks;
+	unsigned walked = 0;
 	bool used = false;
 
-	for (unsigned n = 0; n < q->num && c->rx_count && virtio_dev_live(&c->vdev); n++) {
+	for (unsigned n = 0; n < q->num && walked < q->num && c->rx_count; n++) {
 		struct virtq_chain chain;
 		struct virtq_desc d;
 		uint32_t written = 0;
@@ -122,6 +128,7 @@ static void fill_receive(struct virtio_console *c)
 			return;
 		}
 		c->rx_bytes += written;
+		walked += chain.seen;
 		used = true;
 	}
 	if (used)
