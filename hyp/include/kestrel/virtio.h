@@ -183,8 +183,8 @@ void virtio_dev_used(struct virtio_dev *dev, unsigned q);
 bool virtio_dev_live(const struct virtio_dev *dev);
 
 /* virtio-console (§5.3): port 0 only, receiveq 0 and transmitq 1. */
-#define VCONS_RX_SIZE	256   /* input kept for the guest until it posts buffers */
-#define VCONS_TX_BUDGET 65536 /* bytes of output one notify may cause */
+#define VCONS_RX_SIZE	256  /* input kept for the guest until it posts buffers */
+#define VCONS_TX_BUDGET 4096 /* bytes of output one notify may cause */
 #define VCONS_CHUNK	128
 
 struct virtio_console {
