@@ -16,6 +16,7 @@
 #include "mmio.h"
 #include "printf.h"
 #include "runtime.h"
+#include "smccc.h"
 #include "sysreg.h"
 
 #define WINDOW	   0x0a000000ul
@@ -545,6 +546,84 @@ static void ring_outside_ram(void)
 	w32(dev, R_QUEUE_READY, 1);
 }
 
+/*
+ * vCPU 1 rewrites the transmit ring while vCPU 0 posts and notifies: kestrel reads the ring as it
+ * changes (the descriptors, their next, the avail ring). Every buffer it could print is empty or
+ * broken, so the console stays clean; each round ends used, or in NEEDS_RESET, and kestrel lives.
+ */
+static volatile int racing, racer_done;
+
+void secondary_main(uint64_t context)
+{
+	static const uint64_t addrs[] = {0x1000, ~0ull, 0};
+	static const uint32_t lens[] = {0, 0xffffffffu, 0};
+	static const uint16_t nexts[] = {1, 0, 200};
+	uint32_t x = 12345;
+
+	(void)context;
+	while (racing) {
+		x = x * 1103515245u + 12345u;
+		struct desc *d = &rings[TXQ].desc[(x >> 8) & 1];
+		unsigned k = (x >> 12) % 3;
+		d->addr = k == 2 ? (uintptr_t)bufs[0] : addrs[k];
+		d->len = lens[(x >> 16) % 3];
+		d->flags = (x >> 20) & 1 ? F_NEXT : 0;
+		d->next = nexts[(x >> 22) % 3];
+		rings[TXQ].avail.ring[(x >> 24) % QN] =
+		    (uint16_t)((x >> 26) % 3 == 2 ? 300 : (x >> 26) % 2);
+	}
+	dsb_sy();
+	racer_done = 1;
+	dsb_sy();
+	psci_cpu_off();
+}
+
+static void check_race(void)
+{
+	unsigned used = 0, broken = 0;
+
+	if (!check(boot_info.num_cpus >= 2, "a second vCPU for the race"))
+		return;
+	check(start_device(), "race: device started");
+	racing = 1;
+	dsb_sy();
+	check(psci_cpu_on(boot_info.cpu_mpidr[1], entry_ipa(secondary_entry), 1) == PSCI_SUCCESS,
+	      "race: vCPU 1 started");
+	for (unsigned round = 0; round < 3000; round++) {
+		uint16_t before = *used_idx(TXQ);
+		offer(TXQ, round & 1);
+		notify(TXQ);
+		if (r32(dev, R_STATUS) & S_NEEDS_RESET) {
+			broken++;
+			if (!start_device())
+				break;
+		} else if (*used_idx(TXQ) != before) {
+			used++;
+		}
+	}
+	racing = 0;
+	dsb_sy();
+	uint64_t start = counter_now(), freq = read_sysreg(cntfrq_el0);
+	while (!racer_done && counter_now() - start < 5 * freq)
+		;
+	check(racer_done, "race: vCPU 1 stopped");
+	printf("virtio: race: 3000 rounds against a ring rewritten by vCPU 1: %u used, %u broken\n",
+	       used, broken);
+	check(used + broken > 0, "race: rounds ended used or in NEEDS_RESET");
+}
+
+/* Notifies with nothing posted, and for queues the device lacks: an exit each, nothing done. */
+static void check_notify_storm(void)
+{
+	check(start_device(), "storm: device started");
+	uint16_t before = *used_idx(TXQ);
+	for (unsigned i = 0; i < 20000; i++)
+		notify(i % 5);
+	check(r32(dev, R_STATUS) == (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK) &&
+		  *used_idx(TXQ) == before,
+	      "storm: 20000 notifies of empty and missing queues changed nothing");
+}
+
 int main(const void *dtb)
 {
 	check_dtb(dtb);
@@ -575,6 +654,8 @@ int main(const void *dtb)
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		bad_ring(bad[i].what, bad[i].make);
 
+	check_race();
+	check_notify_storm();
 	check(start_device(), "the device starts again after %u broken rings",
 	      (unsigned)(sizeof(bad) / sizeof(bad[0])));
 	check(tx_line("virtio-console: alive after the broken rings\n"),
