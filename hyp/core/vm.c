@@ -616,7 +616,6 @@ void vm_restart(struct vm *vm, const char *why)
 		return;
 	}
 	vm->uart.rx_count = 0;
-	vm_virtio_build(vm); /* its devices as after a reset */
 	vgic_release_hw(vm); /* a device interrupt in flight must not stay active for ever */
 	vgic_init(vm, vm->vgic.nr_lrs, vm->vgic.hooks);
 	vm_start(vm);

@@ -59,16 +59,11 @@ void vm_virtio_build(struct vm *vm)
 
 void vm_virtio_stop(struct vm *vm)
 {
-	for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS; i++) {
-		struct virtio_dev *dev = vm->vio.slot[i];
-		if (!dev)
-			continue;
-		/* Input delivered on another CPU finishes its copy before this returns. */
-		spin_lock(&dev->lock);
-		dev->status = 0;
-		memset(dev->vq, 0, sizeof(dev->vq));
-		spin_unlock(&dev->lock);
-	}
+	/* Under each device's lock: input being delivered on another CPU finishes its copy
+	   first, and none starts after (the device is not live until the guest starts it). */
+	for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS; i++)
+		if (vm->vio.slot[i])
+			virtio_dev_reset(vm->vio.slot[i]);
 }
 
 struct mmio_dev *vm_virtio_attach(struct vm *vm)

@@ -72,6 +72,13 @@ void virtio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *ops,
 	reset(dev);
 }
 
+void virtio_dev_reset(struct virtio_dev *dev)
+{
+	spin_lock(&dev->lock);
+	reset(dev);
+	spin_unlock(&dev->lock);
+}
+
 /* The selected queue, or NULL if the device has no such queue. */
 static struct virtq *selected(struct virtio_dev *dev)
 {

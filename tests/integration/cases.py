@@ -510,6 +510,8 @@ CASES = [
                  r"virtio-console: after a queue reset\r?\n",
                  r"ok - a looping chain: DEVICE_NEEDS_RESET",
                  r"virtio-console: alive after the broken rings\r?\n",
+                 r"kestrel: vio: reset requested, restarting from its original images",
+                 r"ok - after a restart: Status \(0x070\) = 0x0", r"virtio-console: after a restart\r?\n",
                  r"virtio: race: 3000 rounds against a ring rewritten by vCPU 1: \d+ used, \d+ broken",
                  r"ok - storm: 20000 notifies", r"RESULT: PASS",
                  vm_said("other", r"VICTIM: final rounds [1-9]\d* corrupt 0 ticks [1-9]\d* stray 0"),

@@ -175,6 +175,8 @@ struct virtio_mmio {
 void virtio_mmio_init(struct virtio_mmio *w, ipaddr_t base);
 void virtio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *ops,
 		     const struct virtio_hooks *hooks, unsigned slot);
+/* A reset, as the driver's Status 0 (takes the device's lock). */
+void virtio_dev_reset(struct virtio_dev *dev);
 /* The ring is broken: DEVICE_NEEDS_RESET and a configuration-change interrupt (lock held). */
 void virtio_dev_broken(struct virtio_dev *dev);
 /* Used buffers are on queue q's used ring: an interrupt unless the driver asked for none. */

@@ -278,8 +278,9 @@ void vm_ram_scrub(struct vm *vm, bool unmap);
 MUST_CHECK int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size);
 MUST_CHECK int vm_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size);
 
-/* vm_virtio.c: the VM's virtio devices, set up (and reset) each time the VM is built or
-   restarted; stopped under their locks before its RAM is scrubbed or given back. */
+/* vm_virtio.c: the VM's virtio devices, set up each time the VM is built; reset under their
+   locks (vm_virtio_stop) before its RAM is scrubbed or given back, and so as after a reset when
+   it restarts. */
 void vm_virtio_build(struct vm *vm);
 void vm_virtio_stop(struct vm *vm);
 /* Its virtio-mmio window, or NULL when it has no virtio device. */
