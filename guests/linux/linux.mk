@@ -30,5 +30,17 @@ $(LINUX_DISK_INITRAMFS): guests/linux/disk-init.sh $(INIT_LIB) tools/mkinitramfs
 $(LINUX_DISK_IMAGE): tools/mkdisk.sh $(SETUP_STAMP)
 	@bash tools/mkdisk.sh $@
 
-linux-guest: $(LINUX_INITRAMFS) $(LINUX_DISK_INITRAMFS) $(LINUX_DISK_IMAGE)
+# The hvc0 guest: the bookworm kernel's virtio-mmio and virtio-console modules in /root, and a
+# shell on /dev/hvc0 (kestrel's virtio-console).
+LINUX_HVC_INITRAMFS := $(B)/hvc-initramfs.cpio.gz
+# (a module cache from before virtio_console was one of fetch-linux.sh's modules is brought up
+# to date)
+$(LINUX_DISK_MODULES)/virtio_console.ko: | $(SETUP_STAMP)
+	@bash tools/fetch-linux.sh
+$(LINUX_HVC_INITRAMFS): guests/linux/hvc-init.sh $(INIT_LIB) tools/mkinitramfs.sh $(SETUP_STAMP) \
+		$(LINUX_DISK_MODULES)/virtio_console.ko
+	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB) $(LINUX_DISK_MODULES)/virtio_mmio.ko \
+		$(LINUX_DISK_MODULES)/virtio_console.ko
+
+linux-guest: $(LINUX_INITRAMFS) $(LINUX_DISK_INITRAMFS) $(LINUX_DISK_IMAGE) $(LINUX_HVC_INITRAMFS)
 .PHONY: linux-guest

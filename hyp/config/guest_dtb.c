@@ -3,6 +3,7 @@
 #include <kestrel/guest_dtb.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/lib.h>
+#include <kestrel/virtio.h>
 #include <libfdt.h>
 
 #define PHANDLE_GIC	1
@@ -147,6 +148,26 @@ static int add_shm(void *fdt, const struct guest_dtb_params *p)
 	return err;
 }
 
+/* Each transport with a device, as QEMU virt describes its own (edge-triggered SPIs). */
+static int add_virtio(void *fdt, const struct guest_dtb_params *p)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < p->nvirtio && i < VIRTIO_MMIO_SLOTS && !err; i++) {
+		uint64_t base = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SLOT_SIZE;
+		uint32_t irq[3] = {IRQ_TYPE_SPI, VIRTIO_MMIO_SPI_BASE + i, 1 /* edge */};
+		char name[32];
+		snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)base);
+		err = fdt_begin_node(fdt, name);
+		err = err ?: fdt_property_string(fdt, "compatible", "virtio,mmio");
+		err = err ?: prop_reg(fdt, base, VIRTIO_MMIO_SLOT_SIZE);
+		err = err ?: prop_cells(fdt, "interrupts", irq, 3);
+		err = err ?: fdt_property(fdt, "dma-coherent", NULL, 0);
+		err = err ?: fdt_end_node(fdt);
+	}
+	return err;
+}
+
 /* Whether every clock of a host node is a host fixed-clock (no clock cells): the guest's own
    apb-pclk stands for it. Any other clock is the host's business. */
 static bool clocks_are_fixed(const void *host, const fdt32_t *clocks, int len)
@@ -248,6 +269,7 @@ int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
 	err = err ?: add_timer(buf);
 	err = err ?: add_uart(buf, uart_path, sizeof(uart_path));
 	err = err ?: add_shm(buf, p);
+	err = err ?: add_virtio(buf, p);
 	err = err ?: add_passthrough(buf, p);
 	err = err ?: add_chosen(buf, p, uart_path);
 	err = err ?: fdt_end_node(buf);

@@ -4,6 +4,7 @@
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
+#include <kestrel/virtio.h>
 #include <kestrel/vmconfig.h>
 #include <libfdt.h>
 
@@ -587,6 +588,66 @@ static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 	return true;
 }
 
+/* A child node naming one of kestrel's virtio devices: it takes the VM's next slot. */
+static bool parse_virtio(struct ctx *c, int sub, struct vm_config *vm)
+{
+	const char *name = fdt_get_name(c->fdt, sub, NULL);
+
+	if (!fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-net") ||
+	    !fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-blk"))
+		return refuse(c, "node '%s': kestrel has no virtio-net or virtio-blk device yet",
+			      name);
+	if (fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-console"))
+		return true; /* not a virtio device */
+	for (unsigned i = 0; i < vm->nvirtio; i++)
+		if (vm->virtio[i].type == VM_VIRTIO_CONSOLE)
+			return refuse(
+			    c,
+			    "node '%s': a second kestrel,virtio-console (node '%s' is the "
+			    "VM's console)",
+			    name, vm->virtio[i].node);
+	if (vm->nvirtio == VM_VIRTIO_MAX)
+		return refuse(c, "node '%s': more than %d virtio devices", name, VM_VIRTIO_MAX);
+	vm->virtio[vm->nvirtio].type = VM_VIRTIO_CONSOLE;
+	vm->virtio[vm->nvirtio].node = name;
+	vm->nvirtio++;
+	return true;
+}
+
+/*
+ * A VM with virtio devices has QEMU virt's virtio-mmio window (0x0a000000, 32 slots of 0x200)
+ * and the SPIs of its devices' slots (16 + slot): a passed-through device there would be hidden
+ * by it (QEMU's own virtio-mmio devices are there on the machine).
+ */
+static bool virtio_clear_of_passthrough(struct ctx *c, const struct vm_config *vm)
+{
+	if (!vm->nvirtio)
+		return true;
+	for (unsigned d = 0; d < vm->npassthrough; d++) {
+		uint64_t base, size;
+		for (int i = 0; device_pages(c->fdt, vm->passthrough[d], i, &base, &size) == E_OK;
+		     i++)
+			if (overlaps(base, size, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE))
+				return refuse(
+				    c,
+				    "property 'passthrough': '%s' reg[%d] at 0x%llx is in "
+				    "the virtio-mmio window 0x%llx-0x%llx of node '%s'",
+				    fdt_get_name(c->fdt, vm->passthrough[d], NULL), i,
+				    (unsigned long long)base, (unsigned long long)VIRTIO_MMIO_BASE,
+				    (unsigned long long)(VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE),
+				    vm->virtio[0].node);
+	}
+	for (unsigned i = 0; i < vm->nvirtio; i++)
+		for (unsigned s = 0; s < vm->nspis; s++)
+			if (vm->spi_intids[s] == 32 + VIRTIO_MMIO_SPI_BASE + i)
+				return refuse(
+				    c,
+				    "node '%s': its virtio-mmio slot %u has SPI %u, which a "
+				    "passed-through device of the VM has too",
+				    vm->virtio[i].node, i, VIRTIO_MMIO_SPI_BASE + i);
+	return true;
+}
+
 static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implicit,
 		     const struct vm_config *others, unsigned nothers)
 {
@@ -615,7 +676,11 @@ static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implici
 		    !fdt_node_check_compatible(c->fdt, sub, "multiboot,ramdisk"))
 			if (!parse_module(c, sub, vm))
 				return false;
+		if (!implicit && !parse_virtio(c, sub, vm))
+			return false;
 	}
+	if (!virtio_clear_of_passthrough(c, vm))
+		return false;
 	if (!vm->kernel_size)
 		return refuse(c, "property 'kernel': no kernel module: the VM needs a module node "
 				 "with compatible \"multiboot,kernel\"");

@@ -178,7 +178,7 @@ static void deliver(char c)
 {
 	if (focus == FOCUS_KESTREL)
 		kestrel_input(c);
-	else if (vms[focus].state == VM_RUNNING)
+	else if (vms[focus].state == VM_RUNNING && !vm_virtio_console_input(&vms[focus], c))
 		vpl011_receive(&vms[focus].uart, c);
 }
 

@@ -234,6 +234,7 @@ static int build_dtb(struct vm *vm)
 	int size;
 
 	shm_dtb_params(vm, &p);
+	p.nvirtio = vm->config.nvirtio;
 	p.host_fdt = platform.fdt;
 	p.npassthrough = vm->config.npassthrough;
 	for (unsigned i = 0; i < p.npassthrough; i++)
@@ -305,6 +306,7 @@ bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size)
 
 void vm_release(struct vm *vm, bool scrubbed)
 {
+	vm_virtio_stop(vm); /* before its RAM goes: no device copies into it after this */
 	/* vmconfig checked them: SPIs the vGIC has, below the doorbells, no other VM's. */
 	for (unsigned i = 0; i < vm->config.nspis; i++)
 		passthrough_irq_release(vm->config.spi_intids[i]);
@@ -335,7 +337,7 @@ void vm_release(struct vm *vm, bool scrubbed)
 static int attach_devices(struct vm *vm)
 {
 	struct mmio_dev *devs[] = {&vm->uart.dev, &vm->vgic.dist_dev, &vm->vgic.redist_dev,
-				   shm_attach(vm)};
+				   shm_attach(vm), vm_virtio_attach(vm)};
 
 	vm->mmio_count = 0;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
@@ -413,6 +415,7 @@ static int build(struct vm *vm, bool copy_images)
 	   guest polling the physical UART from whichever CPU it runs on. */
 	vpl011_init(&vm->uart, GUEST_UART_BASE, guest_output);
 	vm->uart.irq_line = uart_line;
+	vm_virtio_build(vm);
 	vgic_init(vm, gicv3_list_regs(), &vm_vgic_hooks);
 	err = attach_devices(vm);
 	if (err) {

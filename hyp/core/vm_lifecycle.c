@@ -244,6 +244,7 @@ static void scrub_and_stop(struct vm *vm, const char *why)
 {
 	vm->job.op = JOB_STOP;
 	vm->job.why = why;
+	vm_virtio_stop(vm);
 	vm->job.phase = PHASE_SCRUB;
 	vm->job.cursor = 0;
 }
@@ -313,6 +314,8 @@ static bool job_step(struct vm *vm, struct pcpu *self, uint64_t until)
 		}
 		if (!quiesced(vm, self))
 			return true;
+		/* Its devices stop before its RAM is scrubbed: none copies into it after. */
+		vm_virtio_stop(vm);
 		vm->job.phase = PHASE_SCRUB;
 		return true;
 	case PHASE_SCRUB:

@@ -63,11 +63,22 @@ int vm_ram_setup(struct vm *vm)
 	return s2pt_map(&vm->s2, vm->ram_ipa, vm->ram_pa, vm->ram_size, RAM_PERM);
 }
 
+/* Whether every block of [ipa, ipa + size) is handed over already (no lock: a block once
+   ready stays so while the VM runs). */
+static bool blocks_ready(const struct vm *vm, ipaddr_t ipa, uint64_t size)
+{
+	for (uint64_t b = (ipa - ipa_addr(vm->ram_ipa)) / BLOCK;
+	     b <= (ipa + size - 1 - ipa_addr(vm->ram_ipa)) / BLOCK; b++)
+		if (!block_ready(vm, b))
+			return false;
+	return true;
+}
+
 int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size)
 {
 	int err = E_OK;
 
-	if (!vm->ram_lazy || !size)
+	if (!vm->ram_lazy || !size || blocks_ready(vm, ipa, size))
 		return E_OK;
 	spin_lock(&vm->ram_lock);
 	for (uint64_t b = (ipa - ipa_addr(vm->ram_ipa)) / BLOCK;
@@ -131,4 +142,49 @@ void vm_ram_unmap(struct vm *vm)
 	s2pt_unmap(&vm->s2, vm->ram_ipa, vm->ram_size);
 	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
 	vm->ram_blocks_ready = 0;
+}
+
+/*
+ * The device models' only way into a guest's memory (DESIGN.md §10): a copy to or from the VM's
+ * own RAM, checked whole before a byte moves (never kestrel's memory, another VM's or a shared
+ * region), with arithmetic that cannot overflow. RAM not handed over yet is handed over first,
+ * as a guest's own first touch would.
+ */
+static void *guest_ram(struct vm *vm, ipa_t ipa, uint64_t size, int *err)
+{
+	*err = E_OK;
+	if (!vm_ipa_is_ram(vm, ipa_addr(ipa), size) || !pa_addr(vm->ram_pa)) {
+		*err = -E_RANGE;
+		return NULL;
+	}
+	*err = vm_ram_prepare(vm, ipa_addr(ipa), size);
+	if (*err)
+		return NULL;
+	return pa_to_ptr(pa_add(vm->ram_pa, ipa_addr(ipa) - ipa_addr(vm->ram_ipa)));
+}
+
+int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size)
+{
+	int err;
+	void *p;
+
+	if (!size)
+		return E_OK;
+	p = guest_ram(vm, src, size, &err);
+	if (p)
+		memcpy(dst, p, size);
+	return err;
+}
+
+int vm_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size)
+{
+	int err;
+	void *p;
+
+	if (!size)
+		return E_OK;
+	p = guest_ram(vm, dst, size, &err);
+	if (p)
+		memcpy(p, src, size);
+	return err;
 }

@@ -821,8 +821,86 @@ def pgtable():
             "edges": edges, "48-and-32-bit": wide, "lazy-ram": lazy}
 
 
+# ------------------------------------------------------------------ virtq
+
+VQ_REGS = [0x000, 0x004, 0x008, 0x00c, 0x010, 0x014, 0x020, 0x024, 0x030, 0x034, 0x038, 0x044, 0x050,
+           0x060, 0x064, 0x070, 0x080, 0x084, 0x090, 0x094, 0x0a0, 0x0a4, 0x0ac, 0x0c0, 0x0fc, 0x100,
+           0x104, 0x108, 0x2fc, 0x1f8, 0x270, 0x3e00]
+
+
+def vq_reg(off):
+    return u8(VQ_REGS.index(off)) if off in VQ_REGS else u8(0x80) + u16(off)
+
+
+def vq_write(off, value):  # a value above 0x7f as a u32
+    return u8(0) + vq_reg(off) + u8(0x80) + u32(value)
+
+
+def vq_read(off, width=4):
+    return u8(1 | {1: 0, 2: 1, 4: 2, 8: 3}[width] << 3) + vq_reg(off)
+
+
+def vq_start(log2_num, rx_rings, tx_rings):  # each: (desc, avail, used) RAM offsets
+    return u8(2 | (log2_num - 1) << 3) + b"".join(u16(a) for a in (*rx_rings, *tx_rings))
+
+
+def vq_ram(off, data):
+    return u8(3) + u16(off) + u8(len(data)) + data
+
+
+def vq_desc(q, index, addr, length, flags=0, nxt=0, offer=True, addr64=False, len32=False):
+    op = 4 | q << 3 | addr64 << 4 | len32 << 5 | offer << 6
+    return (u8(op) + u8(index) + (u64(addr) if addr64 else u16(addr)) +
+            (u32(length) if len32 else u16(length)) + u8(flags) + u8(nxt))
+
+
+def vq_notify(q):
+    return u8(5 | q << 3)
+
+
+def vq_input(text):
+    return u8(6 | (len(text) - 1) << 3) + text
+
+
+def vq_mutate(off, xor):
+    return u8(7) + u16(off) + u8(xor)
+
+
+def virtq():
+    rx, tx = (0x1000, 0x1200, 0x1400), (0x2000, 0x2200, 0x2400)
+    start = vq_start(4, rx, tx)
+    text = b"hello from the transmit queue\n"
+    hello = start + vq_ram(0x5000, text) + vq_desc(1, 0, 0x5000, len(text)) + vq_notify(1)
+    chain = (start + vq_ram(0x5000, b"one ") + vq_ram(0x5100, b"two\n") +
+             vq_desc(1, 0, 0x5000, 4, 1, 1, offer=False) + vq_desc(1, 1, 0x5100, 4) + vq_notify(1))
+    receive = (start + vq_desc(0, 0, 0x6000, 64, 2) + vq_notify(0) + vq_input(b"typed") +
+               vq_desc(0, 1, 0x6100, 2, 2) + vq_input(b"more input") + vq_notify(0) +
+               vq_read(0x060) + vq_write(0x064, 1))
+    loop = start + vq_desc(1, 0, 0x5000, 0, 1, 1, offer=False) + vq_desc(1, 1, 0x5000, 0, 1, 0) + \
+        vq_notify(1) + vq_read(0x070) + vq_write(0x070, 0) + start + hello[len(start):]
+    giant = (start + vq_desc(1, 0, 0x40000000, 0xffffffff, len32=True, addr64=True) + vq_notify(1) +
+             vq_read(0x070) + start + vq_desc(1, 0, 0xfffffffffffffff0, 0x20, addr64=True) + vq_notify(1))
+    bad_index = (start + vq_ram(0x1202, u16(1000)) + vq_notify(1) + start +
+                 vq_ram(0x2202, u16(1)) + vq_ram(0x2204, u16(300)) + vq_notify(1))
+    changing = start + vq_mutate(0x2002, 0x80) + hello[len(start):] + vq_notify(1) + \
+        vq_mutate(0x2202, 1) + vq_desc(1, 1, 0x5000, 8) + vq_notify(1)
+    registers = (b"".join(vq_read(r) for r in VQ_REGS) + vq_read(0x100, 1) + vq_read(0x102, 2) +
+                 vq_read(0x003, 1) + vq_write(0x014, 1) + vq_read(0x010) + vq_write(0x030, 2) +
+                 vq_read(0x034) + vq_write(0x070, 1) + vq_write(0x070, 3) + vq_write(0x024, 0) +
+                 vq_write(0x020, 1) + vq_write(0x070, 0xb) + vq_read(0x070) + vq_write(0x270, 0xf) +
+                 vq_write(0x030, 1) + vq_write(0x038, 3) + vq_write(0x044, 1) + vq_read(0x070))
+    queue_reset = start + hello[len(start):] + vq_write(0x030, 1) + vq_write(0x0c0, 1) + \
+        vq_read(0x044) + vq_write(0x038, 8) + vq_write(0x080, 0x40003000) + vq_write(0x090, 0x40003200) + \
+        vq_write(0x0a0, 0x40003400) + vq_write(0x044, 1) + vq_desc(1, 0, 0x5000, 10) + vq_notify(1)
+    big = vq_start(8, rx, (0x8000, 0x9000, 0xa000)) + b"".join(
+        vq_desc(1, i, 0x5000, 0xffff) for i in range(200)) + vq_notify(1)
+    return {"hello": hello, "chain": chain, "receive": receive, "looping-chain": loop,
+            "giant-length": giant, "bad-indices": bad_index, "changing-rings": changing,
+            "registers": registers, "queue-reset": queue_reset, "budget": big}
+
+
 GENERATORS = {"hostdt": hostdt, "guest_dtb": guest_dtb, "image": image, "esr": esr,
-              "mmio_vpl011": mmio_vpl011, "vgic_mmio": vgic_mmio, "pgtable": pgtable}
+              "mmio_vpl011": mmio_vpl011, "vgic_mmio": vgic_mmio, "pgtable": pgtable, "virtq": virtq}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(GENERATORS)

@@ -260,6 +260,39 @@ CASES = [
           "--vcpus", "2", "--mem", "512M",
           "--send-after", r"busybox shell", "--send", r"echo typed-$((6*7)); poweroff -f\n"],
          expect=[r"typed-42", *VM_STOPPED], timeout=240),
+    # Linux's hvc0 on kestrel's virtio-console: Debian's virtio_mmio and virtio_console modules
+    # (modules: hvc0 cannot be the boot console), a shell on /dev/hvc0 that gets typed input
+    # through the receive queue and answers through the transmit queue
+    Case("linux-hvc0",
+         ["--kernel", "build/cache/linux/bookworm/Image", "--virtio-console",
+          "--initrd", "build/hvc-initramfs.cpio.gz", "--cmdline", "console=ttyAMA0",
+          "--mem", "256M",
+          "--send-after", r"HVC-CHECK: shell on hvc0", "--send", r"echo typed-on-hvc0-$((6*7)); poweroff -f\n"],
+         expect=[r"HVC-CHECK: insmod virtio_mmio ok", r"HVC-CHECK: insmod virtio_console ok",
+                 r"HVC-CHECK: device /dev/hvc0 on virtio_console at a000000\.virtio_mmio ok",
+                 r"(?m)^typed-on-hvc0-42", *VM_STOPPED],
+         forbid=[*DEFAULT_FORBID, r"HVC-CHECK: .*FAIL", r"Kernel panic"], timeout=240),
+    # the same dmesg written to ttyAMA0 (the PL011: exits per byte) and to hvc0 (one notify per
+    # buffer): kestrel's `stats vm0` before and after each, in the log for the comparison
+    # (docs/virtio.md has the numbers)
+    Case("linux-hvc0-exits",
+         ["--kernel", "build/cache/linux/bookworm/Image", "--virtio-console",
+          "--initrd", "build/hvc-initramfs.cpio.gz", "--cmdline", "console=ttyAMA0", "--mem", "256M",
+          "--send-after", r"HVC-CHECK: shell on hvc0", "--send", r"\x010",
+          "--send-after", r"kestrel> ", "--send", r"stats vm0\n",
+          "--send-after", r"kestrel> ", "--send", r"\x011",
+          "--send-after", "", "--send", r"dmesg > /dev/ttyAMA0; echo uart-done\n",
+          "--send-after", r"uart-done\r?\n", "--send", r"\x010",
+          "--send-after", r"kestrel> ", "--send", r"stats vm0\n",
+          "--send-after", r"kestrel> ", "--send", r"\x011",
+          "--send-after", "", "--send", r"dmesg; echo hvc-done\n",
+          "--send-after", r"hvc-done\r?\n", "--send", r"\x010",
+          "--send-after", r"kestrel> ", "--send", r"stats vm0\n",
+          "--send-after", r"kestrel> ", "--send", r"\x011",
+          "--send-after", "", "--send", r"poweroff -f\n"],
+         expect=[r"(?s)kestrel: vm0 running; exits: .*\bmmio=\d+.*uart-done.*kestrel: vm0 running; exits: "
+                 r".*\bmmio=\d+.*hvc-done.*kestrel: vm0 running; exits: .*\bmmio=\d+", *VM_STOPPED],
+         forbid=[*DEFAULT_FORBID, r"HVC-CHECK: .*FAIL", r"Kernel panic"], timeout=240),
 
     # kestrel's checks of the machine it boots on
     boot_refusal("boot-el1", ["--no-virtualization"], r"kestrel: fatal: .*EL1.*virtualization=on"),
@@ -471,6 +504,24 @@ CASES = [
                  vm_said("ping", r"ok - bad doorbell register accesses that aborted, of 3 = 0x3"),
                  vm_said("ping", r"RESULT: PASS"),
                  r"kestrel: ping stopped", r"kestrel: pong stopped", r"kestrel: all VMs stopped"]),
+    Case("virtio-console", [config("virtio-console"), "--pcpus", "2",
+                            "--send-after", r"virtio: waiting for input", "--send", "ping-virtio"],
+         expect=[r"virtio-console: hello through the transmit queue\r?\n",
+                 r"virtio-console: a chain of three buffers\r?\n",
+                 *[rf"virtio-console: batch {i}\r?\n" for i in range(1, 5)],
+                 r"ok - input through the receive queue: \"ping-virtio\"",
+                 r"virtio-console: after a queue reset\r?\n",
+                 r"ok - a looping chain: DEVICE_NEEDS_RESET",
+                 r"virtio-console: alive after the broken rings\r?\n",
+                 r"kestrel: vio: reset requested, restarting from its original images",
+                 r"ok - after a restart: Status \(0x070\) = 0x0", r"virtio-console: after a restart\r?\n",
+                 r"virtio: race: 3000 rounds against a ring rewritten by vCPU 1: \d+ used, \d+ broken",
+                 r"ok - storm: 20000 notifies", r"RESULT: PASS",
+                 vm_said("other", r"VICTIM: final rounds [1-9]\d* corrupt 0 ticks [1-9]\d* stray 0"),
+                 vm_said("other", r"RESULT: PASS"),
+                 r"kestrel: vio stopped \(powered off\)", r"kestrel: other stopped \(powered off\)",
+                 r"kestrel: all VMs stopped"],
+         at_most={r"virtio-console: hello through": 1}),
     # Linux user space and a bare-metal VM share a page, with nothing but busybox devmem in
     # Linux: messages and the doorbell register through /dev/mem
     Case("linux-shm-devmem", [config("linux-shm"), "--pcpus", "2"],

@@ -20,7 +20,8 @@ from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(TOP / "tools"))
-from kestrel import checker, config, fdt, machine as tool_machine  # noqa: E402
+from kestrel import checker, cli, config, fdt, machine as tool_machine  # noqa: E402
+from kestrel.common import Failure  # noqa: E402
 from kestrel.common import ARM64_IMAGE_MAGIC, ARM64_IMAGE_MAGIC_OFFSET, DTC, GiB, MiB  # noqa: E402
 
 # Every VM's kernel: an arm64 Image header and nothing else (kestrel-check reads the device tree
@@ -700,6 +701,34 @@ class WholeConfiguration(unittest.TestCase):
                          (16 * MiB, 2 * MiB, 256 * MiB))
         self.assertLess(limits["VM_MEM_DEFAULT"], GiB)
 
+
+
+class VirtioConsoleOption(unittest.TestCase):
+    """--virtio-console: the VM node's child for kestrel, only in the --kernel form."""
+
+    def parse(self, *argv):
+        return cli.build_parser().parse_args(["run", *argv])
+
+    def one_vm(self, *argv):
+        args = self.parse(*argv)
+        cli.one_vm_defaults(args)
+        return config.config_from_options(args).vms[0]
+
+    def test_the_option_writes_the_child_node(self):
+        vm = self.one_vm("--kernel", str(Path(IMAGES.name) / "Image"), "--virtio-console")
+        self.assertEqual([(c.name, fdt.prop_string(c.props["compatible"])) for c in vm.children],
+                         [("cons", "kestrel,virtio-console")])
+        node = tool_machine.vm_node(vm)
+        self.assertIn("cons", [c.name for c in node.children])
+
+    def test_without_the_option_no_child(self):
+        self.assertEqual(self.one_vm("--kernel", str(Path(IMAGES.name) / "Image")).children, [])
+
+    def test_refused_with_a_configuration_file_and_with_guest_loader(self):
+        with self.assertRaisesRegex(Failure, r"--virtio-console cannot be given with it"):
+            cli.check_usage(self.parse("examples/two-linux.dts", "--virtio-console"))
+        with self.assertRaisesRegex(Failure, r"--guest-loader: --virtio-console cannot be given"):
+            cli.check_usage(self.parse("--kernel", "x", "--guest-loader", "--virtio-console"))
 
 if __name__ == "__main__":
     # One line per test ("name (module.Class.name) ... ok"), which tests/run_tests.py counts.

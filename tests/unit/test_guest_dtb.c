@@ -263,6 +263,35 @@ static void uart_is_a_pl011_at_the_virt_address(void **state)
 	assert_int_equal(fdt_stringlist_count(buf, node("/pl011@9000000"), "clock-names"), 2);
 }
 
+/* Each virtio device's slot, as QEMU virt describes its own; no node without a device. */
+static void virtio_slots_are_described_as_qemu_does(void **state)
+{
+	struct guest_dtb_params p = params(1);
+	uint32_t reg[4], irq[3];
+
+	(void)state;
+	build(&p);
+	assert_true(fdt_path_offset(buf, "/virtio_mmio@a000000") < 0);
+	p.nvirtio = 2;
+	build(&p);
+	for (unsigned i = 0; i < 2; i++) {
+		char path[40];
+		snprintf(path, sizeof(path), "/virtio_mmio@%x", 0xa000000 + 0x200 * i);
+		assert_int_equal(fdt_node_check_compatible(buf, node(path), "virtio,mmio"), 0);
+		assert_int_equal(cells(path, "reg", reg, 4), 4);
+		assert_int_equal(reg[0], 0);
+		assert_int_equal(reg[1], 0xa000000 + 0x200 * i);
+		assert_int_equal(reg[2], 0);
+		assert_int_equal(reg[3], 0x200);
+		assert_int_equal(cells(path, "interrupts", irq, 3), 3);
+		assert_int_equal(irq[0], 0);	  /* SPI */
+		assert_int_equal(irq[1], 16 + i); /* QEMU virt: slot n on SPI 16 + n */
+		assert_int_equal(irq[2], 1);	  /* edge */
+		assert_non_null(fdt_getprop(buf, node(path), "dma-coherent", NULL));
+	}
+	assert_true(fdt_path_offset(buf, "/virtio_mmio@a000400") < 0);
+}
+
 static void chosen_has_bootargs_and_stdout(void **state)
 {
 	struct guest_dtb_params p = params(1);
@@ -467,6 +496,7 @@ int main(void)
 	    T(gic_redistributor_region_grows_with_the_vcpus),
 	    T(timer_lists_the_four_architected_ppis),
 	    T(uart_is_a_pl011_at_the_virt_address),
+	    T(virtio_slots_are_described_as_qemu_does),
 	    T(chosen_has_bootargs_and_stdout),
 	    T(missing_bootargs_become_an_empty_string),
 	    T(initrd_is_described_in_chosen),

@@ -182,6 +182,19 @@ void vgic_release_hw(struct vm *v)
 	(void)v;
 }
 
+/* No virtio device here: stopping them is nothing. */
+void vm_virtio_stop(struct vm *v)
+{
+	(void)v;
+}
+
+bool vm_ipa_is_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
+{
+	uint64_t ram = ipa_addr(v->ram_ipa);
+
+	return ipa >= ram && size <= v->ram_size && ipa - ram <= v->ram_size - size;
+}
+
 void vgic_init(struct vm *v, unsigned nr_lrs, const struct vgic_hooks *hooks)
 {
 	(void)v, (void)nr_lrs, (void)hooks;

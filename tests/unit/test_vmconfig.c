@@ -961,6 +961,102 @@ static void a_node_above_or_below_another_vms_is_refused(void **state)
 	expect_error(1, "third", "'/bus@a000000/dev@a000800' is already given to VM 'first'", NULL);
 }
 
+/* --- virtio devices --- */
+
+static void add_child(const char *vm, const char *name, const char *compatible)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/chosen/%s/%s", vm, name);
+	dt_node(fdt, path);
+	dt_str(fdt, path, "compatible", compatible);
+}
+
+static void a_virtio_console_takes_slot_0(void **state)
+{
+	(void)state;
+	add_good_vm("vm");
+	add_child("vm", "cons", "kestrel,virtio-console");
+	add_child("vm", "other", "vendor,something"); /* not kestrel's business */
+	assert_int_equal(parse(), 1);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(out[0].nvirtio, 1);
+	assert_int_equal(out[0].virtio[0].type, VM_VIRTIO_CONSOLE);
+	assert_string_equal(out[0].virtio[0].node, "cons");
+}
+
+static void bad_two_consoles(void)
+{
+	add_good_vm("bad");
+	add_child("bad", "cons", "kestrel,virtio-console");
+	add_child("bad", "hvc1", "kestrel,virtio-console");
+}
+
+static void bad_net(void)
+{
+	add_good_vm("bad");
+	add_child("bad", "net0", "kestrel,virtio-net");
+}
+
+/* QEMU's own virtio-mmio transport at 0x0a000000, on SPI 16, passed through. */
+static void bad_passthrough_in_the_window(void)
+{
+	machine_devices();
+	add_device("/dev@a000000", dev_regs, 1, dev_spi, 3);
+	bad_vm_given("/dev@a000000");
+	add_child("bad", "cons", "kestrel,virtio-console");
+}
+
+/* A device elsewhere whose SPI is slot 0's. */
+static void bad_passthrough_on_slot_0s_spi(void)
+{
+	static const uint64_t regs[] = {0x9030000, 0x1000};
+
+	machine_devices();
+	add_device("/dev@9030000", regs, 1, dev_spi, 3);
+	bad_vm_given("/dev@9030000");
+	add_child("bad", "cons", "kestrel,virtio-console");
+}
+
+static const struct refusal virtio_refusals[] = {
+    {"two consoles", bad_two_consoles, "a second kestrel,virtio-console", "is the VM's console"},
+    {"virtio-net", bad_net, "node 'net0'", "no virtio-net or virtio-blk device yet"},
+    {"a passed-through device in the window", bad_passthrough_in_the_window,
+     "property 'passthrough': 'dev@a000000' reg[0] at 0xa000000 is in the virtio-mmio window",
+     "of node 'cons'"},
+    {"a passed-through device on slot 0's SPI", bad_passthrough_on_slot_0s_spi,
+     "node 'cons': its virtio-mmio slot 0 has SPI 16", "passed-through device"},
+};
+
+static void every_virtio_refusal_says_why(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(virtio_refusals); i++) {
+		free(fdt);
+		setup(NULL);
+		add_good_vm("good");
+		virtio_refusals[i].make_bad();
+		unsigned n = parse();
+		if (n != 1 || errs.n != 1)
+			fail_msg("%s: %u VMs and %u errors", virtio_refusals[i].what, n, errs.n);
+		assert_string_equal(out[0].name, "good");
+		expect_error(0, "bad", virtio_refusals[i].part1, virtio_refusals[i].part2);
+	}
+}
+
+/* The same device without a virtio device of kestrel's is fine. */
+static void passthrough_in_the_window_without_virtio(void **state)
+{
+	(void)state;
+	machine_devices();
+	add_device("/dev@a000000", dev_regs, 1, dev_spi, 3);
+	add_good_vm("vm");
+	give("vm", "/dev@a000000");
+	assert_int_equal(parse(), 1);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(out[0].nvirtio, 0);
+}
+
 /* --- shared memory regions --- */
 
 static void add_shm(const char *name, uint64_t size)
@@ -1170,6 +1266,9 @@ int main(void)
 	    T(bad_console_properties_are_refused),
 	    T(choices_of_two_strings_are_refused),
 	    T(every_passthrough_refusal_says_why),
+	    T(a_virtio_console_takes_slot_0),
+	    T(every_virtio_refusal_says_why),
+	    T(passthrough_in_the_window_without_virtio),
 	    T(passed_through_spis_are_listed_once_as_intids),
 	    T(a_shared_spi_is_refused_to_the_second_vm),
 	    T(devices_of_two_vms_in_one_page_are_refused),

@@ -80,6 +80,10 @@ def build_parser():
                     help="guest RAM, e.g. 512M, 1G or bytes (default: kestrel's default for a VM, from kestrel-check --limits)")
     vm.add_argument("--vcpus", metavar="N", type=int, help="vCPUs (default: 1)")
     vm.add_argument("--name", metavar="NAME", help="the VM's name (default: vm0)")
+    vm.add_argument("--virtio-console", action="store_true", default=None,
+                    help="give the VM kestrel's virtio-console (virtio-mmio slot 0 at 0x0a000000, SPI 16: "
+                    "Linux's hvc0) beside its UART, in the same console; typed input goes to it once the "
+                    "guest's driver has started it")
     vm.add_argument("--guest-loader", action="store_true",
                     help="load --kernel (and --initrd, --cmdline) with QEMU's -device guest-loader: "
                     "modules under /chosen of QEMU's own device tree, the Xen dom0less convention, "
@@ -141,7 +145,8 @@ def check_usage(args):
     """CONFIG and --kernel are two ways to say the same thing: exactly one of them."""
     one_vm_options = [opt for opt, value in (("--kernel", args.kernel), ("--initrd", args.initrd),
                                              ("--cmdline", args.cmdline), ("--mem", args.mem),
-                                             ("--vcpus", args.vcpus), ("--name", args.name))
+                                             ("--vcpus", args.vcpus), ("--name", args.name),
+                                             ("--virtio-console", args.virtio_console))
                       if value is not None]
     if args.config is None and args.kernel is None:
         raise Failure("kestrel run: give a configuration file (CONFIG.dts) or --kernel IMAGE "
@@ -160,7 +165,7 @@ def check_guest_loader_usage(args, one_vm_options):
     """--guest-loader leaves the VM to kestrel's defaults and QEMU's device tree untouched."""
     if args.kernel is None:
         raise Failure("kestrel run: --guest-loader needs --kernel IMAGE")
-    fixed = [opt for opt in one_vm_options if opt in ("--mem", "--vcpus", "--name")]
+    fixed = [opt for opt in one_vm_options if opt in ("--mem", "--vcpus", "--name", "--virtio-console")]
     fixed += [opt for opt, given in (("--selftest", args.selftest), ("--no-dtb", args.no_dtb)) if given]
     if fixed:
         raise Failure(f"kestrel run: --guest-loader: {', '.join(fixed)} cannot be given with it (the VM "

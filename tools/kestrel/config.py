@@ -93,7 +93,10 @@ def config_from_options(args):
         props["ramdisk"] = string_value(str(Path(args.initrd).absolute()))
     if not is_arm64_image(args.kernel):
         props["kernel-format"] = string_value("raw")  # kestrel refuses a non-Image otherwise
-    return Config(None, [VmSpec(args.name, props, Path.cwd())])
+    children = []
+    if args.virtio_console:
+        children.append(FdtNode("cons", {"compatible": string_value("kestrel,virtio-console")}))
+    return Config(None, [VmSpec(args.name, props, Path.cwd(), children)])
 
 
 def compile_config(path):

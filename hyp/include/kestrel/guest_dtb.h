@@ -23,6 +23,8 @@ struct guest_dtb_params {
 	const void *host_fdt;
 	unsigned npassthrough;
 	int passthrough[4];
+	/* virtio-mmio transports with a device: slots 0..nvirtio - 1 of QEMU virt's window. */
+	unsigned nvirtio;
 };
 
 /* Writes the DTB into buf; returns its size, or a negative error if buf is too small. */

@@ -12,6 +12,7 @@
 #include <kestrel/s2pt.h>
 #include <kestrel/spinlock.h>
 #include <kestrel/vgic.h>
+#include <kestrel/virtio.h>
 #include <kestrel/vmconfig.h>
 #include <kestrel/vpl011.h>
 
@@ -143,6 +144,10 @@ struct vm {
 	unsigned mmio_count;
 	struct vpl011 uart;
 	struct vgic_dist vgic;
+	/* Its virtio devices (vm_virtio.c): the window, when it has any, and the devices. */
+	struct virtio_hooks vio_hooks;
+	struct virtio_mmio vio;
+	struct virtio_console vcons;
 	spinlock_t lock; /* PSCI power state changes */
 	/* Stray access lines (abort.c): how many were logged, how many were not since the last
 	   one, and when the next may be (counter ticks). */
@@ -302,6 +307,20 @@ bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until);
 void vm_ram_scrub(struct vm *vm);
 /* Takes all of its RAM out of stage 2 (lazy VMs: blocks appear again on first touch). */
 void vm_ram_unmap(struct vm *vm);
+/* The checked copies device models use: E_OK, or -E_RANGE unless all of [ipa, ipa + size) is
+   the VM's own RAM (size 0 is always E_OK). */
+MUST_CHECK int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size);
+MUST_CHECK int vm_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size);
+
+/* vm_virtio.c: the VM's virtio devices, set up each time the VM is built; reset under their
+   locks (vm_virtio_stop) before its RAM is scrubbed or given back, and so as after a reset when
+   it restarts. */
+void vm_virtio_build(struct vm *vm);
+void vm_virtio_stop(struct vm *vm);
+/* Its virtio-mmio window, or NULL when it has no virtio device. */
+struct mmio_dev *vm_virtio_attach(struct vm *vm);
+/* Console input: true if the VM's virtio console took it (its driver has it running). */
+bool vm_virtio_console_input(struct vm *vm, char c);
 
 /* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
 static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)

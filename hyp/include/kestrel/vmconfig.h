@@ -17,6 +17,12 @@
 #define VM_MEM_ALIGN	    (2ull << 20) /* guest RAM is mapped in 2 MiB blocks */
 #define VM_PASSTHROUGH_MAX  4
 #define VM_PASSTHROUGH_SPIS 8 /* SPIs of a VM's passed-through devices, all devices together */
+#define VM_VIRTIO_MAX	    4 /* kestrel's virtio devices in one VM: slots 0..3 of the window */
+
+/* A VM's virtio device, from a child node of its description. */
+enum vm_virtio_type {
+	VM_VIRTIO_CONSOLE = 1, /* compatible "kestrel,virtio-console" */
+};
 
 struct platform;
 
@@ -44,6 +50,13 @@ struct vm_config {
 	int passthrough[VM_PASSTHROUGH_MAX]; /* host DT nodes of devices given to this VM */
 	unsigned nspis;
 	uint16_t spi_intids[VM_PASSTHROUGH_SPIS]; /* their SPIs, each once, as INTIDs */
+	/* Its virtio devices: device i is on virtio-mmio slot i (IPA 0x0a000000 + 0x200 i, SPI
+	   16 + i). */
+	unsigned nvirtio;
+	struct {
+		enum vm_virtio_type type;
+		const char *node; /* its node's name, in the host DTB */
+	} virtio[VM_VIRTIO_MAX];
 	bool has_affinity;
 	uint8_t affinity[VCPU_MAX]; /* physical CPU of each vCPU */
 	/* A console line with this in it means the guest crashed ("": no such line); points into

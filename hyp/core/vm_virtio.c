@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A VM's virtio devices: what kestrel hands the device models (hyp/vdev/virtio_*.c, virtq.c).
+ * They reach the guest only through vm->vio_hooks: the checked copies of vm_ram.c and an edge
+ * on the slot's SPI through the vGIC.
+ */
+#include <kestrel/guest_layout.h>
+#include <kestrel/lib.h>
+#include <kestrel/shm.h>
+#include <kestrel/vm.h>
+
+_Static_assert(VIRTIO_MMIO_SPI_BASE > GUEST_UART_SPI &&
+		   VIRTIO_MMIO_SPI_BASE + VIRTIO_MMIO_SLOTS <= SHM_SPI_BASE,
+	       "virtio SPIs clear of the UART's and the doorbells'");
+_Static_assert(32 + SHM_SPI_BASE <= VGIC_NR_IRQS, "the vGIC has the virtio SPIs");
+_Static_assert(VIRTIO_MMIO_BASE >= GUEST_UART_BASE + GUEST_UART_SIZE &&
+		   VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE <= SHM_DOORBELL_IPA,
+	       "the window is clear of the UART and the shared regions");
+
+static int hook_read(void *ctx, ipa_t src, void *dst, uint64_t size)
+{
+	return vm_copy_from_guest(ctx, src, dst, size);
+}
+
+static int hook_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
+{
+	return vm_copy_to_guest(ctx, dst, src, size);
+}
+
+static bool hook_in_ram(void *ctx, ipa_t ipa, uint64_t size)
+{
+	return vm_ipa_is_ram(ctx, ipa_addr(ipa), size);
+}
+
+static void hook_irq(void *ctx, unsigned slot)
+{
+	vgic_inject(ctx, NULL, 32 + VIRTIO_MMIO_SPI_BASE + slot);
+}
+
+/* Port 0's output goes into the VM's console with its UART's: labels, focus, crash watch. */
+static void console_output(struct virtio_console *c, const char *buf, unsigned len)
+{
+	struct vm *vm = (struct vm *)(void *)((char *)c - offsetof(struct vm, vcons));
+
+	for (unsigned i = 0; i < len; i++)
+		vconsole_output(vm, buf[i]);
+}
+
+void vm_virtio_build(struct vm *vm)
+{
+	vm->vio_hooks = (struct virtio_hooks){vm, hook_read, hook_write, hook_in_ram, hook_irq};
+	virtio_mmio_init(&vm->vio, VIRTIO_MMIO_BASE);
+	for (unsigned i = 0; i < vm->config.nvirtio; i++)
+		if (vm->config.virtio[i].type == VM_VIRTIO_CONSOLE) {
+			virtio_console_init(&vm->vcons, &vm->vio_hooks, i, console_output);
+			vm->vio.slot[i] = &vm->vcons.vdev;
+		}
+}
+
+void vm_virtio_stop(struct vm *vm)
+{
+	/* Under each device's lock: input being delivered on another CPU finishes its copy
+	   first, and none starts after (the device is not live until the guest starts it). */
+	for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS; i++)
+		if (vm->vio.slot[i])
+			virtio_dev_reset(vm->vio.slot[i]);
+}
+
+struct mmio_dev *vm_virtio_attach(struct vm *vm)
+{
+	return vm->config.nvirtio ? &vm->vio.dev : NULL;
+}
+
+bool vm_virtio_console_input(struct vm *vm, char c)
+{
+	if (!vm->config.nvirtio || !virtio_console_live(&vm->vcons))
+		return false;
+	virtio_console_receive(&vm->vcons, &c, 1);
+	return true;
+}

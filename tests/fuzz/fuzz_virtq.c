@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fuzz-sources: hyp/vdev/virtq.c hyp/vdev/virtio_mmio.c hyp/vdev/virtio_console.c */
+/*
+ * The virtio-mmio window with kestrel's virtio-console in slot 0, driven by a hostile guest:
+ * register accesses, rings and buffers anywhere (in its fake RAM or not), guest memory that
+ * changes while the device reads it, notifies and console input in any order. Each operation
+ * starts with one byte whose low 3 bits say what it is:
+ *   0  register write: a register selector (a byte: an entry of regs[], or with bit 7 set a
+ *      u16 offset follows), a value selector (a byte: common[], or with bit 7 a u32 follows)
+ *   1  register read: a register selector, the width (1 << bits 3..4)
+ *   2  the spec's initialization: reset, ACKNOWLEDGE, DRIVER, the offered features, FEATURES_OK,
+ *      both queues (size 2 << bits 3..5 or, with bit 6, any u16) at three u16 RAM offsets each,
+ *      DRIVER_OK
+ *   3  RAM write: u16 offset, length byte, that many bytes
+ *   4  a descriptor: queue (bit 3), index byte, address (u16 RAM offset, or u64 with bit 4),
+ *      length (u16, or u32 with bit 5), flags byte, next byte; then, with bit 6, it is offered
+ *      (its index goes on the avail ring, avail idx + 1)
+ *   5  QueueNotify: queue (bits 3..4)
+ *   6  console input: 1 + bits 3..7 bytes
+ *   7  from now on, every read the device makes changes a RAM byte (u16 offset, XOR byte):
+ *      the guest rewriting its rings while kestrel reads them
+ * The RAM is a heap block of exactly its size at IPA RAM_BASE, reached only through the hooks,
+ * which check ranges as kestrel's vm_copy_*_guest do and fail the input if the device asks for
+ * something unreasonable. Checked: output comes from the device's own copy of what it read (no
+ * second fetch); the work of one access is bounded (hook calls, bytes printed); status rules
+ * (FEATURES_OK only for offered features with VERSION_1, DRIVER_OK only after FEATURES_OK,
+ * NEEDS_RESET kept until a reset); interrupts only for slot 0; every read fits its width.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <kestrel/virtio.h>
+
+#include "harness.h"
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE 0x10000ull
+#define SLOT	 0
+/* One access: at most two notifies (DRIVER_OK looks at both queues), each taking at most num
+   chains (2 reads, 2 writes) and walking fewer than 2 num descriptors (a read and a range
+   check each, and a partial chunk of data), plus the data in chunks within the budget. */
+#define MAX_CALLS (2ull * (10 * VIRTQ_NUM_MAX + VCONS_TX_BUDGET / VCONS_CHUNK + 16))
+
+static uint8_t *ram;
+static struct virtio_mmio window;
+static struct virtio_console cons;
+
+static struct {
+	uint64_t calls, printed, irqs;
+	bool mutate;
+	uint16_t mutate_off;
+	uint8_t mutate_xor;
+	uint8_t last[VCONS_CHUNK]; /* what the last read of up to a chunk returned */
+	uint64_t last_len;
+} seen;
+
+static bool in_ram(ipa_t ipa, uint64_t size)
+{
+	uint64_t a = ipa_addr(ipa);
+
+	return a >= RAM_BASE && size <= RAM_SIZE && a - RAM_BASE <= RAM_SIZE - size;
+}
+
+static void count_call(void)
+{
+	seen.calls++;
+	FUZZ_CHECK(seen.calls <= MAX_CALLS, "more than %llu memory accesses for one guest access",
+		   (unsigned long long)MAX_CALLS);
+}
+
+static int h_read(void *ctx, ipa_t src, void *dst, uint64_t size)
+{
+	FUZZ_CHECK(ctx == &cons, "hooks of another device");
+	FUZZ_CHECK(size <= VCONS_CHUNK, "a read of %llu bytes at once", (unsigned long long)size);
+	count_call();
+	if (!in_ram(src, size))
+		return -E_RANGE;
+	memcpy(dst, ram + (ipa_addr(src) - RAM_BASE), size);
+	memcpy(seen.last, dst, size);
+	seen.last_len = size;
+	/* The guest changes its memory right after kestrel read it. */
+	if (seen.mutate)
+		ram[seen.mutate_off % RAM_SIZE] ^= seen.mutate_xor;
+	return E_OK;
+}
+
+static int h_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
+{
+	FUZZ_CHECK(ctx == &cons, "hooks of another device");
+	FUZZ_CHECK(size <= VCONS_RX_SIZE, "a write of %llu bytes at once",
+		   (unsigned long long)size);
+	count_call();
+	if (!in_ram(dst, size))
+		return -E_RANGE;
+	memcpy(ram + (ipa_addr(dst) - RAM_BASE), src, size);
+	return E_OK;
+}
+
+static bool h_in_ram(void *ctx, ipa_t ipa, uint64_t size)
+{
+	FUZZ_CHECK(ctx == &cons, "hooks of another device");
+	count_call();
+	return in_ram(ipa, size);
+}
+
+static void h_irq(void *ctx, unsigned slot)
+{
+	FUZZ_CHECK(ctx == &cons, "hooks of another device");
+	FUZZ_CHECK(slot == SLOT, "interrupt of slot %u", slot);
+	seen.irqs++;
+}
+
+static const struct virtio_hooks hooks = {&cons, h_read, h_write, h_in_ram, h_irq};
+
+/* Output is what the device read last, from its own copy: never fetched a second time. */
+static void output(struct virtio_console *c, const char *buf, unsigned len)
+{
+	FUZZ_CHECK(c == &cons, "output of another console");
+	FUZZ_CHECK(len && len <= VCONS_CHUNK && len == seen.last_len, "output of %u bytes", len);
+	FUZZ_CHECK(!memcmp(buf, seen.last, len), "output differs from what was read");
+	seen.printed += len;
+	FUZZ_CHECK(seen.printed <= 2 * VCONS_TX_BUDGET, "%llu bytes printed for one access",
+		   (unsigned long long)seen.printed);
+}
+
+static const uint16_t regs[] = {
+    VIRTIO_MMIO_MAGIC_VALUE,	   VIRTIO_MMIO_VERSION,
+    VIRTIO_MMIO_DEVICE_ID,	   VIRTIO_MMIO_VENDOR_ID,
+    VIRTIO_MMIO_DEVICE_FEATURES,   VIRTIO_MMIO_DEVICE_FEATURES_SEL,
+    VIRTIO_MMIO_DRIVER_FEATURES,   VIRTIO_MMIO_DRIVER_FEATURES_SEL,
+    VIRTIO_MMIO_QUEUE_SEL,	   VIRTIO_MMIO_QUEUE_NUM_MAX,
+    VIRTIO_MMIO_QUEUE_NUM,	   VIRTIO_MMIO_QUEUE_READY,
+    VIRTIO_MMIO_QUEUE_NOTIFY,	   VIRTIO_MMIO_INTERRUPT_STATUS,
+    VIRTIO_MMIO_INTERRUPT_ACK,	   VIRTIO_MMIO_STATUS,
+    VIRTIO_MMIO_QUEUE_DESC_LOW,	   VIRTIO_MMIO_QUEUE_DESC_HIGH,
+    VIRTIO_MMIO_QUEUE_DRIVER_LOW,  VIRTIO_MMIO_QUEUE_DRIVER_HIGH,
+    VIRTIO_MMIO_QUEUE_DEVICE_LOW,  VIRTIO_MMIO_QUEUE_DEVICE_HIGH,
+    VIRTIO_MMIO_SHM_SEL,	   VIRTIO_MMIO_QUEUE_RESET,
+    VIRTIO_MMIO_CONFIG_GENERATION, VIRTIO_MMIO_CONFIG,
+    VIRTIO_MMIO_CONFIG + 4,	   VIRTIO_MMIO_CONFIG + 8,
+    VIRTIO_MMIO_CONFIG + 0x1fc,	   0x1f8,
+    0x200 + VIRTIO_MMIO_STATUS,	   0x3e00,
+};
+
+/* A register of slot 0 from the table (or, with bit 7, a u16: any offset in the window). */
+static uint64_t reg_offset(struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+
+	if (b & 0x80)
+		return fuzz_u16(in) % VIRTIO_MMIO_SIZE;
+	return regs[b % ARRAY_SIZE(regs)];
+}
+
+static uint32_t value(struct fuzz_in *in)
+{
+	static const uint32_t common[] = {0, 1, 2, 3, 4, 8, 0xb, 0xf, 0x40, 0x80, 0x101, 16, 256};
+	uint8_t b = fuzz_u8(in);
+
+	return b & 0x80 ? fuzz_u32(in) : common[b % ARRAY_SIZE(common)];
+}
+
+static uint64_t width_mask(unsigned width)
+{
+	return width < 8 ? BIT(8 * width) - 1 : ~0ull;
+}
+
+static uint32_t status(void)
+{
+	return cons.vdev.status;
+}
+
+static void check_status(uint32_t before, uint64_t off, uint32_t val)
+{
+	uint32_t now = status();
+	const struct virtio_dev *d = &cons.vdev;
+
+	if (now & VIRTIO_STATUS_FEATURES_OK)
+		FUZZ_CHECK(!(d->drv_features & ~d->ops->features) &&
+			       (d->drv_features & BIT(VIRTIO_F_VERSION_1)),
+			   "FEATURES_OK with driver features 0x%llx",
+			   (unsigned long long)d->drv_features);
+	if (now & VIRTIO_STATUS_DRIVER_OK)
+		FUZZ_CHECK(now & VIRTIO_STATUS_FEATURES_OK, "DRIVER_OK without FEATURES_OK");
+	/* Only a reset clears NEEDS_RESET. */
+	if ((before & VIRTIO_STATUS_NEEDS_RESET) && !(off == VIRTIO_MMIO_STATUS && val == 0))
+		FUZZ_CHECK(now & VIRTIO_STATUS_NEEDS_RESET, "NEEDS_RESET cleared without a reset");
+	for (unsigned q = 0; q < VIRTQ_QUEUES_MAX; q++) {
+		const struct virtq *vq = &d->vq[q];
+		if (vq->ready)
+			FUZZ_CHECK(vq->num && vq->num <= VIRTQ_NUM_MAX &&
+				       !(vq->num & (vq->num - 1)),
+				   "queue %u ready with size %u", q, vq->num);
+	}
+	FUZZ_CHECK(cons.rx_count <= VCONS_RX_SIZE && cons.rx_head < VCONS_RX_SIZE,
+		   "input FIFO %u at %u", cons.rx_count, cons.rx_head);
+}
+
+static void begin(void)
+{
+	seen.calls = 0;
+	seen.printed = 0;
+}
+
+static void mmio_write(uint64_t off, uint32_t val)
+{
+	uint32_t before = status();
+	bool ok;
+
+	begin();
+	ok = window.dev.ops->write(&window.dev, NULL, off, 4, val);
+	FUZZ_CHECK(ok == (off % 4 == 0), "write at 0x%llx: %d", (unsigned long long)off, ok);
+	check_status(before, off < VIRTIO_MMIO_SLOT_SIZE ? off : ~0ull, val);
+}
+
+static void mmio_read(uint64_t off, unsigned width)
+{
+	uint64_t got = 0xdeadbeefdeadbeefull;
+	bool ok;
+
+	begin();
+	ok = window.dev.ops->read(&window.dev, NULL, off, width, &got);
+	FUZZ_CHECK(ok == (off % width == 0), "read of width %u at 0x%llx: %d", width,
+		   (unsigned long long)off, ok);
+	if (ok)
+		FUZZ_CHECK(!(got & ~width_mask(width)), "read wider than its width");
+	if (ok && width == 4 && off == VIRTIO_MMIO_MAGIC_VALUE)
+		FUZZ_CHECK(got == VIRTIO_MMIO_MAGIC, "magic 0x%llx", (unsigned long long)got);
+}
+
+static uint64_t ram_addr(struct fuzz_in *in)
+{
+	return RAM_BASE + fuzz_u16(in);
+}
+
+static void start(struct fuzz_in *in, uint8_t op)
+{
+	static const uint32_t seq[] = {0, VIRTIO_STATUS_ACKNOWLEDGE,
+				       VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(seq); i++)
+		mmio_write(VIRTIO_MMIO_STATUS, seq[i]);
+	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, 1 | 1u << 8);
+	mmio_write(VIRTIO_MMIO_STATUS, 0xb);
+	for (uint32_t q = 0; q < 2; q++) {
+		uint32_t num = op & 0x40 ? fuzz_u16(in) : 2u << ((op >> 3) & 7);
+		uint64_t desc = ram_addr(in) & ~15ull, avail = ram_addr(in) & ~1ull,
+			 used = ram_addr(in) & ~3ull;
+		mmio_write(VIRTIO_MMIO_QUEUE_SEL, q);
+		mmio_write(VIRTIO_MMIO_QUEUE_NUM, num);
+		mmio_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+		mmio_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
+		mmio_write(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
+		mmio_write(VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
+		mmio_write(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
+		mmio_write(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
+		mmio_write(VIRTIO_MMIO_QUEUE_READY, 1);
+	}
+	mmio_write(VIRTIO_MMIO_STATUS, 0xf);
+}
+
+static void put(uint64_t ipa, const void *src, uint64_t len)
+{
+	if (in_ram(ipa_init(ipa), len))
+		memcpy(ram + (ipa - RAM_BASE), src, len);
+}
+
+/* Writes a descriptor where the device's queue has its table, and offers it. */
+static void descriptor(struct fuzz_in *in, uint8_t op)
+{
+	struct virtq *q = &cons.vdev.vq[(op >> 3) & 1];
+	uint8_t index = fuzz_u8(in);
+	uint64_t addr = op & 0x10 ? fuzz_u64(in) : ram_addr(in);
+	uint32_t len = op & 0x20 ? fuzz_u32(in) : fuzz_u16(in);
+	uint8_t flags = fuzz_u8(in), next = fuzz_u8(in);
+	uint8_t d[16];
+
+	for (unsigned i = 0; i < 8; i++)
+		d[i] = (uint8_t)(addr >> (8 * i));
+	for (unsigned i = 0; i < 4; i++)
+		d[8 + i] = (uint8_t)(len >> (8 * i));
+	d[12] = flags & 7;
+	d[13] = 0;
+	d[14] = next;
+	d[15] = 0;
+	put(ipa_addr(q->desc) + 16ull * index, d, sizeof(d));
+	if (op & 0x40) {
+		uint16_t idx = 0;
+		if (in_ram(ipa_add(q->avail, 2), 2))
+			memcpy(&idx, ram + (ipa_addr(q->avail) + 2 - RAM_BASE), 2);
+		uint16_t entry = index;
+		put(ipa_addr(q->avail) + 4 + 2ull * (q->num ? idx % q->num : 0), &entry, 2);
+		idx++;
+		put(ipa_addr(q->avail) + 2, &idx, 2);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = fuzz_in(data, size);
+	unsigned ops = 0;
+
+	memset(&seen, 0, sizeof(seen));
+	ram = calloc(1, RAM_SIZE);
+	FUZZ_CHECK(ram, "no memory");
+	virtio_mmio_init(&window, 0x0a000000);
+	virtio_console_init(&cons, &hooks, SLOT, output);
+	window.slot[SLOT] = &cons.vdev;
+
+	while (!fuzz_done(&in) && ops++ < 4096) {
+		uint8_t op = fuzz_u8(&in), buf[256];
+		uint64_t off;
+		unsigned n;
+
+		switch (op & 7) {
+		case 0:
+			off = reg_offset(&in);
+			mmio_write(off, value(&in));
+			break;
+		case 1:
+			off = reg_offset(&in);
+			mmio_read(off, 1u << ((op >> 3) & 3));
+			break;
+		case 2:
+			start(&in, op);
+			break;
+		case 3:
+			off = fuzz_u16(&in);
+			n = fuzz_u8(&in);
+			n = (unsigned)fuzz_bytes(&in, buf, n);
+			put(RAM_BASE + off, buf, n);
+			break;
+		case 4:
+			descriptor(&in, op);
+			break;
+		case 5:
+			mmio_write(VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
+			break;
+		case 6:
+			n = (unsigned)fuzz_bytes(&in, buf, 1 + (op >> 3));
+			begin();
+			virtio_console_receive(&cons, (const char *)buf, n);
+			check_status(status(), ~0ull, 0);
+			break;
+		default:
+			seen.mutate = true;
+			seen.mutate_off = fuzz_u16(&in);
+			seen.mutate_xor = fuzz_u8(&in);
+			break;
+		}
+	}
+	free(ram);
+	return 0;
+}
