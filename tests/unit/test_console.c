@@ -14,8 +14,10 @@
 static char screen[4096];
 static size_t screen_len;
 
+/* The UART: never written while the console's lock is held (console.c sends outside it). */
 void pl011_putc(char c)
 {
+	assert_false(console_lock_held());
 	if (c != '\r' && screen_len < sizeof(screen) - 1)
 		screen[screen_len++] = c;
 	screen[screen_len] = 0;

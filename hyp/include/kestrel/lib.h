@@ -36,5 +36,9 @@ void console_write(const char *s, size_t len);
 NORETURN void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A boot-time error the user can fix: one sentence, then halt. */
 NORETURN void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#ifdef KESTREL_HOST_TEST
+/* Whether a CPU holds the console's lock: host tests check no UART write happens under it. */
+bool console_lock_held(void);
+#endif
 
 #endif

@@ -21,4 +21,32 @@ static inline void spin_unlock(spinlock_t *l)
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * A fair lock: CPUs get it in the order they asked (a ticket each), so one that keeps taking
+ * it cannot keep another out. For locks every CPU and every VM's output goes through (the
+ * console), where the test-and-set lock above would let the CPU that just let go win again.
+ */
+typedef struct {
+	volatile uint32_t next, owner;
+} ticketlock_t;
+
+static inline void ticket_lock(ticketlock_t *l)
+{
+	uint32_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		;
+}
+
+static inline void ticket_unlock(ticketlock_t *l)
+{
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
+static inline bool ticket_held(const ticketlock_t *l)
+{
+	return __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(&l->next, __ATOMIC_ACQUIRE);
+}
+
 #endif
