@@ -80,12 +80,14 @@ fold_lr(struct vm *vm, struct vcpu *vcpu, struct virq *irq, unsigned intid, uint
 }
 
 /*
- * Another vCPU changed an interrupt while it sat in one of these registers (vgic_mmio.c set
- * lr_stale and kicked us): its written active state wins over the register's, and an SPI
- * routed elsewhere meanwhile goes to its new target, which must notice it. Rare, so apart
- * from the common fold-back, which pays one test for it.
+ * Folds every used list register back. With stale set, another vCPU changed an interrupt
+ * while it sat in one of them (vgic_mmio.c set lr_stale and kicked us): its written active
+ * state wins over the register's, and an SPI routed elsewhere meanwhile goes to its new
+ * target, which must notice it (returned: a mask of vCPUs to kick). Inlined twice, with
+ * stale a constant, so the common fold-back pays nothing for the rare one.
  */
-static uint32_t fold_lrs_stale(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t used, uint64_t empty)
+static inline __attribute__((always_inline)) uint32_t
+fold_lrs(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t used, uint64_t empty, bool stale)
 {
 	struct vm *vm = vcpu->vm;
 	uint32_t moved = 0;
@@ -102,10 +104,12 @@ static uint32_t fold_lrs_stale(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t u
 		struct virq *irq = vgic_irq(vm, vcpu, intid);
 		if (!irq)
 			continue;
-		uint8_t override = irq->lr_override;
-		irq->lr_override = 0;
-		if (override & VGIC_OVR_ACTIVE)
-			state = (state & ~LR_ACTIVE) | (irq->active ? LR_ACTIVE : 0);
+		uint8_t override = stale ? irq->lr_override : 0;
+		if (stale) {
+			irq->lr_override = 0;
+			if (override & VGIC_OVR_ACTIVE)
+				state = (state & ~LR_ACTIVE) | (irq->active ? LR_ACTIVE : 0);
+		}
 		fold_lr(vm, vcpu, irq, intid, state);
 		if (override & VGIC_OVR_MOVED) {
 			struct vcpu *t = vgic_spi_target(vm, irq);
@@ -113,14 +117,15 @@ static uint32_t fold_lrs_stale(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t u
 				moved |= 1u << t->id;
 		}
 	}
-	c->lr_stale = false;
+	if (stale)
+		c->lr_stale = false;
 	return moved;
 }
 
 void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	uint32_t used = c->lr_used, moved = 0;
+	uint32_t used = c->lr_used, moved;
 
 	c->syncs++;
 	if (c->hcr & VGIC_HCR_UIE) {
@@ -135,23 +140,8 @@ void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 	   nothing to read back, and hardware ignores it until it is filled again. */
 	uint64_t empty = read_sysreg(ICH_ELRSR_EL2);
 	spin_lock(&vm->vgic.lock);
-	if (unlikely(c->lr_stale)) {
-		moved = fold_lrs_stale(c, vcpu, used, empty);
-	} else {
-		for (unsigned n = 0; used; n++, used >>= 1) {
-			if (!(used & 1))
-				continue;
-			uint64_t state = 0;
-			if (!(empty & BIT(n))) {
-				state = read_lr(n) >> LR_STATE_SHIFT;
-				write_lr(n, 0);
-			}
-			unsigned intid = c->lr_intid[n];
-			struct virq *irq = vgic_irq(vm, vcpu, intid);
-			if (irq)
-				fold_lr(vm, vcpu, irq, intid, state);
-		}
-	}
+	moved = unlikely(c->lr_stale) ? fold_lrs(c, vcpu, used, empty, true)
+				      : fold_lrs(c, vcpu, used, empty, false);
 	c->lr_used = 0;
 	spin_unlock(&vm->vgic.lock);
 	for (unsigned t = 0; moved; t++, moved >>= 1)
