@@ -68,7 +68,9 @@ $(B)/kestrel.bin: $(B)/kestrel.elf
 # device tree it generates, before QEMU starts (tools/checker/kestrel-check.c). libfdt is the
 # host's (libfdt-dev, installed by set-up).
 CHECK := $(B)/tools/kestrel-check
-CHECK_SRCS := tools/checker/kestrel-check.c hyp/config/hostdt.c hyp/config/vmconfig.c
+# tests/unit/libc.c: what lib.h declares and the host's C library may lack (strlcpy).
+CHECK_SRCS := tools/checker/kestrel-check.c hyp/config/hostdt.c hyp/config/vmconfig.c \
+	tests/unit/libc.c
 CHECK_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Ihyp/include -DKESTREL_HOST_TEST
 # One program from three sources: every kestrel header is a dependency (one -MMD file cannot
 # hold the dependencies of several sources).

@@ -23,19 +23,6 @@
 #include <kestrel/vmconfig.h>
 #include <libfdt.h>
 
-/* glibc before 2.38 has no strlcpy, which vmconfig.c uses (lib.h declares it). */
-size_t strlcpy(char *dst, const char *src, size_t size)
-{
-	size_t len = strlen(src);
-
-	if (size) {
-		size_t n = len < size - 1 ? len : size - 1;
-		memcpy(dst, src, n);
-		dst[n] = '\0';
-	}
-	return len;
-}
-
 static unsigned said;
 
 /* A line as kestrel's kprintf writes it (hyp/lib/console.c): its prefix, at most
