@@ -93,6 +93,23 @@ exit_result vcpu_serror(struct vcpu *vcpu, uint64_t esr)
 	return EXIT_LEAVE;
 }
 
+/*
+ * AArch32 state (a guest's EL0 may use it: the CPU has it, though the ID registers say EL0 is
+ * AArch64 only): an instruction kestrel carried out moves its IT block on (ITAdvance). ITSTATE
+ * is SPSR bits 26:25 (IT[1:0]) and 15:10 (IT[7:2]).
+ */
+void exit_step_a32(struct vcpu *vcpu, exit_result result)
+{
+	uint64_t p = vcpu->regs.pstate;
+	unsigned it = (unsigned)(((p >> 25) & 3) | ((p >> 8) & 0xfc));
+
+	if (!(result & EXIT_STEP_MASK) || !it)
+		return;
+	it = (it & 7) == 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
+	p &= ~((3ull << 25) | (0x3full << 10));
+	vcpu->regs.pstate = p | ((uint64_t)(it & 3) << 25) | ((uint64_t)(it >> 2) << 10);
+}
+
 static bool from_el0(const struct vcpu *vcpu)
 {
 	return (vcpu->regs.pstate & 0xc) == 0 || (vcpu->regs.pstate & BIT(4));

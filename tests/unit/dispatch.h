@@ -7,13 +7,17 @@
 #include <kestrel/pstate.h>
 
 /* What guest_sync (entry.S) does with a handler's result before it resumes the guest or
-   calls exit_finish: step the PC by the result's low byte, and clear PSTATE.BTYPE. */
+   calls exit_finish: step the PC by the result's low byte, and clear PSTATE.BTYPE (AArch64)
+   or move the IT block on (AArch32). */
 static inline exit_result run_exit(exit_fn *handler, struct vcpu *vcpu, uint64_t esr)
 {
 	exit_result r = handler(vcpu, esr);
 
 	vcpu->regs.pc += r & EXIT_STEP_MASK;
-	vcpu->regs.pstate &= ~PSTATE_BTYPE;
+	if (vcpu->regs.pstate & BIT(4))
+		exit_step_a32(vcpu, r);
+	else
+		vcpu->regs.pstate &= ~PSTATE_BTYPE;
 	return r;
 }
 

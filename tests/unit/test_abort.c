@@ -244,6 +244,23 @@ static void an_emulated_instruction_clears_btype(void **state)
 	assert_int_equal(vcpu->regs.pstate, EL1H);
 }
 
+/* In AArch32 state (EL0, T32) the same bits are ITSTATE's: a 16-bit access kestrel carried
+   out inside an IT block moves the block on, and the last one ends it. */
+static void an_emulated_t32_instruction_advances_the_it_block(void **state)
+{
+	const uint64_t t32_el0 = 0x10 | BIT(5);
+
+	(void)state;
+	vcpu->regs.pstate = t32_el0 | (0x04ull >> 2 << 10); /* IT = 0b00000100: two left */
+	assert_int_equal(dabt(DEV_IPA, ISV | SAS(2) | SRT(1)), 2);
+	assert_int_equal(vcpu->regs.pstate, t32_el0 | (0x08ull >> 2 << 10)); /* one left */
+	assert_int_equal(dabt(DEV_IPA, ISV | SAS(2) | SRT(1)), 2);
+	assert_int_equal(vcpu->regs.pstate, t32_el0);		      /* out of the block */
+	vcpu->regs.pstate = t32_el0 | (2ull << 25) | (0x3cull << 10); /* IT = 0xf2: a condition */
+	assert_int_equal(dabt(DEV_IPA, ISV | SAS(2) | SRT(1)), 2);
+	assert_int_equal(vcpu->regs.pstate, t32_el0 | (0xe4ull >> 2 << 10));
+}
+
 /*
  * The PSTATE an injected exception enters the guest's EL1 with, for every combination of
  * PAN, DIT and SSBS before and SCTLR_EL1.SPAN and DSSBS: PAN set unless SPAN keeps it, DIT
@@ -311,6 +328,7 @@ int main(void)
 	    T(aborts_again_and_again_in_its_vectors_ask_for_a_crash_and_leave),
 	    T(wfit_and_wfet_are_undefined),
 	    T(an_emulated_instruction_clears_btype),
+	    T(an_emulated_t32_instruction_advances_the_it_block),
 	    T(an_injected_exception_sets_pstate_as_the_architecture_says),
 	    T(big_endian_guests_see_device_bytes_reversed),
 	};

@@ -151,12 +151,14 @@ guest_sync:
 	blr	x3
 	/* step_pc: by the result's low byte. BTYPE is cleared too: an instruction kestrel
 	   carried out completed, as one the CPU executes clears it; a retried one already
-	   passed its branch target check, and an injected exception set a new PSTATE. */
+	   passed its branch target check, and an injected exception set a new PSTATE. In
+	   AArch32 state those bits are ITSTATE's, which exit_step_a32 advances instead. */
 4:	ldp	x2, x4, [x19, #VCPU_REGS_PC]
-	ldr	w3, [x19, #VCPU_ATTENTION]
 	add	x2, x2, w0, uxtb
+	tbnz	x4, #4, 6f
 	bic	x4, x4, #ASM_PSTATE_BTYPE
 	stp	x2, x4, [x19, #VCPU_REGS_PC]
+7:	ldr	w3, [x19, #VCPU_ATTENTION]
 	orr	w3, w3, w0, lsr #EXIT_SLOW_BIT	/* a slow result, or new interrupts for it */
 	cbnz	w3, 5f
 	mov	x0, x19			/* and on into vcpu_resume */
@@ -202,6 +204,13 @@ vcpu_resume_caller_saved:
 	bl	exit_finish		/* returns only if the vCPU goes on */
 	mov	x0, x19
 	b	vcpu_resume
+6:	str	x2, [x19, #VCPU_REGS_PC]	/* AArch32 (x20-x29 are saved here) */
+	mov	w20, w0
+	mov	w1, w0
+	mov	x0, x19
+	bl	exit_step_a32
+	mov	w0, w20
+	b	7b
 
 guest_irq:
 	save_guest_caller_saved
