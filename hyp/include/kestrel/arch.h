@@ -48,4 +48,11 @@ void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr, uint64_t far)
 /* The physical counter, in ticks of hyp.cntfrq: every time base in kestrel. */
 uint64_t arch_counter(void);
 
+/* The world-switch entry points and the FP/SIMD register file (entry.S). */
+struct fpsimd_state;
+NORETURN void vcpu_enter_fresh(struct vcpu *vcpu, uintptr_t stack_top);
+NORETURN void call_on_fresh_stack(void *arg, uintptr_t stack_top, void (*fn)(void *));
+void fpsimd_save(struct fpsimd_state *st);
+void fpsimd_restore(const struct fpsimd_state *st);
+
 #endif

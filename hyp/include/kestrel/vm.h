@@ -226,103 +226,11 @@ void vm_s2_flush(struct vm *vm);
 int vm_images_begin(struct vm *vm);
 int vm_images_step(struct vm *vm, uint64_t *cursor, uint64_t until);
 
-/* vm_lifecycle.c: see VM_REQ_*. why is a string that lives for ever. */
-void vm_request(struct vm *vm, uint32_t req, const char *why);
-/* The scheduler loop of self: pieces of the VMs' lifecycle jobs until the counter passes
-   until; true while a job is under way (the loop comes back soon, without sleeping). */
-bool vm_lifecycle_work(struct pcpu *self, uint64_t until);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
 
-/* invariants.c: the VM's stage 2 against the owner table; returns the violations. */
-uint64_t invariants_check_vm(const struct vm *vm, const char *when);
 /* vm.c: whether [pa, pa + size) lies in the registers of a device passed through to vm. */
 bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size);
-
-/* vconsole.c: a VM's console output */
-void vconsole_output(struct vm *vm, char c);
-
-/* vcpu.c */
-void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0);
-/* The vCPU's state onto this CPU and back (the registers: arch.h); inline, the world switch
-   pays for one call. */
-static inline void vcpu_load(struct vcpu *vcpu)
-{
-	arch_vcpu_load(vcpu);
-	vcpu->pcpu->loaded = vcpu;
-}
-
-static inline void vcpu_put(struct vcpu *vcpu)
-{
-	arch_vcpu_put(vcpu);
-	vcpu->pcpu->loaded = NULL;
-}
-/* Register 31 is XZR for the instructions kestrel emulates. */
-static inline uint64_t vcpu_get_reg(const struct vcpu *vcpu, unsigned reg)
-{
-	return reg < 31 ? vcpu->regs.x[reg] : 0;
-}
-
-static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val)
-{
-	if (reg < 31)
-		vcpu->regs.x[reg] = val;
-}
-/* Exceptions for the guest's EL1, taken where its PC is (no step): EXIT_RESUME, or
-   EXIT_LEAVE when the guest has crashed (faults in its own vectors, again and again). */
-exit_result vcpu_inject_undef(struct vcpu *vcpu);
-exit_result vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write);
-/* The dispatcher, after stepping an AArch32 instruction: its IT block moves on. */
-void exit_step_a32(struct vcpu *vcpu, exit_result result);
-/* A physical SError taken while vcpu ran: its VM crashes, contained (EXIT_LEAVE). */
-exit_result vcpu_serror(struct vcpu *vcpu, uint64_t esr);
-/* Runs vcpu on this CPU from a fresh stack; never returns. */
-NORETURN void vcpu_run(struct vcpu *vcpu);
-
-/* sched.c: each CPU round-robins the runnable vCPUs of its run queue, or idles. */
-NORETURN void pcpu_idle(void);
-/* Saves the vCPU loaded on this CPU and takes its state off the CPU (the next run loads). */
-void pcpu_unload(struct pcpu *pcpu);
-void pcpu_kick(struct pcpu *pcpu);
-/* vcpu has something new to do: its CPU looks at it now (preempting another vCPU if need be). */
-void vcpu_kick(struct vcpu *vcpu);
-
-/* vgic_hooks.c: what the vGIC model is given of the scheduler. */
-extern const struct vgic_hooks vm_vgic_hooks;
-MUST_CHECK int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
-void sched_remove(struct vcpu *vcpu);
-/* The running vCPU leaves its CPU (pcpu_idle), unless all that asks is a woken vCPU and its
-   slice has time left: then the slice's end is armed and it goes on. */
-void sched_make_way(struct vcpu *vcpu);
-/* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
-void sched_timer_fired(void);
-/* How long each CPU slept in WFI with nothing to run, as kestrel's console lines. */
-void sched_report_idle(void);
-/* vm_ram.c: the VM's RAM, zeroed and mapped block by block on the guest's first touch. */
-MUST_CHECK int vm_ram_setup(struct vm *vm);
-MUST_CHECK int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
-/* A stage-2 abort (esr) at ipa: true if it was RAM not handed over yet, which now is. */
-bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr);
-/* Zeroes the RAM the VM was given, from block *cursor on, until the counter passes until:
-   true when all of it is zero. */
-bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until);
-void vm_ram_scrub(struct vm *vm);
-/* Takes all of its RAM out of stage 2 (lazy VMs: blocks appear again on first touch). */
-void vm_ram_unmap(struct vm *vm);
-/* The checked copies device models use: E_OK, or -E_RANGE unless all of [ipa, ipa + size) is
-   the VM's own RAM (size 0 is always E_OK). */
-MUST_CHECK int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size);
-MUST_CHECK int vm_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size);
-
-/* vm_virtio.c: the VM's virtio devices, set up each time the VM is built; reset under their
-   locks (vm_virtio_stop) before its RAM is scrubbed or given back, and so as after a reset when
-   it restarts. */
-void vm_virtio_build(struct vm *vm);
-void vm_virtio_stop(struct vm *vm);
-/* Its virtio-mmio window, or NULL when it has no virtio device. */
-struct mmio_dev *vm_virtio_attach(struct vm *vm);
-/* Console input: true if the VM's virtio console took it (its driver has it running). */
-bool vm_virtio_console_input(struct vm *vm, char c);
 
 /* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
 static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
@@ -332,32 +240,6 @@ static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned i
 	if (intid < VGIC_NR_IRQS)
 		return &vm->vgic.spis[intid - VGIC_NR_PRIVATE];
 	return NULL;
-}
-
-#define VGIC_GICD_CTLR_GRP1 BIT(1)
-#define VGIC_VMCR_VENG1	    BIT(1) /* ICH_VMCR_EL2: the guest's ICC_IGRPEN1_EL1 */
-
-/*
- * True when a timer PPI (intid) firing would be taken by vcpu, which is not loaded: enabled,
- * Group 1, the group enabled in the distributor and the CPU interface, not active already.
- * Without the lock: an answer made stale by the VM's other vCPUs is corrected at the CPU's
- * next look, a slice's end or a kick. Inline: the scheduler asks it at every switch.
- */
-static inline bool vgic_timer_can_wake(const struct vcpu *vcpu, unsigned intid)
-{
-	const struct virq *irq = &vcpu->vgic.priv[intid % VGIC_NR_PRIVATE];
-
-	return READ_ONCE(irq->enabled) && irq->group1 && !irq->active &&
-	       (READ_ONCE(vcpu->vm->vgic.ctlr) & VGIC_GICD_CTLR_GRP1) &&
-	       (vcpu->vgic.cpuif.vmcr & VGIC_VMCR_VENG1);
-}
-
-/* After an exit that needs attention: leaves the vCPU if its VM stops, it is off, or another
-   vCPU wants its CPU (a lifecycle request kicks the VM's CPUs: RESCHED_NOW). */
-static inline void sched_check_current(struct vcpu *vcpu)
-{
-	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)
-		sched_make_way(vcpu);
 }
 
 static inline void vgic_sync_lrs(struct vcpu *vcpu)
@@ -372,10 +254,14 @@ static inline void vgic_flush_lrs(struct vcpu *vcpu)
 	vcpu->attention = vcpu->vgic.lr_used | (vcpu->vgic.hcr != VGIC_HCR_EN);
 }
 
-/* The world-switch entry points in entry.S. */
-NORETURN void vcpu_enter_fresh(struct vcpu *vcpu, uintptr_t stack_top);
-NORETURN void call_on_fresh_stack(void *arg, uintptr_t stack_top, void (*fn)(void *));
-void fpsimd_save(struct fpsimd_state *st);
-void fpsimd_restore(const struct fpsimd_state *st);
+/* The modules around a VM, each with its own header. */
+#include <kestrel/vm_lifecycle.h>
+#include <kestrel/invariants.h>
+#include <kestrel/vconsole.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/sched.h>
+#include <kestrel/vm_ram.h>
+#include <kestrel/vm_virtio.h>
+#include <kestrel/vgic_hooks.h>
 
 #endif

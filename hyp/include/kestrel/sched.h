@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Scheduling: each CPU's run queue, waking and kicking vCPUs, idling (sched.c). */
+#ifndef KESTREL_SCHED_H
+#define KESTREL_SCHED_H
+
+#include <kestrel/vm.h>
+
+NORETURN void pcpu_idle(void);
+/* Saves the vCPU loaded on this CPU and takes its state off the CPU (the next run loads). */
+void pcpu_unload(struct pcpu *pcpu);
+void pcpu_kick(struct pcpu *pcpu);
+/* vcpu has something new to do: its CPU looks at it now (preempting another vCPU if need be). */
+void vcpu_kick(struct vcpu *vcpu);
+
+MUST_CHECK int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
+void sched_remove(struct vcpu *vcpu);
+/* The running vCPU leaves its CPU (pcpu_idle), unless all that asks is a woken vCPU and its
+   slice has time left: then the slice's end is armed and it goes on. */
+void sched_make_way(struct vcpu *vcpu);
+/* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
+void sched_timer_fired(void);
+/* How long each CPU slept in WFI with nothing to run, as kestrel's console lines. */
+void sched_report_idle(void);
+/* Runs vcpu on this CPU from a fresh stack; never returns. */
+NORETURN void vcpu_run(struct vcpu *vcpu);
+
+#define VGIC_GICD_CTLR_GRP1 BIT(1)
+#define VGIC_VMCR_VENG1	    BIT(1) /* ICH_VMCR_EL2: the guest's ICC_IGRPEN1_EL1 */
+
+/*
+ * True when a timer PPI (intid) firing would be taken by vcpu, which is not loaded: enabled,
+ * Group 1, the group enabled in the distributor and the CPU interface, not active already.
+ * Without the lock: an answer made stale by the VM's other vCPUs is corrected at the CPU's
+ * next look, a slice's end or a kick. Inline: the scheduler asks it at every switch.
+ */
+static inline bool vgic_timer_can_wake(const struct vcpu *vcpu, unsigned intid)
+{
+	const struct virq *irq = &vcpu->vgic.priv[intid % VGIC_NR_PRIVATE];
+
+	return READ_ONCE(irq->enabled) && irq->group1 && !irq->active &&
+	       (READ_ONCE(vcpu->vm->vgic.ctlr) & VGIC_GICD_CTLR_GRP1) &&
+	       (vcpu->vgic.cpuif.vmcr & VGIC_VMCR_VENG1);
+}
+
+/* After an exit that needs attention: leaves the vCPU if its VM stops, it is off, or another
+   vCPU wants its CPU (a lifecycle request kicks the VM's CPUs: RESCHED_NOW). */
+static inline void sched_check_current(struct vcpu *vcpu)
+{
+	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)
+		sched_make_way(vcpu);
+}
+
+#endif

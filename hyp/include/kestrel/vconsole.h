@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A VM's console: its output and the console's input (vconsole.c). */
+#ifndef KESTREL_VCONSOLE_H
+#define KESTREL_VCONSOLE_H
+
+#include <kestrel/vm.h>
+
+/* A character of the VM's console output. */
+void vconsole_output(struct vm *vm, char c);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A VM's RAM: handed over on first touch, scrubbed, and the checked copies device models use
+ * (vm_ram.c). */
+#ifndef KESTREL_VM_RAM_H
+#define KESTREL_VM_RAM_H
+
+#include <kestrel/vm.h>
+
+MUST_CHECK int vm_ram_setup(struct vm *vm);
+MUST_CHECK int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
+/* A stage-2 abort (esr) at ipa: true if it was RAM not handed over yet, which now is. */
+bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr);
+/* Zeroes the RAM the VM was given, from block *cursor on, until the counter passes until:
+   true when all of it is zero. */
+bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until);
+void vm_ram_scrub(struct vm *vm);
+/* Takes all of its RAM out of stage 2 (lazy VMs: blocks appear again on first touch). */
+void vm_ram_unmap(struct vm *vm);
+/* The checked copies device models use: E_OK, or -E_RANGE unless all of [ipa, ipa + size) is
+   the VM's own RAM (size 0 is always E_OK). */
+MUST_CHECK int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size);
+MUST_CHECK int vm_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size);
+
+#endif
