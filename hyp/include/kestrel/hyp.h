@@ -20,16 +20,10 @@ struct hyp_config {
 extern struct hyp_config hyp;
 extern struct platform platform;
 
-/* vmid.c */
-uint16_t vmid_alloc(void);
-void vmid_free(uint16_t vmid);
-
-/* The physical UART has input: hand it to the VM that has the console. */
-void console_input_irq(void);
-/* Once the VMs exist: focus on the first one, and say how to switch. */
-void console_start(unsigned nvms);
-
 /* Milliseconds since the counter started. */
 uint64_t uptime_ms(void);
+
+/* Its modules' own headers. */
+#include <kestrel/vmid.h>
 
 #endif

@@ -8,4 +8,9 @@
 /* A character of the VM's console output. */
 void vconsole_output(struct vm *vm, char c);
 
+/* The physical UART has input: hand it to the VM that has the console. */
+void console_input_irq(void);
+/* Once the VMs exist: focus on the first one, and say how to switch. */
+void console_start(unsigned nvms);
+
 #endif

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Lazy FP/SIMD switching, and kestrel's own use of FP (fpsimd.c). */
+#ifndef KESTREL_FPSIMD_H
+#define KESTREL_FPSIMD_H
+
+#include <kestrel/vm.h>
+
+/* kestrel itself needs FP (libfdt): park any guest state first. */
+void fpsimd_claim_for_kestrel(void);
+void fpsimd_release_from_kestrel(void);
+/* On the vCPU's own CPU only (CPU_OFF): another CPU's FP owner is that CPU's to change. */
+void fpsimd_forget(struct vcpu *vcpu);
+
+#endif

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Physical interrupts taken at EL2, and passed-through devices' SPIs (irq.c). */
+#ifndef KESTREL_IRQ_H
+#define KESTREL_IRQ_H
+
+#include <kestrel/vm.h>
+
+void passthrough_irq_claim(unsigned intid, struct vm *vm);
+void passthrough_irq_release(unsigned intid);
+/* Takes every pending physical interrupt on this CPU. */
+void irq_drain(void);
+
+#endif
