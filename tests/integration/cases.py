@@ -732,6 +732,11 @@ CASES = [
                  {"resetter": r"HOSTILE: resetloop resets [1-9]\d* scrubbed-mib [1-9]\d*"},
                  also=[vm_said("victim", r"ok - under attack it ran at least 30 % of its rate alone"),
                        r"kestrel: resetter: reset requested, restarting from its original images"]),
+    # SMP races at a VM's reset (guests/hostile/race.c): a CPU_ON racing SYSTEM_RESET from the
+    # other CPU never survives into the next boot (AFFINITY_INFO and a mark in RAM)
+    hostile_case("hostile-race-cpuon", "race-cpuon",
+                 {"racer": r"HOSTILE: cpuon-reset rounds [1-9]\d* survivors 0\b"},
+                 also=[r"kestrel: racer: reset requested, restarting from its original images"]),
     # a VM given the VMID, the stage-2 root and the RAM (at another IPA) of a VM that just
     # stopped on the same CPU finds no translation the old one left: every page of the old
     # one's IPA range aborts (configs/vmid-reuse.dts; docs/security.md says what QEMU hides)
