@@ -51,7 +51,7 @@ void fp_fill(const uint64_t vals[64]);
 void fp_save(uint64_t vals[64]);
 
 static struct area *area;
-static uint64_t mode_pick, mode_fp;
+static uint64_t mode_pick, mode_fp, spin_us_pick;
 
 static uint64_t phys_ms(void)
 {
@@ -191,8 +191,13 @@ void secondary_main(uint64_t context)
 		if (!sgi_setup())
 			return;
 		for (;;) {
-			area->gen = gen;
-			dsb_sy();
+			/* a while of writes: one that lands after kestrel scrubbed this RAM
+			   for the next boot shows there */
+			uint64_t end = counter_now() + counter_freq() / 1000000 * spin_us_pick;
+			do {
+				area->gen = gen;
+				dsb_sy();
+			} while (counter_now() < end);
 			mine(context);
 			ping(0);
 			if (area->reset)
@@ -235,6 +240,19 @@ static void look_at_area(const char *what)
 	}
 }
 
+/* Only the boot vCPU is on when a boot starts. */
+static void all_off(void)
+{
+	for (unsigned i = 1; i < boot_info.num_cpus; i++) {
+		int64_t aff = psci_affinity_info(boot_info.cpu_mpidr[i]);
+		if (aff != PSCI_AFFINITY_OFF) {
+			printf("race: boot %lu: vCPU %u is %s at boot\n", boot, i,
+			       aff == PSCI_AFFINITY_ON ? "on" : "on pending");
+			bad++;
+		}
+	}
+}
+
 static __attribute__((noreturn)) void finish(const char *line)
 {
 	printf("HOSTILE: %s rounds %lu %s %u\n", line, rounds, mode_pick ? "stale" : "survivors",
@@ -257,14 +275,7 @@ static __attribute__((noreturn)) void race_cpuon(bool last, struct rng *rng)
 	uint64_t want = 1 + rng_below(rng, 300), start = phys_ms();
 
 	look_at_area("shared");
-	for (unsigned i = 1; i < boot_info.num_cpus; i++) {
-		int64_t aff = psci_affinity_info(boot_info.cpu_mpidr[i]);
-		if (aff != PSCI_AFFINITY_OFF) {
-			printf("race: boot %lu: vCPU %u is %s at boot\n", boot, i,
-			       aff == PSCI_AFFINITY_ON ? "on" : "on pending");
-			bad++;
-		}
-	}
+	all_off();
 	area->boot = boot;
 	dsb_sy();
 	spin_us(300); /* a survivor that had not run yet when AFFINITY_INFO looked */
@@ -300,9 +311,10 @@ static bool ping_pong(void)
 
 static __attribute__((noreturn)) void race_pick(bool last, struct rng *rng)
 {
-	uint64_t n = 20 + rng_below(rng, 200);
+	uint64_t n = 2 + rng_below(rng, 20); /* vCPU 0 shares its CPU: a round is up to a slice */
 
 	look_at_area("shared");
+	all_off();
 	area->boot = boot;
 	dsb_sy();
 	if (!CHECK(sgi_setup(), "boot %lu: redistributor up", boot))
@@ -345,20 +357,23 @@ static __attribute__((noreturn)) void race_fp(bool last, struct rng *rng)
 		printf("race: boot %lu: %u doublewords of v0-v31 not zero at boot\n", boot,
 		       residue);
 	look_at_area("shared");
+	all_off();
 	area->boot = boot;
 	dsb_sy();
 	if (residue || bad || last)
 		fp_report(residue, bad);
-	fp_markers(want, boot, 0);
+	fp_markers(want, boot << 24, 0);
 	fp_fill(want);
 	start_vcpu1();
-	for (bool asked = false;;) {
+	for (uint64_t round = 1, asked = false;; round++) {
 		unsigned changed = fp_changed(want);
 		if (changed || area->changed) {
 			printf("race: boot %lu: %s FP/SIMD registers changed (%u doublewords)\n",
 			       boot, changed ? "vCPU 0's" : "vCPU 1's", changed);
 			fp_report(0, changed ? changed : 1);
 		}
+		fp_markers(want, boot << 24 | round, 0); /* new ones: an older copy shows too */
+		fp_fill(want);
 		if (phys_ms() < until || asked) {
 			spin_us(100);
 			continue;
@@ -383,6 +398,7 @@ int main(const void *dtb)
 	rounds = boot - 1;
 	mode_pick = bootargs_has("mode=pick");
 	mode_fp = bootargs_has("mode=fp");
+	spin_us_pick = bootarg("spin-us", 300);
 	need = mode_pick || mode_fp ? 2 : 3;
 	if (!CHECK(AREA_START + sizeof(*area) + (2ull << 20) <= boot_info.mem_size,
 		   "the shared area fits in its %lu MiB", boot_info.mem_size >> 20) ||
