@@ -15,12 +15,14 @@
  * mode=pick (2 vCPUs): the two vCPUs wake each other with SGIs (each waits in WFI), so both
  *   CPUs pick a vCPU of the VM again and again, while one of them resets the VM (vCPU 0 on
  *   even boots, vCPU 1 on odd ones) right after kicking the other. vCPU 1 writes its boot's
- *   generation into the shared area before every SGI it sends: the new boot finds the area
- *   scrubbed and never a generation but its own. "HOSTILE: stop-pick rounds N stale S".
- * mode=fp (2 vCPUs): vCPU 0 (on the victim's CPU) keeps markers in v0-v31 and checks them in
- *   a loop while the VM is reset from vCPU 1 (even boots) or vCPU 0 (odd ones); each vCPU
- *   finds its FP/SIMD registers zero at the start of each boot (the reset state kestrel
- *   gives) and its markers intact. "HOSTILE: fp-reset rounds N residue R changed C".
+ *   generation into the shared area for spin-us= microseconds (300) before every SGI it
+ *   sends: the new boot finds vCPU 1 off, the area scrubbed and never a generation but its
+ *   own. "HOSTILE: stop-pick rounds N stale S".
+ * mode=fp (2 vCPUs): vCPU 0 (on the victim's CPU) keeps markers in v0-v31, new ones every
+ *   round, and checks them while the VM is reset from vCPU 1 (even boots) or vCPU 0 (odd
+ *   ones); each vCPU finds its FP/SIMD registers zero at the start of each boot (the reset
+ *   state kestrel gives) and its markers intact. "HOSTILE: fp-reset rounds N residue R
+ *   changed C".
  */
 #include "boot_info.h"
 #include "check.h"
