@@ -5,7 +5,7 @@
 
 GUEST_NAMES := hello smccc mmio sysreg abort fpsimd wfi reset vgic shm counter crash demo entry virtio
 GUEST_NAMES += hostile/victim hostile/probe hostile/sysreg_fuzz hostile/hvc_fuzz hostile/mmio_fuzz \
-	hostile/storm hostile/timers hostile/spoof hostile/doorbell hostile/resetloop
+	hostile/storm hostile/timers hostile/spoof hostile/doorbell hostile/resetloop hostile/race
 
 GUEST_B := $(B)/guests
 

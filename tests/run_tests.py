@@ -362,7 +362,7 @@ def check_case_names():
         sys.exit(f"run_tests.py: duplicate case names in cases.py: {', '.join(dupes)}")
 
 
-HOSTILE_LINE = re.compile(r"HOSTILE: (\w+) (.*)")
+HOSTILE_LINE = re.compile(r"HOSTILE: ([\w-]+) (.*)")
 PAIR = re.compile(r"([a-z][a-z-]*) (\d+)")
 VICTIM_FINAL = re.compile(r"VICTIM: final .*?corrupt (\d+)")
 VICTIM_SHARE = re.compile(r"VICTIM: share (\d+) % of its rate alone, (in alternating windows|over)")

@@ -18,6 +18,11 @@
  * share is its rate in the even windows against its rate in the odd ones of the attacked
  * time: the host's load, which drifts over seconds, weighs on both alike. With min-share=P,
  * it checks that the share is at least P %.
+ *
+ * With fp=1 it also keeps markers in v0-v31 (nothing else in it uses the FP/SIMD registers: it
+ * is built with -mgeneral-regs-only) and checks them after every chunk it verifies, counting
+ * the checks that found any changed, then loads new ones, and prints
+ * "VICTIM: fp checks N corrupt C" before its final line.
  */
 #include "boot_info.h"
 #include "check.h"
@@ -63,6 +68,34 @@ static inline uint64_t pattern(uint64_t addr)
 }
 
 static uint64_t corrupt, reported;
+
+/* fp=1: the markers v0-v31 hold (victim_fp.S), the checks made and those that found them changed */
+void fp_fill(const uint64_t vals[64]);
+void fp_save(uint64_t vals[64]);
+static uint64_t fp_want[64], fp_checks, fp_corrupt;
+
+static void fp_check(void)
+{
+	uint64_t got[64];
+	unsigned changed = 0, first = 0;
+
+	fp_save(got);
+	fp_checks++;
+	for (unsigned i = 64; i-- > 0;)
+		if (got[i] != fp_want[i]) {
+			changed++;
+			first = i;
+		}
+	if (changed && fp_corrupt++ < MAX_REPORTED)
+		printf("VICTIM: %u doublewords of v0-v31 changed, the first v%u[%u]: 0x%016lx, "
+		       "expected 0x%016lx\n",
+		       changed, first / 2, first % 2, got[first], fp_want[first]);
+	/* new markers every time: registers kestrel lost and loaded again from an older copy
+	   show as well as registers another VM wrote */
+	for (unsigned i = 0; i < 64; i++)
+		fp_want[i] = pattern(fp_checks << 8 | i) | 1;
+	fp_fill(fp_want);
+}
 static uint64_t alt_chunks[2], alt_time[2]; /* with alternate-ms=: [0] attacked, [1] quiet */
 
 /* "<what> N ms: X.YY rounds/s" or "<what>: X.YY rounds/s" over ms milliseconds. */
@@ -97,6 +130,7 @@ int main(const void *dtb)
 	uint64_t mark_ms = bootarg("mark-ms", run_ms), min_share = bootarg("min-share", 0);
 	uint64_t base = boot_info.mem_base, end = base + boot_info.mem_size;
 	uint64_t dtb_ipa = (uint64_t)(uintptr_t)dtb, freq = counter_freq();
+	bool fp = bootarg("fp", 0) != 0;
 
 	seed = mix64(bootarg("seed", 0x5eed) ^ counter_now());
 	area = (volatile uint64_t *)(uintptr_t)(base + AREA_OFFSET);
@@ -120,6 +154,12 @@ int main(const void *dtb)
 	printf("VICTIM: %lu MiB at IPA 0x%lx filled, checking for %lu ms\n", mib,
 	       base + AREA_OFFSET, run_ms);
 
+	if (fp) {
+		for (unsigned i = 0; i < 64; i++)
+			fp_want[i] = pattern(i) | 1;
+		fp_fill(fp_want);
+	}
+
 	period = freq / TICK_HZ;
 	cval = counter_now() + period;
 	write_sysreg(cntv_cval_el0, cval);
@@ -135,6 +175,8 @@ int main(const void *dtb)
 	while (!done) {
 		for (uint64_t w = 0; w < area_words && !done; w += CHUNK / 8) {
 			verify(w, CHUNK / 8 < area_words - w ? CHUNK / 8 : area_words - w);
+			if (fp)
+				fp_check();
 			now = ms_now();
 			if (alt_ticks && now - start < mark_ms) {
 				/* the chunk and its time go to the window it ended in */
@@ -164,6 +206,8 @@ int main(const void *dtb)
 	isb();
 
 	uint64_t elapsed = now - start ? now - start : 1;
+	if (fp)
+		printf("VICTIM: fp checks %lu corrupt %lu\n", fp_checks, fp_corrupt);
 	printf("VICTIM: final rounds %lu corrupt %lu ticks %lu stray %lu\n", rounds, corrupt, ticks,
 	       stray_irqs);
 	print_rate("VICTIM: rate", rounds, elapsed);
@@ -176,6 +220,9 @@ int main(const void *dtb)
 	check(rounds > 0, "progress: %lu rounds in %lu ms", rounds, elapsed);
 	check(ticks > 0, "timer interrupts taken: %lu", ticks);
 	check(stray_irqs == 0, "no interrupt from outside: %lu stray", stray_irqs);
+	if (fp)
+		check(fp_checks > 0 && fp_corrupt == 0,
+		      "v0-v31 intact: %lu of %lu checks found them changed", fp_corrupt, fp_checks);
 	if (alt_ticks) {
 		/* chunks per second in the attacker's windows against those in its quiet ones */
 		uint64_t busy = alt_chunks[0] * freq / (alt_time[0] ? alt_time[0] : 1);

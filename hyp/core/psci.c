@@ -110,6 +110,11 @@ static NOINLINE exit_result cpu_off(struct vcpu *vcpu)
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		if (vm->vcpus[i].power != VCPU_OFF)
 			last = false;
+	/* A VM with a request (another vCPU's SYSTEM_RESET, say) or stopping already is not
+	   stopped by its last vCPU going off: its job turned the others off, and a stop now
+	   would turn the restart its policy asks for into a stop. */
+	if (vm->state != VM_RUNNING || vm->requests)
+		last = false;
 	spin_unlock(&vm->lock);
 	if (last)
 		vm_request(vm, VM_REQ_STOP, "all vCPUs powered off");

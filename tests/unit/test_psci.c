@@ -520,6 +520,25 @@ static void cpu_on_after_a_lifecycle_request_is_denied(void **state)
 	assert_int_equal(vcpu1->power, VCPU_OFF);
 }
 
+/* vCPU 1 turns itself off while vCPU 0's SYSTEM_RESET is asked or carried out (its job
+   turned every vCPU off): the VM restarts, per its policy; its last CPU_OFF does not stop it. */
+static void cpu_off_during_a_reset_does_not_stop_the_vm(void **state)
+{
+	(void)state;
+	vcpu1->power = VCPU_ON;
+	EXPECT_LEAVE(hvc(vcpu0, PSCI_SYSTEM_RESET, 0, 0, 0));
+	vcpu0->power = VCPU_OFF; /* as if its job had begun but not yet taken the request */
+	EXPECT_LEAVE(hvc(vcpu1, PSCI_CPU_OFF, 0, 0, 0));
+	assert_int_equal(k.stops, 0);
+	vm.requests = 0;
+	vm.state = VM_STOPPING; /* the job took the request */
+	vcpu1->power = VCPU_ON;
+	EXPECT_LEAVE(hvc(vcpu1, PSCI_CPU_OFF, 0, 0, 0));
+	assert_int_equal(vcpu1->power, VCPU_OFF);
+	assert_int_equal(k.stops, 0);
+	assert_int_equal(k.restarts, 1);
+}
+
 static void system_reset_restarts_the_vm(void **state)
 {
 	(void)state;
@@ -610,6 +629,7 @@ int main(void)
 	    T(last_cpu_off_stops_the_vm),
 	    T(cpu_off_with_a_vcpu_still_pending_does_not_stop_the_vm),
 	    T(system_off_stops_the_vm),
+	    T(cpu_off_during_a_reset_does_not_stop_the_vm),
 	    T(system_reset_restarts_the_vm),
 	    T(cpu_on_after_a_lifecycle_request_is_denied),
 	    T(cpu_suspend_blocks_like_wfi_and_returns_success),
