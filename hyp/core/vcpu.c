@@ -98,7 +98,7 @@ exit_result vcpu_serror(struct vcpu *vcpu, uint64_t esr)
  * AArch64 only): an instruction kestrel carried out moves its IT block on (ITAdvance). ITSTATE
  * is SPSR bits 26:25 (IT[1:0]) and 15:10 (IT[7:2]).
  */
-void exit_step_a32(struct vcpu *vcpu, exit_result result)
+void vcpu_step_a32(struct vcpu *vcpu, exit_result result)
 {
 	uint64_t p = vcpu->regs.pstate;
 	unsigned it = (unsigned)(((p >> 25) & 3) | ((p >> 8) & 0xfc));

@@ -15,7 +15,7 @@ static inline exit_result run_exit(exit_fn *handler, struct vcpu *vcpu, uint64_t
 
 	vcpu->regs.pc += r & EXIT_STEP_MASK;
 	if (vcpu->regs.pstate & BIT(4))
-		exit_step_a32(vcpu, r);
+		vcpu_step_a32(vcpu, r);
 	else
 		vcpu->regs.pstate &= ~PSTATE_BTYPE;
 	return r;

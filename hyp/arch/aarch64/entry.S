@@ -152,7 +152,7 @@ guest_sync:
 	/* step_pc: by the result's low byte. BTYPE is cleared too: an instruction kestrel
 	   carried out completed, as one the CPU executes clears it; a retried one already
 	   passed its branch target check, and an injected exception set a new PSTATE. In
-	   AArch32 state those bits are ITSTATE's, which exit_step_a32 advances instead. */
+	   AArch32 state those bits are ITSTATE's, which vcpu_step_a32 advances instead. */
 4:	ldp	x2, x4, [x19, #VCPU_REGS_PC]
 	add	x2, x2, w0, uxtb
 	tbnz	x4, #4, 6f
@@ -208,7 +208,7 @@ vcpu_resume_caller_saved:
 	mov	w20, w0
 	mov	w1, w0
 	mov	x0, x19
-	bl	exit_step_a32
+	bl	vcpu_step_a32
 	mov	w0, w20
 	b	7b
 

@@ -35,7 +35,7 @@ static inline void vcpu_set_reg(struct vcpu *vcpu, unsigned reg, uint64_t val)
 exit_result vcpu_inject_undef(struct vcpu *vcpu);
 exit_result vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far, bool write);
 /* The dispatcher, after stepping an AArch32 instruction: its IT block moves on. */
-void exit_step_a32(struct vcpu *vcpu, exit_result result);
+void vcpu_step_a32(struct vcpu *vcpu, exit_result result);
 /* A physical SError taken while vcpu ran: its VM crashes, contained (EXIT_LEAVE). */
 exit_result vcpu_serror(struct vcpu *vcpu, uint64_t esr);
 
