@@ -24,6 +24,7 @@
  *   state kestrel gives) and its markers intact. "HOSTILE: fp-reset rounds N residue R
  *   changed C".
  */
+#include "fp_regs.h"
 #include "boot_info.h"
 #include "check.h"
 #include "gic.h"
@@ -48,9 +49,6 @@ struct area {
 	volatile uint64_t reset;   /* mode=pick, fp: vCPU 1 is to reset the VM */
 	volatile uint64_t changed; /* mode=fp: vCPU 1 found its FP registers not as it left them */
 };
-
-void fp_fill(const uint64_t vals[64]);
-void fp_save(uint64_t vals[64]);
 
 static struct area *area;
 static uint64_t mode_pick, mode_fp, spin_us_pick;

@@ -29,6 +29,7 @@
  * Prints "HOSTILE: sysreg cases N undef U ok K" (every access made, N = U + K when all went
  * as expected) and "HOSTILE: residue registers R rounds I changed X".
  */
+#include "fp_regs.h"
 #include "boot_info.h"
 #include "check.h"
 #include "exception.h"
@@ -576,8 +577,6 @@ static void residue_list(void)
  * keep), ~30 ms of waiting in which the scheduler runs whatever else shares the CPU, then
  * every register read again. The late ones get their own values back before the check.
  */
-void fp_fill(const uint64_t vals[64]);
-void fp_save(uint64_t vals[64]);
 
 static void residue_round(uint64_t seed)
 {

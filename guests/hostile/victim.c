@@ -24,6 +24,7 @@
  * the checks that found any changed, then loads new ones, and prints
  * "VICTIM: fp checks N corrupt C" before its final line.
  */
+#include "fp_regs.h"
 #include "boot_info.h"
 #include "check.h"
 #include "gic.h"
@@ -69,9 +70,7 @@ static inline uint64_t pattern(uint64_t addr)
 
 static uint64_t corrupt, reported;
 
-/* fp=1: the markers v0-v31 hold (victim_fp.S), the checks made and those that found them changed */
-void fp_fill(const uint64_t vals[64]);
-void fp_save(uint64_t vals[64]);
+/* fp=1: the markers v0-v31 hold (fp_regs.S), the checks made and those that found them changed */
 static uint64_t fp_want[64], fp_checks, fp_corrupt;
 
 static void fp_check(void)

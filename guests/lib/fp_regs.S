@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The FP/SIMD registers for the victim's fp=1 check: fp_fill(vals) loads v0-v31 from 64
- * doublewords, fp_save(vals) stores them back. Nothing else in the guest uses these registers
- * (it is built with -mgeneral-regs-only), so what they hold between the two is what kestrel
- * kept for this VM.
+ * The FP/SIMD registers for the checks that kestrel keeps a VM's own (sysreg_fuzz's residue
+ * check, the victim's fp=1, race.c's mode=fp): fp_fill(vals) loads v0-v31 from 64 doublewords,
+ * fp_save(vals) stores them back. Nothing else in a guest uses these registers (the guests are
+ * built with -mgeneral-regs-only), so what they hold between the two is what kestrel kept.
  */
 	.text
 	.globl fp_fill
