@@ -259,17 +259,30 @@ static uint64_t config_read(struct virtio_dev *dev, uint64_t off, unsigned width
 	return v;
 }
 
+/* The slot an access at off falls in: false for a misaligned one (an abort); else its device
+   (NULL: an empty slot) and the register's offset in the slot. */
+static bool window_slot(struct mmio_dev *mdev, uint64_t off, unsigned width,
+			struct virtio_dev **dev, uint64_t *reg)
+{
+	struct virtio_mmio *w = (struct virtio_mmio *)mdev;
+	uint64_t slot = off / VIRTIO_MMIO_SLOT_SIZE;
+
+	if (!IS_ALIGNED(off, width) || slot >= VIRTIO_MMIO_SLOTS)
+		return false;
+	*dev = w->slot[slot];
+	*reg = off % VIRTIO_MMIO_SLOT_SIZE;
+	return true;
+}
+
 static bool window_read(struct mmio_dev *mdev, struct vcpu *vcpu, uint64_t off, unsigned width,
 			uint64_t *val)
 {
-	struct virtio_mmio *w = (struct virtio_mmio *)mdev;
-	uint64_t slot = off / VIRTIO_MMIO_SLOT_SIZE, reg = off % VIRTIO_MMIO_SLOT_SIZE;
 	struct virtio_dev *dev;
+	uint64_t reg;
 
 	(void)vcpu;
-	if (!IS_ALIGNED(off, width) || slot >= VIRTIO_MMIO_SLOTS)
+	if (!window_slot(mdev, off, width, &dev, &reg))
 		return false;
-	dev = w->slot[slot];
 	*val = 0;
 	if (reg >= VIRTIO_MMIO_CONFIG) {
 		if (dev) {
@@ -295,14 +308,12 @@ static bool window_read(struct mmio_dev *mdev, struct vcpu *vcpu, uint64_t off, 
 static bool window_write(struct mmio_dev *mdev, struct vcpu *vcpu, uint64_t off, unsigned width,
 			 uint64_t val)
 {
-	struct virtio_mmio *w = (struct virtio_mmio *)mdev;
-	uint64_t slot = off / VIRTIO_MMIO_SLOT_SIZE, reg = off % VIRTIO_MMIO_SLOT_SIZE;
 	struct virtio_dev *dev;
+	uint64_t reg;
 
 	(void)vcpu;
-	if (!IS_ALIGNED(off, width) || slot >= VIRTIO_MMIO_SLOTS)
+	if (!window_slot(mdev, off, width, &dev, &reg))
 		return false;
-	dev = w->slot[slot];
 	/* Empty slots, the read-only configuration space and odd widths ignore writes. */
 	if (!dev || reg >= VIRTIO_MMIO_CONFIG || width != 4)
 		return true;

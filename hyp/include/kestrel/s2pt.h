@@ -28,14 +28,4 @@ static inline MUST_CHECK int s2pt_prealloc(struct pgtable *s2, ipa_t ipa, uint64
 	return pgtable_prealloc(s2, ipa_addr(ipa), size, leaf_size);
 }
 
-static inline MUST_CHECK int s2pt_lookup(const struct pgtable *s2, ipa_t ipa, pa_t *pa,
-					 unsigned *perms, uint64_t *leaf_size)
-{
-	paddr_t out = 0;
-	int err = pgtable_lookup(s2, ipa_addr(ipa), &out, perms, leaf_size);
-
-	*pa = pa_init(out);
-	return err;
-}
-
 #endif
