@@ -85,11 +85,6 @@ static void uart_line(struct vpl011 *u, bool level)
 	vgic_set_line(vm, 32 + GUEST_UART_SPI, level);
 }
 
-static void *ipa_to_va(const struct vm *vm, ipaddr_t ipa)
-{
-	return pa_to_ptr(pa_add(vm->ram_pa, ipa - ipa_addr(vm->ram_ipa)));
-}
-
 bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
 {
 	uint64_t ram = ipa_addr(vm->ram_ipa);
@@ -155,8 +150,8 @@ static int copy_piece(struct vm *vm, ipaddr_t ipa, const void *src, uint64_t off
 {
 	if (vm_ram_prepare(vm, ipa + off, size))
 		return refuse(vm, "no memory left for its stage-2 tables");
-	copy_to_pages((paddr_t)(uintptr_t)ipa_to_va(vm, ipa + off), (const char *)src + off, size);
-	clean_to_poc((paddr_t)(uintptr_t)ipa_to_va(vm, ipa + off), size);
+	copy_to_pages(pa_addr(vm_ram_pa(vm, ipa + off)), (const char *)src + off, size);
+	clean_to_poc(pa_addr(vm_ram_pa(vm, ipa + off)), size);
 	return E_OK;
 }
 
@@ -165,14 +160,15 @@ static int finish_images(struct vm *vm)
 {
 	if (vm_ram_prepare(vm, vm->dtb_ipa, vm->dtb_size))
 		return refuse(vm, "no memory left for its stage-2 tables");
-	memcpy(ipa_to_va(vm, vm->dtb_ipa), (const void *)(uintptr_t)vm->dtb_pa, vm->dtb_size);
+	memcpy(pa_to_ptr(vm_ram_pa(vm, vm->dtb_ipa)), (const void *)(uintptr_t)vm->dtb_pa,
+	       vm->dtb_size);
 	vm->boots++;
 	fpsimd_claim_for_kestrel(); /* libfdt uses FP/SIMD registers */
-	fdt_setprop_inplace_u32(ipa_to_va(vm, vm->dtb_ipa),
-				fdt_path_offset(ipa_to_va(vm, vm->dtb_ipa), "/chosen"),
+	fdt_setprop_inplace_u32(pa_to_ptr(vm_ram_pa(vm, vm->dtb_ipa)),
+				fdt_path_offset(pa_to_ptr(vm_ram_pa(vm, vm->dtb_ipa)), "/chosen"),
 				"kestrel,boot-count", (uint32_t)vm->boots);
 	fpsimd_release_from_kestrel();
-	clean_to_poc((paddr_t)(uintptr_t)ipa_to_va(vm, vm->dtb_ipa), vm->dtb_size);
+	clean_to_poc(pa_addr(vm_ram_pa(vm, vm->dtb_ipa)), vm->dtb_size);
 	invalidate_icache();
 	return E_OK;
 }

@@ -144,6 +144,11 @@ void vm_ram_unmap(struct vm *vm)
 	vm->ram_blocks_ready = 0;
 }
 
+pa_t vm_ram_pa(const struct vm *vm, ipaddr_t ipa)
+{
+	return pa_add(vm->ram_pa, ipa - ipa_addr(vm->ram_ipa));
+}
+
 /*
  * The device models' only way into a guest's memory (DESIGN.md §10): a copy to or from the VM's
  * own RAM, checked whole before a byte moves (never kestrel's memory, another VM's or a shared
@@ -160,7 +165,7 @@ static void *guest_ram(struct vm *vm, ipa_t ipa, uint64_t size, int *err)
 	*err = vm_ram_prepare(vm, ipa_addr(ipa), size);
 	if (*err)
 		return NULL;
-	return pa_to_ptr(pa_add(vm->ram_pa, ipa_addr(ipa) - ipa_addr(vm->ram_ipa)));
+	return pa_to_ptr(vm_ram_pa(vm, ipa_addr(ipa)));
 }
 
 int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size)

@@ -7,6 +7,8 @@
 #include <kestrel/vm.h>
 
 MUST_CHECK int vm_ram_setup(struct vm *vm);
+/* Where an IPA of the VM's RAM is (the caller knows it is RAM: vm_ipa_is_ram). */
+pa_t vm_ram_pa(const struct vm *vm, ipaddr_t ipa);
 MUST_CHECK int vm_ram_prepare(struct vm *vm, ipaddr_t ipa, uint64_t size);
 /* A stage-2 abort (esr) at ipa: true if it was RAM not handed over yet, which now is. */
 bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr);
