@@ -48,11 +48,6 @@ static struct {
 	uint64_t value;
 } dev_seen;
 
-void kprintf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
 bool vm_ram_fault(struct vm *v, ipaddr_t ipa, uint64_t esr)
 {
 	(void)v, (void)ipa, (void)esr;

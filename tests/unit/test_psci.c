@@ -97,12 +97,6 @@ int64_t shm_doorbell(struct vcpu *vcpu, uint64_t region)
 
 /* Lifecycle requests: counted as what the default policies make of them (power off stops the
    VM, reset restarts it); the scheduler would carry them out. */
-/* vcpu.c reports a physical SError; nothing here raises one. */
-void kprintf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
 void vm_request(struct vm *v, uint32_t req, const char *why)
 {
 	assert_ptr_equal(v, &vm);

@@ -35,12 +35,6 @@ void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r, bool group0_only)
 	vgic.from = vcpu;
 }
 
-/* vcpu.c reports a physical SError; nothing here raises one. */
-void kprintf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
 void vm_request(struct vm *vm, uint32_t req, const char *why)
 {
 	(void)vm, (void)req, (void)why;
