@@ -24,8 +24,9 @@
  *   state kestrel gives) and its markers intact. "HOSTILE: fp-reset rounds N residue R
  *   changed C".
  */
-#include "fp_regs.h"
+#include "alternate.h"
 #include "boot_info.h"
+#include "fp_regs.h"
 #include "check.h"
 #include "gic.h"
 #include "hostile.h"
@@ -404,8 +405,12 @@ int main(const void *dtb)
 		   "the shared area fits in its %lu MiB", boot_info.mem_size >> 20) ||
 	    !CHECK(boot_info.num_cpus >= need, "%u vCPUs", need) ||
 	    !CHECK(mode_pick || mode_fp || bootargs_has("mode=cpuon"), "a mode= it knows") ||
-	    !CHECK(gic_dist_init(), "GIC distributor up"))
+	    !CHECK(gic_dist_init() && gic_cpu_init(), "GIC distributor and redistributor up"))
 		test_finish();
+	/* With alternate-ms=, a boot that begins in a quiet window waits for the next attack
+	   window before it turns another vCPU on or resets. */
+	alternate_init();
+	alternate_rest();
 	if (mode_fp)
 		race_fp(phys_ms() >= until_ms, &rng);
 	if (mode_pick)

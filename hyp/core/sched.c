@@ -14,9 +14,15 @@
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vm_lifecycle.h>
 
-#define SLICE_MS	 5
-#define SLICE_TICKS	 (hyp.cntfrq / 1000 * SLICE_MS)
+#define SLICE_MS    5
+#define SLICE_TICKS (hyp.cntfrq / 1000 * SLICE_MS)
+/* A turn that ran over its slice is paid back from the vCPU's next slices, down to a fifth
+   of one each; a debt of more than four slices is forgiven (else one long stall would cost
+   the vCPU its CPU for long after). */
+#define DEBT_MAX	 (4 * SLICE_TICKS)
+#define SLICE_MIN	 (SLICE_TICKS / 5)
 #define TIMER_ARMED(ctl) (((ctl) & (TIMER_CTL_ENABLE | TIMER_CTL_IMASK)) == TIMER_CTL_ENABLE)
 
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu)
@@ -92,7 +98,9 @@ static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 	spin_lock(&vm->lock);
 	if (vcpu->power == VCPU_ON_PENDING)
 		vcpu->power = VCPU_ON;
-	run = vcpu->power == VCPU_ON;
+	/* A VM with a request not taken yet is about to stop or restart: none of its vCPUs
+	   runs again (not the one that asked for a reset) before its job takes it. */
+	run = vcpu->power == VCPU_ON && !vm->requests;
 	if (run) {
 		vcpu->blocked = false;
 		pcpu->current = vcpu;
@@ -101,14 +109,22 @@ static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 	return run;
 }
 
-/* The next runnable vCPU after the last one picked, or NULL. */
-static struct vcpu *pick_next(struct pcpu *pcpu)
+/* The next turn after the last one: a runnable vCPU, or (with jobs, *job set) a vCPU whose
+   VM has a lifecycle job here, which takes the vCPU's turn: scrubbing and reloading a VM is
+   its own time on the CPU, not its neighbours'. NULL: nothing to run. */
+static struct vcpu *pick_next(struct pcpu *pcpu, bool jobs, bool *job)
 {
 	for (unsigned i = 1; i <= pcpu->nrunq; i++) {
 		unsigned idx = (pcpu->rr + i) % pcpu->nrunq;
-		if (runnable(pcpu, pcpu->runq[idx])) {
+		struct vcpu *vcpu = pcpu->runq[idx];
+		if (unlikely(jobs) && vm_lifecycle_has_job(vcpu->vm, pcpu)) {
 			pcpu->rr = idx;
-			return pcpu->runq[idx];
+			*job = true;
+			return vcpu;
+		}
+		if (runnable(pcpu, vcpu)) {
+			pcpu->rr = idx;
+			return vcpu;
 		}
 	}
 	return NULL;
@@ -118,6 +134,18 @@ static struct vcpu *pick_next(struct pcpu *pcpu)
    the CPU (a lifecycle job too, which wants it back after a slice), and the earliest timer of
    a blocked vCPU whose timers are not live, no sooner than the slice's end. next's slice
    starts now. */
+/* The slice of vcpu's turn: less what it owes, if others want the CPU. */
+static uint64_t turn_slice(struct vcpu *vcpu, bool contenders)
+{
+	uint64_t cut;
+
+	if (likely(!vcpu->sched_debt) || !contenders)
+		return SLICE_TICKS;
+	cut = MIN(vcpu->sched_debt, SLICE_TICKS - SLICE_MIN);
+	vcpu->sched_debt -= cut;
+	return SLICE_TICKS - cut;
+}
+
 static void arm_next_event(struct pcpu *pcpu, struct vcpu *next, bool lifecycle_work)
 {
 	uint64_t now = read_sysreg(cntpct_el0), sleeper = NO_DEADLINE, deadline;
@@ -133,7 +161,9 @@ static void arm_next_event(struct pcpu *pcpu, struct vcpu *next, bool lifecycle_
 			sleeper = MIN(sleeper, timer_deadline(v));
 	}
 	pcpu->run_start = now;
-	deadline = sched_next_event(now, SLICE_TICKS, next, contenders, sleeper);
+	pcpu->slice = next ? turn_slice(next, contenders) : SLICE_TICKS;
+	pcpu->sliced = next && contenders;
+	deadline = sched_next_event(now, pcpu->slice, next, contenders, sleeper);
 	if (deadline == NO_DEADLINE)
 		timer_cancel_el2();
 	else
@@ -194,6 +224,25 @@ void sched_report_idle(void)
 	}
 }
 
+/* The last turn's time, from its pick to this loop, is its VM's: a vCPU's run, or the
+   lifecycle work done for the VM in its place. Time over an armed slice is the vCPU's debt. */
+static void charge_turn(struct pcpu *pcpu)
+{
+	struct vcpu *ran = pcpu->ran;
+	uint64_t spent;
+
+	if (!ran)
+		return;
+	pcpu->ran = NULL;
+	spent = read_sysreg(cntpct_el0) - pcpu->run_start;
+	if (unlikely(pcpu->ran_job))
+		ran->vm->job_ticks += spent;
+	else
+		__atomic_fetch_add(&ran->vm->cpu_ticks, spent, __ATOMIC_RELAXED);
+	if (pcpu->sliced && spent > pcpu->slice)
+		ran->sched_debt = MIN(ran->sched_debt + (spent - pcpu->slice), DEBT_MAX);
+}
+
 static NORETURN void sched_loop(void *arg)
 {
 	struct pcpu *pcpu = arg;
@@ -203,18 +252,28 @@ static NORETURN void sched_loop(void *arg)
 	for (;;) {
 		struct vcpu *next;
 		unsigned asked = 0;
-		bool work;
+		bool work, job = false;
+		charge_turn(pcpu);
 		drop_stopped(pcpu);
 		/* An exchange: the vGIC state of a vCPU woken before it is seen by pick_next. Read
 		   as 0, nothing asked: whoever asks later sees 0 too, and kicks this CPU. */
 		if (pcpu->resched)
 			asked = __atomic_exchange_n(&pcpu->resched, 0, __ATOMIC_ACQ_REL);
-		/* VM stops and restarts, here on a fresh stack, never in an exit: at most a
-		   slice of pieces, then the vCPUs of this CPU get theirs (the job is a contender
-		   for the CPU like them), then more. */
+		/* VM stops and restarts, here on a fresh stack, never in an exit: a slice of
+		   pieces in each turn of the VM's vCPUs here, which the job takes (pick_next). */
 		work = unlikely(asked & RESCHED_LIFECYCLE) &&
-		       vm_lifecycle_work(pcpu, read_sysreg(cntpct_el0) + SLICE_TICKS);
-		next = pick_next(pcpu);
+		       vm_lifecycle_work(pcpu, NULL, read_sysreg(cntpct_el0) + SLICE_TICKS);
+		next = pick_next(pcpu, work, &job);
+		pcpu->ran = next;
+		pcpu->ran_job = job;
+		if (unlikely(job)) {
+			pcpu->run_start = read_sysreg(cntpct_el0);
+			pcpu->slice = turn_slice(next, true);
+			pcpu->sliced = true;
+			vm_lifecycle_work(pcpu, next->vm, pcpu->run_start + pcpu->slice);
+			irq_drain();
+			continue;
+		}
 		/* The vCPU that leaves the CPU is put first: its timers stop being live then, so
 		   the next event must include their deadline (else a vCPU sleeping on its own
 		   timer beside one that never blocks would never wake). */
@@ -252,8 +311,9 @@ void vcpu_run(struct vcpu *vcpu)
    slice's end already, a sleeper's deadline). Returns false if it is over already. */
 static bool arm_slice_end(struct pcpu *pcpu)
 {
-	uint64_t slice_end = pcpu->run_start + SLICE_TICKS;
+	uint64_t slice_end = pcpu->run_start + pcpu->slice;
 
+	pcpu->sliced = true;
 	if (read_sysreg(cntpct_el0) >= slice_end)
 		return false;
 	if (!(read_sysreg(cnthp_ctl_el2) & 1) || read_sysreg(cnthp_cval_el2) > slice_end)

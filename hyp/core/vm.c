@@ -539,8 +539,12 @@ void vm_print_stats(const struct vm *vm, const char *what)
 			n += snprintf(line + n, sizeof(line) - (size_t)n, " (%llu not logged)",
 				      (unsigned long long)(total - vm->stray_logged));
 	}
-	kprintf("%s %s; exits:%s; RAM touched %llu of %llu MiB", vm->name, what, n ? line : " none",
+	kprintf("%s %s; exits:%s; RAM touched %llu of %llu MiB; CPU time %llu ms, lifecycle work "
+		"%llu ms",
+		vm->name, what, n ? line : " none",
 		(unsigned long long)(vm->ram_lazy ? vm->ram_blocks_ready * (SZ_2M >> 20)
 						  : vm->ram_size >> 20),
-		(unsigned long long)(vm->ram_size >> 20));
+		(unsigned long long)(vm->ram_size >> 20),
+		(unsigned long long)(vm->cpu_ticks / (hyp.cntfrq / 1000)),
+		(unsigned long long)(vm->job_ticks / (hyp.cntfrq / 1000)));
 }

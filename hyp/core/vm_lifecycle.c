@@ -67,16 +67,37 @@ static void kick_cpus_of(struct vm *vm)
 		kick(&pcpus[owner], vm);
 }
 
+/* Whether pcpu's run queue holds a vCPU of the VM: then the VM's job takes that vCPU's
+   turns there (sched.c pick_next). */
+static bool runs_vcpu_of(const struct pcpu *pcpu, const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		if (vm->vcpus[i].pcpu == pcpu)
+			return true;
+	return false;
+}
+
+/* The CPU that carries a VM's job out: the asking one if it runs a vCPU of the VM, else the
+   boot vCPU's. The job is done in the turns of the VM's vCPUs on that CPU, so that it costs
+   the VM's share of the CPU, not its neighbours' (a VM resetting in a loop gets no more of
+   the CPU than one that computes). A VM with no vCPU on any CPU (refused before it ran)
+   has its job done by the asking CPU, between turns. */
+static int job_cpu_for(const struct vm *vm, const struct pcpu *self)
+{
+	if (runs_vcpu_of(self, vm) || !vm->vcpus[0].pcpu)
+		return (int)self->id;
+	return (int)vm->vcpus[0].pcpu->id;
+}
+
 void vm_request(struct vm *vm, uint32_t req, const char *why)
 {
-	struct pcpu *self = this_pcpu();
 	int none = -1;
 
-	/* The asking CPU carries the job out, unless another already does: its scheduler loop
-	   looks at the requests before it picks a vCPU again, so a vCPU that asked (SYSTEM_RESET)
-	   is not run again by its CPU before its VM stops being runnable. */
-	__atomic_compare_exchange_n(&vm->job.cpu, &none, (int)self->id, false, __ATOMIC_ACQ_REL,
-				    __ATOMIC_ACQUIRE);
+	/* Unless a CPU carries a job out already. Until the job is taken, no CPU picks a vCPU of
+	   the VM (sched.c runnable looks at the requests), so a vCPU that asked (SYSTEM_RESET)
+	   is not run again. */
+	__atomic_compare_exchange_n(&vm->job.cpu, &none, job_cpu_for(vm, this_pcpu()), false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	spin_lock(&vm->lock);
 	if ((req & VM_REQ_STOP) && !(vm->requests & VM_REQ_STOP))
 		vm->stop_why = why;
@@ -278,6 +299,7 @@ static bool build_for_start(struct vm *vm)
 {
 	if (vm_build_unloaded(vm) != E_OK)
 		return false;
+	vm->cpu_ticks = vm->job_ticks = 0; /* a new run from kestrel's console */
 	kprintf("%s: starting: VMID %u, stage-2 root 0x%lx, RAM at PA 0x%lx", vm->name, vm->vmid,
 		(unsigned long)vm->s2.root, (unsigned long)pa_addr(vm->ram_pa));
 	vm->job.phase = PHASE_RELOAD;
@@ -344,7 +366,8 @@ static bool job_step(struct vm *vm, struct pcpu *self, uint64_t until)
 	return false;
 }
 
-/* Only one CPU carries out a VM's job: the first whose scheduler loop sees it. */
+/* Only one CPU carries out a VM's job: the one vm_request chose, or the first whose loop
+   sees it after a job ended. */
 static bool claim(struct vm *vm, struct pcpu *self)
 {
 	int none = -1;
@@ -355,22 +378,40 @@ static bool claim(struct vm *vm, struct pcpu *self)
 					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-bool vm_lifecycle_work(struct pcpu *self, uint64_t until)
+bool vm_lifecycle_has_job(const struct vm *vm, const struct pcpu *pcpu)
+{
+	return READ_ONCE(vm->job.cpu) == (int)pcpu->id &&
+	       (vm->job.op != JOB_NONE || READ_ONCE(vm->requests));
+}
+
+/* Pieces of vm's job until the counter passes until; true while it has more. */
+static bool work_on(struct vm *vm, struct pcpu *self, uint64_t until)
+{
+	if (vm->job.op == JOB_NONE)
+		choose_job(vm);
+	while (vm->job.op != JOB_NONE && job_step(vm, self, until) && now() < until)
+		;
+	if (vm->job.op == JOB_NONE)
+		__atomic_store_n(&vm->job.cpu, -1, __ATOMIC_RELEASE);
+	return vm->job.op != JOB_NONE || READ_ONCE(vm->requests);
+}
+
+bool vm_lifecycle_work(struct pcpu *self, struct vm *turn, uint64_t until)
 {
 	bool more = false;
 
+	if (turn && claim(turn, self))
+		work_on(turn, self, until);
 	for (unsigned i = 0; i < VM_MAX; i++) {
 		struct vm *vm = &vms[i];
 		if (vm->state == VM_FREE || (!READ_ONCE(vm->requests) && vm->job.op == JOB_NONE))
 			continue;
 		if (!claim(vm, self))
 			continue; /* another CPU's job: it comes back to it itself */
-		if (vm->job.op == JOB_NONE)
-			choose_job(vm);
-		while (vm->job.op != JOB_NONE && job_step(vm, self, until) && now() < until)
-			;
-		if (vm->job.op == JOB_NONE)
-			__atomic_store_n(&vm->job.cpu, -1, __ATOMIC_RELEASE);
+		/* A job whose VM has no vCPU here has no turn of its own: it is done now, as
+		   the loop goes round. The others wait for their VM's turn. */
+		if (vm != turn && !runs_vcpu_of(self, vm) && now() < until)
+			work_on(vm, self, until);
 		more |= vm->job.op != JOB_NONE || READ_ONCE(vm->requests);
 	}
 	/* More to do: this CPU's loop comes back to it (a running vCPU makes way at its next

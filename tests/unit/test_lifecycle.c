@@ -281,7 +281,9 @@ static bool scheduler_pass(unsigned cpu)
 	fake_arch.this_cpu = cpu;
 	if (!(asked & RESCHED_LIFECYCLE))
 		return false;
-	return vm_lifecycle_work(&pcpus[cpu], arch_counter() + SLICE);
+	/* The job takes the turn of the VM's vCPU on this CPU, as pick_next gives it. */
+	return vm_lifecycle_work(&pcpus[cpu], vm_lifecycle_has_job(vm, &pcpus[cpu]) ? vm : NULL,
+				 arch_counter() + SLICE);
 }
 
 /* A data abort in the guest's own vectors, CRASH_LOOP (10) times: the handler's injection. */

@@ -81,6 +81,10 @@ struct vcpu {
 	uint64_t vmpidr;
 	volatile int power;
 	volatile bool blocked; /* in WFI with nothing pending: not runnable until woken */
+	/* Ticks its turns ran over their slices, with others waiting (work that cannot be
+	   preempted: a 2 MiB block zeroed in an exit, a piece of its VM's job), paid back from
+	   its next slices (sched.c). */
+	uint64_t sched_debt;
 	uint64_t hcr, cptr, mdcr;
 	struct el1_sysregs sys;
 	struct vdebug dbg;
@@ -153,6 +157,9 @@ struct vm {
 	   one, and when the next may be (counter ticks). */
 	uint64_t stray_logged, stray_unlogged, stray_next_log;
 	uint64_t started_ms;
+	/* CPU time since it was started (counter ticks, over restarts too): its vCPUs' turns,
+	   and the lifecycle work done for it (scrubbing, reloading), which is its turn too. */
+	uint64_t cpu_ticks, job_ticks;
 	/* Lifecycle: the requests not taken yet (VM_REQ_*, under lock), why, and the job. */
 	volatile uint32_t requests;
 	const char *stop_why, *crash_why;
@@ -191,6 +198,14 @@ struct pcpu {
 	   RESCHED_LIFECYCLE, the scheduler loop also looks at the VMs' lifecycle requests. */
 	volatile unsigned resched;
 	uint64_t run_start; /* when the running vCPU was picked (counter) */
+	/* The last turn of the loop: a vCPU's, or (ran_job) its VM's lifecycle job's in its
+	   place; charged to the VM at the loop's next turn (sched.c charge_turn). */
+	struct vcpu *ran;
+	bool ran_job;
+	/* The turn's slice (counter ticks), and whether it was armed: only then is a turn that
+	   ran over it in debt. */
+	uint64_t slice;
+	bool sliced;
 	unsigned id;
 	uint64_t mpidr;
 	uintptr_t stack_top;
