@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * resetloop: a VM that resets itself again and again (PSCI SYSTEM_RESET), each boot first
- * touching mib= MiB of its RAM, so that kestrel has that much to scrub and its image to copy
- * every time, until the physical counter passes until-ms (CNTPCT_EL0: the VM's virtual
- * counter starts again at every boot). Each boot checks it is a fresh one: the marker the last
- * boot left in RAM is gone. Beside a victim on the same CPU, kestrel's work for these resets
- * must not take the victim's share (hostile-resetloop.dts). Its last boot prints
- * "HOSTILE: resetloop resets N scrubbed-mib M".
+ * touching mib= MiB of its RAM, so that kestrel has that much to zero (on the next boot's first
+ * touch, or at the stop) and its image to copy every time, until the physical counter passes
+ * until-ms (CNTPCT_EL0: the VM's virtual counter starts again at every boot). Each boot checks it
+ * is a fresh one: the marker the last boot left in RAM is gone. Beside a victim on the same CPU,
+ * kestrel's work for these resets must not take the victim's share (hostile-resetloop.dts). Its
+ * last boot prints "HOSTILE: resetloop resets N scrubbed-mib M".
  */
 #include "alternate.h"
 #include "boot_info.h"

@@ -28,6 +28,11 @@ static bool block_ready(const struct vm *vm, uint64_t b)
 	return vm->ram_ready[b / 64] & BIT(b % 64);
 }
 
+static bool block_dirty(const struct vm *vm, uint64_t b)
+{
+	return vm->ram_dirty[b / 64] & BIT(b % 64);
+}
+
 /* Zeroes and maps block b; the caller holds ram_lock. */
 static int ready_block(struct vm *vm, uint64_t b)
 {
@@ -42,6 +47,7 @@ static int ready_block(struct vm *vm, uint64_t b)
 	if (err)
 		return err;
 	vm->ram_ready[b / 64] |= BIT(b % 64);
+	vm->ram_dirty[b / 64] |= BIT(b % 64);
 	vm->ram_blocks_ready++;
 	return E_OK;
 }
@@ -51,6 +57,7 @@ int vm_ram_setup(struct vm *vm)
 	uint64_t blocks = vm->ram_size / BLOCK;
 
 	memset(vm->ram_ready, 0, sizeof(vm->ram_ready));
+	memset(vm->ram_dirty, 0, sizeof(vm->ram_dirty));
 	vm->ram_blocks_ready = 0;
 	vm->ram_lazy =
 	    !vm->config.direct_map && !vm->config.npassthrough &&
@@ -105,7 +112,7 @@ bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr)
 	return true;
 }
 
-/* A piece of scrubbing: block b (2 MiB) of the RAM, if the guest was ever given it. */
+/* A piece of scrubbing: block b (2 MiB) of the RAM, if a guest may have written it. */
 bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until)
 {
 	uint64_t blocks = ALIGN_UP(vm->ram_size, BLOCK) / BLOCK;
@@ -118,8 +125,10 @@ bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until)
 			uint64_t size = MIN(BLOCK, vm->ram_size - b * BLOCK);
 			zero_pages(pa_addr(vm->ram_pa) + b * BLOCK, size);
 			clean_to_poc(pa_addr(vm->ram_pa) + b * BLOCK, size);
-		} else if (block_ready(vm, b))
+		} else if (block_dirty(vm, b)) {
 			zero_pages(pa_addr(vm->ram_pa) + b * BLOCK, BLOCK);
+			vm->ram_dirty[b / 64] &= ~BIT(b % 64);
+		}
 		if (arch_counter() >= until)
 			break;
 	}
@@ -132,6 +141,11 @@ void vm_ram_scrub(struct vm *vm)
 
 	while (!vm_ram_scrub_step(vm, &cursor, ~0ull))
 		;
+}
+
+bool vm_ram_zeroed_on_touch(const struct vm *vm)
+{
+	return vm->ram_lazy;
 }
 
 void vm_ram_unmap(struct vm *vm)

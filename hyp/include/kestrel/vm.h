@@ -170,6 +170,10 @@ struct vm {
 	spinlock_t ram_lock;
 	uint64_t ram_blocks_ready;
 	uint64_t ram_ready[VM_RAM_LAZY_BLOCKS / 64];
+	/* Blocks that may hold what a guest wrote: handed over since they were last zeroed.
+	   A restart unmaps them without zeroing (the next first touch zeroes each); the stop
+	   scrubs them. */
+	uint64_t ram_dirty[VM_RAM_LAZY_BLOCKS / 64];
 	unsigned boots;	    /* starts so far, shown to the guest as /chosen/kestrel,boot-count */
 	char con_line[120]; /* console output not yet shown (VMs without focus) */
 	unsigned con_len;

@@ -16,6 +16,10 @@ bool vm_ram_fault(struct vm *vm, ipaddr_t ipa, uint64_t esr);
    true when all of it is zero. */
 bool vm_ram_scrub_step(struct vm *vm, uint64_t *cursor, uint64_t until);
 void vm_ram_scrub(struct vm *vm);
+/* Whether every block of its RAM is zeroed when it is handed over (on first touch): then a
+   restart needs no scrub, only vm_ram_unmap; what the last boot wrote stays the VM's, out of
+   its stage 2, until a touch zeroes it or the stop scrubs it. */
+bool vm_ram_zeroed_on_touch(const struct vm *vm);
 /* Takes all of its RAM out of stage 2 (lazy VMs: blocks appear again on first touch). */
 void vm_ram_unmap(struct vm *vm);
 /* The checked copies device models use: E_OK, or -E_RANGE unless all of [ipa, ipa + size) is
