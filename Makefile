@@ -37,8 +37,8 @@ HYP_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -nostdinc \
 	@$(HYP_CC_INCLUDE) -O2 -g -Wall -Wextra -Werror \
 	-mgeneral-regs-only -mstrict-align -mno-outline-atomics -fno-pic -fno-pie \
 	-fstack-protector-strong -march=armv8-a \
-	-Ihyp/include -I$(CACHE)/libfdt -DKESTREL_VERSION=\"$(VERSION)\" -MMD -MP
-HYP_ASFLAGS := -Ihyp/include -D__ASSEMBLY__ -march=armv8.1-a -MMD -MP
+	-Ihyp/include -Ihyp/arch/aarch64/include -I$(CACHE)/libfdt -DKESTREL_VERSION=\"$(VERSION)\" -MMD -MP
+HYP_ASFLAGS := -Ihyp/include -Ihyp/arch/aarch64/include -D__ASSEMBLY__ -march=armv8.1-a -MMD -MP
 
 HYP_SRCS := $(wildcard hyp/arch/aarch64/*.S hyp/arch/aarch64/*.c hyp/core/*.c hyp/mm/*.c \
 	hyp/vdev/*.c hyp/drivers/*.c hyp/config/*.c hyp/lib/*.c)
@@ -71,10 +71,12 @@ CHECK := $(B)/tools/kestrel-check
 # tests/unit/libc.c: what lib.h declares and the host's C library may lack (strlcpy).
 CHECK_SRCS := tools/checker/kestrel-check.c hyp/config/hostdt.c hyp/config/vmconfig.c \
 	tests/unit/libc.c
-CHECK_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Ihyp/include -DKESTREL_HOST_TEST
+CHECK_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Ihyp/include -Ihyp/arch/fake/include \
+	-DKESTREL_HOST_TEST
 # One program from three sources: every kestrel header is a dependency (one -MMD file cannot
 # hold the dependencies of several sources).
-$(CHECK): $(CHECK_SRCS) $(wildcard hyp/include/kestrel/*.h) $(SETUP_STAMP)
+$(CHECK): $(CHECK_SRCS) $(wildcard hyp/include/kestrel/*.h hyp/arch/fake/include/arch/*.h) \
+	$(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(CHECK_CFLAGS) -o $@ $(CHECK_SRCS) -lfdt
@@ -106,7 +108,7 @@ lint: $(SETUP_STAMP)
 	@files=$$(git ls-files '*.c' '*.h'); \
 	clang-format --dry-run -Werror $$files && echo "clang-format: clean"
 	@cppcheck -q --error-exitcode=1 --enable=warning,performance,portability \
-		--suppress=missingIncludeSystem --inline-suppr -Ihyp/include \
+		--suppress=missingIncludeSystem --inline-suppr -Ihyp/include -Ihyp/arch/aarch64/include \
 		hyp guests tests/unit tests/fuzz tools/checker && echo "cppcheck: clean"
 	@pyflakes3 $(PY_FILES) && echo "pyflakes: clean"
 

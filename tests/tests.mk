@@ -11,7 +11,7 @@
 # shared between tests (same flags for all), one per source so that -MMD tracks headers.
 
 UNIT_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Ihyp/include -Itests/unit -DKESTREL_HOST_TEST
+	-fno-sanitize-recover=all -Ihyp/include -Ihyp/arch/fake/include -Itests/unit -DKESTREL_HOST_TEST
 UNIT_LIBS   := -lcmocka -lfdt
 UNIT_OBJ    := $(B)/unit/obj
 

@@ -23,14 +23,14 @@ static void log_stray(struct vcpu *vcpu, const char *what, ipaddr_t ipa)
 
 	vcpu->stats[STAT_STRAY]++;
 	/* Several vCPUs of the VM may race here: at worst a line more, or a count a little off. */
-	if (vm->stray_logged >= STRAY_LOG_BURST && read_sysreg(cntpct_el0) < vm->stray_next_log) {
+	if (vm->stray_logged >= STRAY_LOG_BURST && arch_counter() < vm->stray_next_log) {
 		vm->stray_unlogged++;
 		return;
 	}
 	unlogged = vm->stray_unlogged;
 	vm->stray_unlogged = 0;
 	if (++vm->stray_logged >= STRAY_LOG_BURST)
-		vm->stray_next_log = read_sysreg(cntpct_el0) + hyp.cntfrq;
+		vm->stray_next_log = arch_counter() + hyp.cntfrq;
 	if (unlogged)
 		snprintf(note, sizeof(note), " (%llu more not logged since the last line)",
 			 (unsigned long long)unlogged);
@@ -117,7 +117,7 @@ static uint64_t guest_endian(const struct vcpu *vcpu, uint64_t sctlr, uint64_t v
 
 __attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
-	uint64_t hpfar = read_sysreg(hpfar_el2), far = read_sysreg(far_el2), sctlr;
+	uint64_t hpfar = arch_exit_hpfar(), far = arch_exit_far(), sctlr;
 	struct mmio_access acc;
 	struct mmio_dev *dev;
 	uint64_t val;
@@ -128,7 +128,7 @@ __attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uin
 	if (!dev || !FSC_IS_TRANSLATION(ESR_ISS(esr) & 0x3f))
 		return stray_dabt(vcpu, esr, hpfar, far, true);
 	vcpu->stats[STAT_MMIO]++;
-	sctlr = read_sysreg(sctlr_el1);
+	sctlr = arch_el1_sctlr();
 	if (acc.write) {
 		val = vcpu_get_reg(vcpu, acc.reg);
 		if (acc.width < 8)
@@ -151,8 +151,8 @@ __attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uin
 
 exit_result iabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
-	uint64_t far = read_sysreg(far_el2);
-	ipaddr_t ipa = esr_fault_ipa(read_sysreg(hpfar_el2), far);
+	uint64_t far = arch_exit_far();
+	ipaddr_t ipa = esr_fault_ipa(arch_exit_hpfar(), far);
 
 	if (vm_ram_fault(vcpu->vm, ipa, esr))
 		return EXIT_RESUME;

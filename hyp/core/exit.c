@@ -85,15 +85,18 @@ void el2_exception(const uint64_t *frame, unsigned kind)
 {
 	static const char *const kinds[8] = {"sync (SP0)", "IRQ (SP0)", "FIQ (SP0)", "SError (SP0)",
 					     "sync",	   "IRQ",	"FIQ",	     "SError"};
-	uint64_t esr = read_sysreg(esr_el2);
+	struct arch_el2_fault f;
+	uint64_t esr;
 	char line[160];
+
+	arch_el2_fault(&f);
+	esr = f.esr;
 
 	kprintf("PANIC: unexpected %s exception at EL2: %s", kinds[kind & 7],
 		esr_ec_name(ESR_EC(esr)));
-	kprintf("  ESR_EL2 0x%016lx  FAR_EL2 0x%016lx", (unsigned long)esr,
-		(unsigned long)read_sysreg(far_el2));
-	kprintf("  ELR_EL2 0x%016lx  SPSR_EL2 0x%016lx", (unsigned long)read_sysreg(elr_el2),
-		(unsigned long)read_sysreg(spsr_el2));
+	kprintf("  ESR_EL2 0x%016lx  FAR_EL2 0x%016lx", (unsigned long)esr, (unsigned long)f.far);
+	kprintf("  ELR_EL2 0x%016lx  SPSR_EL2 0x%016lx", (unsigned long)f.elr,
+		(unsigned long)f.spsr);
 	if ((kind & 3) == 0 && (ESR_EC(esr) == EC_IABT_CUR || ESR_EC(esr) == EC_DABT_CUR)) {
 		unsigned fsc = ESR_ISS(esr) & 0x3f;
 		kprintf("  fault status 0x%02x: %s%s", fsc, esr_fsc_name(fsc),

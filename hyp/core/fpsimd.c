@@ -5,7 +5,6 @@
  * this vCPU's state, then stops trapping. Exits that never touch FP never pay for it.
  */
 #include <kestrel/exits.h>
-#include <kestrel/sysreg.h>
 
 static void release_owner(struct pcpu *pcpu)
 {
@@ -20,8 +19,7 @@ exit_result fpsimd_exit(struct vcpu *vcpu, uint64_t esr)
 	struct pcpu *pcpu = vcpu->pcpu;
 
 	(void)esr;
-	write_sysreg(cptr_el2, vcpu->cptr);
-	isb();
+	arch_cpu_traps(vcpu->cptr, false);
 	if (pcpu->fp_owner != vcpu) {
 		release_owner(pcpu);
 		fpsimd_restore(&vcpu->fp);
@@ -34,8 +32,7 @@ void fpsimd_claim_for_kestrel(void)
 {
 	struct pcpu *pcpu = this_pcpu();
 
-	write_sysreg(cptr_el2, CPTR_RES1);
-	isb();
+	arch_cpu_traps(ARCH_TRAPS_NONE, false);
 	release_owner(pcpu);
 }
 
@@ -44,8 +41,7 @@ void fpsimd_release_from_kestrel(void)
 	struct pcpu *pcpu = this_pcpu();
 
 	/* The registers now hold kestrel's leftovers: the next guest use must trap. */
-	write_sysreg(cptr_el2, (pcpu->loaded ? pcpu->loaded->cptr : CPTR_RES1) | CPTR_TFP);
-	isb();
+	arch_cpu_traps(pcpu->loaded ? pcpu->loaded->cptr : ARCH_TRAPS_NONE, true);
 }
 
 void fpsimd_forget(struct vcpu *vcpu)

@@ -35,9 +35,8 @@ unsigned halt_other_cpus(unsigned *running)
 	if (!*running)
 		return 0;
 	gicv3_send_sgi_others(SGI_HALT);
-	deadline = read_sysreg(cntpct_el0) + hyp.cntfrq / 1000 * HALT_WAIT_MS;
-	while (__atomic_load_n(&halted, __ATOMIC_ACQUIRE) < *running &&
-	       read_sysreg(cntpct_el0) < deadline)
+	deadline = arch_counter() + hyp.cntfrq / 1000 * HALT_WAIT_MS;
+	while (__atomic_load_n(&halted, __ATOMIC_ACQUIRE) < *running && arch_counter() < deadline)
 		;
 	return __atomic_load_n(&halted, __ATOMIC_ACQUIRE);
 }

@@ -3,6 +3,7 @@
  * Boot: check how kestrel was started, bring up the console, memory, interrupt controller
  * and CPUs, create the VMs the device tree describes, and start them.
  */
+#include <kestrel/arch.h>
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
 #include <kestrel/hyp.h>
@@ -27,12 +28,12 @@ struct platform platform;
 struct hyp_config hyp;
 struct pcpu pcpus[PCPU_MAX];
 unsigned pcpu_count;
-extern char el2_vectors[], pcpu_stacks[];
+extern char pcpu_stacks[];
 void secondary_entry(void);
 
 uint64_t uptime_ms(void)
 {
-	return read_sysreg(cntpct_el0) / (hyp.cntfrq / 1000 ? hyp.cntfrq / 1000 : 1);
+	return arch_counter() / (hyp.cntfrq / 1000 ? hyp.cntfrq / 1000 : 1);
 }
 
 static void console_up(const void *dtb, int parse_err)
@@ -48,7 +49,7 @@ static void console_up(const void *dtb, int parse_err)
 
 static void choose_hyp_config(void)
 {
-	uint64_t mmfr1 = read_sysreg(id_aa64mmfr1_el1), dfr0 = read_sysreg(id_aa64dfr0_el1);
+	uint64_t mmfr1 = arch_id_reg(ARCH_ID_AA64MMFR1), dfr0 = arch_id_reg(ARCH_ID_AA64DFR0);
 	unsigned pa_bits = mmu_pa_bits();
 
 	if (pa_bits < MIN_IPA_BITS)
@@ -57,7 +58,7 @@ static void choose_hyp_config(void)
 		      pa_bits, MIN_IPA_BITS);
 	hyp.ipa_bits = pa_bits;
 	hyp.vmid_bits = FIELD(mmfr1, 4, 4) == 2 ? 16 : 8;
-	hyp.cntfrq = read_sysreg(cntfrq_el0);
+	hyp.cntfrq = arch_counter_freq();
 	hyp.vcpu_hcr = HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS |
 		       HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_TSW |
 		       HCR_RW | HCR_TLOR | HCR_TERR;
@@ -66,108 +67,22 @@ static void choose_hyp_config(void)
 	/* HPMN: the counters EL1 could have, all of them (they trap anyway). PMCR_EL0 is
 	   UNDEFINED without an architected PMU (PMUVer 0, or 0xf: IMPLEMENTATION DEFINED). */
 	if (FIELD(dfr0, 8, 4) != 0 && FIELD(dfr0, 8, 4) != 0xf)
-		hyp.vcpu_mdcr |= (read_sysreg(pmcr_el0) >> 11) & 0x1f;
+		hyp.vcpu_mdcr |= arch_pmu_counters();
 	/* SPE's sampling controls (PMS*_EL1) are EL1 registers kestrel does not switch: they
 	   trap (UNDEF). Its buffer controls trap already (MDCR_EL2.E2PB = 0, as TRBE's E2TB). */
 	if (FIELD(dfr0, 32, 4))
 		hyp.vcpu_mdcr |= MDCR_TPMS;
-	hyp.has_ras = FIELD(read_sysreg(id_aa64pfr0_el1), 28, 4) != 0;
+	hyp.has_ras = FIELD(arch_id_reg(ARCH_ID_AA64PFR0), 28, 4) != 0;
 	/* VTCR: geometry per pgtable, walks cacheable inner shareable, PS, VMID size. */
 	hyp.vtcr = pgtable_vtcr_geometry(pa_bits) | BIT(31) | (1ull << 8) | (1ull << 10) |
 		   (3ull << 12) | ((uint64_t)mmu_ps_field(pa_bits) << 16) |
 		   (hyp.vmid_bits == 16 ? BIT(19) : 0);
 }
 
-/* Breakpoint and watchpoint n (0..15), where they exist: disabled, address 0. */
-#define DEBUG_PAIR_OFF(n)                                                                          \
-	do {                                                                                       \
-		if (n < brps) {                                                                    \
-			write_sysreg(dbgbcr##n##_el1, 0);                                          \
-			write_sysreg(dbgbvr##n##_el1, 0);                                          \
-		}                                                                                  \
-		if (n < wrps) {                                                                    \
-			write_sysreg(dbgwcr##n##_el1, 0);                                          \
-			write_sysreg(dbgwvr##n##_el1, 0);                                          \
-		}                                                                                  \
-	} while (0)
-
-/*
- * The CPU's own debug state, whatever firmware left: no debug exceptions enabled (MDSCR_EL1
- * MDE, KDE and SS clear), every breakpoint and watchpoint disabled, the OS lock and (where it
- * exists) the OS double lock clear, no debug communications interrupt. Guests never see these
- * (they trap, and are emulated as storage), but a breakpoint left enabled would fire in them.
- */
-static void debug_reset(void)
-{
-	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
-	unsigned brps = (unsigned)FIELD(dfr0, 12, 4) + 1, wrps = (unsigned)FIELD(dfr0, 20, 4) + 1;
-
-	write_sysreg(mdscr_el1, 0);
-	isb();
-	DEBUG_PAIR_OFF(0);
-	DEBUG_PAIR_OFF(1);
-	DEBUG_PAIR_OFF(2);
-	DEBUG_PAIR_OFF(3);
-	DEBUG_PAIR_OFF(4);
-	DEBUG_PAIR_OFF(5);
-	DEBUG_PAIR_OFF(6);
-	DEBUG_PAIR_OFF(7);
-	DEBUG_PAIR_OFF(8);
-	DEBUG_PAIR_OFF(9);
-	DEBUG_PAIR_OFF(10);
-	DEBUG_PAIR_OFF(11);
-	DEBUG_PAIR_OFF(12);
-	DEBUG_PAIR_OFF(13);
-	DEBUG_PAIR_OFF(14);
-	DEBUG_PAIR_OFF(15);
-	write_sysreg(mdccint_el1, 0);
-	if (FIELD(dfr0, 36, 4) != 0xf) /* DoubleLock: 0xf, not implemented */
-		write_sysreg(osdlr_el1, 0);
-	write_sysreg(oslar_el1, 0);
-	isb();
-}
-
-/* Registers every CPU sets the same way before it runs anything. */
+/* Registers every CPU sets the same way before it runs anything, then its interrupts. */
 static void el2_cpu_init(struct pcpu *pcpu)
 {
-	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1), mmfr1 = read_sysreg(id_aa64mmfr1_el1);
-
-	write_sysreg(tpidr_el2, pcpu);
-	write_sysreg(vbar_el2, el2_vectors);
-	write_sysreg(hcr_el2, HCR_RW | HCR_VM);
-	write_sysreg(vttbr_el2, hyp.park_vttbr); /* see arch_no_guest */
-	debug_reset();
-	/* EL1 may use the physical counter and timer directly: the timer is switched per vCPU. */
-	write_sysreg(cnthctl_el2, BIT(0) | BIT(1));
-	write_sysreg(cntvoff_el2, 0);
-	write_sysreg(vtcr_el2, hyp.vtcr);
-	write_sysreg(mdcr_el2, hyp.vcpu_mdcr);
-	write_sysreg(ICH_HCR_EL2, 0);
-	if (FIELD(mmfr0, 56, 4)) { /* FEAT_FGT: no fine-grained traps beyond the coarse ones */
-		write_sysreg(HFGRTR_EL2, 0);
-		write_sysreg(HFGWTR_EL2, 0);
-		write_sysreg(HFGITR_EL2, 0);
-		write_sysreg(HDFGRTR_EL2, 0);
-		write_sysreg(HDFGWTR_EL2, 0);
-	}
-	if (FIELD(mmfr0, 56, 4) >= 2) { /* FEAT_FGT2: its controls are "nXXX" bits, 0 traps */
-		write_sysreg(HFGRTR2_EL2, 0);
-		write_sysreg(HFGWTR2_EL2, 0);
-		write_sysreg(HFGITR2_EL2, 0);
-		write_sysreg(HDFGRTR2_EL2, 0);
-		write_sysreg(HDFGWTR2_EL2, 0);
-	}
-	if (FIELD(mmfr1, 40, 4)) /* FEAT_HCX: leave the newer EL1 controls trapped */
-		write_sysreg(HCRX_EL2, 0);
-	/* FEAT_MPAM: MPAM0/1_EL1 (and MPAMSM_EL1) would be EL1 registers no one switches, and
-	   MPAMIDR_EL1 describes the host: they trap (UNDEF), as MPAM is hidden from guests. */
-	if (FIELD(read_sysreg(id_aa64pfr0_el1), 40, 4) ||
-	    FIELD(read_sysreg(id_aa64pfr1_el1), 16, 4)) {
-		write_sysreg(MPAM2_EL2, MPAM2_TRAPMPAM1EL1 | MPAM2_TRAPMPAM0EL1);
-		if (read_sysreg(MPAMIDR_EL1) & MPAMIDR_HAS_HCR)
-			write_sysreg(MPAMHCR_EL2, MPAMHCR_TRAP_MPAMIDR);
-	}
-	isb();
+	arch_cpu_init(pcpu);
 	if (gicv3_init_cpu(pcpu->mpidr) != E_OK)
 		panic("CPU %u (MPIDR 0x%lx) has no GICv3 redistributor", pcpu->id,
 		      (unsigned long)pcpu->mpidr);
@@ -194,9 +109,9 @@ static void start_secondaries(void)
 	for (unsigned i = 1; i < pcpu_count; i++) {
 		int64_t ret = psci_fw_call(0xc4000003u, pcpus[i].mpidr,
 					   (uint64_t)(uintptr_t)secondary_entry, i);
-		uint64_t deadline = read_sysreg(cntpct_el0) + hyp.cntfrq * CPU_START_WAIT_S;
+		uint64_t deadline = arch_counter() + hyp.cntfrq * CPU_START_WAIT_S;
 
-		while (ret == 0 && !pcpus[i].online && read_sysreg(cntpct_el0) < deadline)
+		while (ret == 0 && !pcpus[i].online && arch_counter() < deadline)
 			dmb(ish);
 		if (!pcpus[i].online)
 			kprintf("CPU %u (MPIDR 0x%lx) did not start (PSCI %ld): not used", i,
@@ -206,8 +121,8 @@ static void start_secondaries(void)
 
 static void banner(void)
 {
-	uint64_t midr = read_sysreg(midr_el1), mmfr1 = read_sysreg(id_aa64mmfr1_el1);
-	uint64_t mmfr2 = read_sysreg(id_aa64mmfr2_el1);
+	uint64_t midr = arch_midr(), mmfr1 = arch_id_reg(ARCH_ID_AA64MMFR1);
+	uint64_t mmfr2 = arch_id_reg(ARCH_ID_AA64MMFR2);
 
 	kprintf("kestrel %s: a Type-1 hypervisor for AArch64", KESTREL_VERSION);
 	kprintf("CPU: MIDR 0x%lx, %u CPUs; %u-bit PA, %u-bit IPA for guests, %u-bit VMIDs",
@@ -375,10 +290,8 @@ static void selftest(const void *dtb)
 		return;
 	}
 	if (!strcmp(what, "panic")) {
-		uint64_t v;
 		kprintf("selftest: reading unmapped address 0x8 at EL2");
-		__asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(0x8ul) : "memory");
-		(void)v;
+		(void)arch_load_unmapped(0x8);
 	} else if (!strcmp(what, "write-text")) {
 		volatile uint32_t *text = (volatile uint32_t *)(uintptr_t)selftest;
 		kprintf("selftest: writing to kestrel's text at 0x%lx",

@@ -73,7 +73,7 @@ static uint64_t timer_deadline(const struct vcpu *vcpu)
 static bool wake_ready(struct pcpu *pcpu, struct vcpu *vcpu)
 {
 	/* A loaded vCPU's timers are live: their physical interrupts reach the vGIC. */
-	if (pcpu->loaded != vcpu && timer_deadline(vcpu) <= read_sysreg(cntpct_el0))
+	if (pcpu->loaded != vcpu && timer_deadline(vcpu) <= arch_counter())
 		return true;
 	return vgic_vcpu_pending(vcpu);
 }
@@ -148,7 +148,7 @@ static uint64_t turn_slice(struct vcpu *vcpu, bool contenders)
 
 static void arm_next_event(struct pcpu *pcpu, struct vcpu *next, bool lifecycle_work)
 {
-	uint64_t now = read_sysreg(cntpct_el0), sleeper = NO_DEADLINE, deadline;
+	uint64_t now = arch_counter(), sleeper = NO_DEADLINE, deadline;
 	bool contenders = lifecycle_work;
 
 	for (unsigned i = 0; i < pcpu->nrunq; i++) {
@@ -165,9 +165,9 @@ static void arm_next_event(struct pcpu *pcpu, struct vcpu *next, bool lifecycle_
 	pcpu->sliced = next && contenders;
 	deadline = sched_next_event(now, pcpu->slice, next, contenders, sleeper);
 	if (deadline == NO_DEADLINE)
-		timer_cancel_el2();
+		arch_el2_timer_cancel();
 	else
-		timer_arm_el2(deadline);
+		arch_el2_timer_arm(deadline);
 }
 
 /* A vCPU of a VM that is stopping must not keep its state in this CPU's registers. */
@@ -191,7 +191,7 @@ static void drop_stopped(struct pcpu *pcpu)
    time is stamped after the WFI: the wait is added up at the next one, off the wake-up path. */
 static void idle_wait(struct pcpu *pcpu)
 {
-	uint64_t start = read_sysreg(cntpct_el0);
+	uint64_t start = arch_counter();
 
 	if (pcpu->idle_slept) { /* a wait before this one */
 		pcpu->idle_ticks += pcpu->idle_woke - pcpu->idle_slept;
@@ -199,12 +199,12 @@ static void idle_wait(struct pcpu *pcpu)
 	}
 	pcpu->idle_slept = start;
 	wfi();
-	pcpu->idle_woke = read_sysreg(cntpct_el0);
+	pcpu->idle_woke = arch_counter();
 }
 
 void sched_report_idle(void)
 {
-	uint64_t now = read_sysreg(cntpct_el0), per_ms = hyp.cntfrq / 1000;
+	uint64_t now = arch_counter(), per_ms = hyp.cntfrq / 1000;
 
 	for (unsigned i = 0; i < pcpu_count; i++) {
 		const struct pcpu *pcpu = &pcpus[i];
@@ -234,7 +234,7 @@ static void charge_turn(struct pcpu *pcpu)
 	if (!ran)
 		return;
 	pcpu->ran = NULL;
-	spent = read_sysreg(cntpct_el0) - pcpu->run_start;
+	spent = arch_counter() - pcpu->run_start;
 	if (unlikely(pcpu->ran_job))
 		ran->vm->job_ticks += spent;
 	else
@@ -248,7 +248,7 @@ static NORETURN void sched_loop(void *arg)
 	struct pcpu *pcpu = arg;
 
 	if (!pcpu->sched_start)
-		pcpu->sched_start = read_sysreg(cntpct_el0);
+		pcpu->sched_start = arch_counter();
 	for (;;) {
 		struct vcpu *next;
 		unsigned asked = 0;
@@ -262,12 +262,12 @@ static NORETURN void sched_loop(void *arg)
 		/* VM stops and restarts, here on a fresh stack, never in an exit: a slice of
 		   pieces in each turn of the VM's vCPUs here, which the job takes (pick_next). */
 		work = unlikely(asked & RESCHED_LIFECYCLE) &&
-		       vm_lifecycle_work(pcpu, NULL, read_sysreg(cntpct_el0) + SLICE_TICKS);
+		       vm_lifecycle_work(pcpu, NULL, arch_counter() + SLICE_TICKS);
 		next = pick_next(pcpu, work, &job);
 		pcpu->ran = next;
 		pcpu->ran_job = job;
 		if (unlikely(job)) {
-			pcpu->run_start = read_sysreg(cntpct_el0);
+			pcpu->run_start = arch_counter();
 			pcpu->slice = turn_slice(next, true);
 			pcpu->sliced = true;
 			vm_lifecycle_work(pcpu, next->vm, pcpu->run_start + pcpu->slice);
@@ -314,10 +314,10 @@ static bool arm_slice_end(struct pcpu *pcpu)
 	uint64_t slice_end = pcpu->run_start + pcpu->slice;
 
 	pcpu->sliced = true;
-	if (read_sysreg(cntpct_el0) >= slice_end)
+	if (arch_counter() >= slice_end)
 		return false;
-	if (!(read_sysreg(cnthp_ctl_el2) & 1) || read_sysreg(cnthp_cval_el2) > slice_end)
-		timer_arm_el2(slice_end);
+	if (arch_el2_timer_deadline() > slice_end)
+		arch_el2_timer_arm(slice_end);
 	return true;
 }
 
@@ -344,7 +344,7 @@ void vcpu_kick(struct vcpu *vcpu)
 		   when the running one's slice ends (if over already, the timer fires at once). */
 		if (current && pcpu == this_pcpu()) {
 			if (!arm_slice_end(pcpu))
-				timer_arm_el2(read_sysreg(cntpct_el0));
+				arch_el2_timer_arm(arch_counter());
 			return;
 		}
 		/* Asked already and not looked yet: the kick sent then makes it look at this one
@@ -370,6 +370,6 @@ void sched_make_way(struct vcpu *vcpu)
 
 void sched_timer_fired(void)
 {
-	timer_cancel_el2();
+	arch_el2_timer_cancel();
 	__atomic_fetch_or(&this_pcpu()->resched, RESCHED_NOW, __ATOMIC_RELAXED);
 }

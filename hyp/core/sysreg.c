@@ -97,34 +97,13 @@ uint64_t id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits)
 	return v;
 }
 
-static uint64_t read_id_hw(unsigned crm, unsigned op2)
-{
-	/* The assembler needs the encoding in the instruction, so one case per register. */
-#define ID_CASE(m, o)                                                                              \
-	case ((m)*8 + (o)):                                                                        \
-		return read_sysreg(S3_0_C0_C##m##_##o)
-	switch (crm * 8 + op2) {
-		ID_CASE(4, 0);
-		ID_CASE(4, 1);
-		ID_CASE(5, 0);
-		ID_CASE(6, 0);
-		ID_CASE(6, 1);
-		ID_CASE(6, 2);
-		ID_CASE(7, 0);
-		ID_CASE(7, 1);
-		ID_CASE(7, 2);
-	default:
-		return 0;
-	}
-#undef ID_CASE
-}
-
 void sysreg_init_id_values(unsigned ipa_bits)
 {
 	for (unsigned crm = 1; crm <= 7; crm++)
 		for (unsigned op2 = 0; op2 < 8; op2++)
-			id_values[crm - 1][op2] = id_sanitize(SYSREG_KEY(3, 0, 0, crm, op2),
-							      read_id_hw(crm, op2), ipa_bits);
+			id_values[crm - 1][op2] =
+			    id_sanitize(SYSREG_KEY(3, 0, 0, crm, op2),
+					arch_id_reg(ARCH_ID(crm, op2)), ipa_bits);
 }
 
 /* --- register behaviours ---
@@ -192,12 +171,7 @@ static exit_result dc_set_way(struct vcpu *vcpu, const struct sysreg_desc *d, un
 	(void)d;
 	if (read)
 		return vcpu_inject_undef(vcpu);
-#ifndef KESTREL_HOST_TEST
-	/* Set/way invalidation could discard other owners' data: always clean it too. */
-	__asm__ volatile("dc cisw, %0" : : "r"(val) : "memory");
-#else
-	host_sys_insn("dc cisw", val);
-#endif
+	arch_dc_cisw(val);
 	return EXIT_STEP_A64;
 }
 

@@ -18,9 +18,9 @@ static void sync_running_vcpu(struct vcpu *vcpu)
 	if (READ_ONCE(vcpu->pcpu->current) != vcpu)
 		return;
 	pcpu_kick(vcpu->pcpu);
-	deadline = read_sysreg(cntpct_el0) + hyp.cntfrq / 1000 * SYNC_WAIT_MS;
+	deadline = arch_counter() + hyp.cntfrq / 1000 * SYNC_WAIT_MS;
 	while (READ_ONCE(vcpu->vgic.syncs) == seen && READ_ONCE(vcpu->pcpu->current) == vcpu &&
-	       read_sysreg(cntpct_el0) < deadline)
+	       arch_counter() < deadline)
 		;
 }
 
@@ -37,7 +37,7 @@ static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here
 
 	*here = this_pcpu()->loaded == vcpu;
 	if (*here) {
-		ctl = virt ? read_sysreg(cntv_ctl_el0) : read_sysreg(cntp_ctl_el0);
+		ctl = arch_el1_timer_ctl(virt);
 		return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
 			       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS)
 			   ? VGIC_LEVEL_HIGH
@@ -47,7 +47,7 @@ static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here
 		return VGIC_LEVEL_UNKNOWN;
 	ctl = virt ? vcpu->sys.cntv_ctl : vcpu->sys.cntp_ctl;
 	cval = virt ? vcpu->sys.cntv_cval : vcpu->sys.cntp_cval;
-	now = read_sysreg(cntpct_el0) - (virt ? vcpu->vm->cntvoff : 0);
+	now = arch_counter() - (virt ? vcpu->vm->cntvoff : 0);
 	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && now >= cval
 		   ? VGIC_LEVEL_HIGH
 		   : VGIC_LEVEL_LOW;

@@ -50,15 +50,7 @@ static void *s2_va(void *ctx, paddr_t pa)
 /* Invalidates every stage-1+2 translation of the VM: its VMID must be live in VTTBR. */
 void vm_s2_flush(struct vm *vm)
 {
-	uint64_t saved = read_sysreg(vttbr_el2);
-
-	dsb(ishst);
-	write_sysreg(vttbr_el2, vm->vttbr);
-	isb();
-	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
-	dsb(ish);
-	write_sysreg(vttbr_el2, saved);
-	isb();
+	arch_s2_tlb_flush(vm->vttbr);
 }
 
 static void s2_tlb_flush(void *ctx, uint64_t ia, uint64_t size)
@@ -478,7 +470,7 @@ bool vm_start(struct vm *vm)
 	struct vcpu *boot = &vm->vcpus[0];
 
 	/* The guest's virtual counter starts near zero. */
-	vm->cntvoff = read_sysreg(cntpct_el0);
+	vm->cntvoff = arch_counter();
 	vm->started_ms = uptime_ms();
 	vm->stray_logged = 0;
 	vm->watch_len = 0;

@@ -13,54 +13,6 @@
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>
 
-#ifndef KESTREL_HOST_TEST
-/* ICH_LR<n>_EL2 is S3_4_C12_C12_n for n < 8 and S3_4_C12_C13_(n-8) above: the assembler
-   needs the encoding in the instruction, so each access is one case of a switch. */
-#define LR_LIST(X)                                                                                 \
-	X(0, 12, 0)                                                                                \
-	X(1, 12, 1)                                                                                \
-	X(2, 12, 2)                                                                                \
-	X(3, 12, 3)                                                                                \
-	X(4, 12, 4)                                                                                \
-	X(5, 12, 5)                                                                                \
-	X(6, 12, 6)                                                                                \
-	X(7, 12, 7)                                                                                \
-	X(8, 13, 0)                                                                                \
-	X(9, 13, 1)                                                                                \
-	X(10, 13, 2)                                                                               \
-	X(11, 13, 3)                                                                               \
-	X(12, 13, 4)                                                                               \
-	X(13, 13, 5)                                                                               \
-	X(14, 13, 6)                                                                               \
-	X(15, 13, 7)
-
-static uint64_t read_lr(unsigned n)
-{
-#define READ_CASE(i, crm, op2)                                                                     \
-	case i:                                                                                    \
-		return read_sysreg(S3_4_C12_C##crm##_##op2);
-	switch (n) {
-		LR_LIST(READ_CASE)
-	default:
-		return 0;
-	}
-#undef READ_CASE
-}
-
-static void write_lr(unsigned n, uint64_t v)
-{
-#define WRITE_CASE(i, crm, op2)                                                                    \
-	case i:                                                                                    \
-		write_sysreg(S3_4_C12_C##crm##_##op2, v);                                          \
-		break;
-	switch (n) {
-		LR_LIST(WRITE_CASE)
-	default:
-		break;
-	}
-#undef WRITE_CASE
-}
-
 /* One list register given back: what the guest did with it goes into the interrupt. */
 static inline __attribute__((always_inline)) void
 fold_lr(struct vm *vm, struct vcpu *vcpu, struct virq *irq, unsigned intid, uint64_t state)
@@ -97,8 +49,8 @@ fold_lrs(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t used, uint64_t empty, b
 			continue;
 		uint64_t state = 0;
 		if (!(empty & BIT(n))) {
-			state = read_lr(n) >> LR_STATE_SHIFT;
-			write_lr(n, 0);
+			state = arch_ich_lr_read(n) >> LR_STATE_SHIFT;
+			arch_ich_lr_write(n, 0);
 		}
 		unsigned intid = c->lr_intid[n];
 		struct virq *irq = vgic_irq(vm, vcpu, intid);
@@ -131,14 +83,14 @@ void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 	if (c->hcr & VGIC_HCR_UIE) {
 		/* With the list registers emptied, underflow would hold the maintenance
 		   interrupt asserted until the next flush: drop the request now. */
-		write_sysreg(ICH_HCR_EL2, c->hcr = VGIC_HCR_EN);
+		arch_ich_hcr_write(c->hcr = VGIC_HCR_EN);
 		isb();
 	}
 	if (!used)
 		return;
 	/* An empty list register (ICH_ELRSR_EL2) is one the guest acknowledged and completed:
 	   nothing to read back, and hardware ignores it until it is filled again. */
-	uint64_t empty = read_sysreg(ICH_ELRSR_EL2);
+	uint64_t empty = arch_ich_elrsr();
 	spin_lock(&vm->vgic.lock);
 	moved = unlikely(c->lr_stale) ? fold_lrs(c, vcpu, used, empty, true)
 				      : fold_lrs(c, vcpu, used, empty, false);
@@ -154,7 +106,7 @@ static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned 
 {
 	struct virq *irq = vgic_irq(vcpu->vm, vcpu, intid);
 
-	write_lr(n, vgic_lr_encode(intid, irq));
+	arch_ich_lr_write(n, vgic_lr_encode(intid, irq));
 	irq->in_lr = true;
 	irq->lr_pending = irq->pending;
 	irq->pending = false;
@@ -195,7 +147,7 @@ void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 
 	if (!(c->want[0] | c->want[1])) {
 		if (c->hcr != hcr)
-			write_sysreg(ICH_HCR_EL2, c->hcr = hcr);
+			arch_ich_hcr_write(c->hcr = hcr);
 		return;
 	}
 	spin_lock(&vm->vgic.lock);
@@ -218,7 +170,7 @@ void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 	}
 	spin_unlock(&vm->vgic.lock);
 	if (c->hcr != hcr)
-		write_sysreg(ICH_HCR_EL2, c->hcr = hcr);
+		arch_ich_hcr_write(c->hcr = hcr);
 }
 
 unsigned vgic_hw_apr_count(void)
@@ -226,49 +178,8 @@ unsigned vgic_hw_apr_count(void)
 	static unsigned count;
 
 	if (!READ_ONCE(count))
-		__atomic_store_n(&count, vgic_apr_count(read_sysreg(ICH_VTR_EL2)),
-				 __ATOMIC_RELAXED);
+		__atomic_store_n(&count, vgic_apr_count(arch_ich_vtr()), __ATOMIC_RELAXED);
 	return count;
-}
-
-/* ICH_AP0R<n>_EL2 is S3_4_C12_C8_n, ICH_AP1R<n>_EL2 S3_4_C12_C9_n: one pair per case, the
-   higher ones falling through to the lower ones that every CPU interface has. */
-static void write_aprs(const struct vgic_cpuif *s, unsigned count)
-{
-	switch (count) {
-	case 4:
-		write_sysreg(S3_4_C12_C8_3, s->ap0r[3]);
-		write_sysreg(S3_4_C12_C9_3, s->ap1r[3]);
-		write_sysreg(S3_4_C12_C8_2, s->ap0r[2]);
-		write_sysreg(S3_4_C12_C9_2, s->ap1r[2]);
-		/* fall through */
-	case 2:
-		write_sysreg(S3_4_C12_C8_1, s->ap0r[1]);
-		write_sysreg(S3_4_C12_C9_1, s->ap1r[1]);
-		/* fall through */
-	default:
-		write_sysreg(S3_4_C12_C8_0, s->ap0r[0]);
-		write_sysreg(S3_4_C12_C9_0, s->ap1r[0]);
-	}
-}
-
-static void read_aprs(struct vgic_cpuif *s, unsigned count)
-{
-	switch (count) {
-	case 4:
-		s->ap0r[3] = (uint32_t)read_sysreg(S3_4_C12_C8_3);
-		s->ap1r[3] = (uint32_t)read_sysreg(S3_4_C12_C9_3);
-		s->ap0r[2] = (uint32_t)read_sysreg(S3_4_C12_C8_2);
-		s->ap1r[2] = (uint32_t)read_sysreg(S3_4_C12_C9_2);
-		/* fall through */
-	case 2:
-		s->ap0r[1] = (uint32_t)read_sysreg(S3_4_C12_C8_1);
-		s->ap1r[1] = (uint32_t)read_sysreg(S3_4_C12_C9_1);
-		/* fall through */
-	default:
-		s->ap0r[0] = (uint32_t)read_sysreg(S3_4_C12_C8_0);
-		s->ap1r[0] = (uint32_t)read_sysreg(S3_4_C12_C9_0);
-	}
 }
 
 void vgic_load(struct vcpu *vcpu)
@@ -282,11 +193,10 @@ void vgic_load(struct vcpu *vcpu)
 		if (irq->hw && irq->active)
 			gicv3_activate_ppi(irq->hw_intid);
 	}
-	write_sysreg(S3_4_C12_C11_7, vcpu->vgic.cpuif.vmcr); /* ICH_VMCR_EL2 */
 	/* The active priorities: every register the CPU interface has, or a preempted handler's
 	   priority would be lost (or another vCPU's would mask this one's interrupts). */
-	write_aprs(&vcpu->vgic.cpuif, vcpu->vm->vgic.nr_aprs);
-	write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr = VGIC_HCR_EN);
+	arch_vgic_cpuif_load(&vcpu->vgic.cpuif, vcpu->vm->vgic.nr_aprs);
+	arch_ich_hcr_write(vcpu->vgic.hcr = VGIC_HCR_EN);
 }
 
 void vgic_put(struct vcpu *vcpu)
@@ -294,9 +204,8 @@ void vgic_put(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 
 	vgic_sync_lrs_slow(&vcpu->vgic, vcpu);
-	vcpu->vgic.cpuif.vmcr = read_sysreg(S3_4_C12_C11_7);
-	read_aprs(&vcpu->vgic.cpuif, vm->vgic.nr_aprs);
-	write_sysreg(ICH_HCR_EL2, 0);
+	arch_vgic_cpuif_save(&vcpu->vgic.cpuif, vm->vgic.nr_aprs);
+	arch_ich_hcr_write(0);
 	/* The physical PPI serves whichever vCPU this CPU runs next: release it. The virtual
 	   one keeps its active state (the guest may be inside its handler; vgic_load makes the
 	   physical one active again); a pending one is dropped, because the source is a level
@@ -307,7 +216,7 @@ void vgic_put(struct vcpu *vcpu)
 		if (!irq->hw)
 			continue;
 		if (irq->pending || irq->active)
-			write_sysreg(ICC_DIR_EL1, irq->hw_intid);
+			arch_icc_deactivate(irq->hw_intid);
 		irq->pending = irq->lr_pending = false;
 		irq->hw = irq->active;
 		vgic_update(vm, vcpu, i);
@@ -315,4 +224,3 @@ void vgic_put(struct vcpu *vcpu)
 	spin_unlock(&vm->vgic.lock);
 	isb();
 }
-#endif

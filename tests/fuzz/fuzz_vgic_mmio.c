@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/vdev/vgic.c hyp/vdev/vgic_mmio.c hyp/vdev/vgic_lr.c hyp/core/mmio.c */
+/* fuzz-sources: hyp/arch/fake/cpu.c hyp/arch/fake/gic_cpuif.c */
 /*
  * The virtual GICv3 of a VM with 1..4 vCPUs: guest accesses to the distributor and the
  * redistributors (through the VM's MMIO router, as abort.c dispatches them) interleaved with
@@ -89,9 +90,10 @@ static void kick(struct vcpu *vcpu)
 	record_kick(pcpu);
 }
 
-unsigned vgic_hw_apr_count(void)
+/* Only vgic_load activates a physical PPI, and the harness loads no vCPU. */
+void gicv3_activate_ppi(unsigned intid)
 {
-	return 1;
+	FUZZ_CHECK(false, "activated physical PPI %u without a vCPU load", intid);
 }
 
 void gicv3_deactivate(unsigned intid)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/core/abort.c hyp/core/mmio.c hyp/core/vcpu.c hyp/core/wfx.c */
-/* unit-sources: tests/unit/stubs.c hyp/arch/aarch64/vcpu_context.c */
+/* unit-sources: tests/unit/stubs.c hyp/arch/fake/vcpu_context.c hyp/arch/fake/cpu.c */
 /*
  * The data-abort exit end to end, as the dispatcher runs it (dispatch.h): the syndrome, the
  * device, the register, then the handler's result: how far the PC steps and whether the vCPU
@@ -25,6 +25,7 @@
 
 #include "dispatch.h"
 #include "stubs.h"
+#include <arch/fake_arch.h>
 
 #define DEV_IPA 0x09000000ull
 #define PC	0x40080000ull
@@ -109,7 +110,7 @@ static int scene(void **state)
 	(void)state;
 	memset(&vm, 0, sizeof(vm));
 	memset(&dev_seen, 0, sizeof(dev_seen));
-	host_sysreg_reset();
+	fake_arch_reset();
 	hyp.cntfrq = 1000000;
 	vm.vcpu_count = 1;
 	vm.mmio[0] = &dev;
@@ -118,16 +119,16 @@ static int scene(void **state)
 	vcpu->pcpu = &cpu;
 	vcpu->regs.pc = PC;
 	vcpu->regs.pstate = EL1H;
-	host_sysreg_set("vbar_el1", VBAR);
-	host_sysreg_set("sctlr_el1", BIT(23));
+	fake_cpu()->el1.vbar = VBAR;
+	fake_cpu()->el1.sctlr = BIT(23);
 	return 0;
 }
 
 /* A data abort at ipa, with the syndrome's access fields (width as SAS, Rt, SSE, SF, WnR). */
 static exit_result dabt(ipaddr_t ipa, uint64_t iss_access)
 {
-	host_sysreg_set("hpfar_el2", (ipa >> 12) << 4);
-	host_sysreg_set("far_el2", 0xffff000000000000ull | (ipa & 0xfff));
+	fake_cpu()->exit_hpfar = (ipa >> 12) << 4;
+	fake_cpu()->exit_far = 0xffff000000000000ull | (ipa & 0xfff);
 	return run_exit(dabt_exit, vcpu, DABT_EC | iss_access | FSC_TF);
 }
 
@@ -175,7 +176,7 @@ static void a_refused_access_is_an_abort_at_the_vector_without_a_step(void **sta
 	dev_seen.refuse = true;
 	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(0)), EXIT_RESUME);
 	assert_int_equal(vcpu->regs.pc, VBAR + 0x200); /* current EL, SP_ELx: synchronous */
-	assert_int_equal(host_sysreg_get("elr_el1"), PC);
+	assert_int_equal(fake_cpu()->el1.elr, PC);
 	assert_int_equal(vcpu->stats[STAT_ABORT_INJECTED], 1);
 }
 
@@ -273,12 +274,11 @@ static void an_injected_exception_sets_pstate_as_the_architecture_says(void **st
 
 		vcpu->regs.pc = PC;
 		vcpu->regs.pstate = before;
-		host_sysreg_set("sctlr_el1",
-				(span ? SCTLR_EL1_SPAN : 0) | (dssbs ? SCTLR_EL1_DSSBS : 0));
+		fake_cpu()->el1.sctlr = (span ? SCTLR_EL1_SPAN : 0) | (dssbs ? SCTLR_EL1_DSSBS : 0);
 		assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(0)), EXIT_RESUME);
 		assert_int_equal(vcpu->regs.pstate,
 				 0x3c5 | pan | (before & PSTATE_DIT) | (dssbs ? PSTATE_SSBS : 0));
-		assert_int_equal(host_sysreg_get("spsr_el1"), before);
+		assert_int_equal(fake_cpu()->el1.spsr, before);
 	}
 }
 
@@ -287,7 +287,7 @@ static void an_injected_exception_sets_pstate_as_the_architecture_says(void **st
 static void big_endian_guests_see_device_bytes_reversed(void **state)
 {
 	(void)state;
-	host_sysreg_set("sctlr_el1", SCTLR_EL1_EE);
+	fake_cpu()->el1.sctlr = SCTLR_EL1_EE;
 	dev_seen.value = 0x11223344;
 	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(2)), EXIT_STEP_A64);
 	assert_int_equal(vcpu->regs.x[2], 0x44332211);
@@ -298,14 +298,14 @@ static void big_endian_guests_see_device_bytes_reversed(void **state)
 	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(8) | SRT(4) | WNR), EXIT_STEP_A64);
 	assert_int_equal(dev_seen.last_val, 0x8877665544332211ull);
 	/* E0E says nothing of EL1's accesses, and EE nothing of EL0's. */
-	host_sysreg_set("sctlr_el1", SCTLR_EL1_E0E);
+	fake_cpu()->el1.sctlr = SCTLR_EL1_E0E;
 	dev_seen.value = 0x11223344;
 	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(2)), EXIT_STEP_A64);
 	assert_int_equal(vcpu->regs.x[2], 0x11223344);
 	vcpu->regs.pstate = 0; /* EL0t */
 	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(2)), EXIT_STEP_A64);
 	assert_int_equal(vcpu->regs.x[2], 0x44332211);
-	host_sysreg_set("sctlr_el1", SCTLR_EL1_EE);
+	fake_cpu()->el1.sctlr = SCTLR_EL1_EE;
 	assert_int_equal(dabt(DEV_IPA, IL | ISV | SAS(4) | SRT(2)), EXIT_STEP_A64);
 	assert_int_equal(vcpu->regs.x[2], 0x11223344);
 }

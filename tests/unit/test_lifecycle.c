@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/core/vm_lifecycle.c hyp/core/vcpu.c hyp/core/vm_ram.c */
-/* unit-sources: hyp/arch/fake/vcpu_context.c */
+/* unit-sources: hyp/arch/fake/vcpu_context.c hyp/arch/fake/cpu.c */
 /*
  * VM lifecycle requests, through the fake arch: an exception injected into a guest that faults
  * in its own vectors again and again asks for a crash and leaves its vCPU, and nothing more
@@ -22,7 +22,7 @@
 #include <kestrel/hyp.h>
 #include <kestrel/vm.h>
 
-#include "../../hyp/arch/fake/fake_arch.h"
+#include <arch/fake_arch.h>
 
 #define VBAR		   0x40001000ull
 #define RAM_IPA		   0x40000000ull

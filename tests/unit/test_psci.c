@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/core/smccc.c hyp/core/psci.c hyp/core/vcpu.c tests/unit/stubs.c */
-/* unit-sources: hyp/arch/aarch64/vcpu_context.c */
+/* unit-sources: hyp/arch/fake/vcpu_context.c hyp/arch/fake/cpu.c */
 /*
  * SMCCC routing and PSCI for a two-vCPU VM, through the HVC and SMC exit handlers. The kernel
  * services they call (vm.c, sched.c, wfx.c) are stand-ins here; the ones that never return on
@@ -20,6 +20,7 @@
 
 #include "dispatch.h"
 #include "stubs.h"
+#include <arch/fake_arch.h>
 
 #define RAM_IPA	 0x40000000ull
 #define RAM_SIZE (256ull << 20)
@@ -144,7 +145,7 @@ static int new_vm(void **state)
 	(void)state;
 	memset(&vm, 0, sizeof(vm));
 	memset(&k, 0, sizeof(k));
-	host_sysreg_reset();
+	fake_arch_reset();
 	vm.vcpu_count = 2;
 	vm.ram_ipa = ipa_init(RAM_IPA);
 	vm.ram_size = RAM_SIZE;

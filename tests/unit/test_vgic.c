@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unit-sources: hyp/vdev/vgic.c hyp/vdev/vgic_mmio.c hyp/vdev/vgic_lr.c hyp/core/mmio.c */
+/* unit-sources: hyp/arch/fake/cpu.c hyp/arch/fake/gic_cpuif.c hyp/arch/fake/gicv3.c */
 /*
  * The virtual GICv3's distributor and redistributor registers, through the VM's MMIO router,
  * for a VM of two vCPUs: what a guest access does to the interrupt state and to the "want"
  * bitmap that says which interrupts must go into list registers; SGI routing and groups; how
- * many active-priority registers a CPU interface has. The rest of kestrel (vm.c, sched.c, the
- * physical GIC) is stand-ins here.
+ * many active-priority registers a CPU interface has. The rest of kestrel (vm.c, sched.c) is
+ * stand-ins here; the physical GIC is the fake arch's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,9 +21,11 @@
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>
 
+#include <arch/fake_arch.h>
+
 #define IIDR_KESTREL 0x4b00043bu
 #define UART_INTID   (32 + GUEST_UART_SPI)
-#define HW_APRS	     2 /* what this machine's CPU interface has, for the stand-in below */
+#define HW_APRS	     2 /* what this machine's CPU interface has (fake_arch.ich_vtr) */
 
 static struct vm vm;
 static struct pcpu cpus[2];
@@ -58,20 +61,12 @@ static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here
 
 static const struct vgic_hooks hooks = {kick, sync_lrs, vcpu_by_mpidr, timer_level};
 
-void gicv3_deactivate(unsigned intid)
-{
-	(void)intid;
-}
-
-unsigned vgic_hw_apr_count(void)
-{
-	return HW_APRS;
-}
-
 static int new_vm(void **state)
 {
 	(void)state;
 	memset(&vm, 0, sizeof(vm));
+	fake_arch_reset();
+	fake_arch.ich_vtr = 5ull << 26; /* PREbits 6: HW_APRS */
 	vm.vcpu_count = 2;
 	for (unsigned i = 0; i < 2; i++) {
 		vm.vcpus[i].vm = &vm;

@@ -107,31 +107,3 @@ void arch_no_guest(void)
 	write_sysreg(hcr_el2, HCR_RW | HCR_VM);
 	isb();
 }
-
-uint64_t arch_el1_vbar(void)
-{
-	return read_sysreg(vbar_el1);
-}
-
-uint64_t arch_el1_far(void)
-{
-	return read_sysreg(far_el1);
-}
-
-uint64_t arch_el1_sctlr(void)
-{
-	return read_sysreg(sctlr_el1);
-}
-
-void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr, uint64_t far)
-{
-	write_sysreg(elr_el1, elr);
-	write_sysreg(spsr_el1, spsr);
-	write_sysreg(esr_el1, esr);
-	write_sysreg(far_el1, far);
-}
-
-uint64_t arch_counter(void)
-{
-	return read_sysreg(cntpct_el0);
-}

@@ -17,18 +17,40 @@
 struct vcpu;
 struct pcpu;
 
+/*
+ * Inline, because the exit path uses them (each implementation's <arch/arch_inline.h>, found
+ * through the include path its build gives: hyp/arch/aarch64/include or hyp/arch/fake/include).
+ */
 /* The physical CPU this code runs on. */
-#ifdef KESTREL_HOST_TEST
-struct pcpu *this_pcpu(void); /* the fake arch's: the CPU a test says it runs on */
-#else
-static inline struct pcpu *this_pcpu(void)
-{
-	struct pcpu *p;
-
-	__asm__ volatile("mrs %0, tpidr_el2" : "=r"(p)); /* set once per CPU at boot */
-	return p;
-}
-#endif
+static inline struct pcpu *this_pcpu(void);
+/* The physical counter, in ticks of hyp.cntfrq: every time base in kestrel. */
+static inline uint64_t arch_counter(void);
+/* The loaded vCPU's EL1 registers that exception injection reads. */
+static inline uint64_t arch_el1_vbar(void);
+static inline uint64_t arch_el1_far(void);
+static inline uint64_t arch_el1_sctlr(void); /* SPAN, DSSBS, EE and E0E */
+/* What the hardware does at the guest's EL1 when it takes an exception there: the return
+   address and state, the syndrome and the fault address, into the loaded vCPU's registers. */
+static inline void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr, uint64_t far);
+/* The loaded vCPU's virtual (virt) or physical EL1 timer control, ISTATUS live. */
+static inline uint64_t arch_el1_timer_ctl(bool virt);
+/* The exit's fault address (FAR_EL2) and faulting IPA page (HPFAR_EL2). */
+static inline uint64_t arch_exit_far(void);
+static inline uint64_t arch_exit_hpfar(void);
+/* kestrel's own alarm clock: the EL2 physical timer, at an absolute physical count. */
+static inline void arch_el2_timer_arm(uint64_t deadline);
+static inline void arch_el2_timer_cancel(void);
+static inline uint64_t arch_el2_timer_deadline(void); /* ~0 when not armed */
+/* The traps of the CPU's features to EL2: a vCPU's (vcpu->cptr), or ARCH_TRAPS_NONE while
+   kestrel uses the CPU itself; FP/SIMD trapped too if fp. */
+static inline void arch_cpu_traps(uint64_t traps, bool fp);
+/* The GIC CPU interface's virtual side: list register n, the empty ones (a bit each), the
+   hypervisor control; and the physical deactivation of an interrupt linked to one. */
+static inline uint64_t arch_ich_lr_read(unsigned n);
+static inline void arch_ich_lr_write(unsigned n, uint64_t v);
+static inline uint64_t arch_ich_elrsr(void);
+static inline void arch_ich_hcr_write(uint64_t hcr);
+static inline void arch_icc_deactivate(unsigned intid);
 
 /* The vCPU's EL1 context (struct el1_sysregs), timers, vGIC CPU interface and EL2 controls
    onto this CPU, and back into the vCPU (its timers then stop firing here). */
@@ -37,16 +59,44 @@ void arch_vcpu_put(struct vcpu *vcpu);
 /* After a put for good: no guest regime on this CPU (no stage 2, EL1 not a guest's). */
 void arch_no_guest(void);
 
-/* The loaded vCPU's EL1 registers that exception injection reads. */
-uint64_t arch_el1_vbar(void);
-uint64_t arch_el1_far(void);
-uint64_t arch_el1_sctlr(void); /* SPAN and DSSBS say what exception entry sets */
-/* What the hardware does at the guest's EL1 when it takes an exception there: the return
-   address and state, the syndrome and the fault address, into the loaded vCPU's registers. */
-void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr, uint64_t far);
+/* The GIC CPU interface's saved state (ICH_VMCR_EL2 and naprs of each ICH_AP<g>R<n>_EL2) in
+   and out; ICH_VTR_EL2, which says how many of those and of the list registers exist. */
+struct vgic_cpuif;
+void arch_vgic_cpuif_load(const struct vgic_cpuif *s, unsigned naprs);
+void arch_vgic_cpuif_save(struct vgic_cpuif *s, unsigned naprs);
+uint64_t arch_ich_vtr(void);
 
-/* The physical counter, in ticks of hyp.cntfrq: every time base in kestrel. */
-uint64_t arch_counter(void);
+/* Every stage-1 and stage-2 translation cached for the VMID of vttbr, on every CPU. */
+void arch_s2_tlb_flush(uint64_t vttbr);
+/* Set/way maintenance, always as clean and invalidate (DC CISW). */
+void arch_dc_cisw(uint64_t setway);
+
+/* The CPU's identification: ID register S3_0_C0_C<crm>_<op2> (ARCH_ID(crm, op2); the
+   AArch64 feature registers, 0 for the others), MIDR_EL1, the counter's frequency, and how many
+   event counters the PMU has (PMCR_EL0.N; call only with an architected PMU). */
+#define ARCH_ID(crm, op2) ((crm)*8u + (op2))
+#define ARCH_ID_AA64PFR0  ARCH_ID(4, 0)
+#define ARCH_ID_AA64PFR1  ARCH_ID(4, 1)
+#define ARCH_ID_AA64DFR0  ARCH_ID(5, 0)
+#define ARCH_ID_AA64MMFR0 ARCH_ID(7, 0)
+#define ARCH_ID_AA64MMFR1 ARCH_ID(7, 1)
+#define ARCH_ID_AA64MMFR2 ARCH_ID(7, 2)
+uint64_t arch_id_reg(unsigned id);
+uint64_t arch_midr(void);
+uint64_t arch_counter_freq(void);
+unsigned arch_pmu_counters(void);
+
+/* The EL2 state every CPU sets the same way before it runs anything: its pcpu, vectors,
+   parked guest regime, debug state, timers and traps as hyp says. */
+void arch_cpu_init(struct pcpu *pcpu);
+/* What EL2 saw when it took an exception itself (a kestrel bug): syndrome, fault address,
+   return address and state. */
+struct arch_el2_fault {
+	uint64_t esr, far, elr, spsr;
+};
+void arch_el2_fault(struct arch_el2_fault *f);
+/* A load from an address kestrel does not map, at EL2 (the selftest of the panic path). */
+uint64_t arch_load_unmapped(uintptr_t addr);
 
 /* The world-switch entry points and the FP/SIMD register file (entry.S). */
 struct fpsimd_state;
@@ -54,5 +104,7 @@ NORETURN void vcpu_enter_fresh(struct vcpu *vcpu, uintptr_t stack_top);
 NORETURN void call_on_fresh_stack(void *arg, uintptr_t stack_top, void (*fn)(void *));
 void fpsimd_save(struct fpsimd_state *st);
 void fpsimd_restore(const struct fpsimd_state *st);
+
+#include <arch/arch_inline.h>
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Physical device drivers: the PL011 UART, the GICv3, the EL2 timer, PSCI firmware calls. */
+/* Physical device drivers: the PL011 UART, the GICv3, PSCI firmware calls. */
 #ifndef KESTREL_DRIVERS_H
 #define KESTREL_DRIVERS_H
 
@@ -27,9 +27,6 @@ unsigned gicv3_list_regs(void);
 
 #define SGI_KICK 0 /* another CPU wants this one to look at its vCPU */
 #define SGI_HALT 1 /* kestrel panicked on another CPU: stop here too */
-
-void timer_arm_el2(uint64_t deadline_phys); /* CNTHP at an absolute physical count */
-void timer_cancel_el2(void);
 
 int64_t psci_fw_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 int64_t psci_fw_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);

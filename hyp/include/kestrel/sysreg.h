@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * System register access. Only files that talk to the hardware include this; logic files
- * (stage-2 builder, decoders, tables) stay free of it so they build and run on the host.
+ * System register access and the registers' bits. Only the arch implementation
+ * (hyp/arch/aarch64/) and the drivers read or write system registers; core code includes this
+ * for the bits alone (HCR_EL2, CPTR_EL2, MDCR_EL2 values it computes).
  */
 #ifndef KESTREL_SYSREG_H
 #define KESTREL_SYSREG_H
@@ -11,20 +12,8 @@
 #define __stringify_1(x) #x
 #define __stringify(x)	 __stringify_1(x)
 
-#ifdef KESTREL_HOST_TEST
-/* Host unit tests: register accesses and system instructions call hooks the test provides. */
-uint64_t host_read_sysreg(const char *name);
-void host_write_sysreg(const char *name, uint64_t val);
-void host_sys_insn(const char *insn, uint64_t val);
-#define read_sysreg(r)	   host_read_sysreg(__stringify(r))
-#define write_sysreg(r, v) host_write_sysreg(__stringify(r), (uint64_t)(v))
-#define isb()		   ((void)0)
-#define dsb(opt)	   ((void)0)
-#define dmb(opt)	   ((void)0)
-#define wfi()		   ((void)0)
-#define wfe()		   ((void)0)
-#define sev()		   ((void)0)
-#else
+#include <arch/barrier.h>
+
 #define read_sysreg(r)                                                                             \
 	({                                                                                         \
 		uint64_t __v;                                                                      \
@@ -36,14 +25,6 @@ void host_sys_insn(const char *insn, uint64_t val);
 		uint64_t __v = (uint64_t)(v);                                                      \
 		__asm__ volatile("msr " __stringify(r) ", %0" : : "r"(__v));                       \
 	} while (0)
-
-#define isb()	 __asm__ volatile("isb" ::: "memory")
-#define dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")
-#define dmb(opt) __asm__ volatile("dmb " #opt ::: "memory")
-#define wfi()	 __asm__ volatile("wfi" ::: "memory")
-#define wfe()	 __asm__ volatile("wfe" ::: "memory")
-#define sev()	 __asm__ volatile("sev" ::: "memory")
-#endif
 
 /* Registers the assembler knows only by encoding. */
 #define ICC_SRE_EL2	S3_4_C12_C9_5

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The fake arch (hyp/arch/fake/): the arch interface on the host, for unit tests of core code.
+ * Each CPU is a register file in memory; a test picks the CPU core code runs on, sets what
+ * the hardware would show (an exit's fault address, the list registers the guest emptied)
+ * and reads what core code asked of it, and moves time forward.
+ */
+#ifndef KESTREL_FAKE_ARCH_H
+#define KESTREL_FAKE_ARCH_H
+
+#include <kestrel/arch.h>
+#include <kestrel/asm_offsets.h>
+#include <kestrel/vm.h>
+
+#define FAKE_LRS      16 /* list registers a fake CPU interface has */
+#define FAKE_CISW_MAX 16 /* DC CISW operations remembered */
+
+struct fake_cpu {
+	struct el1_sysregs el1;	   /* the _EL1 registers: the loaded vCPU's while it is loaded */
+	const struct vcpu *loaded; /* whose context arch_vcpu_load put here */
+	bool guest_regime;	   /* false after arch_no_guest */
+	unsigned loads, puts;
+	uint64_t exit_far, exit_hpfar; /* FAR_EL2 and HPFAR_EL2 of the exit being handled */
+	/* the EL2 timer: armed (at deadline) or not, and how many times it was armed */
+	bool el2_timer_on;
+	uint64_t el2_timer_deadline;
+	unsigned el2_timer_arms;
+	uint64_t traps; /* the last arch_cpu_traps */
+	bool fp_trapped;
+	uint64_t ich_lr[FAKE_LRS], ich_elrsr, ich_hcr;
+	struct vgic_cpuif cpuif; /* ICH_VMCR_EL2 and the active priorities */
+	unsigned deactivations, last_deactivated;
+	unsigned wfis;
+};
+
+struct fake_arch {
+	struct fake_cpu cpu[PCPU_MAX];
+	unsigned this_cpu;     /* the CPU the code under test runs on */
+	struct pcpu *pcpus;    /* this_pcpu() is &pcpus[this_cpu]; NULL: none */
+	uint64_t counter;      /* arch_counter() */
+	uint64_t counter_step; /* added at each read: time passes as core code works */
+	uint64_t wfi_step;     /* added at each WFI: the time a CPU sleeps */
+	unsigned exceptions;   /* arch_el1_exception calls */
+	/* the CPU's identification, as arch_id_reg and its neighbours answer */
+	uint64_t id_regs[ARCH_ID(7, 7) + 1], midr, cntfrq, ich_vtr;
+	unsigned pmu_counters;
+	unsigned tlb_flushes; /* arch_s2_tlb_flush calls, and the VTTBR of the last */
+	uint64_t tlb_flushed_vttbr;
+	uint64_t cisw[FAKE_CISW_MAX]; /* arch_dc_cisw's operands, oldest first */
+	unsigned ncisw;
+};
+
+extern struct fake_arch fake_arch;
+
+/* Everything back to power-on: no vCPU loaded anywhere, the counter at 0. */
+void fake_arch_reset(void);
+/* The current fake CPU's registers. */
+struct fake_cpu *fake_cpu(void);
+
+#endif
