@@ -104,7 +104,17 @@ run-bare: all
 # Python files: every *.py and the ./kestrel launcher.
 PY_FILES = $$(git ls-files '*.py') kestrel
 
-lint: $(SETUP_STAMP)
+# Core code reaches the CPU's registers only through the arch interface (kestrel/arch.h): no
+# system register access and no assembly of its own in these directories.
+ARCH_FREE_DIRS ?= hyp/core hyp/vdev hyp/mm hyp/config hyp/lib
+arch-boundary:
+	@if grep -rnE '\b(read_sysreg|write_sysreg)\b|\b(__asm__|__asm|asm)\s*(volatile\s*)?\(' \
+		--include='*.c' --include='*.h' $(ARCH_FREE_DIRS); then \
+		echo "arch-boundary: the lines above touch the CPU outside hyp/arch (use kestrel/arch.h)"; \
+		exit 1; \
+	fi; echo "arch-boundary: clean"
+
+lint: $(SETUP_STAMP) arch-boundary
 	@files=$$(git ls-files '*.c' '*.h'); \
 	clang-format --dry-run -Werror $$files && echo "clang-format: clean"
 	@cppcheck -q --error-exitcode=1 --enable=warning,performance,portability \
@@ -115,4 +125,4 @@ lint: $(SETUP_STAMP)
 clean:
 	rm -rf $(B)/hyp $(B)/kestrel.* $(B)/tools $(B)/guests $(B)/unit $(B)/test
 
-.PHONY: all run run-linux run-bare lint clean setup guests test
+.PHONY: all run run-linux run-bare lint arch-boundary clean setup guests test

@@ -12,8 +12,10 @@ goes through the recorder. The checks:
   compiler, dtc or QEMU.
 Putting back a parse-time `$(shell $(CC_HYP) ...)` fails both.
 
-Also here: the address types of hyp/include/kestrel/addr.h, checked by compiling a stage-2 call
-with its addresses right and swapped.
+Also here: core code touches no system register itself (make arch-boundary, part of make lint,
+passes on the tree and fails on a file that does); and the address types of
+hyp/include/kestrel/addr.h, checked by compiling a stage-2 call with its addresses right and
+swapped.
 
 Run by tests/run_tests.py (tool/test_build); alone: python3 tests/tool/test_build.py
 """
@@ -112,6 +114,28 @@ class AddressSpaces(unittest.TestCase):
         result = self.compile("0x40000000, pa")
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("incompatible type", result.stderr)
+
+
+class ArchBoundary(unittest.TestCase):
+    """hyp/core, hyp/vdev, hyp/mm, hyp/config and hyp/lib reach the CPU only through
+    kestrel/arch.h: `make arch-boundary` fails on a register access or assembly there."""
+
+    def run_check(self, dirs=None):
+        args = ["make", "-s", "arch-boundary"] + ([f"ARCH_FREE_DIRS={dirs}"] if dirs else [])
+        return subprocess.run(args, cwd=TOP, capture_output=True, text=True, timeout=60)
+
+    def test_the_tree_passes(self):
+        result = self.run_check()
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+    def test_each_kind_of_access_fails(self):
+        for line in ("x = read_sysreg(cntpct_el0);", "write_sysreg(hcr_el2, 0);",
+                     '__asm__ volatile("isb");', 'asm("tlbi vmalle1is");'):
+            with self.subTest(line=line), tempfile.TemporaryDirectory() as tmp:
+                (Path(tmp) / "core.c").write_text("void f(void)\n{\n\t" + line + "\n}\n")
+                result = self.run_check(tmp)
+                self.assertNotEqual(result.returncode, 0, line)
+                self.assertIn("core.c:3:", result.stdout)
 
 
 if __name__ == "__main__":
