@@ -24,17 +24,8 @@
 /* How long a secondary CPU may take to come up after PSCI CPU_ON before it is left out. */
 #define CPU_START_WAIT_S 1
 
-struct platform platform;
-struct hyp_config hyp;
-struct pcpu pcpus[PCPU_MAX];
-unsigned pcpu_count;
 extern char pcpu_stacks[];
 void secondary_entry(void);
-
-uint64_t uptime_ms(void)
-{
-	return arch_counter() / (hyp.cntfrq / 1000 ? hyp.cntfrq / 1000 : 1);
-}
 
 static void console_up(const void *dtb, int parse_err)
 {
