@@ -3,34 +3,39 @@
 #   make test         build everything, then run unit and integration tests (tests/run_tests.py)
 #   make unit-tests   only build the host unit tests
 #
-# Host unit tests: each tests/unit/test_NAME.c is one cmocka program, $(B)/unit/test_NAME.
-# The hypervisor sources it exercises are named on its first lines (one or more, each within
-# the first five), e.g.
-#   /* unit-sources: hyp/mm/pgtable.c hyp/lib/bitmap.c */
-# Everything is compiled for the host with sanitizers and -DKESTREL_HOST_TEST. Objects are
-# shared between tests (same flags for all), one per source so that -MMD tracks headers.
+# Host unit tests: each tests/unit/test_NAME.c is one cmocka program, $(B)/unit/test_NAME,
+# linked with one library of kestrel built for the host, $(UNIT_LIB): every core, device,
+# memory, configuration and library source that is not boot code or kestrel's own C library,
+# with the fake arch (hyp/arch/fake/: CPUs, drivers and memory modelled in memory) in place of
+# hyp/arch/aarch64 and the drivers. A test calls the real code; it replaces a function only
+# where the library's member defining it is one the test never pulls in.
+# Everything is compiled for the host with sanitizers and -DKESTREL_HOST_TEST.
 
 UNIT_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Ihyp/include -Ihyp/arch/fake/include -Itests/unit -DKESTREL_HOST_TEST
 UNIT_LIBS   := -lcmocka -lfdt
 UNIT_OBJ    := $(B)/unit/obj
+UNIT_LIB    := $(B)/unit/libkestrel-host.a
+
+# Not in the library: boot (main.c) and what the host's C library is (string.c, printf.c).
+UNIT_LIB_SRCS := $(filter-out hyp/core/main.c hyp/lib/string.c hyp/lib/printf.c, \
+	$(wildcard hyp/core/*.c hyp/vdev/*.c hyp/mm/*.c hyp/config/*.c hyp/lib/*.c \
+	hyp/arch/fake/*.c)) tests/unit/libc.c
+UNIT_LIB_OBJS := $(patsubst %,$(UNIT_OBJ)/%.o,$(UNIT_LIB_SRCS))
+# The tests' own helpers (device trees built with libfdt, the dispatcher's rule).
+UNIT_HELPER_OBJS := $(UNIT_OBJ)/tests/unit/helpers.c.o
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_ALL_OBJS := $(UNIT_LIB_OBJS) $(UNIT_HELPER_OBJS) $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/%.c.o)
 
-# unit_sources(test file): the list on its "unit-sources:" line (looked for in the first lines).
-unit_sources = $(shell sed -n '1,5s|^[[:space:]]*/\*[[:space:]]*unit-sources:\(.*\)\*/.*|\1|p' $(1))
-unit_objs = $(patsubst %,$(UNIT_OBJ)/%.o,$(1))
+$(UNIT_LIB): $(UNIT_LIB_OBJS)
+	@echo "  AR      $@"
+	@rm -f $@
+	@ar rcs $@ $^
 
-# unit_rule(test_NAME): link the test's object with the objects of its unit-sources.
-define unit_rule
-$(1)_UNIT_OBJS := $(call unit_objs,tests/unit/$(1).c $(call unit_sources,tests/unit/$(1).c))
-UNIT_ALL_OBJS += $$($(1)_UNIT_OBJS)
-$(B)/unit/$(1): $$($(1)_UNIT_OBJS)
-	@echo "  HOSTLD  $$@"
-	@$$(HOSTCC) $$(UNIT_CFLAGS) -o $$@ $$^ $$(UNIT_LIBS)
-endef
-UNIT_ALL_OBJS :=
-$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+$(B)/unit/test_%: $(UNIT_OBJ)/tests/unit/test_%.c.o $(UNIT_HELPER_OBJS) $(UNIT_LIB)
+	@echo "  HOSTLD  $@"
+	@$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(UNIT_LIB) $(UNIT_LIBS)
 
 $(UNIT_OBJ)/%.c.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(dir $@)

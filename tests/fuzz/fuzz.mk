@@ -8,7 +8,7 @@
 #                              over the checked-in corpus and what make fuzz found
 #
 # Each tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput and names the hypervisor sources it
-# exercises on its first line, like the unit tests:
+# exercises on its first lines:
 #   /* fuzz-sources: hyp/config/hostdt.c hyp/config/vmconfig.c */
 # Its seed corpus is tests/fuzz/corpus/NAME/ (checked in, never written by the fuzzer). What the
 # fuzzer finds goes to $(B)/fuzz/corpus/NAME/, crashing inputs to $(B)/fuzz/crashes/NAME-*, and

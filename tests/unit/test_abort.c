@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/core/abort.c hyp/core/mmio.c hyp/core/vcpu.c hyp/core/wfx.c */
-/* unit-sources: tests/unit/stubs.c hyp/arch/fake/vcpu_context.c hyp/arch/fake/cpu.c */
 /*
  * The data-abort exit end to end, as the dispatcher runs it (dispatch.h): the syndrome, the
  * device, the register, then the handler's result: how far the PC steps and whether the vCPU
@@ -24,7 +22,6 @@
 #include <kestrel/vm.h>
 
 #include "dispatch.h"
-#include "stubs.h"
 #include <arch/fake_arch.h>
 
 #define DEV_IPA 0x09000000ull

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: */
 /* When a CPU's scheduler looks again: timer deadlines that cannot wake, never wrap, and never
    cut a running vCPU's slice (hyp/include/kestrel/deadline.h). */
 #include <setjmp.h>

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/core/esr.c */
 /* ESR_EL2 syndrome decoding: data aborts for MMIO emulation, MSR/MRS traps, class names. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/config/guest_dtb.c */
 /* The device tree each VM boots with, built then read back with libfdt. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/config/hostdt.c tests/unit/helpers.c tests/unit/libc.c */
 /* What kestrel learns from the host device tree, and the one-sentence refusals. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/lib/image.c */
 /* arm64 Linux Image headers: where a kernel loads and how much memory it needs. */
 #include <setjmp.h>
 #include <stdarg.h>

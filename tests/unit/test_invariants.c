@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/core/invariants.c hyp/mm/pgtable.c hyp/mm/palloc.c */
 /*
  * The isolation invariant checker: a VM's stage 2 may map only its own pages, shared regions it
  * is a member of, and its passed-through devices' registers at their own address. Each other

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/core/vm_lifecycle.c hyp/core/vcpu.c hyp/core/vm_ram.c */
-/* unit-sources: hyp/arch/fake/vcpu_context.c hyp/arch/fake/cpu.c */
 /*
  * VM lifecycle requests, through the fake arch: an exception injected into a guest that faults
  * in its own vectors again and again asks for a crash and leaves its vCPU, and nothing more
@@ -20,9 +18,11 @@
 
 #include <kestrel/exits.h>
 #include <kestrel/hyp.h>
+#include <kestrel/lib.h>
 #include <kestrel/vm.h>
 
 #include <arch/fake_arch.h>
+#include <arch/fake_drivers.h>
 
 #define VBAR		   0x40001000ull
 #define RAM_IPA		   0x40000000ull
@@ -31,72 +31,33 @@
 #define FSC_TRANSLATION_L2 0x06ull    /* ESR_EL2 of a stage-2 translation fault, level 2 */
 #define SLICE		   10	      /* counter ticks a scheduler pass may work for */
 #define HZ		   1000000ull /* hyp.cntfrq: 1000 ticks a millisecond */
-#define LINES_MAX	   16
 
 struct vm vms[VM_MAX];
-struct pcpu pcpus[PCPU_MAX];
-unsigned pcpu_count;
-struct hyp_config hyp;
 
 static struct vm *const vm = &vms[0];
 static uint8_t ram[RAM_SIZE];
 
 /* What the stand-ins saw. */
 static struct {
-	unsigned sgis, blocks_zeroed, unmaps, flushes, image_steps, starts, builds, releases;
-	unsigned vgic_inits, powered_off;
+	unsigned unmaps, flushes, image_steps, starts, builds, releases;
 	bool release_scrubbed;
-	char lines[LINES_MAX][160];
-	unsigned nlines;
 } seen;
 
 /* --- stand-ins for the rest of kestrel --- */
 
-void kprintf(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (seen.nlines < LINES_MAX)
-		vsnprintf(seen.lines[seen.nlines++], sizeof(seen.lines[0]), fmt, ap);
-	va_end(ap);
-}
-
+/* kestrel's console said text (through the fake UART). */
 static bool said(const char *text)
 {
-	for (unsigned i = 0; i < seen.nlines; i++)
-		if (strstr(seen.lines[i], text))
-			return true;
-	return false;
+	return strstr(fake_drivers.uart_out, text) != NULL;
 }
 
 static unsigned times_said(const char *text)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < seen.nlines; i++)
-		n += strstr(seen.lines[i], text) != NULL;
+	for (const char *p = fake_drivers.uart_out; (p = strstr(p, text)); p++)
+		n++;
 	return n;
-}
-
-void gicv3_send_sgi(uint64_t target_mpidr, unsigned intid)
-{
-	(void)target_mpidr, (void)intid;
-	seen.sgis++;
-}
-
-void zero_pages(paddr_t pa, uint64_t size)
-{
-	uint64_t base = pa_addr(vm->ram_pa);
-
-	assert_true(pa >= base && pa + size <= base + RAM_SIZE);
-	memset(ram + (pa - base), 0, size);
-	seen.blocks_zeroed++;
-}
-
-void clean_to_poc(paddr_t pa, uint64_t size)
-{
-	(void)pa, (void)size;
 }
 
 int pgtable_map(struct pgtable *pt, uint64_t ia, paddr_t pa, uint64_t size, unsigned perms)
@@ -179,11 +140,6 @@ uint64_t invariants_check_vm(const struct vm *v, const char *when)
 	return 0;
 }
 
-void vgic_release_hw(struct vm *v)
-{
-	(void)v;
-}
-
 /* No virtio device here: stopping them is nothing. */
 void vm_virtio_stop(struct vm *v)
 {
@@ -197,24 +153,8 @@ bool vm_ipa_is_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
 	return ipa >= ram && size <= v->ram_size && ipa - ram <= v->ram_size - size;
 }
 
-void vgic_init(struct vm *v, unsigned nr_lrs, const struct vgic_hooks *hooks)
-{
-	(void)v, (void)nr_lrs, (void)hooks;
-	seen.vgic_inits++;
-}
-
-void psci_fw_system_off(void)
-{
-	seen.powered_off++;
-}
-
 void sched_report_idle(void)
 {
-}
-
-uint64_t uptime_ms(void)
-{
-	return fake_arch.counter / (HZ / 1000);
 }
 
 /* sched.c's: a CPU lets go of the vCPU whose state it holds. */
@@ -226,6 +166,14 @@ void pcpu_unload(struct pcpu *pcpu)
 	arch_no_guest();
 }
 
+/* The PSCI firmware's SYSTEM_OFF does not return: here it ends the scheduler's pass. */
+static jmp_buf machine_off;
+
+static NORETURN void power_off(void)
+{
+	longjmp(machine_off, 1);
+}
+
 /* --- the scene: VM 0 with two vCPUs, vCPU 0 on CPU 0 and vCPU 1 on CPU 1 --- */
 
 static int scene(void **state)
@@ -235,6 +183,8 @@ static int scene(void **state)
 	memset(vms, 0, sizeof(vms));
 	memset(pcpus, 0, sizeof(pcpus));
 	fake_arch_reset();
+	fake_drivers_reset();
+	fake_drivers.system_off = power_off;
 	fake_arch.pcpus = pcpus;
 	fake_arch.counter_step = 1; /* every counter read is a tick of work */
 	hyp.cntfrq = HZ;
@@ -248,7 +198,7 @@ static int scene(void **state)
 	vm->job.cpu = -1;
 	vm->vcpu_count = 2;
 	vm->ram_ipa = ipa_init(RAM_IPA);
-	vm->ram_pa = pa_init(0x80000000ull);
+	vm->ram_pa = pa_init((uintptr_t)ram); /* the fake arch's memory is the host's */
 	vm->ram_size = RAM_SIZE;
 	vm->ram_lazy = true;
 	vm->ram_ready[0] = 0xff; /* the guest touched all 8 blocks */
@@ -276,13 +226,15 @@ static int scene(void **state)
 }
 
 /* What sched.c's loop does on CPU cpu: takes RESCHED_LIFECYCLE and works for a slice.
-   Returns whether it asked for more. */
+   Returns whether it asked for more (not once the machine is off). */
 static bool scheduler_pass(unsigned cpu)
 {
 	unsigned asked = __atomic_exchange_n(&pcpus[cpu].resched, 0, __ATOMIC_ACQ_REL);
 
 	fake_arch.this_cpu = cpu;
 	if (!(asked & RESCHED_LIFECYCLE))
+		return false;
+	if (setjmp(machine_off))
 		return false;
 	/* The job takes the turn of the VM's vCPU on this CPU, as pick_next gives it. */
 	return vm_lifecycle_work(&pcpus[cpu], vm_lifecycle_has_job(vm, &pcpus[cpu]) ? vm : NULL,
@@ -309,15 +261,18 @@ static void a_crash_in_an_exit_is_a_request_the_scheduler_carries_out(void **sta
 	unsigned passes = 0;
 
 	(void)state;
+	/* Interrupt state the restart must not carry over. */
+	vm->vgic.spis[0].pending = true;
+	vm->vcpus[1].vgic.want[0] = BIT(27);
 	/* The exit: the tenth injection answers EXIT_LEAVE and only asks. */
 	assert_int_equal(fault_in_vectors_again_and_again(), EXIT_LEAVE);
 	assert_true(vm->requests & VM_REQ_CRASH);
 	assert_int_equal(vm->job.cpu, 0); /* the asking CPU's job: it looks before it picks */
 	assert_int_equal(vm->state, VM_RUNNING);
-	assert_int_equal(seen.blocks_zeroed + seen.image_steps + seen.starts, 0);
+	assert_int_equal(fake_arch.zeroings + seen.image_steps + seen.starts, 0);
 	assert_int_equal(fake_arch.exceptions, 9);
 	/* Both CPUs of the VM were kicked, and told to look at the requests. */
-	assert_int_equal(seen.sgis, 2);
+	assert_int_equal(fake_drivers.nsgis, 2);
 	assert_true(pcpus[0].resched & RESCHED_LIFECYCLE);
 	assert_true(pcpus[1].resched & RESCHED_LIFECYCLE);
 
@@ -334,14 +289,15 @@ static void a_crash_in_an_exit_is_a_request_the_scheduler_carries_out(void **sta
 	/* RAM zeroed on first touch: nothing scrubbed for the restart, every block out of stage
 	   2 and still the VM's to scrub at its stop; the images in 4 pieces (how many passes each
 	   takes: a_pass_works_no_longer_than_its_slice). */
-	assert_int_equal(seen.blocks_zeroed, 0);
+	assert_int_equal(fake_arch.zeroings, 0);
 	assert_int_equal(vm->ram_ready[0], 0);
 	assert_int_equal(vm->ram_blocks_ready, 0);
 	assert_int_equal(vm->ram_dirty[0], 0xff);
 	assert_int_equal(seen.unmaps, 1);
 	assert_int_equal(seen.flushes, 1);
 	assert_int_equal(seen.image_steps, 4);
-	assert_int_equal(seen.vgic_inits, 1);
+	assert_false(vm->vgic.spis[0].pending); /* the vGIC is as at power-on */
+	assert_int_equal(vm->vcpus[1].vgic.want[0], 0);
 	assert_int_equal(seen.starts, 1);
 	assert_int_equal(seen.releases, 0);
 	/* Running again from its boot vCPU; vCPU 0's old state left CPU 0 (put, no guest). */
@@ -355,7 +311,7 @@ static void a_crash_in_an_exit_is_a_request_the_scheduler_carries_out(void **sta
 
 	/* The new boot's first touch of block 3 zeroes it before the guest sees it. */
 	assert_true(vm_ram_fault(vm, RAM_IPA + 3 * BLOCK_SIZE + 0x1234, FSC_TRANSLATION_L2));
-	assert_int_equal(seen.blocks_zeroed, 1);
+	assert_int_equal(fake_arch.zeroings, 1);
 	for (size_t i = 3 * BLOCK_SIZE; i < 4 * BLOCK_SIZE; i++)
 		if (ram[i])
 			fail_msg("RAM byte %zu handed over not zeroed", i);
@@ -369,7 +325,7 @@ static void a_crash_in_an_exit_is_a_request_the_scheduler_carries_out(void **sta
 	while (scheduler_pass(1))
 		assert_true(++passes < 50);
 	assert_int_equal(vm->state, VM_STOPPED);
-	assert_int_equal(seen.blocks_zeroed, 1 + 8);
+	assert_int_equal(fake_arch.zeroings, 1 + 8);
 	assert_int_equal(vm->ram_dirty[0], 0);
 	for (size_t i = 0; i < sizeof(ram); i++)
 		if (ram[i])
@@ -385,12 +341,12 @@ static void a_pass_works_no_longer_than_its_slice(void **state)
 	pcpus[0].current = NULL;
 	/* Quiesce, then one pass per slice of SLICE ticks: a block costs a counter read. */
 	assert_true(scheduler_pass(0));
-	while (seen.blocks_zeroed < 8) {
-		unsigned before = seen.blocks_zeroed;
+	while (fake_arch.zeroings < 8) {
+		unsigned before = fake_arch.zeroings;
 		uint64_t start = fake_arch.counter;
 		assert_true(scheduler_pass(0));
 		assert_true(fake_arch.counter - start <= SLICE + 2);
-		assert_true(seen.blocks_zeroed > before);
+		assert_true(fake_arch.zeroings > before);
 	}
 	while (scheduler_pass(0))
 		;
@@ -414,7 +370,7 @@ static void a_slow_cpu_is_waited_for_in_ticks_and_its_fp_owner_left_alone(void *
 		fake_arch.counter += HZ / 100;
 	}
 	assert_int_equal(times_said("CPU 1 is slow to leave its vCPUs; still waiting"), 1);
-	assert_int_equal(seen.blocks_zeroed, 0); /* nothing scrubbed under a running vCPU */
+	assert_int_equal(fake_arch.zeroings, 0); /* nothing scrubbed under a running vCPU */
 	assert_ptr_equal(pcpus[1].fp_owner, &vm->vcpus[1]);
 	assert_ptr_equal(pcpus[1].loaded, &vm->vcpus[1]);
 	/* CPU 1 lets go in its own scheduler loop (sched.c drop_stopped). */
@@ -428,7 +384,7 @@ static void a_slow_cpu_is_waited_for_in_ticks_and_its_fp_owner_left_alone(void *
 	assert_true(seen.release_scrubbed);
 	assert_int_equal(vm->state, VM_STOPPED);
 	assert_true(said("vm0 stopped (stopped from the console) after"));
-	assert_int_equal(seen.powered_off, 1); /* the last VM stopped */
+	assert_int_equal(fake_drivers.system_offs, 1); /* the last VM stopped */
 	assert_int_equal(seen.starts, 0);
 }
 
@@ -472,7 +428,7 @@ static void a_physical_serror_crashes_its_vm_contained(void **state)
 	assert_true(vm->requests & VM_REQ_CRASH);
 	assert_int_equal(vm->state, VM_RUNNING);
 	assert_int_equal(fake_arch.exceptions, 0);
-	assert_int_equal(seen.blocks_zeroed + seen.image_steps + seen.starts, 0);
+	assert_int_equal(fake_arch.zeroings + seen.image_steps + seen.starts, 0);
 	assert_true(said("vm0/vcpu0: physical SError (ESR 0xbe000000)"));
 }
 

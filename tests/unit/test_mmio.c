@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/core/mmio.c */
 /* The per-VM MMIO router: a table sorted by base, searched by binary search. */
 #include <setjmp.h>
 #include <stdarg.h>

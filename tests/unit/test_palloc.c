@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/mm/palloc.c */
 /* The owner-tracking page allocator over a pretend RAM bank (only its owner array is real). */
 #include <setjmp.h>
 #include <stdarg.h>

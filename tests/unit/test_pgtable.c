@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/mm/pgtable.c */
 /*
  * The translation table builder, stage 1 and stage 2, on host memory: "physical addresses" of
  * tables are host pointers (phys_to_virt is the identity), so every table the builder makes can

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/core/smccc.c hyp/core/psci.c hyp/core/vcpu.c tests/unit/stubs.c */
-/* unit-sources: hyp/arch/fake/vcpu_context.c hyp/arch/fake/cpu.c */
 /*
  * SMCCC routing and PSCI for a two-vCPU VM, through the HVC and SMC exit handlers. The kernel
  * services they call (vm.c, sched.c, wfx.c) are stand-ins here; the ones that never return on
@@ -19,7 +17,6 @@
 #include <kestrel/vm.h>
 
 #include "dispatch.h"
-#include "stubs.h"
 #include <arch/fake_arch.h>
 
 #define RAM_IPA	 0x40000000ull

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/core/sysreg.c hyp/core/esr.c hyp/core/vcpu.c tests/unit/stubs.c */
-/* unit-sources: hyp/arch/fake/vcpu_context.c hyp/arch/fake/cpu.c */
 /*
  * Trapped system registers: the ID register sanitizing rules, field by field, the emulated
  * register table, and sysreg_exit end to end on a vCPU (UNDEFs go through vcpu.c's injection,
@@ -17,7 +15,6 @@
 #include <kestrel/vm.h>
 
 #include "dispatch.h"
-#include "stubs.h"
 #include <arch/fake_arch.h>
 
 /* vcpu.c and sysreg.c call into the vGIC: record what reaches it. */

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/vdev/vgic.c hyp/vdev/vgic_mmio.c hyp/vdev/vgic_lr.c hyp/core/mmio.c */
-/* unit-sources: hyp/arch/fake/cpu.c hyp/arch/fake/gic_cpuif.c hyp/arch/fake/gicv3.c */
 /*
  * The virtual GICv3's distributor and redistributor registers, through the VM's MMIO router,
  * for a VM of two vCPUs: what a guest access does to the interrupt state and to the "want"

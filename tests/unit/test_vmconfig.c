@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/config/vmconfig.c hyp/config/hostdt.c tests/unit/helpers.c tests/unit/libc.c */
 /* VM descriptions under /chosen: what is accepted, and the reason for every refusal. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/mm/vmid.c */
 /* VMIDs: 8 or 16 bits as ID_AA64MMFR1_EL1.VMIDBits says, never 0, each one in use once. */
 #include <setjmp.h>
 #include <stdarg.h>

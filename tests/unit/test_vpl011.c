@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/vdev/vpl011.c */
 /* The virtual PL011, driven through its MMIO ops, with input received and output captured. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -36,6 +36,8 @@ void fake_wfi(void)
 {
 	fake_cpu()->wfis++;
 	fake_arch.counter += fake_arch.wfi_step;
+	if (fake_arch.wfi_escapes && fake_arch.escape)
+		longjmp(*fake_arch.escape, FAKE_JUMP_WFI);
 }
 
 uint64_t fake_exit_read(unsigned which)

@@ -11,8 +11,10 @@ void pl011_init(paddr_t base)
 
 void pl011_putc(char c)
 {
-	if (fake_drivers.uart_len < FAKE_UART_MAX)
+	if (fake_drivers.uart_len < FAKE_UART_MAX - 1)
 		fake_drivers.uart_out[fake_drivers.uart_len++] = c;
+	if (fake_drivers.uart_observer)
+		fake_drivers.uart_observer(c);
 }
 
 int pl011_getc(void)

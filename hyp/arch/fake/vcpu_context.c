@@ -12,12 +12,17 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	fake_cpu()->loaded = vcpu;
 	fake_cpu()->guest_regime = true;
 	fake_cpu()->loads++;
+	vgic_load(vcpu);
+	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
+	fake_cpu_traps(vcpu->cptr, !vcpu->pcpu || vcpu->pcpu->fp_owner != vcpu);
 }
 
 void arch_vcpu_put(struct vcpu *vcpu)
 {
 	vcpu->sys = fake_cpu()->el1;
+	/* The timers must not keep firing for whatever runs next on this CPU. */
 	fake_cpu()->el1.cntv_ctl = fake_cpu()->el1.cntp_ctl = 0;
+	vgic_put(vcpu);
 	fake_cpu()->loaded = NULL;
 	fake_cpu()->puts++;
 }

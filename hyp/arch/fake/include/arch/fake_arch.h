@@ -8,6 +8,8 @@
 #ifndef KESTREL_FAKE_ARCH_H
 #define KESTREL_FAKE_ARCH_H
 
+#include <setjmp.h>
+
 #include <kestrel/arch.h>
 #include <kestrel/asm_offsets.h>
 #include <kestrel/vm.h>
@@ -31,7 +33,12 @@ struct fake_cpu {
 	struct vgic_cpuif cpuif; /* ICH_VMCR_EL2 and the active priorities */
 	unsigned deactivations, last_deactivated;
 	unsigned wfis;
+	struct fpsimd_state fp; /* the FP/SIMD registers */
 };
+
+/* Where a fake CPU's code that never returns (entering a guest, halting) ends: a longjmp to
+   the test's fake_arch.escape with one of these, or abort() without one. */
+enum fake_jump { FAKE_JUMP_NONE, FAKE_JUMP_GUEST, FAKE_JUMP_WFI, FAKE_JUMP_HALT };
 
 struct fake_arch {
 	struct fake_cpu cpu[PCPU_MAX];
@@ -48,6 +55,11 @@ struct fake_arch {
 	uint64_t tlb_flushed_vttbr;
 	uint64_t cisw[FAKE_CISW_MAX]; /* arch_dc_cisw's operands, oldest first */
 	unsigned ncisw;
+	unsigned zeroings;	 /* zero_pages calls */
+	jmp_buf *escape;	 /* set: where vcpu_enter_fresh and halt_forever jump */
+	bool wfi_escapes;	 /* a WFI jumps there too (the scheduler found nothing to run) */
+	struct vcpu *entered;	 /* the vCPU the last vcpu_enter_fresh entered */
+	unsigned entries, halts; /* vcpu_enter_fresh and halt_forever calls */
 };
 
 extern struct fake_arch fake_arch;

@@ -9,7 +9,7 @@
 #include <kestrel/types.h>
 
 #define FAKE_SGI_MAX  32
-#define FAKE_UART_MAX 4096
+#define FAKE_UART_MAX 65536
 
 struct fake_sgi {
 	uint64_t target_mpidr; /* ~0: every CPU but the sender */
@@ -33,9 +33,10 @@ struct fake_drivers {
 	int64_t psci_result;	  /* what psci_fw_call answers */
 	void (*system_off)(void); /* what psci_fw_system_off does then; must not return */
 	/* the UART */
-	char uart_out[FAKE_UART_MAX];
+	char uart_out[FAKE_UART_MAX]; /* what kestrel sent, NUL-terminated */
 	unsigned uart_len;
-	const char *uart_in; /* what pl011_getc gives, up to its NUL */
+	void (*uart_observer)(char c); /* called with every byte sent, if set */
+	const char *uart_in;	       /* what pl011_getc gives, up to its NUL */
 	bool uart_rx_irq;
 };
 
