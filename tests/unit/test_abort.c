@@ -189,6 +189,55 @@ static void an_access_to_nothing_or_without_a_syndrome_is_an_abort(void **state)
 	assert_int_equal(vcpu->stats[STAT_STRAY], 2);
 }
 
+/*
+ * An access outside every device is a synchronous external abort taken at the guest's EL1 as
+ * the architecture takes one: ESR_EL1 a data abort from the current EL (or a lower one),
+ * IL set, FSC 0x10, WnR for a store; FAR_EL1 the faulting virtual address (FAR_EL2's);
+ * ELR_EL1 and SPSR_EL1 the faulting PC and PSTATE; the PC at VBAR_EL1 + 0x200 from EL1 with
+ * SP_EL1, + 0x400 from EL0 in AArch64.
+ */
+static void an_abort_outside_every_device_is_taken_at_el1_as_architected(void **state)
+{
+	static const struct {
+		uint64_t pstate, iss, esr, vector;
+	} cases[] = {
+	    {EL1H, ISV | SAS(4) | WNR, ((uint64_t)EC_DABT_CUR << 26) | IL | WNR | 0x10, 0x200},
+	    {EL1H, ISV | SAS(8), ((uint64_t)EC_DABT_CUR << 26) | IL | 0x10, 0x200},
+	    {0, ISV | SAS(1) | WNR, ((uint64_t)EC_DABT_LOW << 26) | IL | WNR | 0x10, 0x400},
+	    {0, 0, ((uint64_t)EC_DABT_LOW << 26) | IL | 0x10, 0x400},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		vcpu->regs.pc = PC + 4 * i;
+		vcpu->regs.pstate = cases[i].pstate;
+		assert_int_equal(dabt(0x0a000000 + 8 * i, IL | cases[i].iss), EXIT_RESUME);
+		assert_int_equal(fake_cpu()->el1.esr, cases[i].esr);
+		assert_int_equal(fake_cpu()->el1.far, 0xffff000000000000ull | (8 * i));
+		assert_int_equal(fake_cpu()->el1.elr, PC + 4 * i);
+		assert_int_equal(fake_cpu()->el1.spsr, cases[i].pstate);
+		assert_int_equal(vcpu->regs.pc, VBAR + cases[i].vector);
+		assert_int_equal(vcpu->regs.pstate & 0xf, 0x5); /* EL1h */
+	}
+	assert_int_equal(fake_arch.exceptions, ARRAY_SIZE(cases));
+	assert_int_equal(vcpu->stats[STAT_ABORT_INJECTED], ARRAY_SIZE(cases));
+	assert_int_equal(dev_seen.reads + dev_seen.writes, 0);
+}
+
+/* An instruction fetch outside the VM's RAM: a prefetch abort, with no WnR. */
+static void a_fetch_outside_ram_is_a_prefetch_abort(void **state)
+{
+	(void)state;
+	fake_cpu()->exit_hpfar = (0x0a000000ull >> 12) << 4;
+	fake_cpu()->exit_far = 0x0a000010;
+	assert_int_equal(run_exit(iabt_exit, vcpu, ((uint64_t)EC_IABT_LOW << 26) | IL | FSC_TF),
+			 EXIT_RESUME);
+	assert_int_equal(fake_cpu()->el1.esr, ((uint64_t)EC_IABT_CUR << 26) | IL | 0x10);
+	assert_int_equal(fake_cpu()->el1.far, 0x0a000010);
+	assert_int_equal(fake_cpu()->el1.elr, PC);
+	assert_int_equal(vcpu->regs.pc, VBAR + 0x200);
+}
+
 static void aborts_again_and_again_in_its_vectors_ask_for_a_crash_and_leave(void **state)
 {
 	exit_result r = EXIT_RESUME;
@@ -317,6 +366,8 @@ int main(void)
 	    T(an_mmio_write_reaches_the_device_masked_to_its_width),
 	    T(a_refused_access_is_an_abort_at_the_vector_without_a_step),
 	    T(an_access_to_nothing_or_without_a_syndrome_is_an_abort),
+	    T(an_abort_outside_every_device_is_taken_at_el1_as_architected),
+	    T(a_fetch_outside_ram_is_a_prefetch_abort),
 	    T(aborts_again_and_again_in_its_vectors_ask_for_a_crash_and_leave),
 	    T(wfit_and_wfet_are_undefined),
 	    T(an_emulated_instruction_clears_btype),
