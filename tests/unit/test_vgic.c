@@ -3,8 +3,9 @@
  * The virtual GICv3's distributor and redistributor registers, through the VM's MMIO router,
  * for a VM of two vCPUs: what a guest access does to the interrupt state and to the "want"
  * bitmap that says which interrupts must go into list registers; SGI routing and groups; how
- * many active-priority registers a CPU interface has. The rest of kestrel (vm.c, sched.c) is
- * stand-ins here; the physical GIC is the fake arch's.
+ * many active-priority registers a CPU interface has; the list registers of the fake CPU
+ * interface filled with what is wanted and folded back after the guest took it. The rest of
+ * kestrel (vm.c, sched.c) is stand-ins here; the physical GIC is the fake arch's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -353,11 +354,93 @@ static void apr_count_follows_ich_vtr_prebits(void **state)
 	assert_int_equal(vm.vgic.nr_aprs, HW_APRS);
 }
 
+/* --- the list registers (vgic_lr.c), on fake CPU 0, which runs vCPU 0 --- */
+
+/* SGIs 0..7 Group 1 and enabled at vCPU 0, Group 1 on in the distributor; vCPU 1 sends the
+   SGIs in mask to vCPU 0 (target list: Aff0 0). */
+static void sgis_to_vcpu0(uint32_t mask)
+{
+	gicd_write(GICD_CTLR, 4, 2);
+	gicr_write(0, GICR_SGI + GICD_IGROUPR, 4, 0xffffffff);
+	gicr_write(0, GICR_SGI + GICD_ISENABLER, 4, 0xff);
+	for (unsigned sgi = 0; sgi < 8; sgi++)
+		if (mask & BIT(sgi))
+			vgic_send_sgi(&vm.vcpus[1], ((uint64_t)sgi << 24) | BIT(0), false);
+}
+
+static uint64_t lr_state(unsigned n)
+{
+	return fake_arch.cpu[0].ich_lr[n] >> LR_STATE_SHIFT;
+}
+
+static void a_list_register_takes_a_wanted_sgi_and_gives_back_what_the_guest_did(void **state)
+{
+	struct vcpu *v = &vm.vcpus[0];
+	struct virq *irq = &v->vgic.priv[5];
+
+	(void)state;
+	sgis_to_vcpu0(BIT(5));
+	assert_true(wanted(v, 5));
+	vgic_flush_lrs_cpu(&v->vgic, v);
+	assert_int_equal(fake_arch.cpu[0].ich_lr[0] & 0x3ff, 5);
+	assert_int_equal(lr_state(0), LR_PENDING);
+	assert_true(fake_arch.cpu[0].ich_lr[0] & LR_GROUP1);
+	assert_int_equal(fake_arch.cpu[0].ich_hcr, VGIC_HCR_EN);
+	assert_false(wanted(v, 5));
+	assert_true(irq->in_lr);
+	/* The guest acknowledged it (active) and exits: its state comes back. */
+	fake_arch.cpu[0].ich_lr[0] = (fake_arch.cpu[0].ich_lr[0] & ~(3ull << LR_STATE_SHIFT)) |
+				     (LR_ACTIVE << LR_STATE_SHIFT);
+	vgic_sync_lrs_cpu(&v->vgic, v);
+	assert_false(irq->in_lr);
+	assert_true(irq->active);
+	assert_false(irq->pending);
+	assert_int_equal(fake_arch.cpu[0].ich_lr[0], 0); /* emptied for the next fill */
+	/* It goes back in, active, and the guest completes it: the register is empty (ELRSR). */
+	vgic_flush_lrs_cpu(&v->vgic, v);
+	assert_int_equal(lr_state(0), LR_ACTIVE);
+	fake_arch.cpu[0].ich_lr[0] &= ~(3ull << LR_STATE_SHIFT);
+	fake_arch.cpu[0].ich_elrsr |= BIT(0);
+	vgic_sync_lrs_cpu(&v->vgic, v);
+	assert_false(irq->active || irq->pending || irq->in_lr);
+	assert_int_equal(v->vgic.lr_used, 0);
+	assert_false(vgic_vcpu_pending(v));
+}
+
+static void more_wanted_than_list_registers_asks_for_an_underflow_refill(void **state)
+{
+	struct vcpu *v = &vm.vcpus[0];
+
+	(void)state;
+	sgis_to_vcpu0(0x3f); /* six SGIs, four list registers */
+	vgic_flush_lrs_cpu(&v->vgic, v);
+	for (unsigned n = 0; n < 4; n++)
+		assert_int_equal(lr_state(n), LR_PENDING);
+	assert_int_equal(fake_arch.cpu[0].ich_hcr, VGIC_HCR_EN | VGIC_HCR_UIE);
+	assert_int_equal(v->vgic.lr_used, 0xf);
+	assert_int_equal(__builtin_popcountll(v->vgic.want[0] & 0x3f), 2); /* still waiting */
+	/* The guest took and completed all four: the refill takes the other two. */
+	for (unsigned n = 0; n < 4; n++) {
+		fake_arch.cpu[0].ich_lr[n] &= ~(3ull << LR_STATE_SHIFT);
+		fake_arch.cpu[0].ich_elrsr |= BIT(n);
+	}
+	vgic_sync_lrs_cpu(&v->vgic, v);
+	vgic_flush_lrs_cpu(&v->vgic, v);
+	assert_int_equal(lr_state(0), LR_PENDING);
+	assert_int_equal(lr_state(1), LR_PENDING);
+	assert_int_equal(lr_state(2), 0);
+	assert_int_equal(fake_arch.cpu[0].ich_hcr, VGIC_HCR_EN);
+	assert_int_equal(v->vgic.want[0] & 0x3f, 0);
+	assert_int_equal(v->vgic.lr_used, 0x3);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, new_vm)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    T(a_list_register_takes_a_wanted_sgi_and_gives_back_what_the_guest_did),
+	    T(more_wanted_than_list_registers_asks_for_an_underflow_refill),
 	    T(level_spi_with_its_line_high_is_wanted_by_its_target),
 	    T(changing_the_trigger_with_the_line_high_updates_delivery),
 	    T(irouter_routes_an_spi_to_the_vcpu_it_names),
