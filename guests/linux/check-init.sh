@@ -170,6 +170,21 @@ check_cpu_bound() {
 	report cpu-bound "$flag" "$((el / 100)).$(printf '%02d' $((el % 100)))s"
 }
 
+# The CPU features kestrel shows and switches, as the kernel found them on every CPU:
+# pointer authentication (paca, pacg; kestrel switches the keys, kestrel/pac.h).
+check_features() {
+	flag=ok
+	found=
+	for f in paca pacg; do
+		if [ "$(grep '^Features' /proc/cpuinfo | grep -cw "$f")" = "$ncpu" ]; then
+			found="$found $f"
+		else
+			flag=FAIL
+		fi
+	done
+	report features "$flag"$found
+}
+
 check_uptime() {
 	read -r up _ </proc/uptime
 	flag=FAIL
@@ -185,5 +200,6 @@ check_nproc
 check_timer
 check_ipi
 check_cpu_bound
+check_features
 check_uptime
 finish

@@ -5,6 +5,7 @@
  */
 #include <kestrel/exits.h>
 #include <kestrel/lib.h>
+#include <kestrel/pac.h>
 #include <kestrel/sysreg.h>
 
 static exit_result undef_exit(struct vcpu *vcpu, uint64_t esr)
@@ -22,6 +23,7 @@ exit_fn *const exit_handlers[EC_COUNT] = {
     [0 ... EC_COUNT - 1] = undef_exit, /* instructions a guest may not use here */
     [EC_WFX] = wfx_exit,	       /* wfx.c */
     [EC_FP_ASIMD] = fpsimd_exit,       /* fpsimd.c: lazy switch */
+    [EC_PAC] = pac_exit,	       /* pac.c: lazy switch */
     [EC_HVC64] = smccc_hvc_exit,       /* smccc.c, psci.c, shm.c */
     [EC_SMC64] = smccc_smc_exit,
     [EC_SYS64] = sysreg_exit,  /* sysreg.c */

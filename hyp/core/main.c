@@ -64,6 +64,9 @@ static void choose_hyp_config(void)
 	if (FIELD(dfr0, 32, 4))
 		hyp.vcpu_mdcr |= MDCR_TPMS;
 	hyp.has_ras = FIELD(arch_id_reg(ARCH_ID_AA64PFR0), 28, 4) != 0;
+	/* APA, API, GPA, GPI; APA3, GPA3: the address or generic authentication guests see. */
+	hyp.has_pac = (arch_id_reg(ARCH_ID_AA64ISAR1) & 0xff000ff0ull) ||
+		      (arch_id_reg(ARCH_ID_AA64ISAR2) & 0xff00ull);
 	/* VTCR: geometry per pgtable, walks cacheable inner shareable, PS, VMID size. */
 	hyp.vtcr = pgtable_vtcr_geometry(pa_bits) | BIT(31) | (1ull << 8) | (1ull << 10) |
 		   (3ull << 12) | ((uint64_t)mmu_ps_field(pa_bits) << 16) |

@@ -50,10 +50,10 @@ static const struct id_rule id_rules[] = {
     {ID_AA64DFR0, 0, 0x000000f000101006ull},
     /* Everything but transactional memory. */
     {ID_AA64ISAR0, ~0x000000000f000000ull, 0},
-    /* No pointer authentication (its keys are not switched) and no LS64. */
-    {ID_AA64ISAR1, 0x0fffffff00fff00full, 0},
-    /* RPRES, BC, CLRBHB only. */
-    {ID_AA64ISAR2, 0x00000000f0f000f0ull, 0},
+    /* Everything but LS64: pointer authentication too (its keys are switched: pac.c). */
+    {ID_AA64ISAR1, 0x0fffffffffffffffull, 0},
+    /* RPRES, GPA3, APA3, BC, PAC_frac, CLRBHB. */
+    {ID_AA64ISAR2, 0x00000000fff0fff0ull, 0},
     /* ASIDBits, BigEnd, BigEndEL0; PARange and the granules are set in id_sanitize. */
     {ID_AA64MMFR0, 0x00000000000f0ff0ull, 0},
     /* HAFDBS, HPDS, PAN, ETS, AFP, nTLBPA, CMOW, ECBHB; no VHE, VMID bits, LOR, HCX. */
@@ -203,7 +203,16 @@ static exit_result sgi0r_write(struct vcpu *vcpu, const struct sysreg_desc *d, u
 	return send_sgi(vcpu, reg, read, true);
 }
 
+/* A key register of pointer authentication, trapped until the vCPU's first use: the keys go
+   live (pac.c) and the access runs again. */
+static exit_result pac_key(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+{
+	(void)d, (void)reg, (void)read;
+	return pac_enable(vcpu);
+}
+
 #define VCPU_FIELD(f)		offsetof(struct vcpu, f)
+#define PAC(X, id, crm, op2)	X(id, #id, SYSREG_KEY(3, 0, 2, crm, op2), pac_key, 0)
 #define DBG(X, id, crm, op2, f) X(id, #id, SYSREG_KEY(2, 0, 0, crm, op2), stored, VCPU_FIELD(dbg.f))
 
 /*
@@ -238,6 +247,16 @@ static exit_result sgi0r_write(struct vcpu *vcpu, const struct sysreg_desc *d, u
 	X(DBGDTR_EL0, "DBGDTR_EL0", SYSREG_KEY(2, 3, 0, 4, 0), raz_wi, 0)                          \
 	X(DBGDTRRX_EL0, "DBGDTRRX_EL0", SYSREG_KEY(2, 3, 0, 5, 0), raz_wi, 0)                      \
 	X(ACTLR_EL1, "ACTLR_EL1", SYSREG_KEY(3, 0, 1, 0, 1), raz_wi, 0)                            \
+	PAC(X, APIAKEYLO_EL1, 1, 0)                                                                \
+	PAC(X, APIAKEYHI_EL1, 1, 1)                                                                \
+	PAC(X, APIBKEYLO_EL1, 1, 2)                                                                \
+	PAC(X, APIBKEYHI_EL1, 1, 3)                                                                \
+	PAC(X, APDAKEYLO_EL1, 2, 0)                                                                \
+	PAC(X, APDAKEYHI_EL1, 2, 1)                                                                \
+	PAC(X, APDBKEYLO_EL1, 2, 2)                                                                \
+	PAC(X, APDBKEYHI_EL1, 2, 3)                                                                \
+	PAC(X, APGAKEYLO_EL1, 3, 0)                                                                \
+	PAC(X, APGAKEYHI_EL1, 3, 1)                                                                \
 	X(ICC_SGI1R_EL1, "ICC_SGI1R_EL1", SYSREG_KEY(3, 0, 12, 11, 5), sgi1r_write, 0)             \
 	X(ICC_ASGI1R_EL1, "ICC_ASGI1R_EL1", SYSREG_KEY(3, 0, 12, 11, 6), sgi0r_write, 0)           \
 	X(ICC_SGI0R_EL1, "ICC_SGI0R_EL1", SYSREG_KEY(3, 0, 12, 11, 7), sgi0r_write, 0)
@@ -260,7 +279,7 @@ static const struct sysreg_desc sysreg_table[SYSREG_COUNT] = {{~0u, "none", NULL
  * another odd multiplier.
  */
 #define SYSREG_HASH_BITS 7
-#define SYSREG_HASH(key) ((uint32_t)((key)*0x2b329717u) >> (32 - SYSREG_HASH_BITS))
+#define SYSREG_HASH(key) ((uint32_t)((key)*0x37730edfu) >> (32 - SYSREG_HASH_BITS))
 
 static const uint8_t sysreg_slot[1u << SYSREG_HASH_BITS] = {SYSREG_LIST(AS_SLOT)};
 

@@ -38,6 +38,10 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	vcpu->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
 	vcpu->blocked = false;
 	vcpu->faults_in_vectors = 0;
+	/* Pointer authentication trapped again until its first use, with zero keys. */
+	vcpu->pac_used = false;
+	memset(vcpu->pac_keys, 0, sizeof(vcpu->pac_keys));
+	vcpu->hcr &= ~(HCR_API | HCR_APK);
 	vcpu->sys.sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the boot protocol wants */
 	vcpu->dbg.oslsr = BIT(3);	  /* OS lock implemented, unlocked */
 	vcpu->vmpidr = GUEST_MPIDR(vcpu->id);

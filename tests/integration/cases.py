@@ -59,7 +59,7 @@ def kernel_release(kernel):
 def linux_case(name, kernel, vcpus=2):
     """Debian's own arm64 kernel with the busybox check script as init (guests/linux); the
     check script and the case both insist on the release fetched for that name."""
-    checks = ["nproc", "timer", "ipi", "cpu-bound", "uptime"]
+    checks = ["nproc", "timer", "ipi", "cpu-bound", "features paca pacg", "uptime"]
     release = kernel_release(kernel)
     return Case(name, ["--kernel", f"build/cache/linux/{kernel}/Image",
                        "--initrd", "build/test-initramfs.cpio.gz",

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <kestrel/exits.h>
+#include <kestrel/hyp.h>
 #include <kestrel/vm.h>
 
 #include "dispatch.h"
@@ -165,13 +166,13 @@ static const struct id_reg id_regs[] = {
     {ID_AA64ISAR1,
      "ID_AA64ISAR1_EL1",
      {{"DPB", KEEP, 0},
-      {"APA", HIDE, 0},
-      {"API", HIDE, 0},
+      {"APA", KEEP, 0},
+      {"API", KEEP, 0},
       {"JSCVT", KEEP, 0},
       {"FCMA", KEEP, 0},
       {"LRCPC", KEEP, 0},
-      {"GPA", HIDE, 0},
-      {"GPI", HIDE, 0},
+      {"GPA", KEEP, 0},
+      {"GPI", KEEP, 0},
       {"FRINTTS", KEEP, 0},
       {"SB", KEEP, 0},
       {"SPECRES", KEEP, 0},
@@ -184,11 +185,11 @@ static const struct id_reg id_regs[] = {
      "ID_AA64ISAR2_EL1",
      {{"WFxT", HIDE, 0},
       {"RPRES", KEEP, 0},
-      {"GPA3", HIDE, 0},
-      {"APA3", HIDE, 0},
+      {"GPA3", KEEP, 0},
+      {"APA3", KEEP, 0},
       {"MOPS", HIDE, 0},
       {"BC", KEEP, 0},
-      {"PAC_frac", HIDE, 0},
+      {"PAC_frac", KEEP, 0},
       {"CLRBHB", KEEP, 0},
       {"SYSREG_128", HIDE, 0},
       {"SYSINSTR_128", HIDE, 0},
@@ -312,15 +313,16 @@ static void dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else(void
 	assert_int_equal(nibble(v, 9), 0xf); /* DoubleLock: not implemented */
 }
 
-static void isar_registers_hide_tme_and_pointer_authentication(void **state)
+static void isar_registers_hide_tme_and_show_pointer_authentication(void **state)
 {
 	(void)state;
 	assert_int_equal(id_sanitize(ID_AA64ISAR0, ALL_ONES, 40), 0xfffffffff0ffffffull);
-	assert_int_equal(id_sanitize(ID_AA64ISAR1, ALL_ONES, 40), 0x0fffffff00fff00full);
-	assert_int_equal(id_sanitize(ID_AA64ISAR2, ALL_ONES, 40), 0x00000000f0f000f0ull);
-	/* Address and generic PAC (APA 1, GPA 1), LRCPC 2, FCMA, JSCVT, DPB 2. */
+	assert_int_equal(id_sanitize(ID_AA64ISAR1, ALL_ONES, 40), 0x0fffffffffffffffull);
+	assert_int_equal(id_sanitize(ID_AA64ISAR2, ALL_ONES, 40), 0x00000000fff0fff0ull);
+	/* Address and generic PAC (APA 1, GPA 1), LRCPC 2, FCMA, JSCVT, DPB 2: all shown, the
+	   keys being switched (pac.c). */
 	assert_int_equal(id_sanitize(ID_AA64ISAR1, 0x0000000001211012ull, 40),
-			 0x0000000000211002ull);
+			 0x0000000001211012ull);
 	/* AES+PMULL, SHA1, SHA2-512, CRC32, atomics, TME, RDM: TME goes. */
 	assert_int_equal(id_sanitize(ID_AA64ISAR0, 0x0000000011212120ull, 40),
 			 0x0000000010212120ull);
@@ -396,32 +398,42 @@ static void unlisted_id_registers_read_as_zero(void **state)
 
 /* Every register the table emulates, by its architectural encoding. */
 static const uint32_t emulated[] = {
-    SYSREG_KEY(1, 0, 7, 6, 2),	 /* DC ISW */
-    SYSREG_KEY(1, 0, 7, 10, 2),	 /* DC CSW */
-    SYSREG_KEY(1, 0, 7, 14, 2),	 /* DC CISW */
-    DBG(0, 4),			 /* DBGBVR0_EL1 */
-    DBG(0, 5),			 /* DBGBCR0_EL1 */
-    DBG(0, 6),			 /* DBGWVR0_EL1 */
-    DBG(0, 7),			 /* DBGWCR0_EL1 */
-    DBG(1, 4),			 /* DBGBVR1_EL1 */
-    DBG(1, 5),			 /* DBGBCR1_EL1 */
-    DBG(1, 6),			 /* DBGWVR1_EL1 */
-    DBG(1, 7),			 /* DBGWCR1_EL1 */
-    DBG(2, 0),			 /* MDCCINT_EL1 */
-    DBG(2, 2),			 /* MDSCR_EL1 */
-    DBG(6, 2),			 /* OSECCR_EL1 */
-    SYSREG_KEY(2, 0, 1, 0, 0),	 /* MDRAR_EL1 */
-    SYSREG_KEY(2, 0, 1, 0, 4),	 /* OSLAR_EL1 */
-    SYSREG_KEY(2, 0, 1, 1, 4),	 /* OSLSR_EL1 */
-    SYSREG_KEY(2, 0, 1, 3, 4),	 /* OSDLR_EL1 */
-    SYSREG_KEY(2, 0, 1, 4, 4),	 /* DBGPRCR_EL1 */
-    SYSREG_KEY(2, 0, 7, 8, 6),	 /* DBGCLAIMSET_EL1 */
-    SYSREG_KEY(2, 0, 7, 9, 6),	 /* DBGCLAIMCLR_EL1 */
-    SYSREG_KEY(2, 0, 7, 14, 6),	 /* DBGAUTHSTATUS_EL1 */
-    SYSREG_KEY(2, 3, 0, 1, 0),	 /* MDCCSR_EL0 */
-    SYSREG_KEY(2, 3, 0, 4, 0),	 /* DBGDTR_EL0 */
-    SYSREG_KEY(2, 3, 0, 5, 0),	 /* DBGDTRRX_EL0 */
-    SYSREG_KEY(3, 0, 1, 0, 1),	 /* ACTLR_EL1 */
+    SYSREG_KEY(1, 0, 7, 6, 2),	/* DC ISW */
+    SYSREG_KEY(1, 0, 7, 10, 2), /* DC CSW */
+    SYSREG_KEY(1, 0, 7, 14, 2), /* DC CISW */
+    DBG(0, 4),			/* DBGBVR0_EL1 */
+    DBG(0, 5),			/* DBGBCR0_EL1 */
+    DBG(0, 6),			/* DBGWVR0_EL1 */
+    DBG(0, 7),			/* DBGWCR0_EL1 */
+    DBG(1, 4),			/* DBGBVR1_EL1 */
+    DBG(1, 5),			/* DBGBCR1_EL1 */
+    DBG(1, 6),			/* DBGWVR1_EL1 */
+    DBG(1, 7),			/* DBGWCR1_EL1 */
+    DBG(2, 0),			/* MDCCINT_EL1 */
+    DBG(2, 2),			/* MDSCR_EL1 */
+    DBG(6, 2),			/* OSECCR_EL1 */
+    SYSREG_KEY(2, 0, 1, 0, 0),	/* MDRAR_EL1 */
+    SYSREG_KEY(2, 0, 1, 0, 4),	/* OSLAR_EL1 */
+    SYSREG_KEY(2, 0, 1, 1, 4),	/* OSLSR_EL1 */
+    SYSREG_KEY(2, 0, 1, 3, 4),	/* OSDLR_EL1 */
+    SYSREG_KEY(2, 0, 1, 4, 4),	/* DBGPRCR_EL1 */
+    SYSREG_KEY(2, 0, 7, 8, 6),	/* DBGCLAIMSET_EL1 */
+    SYSREG_KEY(2, 0, 7, 9, 6),	/* DBGCLAIMCLR_EL1 */
+    SYSREG_KEY(2, 0, 7, 14, 6), /* DBGAUTHSTATUS_EL1 */
+    SYSREG_KEY(2, 3, 0, 1, 0),	/* MDCCSR_EL0 */
+    SYSREG_KEY(2, 3, 0, 4, 0),	/* DBGDTR_EL0 */
+    SYSREG_KEY(2, 3, 0, 5, 0),	/* DBGDTRRX_EL0 */
+    SYSREG_KEY(3, 0, 1, 0, 1),	/* ACTLR_EL1 */
+    SYSREG_KEY(3, 0, 2, 1, 0),	/* APIAKeyLo_EL1 ... */
+    SYSREG_KEY(3, 0, 2, 1, 1),
+    SYSREG_KEY(3, 0, 2, 1, 2),
+    SYSREG_KEY(3, 0, 2, 1, 3),
+    SYSREG_KEY(3, 0, 2, 2, 0),
+    SYSREG_KEY(3, 0, 2, 2, 1),
+    SYSREG_KEY(3, 0, 2, 2, 2),
+    SYSREG_KEY(3, 0, 2, 2, 3),
+    SYSREG_KEY(3, 0, 2, 3, 0),
+    SYSREG_KEY(3, 0, 2, 3, 1),	 /* ... APGAKeyHi_EL1 */
     SYSREG_KEY(3, 0, 12, 11, 5), /* ICC_SGI1R_EL1 */
     SYSREG_KEY(3, 0, 12, 11, 6), /* ICC_ASGI1R_EL1 */
     SYSREG_KEY(3, 0, 12, 11, 7), /* ICC_SGI0R_EL1 */
@@ -748,6 +760,72 @@ static void unknown_registers_are_undefined_and_leave_rt_alone(void **state)
 	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], 3);
 }
 
+/* Pointer authentication starts trapped (HCR_EL2.API/APK clear): the first key register
+   access, or the first PAC instruction (EC 0x09), puts the vCPU's keys in the registers and
+   stops trapping it; the access runs again (PC unchanged), nothing is emulated. */
+static void a_first_pac_use_makes_the_keys_live_and_runs_again(void **state)
+{
+	(void)state;
+	hyp.has_pac = true;
+	vcpu.pac_keys[0] = 0x1111;
+	vcpu.pac_keys[9] = 0x9999;
+	vcpu.regs.x[3] = 0x33;
+	trap(key_esr(SYSREG_KEY(3, 0, 2, 3, 1), 3, true)); /* MRS x3, APGAKeyHi_EL1 */
+	assert_int_equal(vcpu.regs.pc, PC);
+	assert_int_equal(vcpu.regs.x[3], 0x33);
+	assert_true(vcpu.pac_used);
+	assert_true((vcpu.hcr & (HCR_API | HCR_APK)) == (HCR_API | HCR_APK));
+	assert_int_equal(fake_cpu()->hcr, vcpu.hcr);
+	assert_int_equal(fake_cpu()->pac_keys[0], 0x1111);
+	assert_int_equal(fake_cpu()->pac_keys[9], 0x9999);
+	/* A PAC instruction's trap: the same, and the keys are not loaded over what the guest
+	   has set since. */
+	fake_cpu()->pac_keys[0] = 0xabcd;
+	run_exit(pac_exit, &vcpu, (uint64_t)EC_PAC << 26 | ESR_IL);
+	assert_int_equal(vcpu.regs.pc, PC);
+	assert_int_equal(fake_cpu()->pac_keys[0], 0xabcd);
+	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], 0);
+}
+
+/* Keys live for a vCPU that used them are saved with its context and come back at its next
+   load; a vCPU that never used them leaves the registers alone (they trap for it) and does
+   not get the other's keys saved as its own. */
+static void live_keys_follow_their_vcpu_and_no_other(void **state)
+{
+	static struct vcpu other;
+
+	(void)state;
+	hyp.has_pac = true;
+	fake_arch.pcpus = NULL;
+	arch_vcpu_load(&vcpu);
+	run_exit(pac_exit, &vcpu, (uint64_t)EC_PAC << 26 | ESR_IL);
+	fake_cpu()->pac_keys[4] = 0xdada; /* the guest sets APDAKeyLo_EL1 */
+	arch_vcpu_put(&vcpu);
+	assert_int_equal(vcpu.pac_keys[4], 0xdada);
+	memset(&other, 0, sizeof(other));
+	other.vm = vcpu.vm;
+	arch_vcpu_load(&other);
+	assert_int_equal(fake_cpu()->hcr & (HCR_API | HCR_APK), 0); /* it traps */
+	arch_vcpu_put(&other);
+	assert_int_equal(other.pac_keys[4], 0);
+	fake_cpu()->pac_keys[4] = 0;
+	arch_vcpu_load(&vcpu);
+	assert_int_equal(fake_cpu()->pac_keys[4], 0xdada);
+	assert_true((fake_cpu()->hcr & (HCR_API | HCR_APK)) == (HCR_API | HCR_APK));
+	arch_vcpu_put(&vcpu);
+}
+
+/* On a CPU without it, kestrel's ID registers say none: an access is an UNDEF, as there. */
+static void without_pac_its_traps_are_undefined(void **state)
+{
+	(void)state;
+	hyp.has_pac = false;
+	assert_false(access(SYSREG_KEY(3, 0, 2, 1, 0), 3, false));
+	expect_undef(PC, 1);
+	assert_false(vcpu.pac_used);
+	assert_int_equal(vcpu.hcr & (HCR_API | HCR_APK), 0);
+}
+
 static void undef_from_el0_uses_the_lower_el_vector(void **state)
 {
 	(void)state;
@@ -768,7 +846,7 @@ int main(void)
 	    cmocka_unit_test(pfr0_all_ones_and_qemu_max),
 	    cmocka_unit_test(csv2_never_advertises_scxtnum),
 	    cmocka_unit_test(dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else),
-	    cmocka_unit_test(isar_registers_hide_tme_and_pointer_authentication),
+	    cmocka_unit_test(isar_registers_hide_tme_and_show_pointer_authentication),
 	    cmocka_unit_test(mmfr_all_ones),
 	    cmocka_unit_test(mmfr0_parange_follows_the_ipa_size_not_the_hardware),
 	    cmocka_unit_test(mmfr0_granules_lose_their_52_bit_forms),
@@ -790,6 +868,9 @@ int main(void)
 	    T(sgi_generation_registers_go_to_the_vgic),
 	    T(unknown_registers_are_undefined_and_leave_rt_alone),
 	    T(undef_from_el0_uses_the_lower_el_vector),
+	    T(a_first_pac_use_makes_the_keys_live_and_runs_again),
+	    T(without_pac_its_traps_are_undefined),
+	    T(live_keys_follow_their_vcpu_and_no_other),
 	};
 
 	return cmocka_run_group_tests_name("sysreg", tests, NULL, NULL);

@@ -47,6 +47,10 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	   but the register answers anyway, and one VM read another's value). */
 	if (hyp.has_ras)
 		write_sysreg(VDISR_EL2, s->vdisr);
+	/* Pointer authentication keys only for a vCPU that used them (pac.h): the others trap
+	   on every use, so the last vCPU's keys left here are out of their reach. */
+	if (unlikely(vcpu->pac_used))
+		pac_restore(vcpu);
 	vgic_load(vcpu);
 	write_sysreg(vttbr_el2, vm->vttbr);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
@@ -91,6 +95,8 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	s->cntp_cval = read_sysreg(cntp_cval_el0);
 	if (hyp.has_ras)
 		s->vdisr = read_sysreg(VDISR_EL2);
+	if (unlikely(vcpu->pac_used))
+		pac_save(vcpu);
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);

@@ -78,6 +78,8 @@ void arch_dc_cisw(uint64_t setway);
 #define ARCH_ID_AA64PFR0  ARCH_ID(4, 0)
 #define ARCH_ID_AA64PFR1  ARCH_ID(4, 1)
 #define ARCH_ID_AA64DFR0  ARCH_ID(5, 0)
+#define ARCH_ID_AA64ISAR1 ARCH_ID(6, 1)
+#define ARCH_ID_AA64ISAR2 ARCH_ID(6, 2)
 #define ARCH_ID_AA64MMFR0 ARCH_ID(7, 0)
 #define ARCH_ID_AA64MMFR1 ARCH_ID(7, 1)
 #define ARCH_ID_AA64MMFR2 ARCH_ID(7, 2)

@@ -3,6 +3,7 @@
 #ifndef KESTREL_VM_H
 #define KESTREL_VM_H
 
+#include <kestrel/pac.h>
 #include <kestrel/arch.h>
 #include <kestrel/asm_offsets.h>
 #include <kestrel/console.h>
@@ -89,6 +90,10 @@ struct vcpu {
 	struct el1_sysregs sys;
 	struct vdebug dbg;
 	struct fpsimd_state fp;
+	/* Pointer authentication's keys (kestrel/pac.h): live in the registers while loaded,
+	   once pac_used (its first use trapped); until then they are all zero. */
+	bool pac_used;
+	uint64_t pac_keys[PAC_KEY_REGS];
 	struct vgic_cpu vgic;
 	unsigned faults_in_vectors; /* consecutive injected faults inside the guest's vectors */
 };

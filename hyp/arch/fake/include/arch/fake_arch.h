@@ -33,7 +33,9 @@ struct fake_cpu {
 	struct vgic_cpuif cpuif; /* ICH_VMCR_EL2 and the active priorities */
 	unsigned deactivations, last_deactivated;
 	unsigned wfis;
-	struct fpsimd_state fp; /* the FP/SIMD registers */
+	struct fpsimd_state fp;		 /* the FP/SIMD registers */
+	uint64_t pac_keys[PAC_KEY_REGS]; /* pointer authentication's key registers */
+	uint64_t hcr;			 /* HCR_EL2 as pac_untrap wrote it */
 };
 
 /* Where a fake CPU's code that never returns (entering a guest, halting) ends: a longjmp to
