@@ -248,6 +248,49 @@ static void a_stopping_vm_has_nothing_to_run(void **state)
 	assert_false(fake_arch.cpu[0].guest_regime);
 }
 
+/* A turn that ran past its slice (work no interrupt cuts short) is the vCPU's debt: its next
+   slice is shorter by as much, never under a fifth of one, and a debt over four slices is
+   forgiven. */
+static void a_turn_over_its_slice_is_paid_back_from_the_next(void **state)
+{
+	(void)state;
+	assert_ptr_equal(schedule(), vcpu(1));
+	assert_int_equal(armed(), NOW + SLICE);
+	fake_arch.counter = NOW + SLICE + 1200; /* its exit zeroed a block: 1200 ticks over */
+	assert_ptr_equal(schedule(), vcpu(2));
+	assert_int_equal(armed(), NOW + 2 * SLICE + 1200);
+	fake_arch.counter = NOW + 2 * SLICE + 1200;
+	assert_ptr_equal(schedule(), vcpu(0));
+	fake_arch.counter = NOW + 3 * SLICE + 1200;
+	assert_ptr_equal(schedule(), vcpu(1));
+	assert_int_equal(armed(), NOW + 4 * SLICE + 1200 - 1200);
+	assert_int_equal(vcpu(1)->sched_debt, 0);
+	/* Ten slices over: four are owed, paid a slice less a fifth at a time. */
+	fake_arch.counter = NOW + 14 * SLICE;
+	assert_ptr_equal(schedule(), vcpu(2));
+	assert_int_equal(vcpu(1)->sched_debt, 4 * SLICE);
+	fake_arch.counter = NOW + 15 * SLICE;
+	assert_ptr_equal(schedule(), vcpu(0));
+	fake_arch.counter = NOW + 16 * SLICE;
+	assert_ptr_equal(schedule(), vcpu(1));
+	assert_int_equal(armed(), NOW + 16 * SLICE + SLICE / 5);
+	assert_int_equal(vcpu(1)->sched_debt, 4 * SLICE - (SLICE - SLICE / 5));
+}
+
+/* A VM with a lifecycle request that another CPU carries out runs no vCPU here, not even the
+   one that asked: it is about to stop or restart. */
+static void a_vm_with_a_request_runs_no_vcpu(void **state)
+{
+	(void)state;
+	assert_ptr_equal(schedule(), vcpu(1));
+	vm->requests = VM_REQ_RESET;
+	vm->job.cpu = 1;
+	assert_null(schedule());
+	vm->requests = 0;
+	vm->job.cpu = -1;
+	assert_ptr_equal(schedule(), vcpu(2));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, scene, NULL)
 
 int main(void)
@@ -261,6 +304,8 @@ int main(void)
 	    T(an_undeliverable_timer_never_wakes_its_vcpu),
 	    T(an_idle_cpu_sleeps_until_its_sleepers_timer),
 	    T(a_stopping_vm_has_nothing_to_run),
+	    T(a_turn_over_its_slice_is_paid_back_from_the_next),
+	    T(a_vm_with_a_request_runs_no_vcpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
