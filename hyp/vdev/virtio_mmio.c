@@ -238,6 +238,8 @@ static void dev_write(struct virtio_dev *dev, uint64_t off, uint32_t val)
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		dev->int_status &= ~val;
+		if (dev->ops->acked && virtio_dev_live(dev))
+			dev->ops->acked(dev);
 		break;
 	case VIRTIO_MMIO_STATUS:
 		write_status(dev, val);

@@ -1019,7 +1019,7 @@ static void bad_passthrough_on_slot_0s_spi(void)
 
 static const struct refusal virtio_refusals[] = {
     {"two consoles", bad_two_consoles, "a second kestrel,virtio-console", "is the VM's console"},
-    {"virtio-net", bad_net, "node 'net0'", "no virtio-net or virtio-blk device yet"},
+    {"virtio-net", bad_net, "node 'net0'", "no virtio-net device yet"},
     {"a passed-through device in the window", bad_passthrough_in_the_window,
      "property 'passthrough': 'dev@a000000' reg[0] at 0xa000000 is in the virtio-mmio window",
      "of node 'cons'"},

@@ -72,6 +72,7 @@
 #define VIRTIO_F_VERSION_1     32
 #define VIRTIO_F_RING_RESET    40
 
+#define VIRTIO_ID_BLOCK	  2
 #define VIRTIO_ID_CONSOLE 3
 
 /* Split virtqueues (§2.7). */
@@ -149,6 +150,9 @@ struct virtio_dev_ops {
 	uint8_t (*config_read)(struct virtio_dev *dev, unsigned off);
 	/* The device was reset (Status 0): the transport has cleared its own state. */
 	void (*reset)(struct virtio_dev *dev);
+	/* The driver acknowledged an interrupt (optional): work left over from a notify whose
+	   budget ran out goes on here (the device is live). */
+	void (*acked)(struct virtio_dev *dev);
 };
 
 /* One device on one transport slot. */
@@ -204,5 +208,56 @@ void virtio_console_init(struct virtio_console *c, const struct virtio_hooks *ho
 void virtio_console_receive(struct virtio_console *c, const char *buf, unsigned len);
 /* Whether input should come here rather than to the UART: the driver has it running. */
 bool virtio_console_live(struct virtio_console *c);
+
+/*
+ * virtio-blk (§5.2): one request queue. The data goes through the backend's buffer, which the
+ * backend hands its own disk (kestrel: a machine virtio disk, hostdisk.c); the guest's buffers
+ * are reached only through the hooks.
+ */
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX  2
+#define VIRTIO_BLK_F_RO	      5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH    9
+
+#define VIRTIO_BLK_T_IN	    0u
+#define VIRTIO_BLK_T_OUT    1u
+#define VIRTIO_BLK_T_FLUSH  4u
+#define VIRTIO_BLK_T_GET_ID 8u
+
+#define VIRTIO_BLK_S_OK	    0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define VIRTIO_BLK_SECTOR  512u
+#define VIRTIO_BLK_ID_LEN  20u		       /* GET_ID's answer, NUL-padded */
+#define VBLK_SEG_MAX	   (VIRTQ_NUM_MAX - 2) /* a header and a status around the data */
+#define VBLK_REQ_MAX	   (4u << 20) /* data bytes of one request; more fails with IOERR */
+#define VBLK_NOTIFY_BUDGET (8u << 20) /* data bytes after which a notify takes no new chain */
+
+/* What a virtio-blk device reads and writes: a disk of `sectors` sectors of 512 bytes, moved
+   through `buf` (buf_size bytes, a multiple of 512) by io(), which returns E_OK or an error
+   (the request then fails with IOERR). type is VIRTIO_BLK_T_IN, _OUT or _FLUSH. */
+struct virtio_blk_backend {
+	void *ctx;
+	uint64_t sectors;
+	bool read_only;
+	uint8_t *buf;
+	uint32_t buf_size;
+	MUST_CHECK int (*io)(void *ctx, uint32_t type, uint64_t sector, uint32_t len);
+};
+
+struct virtio_blk {
+	struct virtio_dev vdev;
+	struct virtio_blk_backend be;
+	char id[VIRTIO_BLK_ID_LEN];
+	bool pending; /* chains were left on the ring when a notify's budget ran out */
+	/* The chain being served, each descriptor copied once from the guest's table. */
+	struct virtq_desc chain[VIRTQ_NUM_MAX];
+	uint64_t reads, writes, flushes, failed, broken; /* statistics */
+};
+
+void virtio_blk_init(struct virtio_blk *b, const struct virtio_hooks *hooks, unsigned slot,
+		     const struct virtio_blk_backend *be, const char *id);
 
 #endif
