@@ -200,7 +200,8 @@ static void process(struct virtio_blk *b)
 		uint32_t written = 0;
 		int got;
 		if (walked >= q->num || moved >= VBLK_NOTIFY_BUDGET) {
-			b->pending = true; /* taken up at the next notify or acknowledgement */
+			/* taken up at the next notify or acknowledgement */
+			b->pending = virtq_has_avail(q, h);
 			break;
 		}
 		got = virtq_pop(q, h, &chain);

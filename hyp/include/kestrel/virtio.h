@@ -123,6 +123,9 @@ struct virtq_chain {
  * broken (an avail idx more than num ahead, a head out of range, memory outside RAM).
  */
 MUST_CHECK int virtq_pop(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain);
+/* Whether the driver has offered chains not taken yet (a broken index counts: the next
+   virtq_pop reports it). */
+bool virtq_has_avail(const struct virtq *q, const struct virtio_hooks *h);
 /* The chain's next descriptor: 1 with *d, 0 at its end, -E_RANGE if it is broken (a next out
    of range, a loop or a chain longer than the ring, an indirect descriptor, a buffer that is
    not all in the VM's RAM, or a device-readable one after a device-writable one). */
