@@ -188,6 +188,36 @@ def blk_verify():
     return reasons
 
 
+PATTERN_RW, PATTERN_RO = BLK_DIR / "pattern-rw.img", BLK_DIR / "pattern-ro.img"
+PATTERN_SECTORS = 128
+
+
+def pattern_sector(n):
+    return bytes((n + i) & 0xff for i in range(512))
+
+
+def pattern_images():
+    """The bare-metal virtio_blk guest's disks: 64 KiB each, sector n holding (n + i) & 0xff."""
+    BLK_DIR.mkdir(parents=True, exist_ok=True)
+    for image in (PATTERN_RW, PATTERN_RO):
+        image.write_bytes(b"".join(pattern_sector(n) for n in range(PATTERN_SECTORS)))
+
+
+def pattern_verify():
+    """Sector 7 of the writable image is what the guest wrote, every other sector as it was; the
+    read-only image is as it was, though the guest tried to write its sector 3."""
+    reasons = []
+    rw, ro = PATTERN_RW.read_bytes(), PATTERN_RO.read_bytes()
+    written = bytes(0xa5 ^ (i & 0xff) for i in range(512))
+    for n in range(PATTERN_SECTORS):
+        want = written if n == 7 else pattern_sector(n)
+        if rw[512 * n:512 * (n + 1)] != want:
+            reasons.append(f"{PATTERN_RW.name}: sector {n} is not what it should be after the run")
+        if ro[512 * n:512 * (n + 1)] != pattern_sector(n):
+            reasons.append(f"{PATTERN_RO.name}: sector {n} changed")
+    return reasons
+
+
 def vm_said(vm, regex):
     """A line of the VM's output; kestrel prefixes it with [vm] when several VMs run. Only the
     lines of VMs without the console's focus (all but the first) are sure to be whole: the
@@ -557,6 +587,13 @@ CASES = [
                  r"BLK-CHECK: ro-fs-write refused ok", r"BLK-CHECK: RESULT PASS"],
          forbid=[*DEFAULT_FORBID, r"BLK-CHECK: .*FAIL", r"Kernel panic", r"given up"],
          timeout=240, runs=2, prepare=blk_images, verify=blk_verify),
+    # the bare-metal guest drives both disks' registers, requests, a queue reset and a bad
+    # descriptor; the case finds sector 7 it wrote in the image file
+    guest_case("virtio_blk", "--blk", str(PATTERN_RW), "--blk", f"{PATTERN_RO},ro",
+               prepare=pattern_images, verify=pattern_verify,
+               expect=[r"ok - sector 7 reads back what was written",
+                       r"ok - a buffer outside the VM's RAM: NEEDS_RESET",
+                       r"ok - read-only disk: a write fails \(IOERR\)"]),
     config_refusal("config-blk-missing", "blk-missing",
                    r"vm 'bad': node 'disk0': property 'image': \S*no-such-disk\.img: no such file"),
     checker_refusal("config-blk-two-writers", "blk-two-writers",
