@@ -179,6 +179,12 @@ static int request(uint32_t type, uint64_t sector, uint64_t addr, uint32_t len, 
 	ring.avail.idx++;
 	dsb_sy();
 	w32(R_NOTIFY, 0);
+	/* kestrel finishes a request when the machine's disk has: wait for it, or for the device
+	   to say the ring is broken, at most 2 s */
+	uint64_t start = counter_now(), freq = read_sysreg(cntfrq_el0);
+	while (*(volatile uint16_t *)&ring.used.idx == before && !(r32(R_STATUS) & S_NEEDS_RESET) &&
+	       counter_now() - start < 2 * freq)
+		;
 	dsb_sy();
 	if (*(volatile uint16_t *)&ring.used.idx == before)
 		return -1;

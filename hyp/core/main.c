@@ -219,7 +219,7 @@ static unsigned create_vms(const void *dtb)
 
 	passed_configs = configs;
 	passed_count = n;
-	hostdisk_probe(dtb, passed_through);
+	hostdisk_probe(dtb, passed_through, pcpus[0].mpidr);
 	shm_setup(dtb, configs, n);
 	for (unsigned i = 0; i < n; i++)
 		built[i] = build_and_place(i, &configs[i]);

@@ -47,6 +47,11 @@ static void console_output(struct virtio_console *c, const char *buf, unsigned l
 		vconsole_output(vm, buf[i]);
 }
 
+static void disk_done(void *ctx, bool ok)
+{
+	virtio_blk_done(ctx, ok);
+}
+
 /* A disk: the machine disk the tool attached for it, found by its serial "<vm>/<node>". */
 static int build_blk(struct vm *vm, unsigned i)
 {
@@ -68,6 +73,7 @@ static int build_blk(struct vm *vm, unsigned i)
 	}
 	hostdisk_backend(d, vm->config.virtio[i].read_only, &be);
 	virtio_blk_init(&vm->vblk[i], &vm->vio_hooks, i, &be, serial);
+	hostdisk_on_done(d, disk_done, &vm->vblk[i]);
 	vm->vio.slot[i] = &vm->vblk[i].vdev;
 	return E_OK;
 }
@@ -94,6 +100,11 @@ void vm_virtio_stop(struct vm *vm)
 	for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS; i++)
 		if (vm->vio.slot[i])
 			virtio_dev_reset(vm->vio.slot[i]);
+	/* A disk's request may still be at the machine's disk: its end must not reach the
+	   device (nor the memory) of a VM being scrubbed, or rebuilt over it. */
+	for (unsigned i = 0; i < vm->config.nvirtio; i++)
+		if (vm->config.virtio[i].type == VM_VIRTIO_BLK && vm->vio.slot[i])
+			hostdisk_quiesce(vm->vblk[i].be.ctx);
 }
 
 struct mmio_dev *vm_virtio_attach(struct vm *vm)

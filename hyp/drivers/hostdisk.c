@@ -3,15 +3,18 @@
  * A driver for the machine's virtio-blk devices on its virtio-mmio transports (version 2),
  * one split virtqueue of HOSTDISK_QSIZE entries each, used one request at a time: a header, at
  * most HOSTDISK_BUF_SIZE bytes of data in the disk's own buffer (kestrel's memory, never a
- * guest's) and a status byte. A request is waited for by polling the used ring, bounded by
- * HOSTDISK_WAIT_MS; a disk that does not answer in time is given up (every later request
- * fails), since its late answer could not be told from the next one's. The device's interrupt
- * is not used: its SPI stays disabled and the avail ring asks for none.
+ * guest's) and a status byte. A request from a VM's disk is started and left to the device:
+ * its interrupt (the transport's SPI, routed to the boot CPU) ends it and calls the disk's
+ * done function, so no CPU waits in EL2 while the machine does the I/O. Only at boot (the
+ * serial) and when a VM stops (hostdisk_quiesce) does kestrel poll the used ring, bounded by
+ * HOSTDISK_WAIT_MS; a disk that does not answer in time then is given up (every later request
+ * fails), since its late answer could not be told from the next one's.
  *
  * kestrel maps RAM cacheable and QEMU's devices see memory coherently; a machine whose DMA is
  * not coherent would need the rings and the buffer cleaned and invalidated around a request.
  */
 #include <kestrel/arch.h>
+#include <kestrel/drivers.h>
 #include <kestrel/hostdisk.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
@@ -42,6 +45,11 @@ struct hostdisk {
 	uint64_t sectors;
 	bool read_only, can_flush, dead;
 	uint16_t avail_idx;
+	unsigned intid;	      /* the transport's SPI; 0: none found, requests are polled */
+	bool busy;	      /* a request is at the device */
+	volatile bool active; /* its done function runs */
+	void (*done)(void *ctx, bool ok);
+	void *done_ctx;
 	char serial[SERIAL_MAX + 1];
 	spinlock_t lock;
 };
@@ -86,15 +94,15 @@ static uint16_t used_idx(const struct hostdisk *d)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-/* One request on the disk's own buffer; E_OK when the device said VIRTIO_BLK_S_OK. */
-static int request(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t len)
+/* Puts one request on the disk's own buffer on the ring and tells the device; interrupt: the
+   device is asked for one when it is done. */
+static int post(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t len, bool interrupt)
 {
 	volatile uint8_t *hdr = ring_at(d, RING_HEADER), *status = ring_at(d, RING_STATUS);
 	volatile uint8_t *avail = ring_at(d, RING_AVAIL);
-	uint64_t deadline;
 	unsigned n = 0;
 
-	if (d->dead || len > HOSTDISK_BUF_SIZE)
+	if (d->dead || d->busy || len > HOSTDISK_BUF_SIZE)
 		return -E_INVAL;
 	for (unsigned b = 0; b < 4; b++)
 		hdr[b] = (uint8_t)(type >> (8 * b));
@@ -112,22 +120,53 @@ static int request(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t 
 	avail[5 + 2 * (d->avail_idx % HOSTDISK_QSIZE)] = 0;
 	d->avail_idx++;
 	__atomic_thread_fence(__ATOMIC_RELEASE); /* the chain before the index that offers it */
+	avail[0] = interrupt ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
 	avail[2] = (uint8_t)d->avail_idx;
 	avail[3] = (uint8_t)(d->avail_idx >> 8);
 	dsb(sy); /* the ring in memory before the device hears of it */
+	d->busy = true;
 	wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	deadline = arch_counter() + hyp.cntfrq / 1000 * HOSTDISK_WAIT_MS;
-	while (used_idx(d) != d->avail_idx)
+	return E_OK;
+}
+
+/* Whether the request at the device is done (lock held); *ok: the device said S_OK. */
+static bool finished(struct hostdisk *d, bool *ok)
+{
+	if (!d->busy || used_idx(d) != d->avail_idx)
+		return false;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE); /* the status after the index that returned it */
+	*ok = *ring_at(d, RING_STATUS) == VIRTIO_BLK_S_OK;
+	d->busy = false;
+	return true;
+}
+
+/* Waits for the request at the device, at most HOSTDISK_WAIT_MS (lock held): whether it
+   finished; a disk that did not is given up. */
+static bool wait_done(struct hostdisk *d, bool *ok)
+{
+	uint64_t deadline = arch_counter() + hyp.cntfrq / 1000 * HOSTDISK_WAIT_MS;
+
+	while (!finished(d, ok))
 		if (arch_counter() > deadline) {
 			d->dead = true;
 			kprintf("disk '%s': a request took more than %u ms: given up", d->serial,
 				HOSTDISK_WAIT_MS);
-			return -E_RANGE;
+			return false;
 		}
-	__atomic_thread_fence(__ATOMIC_ACQUIRE); /* the status after the index that returned it */
-	return *status == VIRTIO_BLK_S_OK ? E_OK : -E_RANGE;
+	return true;
 }
 
+/* One request, waited for (boot, and disks without an interrupt). */
+static int request(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t len)
+{
+	bool ok = false;
+
+	if (post(d, type, sector, len, false) != E_OK || !wait_done(d, &ok))
+		return -E_RANGE;
+	return ok ? E_OK : -E_RANGE;
+}
+
+/* A VM disk's piece: started, its end comes with the device's interrupt. */
 static int hostdisk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 {
 	struct hostdisk *d = ctx;
@@ -136,9 +175,72 @@ static int hostdisk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 	if (type == VIRTIO_BLK_T_FLUSH && !d->can_flush)
 		return E_OK; /* nothing to flush: QEMU writes through */
 	spin_lock(&d->lock);
-	err = request(d, type, sector, len);
+	if (d->intid)
+		err = post(d, type, sector, len, true) == E_OK ? VBLK_IO_PENDING : -E_RANGE;
+	else
+		err = request(d, type, sector, len);
 	spin_unlock(&d->lock);
 	return err;
+}
+
+/* Calls the disk's done function for a request that finished, outside the disk's lock (the
+   function starts the next one); active covers the call, for hostdisk_quiesce. */
+static void end_request(struct hostdisk *d, bool ok)
+{
+	void (*done)(void *, bool) = d->done;
+	void *ctx = d->done_ctx;
+
+	d->active = true;
+	spin_unlock(&d->lock);
+	if (done)
+		done(ctx, ok);
+	d->active = false;
+}
+
+bool hostdisk_irq(unsigned intid)
+{
+	bool mine = false;
+
+	for (unsigned i = 0; i < ndisks; i++) {
+		struct hostdisk *d = &disks[i];
+		bool ok;
+		if (!intid || d->intid != intid)
+			continue;
+		mine = true;
+		spin_lock(&d->lock);
+		/* acknowledged first: a request that ends after this raises the line again */
+		wr(d, VIRTIO_MMIO_INTERRUPT_ACK, rd(d, VIRTIO_MMIO_INTERRUPT_STATUS));
+		if (finished(d, &ok))
+			end_request(d, ok);
+		else
+			spin_unlock(&d->lock);
+	}
+	return mine;
+}
+
+void hostdisk_quiesce(struct hostdisk *d)
+{
+	bool ok;
+
+	spin_lock(&d->lock);
+	/* Its interrupt may be masked on this very CPU: the ring is looked at here. */
+	if (d->busy && !d->dead && wait_done(d, &ok)) {
+		end_request(d, ok);
+		spin_lock(&d->lock);
+	}
+	if (d->dead)
+		d->done = NULL; /* its late end, if any, reaches no VM */
+	spin_unlock(&d->lock);
+	while (d->active)
+		;
+}
+
+void hostdisk_on_done(struct hostdisk *d, void (*done)(void *ctx, bool ok), void *ctx)
+{
+	spin_lock(&d->lock);
+	d->done = done;
+	d->done_ctx = ctx;
+	spin_unlock(&d->lock);
 }
 
 /* The spec's initialization (§3.1.1) with VERSION_1 and, when offered, F_RO and F_FLUSH. */
@@ -222,7 +324,18 @@ static bool map_transport(paddr_t base, uint64_t size)
 	return true;
 }
 
-static void probe_one(paddr_t base)
+/* The transport's SPI, as an INTID: interrupts = <0 SPI flags> (GIC, SPI); 0 if none. */
+static unsigned transport_intid(const void *fdt, int node)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node, "interrupts", &len);
+
+	if (!p || len != 12 || fdt32_ld(&p[0]) != 0 || fdt32_ld(&p[1]) >= 988)
+		return 0;
+	return 32 + fdt32_ld(&p[1]);
+}
+
+static void probe_one(paddr_t base, unsigned intid, uint64_t mpidr)
 {
 	struct hostdisk *d = &disks[ndisks];
 
@@ -257,13 +370,16 @@ static void probe_one(paddr_t base)
 			    (unsigned long long)base, d->serial);
 			return;
 		}
-	kprintf("machine disk '%s': %llu KiB%s at 0x%llx", d->serial,
+	kprintf("machine disk '%s': %llu KiB%s at 0x%llx, %s", d->serial,
 		(unsigned long long)(d->sectors / 2), d->read_only ? ", read-only" : "",
-		(unsigned long long)base);
+		(unsigned long long)base, intid ? "interrupt-driven" : "polled (no interrupt)");
+	d->intid = intid;
+	if (intid)
+		gicv3_route_spi(intid, mpidr);
 	ndisks++;
 }
 
-void hostdisk_probe(const void *fdt, bool (*skip)(paddr_t base, uint64_t size))
+void hostdisk_probe(const void *fdt, bool (*skip)(paddr_t base, uint64_t size), uint64_t mpidr)
 {
 	int node = -1;
 
@@ -273,7 +389,7 @@ void hostdisk_probe(const void *fdt, bool (*skip)(paddr_t base, uint64_t size))
 		if (hostdt_reg(fdt, node, 0, &base, &size) != E_OK || !size ||
 		    skip(ALIGN_DOWN(base, PAGE_SIZE), PAGE_SIZE) || !map_transport(base, size))
 			continue;
-		probe_one(base);
+		probe_one(base, transport_intid(fdt, node), mpidr);
 	}
 }
 

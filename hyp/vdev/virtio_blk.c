@@ -95,111 +95,139 @@ static bool range_ok(const struct virtio_blk *b, uint64_t sector, uint64_t len)
 	       n <= b->be.sectors - sector;
 }
 
-/* Moves a read or a write through the backend's buffer; returns a VIRTIO_BLK_S_* status, or
-   -E_RANGE for guest memory that refused a copy. */
-static int transfer(struct virtio_blk *b, uint32_t type, uint64_t sector, const struct stream *s,
-		    uint64_t off, uint64_t len)
+/* The request's status byte, the chain on the used ring: false if the guest's memory refused
+   (the ring is broken). */
+static bool finish(struct virtio_blk *b, int st)
 {
-	for (uint64_t done = 0; done < len;) {
-		uint32_t n = (uint32_t)MIN(len - done, (uint64_t)b->be.buf_size);
-		uint64_t at = sector + done / VIRTIO_BLK_SECTOR;
-		if (type == VIRTIO_BLK_T_OUT && stream_copy(b, s, off + done, b->be.buf, n))
-			return -E_RANGE;
-		if (b->be.io(b->be.ctx, type, at, n) != E_OK)
-			return VIRTIO_BLK_S_IOERR;
-		if (type == VIRTIO_BLK_T_IN && stream_copy(b, s, off + done, b->be.buf, n))
-			return -E_RANGE;
-		done += n;
-	}
-	return VIRTIO_BLK_S_OK;
+	struct virtio_blk_req *r = &b->req;
+	struct stream out = {b->chain, r->ndesc, true};
+	uint8_t status = (uint8_t)st;
+
+	if (st != VIRTIO_BLK_S_OK)
+		b->failed++;
+	r->active = false;
+	if (stream_copy(b, &out, r->wlen - 1, &status, 1) ||
+	    virtq_push(&b->vdev.vq[REQQ], b->vdev.hooks, r->head, r->written + 1))
+		return false;
+	b->used = true;
+	return true;
 }
 
-/* Serves one request: the status it ends with, or -E_RANGE for a chain that is no request.
- *written: the bytes written into the chain (data and status). */
-static int serve(struct virtio_blk *b, unsigned ndesc, uint64_t *moved, uint32_t *written)
+/*
+ * Moves the active read or write on, a buffer at a time: the piece just done (a read's goes
+ * to the guest), then the next one (a write's comes from the guest) to the backend. Returns 1
+ * when the backend has a piece under way (virtio_blk_done follows), 0 when the request is
+ * finished, -E_RANGE when the guest's memory refused a copy.
+ */
+static int advance(struct virtio_blk *b)
 {
+	struct virtio_blk_req *r = &b->req;
+	struct stream s = {b->chain, r->ndesc, r->type == VIRTIO_BLK_T_IN};
+	uint64_t off = r->type == VIRTIO_BLK_T_OUT ? HDR_SIZE : 0;
+
+	for (;;) {
+		int err;
+		if (r->piece) {
+			if (r->type == VIRTIO_BLK_T_IN &&
+			    stream_copy(b, &s, off + r->done, b->be.buf, r->piece))
+				return -E_RANGE;
+			r->done += r->piece;
+			b->moved += r->piece;
+			r->piece = 0;
+		}
+		if (r->done == r->len && r->type != VIRTIO_BLK_T_FLUSH) {
+			r->written = r->type == VIRTIO_BLK_T_IN ? (uint32_t)r->len : 0;
+			return finish(b, VIRTIO_BLK_S_OK) ? 0 : -E_RANGE;
+		}
+		r->piece = (uint32_t)MIN(r->len - r->done, (uint64_t)b->be.buf_size);
+		if (r->type == VIRTIO_BLK_T_OUT &&
+		    stream_copy(b, &s, off + r->done, b->be.buf, r->piece))
+			return -E_RANGE;
+		err =
+		    b->be.io(b->be.ctx, r->type, r->sector + r->done / VIRTIO_BLK_SECTOR, r->piece);
+		if (err == VBLK_IO_PENDING) {
+			r->busy = true;
+			return 1;
+		}
+		if (err != E_OK || r->type == VIRTIO_BLK_T_FLUSH) {
+			r->piece = 0;
+			return finish(b, err == E_OK ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR)
+				   ? 0
+				   : -E_RANGE;
+		}
+	}
+}
+
+/* Starts one request from the chain in b->chain: 1 if it is under way at the backend, 0 if
+   it is finished already, -E_RANGE for a chain that is no request. */
+static int begin(struct virtio_blk *b, uint16_t head, unsigned ndesc)
+{
+	struct virtio_blk_req *r = &b->req;
 	struct stream in = {b->chain, ndesc, false}, out = {b->chain, ndesc, true};
-	uint64_t rlen = stream_len(&in), wlen = stream_len(&out), data;
-	uint8_t hdr[HDR_SIZE], status;
-	uint32_t type;
-	uint64_t sector;
-	int st;
+	uint64_t rlen = stream_len(&in), wlen = stream_len(&out);
+	uint8_t hdr[HDR_SIZE];
+	bool ok;
 
 	if (rlen < HDR_SIZE || wlen < 1 || stream_copy(b, &in, 0, hdr, HDR_SIZE))
 		return -E_RANGE;
-	type = (uint32_t)(hdr[0] | hdr[1] << 8 | hdr[2] << 16 | (uint32_t)hdr[3] << 24);
-	sector = le64(hdr + 8);
-	data = wlen - 1;
-	*written = 0;
-	switch (type) {
+	*r = (struct virtio_blk_req){.active = true, .head = head, .ndesc = ndesc, .wlen = wlen};
+	r->type = (uint32_t)(hdr[0] | hdr[1] << 8 | hdr[2] << 16 | (uint32_t)hdr[3] << 24);
+	r->sector = le64(hdr + 8);
+	r->generation = b->vdev.generation;
+	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
-		st = range_ok(b, sector, data) ? transfer(b, type, sector, &out, 0, data)
-					       : VIRTIO_BLK_S_IOERR;
-		if (st == VIRTIO_BLK_S_OK) {
-			*written = (uint32_t)data;
-			*moved += data;
-			b->reads++;
-		}
+		r->len = wlen - 1;
+		ok = range_ok(b, r->sector, r->len);
+		b->reads += ok;
 		break;
 	case VIRTIO_BLK_T_OUT:
-		data = rlen - HDR_SIZE;
-		st = !b->be.read_only && range_ok(b, sector, data)
-			 ? transfer(b, type, sector, &in, HDR_SIZE, data)
-			 : VIRTIO_BLK_S_IOERR;
-		if (st == VIRTIO_BLK_S_OK) {
-			*moved += data;
-			b->writes++;
-		}
+		r->len = rlen - HDR_SIZE;
+		ok = !b->be.read_only && range_ok(b, r->sector, r->len);
+		b->writes += ok;
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		st = b->be.read_only || b->be.io(b->be.ctx, type, 0, 0) == E_OK
-			 ? VIRTIO_BLK_S_OK
-			 : VIRTIO_BLK_S_IOERR;
 		b->flushes++;
+		if (b->be.read_only) /* nothing was written */
+			return finish(b, VIRTIO_BLK_S_OK) ? 0 : -E_RANGE;
+		r->sector = 0;
+		ok = true;
 		break;
-	case VIRTIO_BLK_T_GET_ID: {
-		uint32_t n = (uint32_t)MIN(data, (uint64_t)VIRTIO_BLK_ID_LEN);
-		st = stream_copy(b, &out, 0, (uint8_t *)b->id, n) ? -E_RANGE : VIRTIO_BLK_S_OK;
-		*written = n;
-		break;
-	}
+	case VIRTIO_BLK_T_GET_ID:
+		r->written = (uint32_t)MIN(wlen - 1, (uint64_t)VIRTIO_BLK_ID_LEN);
+		if (stream_copy(b, &out, 0, (uint8_t *)b->id, r->written))
+			return -E_RANGE;
+		return finish(b, VIRTIO_BLK_S_OK) ? 0 : -E_RANGE;
 	default:
-		st = VIRTIO_BLK_S_UNSUPP;
-		break;
+		return finish(b, VIRTIO_BLK_S_UNSUPP) ? 0 : -E_RANGE;
 	}
-	if (st < 0)
-		return st;
-	if (st != VIRTIO_BLK_S_OK)
-		b->failed++;
-	status = (uint8_t)st;
-	if (stream_copy(b, &out, wlen - 1, &status, 1))
-		return -E_RANGE;
-	*written += 1;
-	return st;
+	if (!ok)
+		return finish(b, VIRTIO_BLK_S_IOERR) ? 0 : -E_RANGE;
+	return advance(b);
 }
 
 static void broken(struct virtio_blk *b)
 {
 	b->broken++;
 	b->pending = false;
+	b->req.active = false;
 	virtio_dev_broken(&b->vdev);
 }
 
+/* Takes chains off the ring while no request is at the backend, within the notify's bounds;
+   the used-buffer interrupt for what was finished. */
 static void process(struct virtio_blk *b)
 {
 	struct virtq *q = &b->vdev.vq[REQQ];
 	const struct virtio_hooks *h = b->vdev.hooks;
-	uint64_t moved = 0;
 	unsigned walked = 0;
-	bool used = false;
 
 	b->pending = false;
-	for (;;) {
+	b->moved = 0;
+	while (!b->req.busy && virtio_dev_live(&b->vdev) && q->ready) {
 		struct virtq_chain chain;
 		unsigned n = 0;
-		uint32_t written = 0;
 		int got;
-		if (walked >= q->num || moved >= VBLK_NOTIFY_BUDGET) {
+		if (walked >= q->num || b->moved >= VBLK_NOTIFY_BUDGET) {
 			/* taken up at the next notify or acknowledgement */
 			b->pending = virtq_has_avail(q, h);
 			break;
@@ -207,28 +235,60 @@ static void process(struct virtio_blk *b)
 		got = virtq_pop(q, h, &chain);
 		if (got < 0) {
 			broken(b);
-			return;
+			break;
 		}
 		if (!got)
 			break;
 		/* virtq_next ends a chain after num descriptors: chain[] has room for all. */
 		while ((got = virtq_next(q, h, &chain, &b->chain[n])) > 0)
 			n++;
-		if (got < 0 || serve(b, n, &moved, &written) < 0 ||
-		    virtq_push(q, h, chain.head, written)) {
-			broken(b);
-			return;
-		}
 		walked += chain.seen;
-		used = true;
+		if (got < 0 || begin(b, chain.head, n) < 0) {
+			broken(b);
+			break;
+		}
 	}
-	if (used)
+	if (b->used) {
+		b->used = false;
 		virtio_dev_used(&b->vdev, REQQ);
+	}
+}
+
+void virtio_blk_done(struct virtio_blk *b, bool ok)
+{
+	struct virtio_blk_req *r = &b->req;
+
+	spin_lock(&b->vdev.lock);
+	r->busy = false;
+	/* The request's ring was reset meanwhile: nothing of it goes to the guest any more. */
+	if (!r->active || r->generation != b->vdev.generation) {
+		r->active = false;
+		r->piece = 0;
+	} else if (!ok || r->type == VIRTIO_BLK_T_FLUSH) {
+		r->piece = 0;
+		if (!finish(b, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR))
+			broken(b);
+	} else if (advance(b) < 0) {
+		broken(b);
+	}
+	if (!r->busy)
+		process(b);
+	spin_unlock(&b->vdev.lock);
+}
+
+bool virtio_blk_idle(struct virtio_blk *b)
+{
+	bool idle;
+
+	spin_lock(&b->vdev.lock);
+	idle = !b->req.busy;
+	spin_unlock(&b->vdev.lock);
+	return idle;
 }
 
 static void blk_notify(struct virtio_dev *dev, unsigned q)
 {
-	if (q == REQQ)
+	if (q == REQQ && !blk_of(dev)->req.busy)
 		process(blk_of(dev));
 }
 
@@ -236,13 +296,17 @@ static void blk_acked(struct virtio_dev *dev)
 {
 	struct virtio_blk *b = blk_of(dev);
 
-	if (b->pending && dev->vq[REQQ].ready)
+	if (b->pending && !b->req.busy && dev->vq[REQQ].ready)
 		process(b);
 }
 
 static void blk_reset(struct virtio_dev *dev)
 {
-	blk_of(dev)->pending = false;
+	struct virtio_blk *b = blk_of(dev);
+
+	/* A piece still at the backend stays busy: its virtio_blk_done only ends it. */
+	b->pending = false;
+	b->req.active = false;
 }
 
 static uint8_t blk_config(struct virtio_dev *dev, unsigned off)

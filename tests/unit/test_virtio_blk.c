@@ -31,6 +31,14 @@ static struct virtio_mmio window;
 static struct virtio_blk blk;
 static unsigned irqs, ios, flushes;
 static bool io_fails;
+/* Deferred: io() says VBLK_IO_PENDING and the piece is done by complete(), as an interrupt
+   would. */
+static bool deferred;
+static struct {
+	bool pending;
+	uint32_t type, len;
+	uint64_t sector;
+} piece;
 static uint16_t avail_idx;
 
 static bool in_ram(void *ctx, ipa_t ipa, uint64_t size)
@@ -72,6 +80,14 @@ static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 	ios++;
 	if (io_fails)
 		return -E_RANGE;
+	if (deferred) {
+		assert_false(piece.pending); /* one piece at a time */
+		piece.pending = true;
+		piece.type = type;
+		piece.sector = sector;
+		piece.len = len;
+		return VBLK_IO_PENDING;
+	}
 	if (type == VIRTIO_BLK_T_FLUSH) {
 		flushes++;
 		return E_OK;
@@ -83,6 +99,19 @@ static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 	else
 		memcpy(disk + sector * 512, dbuf, len);
 	return E_OK;
+}
+
+/* The deferred piece is done: the disk does it now, and the device hears of it. */
+static void complete(bool ok)
+{
+	assert_true(piece.pending);
+	piece.pending = false;
+	if (ok && piece.type == VIRTIO_BLK_T_IN)
+		memcpy(dbuf, disk + piece.sector * 512, piece.len);
+	else if (ok && piece.type == VIRTIO_BLK_T_OUT)
+		memcpy(disk + piece.sector * 512, dbuf, piece.len);
+	flushes += ok && piece.type == VIRTIO_BLK_T_FLUSH;
+	virtio_blk_done(&blk, ok);
 }
 
 static uint32_t rd(unsigned reg)
@@ -119,7 +148,8 @@ static void make(bool read_only)
 	for (unsigned i = 0; i < sizeof(disk); i++)
 		disk[i] = (uint8_t)(i * 7 + i / 512);
 	irqs = ios = flushes = 0;
-	io_fails = false;
+	io_fails = deferred = false;
+	memset(&piece, 0, sizeof(piece));
 	avail_idx = 0;
 	virtio_mmio_init(&window, VIRTIO_MMIO_BASE);
 	virtio_blk_init(&blk, &hooks, 2, &be, "vm0/disk0");
@@ -438,6 +468,71 @@ static void a_queue_reset_forgets_the_ring(void **state)
 	assert_memory_equal(ram + DATA, disk + 512, 512);
 }
 
+/* A request whose pieces finish later, as the machine's disk's interrupts come: the chain is
+   used after the last piece, chains offered meanwhile wait, a failed piece fails it. */
+static void pieces_finish_later(void **state)
+{
+	(void)state;
+	make(false);
+	deferred = true;
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	memset(ram + DATA, 0, 5 * 512);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 3, 5 * 512, true), 0xee); /* not yet */
+	assert_int_equal(get16(USED + 2), 0);
+	offer(0); /* the same chain again: it waits */
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(ios, 1);
+	complete(true); /* 2048 of 2560 bytes */
+	assert_int_equal(get16(USED + 2), 0);
+	complete(true); /* the rest: used; the second chain begins */
+	assert_int_equal(get16(USED + 2), 1);
+	assert_int_equal(irqs, 1);
+	assert_memory_equal(ram + DATA, disk + 3 * 512, 5 * 512);
+	assert_int_equal(used_len(0), 5 * 512 + 1);
+	assert_true(piece.pending);
+	complete(false); /* the disk failed it */
+	assert_int_equal(ram[0x8100], VIRTIO_BLK_S_IOERR);
+	assert_int_equal(get16(USED + 2), 2);
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, false), 0xee);
+	complete(true);
+	assert_int_equal(ram[0x8100], VIRTIO_BLK_S_OK);
+	assert_int_equal(flushes, 1);
+	assert_false(needs_reset());
+}
+
+/* A reset, or a queue reset, while a piece is at the disk: its end writes nothing into the
+   guest's memory and uses nothing; the device starts again once it is back. */
+static void a_reset_drops_the_request_at_the_disk(void **state)
+{
+	for (unsigned how = 0; how < 2; how++) {
+		(void)state;
+		make(false);
+		deferred = true;
+		assert_true(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET)));
+		memset(ram + DATA, 0x11, 512);
+		assert_int_equal(request(VIRTIO_BLK_T_IN, 2, 512, true), 0xee);
+		if (how == 0) {
+			wr(VIRTIO_MMIO_STATUS, 0);
+		} else {
+			wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+			wr(VIRTIO_MMIO_QUEUE_RESET, 1);
+		}
+		assert_false(virtio_blk_idle(&blk));
+		complete(true);
+		assert_true(virtio_blk_idle(&blk));
+		assert_int_equal(ram[DATA], 0x11);
+		assert_int_equal(ram[0x8100], 0xee);
+		assert_int_equal(get16(USED + 2), 0);
+		memset(ram + AVAIL, 0, 0x100);
+		avail_idx = 0;
+		assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+		assert_int_equal(request(VIRTIO_BLK_T_IN, 2, 512, true), 0xee);
+		complete(true);
+		assert_int_equal(ram[0x8100], VIRTIO_BLK_S_OK);
+		assert_memory_equal(ram + DATA, disk + 2 * 512, 512);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +544,8 @@ int main(void)
 	    cmocka_unit_test(broken_chains_need_a_reset),
 	    cmocka_unit_test(a_notify_is_bounded_and_the_rest_follows_the_ack),
 	    cmocka_unit_test(a_queue_reset_forgets_the_ring),
+	    cmocka_unit_test(pieces_finish_later),
+	    cmocka_unit_test(a_reset_drops_the_request_at_the_disk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

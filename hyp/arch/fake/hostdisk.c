@@ -6,10 +6,11 @@
  */
 #include <kestrel/hostdisk.h>
 
-void hostdisk_probe(const void *fdt, bool (*skip)(paddr_t base, uint64_t size))
+void hostdisk_probe(const void *fdt, bool (*skip)(paddr_t base, uint64_t size), uint64_t mpidr)
 {
 	(void)fdt;
 	(void)skip;
+	(void)mpidr;
 }
 
 struct hostdisk *hostdisk_find(const char *serial)
@@ -23,4 +24,22 @@ void hostdisk_backend(struct hostdisk *d, bool read_only, struct virtio_blk_back
 	(void)d;
 	(void)read_only;
 	(void)be;
+}
+
+void hostdisk_on_done(struct hostdisk *d, void (*done)(void *ctx, bool ok), void *ctx)
+{
+	(void)d;
+	(void)done;
+	(void)ctx;
+}
+
+bool hostdisk_irq(unsigned intid)
+{
+	(void)intid;
+	return false;
+}
+
+void hostdisk_quiesce(struct hostdisk *d)
+{
+	(void)d;
 }

@@ -170,6 +170,7 @@ struct virtio_dev {
 	uint32_t queue_sel;
 	uint32_t int_status;
 	uint32_t config_generation;
+	uint32_t generation; /* bumped by every reset and queue reset or stop: its rings are gone */
 	struct virtq vq[VIRTQ_QUEUES_MAX];
 };
 
@@ -239,8 +240,11 @@ bool virtio_console_live(struct virtio_console *c);
 #define VBLK_NOTIFY_BUDGET (8u << 20) /* data bytes after which a notify takes no new chain */
 
 /* What a virtio-blk device reads and writes: a disk of `sectors` sectors of 512 bytes, moved
-   through `buf` (buf_size bytes, a multiple of 512) by io(), which returns E_OK or an error
-   (the request then fails with IOERR). type is VIRTIO_BLK_T_IN, _OUT or _FLUSH. */
+   through `buf` (buf_size bytes, a multiple of 512) by io(). type is VIRTIO_BLK_T_IN, _OUT or
+   _FLUSH. io() returns E_OK when it is done, VBLK_IO_PENDING when it is under way (the backend
+   then calls virtio_blk_done, on any CPU, without the device's lock), or an error (the request
+   fails with IOERR). One piece at a time: io() is not called again before the done. */
+#define VBLK_IO_PENDING 1
 struct virtio_blk_backend {
 	void *ctx;
 	uint64_t sectors;
@@ -250,11 +254,29 @@ struct virtio_blk_backend {
 	MUST_CHECK int (*io)(void *ctx, uint32_t type, uint64_t sector, uint32_t len);
 };
 
+/* The request being served: one at a time, its pieces one after the other. */
+struct virtio_blk_req {
+	bool active;	     /* begun, not finished */
+	bool busy;	     /* a piece is at the backend (even after a reset: until its done) */
+	uint32_t generation; /* the device's when it began: a reset since drops it */
+	uint16_t head;
+	unsigned ndesc;
+	uint32_t type;
+	uint64_t sector;
+	uint64_t len, done; /* data bytes, and those moved */
+	uint64_t wlen;	    /* device-writable bytes of the chain, the status byte last */
+	uint32_t piece;	    /* bytes at the backend now, or just back from it */
+	uint32_t written;   /* data bytes written into the chain */
+};
+
 struct virtio_blk {
 	struct virtio_dev vdev;
 	struct virtio_blk_backend be;
 	char id[VIRTIO_BLK_ID_LEN];
-	bool pending; /* chains were left on the ring when a notify's budget ran out */
+	bool pending;	/* chains were left on the ring when a notify's budget ran out */
+	bool used;	/* chains were used since the last interrupt */
+	uint64_t moved; /* data bytes moved since the notify (or completion) began */
+	struct virtio_blk_req req;
 	/* The chain being served, each descriptor copied once from the guest's table. */
 	struct virtq_desc chain[VIRTQ_NUM_MAX];
 	uint64_t reads, writes, flushes, failed, broken; /* statistics */
@@ -262,5 +284,9 @@ struct virtio_blk {
 
 void virtio_blk_init(struct virtio_blk *b, const struct virtio_hooks *hooks, unsigned slot,
 		     const struct virtio_blk_backend *be, const char *id);
+/* The backend finished the piece it said was under way (ok: the disk did it). */
+void virtio_blk_done(struct virtio_blk *b, bool ok);
+/* Whether no piece is at the backend. */
+bool virtio_blk_idle(struct virtio_blk *b);
 
 #endif
