@@ -5,14 +5,17 @@
  * data; its device-writable bytes are, for a read or GET_ID, the data and then one status byte.
  * The chain is taken as that stream of bytes however the guest cut it into descriptors (any
  * layout, §2.6.4), each descriptor copied once and checked against the VM's RAM by virtq.c.
- * The data moves between the guest's buffers and the backend's buffer, a piece at a time.
+ * The data moves between the guest's buffers and the backend's buffer, a piece at a time; the
+ * backend may finish a piece later (virtio_blk_done, from the machine disk's interrupt), and one
+ * request is at the backend at a time: the ring waits meanwhile.
  *
  * A chain that cannot be a request (no header, no status byte) is a broken ring: NEEDS_RESET.
  * A request that is well formed but wrong (a sector past the end, a length not a multiple of
  * 512, a write to a read-only disk, more than VBLK_REQ_MAX bytes, an unknown type) fails with
  * IOERR or UNSUPP and the device goes on. A notify takes no new chain once VBLK_NOTIFY_BUDGET
  * bytes were moved or num descriptors walked; what is left waits for the driver's next notify
- * or interrupt acknowledgement (it gets a used-buffer interrupt for what was done).
+ * or interrupt acknowledgement (it gets a used-buffer interrupt for what was done). A piece
+ * that comes back after a reset of the device or its queue (another generation) is dropped.
  */
 #include <kestrel/lib.h>
 #include <kestrel/virtio.h>
