@@ -6,14 +6,19 @@
  * negotiation, reads, a write read back (sector 7, which the case then finds in the image
  * file), FLUSH and GET_ID, a sector past the end, a queue reset, a buffer outside its RAM (the
  * device must go to NEEDS_RESET with nothing used, and come back after a reset), and that the
- * read-only disk fails a write with IOERR.
+ * read-only disk fails a write with IOERR. Last it resets its VM (PSCI SYSTEM_RESET) right after
+ * offering a read of the whole disk, which is then still at the machine's disk: after the
+ * restart the device reads as after a reset, the buffer that read was for is zero (nothing came
+ * back into the scrubbed RAM), and the disk works.
  */
 #include <stddef.h>
 
+#include "boot_info.h"
 #include "check.h"
 #include "mmio.h"
 #include "printf.h"
 #include "runtime.h"
+#include "smccc.h"
 #include "sysreg.h"
 
 #define SLOT(n) (0x0a000000ul + 0x200ul * (n))
@@ -94,6 +99,7 @@ static struct {
 	uint64_t sector;
 } hdr __attribute__((aligned(16)));
 static uint8_t data[1024] __attribute__((aligned(16)));
+static uint8_t whole[SECTORS * 512] __attribute__((aligned(16)));
 static volatile uint8_t status_byte;
 static uintptr_t dev;
 
@@ -305,9 +311,30 @@ static void check_read_only_disk(void)
 	check(pattern_ok(3, data, 512), "read-only disk: sector 3 is unchanged");
 }
 
+/* Boot 2: the restart came with a read of the whole disk at the machine's disk. */
+static void check_after_restart(void)
+{
+	bool clean = true;
+
+	dev = SLOT(0);
+	check_eq("after a restart: Status", r32(R_STATUS), 0);
+	w32(R_QUEUE_SEL, 0);
+	check_eq("after a restart: QueueReady", r32(R_QUEUE_READY), 0);
+	for (unsigned i = 0; i < sizeof(whole); i++)
+		clean &= whole[i] == 0;
+	check(clean, "after a restart: the read in flight wrote nothing into the VM's memory");
+	check(start(F_VERSION_1), "after a restart: the device starts");
+	check_eq("after a restart: a read", (uint64_t)request(T_IN, 9, (uintptr_t)data, 512, true),
+		 0);
+	check(pattern_ok(9, data, 512), "after a restart: sector 9 holds the image's pattern");
+	test_finish();
+}
+
 int main(const void *dtb)
 {
 	(void)dtb;
+	if (boot_info.boot_count > 1)
+		check_after_restart();
 	dev = SLOT(0);
 	check_registers(false);
 	check_negotiation(false);
@@ -315,5 +342,22 @@ int main(const void *dtb)
 	check_queue_reset();
 	check_bad_descriptor();
 	check_read_only_disk();
-	test_finish();
+	if (test_failures())
+		test_finish();
+	/* the whole disk, one piece at the machine's disk, likely under way at the reset */
+	dev = SLOT(0);
+	check(start(F_VERSION_1), "the writable disk starts for the reset");
+	hdr.type = T_IN;
+	hdr.reserved = 0;
+	hdr.sector = 0;
+	ring.desc[0] = (struct desc){(uintptr_t)&hdr, 16, D_NEXT, 1};
+	ring.desc[1] = (struct desc){(uintptr_t)whole, sizeof(whole), D_NEXT | D_WRITE, 2};
+	ring.desc[2] = (struct desc){(uintptr_t)&status_byte, 1, D_WRITE, 0};
+	ring.avail.ring[0] = 0;
+	dsb_sy();
+	ring.avail.idx = 1;
+	dsb_sy();
+	w32(R_NOTIFY, 0);
+	printf("virtio_blk: restarting with a read at the machine's disk\n");
+	psci_system_reset();
 }

@@ -2,7 +2,9 @@
 /* fuzz-sources: hyp/vdev/virtq.c hyp/vdev/virtio_mmio.c hyp/vdev/virtio_blk.c */
 /*
  * kestrel's virtio-blk in slot 0 of the window, driven by a hostile guest over a fake RAM and
- * a disk in memory. The first byte picks the disk: bit 0 read-only. Then each operation starts
+ * a disk in memory. The first byte picks the disk: bit 0 read-only; bit 1 deferred (the disk
+ * says each piece is under way, and operation 6 with bit 5 finishes it, as the machine disk's
+ * interrupt would, ok unless bit 6). Then each operation starts
  * with one byte whose low 3 bits say what it is (the encoding of fuzz_virtq.c where it can be):
  *   0  register write: a register selector (a byte: an entry of regs[], or with bit 7 set a
  *      u16 offset follows), a value selector (a byte: common[], or with bit 7 a u32 follows)
@@ -13,7 +15,7 @@
  *   4  a descriptor: bit 3 unused, index byte, address (u16 RAM offset, or u64 with bit 4),
  *      length (u16, or u32 with bit 5), flags byte, next byte; then, with bit 6, it is offered
  *   5  QueueNotify: queue (bits 3..4)
- *   6  InterruptACK of bits 3..4
+ *   6  InterruptACK of bits 3..4 (or, with bit 5, the deferred piece's end)
  *   7  from now on, every read the device makes changes a RAM byte (u16 offset, XOR byte)
  * Checked: the disk is reached only in whole sectors inside it, within the buffer, never
  * written when read-only; what a write puts on the disk is what the device read from the guest
@@ -54,6 +56,10 @@ static struct {
 	   bytes past the last io() call. */
 	uint8_t got[BUF_SIZE];
 	uint64_t got_len;
+	bool deferred;
+	bool piece; /* a piece is under way */
+	uint32_t piece_type, piece_len;
+	uint64_t piece_sector;
 } seen;
 
 static bool in_ram(ipa_t ipa, uint64_t size)
@@ -114,9 +120,25 @@ static void h_irq(void *ctx, unsigned slot)
 
 static const struct virtio_hooks hooks = {&blk, h_read, h_write, h_in_ram, h_irq};
 
+static int disk_do(uint32_t type, uint64_t sector, uint32_t len);
+
 static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 {
 	FUZZ_CHECK(ctx == &blk, "another disk");
+	FUZZ_CHECK(!seen.piece, "a piece started while another is under way");
+	if (seen.deferred) {
+		seen.piece = true;
+		seen.piece_type = type;
+		seen.piece_sector = sector;
+		seen.piece_len = len;
+		return VBLK_IO_PENDING;
+	}
+	return disk_do(type, sector, len);
+}
+
+/* The disk does a piece: checked as it reaches the disk. */
+static int disk_do(uint32_t type, uint64_t sector, uint32_t len)
+{
 	if (type == VIRTIO_BLK_T_FLUSH) {
 		FUZZ_CHECK(!seen.read_only, "a flush of a read-only disk reached it");
 		return E_OK;
@@ -287,7 +309,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned ops = 0;
 
 	memset(&seen, 0, sizeof(seen));
-	seen.read_only = be.read_only = fuzz_u8(&in) & 1;
+	uint8_t disk_kind = fuzz_u8(&in);
+	seen.read_only = be.read_only = disk_kind & 1;
+	seen.deferred = (disk_kind & 2) != 0;
 	ram = calloc(1, RAM_SIZE);
 	FUZZ_CHECK(ram, "no memory");
 	for (unsigned i = 0; i < sizeof(disk); i++)
@@ -326,7 +350,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mmio_write(VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
 			break;
 		case 6:
-			mmio_write(VIRTIO_MMIO_INTERRUPT_ACK, (op >> 3) & 3);
+			if (!(op & 0x20)) {
+				mmio_write(VIRTIO_MMIO_INTERRUPT_ACK, (op >> 3) & 3);
+			} else if (seen.piece) {
+				uint32_t before = blk.vdev.status;
+				seen.piece = false;
+				seen.bytes = 0;
+				bool ok =
+				    !(op & 0x40) && disk_do(seen.piece_type, seen.piece_sector,
+							    seen.piece_len) == E_OK;
+				virtio_blk_done(&blk, ok);
+				check_status(before, ~0ull, 0);
+			}
 			break;
 		default:
 			seen.mutate = true;

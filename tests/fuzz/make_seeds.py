@@ -941,7 +941,12 @@ def virtio_blk():
     giant = rw + blk_start() + blk_header(0x3000, 0, 0) + vq_desc(0, 1, 0x40000000, 0xffffffff, 3, 2, offer=False,
                                                                   addr64=True, len32=True) + \
         vq_desc(0, 2, 0x3100, 1, 2, 0, offer=False) + vq_desc(0, 0, 0x3000, 16, 1, 1) + vq_notify(0)
-    return {"read": read, "write": write, "write-read-only": write_ro, "flush-and-id": flush_id,
+    later = u8(6 | 1 << 5)  # the deferred piece ends
+    deferred = (u8(2) + blk_start() + blk_request(0, 3, 8192, True) + later + later + vq_notify(0) +
+                blk_request(1, 5, 1024, False) + u8(6 | 1 << 5 | 1 << 6) + blk_request(4, 0, 0, False) +
+                vq_write(0x070, 0) + later + blk_start() + vq_ram(0x1202, u16(0)) + blk_request(0, 1, 512, True) +
+                vq_write(0x030, 0) + vq_write(0x044, 0) + later)
+    return {"deferred": deferred, "read": read, "write": write, "write-read-only": write_ro, "flush-and-id": flush_id,
             "bad-requests": bad, "no-status": no_status, "any-layout": layout, "changing-rings": changing,
             "many-requests": many, "giant-length": giant}
 
