@@ -231,8 +231,13 @@ void hostdisk_quiesce(struct hostdisk *d)
 	if (d->dead)
 		d->done = NULL; /* its late end, if any, reaches no VM */
 	spin_unlock(&d->lock);
+	/* A done function on another CPU copies at most a piece under its device's lock: one
+	   that does not return in the disk's own time limit is a kestrel bug. */
+	uint64_t deadline = arch_counter() + hyp.cntfrq / 1000 * HOSTDISK_WAIT_MS;
 	while (d->active)
-		;
+		if (arch_counter() > deadline)
+			panic("disk '%s': its done function ran for more than %u ms", d->serial,
+			      HOSTDISK_WAIT_MS);
 }
 
 void hostdisk_on_done(struct hostdisk *d, void (*done)(void *ctx, bool ok), void *ctx)
