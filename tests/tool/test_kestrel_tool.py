@@ -778,6 +778,17 @@ class BlkOption(unittest.TestCase):
         if os.geteuid():  # root may write anything
             self.assertRegex(problems[2], r"node 'blk2': .*locked\.img: not writable \(add read-only;")
 
+    def test_an_image_a_later_disk_shares_with_a_writer_is_attached_read_only_unlocked(self):
+        folder = Path(IMAGES.name)
+        image = folder / "shared.img"
+        image.write_bytes(bytes(512))
+        conf = self.one_vm_config("--kernel", str(folder / "Image"), "--blk", str(image), "--blk",
+                                  f"{image},ro", "--blk", str(folder / "shared.img"))
+        drives = [arg for arg in tool_machine.disk_devices(conf) if arg.startswith("file=")]
+        self.assertTrue(drives[0].endswith("id=kdisk0"))
+        self.assertTrue(drives[1].endswith("id=kdisk1,readonly=on,file.locking=off"))
+        self.assertTrue(drives[2].endswith("id=kdisk2,readonly=on,file.locking=off"))
+
     def test_no_disks_no_devices(self):
         conf = self.one_vm_config("--kernel", str(Path(IMAGES.name) / "Image"))
         self.assertEqual(tool_machine.disk_devices(conf), [])

@@ -154,10 +154,16 @@ def disk_devices(config):
     """Each kestrel,virtio-blk node's image as a virtio-blk device of the machine, which kestrel
     drives and finds by its serial; a read-only disk is read-only in QEMU too. They are
     virtio-mmio version 2 (kestrel's driver speaks no legacy transport)."""
-    cmd = []
+    cmd, first = [], {}
     for i, disk in enumerate(disks(config)):
-        cmd += ["-drive", f"file={qemu_escape(disk.path)},if=none,format=raw,id=kdisk{i}"
-                + (",readonly=on" if disk.read_only else ""),
+        options = ",readonly=on" if disk.read_only else ""
+        earlier = first.setdefault(disk.path, disk)
+        if earlier is not disk and not (disk.read_only and earlier.read_only):
+            # Only with --no-check: kestrel refuses the VM of this disk (an image a disk writes
+            # is no other's), so nothing is written through it; attached read-only and without
+            # QEMU's image lock, it lets the machine boot and kestrel say so.
+            options = ",readonly=on,file.locking=off"
+        cmd += ["-drive", f"file={qemu_escape(disk.path)},if=none,format=raw,id=kdisk{i}" + options,
                 "-device", f"virtio-blk-device,drive=kdisk{i},serial={qemu_escape(disk.serial())}"]
     return ["-global", "virtio-mmio.force-legacy=false"] + cmd if cmd else []
 
