@@ -42,5 +42,14 @@ $(LINUX_HVC_INITRAMFS): guests/linux/hvc-init.sh $(INIT_LIB) tools/mkinitramfs.s
 	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB) $(LINUX_DISK_MODULES)/virtio_mmio.ko \
 		$(LINUX_DISK_MODULES)/virtio_console.ko
 
-linux-guest: $(LINUX_INITRAMFS) $(LINUX_DISK_INITRAMFS) $(LINUX_DISK_IMAGE) $(LINUX_HVC_INITRAMFS)
+# The virtio-blk guest: the disk guest's modules, and a script that writes to kestrel's
+# virtio-blk (/dev/vda) and checks a read-only one (/dev/vdb). Its images are made by the cases.
+LINUX_BLK_INITRAMFS := $(B)/blk-initramfs.cpio.gz
+$(LINUX_BLK_INITRAMFS): guests/linux/blk-init.sh $(INIT_LIB) tools/mkinitramfs.sh $(SETUP_STAMP) \
+		$(LINUX_DISK_MODULES)/modules.load
+	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB) $(LINUX_DISK_MODULES)/modules.load \
+		$$(sed 's|^|$(LINUX_DISK_MODULES)/|' $(LINUX_DISK_MODULES)/modules.load)
+
+linux-guest: $(LINUX_INITRAMFS) $(LINUX_DISK_INITRAMFS) $(LINUX_DISK_IMAGE) $(LINUX_HVC_INITRAMFS) \
+	$(LINUX_BLK_INITRAMFS)
 .PHONY: linux-guest

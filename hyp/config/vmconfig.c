@@ -588,18 +588,64 @@ static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 	return true;
 }
 
-/* A child node naming one of kestrel's virtio devices: it takes the VM's next slot. */
-static bool parse_virtio(struct ctx *c, int sub, struct vm_config *vm)
+/* An image written by one virtio-blk device is used by no other, in any VM: a disk with two
+   writers (or a writer and a reader) is corrupted or read half-written. */
+static bool image_shared(struct ctx *c, const char *node, const char *image, bool read_only,
+			 const struct vm_config *vm, const struct vm_config *others,
+			 unsigned nothers)
+{
+	for (unsigned v = 0; v <= nothers; v++) {
+		const struct vm_config *o = v < nothers ? &others[v] : vm;
+		for (unsigned i = 0; i < o->nvirtio; i++)
+			if (o->virtio[i].type == VM_VIRTIO_BLK &&
+			    !strcmp(o->virtio[i].image, image) &&
+			    !(read_only && o->virtio[i].read_only))
+				return !refuse(c,
+					       "node '%s': image '%s' is VM '%s''s node '%s' too, "
+					       "and one of them writes it (an image is written by "
+					       "one device and then used by no other)",
+					       node, image, o->name, o->virtio[i].node);
+	}
+	return false;
+}
+
+static bool parse_blk(struct ctx *c, int sub, struct vm_config *vm, const struct vm_config *others,
+		      unsigned nothers)
 {
 	const char *name = fdt_get_name(c->fdt, sub, NULL);
+	int len;
+	const char *image = fdt_getprop(c->fdt, sub, "image", &len);
+	bool read_only = fdt_getprop(c->fdt, sub, "read-only", NULL) != NULL;
 
-	if (!fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-net") ||
-	    !fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-blk"))
-		return refuse(c, "node '%s': kestrel has no virtio-net or virtio-blk device yet",
+	if (!one_string(image, len) || !image[0])
+		return refuse(c,
+			      "node '%s': property 'image' must be one string, the disk image's "
+			      "path",
 			      name);
-	if (fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-console"))
+	if (strlen(vm->name) + 1 + strlen(name) > VM_DISK_SERIAL_MAX)
+		return refuse(c,
+			      "node '%s': '%s/%s' is longer than %d characters (the machine disk's "
+			      "serial): shorten the VM's or the node's name",
+			      name, vm->name, name, VM_DISK_SERIAL_MAX);
+	if (image_shared(c, name, image, read_only, vm, others, nothers))
+		return false;
+	vm->virtio[vm->nvirtio].image = image;
+	vm->virtio[vm->nvirtio].read_only = read_only;
+	return true;
+}
+
+/* A child node naming one of kestrel's virtio devices: it takes the VM's next slot. */
+static bool parse_virtio(struct ctx *c, int sub, struct vm_config *vm,
+			 const struct vm_config *others, unsigned nothers)
+{
+	const char *name = fdt_get_name(c->fdt, sub, NULL);
+	bool blk = !fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-blk");
+
+	if (!fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-net"))
+		return refuse(c, "node '%s': kestrel has no virtio-net device yet", name);
+	if (!blk && fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-console"))
 		return true; /* not a virtio device */
-	for (unsigned i = 0; i < vm->nvirtio; i++)
+	for (unsigned i = 0; i < vm->nvirtio && !blk; i++)
 		if (vm->virtio[i].type == VM_VIRTIO_CONSOLE)
 			return refuse(
 			    c,
@@ -608,7 +654,9 @@ static bool parse_virtio(struct ctx *c, int sub, struct vm_config *vm)
 			    name, vm->virtio[i].node);
 	if (vm->nvirtio == VM_VIRTIO_MAX)
 		return refuse(c, "node '%s': more than %d virtio devices", name, VM_VIRTIO_MAX);
-	vm->virtio[vm->nvirtio].type = VM_VIRTIO_CONSOLE;
+	if (blk && !parse_blk(c, sub, vm, others, nothers))
+		return false;
+	vm->virtio[vm->nvirtio].type = blk ? VM_VIRTIO_BLK : VM_VIRTIO_CONSOLE;
 	vm->virtio[vm->nvirtio].node = name;
 	vm->nvirtio++;
 	return true;
@@ -676,7 +724,7 @@ static bool parse_vm(struct ctx *c, int node, struct vm_config *vm, bool implici
 		    !fdt_node_check_compatible(c->fdt, sub, "multiboot,ramdisk"))
 			if (!parse_module(c, sub, vm))
 				return false;
-		if (!implicit && !parse_virtio(c, sub, vm))
+		if (!implicit && !parse_virtio(c, sub, vm, others, nothers))
 			return false;
 	}
 	if (!virtio_clear_of_passthrough(c, vm))

@@ -7,6 +7,7 @@
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
 #include <kestrel/halt.h>
+#include <kestrel/hostdisk.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
@@ -71,6 +72,8 @@ void irq_drain(void)
 			sched_timer_fired();
 		} else if (intid == platform.uart_spi && intid) {
 			console_input_irq();
+		} else if (hostdisk_irq(intid)) {
+			/* a machine disk's request ended: its VM's disk went on */
 		} else {
 			unusual_irq(intid);
 		}

@@ -6,6 +6,7 @@
 #include <kestrel/arch.h>
 #include <kestrel/drivers.h>
 #include <kestrel/exits.h>
+#include <kestrel/hostdisk.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
@@ -194,12 +195,34 @@ static void drop_regions_of_refused(const struct vm_config *configs, unsigned n,
 	}
 }
 
+static const struct vm_config *passed_configs;
+static unsigned passed_count;
+
+/* Whether a VM has a device passed through on these pages: kestrel leaves it alone then. */
+static bool passed_through(paddr_t base, uint64_t size)
+{
+	for (unsigned v = 0; v < passed_count; v++)
+		for (unsigned d = 0; d < passed_configs[v].npassthrough; d++) {
+			uint64_t b, s;
+			for (int i = 0; hostdt_reg(platform.fdt, passed_configs[v].passthrough[d],
+						   i, &b, &s) == E_OK;
+			     i++)
+				if (ALIGN_DOWN(b, PAGE_SIZE) < base + size &&
+				    base < ALIGN_UP(b + s, PAGE_SIZE))
+					return true;
+		}
+	return false;
+}
+
 static unsigned create_vms(const void *dtb)
 {
 	static struct vm_config configs[VM_MAX];
 	unsigned n = vmconfig_parse(dtb, &platform, configs, VM_MAX, vm_config_error), started = 0;
 	bool built[VM_MAX] = {false};
 
+	passed_configs = configs;
+	passed_count = n;
+	hostdisk_probe(dtb, passed_through, pcpus[0].mpidr);
 	shm_setup(dtb, configs, n);
 	for (unsigned i = 0; i < n; i++)
 		built[i] = build_and_place(i, &configs[i]);

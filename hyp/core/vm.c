@@ -403,7 +403,11 @@ static int build(struct vm *vm, bool copy_images)
 	   guest polling the physical UART from whichever CPU it runs on. */
 	vpl011_init(&vm->uart, GUEST_UART_BASE, guest_output);
 	vm->uart.irq_line = uart_line;
-	vm_virtio_build(vm);
+	err = vm_virtio_build(vm);
+	if (err) {
+		vm_release(vm, false);
+		return err;
+	}
 	vgic_init(vm, gicv3_list_regs(), &vm_vgic_hooks);
 	err = attach_devices(vm);
 	if (err) {

@@ -5,6 +5,7 @@
  * on the slot's SPI through the vGIC.
  */
 #include <kestrel/guest_layout.h>
+#include <kestrel/hostdisk.h>
 #include <kestrel/lib.h>
 #include <kestrel/shm.h>
 #include <kestrel/vm.h>
@@ -46,15 +47,50 @@ static void console_output(struct virtio_console *c, const char *buf, unsigned l
 		vconsole_output(vm, buf[i]);
 }
 
-void vm_virtio_build(struct vm *vm)
+static void disk_done(void *ctx, bool ok)
+{
+	virtio_blk_done(ctx, ok);
+}
+
+/* A disk: the machine disk the tool attached for it, found by its serial "<vm>/<node>". */
+static int build_blk(struct vm *vm, unsigned i)
+{
+	/* room for any name: vmconfig.c keeps a disk's to VM_DISK_SERIAL_MAX */
+	char serial[VM_NAME_MAX + VM_DISK_SERIAL_MAX + 2];
+	struct virtio_blk_backend be;
+	struct hostdisk *d;
+
+	snprintf(serial, sizeof(serial), "%s/%s", vm->name, vm->config.virtio[i].node);
+	d = hostdisk_find(serial);
+	if (!d) {
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+			 "node '%s': no machine disk with serial '%s' (./kestrel run attaches one "
+			 "for each kestrel,virtio-blk node)",
+			 vm->config.virtio[i].node, serial);
+		kprintf(VM_REFUSED_FMT, vm->name, msg);
+		return -E_NOENT;
+	}
+	hostdisk_backend(d, vm->config.virtio[i].read_only, &be);
+	virtio_blk_init(&vm->vblk[i], &vm->vio_hooks, i, &be, serial);
+	hostdisk_on_done(d, disk_done, &vm->vblk[i]);
+	vm->vio.slot[i] = &vm->vblk[i].vdev;
+	return E_OK;
+}
+
+int vm_virtio_build(struct vm *vm)
 {
 	vm->vio_hooks = (struct virtio_hooks){vm, hook_read, hook_write, hook_in_ram, hook_irq};
 	virtio_mmio_init(&vm->vio, VIRTIO_MMIO_BASE);
-	for (unsigned i = 0; i < vm->config.nvirtio; i++)
+	for (unsigned i = 0; i < vm->config.nvirtio; i++) {
 		if (vm->config.virtio[i].type == VM_VIRTIO_CONSOLE) {
 			virtio_console_init(&vm->vcons, &vm->vio_hooks, i, console_output);
 			vm->vio.slot[i] = &vm->vcons.vdev;
+		} else if (build_blk(vm, i) != E_OK) {
+			return -E_NOENT;
 		}
+	}
+	return E_OK;
 }
 
 void vm_virtio_stop(struct vm *vm)
@@ -64,6 +100,11 @@ void vm_virtio_stop(struct vm *vm)
 	for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS; i++)
 		if (vm->vio.slot[i])
 			virtio_dev_reset(vm->vio.slot[i]);
+	/* A disk's request may still be at the machine's disk: its end must not reach the
+	   device (nor the memory) of a VM being scrubbed, or rebuilt over it. */
+	for (unsigned i = 0; i < vm->config.nvirtio; i++)
+		if (vm->config.virtio[i].type == VM_VIRTIO_BLK && vm->vio.slot[i])
+			hostdisk_quiesce(vm->vblk[i].be.ctx);
 }
 
 struct mmio_dev *vm_virtio_attach(struct vm *vm)

@@ -58,6 +58,7 @@ static void reset(struct virtio_dev *dev)
 	dev->queue_sel = 0;
 	dev->int_status = 0;
 	memset(dev->vq, 0, sizeof(dev->vq));
+	dev->generation++;
 	if (dev->ops->reset)
 		dev->ops->reset(dev);
 }
@@ -171,12 +172,15 @@ static void write_queue(struct virtio_dev *dev, struct virtq *q, uint64_t off, u
 	if (!q)
 		return;
 	if (off == VIRTIO_MMIO_QUEUE_RESET) {
-		if (val == 1 && (dev->drv_features & BIT(VIRTIO_F_RING_RESET)))
+		if (val == 1 && (dev->drv_features & BIT(VIRTIO_F_RING_RESET))) {
 			memset(q, 0, sizeof(*q));
+			dev->generation++;
+		}
 		return;
 	}
 	if (off == VIRTIO_MMIO_QUEUE_READY && !val) {
 		q->ready = false;
+		dev->generation++;
 		return;
 	}
 	if (q->ready) /* a live queue's layout does not change under kestrel */
@@ -238,6 +242,8 @@ static void dev_write(struct virtio_dev *dev, uint64_t off, uint32_t val)
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		dev->int_status &= ~val;
+		if (dev->ops->acked && virtio_dev_live(dev))
+			dev->ops->acked(dev);
 		break;
 	case VIRTIO_MMIO_STATUS:
 		write_status(dev, val);

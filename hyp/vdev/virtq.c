@@ -82,6 +82,14 @@ int virtq_pop(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain 
 	return 1;
 }
 
+bool virtq_has_avail(const struct virtq *q, const struct virtio_hooks *h)
+{
+	uint16_t idx;
+
+	return q->ready && q->num && !read_u16(h, ipa_add(q->avail, AVAIL_IDX), &idx) &&
+	       idx != q->last_avail;
+}
+
 int virtq_next(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain,
 	       struct virtq_desc *d)
 {

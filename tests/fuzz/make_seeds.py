@@ -899,8 +899,61 @@ def virtq():
             "registers": registers, "queue-reset": queue_reset, "budget": big}
 
 
+# ------------------------------------------------------------------ virtio_blk
+# The encoding of virtq's (the vq_* helpers), one queue, after a first byte: bit 0 read-only.
+
+def blk_start(log2_num=3, features_ro=False):
+    return u8(2 | (log2_num - 1) << 3 | features_ro << 7) + u16(0x1000) + u16(0x1200) + u16(0x1400)
+
+
+def blk_header(off, req_type, sector):
+    return vq_ram(off, u32(req_type) + u32(0) + u64(sector))
+
+
+def blk_request(req_type, sector, length, data_writable, head=0, hdr=0x3000, data=0x4000, status=0x3100):
+    """Header, one data buffer (none for length 0), status; the head offered last."""
+    out = blk_header(hdr, req_type, sector)
+    if length:
+        out += vq_desc(0, head + 1, data, length, 1 | data_writable << 1, head + 2, offer=False)
+        out += vq_desc(0, head + 2, status, 1, 2, 0, offer=False)
+        out += vq_desc(0, head, hdr, 16, 1, head + 1)
+    else:
+        out += vq_desc(0, head + 2, status, 1, 2, 0, offer=False) + vq_desc(0, head, hdr, 16, 1, head + 2)
+    return out + vq_notify(0)
+
+
+def virtio_blk():
+    rw, ro = u8(0), u8(1)
+    read = rw + blk_start() + blk_request(0, 3, 1024, True) + vq_read(0x060) + u8(6 | 1 << 3)
+    write = rw + blk_start() + vq_ram(0x4000, bytes(range(200))) + blk_request(1, 30, 1024, False)
+    write_ro = ro + blk_start(features_ro=True) + blk_request(1, 0, 512, False) + blk_request(0, 0, 512, True)
+    flush_id = rw + blk_start() + blk_request(4, 0, 0, False) + blk_request(8, 0, 20, True)
+    bad = (rw + blk_start() + blk_request(0, 32, 512, True) + blk_request(0, 31, 1024, True) +
+           blk_request(0, 0xffffffffffffffff, 512, True) + blk_request(0, 0, 100, True) + blk_request(9, 0, 512, True))
+    no_status = rw + blk_start() + blk_header(0x3000, 0, 0) + vq_desc(0, 0, 0x3000, 16) + vq_notify(0) + \
+        vq_read(0x070) + vq_write(0x070, 0) + vq_ram(0x1202, u16(0)) + blk_start() + blk_request(0, 0, 512, True)
+    layout = (rw + blk_start() + blk_header(0x3000, 1, 2) + vq_desc(0, 4, 0x3005, 11, 1, 6, offer=False) +
+              vq_desc(0, 6, 0x4000, 700, 1, 1, offer=False) + vq_desc(0, 1, 0x5000, 324, 1, 3, offer=False) +
+              vq_desc(0, 3, 0x6000, 1, 2, 0, offer=False) + vq_desc(0, 0, 0x3000, 5, 1, 4) + vq_notify(0))
+    changing = rw + blk_start() + vq_mutate(0x4010, 0x55) + blk_request(1, 4, 2048, False) + \
+        vq_mutate(0x3008, 1) + blk_request(0, 4, 2048, True)
+    many = rw + blk_start(8) + b"".join(blk_request(1, i % 30, 4096, False, head=3 * i) for i in range(60))
+    giant = rw + blk_start() + blk_header(0x3000, 0, 0) + vq_desc(0, 1, 0x40000000, 0xffffffff, 3, 2, offer=False,
+                                                                  addr64=True, len32=True) + \
+        vq_desc(0, 2, 0x3100, 1, 2, 0, offer=False) + vq_desc(0, 0, 0x3000, 16, 1, 1) + vq_notify(0)
+    later = u8(6 | 1 << 5)  # the deferred piece ends
+    deferred = (u8(2) + blk_start() + blk_request(0, 3, 8192, True) + later + later + vq_notify(0) +
+                blk_request(1, 5, 1024, False) + u8(6 | 1 << 5 | 1 << 6) + blk_request(4, 0, 0, False) +
+                vq_write(0x070, 0) + later + blk_start() + vq_ram(0x1202, u16(0)) + blk_request(0, 1, 512, True) +
+                vq_write(0x030, 0) + vq_write(0x044, 0) + later)
+    return {"deferred": deferred, "read": read, "write": write, "write-read-only": write_ro, "flush-and-id": flush_id,
+            "bad-requests": bad, "no-status": no_status, "any-layout": layout, "changing-rings": changing,
+            "many-requests": many, "giant-length": giant}
+
+
 GENERATORS = {"hostdt": hostdt, "guest_dtb": guest_dtb, "image": image, "esr": esr,
-              "mmio_vpl011": mmio_vpl011, "vgic_mmio": vgic_mmio, "pgtable": pgtable, "virtq": virtq}
+              "mmio_vpl011": mmio_vpl011, "vgic_mmio": vgic_mmio, "pgtable": pgtable, "virtq": virtq,
+              "virtio_blk": virtio_blk}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(GENERATORS)

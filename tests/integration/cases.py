@@ -6,7 +6,10 @@ A case passes when ./kestrel exits with `exit`, every regex in `expect` matches 
 no regex of `at_most` matches more lines than it allows.
 Test guests print "RESULT: PASS" or "RESULT: FAIL (...)" and power off (guests/README.md).
 """
+import hashlib
+import os
 import re
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,9 @@ class Case:
     timeout: int = 60  # seconds, passed as --timeout to run
     command: tuple = ("run",)  # what precedes args on ./kestrel's command line
     at_most: dict = field(default_factory=dict)  # regex -> the most lines it may match
+    runs: int = 1  # ./kestrel runs, one after the other, their output in one log
+    prepare: object = None  # called before the first run (makes the files the case uses)
+    verify: object = None  # called after the last: a list of reasons it failed (empty: pass)
 
 
 def guest(name):
@@ -141,6 +147,75 @@ def kestrel_refusal(name, config_name, reason, *args, vm="bad", others=("good",)
     left = [r"RESULT: PASS", *ran, r"kestrel: all VMs stopped"] if others else [r"kestrel: no VM to run"]
     return Case(name, [config(config_name), "--no-check", "--pcpus", "2", *args],
                 expect=[rf"kestrel: vm '{vm}' refused: {reason}", *left], timeout=30)
+
+
+# ------------------------------------------------------------------ virtio-blk
+
+BLK_DIR = TOP / "build" / "test" / "blk"
+BLK_RW, BLK_RO = BLK_DIR / "rw.img", BLK_DIR / "ro.img"
+
+
+def blk_images():
+    """Fresh ext4 images for the virtio-blk case, made now by tools/mkdisk.sh (mke2fs -d): the
+    writable one and the read-only one, whose digest is kept to compare after the run."""
+    BLK_DIR.mkdir(parents=True, exist_ok=True)
+    for image in (BLK_RW, BLK_RO):
+        image.unlink(missing_ok=True)
+        subprocess.run(["bash", str(TOP / "tools" / "mkdisk.sh"), str(image)], check=True)
+    (BLK_DIR / "ro.sha256").write_text(hashlib.sha256(BLK_RO.read_bytes()).hexdigest())
+
+
+def debugfs_cat(image, path):
+    """A file of an ext4 image, read on the host by e2fsprogs' debugfs (None if it is not there)."""
+    result = subprocess.run(["debugfs", "-R", f"cat {path}", str(image)], capture_output=True, text=True,
+                            env={**os.environ, "PATH": os.environ.get("PATH", "") + ":/sbin:/usr/sbin"})
+    return result.stdout if result.returncode == 0 and result.stdout else None
+
+
+def blk_verify():
+    """Two runs of two boots each wrote into the writable image, which nothing else touched: its
+    count is 4 and it holds the four boots' lines; the read-only image is as it was made."""
+    reasons = []
+    count = debugfs_cat(BLK_RW, "/count.txt")
+    if (count or "").strip() != "4":
+        reasons.append(f"{BLK_RW.name}: /count.txt is {count!r} after the runs, expected '4'")
+    boots = (debugfs_cat(BLK_RW, "/boots.txt") or "").splitlines()
+    want = [f"boot {n} wrote this through kestrel's virtio-blk" for n in range(1, 5)]
+    if boots != want:
+        reasons.append(f"{BLK_RW.name}: /boots.txt is {boots!r}, expected {want!r}")
+    if hashlib.sha256(BLK_RO.read_bytes()).hexdigest() != (BLK_DIR / "ro.sha256").read_text():
+        reasons.append(f"{BLK_RO.name}: the read-only image changed")
+    return reasons
+
+
+PATTERN_RW, PATTERN_RO = BLK_DIR / "pattern-rw.img", BLK_DIR / "pattern-ro.img"
+PATTERN_SECTORS = 128
+
+
+def pattern_sector(n):
+    return bytes((n + i) & 0xff for i in range(512))
+
+
+def pattern_images():
+    """The bare-metal virtio_blk guest's disks: 64 KiB each, sector n holding (n + i) & 0xff."""
+    BLK_DIR.mkdir(parents=True, exist_ok=True)
+    for image in (PATTERN_RW, PATTERN_RO):
+        image.write_bytes(b"".join(pattern_sector(n) for n in range(PATTERN_SECTORS)))
+
+
+def pattern_verify():
+    """Sector 7 of the writable image is what the guest wrote, every other sector as it was; the
+    read-only image is as it was, though the guest tried to write its sector 3."""
+    reasons = []
+    rw, ro = PATTERN_RW.read_bytes(), PATTERN_RO.read_bytes()
+    written = bytes(0xa5 ^ (i & 0xff) for i in range(512))
+    for n in range(PATTERN_SECTORS):
+        want = written if n == 7 else pattern_sector(n)
+        if rw[512 * n:512 * (n + 1)] != want:
+            reasons.append(f"{PATTERN_RW.name}: sector {n} is not what it should be after the run")
+        if ro[512 * n:512 * (n + 1)] != pattern_sector(n):
+            reasons.append(f"{PATTERN_RO.name}: sector {n} changed")
+    return reasons
 
 
 def vm_said(vm, regex):
@@ -492,6 +567,45 @@ CASES = [
                  r"kestrel: rtos stopped \(powered off\)", r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"LINUX-CHECK: .*FAIL", r"Kernel panic"], timeout=300),
     # a QEMU virtio-mmio disk passed through to a direct-mapped Linux VM, read by its own driver
+    # kestrel's virtio-blk: Debian's virtio_blk and ext4 modules mount a writable image (vda) and
+    # a read-only one (vdb) that kestrel serves from the machine's disks. Each boot counts
+    # itself into vda; the first boot of a run resets the VM (kestrel restarts it: the second
+    # finds the first's count), the second powers off; a second run finds the first's counts.
+    # Afterwards debugfs reads the count and the boots' lines in the image file, and the
+    # read-only image is unchanged, though the guest tried to write it.
+    Case("linux-blk",
+         ["--kernel", "build/cache/linux/bookworm/Image", "--initrd", "build/blk-initramfs.cpio.gz",
+          "--cmdline", "console=ttyAMA0 panic=-1", "--mem", "256M",
+          "--blk", str(BLK_RW), "--blk", f"{BLK_RO},ro"],
+         expect=[r"kestrel: machine disk 'vm0/blk0': 16384 KiB at 0x", r"kestrel: machine disk 'vm0/blk1': "
+                 r"16384 KiB, read-only at 0x", r"BLK-CHECK: devices vda 32768 sectors ro=0, vdb 32768 sectors ro=1 ok",
+                 r"BLK-CHECK: serial vda vm0/blk0 vdb vm0/blk1",
+                 r"BLK-CHECK: read kestrel passthrough disk ok ok",
+                 *(rf"(?s)BLK-CHECK: count {n} -> {n + 1}\n.*BLK-CHECK: ro-dev-write refused ok" for n in range(4)),
+                 r"(?s)count 0 -> 1.*reset requested, restarting.*count 1 -> 2.*kestrel: all VMs stopped"
+                 r".*count 2 -> 3.*reset requested, restarting.*count 3 -> 4.*kestrel: all VMs stopped",
+                 r"BLK-CHECK: ro-fs-write refused ok", r"BLK-CHECK: RESULT PASS"],
+         forbid=[*DEFAULT_FORBID, r"BLK-CHECK: .*FAIL", r"Kernel panic", r"given up"],
+         timeout=240, runs=2, prepare=blk_images, verify=blk_verify),
+    # the bare-metal guest drives both disks' registers, requests, a queue reset and a bad
+    # descriptor, then resets its VM with a read at the machine's disk; the case finds sector 7
+    # it wrote in the image file
+    guest_case("virtio_blk", "--blk", str(PATTERN_RW), "--blk", f"{PATTERN_RO},ro",
+               prepare=pattern_images, verify=pattern_verify,
+               expect=[r"ok - sector 7 reads back what was written",
+                       r"ok - a buffer outside the VM's RAM: NEEDS_RESET",
+                       r"ok - read-only disk: a write fails \(IOERR\)",
+                       r"ok - after a restart: the read in flight wrote nothing into the VM's memory",
+                       r"ok - after a restart: sector 9 holds the image's pattern"]),
+    config_refusal("config-blk-missing", "blk-missing",
+                   r"vm 'bad': node 'disk0': property 'image': \S*no-such-disk\.img: no such file"),
+    checker_refusal("config-blk-two-writers", "blk-two-writers",
+                    r"kestrel: vm 'bad' refused: node 'disk0': image '\S*/build/disk\.img' is VM 'good''s "
+                    r"node 'disk0' too, and one of them writes it"),
+    checker_refusal("config-blk-slots", "blk-slots",
+                    r"kestrel: vm 'bad' refused: node 'd3': more than 4 virtio devices"),
+    tool_error("blk-missing-option", ["--kernel", guest("hello"), "--blk", "no-such-disk.img"],
+               r"vm 'vm0': node 'blk0': property 'image': \S*no-such-disk\.img: no such file"),
     Case("passthrough-disk", [config("disk"), "--disk", "build/disk.img"],
          expect=[r"DISK-CHECK: file kestrel passthrough disk ok ok", r"DISK-CHECK: data .* ok",
                  r"DISK-CHECK: irq .* ok", r"DISK-CHECK: RESULT PASS", *VM_STOPPED[1:]],

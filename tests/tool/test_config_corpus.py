@@ -43,6 +43,7 @@ TOOL_ONLY = {
     "ramdisk-unreadable": r"vm 'bad': property 'ramdisk': \S+: no such file",
     "shared-refused-member": r"vm 'bad': property 'kernel': \S+ is not an arm64 Image",
     "memory-huge": r"vm 'huge': property 'memory': the VMs' memory adds up to 18 GiB",
+    "blk-missing": r"vm 'bad': node 'disk0': property 'image': \S+: no such file",
 }
 
 # kestrel's lines that say what it refuses of a configuration (or of the machine).

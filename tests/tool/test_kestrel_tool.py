@@ -12,6 +12,7 @@ the source as written) is asserted through kestrel.config. What kestrel accepts 
 
 Run by tests/run_tests.py (tool/test_kestrel_tool); alone: python3 tests/tool/test_kestrel_tool.py
 """
+import os
 import subprocess
 import sys
 import tempfile
@@ -729,6 +730,73 @@ class VirtioConsoleOption(unittest.TestCase):
             cli.check_usage(self.parse("examples/two-linux.dts", "--virtio-console"))
         with self.assertRaisesRegex(Failure, r"--guest-loader: --virtio-console cannot be given"):
             cli.check_usage(self.parse("--kernel", "x", "--guest-loader", "--virtio-console"))
+
+
+class BlkOption(unittest.TestCase):
+    """--blk FILE[,ro]: a kestrel,virtio-blk child per disk, and a QEMU device per disk with
+    the serial kestrel finds it by."""
+
+    def parse(self, *argv):
+        return cli.build_parser().parse_args(["run", *argv])
+
+    def one_vm_config(self, *argv):
+        args = self.parse(*argv)
+        cli.one_vm_defaults(args)
+        return config.config_from_options(args)
+
+    def test_children_images_and_devices(self):
+        folder = Path(IMAGES.name)
+        rw, ro = folder / "rw.img", folder / "ro,x.img"
+        for image in (rw, ro):
+            image.write_bytes(bytes(4096))
+        conf = self.one_vm_config("--kernel", str(folder / "Image"), "--virtio-console", "--blk", str(rw),
+                                  "--blk", f"{ro},ro")
+        vm = conf.vms[0]
+        self.assertEqual([c.name for c in vm.children], ["cons", "blk0", "blk1"])
+        self.assertEqual(fdt.prop_string(vm.children[2].props["image"]), str(ro.resolve()))
+        self.assertNotIn("read-only", vm.children[1].props)
+        self.assertIn("read-only", vm.children[2].props)
+        self.assertEqual(config.check_vm_disks(vm), [])
+        cmd = tool_machine.disk_devices(conf)
+        self.assertEqual(cmd[:2], ["-global", "virtio-mmio.force-legacy=false"])
+        self.assertIn(f"file={rw.resolve()},if=none,format=raw,id=kdisk0", cmd)
+        self.assertIn(f"file={str(ro.resolve()).replace(',', ',,')},if=none,format=raw,id=kdisk1,readonly=on", cmd)
+        self.assertIn("virtio-blk-device,drive=kdisk1,serial=vm0/blk1", cmd)
+
+    def test_image_checks(self):
+        folder = Path(IMAGES.name)
+        odd, locked = folder / "odd.img", folder / "locked.img"
+        odd.write_bytes(bytes(1000))
+        locked.write_bytes(bytes(512))
+        locked.chmod(0o444)
+        vm = self.one_vm_config("--kernel", str(folder / "Image"), "--blk", str(odd), "--blk",
+                                str(folder / "none.img"), "--blk", str(locked), "--blk", f"{locked},ro").vms[0]
+        problems = config.check_vm_disks(vm)
+        self.assertEqual(len(problems), 3 if os.geteuid() else 2, problems)
+        self.assertRegex(problems[0], r"node 'blk0': property 'image': .*odd\.img: 1000 bytes, not a whole number")
+        self.assertRegex(problems[1], r"node 'blk1': property 'image': .*none\.img: no such file")
+        if os.geteuid():  # root may write anything
+            self.assertRegex(problems[2], r"node 'blk2': .*locked\.img: not writable \(add read-only;")
+
+    def test_an_image_a_later_disk_shares_with_a_writer_is_attached_read_only_unlocked(self):
+        folder = Path(IMAGES.name)
+        image = folder / "shared.img"
+        image.write_bytes(bytes(512))
+        conf = self.one_vm_config("--kernel", str(folder / "Image"), "--blk", str(image), "--blk",
+                                  f"{image},ro", "--blk", str(folder / "shared.img"))
+        drives = [arg for arg in tool_machine.disk_devices(conf) if arg.startswith("file=")]
+        self.assertTrue(drives[0].endswith("id=kdisk0"))
+        self.assertTrue(drives[1].endswith("id=kdisk1,readonly=on,file.locking=off"))
+        self.assertTrue(drives[2].endswith("id=kdisk2,readonly=on,file.locking=off"))
+
+    def test_no_disks_no_devices(self):
+        conf = self.one_vm_config("--kernel", str(Path(IMAGES.name) / "Image"))
+        self.assertEqual(tool_machine.disk_devices(conf), [])
+
+    def test_refused_with_a_configuration_file(self):
+        with self.assertRaisesRegex(Failure, r"--blk cannot be given with it"):
+            cli.check_usage(self.parse("examples/two-linux.dts", "--blk", "x.img"))
+
 
 if __name__ == "__main__":
     # One line per test ("name (module.Class.name) ... ok"), which tests/run_tests.py counts.

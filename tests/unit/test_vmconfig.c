@@ -997,6 +997,95 @@ static void bad_net(void)
 	add_child("bad", "net0", "kestrel,virtio-net");
 }
 
+static void add_disk(const char *vm, const char *name, const char *image, bool read_only)
+{
+	char path[128];
+
+	add_child(vm, name, "kestrel,virtio-blk");
+	snprintf(path, sizeof(path), "/chosen/%s/%s", vm, name);
+	if (image)
+		dt_str(fdt, path, "image", image);
+	if (read_only)
+		dt_bytes(fdt, path, "read-only", "", 0);
+}
+
+static void disks_take_slots_in_node_order(void **state)
+{
+	(void)state;
+	/* New nodes go first: the children are added last to first. */
+	add_good_vm("vm");
+	add_disk("vm", "disk1", "/img/b.img", true);
+	add_child("vm", "cons", "kestrel,virtio-console");
+	add_disk("vm", "disk0", "/img/a.img", false);
+	add_good_vm("other"); /* another VM may read b.img too: no one writes it */
+	add_disk("other", "d", "/img/b.img", true);
+	assert_int_equal(parse(), 2);
+	assert_int_equal(errs.n, 0);
+	assert_string_equal(out[0].name, "other");
+	memmove(&out[0], &out[1], sizeof(out[0]));
+	assert_int_equal(out[0].nvirtio, 3);
+	assert_int_equal(out[0].virtio[0].type, VM_VIRTIO_BLK);
+	assert_string_equal(out[0].virtio[0].image, "/img/a.img");
+	assert_false(out[0].virtio[0].read_only);
+	assert_int_equal(out[0].virtio[1].type, VM_VIRTIO_CONSOLE);
+	assert_int_equal(out[0].virtio[2].type, VM_VIRTIO_BLK);
+	assert_true(out[0].virtio[2].read_only);
+	assert_string_equal(out[0].virtio[2].node, "disk1");
+}
+
+/* The VM parsed second (the first in tree order, the last added) is the one refused. */
+static void an_image_one_vm_writes_is_refused_to_the_next(void **state)
+{
+	(void)state;
+	add_good_vm("second");
+	add_disk("second", "disk0", "/img/a.img", true);
+	add_good_vm("first");
+	add_disk("first", "disk0", "/img/a.img", false);
+	assert_int_equal(parse(), 1);
+	assert_string_equal(out[0].name, "first");
+	expect_error(0, "second",
+		     "node 'disk0': image '/img/a.img' is VM 'first''s node 'disk0' too",
+		     "one of them writes it");
+}
+
+static void bad_disk_without_image(void)
+{
+	add_good_vm("bad");
+	add_disk("bad", "disk0", NULL, false);
+}
+
+static void bad_disk_two_images(void)
+{
+	static const char two[] = "a.img\0b.img";
+
+	add_good_vm("bad");
+	add_disk("bad", "disk0", NULL, false);
+	DT_STRS(fdt, "/chosen/bad/disk0", "image", two);
+}
+
+static void bad_disk_serial_too_long(void)
+{
+	add_good_vm("bad");
+	add_disk("bad", "a-disk-with-a-long-name", "/img/a.img", false);
+}
+
+static void bad_disk_written_twice_in_one_vm(void)
+{
+	add_good_vm("bad");
+	add_disk("bad", "disk0", "/img/a.img", true);
+	add_disk("bad", "disk1", "/img/a.img", false); /* parsed first */
+}
+
+/* d0, added first, is parsed last: the fifth. */
+static void bad_five_devices(void)
+{
+	static const char *names[] = {"d0", "d1", "d2", "d3", "d4"};
+
+	add_good_vm("bad");
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+		add_disk("bad", names[i], "/img/shared.img", true);
+}
+
 /* QEMU's own virtio-mmio transport at 0x0a000000, on SPI 16, passed through. */
 static void bad_passthrough_in_the_window(void)
 {
@@ -1019,7 +1108,16 @@ static void bad_passthrough_on_slot_0s_spi(void)
 
 static const struct refusal virtio_refusals[] = {
     {"two consoles", bad_two_consoles, "a second kestrel,virtio-console", "is the VM's console"},
-    {"virtio-net", bad_net, "node 'net0'", "no virtio-net or virtio-blk device yet"},
+    {"virtio-net", bad_net, "node 'net0'", "no virtio-net device yet"},
+    {"a disk without an image", bad_disk_without_image, "node 'disk0': property 'image'",
+     "must be one string"},
+    {"a disk with two images", bad_disk_two_images, "node 'disk0': property 'image'",
+     "must be one string"},
+    {"a disk's serial too long", bad_disk_serial_too_long,
+     "'bad/a-disk-with-a-long-name' is longer than 20", "shorten"},
+    {"an image written twice in one VM", bad_disk_written_twice_in_one_vm,
+     "node 'disk0': image '/img/a.img' is VM 'bad''s node 'disk1' too", "one of them writes it"},
+    {"five virtio devices", bad_five_devices, "node 'd0'", "more than 4 virtio devices"},
     {"a passed-through device in the window", bad_passthrough_in_the_window,
      "property 'passthrough': 'dev@a000000' reg[0] at 0xa000000 is in the virtio-mmio window",
      "of node 'cons'"},
@@ -1266,6 +1364,8 @@ int main(void)
 	    T(choices_of_two_strings_are_refused),
 	    T(every_passthrough_refusal_says_why),
 	    T(a_virtio_console_takes_slot_0),
+	    T(disks_take_slots_in_node_order),
+	    T(an_image_one_vm_writes_is_refused_to_the_next),
 	    T(every_virtio_refusal_says_why),
 	    T(passthrough_in_the_window_without_virtio),
 	    T(passed_through_spis_are_listed_once_as_intids),

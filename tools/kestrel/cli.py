@@ -84,6 +84,11 @@ def build_parser():
                     help="give the VM kestrel's virtio-console (virtio-mmio slot 0 at 0x0a000000, SPI 16: "
                     "Linux's hvc0) beside its UART, in the same console; typed input goes to it once the "
                     "guest's driver has started it")
+    vm.add_argument("--blk", metavar="FILE[,ro]", action="append",
+                    help="give the VM kestrel's virtio-blk on the raw disk image FILE (repeatable; each "
+                    "takes the next virtio-mmio slot after --virtio-console's, Linux's /dev/vda, vdb, ...): "
+                    "what the guest writes is in FILE afterwards; ,ro makes it read-only (writes fail, "
+                    "the guest sees a read-only disk)")
     vm.add_argument("--guest-loader", action="store_true",
                     help="load --kernel (and --initrd, --cmdline) with QEMU's -device guest-loader: "
                     "modules under /chosen of QEMU's own device tree, the Xen dom0less convention, "
@@ -146,7 +151,8 @@ def check_usage(args):
     one_vm_options = [opt for opt, value in (("--kernel", args.kernel), ("--initrd", args.initrd),
                                              ("--cmdline", args.cmdline), ("--mem", args.mem),
                                              ("--vcpus", args.vcpus), ("--name", args.name),
-                                             ("--virtio-console", args.virtio_console))
+                                             ("--virtio-console", args.virtio_console),
+                                             ("--blk", args.blk))
                       if value is not None]
     if args.config is None and args.kernel is None:
         raise Failure("kestrel run: give a configuration file (CONFIG.dts) or --kernel IMAGE "
@@ -165,7 +171,8 @@ def check_guest_loader_usage(args, one_vm_options):
     """--guest-loader leaves the VM to kestrel's defaults and QEMU's device tree untouched."""
     if args.kernel is None:
         raise Failure("kestrel run: --guest-loader needs --kernel IMAGE")
-    fixed = [opt for opt in one_vm_options if opt in ("--mem", "--vcpus", "--name", "--virtio-console")]
+    fixed = [opt for opt in one_vm_options if opt in ("--mem", "--vcpus", "--name", "--virtio-console",
+                                                       "--blk")]
     fixed += [opt for opt, given in (("--selftest", args.selftest), ("--no-dtb", args.no_dtb)) if given]
     if fixed:
         raise Failure(f"kestrel run: --guest-loader: {', '.join(fixed)} cannot be given with it (the VM "
@@ -310,7 +317,7 @@ def cmd_run(args):
                 what = "kestrel takes every VM and shared region"
             print(f"{config.where()}checked only: {what}", file=sys.stderr)
             return EXIT_OK
-        cmd = qemu_command(args, host_ram, modules, dtb, interactive)
+        cmd = qemu_command(args, config, host_ram, modules, dtb, interactive)
         if args.dry_run:
             if not Path(args.hyp).is_file():
                 note(f"--hyp {args.hyp} does not exist yet; run `make` before booting")

@@ -96,7 +96,51 @@ def config_from_options(args):
     children = []
     if args.virtio_console:
         children.append(FdtNode("cons", {"compatible": string_value("kestrel,virtio-console")}))
-    return Config(None, [VmSpec(args.name, props, Path.cwd(), children)])
+    for i, spec in enumerate(args.blk or []):
+        path, _, flag = spec.rpartition(",") if spec.endswith(",ro") else (spec, "", "")
+        node = FdtNode(f"blk{i}", {"compatible": string_value(BLK_COMPATIBLE),
+                                   "image": string_value(path)})
+        if flag:
+            node.props["read-only"] = b""
+        children.append(node)
+    vm = VmSpec(args.name, props, Path.cwd(), children)
+    resolve_disk_images(vm)
+    return Config(None, [vm])
+
+
+BLK_COMPATIBLE = "kestrel,virtio-blk"
+
+
+@dataclass
+class Disk:
+    """A VM's kestrel,virtio-blk node: the machine disk the tool attaches for it."""
+    vm: str
+    node: str
+    path: Path
+    read_only: bool
+
+    def serial(self):
+        """What kestrel finds the disk by (GET_ID); kestrel-check refuses one too long."""
+        return f"{self.vm}/{self.node}"
+
+
+def disk_nodes(vm):
+    return [child for child in vm.children if child.is_compatible(BLK_COMPATIBLE)]
+
+
+def resolve_disk_images(vm):
+    """Each disk's image as an absolute path without links, so that kestrel's rule of one
+    writer per image sees the same file under any name."""
+    for child in disk_nodes(vm):
+        text = prop_string(child.props.get("image"))
+        if text:
+            child.props["image"] = string_value(str((vm.base / text).resolve()))
+
+
+def disks(config):
+    """Every disk of the configuration, in order: the order the tool attaches them in."""
+    return [Disk(vm.name, child.name, Path(prop_string(child.props["image"])), "read-only" in child.props)
+            for vm in config.vms for child in disk_nodes(vm) if prop_string(child.props.get("image"))]
 
 
 def compile_config(path):
@@ -187,6 +231,7 @@ def load_config(path, check):
     for node in chosen.children:
         if node.is_compatible("kestrel,vm"):
             config.vms.append(VmSpec(node.name, dict(node.props), base, list(node.children)))
+            resolve_disk_images(config.vms[-1])
         elif node.is_compatible("kestrel,shared-memory"):
             config.shared.append(node)
         else:
@@ -261,6 +306,25 @@ def check_vm_kernel(vm):
     return problems
 
 
+def check_vm_disks(vm):
+    """A disk's image must be a file the machine can read, and write unless read-only (kestrel
+    cannot see files: its rules on disks are about the names)."""
+    problems = []
+    for child in disk_nodes(vm):
+        text = prop_string(child.props.get("image"))
+        if not text:
+            continue  # kestrel-check says what is wrong with the property
+        path = Path(text)
+        why = file_problem(path)
+        if not why and path.stat().st_size % 512:
+            why = f"{path.stat().st_size} bytes, not a whole number of 512-byte sectors"
+        if not why and "read-only" not in child.props and not os.access(path, os.W_OK):
+            why = "not writable (add read-only; to the node for a disk the VM only reads)"
+        if why:
+            problems.append(f"node '{child.name}': property 'image': {shown(path)}: {why}")
+    return problems
+
+
 def check_vm_children(vm):
     return [f"node '{child.name}': kestrel run writes the module nodes itself; name the images "
             "with the properties 'kernel' and 'ramdisk'"
@@ -324,6 +388,7 @@ def check_config(config, mem_total):
     images_end = align_up(modules_end([m for vm in config.vms for m in vm.modules]), limit("VM_MEM_ALIGN"))
     for vm in config.vms:
         problems += [f"vm '{vm.name}': {p}" for p in check_vm_kernel(vm) + check_vm_children(vm)
+                     + check_vm_disks(vm)
                      + check_direct_map_images(vm, images_end)]
     return problems + check_memory_total(config, mem_total)
 
@@ -356,4 +421,9 @@ def check_loadable(config):
             why = file_problem(path) if path else None
             if why:
                 raise Failure(f"{config.where()}vm '{vm.name}': property '{prop}': {shown(path)}: {why}")
+    for disk in disks(config):
+        why = file_problem(disk.path)
+        if why:
+            raise Failure(f"{config.where()}vm '{disk.vm}': node '{disk.node}': property 'image': "
+                          f"{shown(disk.path)}: {why}")
 

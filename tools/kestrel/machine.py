@@ -11,7 +11,7 @@ from .common import (ARM64_IMAGE_MAGIC, ARM64_IMAGE_MAGIC_OFFSET, DEFAULT_PCPUS,
                      HOST_RAM_MIN, HOST_RAM_SLACK, HOST_RAM_STEP, KESTREL_RESERVE, MODULE_BASE, QEMU,
                      QEMU_BOOT_STUB_SIZE, QEMU_ESCAPE, RAM_BASE, RAW_LOAD_OFFSET, Failure, MiB, align_up,
                      format_size)
-from .config import TOOL_ONLY_PROPS, TOOL_SET_PROPS, image_header, modules_end, shared_sizes, vm_memory
+from .config import TOOL_ONLY_PROPS, TOOL_SET_PROPS, disks, image_header, modules_end, shared_sizes, vm_memory
 from .fdt import FdtNode, dts_node, string_value, u64_value
 
 def qemu_image_load_addr(path):
@@ -150,7 +150,25 @@ def guest_loader_device(module, bootargs):
     return ["-device", option]
 
 
-def qemu_command(args, host_ram, modules, dtb, interactive):
+def disk_devices(config):
+    """Each kestrel,virtio-blk node's image as a virtio-blk device of the machine, which kestrel
+    drives and finds by its serial; a read-only disk is read-only in QEMU too. They are
+    virtio-mmio version 2 (kestrel's driver speaks no legacy transport)."""
+    cmd, first = [], {}
+    for i, disk in enumerate(disks(config)):
+        options = ",readonly=on" if disk.read_only else ""
+        earlier = first.setdefault(disk.path, disk)
+        if earlier is not disk and not (disk.read_only and earlier.read_only):
+            # Only with --no-check: kestrel refuses the VM of this disk (an image a disk writes
+            # is no other's), so nothing is written through it; attached read-only and without
+            # QEMU's image lock, it lets the machine boot and kestrel say so.
+            options = ",readonly=on,file.locking=off"
+        cmd += ["-drive", f"file={qemu_escape(disk.path)},if=none,format=raw,id=kdisk{i}" + options,
+                "-device", f"virtio-blk-device,drive=kdisk{i},serial={qemu_escape(disk.serial())}"]
+    return ["-global", "virtio-mmio.force-legacy=false"] + cmd if cmd else []
+
+
+def qemu_command(args, config, host_ram, modules, dtb, interactive):
     cmd = [QEMU] + machine_args(args, host_ram) + ["-display", "none"]
     # On a terminal the console is interactive: mon:stdio multiplexes QEMU's monitor on it, with
     # Ctrl-] as QEMU's escape (Ctrl-] x quits) so that Ctrl-A reaches kestrel's console switch.
@@ -178,6 +196,7 @@ def qemu_command(args, host_ram, modules, dtb, interactive):
         # (the first disk is /virtio_mmio@a003e00), which a VM gets with `passthrough`.
         cmd += ["-drive", f"file={qemu_escape(str(Path(disk).resolve()))},if=none,format=raw,"
                 f"id=disk{i},readonly=on", "-device", f"virtio-blk-device,drive=disk{i}"]
+    cmd += disk_devices(config)
     if args.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
     return cmd

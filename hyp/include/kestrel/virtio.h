@@ -72,6 +72,7 @@
 #define VIRTIO_F_VERSION_1     32
 #define VIRTIO_F_RING_RESET    40
 
+#define VIRTIO_ID_BLOCK	  2
 #define VIRTIO_ID_CONSOLE 3
 
 /* Split virtqueues (§2.7). */
@@ -122,6 +123,9 @@ struct virtq_chain {
  * broken (an avail idx more than num ahead, a head out of range, memory outside RAM).
  */
 MUST_CHECK int virtq_pop(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain);
+/* Whether the driver has offered chains not taken yet (a broken index counts: the next
+   virtq_pop reports it). */
+bool virtq_has_avail(const struct virtq *q, const struct virtio_hooks *h);
 /* The chain's next descriptor: 1 with *d, 0 at its end, -E_RANGE if it is broken (a next out
    of range, a loop or a chain longer than the ring, an indirect descriptor, a buffer that is
    not all in the VM's RAM, or a device-readable one after a device-writable one). */
@@ -149,6 +153,9 @@ struct virtio_dev_ops {
 	uint8_t (*config_read)(struct virtio_dev *dev, unsigned off);
 	/* The device was reset (Status 0): the transport has cleared its own state. */
 	void (*reset)(struct virtio_dev *dev);
+	/* The driver acknowledged an interrupt (optional): work left over from a notify whose
+	   budget ran out goes on here (the device is live). */
+	void (*acked)(struct virtio_dev *dev);
 };
 
 /* One device on one transport slot. */
@@ -163,6 +170,7 @@ struct virtio_dev {
 	uint32_t queue_sel;
 	uint32_t int_status;
 	uint32_t config_generation;
+	uint32_t generation; /* bumped by every reset and queue reset or stop: its rings are gone */
 	struct virtq vq[VIRTQ_QUEUES_MAX];
 };
 
@@ -204,5 +212,81 @@ void virtio_console_init(struct virtio_console *c, const struct virtio_hooks *ho
 void virtio_console_receive(struct virtio_console *c, const char *buf, unsigned len);
 /* Whether input should come here rather than to the UART: the driver has it running. */
 bool virtio_console_live(struct virtio_console *c);
+
+/*
+ * virtio-blk (§5.2): one request queue. The data goes through the backend's buffer, which the
+ * backend hands its own disk (kestrel: a machine virtio disk, hostdisk.c); the guest's buffers
+ * are reached only through the hooks.
+ */
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX  2
+#define VIRTIO_BLK_F_RO	      5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH    9
+
+#define VIRTIO_BLK_T_IN	    0u
+#define VIRTIO_BLK_T_OUT    1u
+#define VIRTIO_BLK_T_FLUSH  4u
+#define VIRTIO_BLK_T_GET_ID 8u
+
+#define VIRTIO_BLK_S_OK	    0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define VIRTIO_BLK_SECTOR  512u
+#define VIRTIO_BLK_ID_LEN  20u		       /* GET_ID's answer, NUL-padded */
+#define VBLK_SEG_MAX	   (VIRTQ_NUM_MAX - 2) /* a header and a status around the data */
+#define VBLK_REQ_MAX	   (4u << 20) /* data bytes of one request; more fails with IOERR */
+#define VBLK_NOTIFY_BUDGET (8u << 20) /* data bytes after which a notify takes no new chain */
+
+/* What a virtio-blk device reads and writes: a disk of `sectors` sectors of 512 bytes, moved
+   through `buf` (buf_size bytes, a multiple of 512) by io(). type is VIRTIO_BLK_T_IN, _OUT or
+   _FLUSH. io() returns E_OK when it is done, VBLK_IO_PENDING when it is under way (the backend
+   then calls virtio_blk_done, on any CPU, without the device's lock), or an error (the request
+   fails with IOERR). One piece at a time: io() is not called again before the done. */
+#define VBLK_IO_PENDING 1
+struct virtio_blk_backend {
+	void *ctx;
+	uint64_t sectors;
+	bool read_only;
+	uint8_t *buf;
+	uint32_t buf_size;
+	MUST_CHECK int (*io)(void *ctx, uint32_t type, uint64_t sector, uint32_t len);
+};
+
+/* The request being served: one at a time, its pieces one after the other. */
+struct virtio_blk_req {
+	bool active;	     /* begun, not finished */
+	bool busy;	     /* a piece is at the backend (even after a reset: until its done) */
+	uint32_t generation; /* the device's when it began: a reset since drops it */
+	uint16_t head;
+	unsigned ndesc;
+	uint32_t type;
+	uint64_t sector;
+	uint64_t len, done; /* data bytes, and those moved */
+	uint64_t wlen;	    /* device-writable bytes of the chain, the status byte last */
+	uint32_t piece;	    /* bytes at the backend now, or just back from it */
+	uint32_t written;   /* data bytes written into the chain */
+};
+
+struct virtio_blk {
+	struct virtio_dev vdev;
+	struct virtio_blk_backend be;
+	char id[VIRTIO_BLK_ID_LEN];
+	bool pending;	/* chains were left on the ring when a notify's budget ran out */
+	bool used;	/* chains were used since the last interrupt */
+	uint64_t moved; /* data bytes moved since the notify (or completion) began */
+	struct virtio_blk_req req;
+	/* The chain being served, each descriptor copied once from the guest's table. */
+	struct virtq_desc chain[VIRTQ_NUM_MAX];
+	uint64_t reads, writes, flushes, failed, broken; /* statistics */
+};
+
+void virtio_blk_init(struct virtio_blk *b, const struct virtio_hooks *hooks, unsigned slot,
+		     const struct virtio_blk_backend *be, const char *id);
+/* The backend finished the piece it said was under way (ok: the disk did it). */
+void virtio_blk_done(struct virtio_blk *b, bool ok);
+/* Whether no piece is at the backend. */
+bool virtio_blk_idle(struct virtio_blk *b);
 
 #endif

@@ -157,7 +157,8 @@ struct vm {
 	struct virtio_hooks vio_hooks;
 	struct virtio_mmio vio;
 	struct virtio_console vcons;
-	spinlock_t lock; /* PSCI power state changes */
+	struct virtio_blk vblk[VM_VIRTIO_MAX]; /* vblk[i]: the device of slot i, if a disk */
+	spinlock_t lock;		       /* PSCI power state changes */
 	/* Stray access lines (abort.c): how many were logged, how many were not since the last
 	   one, and when the next may be (counter ticks). */
 	uint64_t stray_logged, stray_unlogged, stray_next_log;

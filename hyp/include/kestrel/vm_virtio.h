@@ -7,8 +7,8 @@
 
 /* the VM's virtio devices, set up each time the VM is built; reset under their
    locks (vm_virtio_stop) before its RAM is scrubbed or given back, and so as after a reset when
-   it restarts. */
-void vm_virtio_build(struct vm *vm);
+   it restarts. A disk whose machine disk is missing refuses the VM (-E_NOENT, said why). */
+MUST_CHECK int vm_virtio_build(struct vm *vm);
 void vm_virtio_stop(struct vm *vm);
 /* Its virtio-mmio window, or NULL when it has no virtio device. */
 struct mmio_dev *vm_virtio_attach(struct vm *vm);

@@ -22,7 +22,12 @@
 /* A VM's virtio device, from a child node of its description. */
 enum vm_virtio_type {
 	VM_VIRTIO_CONSOLE = 1, /* compatible "kestrel,virtio-console" */
+	VM_VIRTIO_BLK,	       /* compatible "kestrel,virtio-blk" */
 };
+
+/* A virtio-blk device is backed by the machine disk whose serial is "<vm>/<node>" (the tool
+   attaches one per device): at most this long, the length of virtio-blk's GET_ID answer. */
+#define VM_DISK_SERIAL_MAX 20
 
 struct platform;
 
@@ -55,7 +60,9 @@ struct vm_config {
 	unsigned nvirtio;
 	struct {
 		enum vm_virtio_type type;
-		const char *node; /* its node's name, in the host DTB */
+		const char *node;  /* its node's name, in the host DTB */
+		const char *image; /* virtio-blk: its disk image, as named (points into the DTB) */
+		bool read_only;	   /* virtio-blk: writes fail, F_RO offered */
 	} virtio[VM_VIRTIO_MAX];
 	bool has_affinity;
 	uint8_t affinity[VCPU_MAX]; /* physical CPU of each vCPU */

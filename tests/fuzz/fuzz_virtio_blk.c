@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fuzz-sources: hyp/vdev/virtq.c hyp/vdev/virtio_mmio.c hyp/vdev/virtio_blk.c */
+/*
+ * kestrel's virtio-blk in slot 0 of the window, driven by a hostile guest over a fake RAM and
+ * a disk in memory. The first byte picks the disk: bit 0 read-only; bit 1 deferred (the disk
+ * says each piece is under way, and operation 6 with bit 5 finishes it, as the machine disk's
+ * interrupt would, ok unless bit 6). Then each operation starts
+ * with one byte whose low 3 bits say what it is (the encoding of fuzz_virtq.c where it can be):
+ *   0  register write: a register selector (a byte: an entry of regs[], or with bit 7 set a
+ *      u16 offset follows), a value selector (a byte: common[], or with bit 7 a u32 follows)
+ *   1  register read: a register selector, the width (1 << bits 3..4)
+ *   2  the spec's initialization with VERSION_1 (and F_RO with bit 7), the request queue of
+ *      size 2 << bits 3..5 (or, with bit 6, any u16) at three u16 RAM offsets
+ *   3  RAM write: u16 offset, length byte, that many bytes
+ *   4  a descriptor: bit 3 unused, index byte, address (u16 RAM offset, or u64 with bit 4),
+ *      length (u16, or u32 with bit 5), flags byte, next byte; then, with bit 6, it is offered
+ *   5  QueueNotify: queue (bits 3..4)
+ *   6  InterruptACK of bits 3..4 (or, with bit 5, the deferred piece's end)
+ *   7  from now on, every read the device makes changes a RAM byte (u16 offset, XOR byte)
+ * Checked: the disk is reached only in whole sectors inside it, within the buffer, never
+ * written when read-only; what a write puts on the disk is what the device read from the guest
+ * for it (no second fetch); one access moves a bounded amount of data; status rules
+ * (FEATURES_OK only for offered features with VERSION_1, DRIVER_OK only after FEATURES_OK,
+ * NEEDS_RESET kept until a reset); interrupts only for slot 0.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <kestrel/virtio.h>
+
+#include "harness.h"
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE 0x10000ull
+#define SECTORS	 32
+#define BUF_SIZE 4096
+#define SLOT	 0
+/* One access moves at most what one notify may (the budget, and the request that crossed it)
+   twice over: DRIVER_OK or an acknowledgement can follow a notify's work in the same access
+   only for what the notify left. */
+#define MAX_BYTES (2ull * (VBLK_NOTIFY_BUDGET + VBLK_REQ_MAX) + 4096)
+
+static uint8_t *ram;
+static uint8_t disk[SECTORS * 512];
+static uint8_t buf[BUF_SIZE];
+static struct virtio_mmio window;
+static struct virtio_blk blk;
+
+static struct {
+	uint64_t bytes;
+	bool read_only;
+	bool mutate;
+	uint16_t mutate_off;
+	uint8_t mutate_xor;
+	/* For the write in progress: what the device's reads returned, in order, up to BUF_SIZE
+	   bytes past the last io() call. */
+	uint8_t got[BUF_SIZE];
+	uint64_t got_len;
+	bool deferred;
+	bool piece; /* a piece is under way */
+	uint32_t piece_type, piece_len;
+	uint64_t piece_sector;
+} seen;
+
+static bool in_ram(ipa_t ipa, uint64_t size)
+{
+	uint64_t a = ipa_addr(ipa);
+
+	return a >= RAM_BASE && size <= RAM_SIZE && a - RAM_BASE <= RAM_SIZE - size;
+}
+
+static void count(uint64_t size)
+{
+	seen.bytes += size;
+	FUZZ_CHECK(seen.bytes <= MAX_BYTES, "more than %llu bytes copied for one guest access",
+		   (unsigned long long)MAX_BYTES);
+}
+
+static int h_read(void *ctx, ipa_t src, void *dst, uint64_t size)
+{
+	FUZZ_CHECK(ctx == &blk, "hooks of another device");
+	count(size);
+	if (!in_ram(src, size))
+		return -E_RANGE;
+	memcpy(dst, ram + (ipa_addr(src) - RAM_BASE), size);
+	/* Reads into the disk buffer are a write's data: remember them as they were read. */
+	if ((uint8_t *)dst >= buf && (uint8_t *)dst < buf + BUF_SIZE) {
+		uint64_t at = (uint64_t)((uint8_t *)dst - buf);
+		FUZZ_CHECK(at + size <= BUF_SIZE, "a read past the disk buffer");
+		memcpy(seen.got + at, dst, size);
+		if (at + size > seen.got_len)
+			seen.got_len = at + size;
+	}
+	if (seen.mutate)
+		ram[seen.mutate_off % RAM_SIZE] ^= seen.mutate_xor;
+	return E_OK;
+}
+
+static int h_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
+{
+	FUZZ_CHECK(ctx == &blk, "hooks of another device");
+	count(size);
+	if (!in_ram(dst, size))
+		return -E_RANGE;
+	memcpy(ram + (ipa_addr(dst) - RAM_BASE), src, size);
+	return E_OK;
+}
+
+static bool h_in_ram(void *ctx, ipa_t ipa, uint64_t size)
+{
+	FUZZ_CHECK(ctx == &blk, "hooks of another device");
+	return in_ram(ipa, size);
+}
+
+static void h_irq(void *ctx, unsigned slot)
+{
+	FUZZ_CHECK(ctx == &blk, "hooks of another device");
+	FUZZ_CHECK(slot == SLOT, "interrupt of slot %u", slot);
+}
+
+static const struct virtio_hooks hooks = {&blk, h_read, h_write, h_in_ram, h_irq};
+
+static int disk_do(uint32_t type, uint64_t sector, uint32_t len);
+
+static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
+{
+	FUZZ_CHECK(ctx == &blk, "another disk");
+	FUZZ_CHECK(!seen.piece, "a piece started while another is under way");
+	if (seen.deferred) {
+		seen.piece = true;
+		seen.piece_type = type;
+		seen.piece_sector = sector;
+		seen.piece_len = len;
+		return VBLK_IO_PENDING;
+	}
+	return disk_do(type, sector, len);
+}
+
+/* The disk does a piece: checked as it reaches the disk. */
+static int disk_do(uint32_t type, uint64_t sector, uint32_t len)
+{
+	if (type == VIRTIO_BLK_T_FLUSH) {
+		FUZZ_CHECK(!seen.read_only, "a flush of a read-only disk reached it");
+		return E_OK;
+	}
+	FUZZ_CHECK(len && len <= BUF_SIZE && len % 512 == 0, "a disk access of %u bytes", len);
+	FUZZ_CHECK(sector < SECTORS && len / 512 <= SECTORS - sector, "sectors %llu+%u",
+		   (unsigned long long)sector, len / 512);
+	if (type == VIRTIO_BLK_T_IN) {
+		memcpy(buf, disk + sector * 512, len);
+	} else {
+		FUZZ_CHECK(type == VIRTIO_BLK_T_OUT, "disk access of type %u", type);
+		FUZZ_CHECK(!seen.read_only, "a write reached a read-only disk");
+		FUZZ_CHECK(seen.got_len >= len && !memcmp(buf, seen.got, len),
+			   "the data written is not what was read from the guest");
+		memcpy(disk + sector * 512, buf, len);
+	}
+	seen.got_len = 0;
+	return E_OK;
+}
+
+static const uint16_t regs[] = {
+    VIRTIO_MMIO_MAGIC_VALUE,	   VIRTIO_MMIO_VERSION,
+    VIRTIO_MMIO_DEVICE_ID,	   VIRTIO_MMIO_VENDOR_ID,
+    VIRTIO_MMIO_DEVICE_FEATURES,   VIRTIO_MMIO_DEVICE_FEATURES_SEL,
+    VIRTIO_MMIO_DRIVER_FEATURES,   VIRTIO_MMIO_DRIVER_FEATURES_SEL,
+    VIRTIO_MMIO_QUEUE_SEL,	   VIRTIO_MMIO_QUEUE_NUM_MAX,
+    VIRTIO_MMIO_QUEUE_NUM,	   VIRTIO_MMIO_QUEUE_READY,
+    VIRTIO_MMIO_QUEUE_NOTIFY,	   VIRTIO_MMIO_INTERRUPT_STATUS,
+    VIRTIO_MMIO_INTERRUPT_ACK,	   VIRTIO_MMIO_STATUS,
+    VIRTIO_MMIO_QUEUE_DESC_LOW,	   VIRTIO_MMIO_QUEUE_DESC_HIGH,
+    VIRTIO_MMIO_QUEUE_DRIVER_LOW,  VIRTIO_MMIO_QUEUE_DRIVER_HIGH,
+    VIRTIO_MMIO_QUEUE_DEVICE_LOW,  VIRTIO_MMIO_QUEUE_DEVICE_HIGH,
+    VIRTIO_MMIO_SHM_SEL,	   VIRTIO_MMIO_QUEUE_RESET,
+    VIRTIO_MMIO_CONFIG_GENERATION, VIRTIO_MMIO_CONFIG,
+    VIRTIO_MMIO_CONFIG + 4,	   VIRTIO_MMIO_CONFIG + 8,
+    VIRTIO_MMIO_CONFIG + 0x1fc,	   0x1f8,
+    0x200 + VIRTIO_MMIO_STATUS,	   0x3e00,
+};
+
+static uint64_t reg_offset(struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+
+	if (b & 0x80)
+		return fuzz_u16(in) % VIRTIO_MMIO_SIZE;
+	return regs[b % ARRAY_SIZE(regs)];
+}
+
+static uint32_t value(struct fuzz_in *in)
+{
+	static const uint32_t common[] = {0, 1, 2, 3, 4, 8, 0xb, 0xf, 0x40, 0x80, 0x101, 16, 256};
+	uint8_t b = fuzz_u8(in);
+
+	return b & 0x80 ? fuzz_u32(in) : common[b % ARRAY_SIZE(common)];
+}
+
+static void check_status(uint32_t before, uint64_t off, uint32_t val)
+{
+	const struct virtio_dev *d = &blk.vdev;
+	uint32_t now = d->status;
+
+	if (now & VIRTIO_STATUS_FEATURES_OK)
+		FUZZ_CHECK(!(d->drv_features & ~d->ops->features) &&
+			       (d->drv_features & BIT(VIRTIO_F_VERSION_1)),
+			   "FEATURES_OK with driver features 0x%llx",
+			   (unsigned long long)d->drv_features);
+	FUZZ_CHECK(!!(d->ops->features & BIT(VIRTIO_BLK_F_RO)) == seen.read_only,
+		   "F_RO offered: %d", !seen.read_only);
+	if (now & VIRTIO_STATUS_DRIVER_OK)
+		FUZZ_CHECK(now & VIRTIO_STATUS_FEATURES_OK, "DRIVER_OK without FEATURES_OK");
+	if ((before & VIRTIO_STATUS_NEEDS_RESET) && !(off == VIRTIO_MMIO_STATUS && val == 0))
+		FUZZ_CHECK(now & VIRTIO_STATUS_NEEDS_RESET, "NEEDS_RESET cleared without a reset");
+}
+
+static void mmio_write(uint64_t off, uint32_t val)
+{
+	uint32_t before = blk.vdev.status;
+	bool ok;
+
+	seen.bytes = 0;
+	ok = window.dev.ops->write(&window.dev, NULL, off, 4, val);
+	FUZZ_CHECK(ok == (off % 4 == 0), "write at 0x%llx: %d", (unsigned long long)off, ok);
+	check_status(before, off < VIRTIO_MMIO_SLOT_SIZE ? off : ~0ull, val);
+}
+
+static void mmio_read(uint64_t off, unsigned width)
+{
+	uint64_t got = 0;
+	bool ok = window.dev.ops->read(&window.dev, NULL, off, width, &got);
+
+	FUZZ_CHECK(ok == (off % width == 0), "read of width %u at 0x%llx: %d", width,
+		   (unsigned long long)off, ok);
+	if (ok && width < 8)
+		FUZZ_CHECK(!(got >> (8 * width)), "read wider than its width");
+	if (ok && width == 4 && off == VIRTIO_MMIO_CONFIG)
+		FUZZ_CHECK(got == SECTORS, "capacity %llu", (unsigned long long)got);
+}
+
+static uint64_t ram_addr(struct fuzz_in *in)
+{
+	return RAM_BASE + fuzz_u16(in);
+}
+
+static void start(struct fuzz_in *in, uint8_t op)
+{
+	uint32_t num = op & 0x40 ? fuzz_u16(in) : 2u << ((op >> 3) & 7);
+	uint64_t desc = ram_addr(in) & ~15ull, avail = ram_addr(in) & ~1ull,
+		 used = ram_addr(in) & ~3ull;
+
+	mmio_write(VIRTIO_MMIO_STATUS, 0);
+	mmio_write(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	mmio_write(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, op & 0x80 ? BIT(VIRTIO_BLK_F_RO) : 0);
+	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	mmio_write(VIRTIO_MMIO_STATUS, 0xb);
+	mmio_write(VIRTIO_MMIO_QUEUE_SEL, 0);
+	mmio_write(VIRTIO_MMIO_QUEUE_NUM, num);
+	mmio_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+	mmio_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
+	mmio_write(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
+	mmio_write(VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
+	mmio_write(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
+	mmio_write(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
+	mmio_write(VIRTIO_MMIO_QUEUE_READY, 1);
+	mmio_write(VIRTIO_MMIO_STATUS, 0xf);
+}
+
+static void put(uint64_t ipa, const void *src, uint64_t len)
+{
+	if (in_ram(ipa_init(ipa), len))
+		memcpy(ram + (ipa - RAM_BASE), src, len);
+}
+
+static void descriptor(struct fuzz_in *in, uint8_t op)
+{
+	struct virtq *q = &blk.vdev.vq[0];
+	uint8_t index = fuzz_u8(in);
+	uint64_t addr = op & 0x10 ? fuzz_u64(in) : ram_addr(in);
+	uint32_t len = op & 0x20 ? fuzz_u32(in) : fuzz_u16(in);
+	uint8_t flags = fuzz_u8(in), next = fuzz_u8(in);
+	uint8_t d[16];
+
+	for (unsigned i = 0; i < 8; i++)
+		d[i] = (uint8_t)(addr >> (8 * i));
+	for (unsigned i = 0; i < 4; i++)
+		d[8 + i] = (uint8_t)(len >> (8 * i));
+	d[12] = flags & 7;
+	d[13] = 0;
+	d[14] = next;
+	d[15] = 0;
+	put(ipa_addr(q->desc) + 16ull * index, d, sizeof(d));
+	if (op & 0x40) {
+		uint16_t idx = 0, entry = index;
+		if (in_ram(ipa_add(q->avail, 2), 2))
+			memcpy(&idx, ram + (ipa_addr(q->avail) + 2 - RAM_BASE), 2);
+		put(ipa_addr(q->avail) + 4 + 2ull * (q->num ? idx % q->num : 0), &entry, 2);
+		idx++;
+		put(ipa_addr(q->avail) + 2, &idx, 2);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = fuzz_in(data, size);
+	struct virtio_blk_backend be = {&blk, SECTORS, false, buf, BUF_SIZE, disk_io};
+	unsigned ops = 0;
+
+	memset(&seen, 0, sizeof(seen));
+	uint8_t disk_kind = fuzz_u8(&in);
+	seen.read_only = be.read_only = disk_kind & 1;
+	seen.deferred = (disk_kind & 2) != 0;
+	ram = calloc(1, RAM_SIZE);
+	FUZZ_CHECK(ram, "no memory");
+	for (unsigned i = 0; i < sizeof(disk); i++)
+		disk[i] = (uint8_t)i;
+	virtio_mmio_init(&window, 0x0a000000);
+	virtio_blk_init(&blk, &hooks, SLOT, &be, "fuzz/disk0");
+	window.slot[SLOT] = &blk.vdev;
+
+	while (!fuzz_done(&in) && ops++ < 4096) {
+		uint8_t op = fuzz_u8(&in), bytes[256];
+		uint64_t off;
+		unsigned n;
+
+		switch (op & 7) {
+		case 0:
+			off = reg_offset(&in);
+			mmio_write(off, value(&in));
+			break;
+		case 1:
+			off = reg_offset(&in);
+			mmio_read(off, 1u << ((op >> 3) & 3));
+			break;
+		case 2:
+			start(&in, op);
+			break;
+		case 3:
+			off = fuzz_u16(&in);
+			n = fuzz_u8(&in);
+			n = (unsigned)fuzz_bytes(&in, bytes, n);
+			put(RAM_BASE + off, bytes, n);
+			break;
+		case 4:
+			descriptor(&in, op);
+			break;
+		case 5:
+			mmio_write(VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
+			break;
+		case 6:
+			if (!(op & 0x20)) {
+				mmio_write(VIRTIO_MMIO_INTERRUPT_ACK, (op >> 3) & 3);
+			} else if (seen.piece) {
+				uint32_t before = blk.vdev.status;
+				seen.piece = false;
+				seen.bytes = 0;
+				bool ok =
+				    !(op & 0x40) && disk_do(seen.piece_type, seen.piece_sector,
+							    seen.piece_len) == E_OK;
+				virtio_blk_done(&blk, ok);
+				check_status(before, ~0ull, 0);
+			}
+			break;
+		default:
+			seen.mutate = true;
+			seen.mutate_off = fuzz_u16(&in);
+			seen.mutate_xor = fuzz_u8(&in);
+			break;
+		}
+	}
+	free(ram);
+	return 0;
+}

@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kestrel's virtio-blk on the virtio-mmio window, driven as a guest driver would through its
+ * registers, over a fake guest RAM and a disk in memory: the requests, their failures, and the
+ * chains that are no request at all.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kestrel/lib.h>
+#include <kestrel/virtio.h>
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE 0x800000ull /* room for a request of more than VBLK_REQ_MAX */
+#define SECTORS	 64
+#define BUF_SIZE 2048 /* smaller than a request: data moves in pieces */
+#define QSIZE	 8
+#define DESC	 0x1000 /* ring offsets in RAM */
+#define AVAIL	 0x2000
+#define USED	 0x3000
+#define DATA	 0x10000
+
+static uint8_t ram[RAM_SIZE];
+static uint8_t disk[SECTORS * 512];
+static uint8_t dbuf[BUF_SIZE];
+static struct virtio_mmio window;
+static struct virtio_blk blk;
+static unsigned irqs, ios, flushes;
+static bool io_fails;
+/* Deferred: io() says VBLK_IO_PENDING and the piece is done by complete(), as an interrupt
+   would. */
+static bool deferred;
+static struct {
+	bool pending;
+	uint32_t type, len;
+	uint64_t sector;
+} piece;
+static uint16_t avail_idx;
+
+static bool in_ram(void *ctx, ipa_t ipa, uint64_t size)
+{
+	uint64_t a = ipa_addr(ipa);
+
+	(void)ctx;
+	return a >= RAM_BASE && size <= RAM_SIZE && a - RAM_BASE <= RAM_SIZE - size;
+}
+
+static int h_read(void *ctx, ipa_t src, void *dst, uint64_t size)
+{
+	if (!in_ram(ctx, src, size))
+		return -E_RANGE;
+	memcpy(dst, ram + (ipa_addr(src) - RAM_BASE), size);
+	return E_OK;
+}
+
+static int h_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
+{
+	if (!in_ram(ctx, dst, size))
+		return -E_RANGE;
+	memcpy(ram + (ipa_addr(dst) - RAM_BASE), src, size);
+	return E_OK;
+}
+
+static void h_irq(void *ctx, unsigned slot)
+{
+	(void)ctx;
+	assert_int_equal(slot, 2);
+	irqs++;
+}
+
+static const struct virtio_hooks hooks = {NULL, h_read, h_write, in_ram, h_irq};
+
+static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
+{
+	(void)ctx;
+	ios++;
+	if (io_fails)
+		return -E_RANGE;
+	if (deferred) {
+		assert_false(piece.pending); /* one piece at a time */
+		piece.pending = true;
+		piece.type = type;
+		piece.sector = sector;
+		piece.len = len;
+		return VBLK_IO_PENDING;
+	}
+	if (type == VIRTIO_BLK_T_FLUSH) {
+		flushes++;
+		return E_OK;
+	}
+	assert_true(len <= BUF_SIZE && len % 512 == 0);
+	assert_true(sector + len / 512 <= SECTORS);
+	if (type == VIRTIO_BLK_T_IN)
+		memcpy(dbuf, disk + sector * 512, len);
+	else
+		memcpy(disk + sector * 512, dbuf, len);
+	return E_OK;
+}
+
+/* The deferred piece is done: the disk does it now, and the device hears of it. */
+static void complete(bool ok)
+{
+	assert_true(piece.pending);
+	piece.pending = false;
+	if (ok && piece.type == VIRTIO_BLK_T_IN)
+		memcpy(dbuf, disk + piece.sector * 512, piece.len);
+	else if (ok && piece.type == VIRTIO_BLK_T_OUT)
+		memcpy(disk + piece.sector * 512, dbuf, piece.len);
+	flushes += ok && piece.type == VIRTIO_BLK_T_FLUSH;
+	virtio_blk_done(&blk, ok);
+}
+
+static uint32_t rd(unsigned reg)
+{
+	uint64_t v = 0;
+
+	assert_true(
+	    window.dev.ops->read(&window.dev, NULL, 2 * VIRTIO_MMIO_SLOT_SIZE + reg, 4, &v));
+	return (uint32_t)v;
+}
+
+static void wr(unsigned reg, uint32_t v)
+{
+	assert_true(
+	    window.dev.ops->write(&window.dev, NULL, 2 * VIRTIO_MMIO_SLOT_SIZE + reg, 4, v));
+}
+
+static void put16(uint64_t off, uint16_t v)
+{
+	ram[off] = (uint8_t)v;
+	ram[off + 1] = (uint8_t)(v >> 8);
+}
+
+static uint16_t get16(uint64_t off)
+{
+	return (uint16_t)(ram[off] | ram[off + 1] << 8);
+}
+
+static void make(bool read_only)
+{
+	struct virtio_blk_backend be = {NULL, SECTORS, read_only, dbuf, BUF_SIZE, disk_io};
+
+	memset(ram, 0, sizeof(ram));
+	for (unsigned i = 0; i < sizeof(disk); i++)
+		disk[i] = (uint8_t)(i * 7 + i / 512);
+	irqs = ios = flushes = 0;
+	io_fails = deferred = false;
+	memset(&piece, 0, sizeof(piece));
+	avail_idx = 0;
+	virtio_mmio_init(&window, VIRTIO_MMIO_BASE);
+	virtio_blk_init(&blk, &hooks, 2, &be, "vm0/disk0");
+	window.slot[2] = &blk.vdev;
+}
+
+/* The spec's initialization (§3.1.1) with the features given; whether FEATURES_OK held. */
+static bool start(uint64_t features)
+{
+	wr(VIRTIO_MMIO_STATUS, 0);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	if (!(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
+		return false;
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + DESC));
+	wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(RAM_BASE + AVAIL));
+	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(RAM_BASE + USED));
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+				   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	return true;
+}
+
+static void desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	uint8_t *p = ram + DESC + 16 * i;
+
+	for (unsigned b = 0; b < 8; b++)
+		p[b] = (uint8_t)(addr >> (8 * b));
+	for (unsigned b = 0; b < 4; b++)
+		p[8 + b] = (uint8_t)(len >> (8 * b));
+	p[12] = (uint8_t)flags;
+	p[13] = (uint8_t)(flags >> 8);
+	p[14] = (uint8_t)next;
+	p[15] = (uint8_t)(next >> 8);
+}
+
+static void header(uint64_t off, uint32_t type, uint64_t sector)
+{
+	memset(ram + off, 0, 16);
+	for (unsigned b = 0; b < 4; b++)
+		ram[off + b] = (uint8_t)(type >> (8 * b));
+	for (unsigned b = 0; b < 8; b++)
+		ram[off + 8 + b] = (uint8_t)(sector >> (8 * b));
+}
+
+static void offer(uint16_t head)
+{
+	put16(AVAIL + 4 + 2 * (avail_idx % QSIZE), head);
+	put16(AVAIL + 2, ++avail_idx);
+}
+
+/* A request the way Linux lays it out: header, one data buffer, status; offered and notified.
+   Returns the status byte (0xee if none was written). */
+static int request(uint32_t type, uint64_t sector, uint32_t len, bool data_writable)
+{
+	const uint64_t hdr = 0x8000, status = 0x8100;
+
+	header(hdr, type, sector);
+	ram[status] = 0xee;
+	desc(0, RAM_BASE + hdr, 16, VIRTQ_DESC_F_NEXT, 1);
+	if (len) {
+		desc(1, RAM_BASE + DATA, len,
+		     VIRTQ_DESC_F_NEXT | (data_writable ? VIRTQ_DESC_F_WRITE : 0), 2);
+		desc(2, RAM_BASE + status, 1, VIRTQ_DESC_F_WRITE, 0);
+	} else {
+		desc(0, RAM_BASE + hdr, 16, VIRTQ_DESC_F_NEXT, 2);
+		desc(2, RAM_BASE + status, 1, VIRTQ_DESC_F_WRITE, 0);
+	}
+	offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	return ram[status];
+}
+
+static uint32_t used_len(unsigned n)
+{
+	const uint8_t *e = ram + USED + 4 + 8 * (n % QSIZE);
+
+	return (uint32_t)(e[4] | e[5] << 8 | e[6] << 16 | (uint32_t)e[7] << 24);
+}
+
+static bool needs_reset(void)
+{
+	return (rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET) != 0;
+}
+
+static void registers_and_configuration(void **state)
+{
+	(void)state;
+	make(false);
+	assert_int_equal(rd(VIRTIO_MMIO_MAGIC_VALUE), VIRTIO_MMIO_MAGIC);
+	assert_int_equal(rd(VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
+	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	assert_int_equal(rd(VIRTIO_MMIO_DEVICE_FEATURES), BIT(VIRTIO_BLK_F_SEG_MAX) |
+							      BIT(VIRTIO_BLK_F_BLK_SIZE) |
+							      BIT(VIRTIO_BLK_F_FLUSH));
+	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	assert_int_equal(rd(VIRTIO_MMIO_DEVICE_FEATURES),
+			 (BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET)) >> 32);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 1); /* one queue only */
+	assert_int_equal(rd(VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	assert_int_equal(rd(VIRTIO_MMIO_QUEUE_NUM_MAX), VIRTQ_NUM_MAX);
+	assert_int_equal(rd(VIRTIO_MMIO_CONFIG), SECTORS); /* capacity, low half */
+	assert_int_equal(rd(VIRTIO_MMIO_CONFIG + 4), 0);
+	assert_int_equal(rd(VIRTIO_MMIO_CONFIG + 12), VBLK_SEG_MAX);
+	assert_int_equal(rd(VIRTIO_MMIO_CONFIG + 20), 512);
+	assert_int_equal(rd(VIRTIO_MMIO_CONFIG + 24), 0); /* past the end */
+	/* an unoffered feature (F_RO on a writable disk) is refused */
+	assert_false(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_BLK_F_RO)));
+	assert_true(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_BLK_F_FLUSH)));
+}
+
+static void reads_writes_flushes_and_id(void **state)
+{
+	(void)state;
+	make(false);
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	/* a read of 5 sectors from sector 3, through a buffer of 4 */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 3, 5 * 512, true), VIRTIO_BLK_S_OK);
+	assert_memory_equal(ram + DATA, disk + 3 * 512, 5 * 512);
+	assert_int_equal(get16(USED + 2), 1);
+	assert_int_equal(used_len(0), 5 * 512 + 1);
+	assert_int_equal(irqs, 1);
+	/* a write of 3 sectors to the last three */
+	memset(ram + DATA, 0x5a, 3 * 512);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, SECTORS - 3, 3 * 512, false), VIRTIO_BLK_S_OK);
+	for (unsigned i = (SECTORS - 3) * 512; i < SECTORS * 512; i++)
+		assert_int_equal(disk[i], 0x5a);
+	assert_int_equal(used_len(1), 1);
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, false), VIRTIO_BLK_S_OK);
+	assert_int_equal(flushes, 1);
+	assert_int_equal(request(VIRTIO_BLK_T_GET_ID, 0, 20, true), VIRTIO_BLK_S_OK);
+	assert_memory_equal(ram + DATA, "vm0/disk0\0\0\0\0\0\0\0\0\0\0\0", 20);
+	assert_int_equal(used_len(3), 21);
+	assert_false(needs_reset());
+}
+
+static void wrong_requests_fail_and_the_device_goes_on(void **state)
+{
+	(void)state;
+	make(false);
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	/* past the end, across the end, a sector that wraps, not whole sectors, too big */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, SECTORS, 512, true), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, SECTORS - 1, 1024, false), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, UINT64_MAX, 512, true), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, 100, true), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, VBLK_REQ_MAX + 512, true), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(ios, 0);
+	assert_int_equal(request(77, 0, 512, true), VIRTIO_BLK_S_UNSUPP);
+	io_fails = true; /* the machine's disk fails */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, 512, true), VIRTIO_BLK_S_IOERR);
+	io_fails = false;
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, 512, true), VIRTIO_BLK_S_OK);
+	assert_false(needs_reset());
+	assert_int_equal(blk.failed, 7);
+}
+
+static void a_read_only_disk_fails_writes(void **state)
+{
+	uint8_t before[sizeof(disk)];
+
+	(void)state;
+	make(true);
+	memcpy(before, disk, sizeof(disk));
+	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	assert_true(rd(VIRTIO_MMIO_DEVICE_FEATURES) & BIT(VIRTIO_BLK_F_RO));
+	assert_true(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_BLK_F_RO)));
+	memset(ram + DATA, 0xff, 512);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 0, 512, false), VIRTIO_BLK_S_IOERR);
+	assert_memory_equal(disk, before, sizeof(disk));
+	assert_int_equal(ios, 0);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_memory_equal(ram + DATA, disk + 512, 512);
+}
+
+/* Any layout: the header cut in two, data in three pieces of odd sizes, the status after the
+   last data byte in the same descriptor. */
+static void a_request_cut_anywhere_is_served(void **state)
+{
+	(void)state;
+	make(false);
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	header(0x8000, VIRTIO_BLK_T_IN, 2);
+	desc(0, RAM_BASE + 0x8000, 5, VIRTQ_DESC_F_NEXT, 4);
+	desc(4, RAM_BASE + 0x8005, 11, VIRTQ_DESC_F_NEXT, 6);
+	desc(6, RAM_BASE + DATA, 100, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	desc(1, RAM_BASE + DATA + 0x1000, 900, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 3);
+	desc(3, RAM_BASE + DATA + 0x2000, 25, VIRTQ_DESC_F_WRITE, 0); /* 24 data, 1 status */
+	ram[DATA + 0x2000 + 24] = 0xee;
+	offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(ram[DATA + 0x2000 + 24], VIRTIO_BLK_S_OK);
+	assert_memory_equal(ram + DATA, disk + 1024, 100);
+	assert_memory_equal(ram + DATA + 0x1000, disk + 1024 + 100, 900);
+	assert_memory_equal(ram + DATA + 0x2000, disk + 1024 + 1000, 24);
+	assert_int_equal(used_len(0), 1025);
+}
+
+/* Chains that are no request, and buffers the guest does not own: NEEDS_RESET, nothing used,
+   the disk untouched; a reset brings the device back. */
+static void broken_chains_need_a_reset(void **state)
+{
+	static const struct {
+		const char *what;
+		uint64_t addr;
+		uint32_t len;
+		uint16_t flags;
+	} bad[] = {
+	    {"no status byte", RAM_BASE + DATA, 512, 0},
+	    {"data outside RAM", RAM_BASE + RAM_SIZE, 512, VIRTQ_DESC_F_WRITE},
+	    {"data across the end of RAM", RAM_BASE + RAM_SIZE - 256, 512, VIRTQ_DESC_F_WRITE},
+	    {"data wrapping the address space", UINT64_MAX - 100, 512, VIRTQ_DESC_F_WRITE},
+	    {"an indirect descriptor", RAM_BASE + DATA, 512, VIRTQ_DESC_F_INDIRECT},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		make(false);
+		assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+		header(0x8000, VIRTIO_BLK_T_IN, 0);
+		desc(0, RAM_BASE + 0x8000, 16, VIRTQ_DESC_F_NEXT, 1);
+		desc(1, bad[i].addr, bad[i].len, bad[i].flags, 0);
+		offer(0);
+		wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		if (!needs_reset())
+			fail_msg("%s: not NEEDS_RESET", bad[i].what);
+		assert_int_equal(get16(USED + 2), 0);
+		assert_int_equal(ios, 0);
+		assert_true(rd(VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_INT_CONFIG);
+		avail_idx = 0;
+		memset(ram + AVAIL, 0, 0x100);
+		assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+		assert_false(needs_reset());
+		assert_int_equal(request(VIRTIO_BLK_T_IN, 0, 512, true), VIRTIO_BLK_S_OK);
+	}
+	/* a header shorter than 16 bytes */
+	make(false);
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	desc(0, RAM_BASE + 0x8000, 8, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, RAM_BASE + 0x8100, 1, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_true(needs_reset());
+	/* a looping chain */
+	make(false);
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	header(0x8000, VIRTIO_BLK_T_IN, 0);
+	desc(0, RAM_BASE + 0x8000, 16, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, RAM_BASE + DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_true(needs_reset());
+	assert_int_equal(ios, 0);
+}
+
+/* A notify takes no new chain once num descriptors were walked; the rest is done when the
+   driver acknowledges the interrupt for the first part. */
+static void a_notify_is_bounded_and_the_rest_follows_the_ack(void **state)
+{
+	(void)state;
+	make(false);
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	header(0x8000, VIRTIO_BLK_T_IN, 0);
+	desc(0, RAM_BASE + 0x8000, 16, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, RAM_BASE + DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	desc(2, RAM_BASE + 0x8100, 1, VIRTQ_DESC_F_WRITE, 0);
+	for (unsigned i = 0; i < 6; i++) /* six requests of 3 descriptors: 18 > num (8) */
+		offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(get16(USED + 2), 3); /* the third took the walk past 8 */
+	assert_true(blk.pending);
+	assert_int_equal(irqs, 1);
+	wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED);
+	assert_int_equal(get16(USED + 2), 6);
+	assert_false(blk.pending);
+	assert_int_equal(irqs, 2);
+	wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED); /* nothing left: nothing happens */
+	assert_int_equal(get16(USED + 2), 6);
+	assert_int_equal(ios, 6);
+}
+
+/* A reset in the middle (Status 0, or a queue reset) forgets what was left over. */
+static void a_queue_reset_forgets_the_ring(void **state)
+{
+	(void)state;
+	make(false);
+	assert_true(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET)));
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, 512, true), VIRTIO_BLK_S_OK);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(VIRTIO_MMIO_QUEUE_RESET, 1);
+	assert_int_equal(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0); /* not ready: nothing */
+	assert_int_equal(ios, 1);
+	/* set up again from scratch */
+	memset(ram + AVAIL, 0, 0x100);
+	memset(ram + USED, 0, 0x100);
+	avail_idx = 0;
+	wr(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + DESC));
+	wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(RAM_BASE + AVAIL));
+	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(RAM_BASE + USED));
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(get16(USED + 2), 1);
+	assert_memory_equal(ram + DATA, disk + 512, 512);
+}
+
+/* A request whose pieces finish later, as the machine's disk's interrupts come: the chain is
+   used after the last piece, chains offered meanwhile wait, a failed piece fails it. */
+static void pieces_finish_later(void **state)
+{
+	(void)state;
+	make(false);
+	deferred = true;
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	memset(ram + DATA, 0, 5 * 512);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 3, 5 * 512, true), 0xee); /* not yet */
+	assert_int_equal(get16(USED + 2), 0);
+	offer(0); /* the same chain again: it waits */
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(ios, 1);
+	complete(true); /* 2048 of 2560 bytes */
+	assert_int_equal(get16(USED + 2), 0);
+	complete(true); /* the rest: used; the second chain begins */
+	assert_int_equal(get16(USED + 2), 1);
+	assert_int_equal(irqs, 1);
+	assert_memory_equal(ram + DATA, disk + 3 * 512, 5 * 512);
+	assert_int_equal(used_len(0), 5 * 512 + 1);
+	assert_true(piece.pending);
+	complete(false); /* the disk failed it */
+	assert_int_equal(ram[0x8100], VIRTIO_BLK_S_IOERR);
+	assert_int_equal(get16(USED + 2), 2);
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, false), 0xee);
+	complete(true);
+	assert_int_equal(ram[0x8100], VIRTIO_BLK_S_OK);
+	assert_int_equal(flushes, 1);
+	assert_false(needs_reset());
+}
+
+/* A reset, or a queue reset, while a piece is at the disk: its end writes nothing into the
+   guest's memory and uses nothing; the device starts again once it is back. */
+static void a_reset_drops_the_request_at_the_disk(void **state)
+{
+	for (unsigned how = 0; how < 2; how++) {
+		(void)state;
+		make(false);
+		deferred = true;
+		assert_true(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET)));
+		memset(ram + DATA, 0x11, 512);
+		assert_int_equal(request(VIRTIO_BLK_T_IN, 2, 512, true), 0xee);
+		if (how == 0) {
+			wr(VIRTIO_MMIO_STATUS, 0);
+		} else {
+			wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+			wr(VIRTIO_MMIO_QUEUE_RESET, 1);
+		}
+		assert_false(virtio_blk_idle(&blk));
+		complete(true);
+		assert_true(virtio_blk_idle(&blk));
+		assert_int_equal(ram[DATA], 0x11);
+		assert_int_equal(ram[0x8100], 0xee);
+		assert_int_equal(get16(USED + 2), 0);
+		memset(ram + AVAIL, 0, 0x100);
+		avail_idx = 0;
+		assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+		assert_int_equal(request(VIRTIO_BLK_T_IN, 2, 512, true), 0xee);
+		complete(true);
+		assert_int_equal(ram[0x8100], VIRTIO_BLK_S_OK);
+		assert_memory_equal(ram + DATA, disk + 2 * 512, 512);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(registers_and_configuration),
+	    cmocka_unit_test(reads_writes_flushes_and_id),
+	    cmocka_unit_test(wrong_requests_fail_and_the_device_goes_on),
+	    cmocka_unit_test(a_read_only_disk_fails_writes),
+	    cmocka_unit_test(a_request_cut_anywhere_is_served),
+	    cmocka_unit_test(broken_chains_need_a_reset),
+	    cmocka_unit_test(a_notify_is_bounded_and_the_rest_follows_the_ack),
+	    cmocka_unit_test(a_queue_reset_forgets_the_ring),
+	    cmocka_unit_test(pieces_finish_later),
+	    cmocka_unit_test(a_reset_drops_the_request_at_the_disk),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
