@@ -50,6 +50,17 @@ $(LINUX_BLK_INITRAMFS): guests/linux/blk-init.sh $(INIT_LIB) tools/mkinitramfs.s
 	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB) $(LINUX_DISK_MODULES)/modules.load \
 		$$(sed 's|^|$(LINUX_DISK_MODULES)/|' $(LINUX_DISK_MODULES)/modules.load)
 
+# The network guest: the bookworm kernel's virtio-mmio and virtio-net modules (with failover and
+# net_failover, which virtio_net needs) in /root; it pings its peer and swaps files with it.
+LINUX_NET_INITRAMFS := $(B)/net-initramfs.cpio.gz
+$(LINUX_DISK_MODULES)/virtio_net.ko: | $(SETUP_STAMP)
+	@bash tools/fetch-linux.sh
+$(LINUX_NET_INITRAMFS): guests/linux/net-init.sh $(INIT_LIB) tools/mkinitramfs.sh $(SETUP_STAMP) \
+		$(LINUX_DISK_MODULES)/virtio_net.ko
+	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB) $(LINUX_DISK_MODULES)/virtio_mmio.ko \
+		$(LINUX_DISK_MODULES)/failover.ko $(LINUX_DISK_MODULES)/net_failover.ko \
+		$(LINUX_DISK_MODULES)/virtio_net.ko
+
 linux-guest: $(LINUX_INITRAMFS) $(LINUX_DISK_INITRAMFS) $(LINUX_DISK_IMAGE) $(LINUX_HVC_INITRAMFS) \
-	$(LINUX_BLK_INITRAMFS)
+	$(LINUX_BLK_INITRAMFS) $(LINUX_NET_INITRAMFS)
 .PHONY: linux-guest

@@ -634,18 +634,105 @@ static bool parse_blk(struct ctx *c, int sub, struct vm_config *vm, const struct
 	return true;
 }
 
+/* A switch name: 1..VM_SWITCH_NAME_MAX - 1 letters, digits, '-' or '_', as a VM's name. */
+static bool switch_name_ok(const char *v, int len)
+{
+	return one_string(v, len) && strlen(v) < VM_SWITCH_NAME_MAX && vmconfig_name_ok(v);
+}
+
+/*
+ * A port without 'mac' gets a locally administered unicast one that stays the same from boot
+ * to boot: 02, four bytes of an FNV-1a hash of "VM/node", the slot. Another VM's ports never
+ * share the hash's input; two that hash alike on one switch are refused below.
+ */
+static void derive_mac(const char *vm, const char *node, unsigned slot, uint8_t mac[VM_MAC_LEN])
+{
+	uint32_t h = 2166136261u;
+	const char *parts[] = {vm, "/", node};
+
+	for (unsigned p = 0; p < ARRAY_SIZE(parts); p++)
+		for (const char *s = parts[p]; *s; s++)
+			h = (h ^ (uint8_t)*s) * 16777619u;
+	mac[0] = 0x02;
+	for (unsigned i = 0; i < 4; i++)
+		mac[1 + i] = (uint8_t)(h >> (24 - 8 * i));
+	mac[5] = (uint8_t)slot;
+}
+
+/* The port on switch sw with MAC mac among the VM's earlier ones, or NULL. */
+static const char *mac_owner(const struct vm_config *vm, const char *sw, const uint8_t *mac)
+{
+	for (unsigned i = 0; i < vm->nvirtio; i++)
+		if (vm->virtio[i].type == VM_VIRTIO_NET && !strcmp(vm->virtio[i].switch_name, sw) &&
+		    !memcmp(vm->virtio[i].mac, mac, VM_MAC_LEN))
+			return vm->virtio[i].node;
+	return NULL;
+}
+
+static bool parse_net(struct ctx *c, int sub, const char *name, struct vm_config *vm,
+		      const struct vm_config *others, unsigned nothers)
+{
+	struct vm_virtio *dev = &vm->virtio[vm->nvirtio];
+	const uint8_t *mac;
+	const char *sw, *owner;
+	int len;
+
+	sw = fdt_getprop(c->fdt, sub, "switch", &len);
+	if (!sw || !switch_name_ok(sw, len))
+		return refuse(c,
+			      "node '%s': property 'switch' must be the switch's name, 1..%d "
+			      "letters, digits, '-' or '_', starting with a letter",
+			      name, VM_SWITCH_NAME_MAX - 1);
+	mac = fdt_getprop(c->fdt, sub, "mac", &len);
+	if (mac) {
+		if (len != VM_MAC_LEN)
+			return refuse(
+			    c, "node '%s': property 'mac' must be %d bytes, [02 00 00 00 00 01]",
+			    name, VM_MAC_LEN);
+		if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+			return refuse(c,
+				      "node '%s': property 'mac': %02x:%02x:%02x:%02x:%02x:%02x is "
+				      "not a unicast address",
+				      name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		memcpy(dev->mac, mac, VM_MAC_LEN);
+	} else {
+		derive_mac(vm->name, name, vm->nvirtio, dev->mac);
+	}
+	/* The switch tells ports apart by MAC: each one's must be its own. */
+	owner = mac_owner(vm, sw, dev->mac);
+	for (unsigned v = 0; v < nothers && !owner; v++)
+		if ((owner = mac_owner(&others[v], sw, dev->mac)))
+			return refuse(c,
+				      "node '%s': MAC %02x:%02x:%02x:%02x:%02x:%02x is already VM "
+				      "'%s''s (node '%s') on switch '%s'",
+				      name, dev->mac[0], dev->mac[1], dev->mac[2], dev->mac[3],
+				      dev->mac[4], dev->mac[5], others[v].name, owner, sw);
+	if (owner)
+		return refuse(c,
+			      "node '%s': MAC %02x:%02x:%02x:%02x:%02x:%02x is already node '%s''s "
+			      "on switch '%s'",
+			      name, dev->mac[0], dev->mac[1], dev->mac[2], dev->mac[3], dev->mac[4],
+			      dev->mac[5], owner, sw);
+	dev->switch_name = sw;
+	return true;
+}
+
 /* A child node naming one of kestrel's virtio devices: it takes the VM's next slot. */
 static bool parse_virtio(struct ctx *c, int sub, struct vm_config *vm,
 			 const struct vm_config *others, unsigned nothers)
 {
 	const char *name = fdt_get_name(c->fdt, sub, NULL);
-	bool blk = !fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-blk");
+	enum vm_virtio_type type;
 
-	if (!fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-net"))
-		return refuse(c, "node '%s': kestrel has no virtio-net device yet", name);
-	if (!blk && fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-console"))
+	if (!fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-console"))
+		type = VM_VIRTIO_CONSOLE;
+	else if (!fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-blk"))
+		type = VM_VIRTIO_BLK;
+	else if (!fdt_node_check_compatible(c->fdt, sub, "kestrel,virtio-net"))
+		type = VM_VIRTIO_NET;
+	else
 		return true; /* not a virtio device */
-	for (unsigned i = 0; i < vm->nvirtio && !blk; i++)
+	for (unsigned i = 0; i < vm->nvirtio && type == VM_VIRTIO_CONSOLE; i++)
 		if (vm->virtio[i].type == VM_VIRTIO_CONSOLE)
 			return refuse(
 			    c,
@@ -654,9 +741,11 @@ static bool parse_virtio(struct ctx *c, int sub, struct vm_config *vm,
 			    name, vm->virtio[i].node);
 	if (vm->nvirtio == VM_VIRTIO_MAX)
 		return refuse(c, "node '%s': more than %d virtio devices", name, VM_VIRTIO_MAX);
-	if (blk && !parse_blk(c, sub, vm, others, nothers))
+	if (type == VM_VIRTIO_BLK && !parse_blk(c, sub, vm, others, nothers))
 		return false;
-	vm->virtio[vm->nvirtio].type = blk ? VM_VIRTIO_BLK : VM_VIRTIO_CONSOLE;
+	if (type == VM_VIRTIO_NET && !parse_net(c, sub, name, vm, others, nothers))
+		return false;
+	vm->virtio[vm->nvirtio].type = type;
 	vm->virtio[vm->nvirtio].node = name;
 	vm->nvirtio++;
 	return true;

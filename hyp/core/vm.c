@@ -543,4 +543,5 @@ void vm_print_stats(const struct vm *vm, const char *what)
 		(unsigned long long)(vm->ram_size >> 20),
 		(unsigned long long)(vm->cpu_ticks / (hyp.cntfrq / 1000)),
 		(unsigned long long)(vm->job_ticks / (hyp.cntfrq / 1000)));
+	vm_virtio_print_stats(vm);
 }

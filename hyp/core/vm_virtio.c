@@ -9,6 +9,7 @@
 #include <kestrel/lib.h>
 #include <kestrel/shm.h>
 #include <kestrel/vm.h>
+#include <kestrel/vswitch.h>
 
 _Static_assert(VIRTIO_MMIO_SPI_BASE > GUEST_UART_SPI &&
 		   VIRTIO_MMIO_SPI_BASE + VIRTIO_MMIO_SLOTS <= SHM_SPI_BASE,
@@ -17,6 +18,14 @@ _Static_assert(32 + SHM_SPI_BASE <= VGIC_NR_IRQS, "the vGIC has the virtio SPIs"
 _Static_assert(VIRTIO_MMIO_BASE >= GUEST_UART_BASE + GUEST_UART_SIZE &&
 		   VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE <= SHM_DOORBELL_IPA,
 	       "the window is clear of the UART and the shared regions");
+_Static_assert(VSWITCH_PORTS >= VM_MAX * VM_VIRTIO_MAX, "a switch has room for every port");
+_Static_assert(VSWITCH_NAME_MAX == VM_SWITCH_NAME_MAX && ETH_ALEN == VM_MAC_LEN,
+	       "the switch takes the configuration's names and MACs");
+
+/* A switch exists once a port names it; there are never more switches than ports. */
+static struct vswitch switches[VM_MAX * VM_VIRTIO_MAX];
+static unsigned nswitches;
+static spinlock_t switches_lock;
 
 static int hook_read(void *ctx, ipa_t src, void *dst, uint64_t size)
 {
@@ -78,6 +87,38 @@ static int build_blk(struct vm *vm, unsigned i)
 	return E_OK;
 }
 
+static struct vswitch *switch_named(const char *name)
+{
+	struct vswitch *sw = NULL;
+
+	spin_lock(&switches_lock);
+	for (unsigned i = 0; i < nswitches && !sw; i++)
+		if (!strcmp(switches[i].name, name))
+			sw = &switches[i];
+	if (!sw && nswitches < ARRAY_SIZE(switches)) {
+		sw = &switches[nswitches++];
+		vswitch_init(sw, name);
+	}
+	spin_unlock(&switches_lock);
+	return sw;
+}
+
+/* First build only: the port's lock and queue must never be cleared under a sender. */
+static void net_setup(struct vm *vm, unsigned slot)
+{
+	struct virtio_net *n = &vm->vnet[slot];
+	const struct vm_virtio *cfg = &vm->config.virtio[slot];
+	struct vswitch *sw;
+
+	if (n->vdev.ops)
+		return;
+	virtio_net_init(n, &vm->vio_hooks, slot, cfg->mac);
+	sw = switch_named(cfg->switch_name);
+	/* The configuration allows no more ports than a switch or the table has room for. */
+	if (!sw || vswitch_attach(sw, n) != E_OK)
+		panic("%s: no room on switch '%s'", vm->name, cfg->switch_name);
+}
+
 int vm_virtio_build(struct vm *vm)
 {
 	vm->vio_hooks = (struct virtio_hooks){vm, hook_read, hook_write, hook_in_ram, hook_irq};
@@ -86,11 +127,34 @@ int vm_virtio_build(struct vm *vm)
 		if (vm->config.virtio[i].type == VM_VIRTIO_CONSOLE) {
 			virtio_console_init(&vm->vcons, &vm->vio_hooks, i, console_output);
 			vm->vio.slot[i] = &vm->vcons.vdev;
+		} else if (vm->config.virtio[i].type == VM_VIRTIO_NET) {
+			net_setup(vm, i);
+			vm->vio.slot[i] = &vm->vnet[i].vdev;
 		} else if (build_blk(vm, i) != E_OK) {
 			return -E_NOENT;
 		}
 	}
 	return E_OK;
+}
+
+void vm_virtio_print_stats(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->config.nvirtio; i++) {
+		const struct virtio_net *n = &vm->vnet[i];
+		const struct vnet_stats *st = &n->stats;
+		if (vm->config.virtio[i].type != VM_VIRTIO_NET || !n->sw)
+			continue;
+		kprintf("%s %s: switch %s, MAC %02x:%02x:%02x:%02x:%02x:%02x; tx %llu frames %llu "
+			"bytes, dropped %llu, spoofed %llu; rx %llu frames %llu bytes, dropped "
+			"%llu, short %llu; broken rings %llu",
+			vm->name, vm->config.virtio[i].node, n->sw->name, n->mac[0], n->mac[1],
+			n->mac[2], n->mac[3], n->mac[4], n->mac[5],
+			(unsigned long long)st->tx_frames, (unsigned long long)st->tx_bytes,
+			(unsigned long long)st->tx_dropped, (unsigned long long)st->tx_spoofed,
+			(unsigned long long)st->rx_frames, (unsigned long long)st->rx_bytes,
+			(unsigned long long)st->rx_dropped, (unsigned long long)st->rx_short,
+			(unsigned long long)st->broken);
+	}
 }
 
 void vm_virtio_stop(struct vm *vm)

@@ -113,6 +113,8 @@ static uint32_t dev_reg(struct virtio_dev *dev, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_READY:
 		return q ? q->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
+		if (dev->ops->interrupt_check && virtio_dev_live(dev))
+			dev->ops->interrupt_check(dev);
 		return dev->int_status;
 	case VIRTIO_MMIO_STATUS:
 		return dev->status;

@@ -369,6 +369,32 @@ CASES = [
                  r".*\bmmio=\d+.*hvc-done.*kestrel: vm0 running; exits: .*\bmmio=\d+", *VM_STOPPED],
          forbid=[*DEFAULT_FORBID, r"HVC-CHECK: .*FAIL", r"Kernel panic"], timeout=240),
 
+    # two Debian Linux VMs on kestrel's virtual switch, Debian's own virtio_net module in each:
+    # ping, 4 MiB each way over TCP at once with checksums compared, a spoofed source MAC
+    # dropped; each port's counters in the VMs' stop reports
+    Case("linux-net", [config("linux-net"), "--pcpus", "2"],
+         expect=[*(vm_said(vm, rf"NET-CHECK: insmod {ko} ok")
+                   for vm in "ab" for ko in ("virtio_mmio", "failover", "net_failover", "virtio_net")),
+                 vm_said("a", r"NET-CHECK: mac 02:00:00:00:00:0a ok"),
+                 r"(?s)\[b\] NET-CHECK: device eth0 MAC (02:[0-9a-f:]{14}) driver virtio_net ok.*"
+                 r"kestrel: b net0: switch lan0, MAC \1;",
+                 vm_said("a", r"NET-CHECK: ping 10\.0\.0\.2: 5 packets transmitted, 5 packets received.* ok"),
+                 vm_said("b", r"NET-CHECK: ping 10\.0\.0\.1: 5 packets transmitted, 5 packets received.* ok"),
+                 r"(?s)\[a\] NET-CHECK: serving ([0-9a-f]{64}) 4096 KiB.*\[b\] NET-CHECK: fetched \1 4096 KiB",
+                 r"(?s)\[b\] NET-CHECK: serving ([0-9a-f]{64}) 4096 KiB.*\[a\] NET-CHECK: fetched \1 4096 KiB",
+                 vm_said("a", r"NET-CHECK: transfer 10\.0\.0\.2 -> 10\.0\.0\.1: 4096 KiB, checksums match ok"),
+                 vm_said("b", r"NET-CHECK: transfer 10\.0\.0\.1 -> 10\.0\.0\.2: 4096 KiB, checksums match ok"),
+                 vm_said("a", r"NET-CHECK: spoof frames from 02:00:00:00:00:0b did not reach 10\.0\.0\.2 ok"),
+                 vm_said("a", r"NET-CHECK: RESULT PASS"), vm_said("b", r"NET-CHECK: RESULT PASS"),
+                 r"kestrel: a net0: switch lan0, MAC 02:00:00:00:00:0a; tx [1-9]\d* frames [1-9]\d{6,} bytes, "
+                 r"dropped 0, spoofed [1-9]\d*; rx [1-9]\d* frames [1-9]\d{6,} bytes, dropped \d+, short 0; "
+                 r"broken rings 0",
+                 r"kestrel: b net0: switch lan0, MAC 02:[0-9a-f:]{14}; tx [1-9]\d* frames [1-9]\d{6,} bytes, "
+                 r"dropped 0, spoofed 0; rx [1-9]\d* frames [1-9]\d{6,} bytes, dropped \d+, short 0; "
+                 r"broken rings 0",
+                 r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"NET-CHECK: .*FAIL", r"Kernel panic", r"refused"], timeout=300),
+
     # kestrel's checks of the machine it boots on
     boot_refusal("boot-el1", ["--no-virtualization"], r"kestrel: fatal: .*EL1.*virtualization=on"),
     boot_refusal("boot-gicv2", ["--gic-version", "2"], r"kestrel: fatal: .*GICv3.*gic-version=3"),

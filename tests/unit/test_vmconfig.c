@@ -991,10 +991,76 @@ static void bad_two_consoles(void)
 	add_child("bad", "hvc1", "kestrel,virtio-console");
 }
 
-static void bad_net(void)
+
+/* A virtio-net port of vm on switch sw (NULL: no 'switch'), with mac (NULL: none) of len. */
+static void add_net(const char *vm, const char *name, const char *sw, const uint8_t *mac, int len)
+{
+	char path[128];
+
+	add_child(vm, name, "kestrel,virtio-net");
+	snprintf(path, sizeof(path), "/chosen/%s/%s", vm, name);
+	if (sw)
+		dt_str(fdt, path, "switch", sw);
+	if (mac)
+		dt_bytes(fdt, path, "mac", mac, len);
+}
+
+static const uint8_t mac_a[] = {0x02, 0, 0, 0, 0, 0x0a};
+
+static void bad_net_without_switch(void)
 {
 	add_good_vm("bad");
-	add_child("bad", "net0", "kestrel,virtio-net");
+	add_net("bad", "net0", NULL, NULL, 0);
+}
+
+static void bad_net_switch_name(void)
+{
+	add_good_vm("bad");
+	add_net("bad", "net0", "lan 0", NULL, 0);
+}
+
+static void bad_net_long_switch_name(void)
+{
+	add_good_vm("bad");
+	add_net("bad", "net0", "a-switch-name-of-16", NULL, 0);
+}
+
+static void bad_net_mac_length(void)
+{
+	add_good_vm("bad");
+	add_net("bad", "net0", "lan0", mac_a, 5);
+}
+
+static void bad_net_multicast_mac(void)
+{
+	static const uint8_t mac[] = {0x03, 0, 0, 0, 0, 1};
+
+	add_good_vm("bad");
+	add_net("bad", "net0", "lan0", mac, 6);
+}
+
+static void bad_net_zero_mac(void)
+{
+	static const uint8_t mac[6];
+
+	add_good_vm("bad");
+	add_net("bad", "net0", "lan0", mac, 6);
+}
+
+static void bad_net_mac_twice_in_a_vm(void)
+{
+	add_good_vm("bad");
+	add_net("bad", "net0", "lan0", mac_a, 6);
+	add_net("bad", "net1", "lan0", mac_a, 6);
+}
+
+static void bad_five_net_ports(void)
+{
+	static const char *const names[] = {"n0", "n1", "n2", "n3", "n4"};
+
+	add_good_vm("bad");
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+		add_net("bad", names[i], "lan0", NULL, 0);
 }
 
 static void add_disk(const char *vm, const char *name, const char *image, bool read_only)
@@ -1108,7 +1174,6 @@ static void bad_passthrough_on_slot_0s_spi(void)
 
 static const struct refusal virtio_refusals[] = {
     {"two consoles", bad_two_consoles, "a second kestrel,virtio-console", "is the VM's console"},
-    {"virtio-net", bad_net, "node 'net0'", "no virtio-net device yet"},
     {"a disk without an image", bad_disk_without_image, "node 'disk0': property 'image'",
      "must be one string"},
     {"a disk with two images", bad_disk_two_images, "node 'disk0': property 'image'",
@@ -1118,6 +1183,18 @@ static const struct refusal virtio_refusals[] = {
     {"an image written twice in one VM", bad_disk_written_twice_in_one_vm,
      "node 'disk0': image '/img/a.img' is VM 'bad''s node 'disk1' too", "one of them writes it"},
     {"five virtio devices", bad_five_devices, "node 'd0'", "more than 4 virtio devices"},
+    {"net without switch", bad_net_without_switch,
+     "node 'net0': property 'switch' must be the switch's name, 1..15 letters", NULL},
+    {"net switch name", bad_net_switch_name, "node 'net0': property 'switch' must be", NULL},
+    {"net long switch name", bad_net_long_switch_name, "node 'net0': property 'switch'", NULL},
+    {"net mac length", bad_net_mac_length, "node 'net0': property 'mac' must be 6 bytes", NULL},
+    {"net multicast mac", bad_net_multicast_mac,
+     "node 'net0': property 'mac': 03:00:00:00:00:01 is not a unicast address", NULL},
+    {"net zero mac", bad_net_zero_mac,
+     "node 'net0': property 'mac': 00:00:00:00:00:00 is not a unicast address", NULL},
+    {"net mac twice in a VM", bad_net_mac_twice_in_a_vm,
+     "node 'net0': MAC 02:00:00:00:00:0a is already node 'net1''s on switch 'lan0'", NULL},
+    {"five net ports", bad_five_net_ports, "node 'n0': more than 4 virtio devices", NULL},
     {"a passed-through device in the window", bad_passthrough_in_the_window,
      "property 'passthrough': 'dev@a000000' reg[0] at 0xa000000 is in the virtio-mmio window",
      "of node 'cons'"},
@@ -1139,6 +1216,60 @@ static void every_virtio_refusal_says_why(void **state)
 		assert_string_equal(out[0].name, "good");
 		expect_error(0, "bad", virtio_refusals[i].part1, virtio_refusals[i].part2);
 	}
+}
+
+/* Nodes are parsed in the tree's order: the one added last comes first and keeps its MAC. */
+static void a_mac_another_vm_has_on_the_switch_is_refused(void **state)
+{
+	(void)state;
+	add_good_vm("vm1");
+	add_net("vm1", "net0", "lan0", mac_a, 6);
+	add_good_vm("vm2");
+	add_net("vm2", "eth", "lan0", mac_a, 6);
+	assert_int_equal(parse(), 1);
+	assert_string_equal(out[0].name, "vm2");
+	expect_error(0, "vm1",
+		     "node 'net0': MAC 02:00:00:00:00:0a is already VM 'vm2''s (node 'eth') on "
+		     "switch 'lan0'",
+		     NULL);
+}
+
+/* Ports take the next slots (the helpers add a node before its siblings: the last added is
+   slot 0); the MAC is the configuration's or derived, the same each time,
+   different for another VM or node; the same MAC on two switches is fine. */
+static void virtio_net_ports_get_slots_and_macs(void **state)
+{
+	const struct vm_virtio *v;
+
+	(void)state;
+	add_good_vm("vm");
+	add_child("vm", "cons", "kestrel,virtio-console");
+	add_net("vm", "net0", "lan0", NULL, 0);
+	add_net("vm", "net1", "lan1", mac_a, 6);
+	add_good_vm("other");
+	add_net("other", "net0", "lan0", NULL, 0);
+	add_net("other", "net1", "dmz", mac_a, 6);
+	assert_int_equal(parse(), 2);
+	assert_int_equal(errs.n, 0);
+	assert_string_equal(out[1].name, "vm"); /* added first, parsed last */
+	assert_int_equal(out[1].nvirtio, 3);
+	v = out[1].virtio;
+	assert_int_equal(v[1].type, VM_VIRTIO_NET);
+	assert_string_equal(v[1].node, "net0");
+	assert_string_equal(v[1].switch_name, "lan0");
+	assert_int_equal(v[1].mac[0], 0x02); /* locally administered, unicast */
+	assert_int_equal(v[1].mac[5], 1);    /* its slot */
+	assert_memory_equal(v[0].mac, mac_a, 6);
+	assert_string_equal(v[0].switch_name, "lan1");
+	assert_int_equal(v[2].type, VM_VIRTIO_CONSOLE);
+	assert_memory_not_equal(out[0].virtio[1].mac, v[1].mac, 6);
+	assert_int_equal(out[0].virtio[1].mac[0], 0x02);
+	assert_int_equal(out[0].virtio[1].mac[5], 1);
+	/* derived from the names alone: the same configuration gives the same MACs */
+	uint8_t first[6];
+	memcpy(first, v[1].mac, 6);
+	assert_int_equal(parse(), 2);
+	assert_memory_equal(out[1].virtio[1].mac, first, 6);
 }
 
 /* The same device without a virtio device of kestrel's is fine. */
@@ -1367,6 +1498,8 @@ int main(void)
 	    T(disks_take_slots_in_node_order),
 	    T(an_image_one_vm_writes_is_refused_to_the_next),
 	    T(every_virtio_refusal_says_why),
+	    T(virtio_net_ports_get_slots_and_macs),
+	    T(a_mac_another_vm_has_on_the_switch_is_refused),
 	    T(passthrough_in_the_window_without_virtio),
 	    T(passed_through_spis_are_listed_once_as_intids),
 	    T(a_shared_spi_is_refused_to_the_second_vm),

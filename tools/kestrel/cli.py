@@ -89,6 +89,11 @@ def build_parser():
                     "takes the next virtio-mmio slot after --virtio-console's, Linux's /dev/vda, vdb, ...): "
                     "what the guest writes is in FILE afterwards; ,ro makes it read-only (writes fail, "
                     "the guest sees a read-only disk)")
+    vm.add_argument("--net", metavar="SWITCH", action="append",
+                    help="give the VM a kestrel virtio-net port on the virtual switch SWITCH (repeatable: "
+                    "one port each, in the next virtio-mmio slots); every port naming the same switch, "
+                    "in any VM, is on one Ethernet segment. The MAC is derived from the VM's name and "
+                    "the port's (locally administered); a configuration file can set `mac`")
     vm.add_argument("--guest-loader", action="store_true",
                     help="load --kernel (and --initrd, --cmdline) with QEMU's -device guest-loader: "
                     "modules under /chosen of QEMU's own device tree, the Xen dom0less convention, "
@@ -152,7 +157,7 @@ def check_usage(args):
                                              ("--cmdline", args.cmdline), ("--mem", args.mem),
                                              ("--vcpus", args.vcpus), ("--name", args.name),
                                              ("--virtio-console", args.virtio_console),
-                                             ("--blk", args.blk))
+                                             ("--blk", args.blk), ("--net", args.net))
                       if value is not None]
     if args.config is None and args.kernel is None:
         raise Failure("kestrel run: give a configuration file (CONFIG.dts) or --kernel IMAGE "
@@ -171,8 +176,8 @@ def check_guest_loader_usage(args, one_vm_options):
     """--guest-loader leaves the VM to kestrel's defaults and QEMU's device tree untouched."""
     if args.kernel is None:
         raise Failure("kestrel run: --guest-loader needs --kernel IMAGE")
-    fixed = [opt for opt in one_vm_options if opt in ("--mem", "--vcpus", "--name", "--virtio-console",
-                                                       "--blk")]
+    fixed = [opt for opt in one_vm_options
+             if opt in ("--mem", "--vcpus", "--name", "--virtio-console", "--blk", "--net")]
     fixed += [opt for opt, given in (("--selftest", args.selftest), ("--no-dtb", args.no_dtb)) if given]
     if fixed:
         raise Failure(f"kestrel run: --guest-loader: {', '.join(fixed)} cannot be given with it (the VM "

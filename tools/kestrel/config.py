@@ -103,6 +103,9 @@ def config_from_options(args):
         if flag:
             node.props["read-only"] = b""
         children.append(node)
+    for i, switch in enumerate(args.net or []):
+        children.append(FdtNode(f"net{i}", {"compatible": string_value("kestrel,virtio-net"),
+                                            "switch": string_value(switch)}))
     vm = VmSpec(args.name, props, Path.cwd(), children)
     resolve_disk_images(vm)
     return Config(None, [vm])

@@ -156,6 +156,10 @@ struct virtio_dev_ops {
 	/* The driver acknowledged an interrupt (optional): work left over from a notify whose
 	   budget ran out goes on here (the device is live). */
 	void (*acked)(struct virtio_dev *dev);
+	/* Optional: the driver is about to read InterruptStatus. A device whose work comes from
+	   elsewhere (frames another VM sent) does it now, on its own guest's exit, and may set
+	   int_status bits without raising another interrupt: the driver is handling one. */
+	void (*interrupt_check)(struct virtio_dev *dev);
 };
 
 /* One device on one transport slot. */

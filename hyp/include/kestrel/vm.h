@@ -14,6 +14,7 @@
 #include <kestrel/spinlock.h>
 #include <kestrel/vgic.h>
 #include <kestrel/virtio.h>
+#include <kestrel/virtio_net.h>
 #include <kestrel/vmconfig.h>
 #include <kestrel/vpl011.h>
 
@@ -158,7 +159,10 @@ struct vm {
 	struct virtio_mmio vio;
 	struct virtio_console vcons;
 	struct virtio_blk vblk[VM_VIRTIO_MAX]; /* vblk[i]: the device of slot i, if a disk */
-	spinlock_t lock;		       /* PSCI power state changes */
+	/* Its virtio-net ports, by slot; set up once, at the VM's first build, and only reset
+	   after: another VM's frames may be arriving at any time. */
+	struct virtio_net vnet[VM_VIRTIO_MAX];
+	spinlock_t lock; /* PSCI power state changes */
 	/* Stray access lines (abort.c): how many were logged, how many were not since the last
 	   one, and when the next may be (counter ticks). */
 	uint64_t stray_logged, stray_unlogged, stray_next_log;

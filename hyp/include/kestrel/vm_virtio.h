@@ -12,6 +12,8 @@ MUST_CHECK int vm_virtio_build(struct vm *vm);
 void vm_virtio_stop(struct vm *vm);
 /* Its virtio-mmio window, or NULL when it has no virtio device. */
 struct mmio_dev *vm_virtio_attach(struct vm *vm);
+/* One line per virtio-net port: its switch, MAC and counters (the stop report, `stats`). */
+void vm_virtio_print_stats(const struct vm *vm);
 /* Console input: true if the VM's virtio console took it (its driver has it running). */
 bool vm_virtio_console_input(struct vm *vm, char c);
 

@@ -23,11 +23,15 @@
 enum vm_virtio_type {
 	VM_VIRTIO_CONSOLE = 1, /* compatible "kestrel,virtio-console" */
 	VM_VIRTIO_BLK,	       /* compatible "kestrel,virtio-blk" */
+	VM_VIRTIO_NET,	       /* compatible "kestrel,virtio-net" */
 };
 
 /* A virtio-blk device is backed by the machine disk whose serial is "<vm>/<node>" (the tool
    attaches one per device): at most this long, the length of virtio-blk's GET_ID answer. */
 #define VM_DISK_SERIAL_MAX 20
+
+#define VM_SWITCH_NAME_MAX 16 /* a virtio-net port's switch name, its NUL included */
+#define VM_MAC_LEN	   6
 
 struct platform;
 
@@ -58,11 +62,15 @@ struct vm_config {
 	/* Its virtio devices: device i is on virtio-mmio slot i (IPA 0x0a000000 + 0x200 i, SPI
 	   16 + i). */
 	unsigned nvirtio;
-	struct {
+	struct vm_virtio {
 		enum vm_virtio_type type;
 		const char *node;  /* its node's name, in the host DTB */
 		const char *image; /* virtio-blk: its disk image, as named (points into the DTB) */
 		bool read_only;	   /* virtio-blk: writes fail, F_RO offered */
+		/* virtio-net: the switch it is on (points into the host DTB) and its MAC, from
+		   'mac' or derived from the VM's and the node's names */
+		const char *switch_name;
+		uint8_t mac[VM_MAC_LEN];
 	} virtio[VM_VIRTIO_MAX];
 	bool has_affinity;
 	uint8_t affinity[VCPU_MAX]; /* physical CPU of each vCPU */

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio-net (virtio 1.2 §5.1), no offloads: see virtio_net.h. A transmit notify takes every
+ * chain the guest posted (no new one once num descriptors were walked), copies each frame once
+ * into the device's own buffer and hands that copy to the switch. Receiving happens on the
+ * guest's own exits, under its own device lock: when it reads InterruptStatus (the interrupt
+ * the switch raised when frames came), when it notifies either queue and when it starts the
+ * device; each takes at most the VNET_PENDING frames waiting.
+ */
+#include <kestrel/lib.h>
+#include <kestrel/virtio_net.h>
+#include <kestrel/vswitch.h>
+
+#define RXQ 0
+#define TXQ 1
+
+static struct virtio_net *net_of(struct virtio_dev *dev)
+{
+	return (struct virtio_net *)(void *)((char *)dev - offsetof(struct virtio_net, vdev));
+}
+
+static void broken(struct virtio_net *n)
+{
+	n->stats.broken++;
+	virtio_dev_broken(&n->vdev);
+}
+
+/*
+ * Copies the chain's device-readable buffers (the header, then the frame) into n->tx, each
+ * byte once. 1: a frame of a valid length is in n->tx; 0: the chain was whole but its frame
+ * is not (too short, too long): dropped; -E_RANGE: the ring is broken.
+ */
+static int read_frame(struct virtio_net *n, struct virtq *q, struct virtq_chain *chain)
+{
+	const struct virtio_hooks *h = n->vdev.hooks;
+	uint64_t total = 0; /* header and frame bytes the chain holds */
+	struct virtq_desc d;
+	int got;
+
+	while ((got = virtq_next(q, h, chain, &d)) > 0) {
+		if (d.flags & VIRTQ_DESC_F_WRITE) /* transmit buffers are read-only */
+			return -E_RANGE;
+		/* Bytes past the header that still fit the frame buffer; the rest is not read. */
+		uint64_t start = total, end = total + d.len;
+		uint64_t lo = MAX(start, (uint64_t)VNET_HDR_LEN);
+		uint64_t hi = MIN(end, (uint64_t)VNET_HDR_LEN + VNET_FRAME_MAX);
+		if (lo < hi && h->read(h->ctx, ipa_init(d.addr + (lo - start)),
+				       n->tx.data + (lo - VNET_HDR_LEN), hi - lo))
+			return -E_RANGE;
+		total = end;
+	}
+	if (got < 0)
+		return -E_RANGE;
+	if (total < VNET_HDR_LEN + VNET_FRAME_MIN || total > VNET_HDR_LEN + VNET_FRAME_MAX)
+		return 0;
+	n->tx.len = (uint16_t)(total - VNET_HDR_LEN);
+	return 1;
+}
+
+static void transmit(struct virtio_net *n)
+{
+	struct virtq *q = &n->vdev.vq[TXQ];
+	const struct virtio_hooks *h = n->vdev.hooks;
+	unsigned walked = 0;
+	bool used = false;
+
+	/* A new chain only while fewer than num descriptors were walked: one is at most num. */
+	for (unsigned k = 0; k < q->num && walked < q->num; k++) {
+		struct virtq_chain chain;
+		int got = virtq_pop(q, h, &chain);
+		if (!got)
+			break;
+		if (got > 0)
+			got = read_frame(n, q, &chain);
+		if (got < 0 || virtq_push(q, h, chain.head, 0)) {
+			broken(n);
+			return;
+		}
+		walked += chain.seen;
+		used = true;
+		if (!got) {
+			n->stats.tx_dropped++;
+			continue;
+		}
+		n->stats.tx_frames++;
+		n->stats.tx_bytes += n->tx.len;
+		if (n->sw)
+			vswitch_send(n->sw, n->port, n->tx.data, n->tx.len);
+	}
+	if (used)
+		virtio_dev_used(&n->vdev, TXQ);
+}
+
+/* Takes the oldest pending frame into n->rx: false when none waits. */
+static bool take_pending(struct virtio_net *n)
+{
+	bool got = false;
+
+	spin_lock(&n->pending_lock);
+	if (n->pend_count) {
+		struct vnet_frame *f = &n->pending[n->pend_head];
+		n->rx.len = f->len;
+		memcpy(n->rx.data, f->data, f->len);
+		n->pend_head = (n->pend_head + 1) % VNET_PENDING;
+		n->pend_count--;
+		got = true;
+	}
+	spin_unlock(&n->pending_lock);
+	return got;
+}
+
+static bool pending(struct virtio_net *n)
+{
+	return __atomic_load_n(&n->pend_count, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* Writes the header and n->rx into the chain's device-writable buffers: the bytes written,
+   0 if they do not all fit (the frame is lost, the buffer comes back empty), -E_RANGE for a
+   broken ring. */
+static int64_t write_frame(struct virtio_net *n, struct virtq *q, struct virtq_chain *chain)
+{
+	const struct virtio_hooks *h = n->vdev.hooks;
+	/* No offloads: only num_buffers (1: one chain per frame, no F_MRG_RXBUF) is set. */
+	uint8_t hdr[VNET_HDR_LEN] = {[10] = 1};
+	uint64_t want = VNET_HDR_LEN + (uint64_t)n->rx.len, done = 0;
+	struct virtq_desc d;
+	int got;
+
+	while ((got = virtq_next(q, h, chain, &d)) > 0) {
+		if (!(d.flags & VIRTQ_DESC_F_WRITE)) /* receive buffers are write-only */
+			return -E_RANGE;
+		for (uint64_t off = 0; off < d.len && done < want;) {
+			const uint8_t *src =
+			    done < VNET_HDR_LEN ? hdr + done : n->rx.data + (done - VNET_HDR_LEN);
+			uint64_t k = done < VNET_HDR_LEN ? VNET_HDR_LEN - done : want - done;
+			k = MIN(k, (uint64_t)d.len - off);
+			if (h->write(h->ctx, ipa_init(d.addr + off), src, k))
+				return -E_RANGE;
+			off += k;
+			done += k;
+		}
+	}
+	if (got < 0)
+		return -E_RANGE;
+	return done == want ? (int64_t)done : 0;
+}
+
+/* Gives the waiting frames to the guest's receive buffers: those it has posted, at most the
+   VNET_PENDING waiting, the walk bounded as transmit's. */
+static void receive(struct virtio_net *n, bool raise)
+{
+	struct virtq *q = &n->vdev.vq[RXQ];
+	const struct virtio_hooks *h = n->vdev.hooks;
+	unsigned walked = 0;
+	bool used = false;
+
+	for (unsigned k = 0; k < VNET_PENDING && walked < q->num && pending(n); k++) {
+		struct virtq_chain chain;
+		int64_t wrote;
+		int got = virtq_pop(q, h, &chain);
+		if (!got)
+			break;
+		if (got < 0) {
+			broken(n);
+			return;
+		}
+		/* Only this device's lock holder takes frames: one still waits. */
+		wrote = take_pending(n) ? write_frame(n, q, &chain) : 0;
+		if (wrote < 0 || virtq_push(q, h, chain.head, (uint32_t)wrote)) {
+			broken(n);
+			return;
+		}
+		walked += chain.seen;
+		used = true;
+		if (wrote) {
+			n->stats.rx_frames++;
+			n->stats.rx_bytes += n->rx.len;
+		} else {
+			n->stats.rx_short++;
+		}
+	}
+	if (!used)
+		return;
+	if (raise)
+		virtio_dev_used(&n->vdev, RXQ);
+	else
+		n->vdev.int_status |= VIRTIO_INT_USED;
+}
+
+static void set_accepting(struct virtio_net *n, bool on)
+{
+	spin_lock(&n->pending_lock);
+	n->accepting = on;
+	if (!on)
+		n->pend_head = n->pend_count = 0;
+	spin_unlock(&n->pending_lock);
+}
+
+static void net_notify(struct virtio_dev *dev, unsigned q)
+{
+	struct virtio_net *n = net_of(dev);
+
+	if (!n->accepting)
+		set_accepting(n, true);
+	if (q == TXQ)
+		transmit(n);
+	if (virtio_dev_live(dev) && dev->vq[RXQ].ready)
+		receive(n, true);
+}
+
+static void net_interrupt_check(struct virtio_dev *dev)
+{
+	if (dev->vq[RXQ].ready)
+		receive(net_of(dev), false);
+}
+
+static void net_reset(struct virtio_dev *dev)
+{
+	set_accepting(net_of(dev), false);
+}
+
+static uint8_t net_config(struct virtio_dev *dev, unsigned off)
+{
+	struct virtio_net *n = net_of(dev);
+
+	if (off < ETH_ALEN)
+		return n->mac[off];
+	if (off == ETH_ALEN) /* status, little-endian: the link is always up */
+		return VIRTIO_NET_S_LINK_UP;
+	if (off == ETH_ALEN + 2) /* max_virtqueue_pairs: 1 (F_MQ is not offered) */
+		return 1;
+	return 0;
+}
+
+static const struct virtio_dev_ops net_ops = {
+    .device_id = VIRTIO_ID_NET,
+    .features = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET) | BIT(VIRTIO_NET_F_MAC) |
+		BIT(VIRTIO_NET_F_STATUS),
+    .nqueues = 2,
+    .config_size = VNET_CONFIG,
+    .notify = net_notify,
+    .config_read = net_config,
+    .reset = net_reset,
+    .interrupt_check = net_interrupt_check,
+};
+
+void virtio_net_init(struct virtio_net *n, const struct virtio_hooks *hooks, unsigned slot,
+		     const uint8_t mac[ETH_ALEN])
+{
+	memset(n, 0, sizeof(*n));
+	memcpy(n->mac, mac, ETH_ALEN);
+	virtio_dev_init(&n->vdev, &net_ops, hooks, slot);
+}
+
+void virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len)
+{
+	if (len > VNET_FRAME_MAX)
+		return;
+	spin_lock(&n->pending_lock);
+	if (!n->accepting || n->pend_count == VNET_PENDING) {
+		n->stats.rx_dropped++;
+		spin_unlock(&n->pending_lock);
+		return;
+	}
+	struct vnet_frame *f = &n->pending[(n->pend_head + n->pend_count) % VNET_PENDING];
+	f->len = (uint16_t)len;
+	memcpy(f->data, frame, len);
+	__atomic_store_n(&n->pend_count, n->pend_count + 1, __ATOMIC_RELEASE);
+	/* Under the lock: a reset (which takes it) cannot pass this, so no interrupt reaches a VM
+	   whose device was reset, as it is before the VM stops. One interrupt for a queue that
+	   was empty: the guest takes everything waiting when it reads InterruptStatus. */
+	if (n->pend_count == 1 && n->vdev.hooks->irq)
+		n->vdev.hooks->irq(n->vdev.hooks->ctx, n->vdev.slot);
+	spin_unlock(&n->pending_lock);
+}
