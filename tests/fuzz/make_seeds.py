@@ -951,9 +951,73 @@ def virtio_blk():
             "many-requests": many, "giant-length": giant}
 
 
+# ------------------------------------------------------------------ vnet
+# The virtq format with net registers, plus op 6: the current port becomes p (0, 1: lan0; 2: lan1).
+
+VN_REGS = [0x008, 0x010, 0x014, 0x020, 0x024, 0x030, 0x038, 0x044, 0x050, 0x060, 0x064, 0x070,
+           0x080, 0x090, 0x0a0, 0x0c0, 0x100, 0x104, 0x108, 0x2fc]
+
+
+def vn_read(off, width=4):
+    return u8(1 | {1: 0, 2: 1, 4: 2, 8: 3}[width] << 3) + u8(VN_REGS.index(off))
+
+
+def vn_port(p):
+    return u8(6 | p << 3)
+
+
+def mac(n):
+    return bytes([2, 0, 0, 0, 0, n])
+
+
+def frame(dst, src, length=60):
+    return dst + src + b"\x08\x00" + bytes((i * 7) & 0xff for i in range(length - 14))
+
+
+def vnet():
+    rx, tx = (0x1000, 0x1200, 0x1400), (0x2000, 0x2200, 0x2400)
+    start = vq_start(4, rx, tx)
+    bcast = b"\xff" * 6
+    # port 1 (and 2) started with four 2 KiB receive buffers
+    listen = b"".join(vq_desc(0, i, 0x8000 + 0x800 * i, 0x800, 2) for i in range(4)) + vq_notify(0)
+    both = vn_port(1) + start + listen + vn_port(2) + start + listen + vn_port(0) + start
+
+    def send(data, split=False):  # the header and the frame, in one buffer or two
+        hdr = b"\0" * 12
+        if split:
+            return (vq_ram(0x5000, hdr) + vq_ram(0x5100, data) +
+                    vq_desc(1, 1, 0x5100, len(data), offer=False) + vq_desc(1, 0, 0x5000, 12, 1, 1) +
+                    vq_notify(1))
+        return vq_ram(0x5000, hdr + data) + vq_desc(1, 0, 0x5000, 12 + len(data)) + vq_notify(1)
+
+    handler = vn_port(1) + vn_read(0x060) + vq_write(0x064, 3)
+    ping = both + send(frame(bcast, mac(1))) + handler + vn_port(1) + send(frame(mac(1), mac(2)))
+    split = both + send(frame(mac(2), mac(1)), split=True) + handler
+    spoof = both + send(frame(bcast, mac(2))) + send(frame(mac(2), mac(3))) + handler
+    lonely = both + vn_port(2) + send(frame(bcast, mac(3))) + vn_port(1) + vn_read(0x060)
+    big = b"\0" * 12 + frame(bcast, mac(1), 1518)
+    longest = both + b"".join(vq_ram(0x5000 + i, big[i:i + 255]) for i in range(0, len(big), 255)) + \
+        vq_desc(1, 0, 0x5000, len(big)) + vq_notify(1) + handler
+    too_long = both + vq_desc(1, 0, 0x5000, 12 + 1519) + vq_notify(1) + handler
+    writable = both + vq_ram(0x5000, b"\0" * 12 + frame(bcast, mac(1))) + \
+        vq_desc(1, 0, 0x5000, 72, 2) + vq_notify(1) + vn_read(0x070)
+    short_rx = both + vn_port(1) + vq_desc(0, 0, 0x8000, 20, 2, offer=False) + vn_port(0) + \
+        send(frame(bcast, mac(1))) + handler
+    full = both + b"".join(send(frame(bcast, mac(1))) for _ in range(40)) + handler
+    changing = both + vq_mutate(0x2204, 1) + send(frame(bcast, mac(1))) + vq_mutate(0x5006, 0x5) + \
+        send(frame(bcast, mac(1))) + handler
+    rx_outside = both + vn_port(1) + vq_write(0x070, 0) + start + \
+        vq_desc(0, 0, 0xfffffffffffffff0, 0x800, 2, addr64=True) + vq_notify(0) + vn_port(0) + \
+        send(frame(bcast, mac(1))) + handler
+    return {"ping": ping, "split-header": split, "spoof": spoof, "lonely-switch": lonely,
+            "longest": longest, "too-long": too_long, "writable-transmit": writable,
+            "short-receive-buffer": short_rx, "full-queue": full, "changing-rings": changing,
+            "receive-buffer-outside-ram": rx_outside}
+
+
 GENERATORS = {"hostdt": hostdt, "guest_dtb": guest_dtb, "image": image, "esr": esr,
               "mmio_vpl011": mmio_vpl011, "vgic_mmio": vgic_mmio, "pgtable": pgtable, "virtq": virtq,
-              "virtio_blk": virtio_blk}
+              "virtio_blk": virtio_blk, "vnet": vnet}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(GENERATORS)

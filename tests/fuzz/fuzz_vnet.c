@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fuzz-sources: hyp/vdev/virtq.c hyp/vdev/virtio_mmio.c hyp/vdev/virtio_net.c hyp/vdev/vswitch.c */
+/*
+ * Three virtio-net ports driven by hostile guests: ports 0 and 1 on switch lan0, port 2 alone
+ * on lan1, each with its own fake RAM. Each operation starts with one byte whose low 3 bits
+ * say what it is, done by the current port (port 0 at first):
+ *   0  register write: a register selector (a byte: an entry of regs[], or with bit 7 set a
+ *      u16 offset follows), a value selector (a byte: common[], or with bit 7 a u32 follows)
+ *   1  register read: a register selector, the width (1 << bits 3..4)
+ *   2  the spec's initialization with the net features, both queues (size 2 << bits 3..5 or,
+ *      with bit 6, any u16) at three u16 RAM offsets each, DRIVER_OK
+ *   3  RAM write: u16 offset, length byte, that many bytes
+ *   4  a descriptor: queue (bit 3), index byte, address (u16 RAM offset, or u64 with bit 4),
+ *      length (u16, or u32 with bit 5), flags byte, next byte; with bit 6 it is offered
+ *   5  QueueNotify: queue (bits 3..4)
+ *   6  the current port becomes (bits 3..7) % 3
+ *   7  from now on, every read a device makes changes a byte of its RAM (u16 offset, XOR byte)
+ * The hooks check ranges as kestrel's vm_copy_*_guest do and that a device only ever reaches
+ * its own guest's RAM. Checked after every operation: the work of one access is bounded;
+ * status rules; each waiting frame is of a valid length and comes from another port of the
+ * same switch, with that port's MAC as its source (no spoofing gets through, nothing crosses
+ * switches); the queues stay within VNET_PENDING; port 2, alone on its switch, never gets a
+ * frame.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <kestrel/vswitch.h>
+
+#include "harness.h"
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE 0x10000ull
+#define PORTS	 3
+/* One access: a notify (or DRIVER_OK's look at both queues) takes at most num chains on
+   transmit (2 reads and 2 writes each, fewer than 2 num descriptors with a read, a range check
+   and a data read each) and at most VNET_PENDING on receive (descriptors bounded the same way,
+   a write or two each). */
+#define MAX_CALLS (4ull * (10 * VIRTQ_NUM_MAX + 8 * VNET_PENDING + 16))
+
+struct port {
+	uint8_t *ram;
+	struct virtio_mmio window;
+	struct virtio_net net;
+	struct virtio_hooks hooks;
+};
+
+static struct port port[PORTS];
+static struct vswitch lan0, lan1;
+
+static struct {
+	uint64_t calls;
+	bool mutate;
+	uint16_t mutate_off;
+	uint8_t mutate_xor;
+} seen;
+
+static bool in_ram(ipa_t ipa, uint64_t size)
+{
+	uint64_t a = ipa_addr(ipa);
+
+	return a >= RAM_BASE && size <= RAM_SIZE && a - RAM_BASE <= RAM_SIZE - size;
+}
+
+static struct port *port_of(void *ctx)
+{
+	for (unsigned i = 0; i < PORTS; i++)
+		if (ctx == &port[i])
+			return &port[i];
+	FUZZ_CHECK(false, "hooks of no port");
+	return NULL;
+}
+
+static void count_call(void)
+{
+	seen.calls++;
+	FUZZ_CHECK(seen.calls <= MAX_CALLS, "more than %llu memory accesses for one guest access",
+		   (unsigned long long)MAX_CALLS);
+}
+
+static int h_read(void *ctx, ipa_t src, void *dst, uint64_t size)
+{
+	struct port *p = port_of(ctx);
+
+	FUZZ_CHECK(size <= VNET_FRAME_MAX, "a read of %llu bytes at once",
+		   (unsigned long long)size);
+	count_call();
+	if (!in_ram(src, size))
+		return -E_RANGE;
+	memcpy(dst, p->ram + (ipa_addr(src) - RAM_BASE), size);
+	if (seen.mutate)
+		p->ram[seen.mutate_off % RAM_SIZE] ^= seen.mutate_xor;
+	return E_OK;
+}
+
+static int h_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
+{
+	struct port *p = port_of(ctx);
+
+	FUZZ_CHECK(size <= VNET_FRAME_MAX, "a write of %llu bytes at once",
+		   (unsigned long long)size);
+	count_call();
+	if (!in_ram(dst, size))
+		return -E_RANGE;
+	memcpy(p->ram + (ipa_addr(dst) - RAM_BASE), src, size);
+	return E_OK;
+}
+
+static bool h_in_ram(void *ctx, ipa_t ipa, uint64_t size)
+{
+	port_of(ctx);
+	count_call();
+	return in_ram(ipa, size);
+}
+
+static void h_irq(void *ctx, unsigned slot)
+{
+	port_of(ctx);
+	FUZZ_CHECK(slot == 0, "interrupt of slot %u", slot);
+}
+
+static const uint16_t regs[] = {
+    VIRTIO_MMIO_DEVICE_ID,
+    VIRTIO_MMIO_DEVICE_FEATURES,
+    VIRTIO_MMIO_DEVICE_FEATURES_SEL,
+    VIRTIO_MMIO_DRIVER_FEATURES,
+    VIRTIO_MMIO_DRIVER_FEATURES_SEL,
+    VIRTIO_MMIO_QUEUE_SEL,
+    VIRTIO_MMIO_QUEUE_NUM,
+    VIRTIO_MMIO_QUEUE_READY,
+    VIRTIO_MMIO_QUEUE_NOTIFY,
+    VIRTIO_MMIO_INTERRUPT_STATUS,
+    VIRTIO_MMIO_INTERRUPT_ACK,
+    VIRTIO_MMIO_STATUS,
+    VIRTIO_MMIO_QUEUE_DESC_LOW,
+    VIRTIO_MMIO_QUEUE_DRIVER_LOW,
+    VIRTIO_MMIO_QUEUE_DEVICE_LOW,
+    VIRTIO_MMIO_QUEUE_RESET,
+    VIRTIO_MMIO_CONFIG,
+    VIRTIO_MMIO_CONFIG + 4,
+    VIRTIO_MMIO_CONFIG + 8,
+    VIRTIO_MMIO_CONFIG + 0x1fc,
+};
+
+static uint64_t reg_offset(struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+
+	if (b & 0x80)
+		return fuzz_u16(in) % VIRTIO_MMIO_SIZE;
+	return regs[b % ARRAY_SIZE(regs)];
+}
+
+static uint32_t value(struct fuzz_in *in)
+{
+	static const uint32_t common[] = {0, 1, 2, 3, 4, 8, 0xb, 0xf, 0x40, 0x80, 0x101, 16, 256};
+	uint8_t b = fuzz_u8(in);
+
+	return b & 0x80 ? fuzz_u32(in) : common[b % ARRAY_SIZE(common)];
+}
+
+/* Whether mac is the MAC of a port of sw other than p. */
+static bool sender_of(const struct vswitch *sw, const struct port *p, const uint8_t *mac)
+{
+	for (unsigned i = 0; i < PORTS; i++)
+		if (&port[i] != p && port[i].net.sw == sw &&
+		    !memcmp(port[i].net.mac, mac, ETH_ALEN))
+			return true;
+	return false;
+}
+
+static void check(uint32_t before, uint64_t off, uint32_t val, const struct port *cur)
+{
+	for (unsigned i = 0; i < PORTS; i++) {
+		const struct virtio_net *n = &port[i].net;
+		const struct virtio_dev *d = &n->vdev;
+		FUZZ_CHECK(n->pend_count <= VNET_PENDING && n->pend_head < VNET_PENDING,
+			   "port %u: %u frames waiting at %u", i, n->pend_count, n->pend_head);
+		for (unsigned k = 0; k < n->pend_count; k++) {
+			const struct vnet_frame *f = &n->pending[(n->pend_head + k) % VNET_PENDING];
+			FUZZ_CHECK(f->len >= VNET_FRAME_MIN && f->len <= VNET_FRAME_MAX,
+				   "port %u: a frame of %u bytes", i, f->len);
+			FUZZ_CHECK(sender_of(n->sw, &port[i], f->data + ETH_ALEN),
+				   "port %u: a frame from a MAC no other port of its switch has",
+				   i);
+		}
+		if (d->status & VIRTIO_STATUS_DRIVER_OK)
+			FUZZ_CHECK(d->status & VIRTIO_STATUS_FEATURES_OK,
+				   "DRIVER_OK without FEATURES_OK");
+	}
+	FUZZ_CHECK(!port[2].net.pend_count && !port[2].net.stats.rx_dropped,
+		   "a frame reached the port alone on its switch");
+	if ((before & VIRTIO_STATUS_NEEDS_RESET) && !(off == VIRTIO_MMIO_STATUS && val == 0))
+		FUZZ_CHECK(cur->net.vdev.status & VIRTIO_STATUS_NEEDS_RESET,
+			   "NEEDS_RESET cleared without a reset");
+}
+
+static void mmio_write(struct port *p, uint64_t off, uint32_t val)
+{
+	uint32_t before = p->net.vdev.status;
+	bool ok;
+
+	seen.calls = 0;
+	ok = p->window.dev.ops->write(&p->window.dev, NULL, off, 4, val);
+	FUZZ_CHECK(ok == (off % 4 == 0), "write at 0x%llx: %d", (unsigned long long)off, ok);
+	check(before, off < VIRTIO_MMIO_SLOT_SIZE ? off : ~0ull, val, p);
+}
+
+static void mmio_read(struct port *p, uint64_t off, unsigned width)
+{
+	uint32_t before = p->net.vdev.status;
+	uint64_t got = 0;
+	bool ok;
+
+	seen.calls = 0;
+	ok = p->window.dev.ops->read(&p->window.dev, NULL, off, width, &got);
+	FUZZ_CHECK(ok == (off % width == 0), "read of width %u at 0x%llx: %d", width,
+		   (unsigned long long)off, ok);
+	if (ok && width < 8)
+		FUZZ_CHECK(!(got >> (8 * width)), "read wider than its width");
+	check(before, ~0ull, 0, p);
+}
+
+static uint64_t ram_addr(struct fuzz_in *in)
+{
+	return RAM_BASE + fuzz_u16(in);
+}
+
+static void start(struct port *p, struct fuzz_in *in, uint8_t op)
+{
+	mmio_write(p, VIRTIO_MMIO_STATUS, 0);
+	mmio_write(p, VIRTIO_MMIO_STATUS, 3);
+	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES,
+		   BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS));
+	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES, 1 | 1u << 8);
+	mmio_write(p, VIRTIO_MMIO_STATUS, 0xb);
+	for (uint32_t q = 0; q < 2; q++) {
+		uint32_t num = op & 0x40 ? fuzz_u16(in) : 2u << ((op >> 3) & 7);
+		uint64_t desc = ram_addr(in) & ~15ull, avail = ram_addr(in) & ~1ull,
+			 used = ram_addr(in) & ~3ull;
+		mmio_write(p, VIRTIO_MMIO_QUEUE_SEL, q);
+		mmio_write(p, VIRTIO_MMIO_QUEUE_NUM, num);
+		mmio_write(p, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+		mmio_write(p, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
+		mmio_write(p, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
+		mmio_write(p, VIRTIO_MMIO_QUEUE_READY, 1);
+	}
+	mmio_write(p, VIRTIO_MMIO_STATUS, 0xf);
+}
+
+static void put(struct port *p, uint64_t ipa, const void *src, uint64_t len)
+{
+	if (in_ram(ipa_init(ipa), len))
+		memcpy(p->ram + (ipa - RAM_BASE), src, len);
+}
+
+static void descriptor(struct port *p, struct fuzz_in *in, uint8_t op)
+{
+	struct virtq *q = &p->net.vdev.vq[(op >> 3) & 1];
+	uint8_t index = fuzz_u8(in);
+	uint64_t addr = op & 0x10 ? fuzz_u64(in) : ram_addr(in);
+	uint32_t len = op & 0x20 ? fuzz_u32(in) : fuzz_u16(in);
+	uint8_t flags = fuzz_u8(in), next = fuzz_u8(in);
+	uint8_t d[16];
+
+	for (unsigned i = 0; i < 8; i++)
+		d[i] = (uint8_t)(addr >> (8 * i));
+	for (unsigned i = 0; i < 4; i++)
+		d[8 + i] = (uint8_t)(len >> (8 * i));
+	d[12] = flags & 7;
+	d[13] = 0;
+	d[14] = next;
+	d[15] = 0;
+	put(p, ipa_addr(q->desc) + 16ull * index, d, sizeof(d));
+	if (op & 0x40) {
+		uint16_t idx = 0, entry = index;
+		if (in_ram(ipa_add(q->avail, 2), 2))
+			memcpy(&idx, p->ram + (ipa_addr(q->avail) + 2 - RAM_BASE), 2);
+		put(p, ipa_addr(q->avail) + 4 + 2ull * (q->num ? idx % q->num : 0), &entry, 2);
+		idx++;
+		put(p, ipa_addr(q->avail) + 2, &idx, 2);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = fuzz_in(data, size);
+	struct port *cur = &port[0];
+	unsigned ops = 0;
+
+	memset(&seen, 0, sizeof(seen));
+	vswitch_init(&lan0, "lan0");
+	vswitch_init(&lan1, "lan1");
+	for (unsigned i = 0; i < PORTS; i++) {
+		const uint8_t mac[ETH_ALEN] = {0x02, 0, 0, 0, 0, (uint8_t)(i + 1)};
+		struct port *p = &port[i];
+		p->ram = calloc(1, RAM_SIZE);
+		FUZZ_CHECK(p->ram, "no memory");
+		p->hooks = (struct virtio_hooks){p, h_read, h_write, h_in_ram, h_irq};
+		virtio_mmio_init(&p->window, VIRTIO_MMIO_BASE);
+		virtio_net_init(&p->net, &p->hooks, 0, mac);
+		p->window.slot[0] = &p->net.vdev;
+		FUZZ_CHECK(vswitch_attach(i < 2 ? &lan0 : &lan1, &p->net) == E_OK, "attach");
+	}
+
+	while (!fuzz_done(&in) && ops++ < 4096) {
+		uint8_t op = fuzz_u8(&in), buf[256];
+		uint64_t off;
+		unsigned n;
+
+		switch (op & 7) {
+		case 0:
+			off = reg_offset(&in);
+			mmio_write(cur, off, value(&in));
+			break;
+		case 1:
+			off = reg_offset(&in);
+			mmio_read(cur, off, 1u << ((op >> 3) & 3));
+			break;
+		case 2:
+			start(cur, &in, op);
+			break;
+		case 3:
+			off = fuzz_u16(&in);
+			n = fuzz_u8(&in);
+			n = (unsigned)fuzz_bytes(&in, buf, n);
+			put(cur, RAM_BASE + off, buf, n);
+			break;
+		case 4:
+			descriptor(cur, &in, op);
+			break;
+		case 5:
+			mmio_write(cur, VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
+			break;
+		case 6:
+			cur = &port[(op >> 3) % PORTS];
+			break;
+		default:
+			seen.mutate = true;
+			seen.mutate_off = fuzz_u16(&in);
+			seen.mutate_xor = fuzz_u8(&in);
+			break;
+		}
+	}
+	for (unsigned i = 0; i < PORTS; i++)
+		free(port[i].ram);
+	return 0;
+}

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* unit-sources: hyp/vdev/vswitch.c hyp/vdev/virtio_net.c tests/unit/libc.c */
+/* unit-sources: hyp/vdev/virtio_mmio.c hyp/vdev/virtq.c */
+/*
+ * virtio-net ports on virtual switches, each port with its own fake guest RAM and a driver
+ * that does what Linux's does: frames go through the rings, the switch and the receiver's
+ * rings; what must not get anywhere (a spoofed source, another switch, a port not started, a
+ * full queue, a broken ring) does not.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <kestrel/vswitch.h>
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE 0x20000ull
+#define QSIZE	 8
+/* Where the driver keeps things in its RAM. */
+#define RX_DESC	 0x0000ull
+#define RX_AVAIL 0x1000ull
+#define RX_USED	 0x2000ull
+#define TX_DESC	 0x3000ull
+#define TX_AVAIL 0x4000ull
+#define TX_USED	 0x5000ull
+#define RX_BUF	 0x8000ull /* QSIZE buffers of 2 KiB */
+#define TX_BUF	 0xc000ull
+#define PORTS	 4
+
+struct guest {
+	struct virtio_mmio window;
+	struct virtio_net net;
+	struct virtio_hooks hooks;
+	uint8_t ram[RAM_SIZE];
+	unsigned irqs;
+	uint16_t rx_avail, tx_avail, rx_seen;
+};
+
+static struct guest g[PORTS];
+static struct vswitch lan0, lan1;
+
+static bool fake_in_ram(void *ctx, ipa_t ipa, uint64_t size)
+{
+	uint64_t a = ipa_addr(ipa);
+
+	(void)ctx;
+	return a >= RAM_BASE && size <= RAM_SIZE && a - RAM_BASE <= RAM_SIZE - size;
+}
+
+static int fake_read(void *ctx, ipa_t src, void *dst, uint64_t size)
+{
+	struct guest *vm = ctx;
+
+	if (!fake_in_ram(ctx, src, size))
+		return -E_RANGE;
+	memcpy(dst, vm->ram + (ipa_addr(src) - RAM_BASE), size);
+	return E_OK;
+}
+
+static int fake_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
+{
+	struct guest *vm = ctx;
+
+	if (!fake_in_ram(ctx, dst, size))
+		return -E_RANGE;
+	memcpy(vm->ram + (ipa_addr(dst) - RAM_BASE), src, size);
+	return E_OK;
+}
+
+static void fake_irq(void *ctx, unsigned slot)
+{
+	struct guest *vm = ctx;
+
+	assert_int_equal(slot, 0);
+	vm->irqs++;
+}
+
+static void put16(struct guest *vm, uint64_t off, uint16_t v)
+{
+	vm->ram[off] = (uint8_t)v;
+	vm->ram[off + 1] = (uint8_t)(v >> 8);
+}
+
+static uint16_t get16(struct guest *vm, uint64_t off)
+{
+	return (uint16_t)(vm->ram[off] | vm->ram[off + 1] << 8);
+}
+
+static uint32_t get32(struct guest *vm, uint64_t off)
+{
+	return get16(vm, off) | (uint32_t)get16(vm, off + 2) << 16;
+}
+
+static void put_desc(struct guest *vm, uint64_t table, unsigned i, uint64_t addr, uint32_t len,
+		     uint16_t flags, uint16_t next)
+{
+	uint8_t *d = vm->ram + table + 16 * i;
+
+	for (unsigned b = 0; b < 8; b++)
+		d[b] = (uint8_t)(addr >> (8 * b));
+	for (unsigned b = 0; b < 4; b++)
+		d[8 + b] = (uint8_t)(len >> (8 * b));
+	d[12] = (uint8_t)flags;
+	d[13] = (uint8_t)(flags >> 8);
+	d[14] = (uint8_t)next;
+	d[15] = (uint8_t)(next >> 8);
+}
+
+static uint32_t mmio_read(struct guest *vm, uint64_t off)
+{
+	uint64_t v = 0;
+
+	assert_true(vm->window.dev.ops->read(&vm->window.dev, NULL, off, 4, &v));
+	return (uint32_t)v;
+}
+
+static void mmio_write(struct guest *vm, uint64_t off, uint32_t v)
+{
+	assert_true(vm->window.dev.ops->write(&vm->window.dev, NULL, off, 4, v));
+}
+
+static void queue(struct guest *vm, unsigned q, uint64_t desc, uint64_t avail, uint64_t used)
+{
+	mmio_write(vm, VIRTIO_MMIO_QUEUE_SEL, q);
+	mmio_write(vm, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
+	mmio_write(vm, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + desc));
+	mmio_write(vm, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(RAM_BASE + avail));
+	mmio_write(vm, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(RAM_BASE + used));
+	mmio_write(vm, VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+/* The driver posts receive buffer i (2 KiB, or len) on the receive ring. */
+static void post_rx(struct guest *vm, unsigned i, uint32_t len)
+{
+	put_desc(vm, RX_DESC, i, RAM_BASE + RX_BUF + 2048ull * i, len, VIRTQ_DESC_F_WRITE, 0);
+	put16(vm, RX_AVAIL + 4 + 2 * (vm->rx_avail % QSIZE), (uint16_t)i);
+	put16(vm, RX_AVAIL + 2, ++vm->rx_avail);
+}
+
+/* Linux's start: features (VERSION_1, MAC, STATUS), both queues, every receive buffer, DRIVER_OK,
+   a notify of the receive queue. */
+static void start(struct guest *vm)
+{
+	mmio_write(vm, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	mmio_write(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	assert_int_equal(mmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES),
+			 BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS));
+	mmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	mmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES,
+		   BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS));
+	mmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	mmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
+	mmio_write(vm, VIRTIO_MMIO_STATUS, 0xb);
+	assert_int_equal(mmio_read(vm, VIRTIO_MMIO_STATUS), 0xb);
+	queue(vm, 0, RX_DESC, RX_AVAIL, RX_USED);
+	queue(vm, 1, TX_DESC, TX_AVAIL, TX_USED);
+	for (unsigned i = 0; i < QSIZE; i++)
+		post_rx(vm, i, 2048);
+	mmio_write(vm, VIRTIO_MMIO_STATUS, 0xf);
+	mmio_write(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+}
+
+/* A frame from src (port index) to dst MAC, tagged with its first payload byte. */
+static unsigned make_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint8_t tag,
+			   unsigned len)
+{
+	memcpy(f, dst, ETH_ALEN);
+	memcpy(f + ETH_ALEN, src, ETH_ALEN);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	for (unsigned i = 14; i < len; i++)
+		f[i] = (uint8_t)(tag + i);
+	f[14] = tag;
+	return len;
+}
+
+/* The driver sends one chain: the 12-byte header in one buffer, the frame in another. */
+static void send_frame(struct guest *vm, const uint8_t *frame, unsigned len)
+{
+	unsigned i = (2 * vm->tx_avail) % QSIZE;
+
+	memset(vm->ram + TX_BUF, 0, VNET_HDR_LEN);
+	memcpy(vm->ram + TX_BUF + 64, frame, len);
+	put_desc(vm, TX_DESC, i, RAM_BASE + TX_BUF, VNET_HDR_LEN, VIRTQ_DESC_F_NEXT,
+		 (uint16_t)(i + 1));
+	put_desc(vm, TX_DESC, i + 1, RAM_BASE + TX_BUF + 64, len, 0, 0);
+	put16(vm, TX_AVAIL + 4 + 2 * (vm->tx_avail % QSIZE), (uint16_t)i);
+	put16(vm, TX_AVAIL + 2, ++vm->tx_avail);
+	mmio_write(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+}
+
+static void send(unsigned from, const uint8_t *dst, uint8_t tag)
+{
+	uint8_t f[100];
+	unsigned len = make_frame(f, dst, g[from].net.mac, tag, sizeof(f));
+
+	send_frame(&g[from], f, len);
+}
+
+/* What the guest's interrupt handler does: read InterruptStatus (which takes waiting frames),
+   acknowledge; then the tags of the frames new on its used ring. */
+static unsigned receive(struct guest *vm, uint8_t *tags, unsigned max)
+{
+	uint32_t st = mmio_read(vm, VIRTIO_MMIO_INTERRUPT_STATUS);
+	unsigned n = 0;
+
+	mmio_write(vm, VIRTIO_MMIO_INTERRUPT_ACK, st);
+	while (vm->rx_seen != get16(vm, RX_USED + 2)) {
+		uint64_t elem = RX_USED + 4 + 8ull * (vm->rx_seen % QSIZE);
+		uint16_t id = get16(vm, elem);
+		uint32_t len = get32(vm, elem + 4);
+		const uint8_t *buf = vm->ram + RX_BUF + 2048ull * id;
+		assert_true(st & VIRTIO_INT_USED);
+		assert_true(len == 0 || len >= VNET_HDR_LEN + VNET_FRAME_MIN);
+		if (len) {
+			/* no offloads: only num_buffers, 1 */
+			static const uint8_t hdr[VNET_HDR_LEN] = {[10] = 1};
+			assert_memory_equal(buf, hdr, VNET_HDR_LEN);
+			assert_true(n < max);
+			tags[n++] = buf[VNET_HDR_LEN + 14];
+		}
+		vm->rx_seen++;
+		post_rx(vm, id, 2048);
+	}
+	return n;
+}
+
+static const uint8_t broadcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* Ports 0, 1, 2 on lan0, port 3 on lan1; every one started but those in not_started. */
+static void setup_ports(unsigned not_started)
+{
+	memset(g, 0, sizeof(g));
+	vswitch_init(&lan0, "lan0");
+	vswitch_init(&lan1, "lan1");
+	for (unsigned i = 0; i < PORTS; i++) {
+		uint8_t mac[ETH_ALEN] = {0x02, 0, 0, 0, 0, (uint8_t)(i + 1)};
+		g[i].hooks =
+		    (struct virtio_hooks){&g[i], fake_read, fake_write, fake_in_ram, fake_irq};
+		virtio_mmio_init(&g[i].window, VIRTIO_MMIO_BASE);
+		virtio_net_init(&g[i].net, &g[i].hooks, 0, mac);
+		g[i].window.slot[0] = &g[i].net.vdev;
+		assert_int_equal(vswitch_attach(i < 3 ? &lan0 : &lan1, &g[i].net), E_OK);
+		if (!(not_started & BIT(i)))
+			start(&g[i]);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	setup_ports(0);
+	return 0;
+}
+
+static void the_device_reads_as_virtio_net_with_its_mac(void **state)
+{
+	(void)state;
+	assert_int_equal(mmio_read(&g[1], VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_NET);
+	for (unsigned i = 0; i < ETH_ALEN; i++) {
+		uint64_t v;
+		assert_true(g[1].window.dev.ops->read(&g[1].window.dev, NULL,
+						      VIRTIO_MMIO_CONFIG + i, 1, &v));
+		assert_int_equal(v, g[1].net.mac[i]);
+	}
+	assert_int_equal(mmio_read(&g[1], VIRTIO_MMIO_CONFIG + 4) >> 16, VIRTIO_NET_S_LINK_UP);
+}
+
+static void broadcast_reaches_every_other_port_of_its_switch_only(void **state)
+{
+	uint8_t tags[QSIZE];
+
+	(void)state;
+	send(0, broadcast, 0x11);
+	assert_int_equal(g[1].irqs, 1);
+	assert_int_equal(g[2].irqs, 1);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 1);
+	assert_int_equal(tags[0], 0x11);
+	assert_int_equal(receive(&g[2], tags, QSIZE), 1);
+	assert_int_equal(tags[0], 0x11);
+	/* not back to the sender, nothing on the other switch */
+	assert_int_equal(receive(&g[0], tags, QSIZE), 0);
+	assert_int_equal(receive(&g[3], tags, QSIZE), 0);
+	assert_int_equal(g[3].irqs, 0);
+	assert_int_equal(g[3].net.stats.rx_dropped, 0);
+	assert_int_equal(g[0].net.stats.tx_frames, 1);
+	assert_int_equal(g[1].net.stats.rx_frames, 1);
+}
+
+static void unknown_unicast_floods_known_goes_to_its_port(void **state)
+{
+	uint8_t tags[QSIZE];
+
+	(void)state;
+	send(0, g[1].net.mac, 0x21); /* port 1 has not sent yet: flooded */
+	assert_int_equal(receive(&g[1], tags, QSIZE), 1);
+	assert_int_equal(receive(&g[2], tags, QSIZE), 1);
+	send(1, g[0].net.mac, 0x22); /* port 0 was learnt */
+	assert_int_equal(receive(&g[0], tags, QSIZE), 1);
+	assert_int_equal(tags[0], 0x22);
+	assert_int_equal(receive(&g[2], tags, QSIZE), 0);
+	send(0, g[1].net.mac, 0x23); /* and now port 1 */
+	assert_int_equal(receive(&g[1], tags, QSIZE), 1);
+	assert_int_equal(tags[0], 0x23);
+	assert_int_equal(receive(&g[2], tags, QSIZE), 0);
+	/* a multicast group address is flooded like broadcast */
+	static const uint8_t mcast[ETH_ALEN] = {0x33, 0x33, 0, 0, 0, 1};
+	send(2, mcast, 0x24);
+	assert_int_equal(receive(&g[0], tags, QSIZE), 1);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 1);
+}
+
+/* Port 2 sends as port 0: dropped, and frames for port 0 still go to port 0 alone. */
+static void a_spoofed_source_is_dropped_and_learns_nothing(void **state)
+{
+	uint8_t f[64], tags[QSIZE];
+
+	(void)state;
+	send(0, broadcast, 0x31);
+	receive(&g[1], tags, QSIZE);
+	receive(&g[2], tags, QSIZE);
+	make_frame(f, broadcast, g[0].net.mac, 0x32, sizeof(f));
+	send_frame(&g[2], f, sizeof(f));
+	make_frame(f, g[1].net.mac, g[0].net.mac, 0x33, sizeof(f));
+	send_frame(&g[2], f, sizeof(f));
+	assert_int_equal(g[2].net.stats.tx_spoofed, 2);
+	assert_int_equal(receive(&g[0], tags, QSIZE), 0);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 0);
+	send(1, g[0].net.mac, 0x34);
+	assert_int_equal(receive(&g[0], tags, QSIZE), 1);
+	assert_int_equal(tags[0], 0x34);
+	assert_int_equal(receive(&g[2], tags, QSIZE), 0);
+}
+
+/* A port that never reads: frames wait up to VNET_PENDING, then are dropped; the sender and
+   the other receivers go on. */
+static void a_receiver_that_never_reads_loses_frames_not_the_switch(void **state)
+{
+	uint8_t tags[QSIZE];
+	unsigned got = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < VNET_PENDING + 10; i++) {
+		send(0, broadcast, (uint8_t)i);
+		got += receive(&g[2], tags, QSIZE);
+	}
+	assert_int_equal(got, VNET_PENDING + 10);
+	assert_int_equal(g[0].net.stats.tx_frames, VNET_PENDING + 10);
+	assert_int_equal(g[1].net.pend_count, VNET_PENDING);
+	assert_int_equal(g[1].net.stats.rx_dropped, 10);
+	assert_int_equal(g[1].irqs, 1); /* one interrupt for the queue that was empty */
+	/* it reads at last: its QSIZE buffers take the oldest frames, the rest wait */
+	assert_int_equal(receive(&g[1], tags, QSIZE), QSIZE);
+	assert_int_equal(tags[0], 0);
+	assert_int_equal(tags[QSIZE - 1], QSIZE - 1);
+	assert_int_equal(g[1].net.pend_count, VNET_PENDING - QSIZE);
+}
+
+static void a_port_not_started_gets_nothing(void **state)
+{
+	uint8_t tags[QSIZE];
+
+	(void)state;
+	setup_ports(BIT(1));
+	send(0, broadcast, 0x41);
+	assert_int_equal(g[1].irqs, 0);
+	assert_int_equal(g[1].net.pend_count, 0);
+	assert_int_equal(g[1].net.stats.rx_dropped, 1);
+	assert_int_equal(receive(&g[2], tags, QSIZE), 1);
+	/* a reset stops it again and forgets what waited */
+	send(0, broadcast, 0x42);
+	assert_int_equal(g[2].net.pend_count, 1);
+	mmio_write(&g[2], VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(g[2].net.pend_count, 0);
+	send(0, broadcast, 0x43);
+	assert_int_equal(g[2].net.pend_count, 0);
+}
+
+static void bad_frames_are_dropped_and_the_chain_given_back(void **state)
+{
+	uint8_t f[VNET_FRAME_MAX + 1], tags[QSIZE];
+
+	(void)state;
+	make_frame(f, broadcast, g[0].net.mac, 0x51, sizeof(f));
+	send_frame(&g[0], f, VNET_FRAME_MAX + 1); /* too long */
+	send_frame(&g[0], f, VNET_FRAME_MIN - 1); /* too short */
+	assert_int_equal(g[0].net.stats.tx_dropped, 2);
+	assert_int_equal(get16(&g[0], TX_USED + 2), 2);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 0);
+	send_frame(&g[0], f, VNET_FRAME_MAX); /* the longest */
+	assert_int_equal(receive(&g[1], tags, QSIZE), 1);
+	assert_false(mmio_read(&g[0], VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+static void a_receive_buffer_too_small_comes_back_empty(void **state)
+{
+	uint8_t tags[QSIZE];
+
+	(void)state;
+	/* port 1's next buffer holds the header and 20 bytes */
+	put_desc(&g[1], RX_DESC, 0, RAM_BASE + RX_BUF, VNET_HDR_LEN + 20, VIRTQ_DESC_F_WRITE, 0);
+	send(0, broadcast, 0x61);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 0);
+	assert_int_equal(get32(&g[1], RX_USED + 4 + 4), 0);
+	assert_int_equal(g[1].net.stats.rx_short, 1);
+	assert_false(mmio_read(&g[1], VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+static void a_broken_ring_needs_a_reset_and_stops_nobody_else(void **state)
+{
+	uint8_t f[64], tags[QSIZE];
+
+	(void)state;
+	/* a device-writable transmit buffer */
+	make_frame(f, broadcast, g[0].net.mac, 0x71, sizeof(f));
+	memcpy(g[0].ram + TX_BUF + 64, f, sizeof(f));
+	put_desc(&g[0], TX_DESC, 0, RAM_BASE + TX_BUF, VNET_HDR_LEN + sizeof(f), VIRTQ_DESC_F_WRITE,
+		 0);
+	put16(&g[0], TX_AVAIL + 4, 0);
+	put16(&g[0], TX_AVAIL + 2, ++g[0].tx_avail);
+	mmio_write(&g[0], VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	assert_true(mmio_read(&g[0], VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(g[0].net.stats.broken, 1);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 0);
+	/* a receive buffer outside the receiver's RAM: that receiver alone breaks */
+	put_desc(&g[2], RX_DESC, 0, RAM_BASE + RAM_SIZE - 8, 2048, VIRTQ_DESC_F_WRITE, 0);
+	send(1, broadcast, 0x72);
+	receive(&g[2], tags, QSIZE);
+	assert_true(mmio_read(&g[2], VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(receive(&g[0], tags, QSIZE), 0); /* g[0] is broken: nothing taken */
+	send(1, g[0].net.mac, 0x73);
+	/* port 1 still sends: back to port 0 after its reset and start */
+	setup_ports(0);
+	send(1, broadcast, 0x74);
+	assert_int_equal(receive(&g[0], tags, QSIZE), 1);
+	assert_int_equal(receive(&g[2], tags, QSIZE), 1);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup(f, setup)
+	const struct CMUnitTest tests[] = {
+	    T(the_device_reads_as_virtio_net_with_its_mac),
+	    T(broadcast_reaches_every_other_port_of_its_switch_only),
+	    T(unknown_unicast_floods_known_goes_to_its_port),
+	    T(a_spoofed_source_is_dropped_and_learns_nothing),
+	    T(a_receiver_that_never_reads_loses_frames_not_the_switch),
+	    T(a_port_not_started_gets_nothing),
+	    T(bad_frames_are_dropped_and_the_chain_given_back),
+	    T(a_receive_buffer_too_small_comes_back_empty),
+	    T(a_broken_ring_needs_a_reset_and_stops_nobody_else),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
