@@ -17,13 +17,20 @@ void vswitch_init(struct vswitch *sw, const char *name)
 }
 
 /* A VM started from the console joins while others send: its port is in place before the
-   count that makes senders look at it. */
+   count that makes senders look at it. A VM built again at boot (vm_create clears it) keeps
+   its place: a port is on a switch once. */
 int vswitch_attach(struct vswitch *sw, struct virtio_net *n)
 {
 	int err = -E_NOMEM;
 
 	spin_lock(&sw->lock);
-	if (sw->nports < VSWITCH_PORTS) {
+	for (unsigned i = 0; i < sw->nports && err; i++)
+		if (sw->port[i] == n) {
+			n->sw = sw;
+			n->port = i;
+			err = E_OK;
+		}
+	if (err && sw->nports < VSWITCH_PORTS) {
 		n->sw = sw;
 		n->port = sw->nports;
 		sw->port[sw->nports] = n;

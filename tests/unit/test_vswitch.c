@@ -439,6 +439,31 @@ static void a_broken_ring_needs_a_reset_and_stops_nobody_else(void **state)
 	assert_int_equal(receive(&g[2], tags, QSIZE), 1);
 }
 
+/* A VM built again (at boot, when a shared region's peer was refused) keeps its one place. */
+static void a_port_attached_again_keeps_its_place(void **state)
+{
+	uint8_t tags[QSIZE];
+
+	(void)state;
+	virtio_net_init(&g[1].net, &g[1].hooks, 0, g[1].net.mac);
+	g[1].rx_avail = g[1].tx_avail = g[1].rx_seen = 0; /* a new guest */
+	memset(g[1].ram, 0, RAM_SIZE);
+	assert_int_equal(vswitch_attach(&lan0, &g[1].net), E_OK);
+	assert_int_equal(lan0.nports, 3);
+	assert_int_equal(g[1].net.port, 1);
+	start(&g[1]);
+	send(0, broadcast, 0x81);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 1); /* once, not twice */
+	/* a full switch refuses another port */
+	static struct virtio_net more[VSWITCH_PORTS - 2];
+	for (unsigned i = 0; i < ARRAY_SIZE(more); i++) {
+		virtio_net_init(&more[i], &g[0].hooks, 0, g[0].net.mac);
+		assert_int_equal(vswitch_attach(&lan0, &more[i]),
+				 i < ARRAY_SIZE(more) - 1 ? E_OK : -E_NOMEM);
+	}
+	assert_int_equal(lan0.nports, VSWITCH_PORTS);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -452,6 +477,7 @@ int main(void)
 	    T(bad_frames_are_dropped_and_the_chain_given_back),
 	    T(a_receive_buffer_too_small_comes_back_empty),
 	    T(a_broken_ring_needs_a_reset_and_stops_nobody_else),
+	    T(a_port_attached_again_keeps_its_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,7 +32,8 @@ struct vswitch {
 };
 
 void vswitch_init(struct vswitch *sw, const char *name);
-/* Puts the port on the switch: E_OK, or -E_NOMEM when it has VSWITCH_PORTS already. */
+/* Puts the port on the switch (again: the place it had): E_OK, or -E_NOMEM when it has
+   VSWITCH_PORTS already. */
 MUST_CHECK int vswitch_attach(struct vswitch *sw, struct virtio_net *n);
 /* A frame port from sent (the device's copy, already checked for length): see above. */
 void vswitch_send(struct vswitch *sw, unsigned from, const uint8_t *frame, unsigned len);
