@@ -109,5 +109,6 @@ until wget -q -O /dev/null "http://$peer/done" 2>/dev/null || [ $i -ge 60 ]; do
 	sleep 1
 	i=$((i + 1))
 done
-sleep 3
+# (time for the test to ask kestrel for a port's counters while both VMs still run)
+sleep 5
 finish
