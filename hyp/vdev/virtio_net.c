@@ -152,14 +152,16 @@ static void receive(struct virtio_net *n, bool raise)
 	struct virtq *q = &n->vdev.vq[RXQ];
 	const struct virtio_hooks *h = n->vdev.hooks;
 	unsigned walked = 0;
-	bool used = false;
+	bool used = false, no_buffers = false;
 
 	for (unsigned k = 0; k < VNET_PENDING && walked < q->num && pending(n); k++) {
 		struct virtq_chain chain;
 		int64_t wrote;
 		int got = virtq_pop(q, h, &chain);
-		if (!got)
+		if (!got) {
+			no_buffers = true; /* the guest's refill notify takes the rest */
 			break;
+		}
 		if (got < 0) {
 			broken(n);
 			return;
@@ -179,6 +181,11 @@ static void receive(struct virtio_net *n, bool raise)
 			n->stats.rx_short++;
 		}
 	}
+	/* Stopped by the bounds with frames still waiting (more came meanwhile from another CPU)
+	   and buffers to put them in: the guest is asked back, as the first frame did, rather
+	   than left to find them at its next exit, which might not come. */
+	if (!no_buffers && pending(n) && h->irq)
+		h->irq(h->ctx, n->vdev.slot);
 	if (!used)
 		return;
 	if (raise)
