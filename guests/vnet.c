@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vnet: two kestrel virtio-net ports of this VM, A (slot 0, MAC from the configuration) and B
+ * (slot 1, MAC derived by kestrel), both on one switch. Driven as a driver would (virtio 1.2
+ * §3.1, §5.1): frames from one to the other arrive whole with their header; broadcast too; a
+ * spoofed source, a frame too long, frames beyond what a receiver that does not read can keep,
+ * are lost and nothing else; broken rings on one port put it in DEVICE_NEEDS_RESET while the
+ * other goes on; a notify storm changes nothing.
+ */
+#include <stddef.h>
+
+#include "check.h"
+#include "gic.h"
+#include "mmio.h"
+#include "printf.h"
+#include "runtime.h"
+
+#define WINDOW	 0x0a000000ul
+#define SPI_BASE 16
+
+#define R_DEVICE_ID   0x008
+#define R_DEV_FEAT    0x010
+#define R_DEV_FEAT_S  0x014
+#define R_DRV_FEAT    0x020
+#define R_DRV_FEAT_S  0x024
+#define R_QUEUE_SEL   0x030
+#define R_QUEUE_NUM   0x038
+#define R_QUEUE_READY 0x044
+#define R_NOTIFY      0x050
+#define R_INT_STATUS  0x060
+#define R_INT_ACK     0x064
+#define R_STATUS      0x070
+#define R_DESC_LO     0x080
+#define R_DESC_HI     0x084
+#define R_DRIVER_LO   0x090
+#define R_DRIVER_HI   0x094
+#define R_DEVICE_LO   0x0a0
+#define R_DEVICE_HI   0x0a4
+#define R_CONFIG      0x100
+
+#define S_ACK	      1u
+#define S_DRIVER      2u
+#define S_DRIVER_OK   4u
+#define S_FEATURES_OK 8u
+#define S_NEEDS_RESET 64u
+#define S_RUNNING     (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK)
+
+#define F_NEXT	1u
+#define F_WRITE 2u
+
+#define F_MAC	 (1u << 5)
+#define F_STATUS (1u << 16)
+
+#define QN	16
+#define RXQ	0
+#define TXQ	1
+#define HDR	12
+#define BUFSZ	1536
+#define PENDING 32 /* what kestrel keeps for a port that does not read */
+
+struct desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags, next;
+};
+
+struct ring {
+	struct desc desc[QN];
+	struct {
+		uint16_t flags, idx, ring[QN], used_event;
+	} avail;
+	uint16_t pad;
+	struct {
+		uint16_t flags, idx;
+		struct {
+			uint32_t id, len;
+		} ring[QN];
+		uint16_t avail_event;
+	} used;
+	uint16_t next_avail, last_used;
+} __attribute__((aligned(16)));
+
+struct port {
+	uintptr_t base;
+	unsigned spi;
+	uint8_t mac[6];
+	struct ring ring[2];
+	uint8_t rx[QN][BUFSZ] __attribute__((aligned(16)));
+	uint8_t tx[2048] __attribute__((aligned(16)));
+};
+
+static struct port ports[2];
+static struct port *const A = &ports[0], *const B = &ports[1];
+
+static uint32_t r32(const struct port *p, unsigned off)
+{
+	return mmio_read32(p->base + off);
+}
+
+static void w32(const struct port *p, unsigned off, uint32_t v)
+{
+	mmio_write32(p->base + off, v);
+}
+
+static void barrier(void)
+{
+	__asm__ volatile("dmb sy" ::: "memory");
+}
+
+static void zero(void *p, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		((volatile uint8_t *)p)[i] = 0;
+}
+
+static bool same(const uint8_t *a, const uint8_t *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+static void setup_queue(struct port *p, unsigned q)
+{
+	struct ring *r = &p->ring[q];
+	uint64_t desc = (uintptr_t)r->desc, avail = (uintptr_t)&r->avail,
+		 used = (uintptr_t)&r->used;
+
+	zero(r, sizeof(*r));
+	w32(p, R_QUEUE_SEL, q);
+	w32(p, R_QUEUE_NUM, QN);
+	w32(p, R_DESC_LO, (uint32_t)desc);
+	w32(p, R_DESC_HI, (uint32_t)(desc >> 32));
+	w32(p, R_DRIVER_LO, (uint32_t)avail);
+	w32(p, R_DRIVER_HI, (uint32_t)(avail >> 32));
+	w32(p, R_DEVICE_LO, (uint32_t)used);
+	w32(p, R_DEVICE_HI, (uint32_t)(used >> 32));
+	w32(p, R_QUEUE_READY, 1);
+}
+
+static uint16_t used_idx(const struct ring *r)
+{
+	return *(const volatile uint16_t *)&r->used.idx;
+}
+
+static void offer(struct port *p, unsigned q, unsigned head)
+{
+	struct ring *r = &p->ring[q];
+
+	r->avail.ring[r->next_avail % QN] = (uint16_t)head;
+	barrier();
+	r->avail.idx = ++r->next_avail;
+	barrier();
+}
+
+static void post_rx(struct port *p, unsigned i)
+{
+	struct desc *d = &p->ring[RXQ].desc[i];
+
+	d->addr = (uintptr_t)p->rx[i];
+	d->len = BUFSZ;
+	d->flags = F_WRITE;
+	d->next = 0;
+	offer(p, RXQ, i);
+}
+
+/* §3.1.1 with the net features; every receive buffer posted. */
+static bool start(struct port *p)
+{
+	w32(p, R_STATUS, 0);
+	w32(p, R_STATUS, S_ACK);
+	w32(p, R_STATUS, S_ACK | S_DRIVER);
+	w32(p, R_DRV_FEAT_S, 0);
+	w32(p, R_DRV_FEAT, F_MAC | F_STATUS);
+	w32(p, R_DRV_FEAT_S, 1);
+	w32(p, R_DRV_FEAT, 1); /* VERSION_1 */
+	w32(p, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	setup_queue(p, RXQ);
+	setup_queue(p, TXQ);
+	for (unsigned i = 0; i < QN; i++)
+		post_rx(p, i);
+	w32(p, R_STATUS, S_RUNNING);
+	w32(p, R_NOTIFY, RXQ);
+	return r32(p, R_STATUS) == S_RUNNING;
+}
+
+static unsigned frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint8_t tag, unsigned len)
+{
+	for (unsigned i = 0; i < 6; i++) {
+		f[i] = dst[i];
+		f[6 + i] = src[i];
+	}
+	f[12] = 0x88; /* a local experimental EtherType */
+	f[13] = 0xb5;
+	for (unsigned i = 14; i < len; i++)
+		f[i] = (uint8_t)(tag ^ i);
+	return len;
+}
+
+/* One chain: the header and a frame of len bytes in one buffer. True if it came back used. */
+static bool send(struct port *p, const uint8_t *dst, const uint8_t *src, uint8_t tag, unsigned len)
+{
+	struct ring *r = &p->ring[TXQ];
+	uint16_t before = used_idx(r);
+
+	zero(p->tx, HDR);
+	frame(p->tx + HDR, dst, src, tag, len);
+	r->desc[0] = (struct desc){(uintptr_t)p->tx, HDR + len, 0, 0};
+	offer(p, TXQ, 0);
+	w32(p, R_NOTIFY, TXQ);
+	return used_idx(r) == (uint16_t)(before + 1);
+}
+
+static bool spi_pending(const struct port *p)
+{
+	unsigned intid = 32 + p->spi;
+	bool on = mmio_read32(GICD_BASE + GICD_ISPENDR + 4 * (intid / 32)) & (1u << (intid % 32));
+
+	mmio_write32(GICD_BASE + GICD_ICPENDR + 4 * (intid / 32), 1u << (intid % 32));
+	return on;
+}
+
+/* What an interrupt handler does: InterruptStatus (kestrel hands over the frames waiting),
+   acknowledge, take the used buffers, post them again. Counts the frames, checks each one's
+   header (num_buffers 1, the rest 0), source and tag pattern; *tag: the last frame's. */
+static unsigned receive(struct port *p, const uint8_t *src, uint8_t *tag, unsigned *bad)
+{
+	static const uint8_t hdr[HDR] = {[10] = 1};
+	struct ring *r = &p->ring[RXQ];
+	unsigned n = 0;
+
+	w32(p, R_INT_ACK, r32(p, R_INT_STATUS));
+	while (r->last_used != used_idx(r)) {
+		unsigned id = r->used.ring[r->last_used % QN].id % QN;
+		uint32_t len = r->used.ring[r->last_used % QN].len;
+		const uint8_t *f = p->rx[id] + HDR;
+		uint8_t t = f[14] ^ 14;
+		bool ok = len > HDR + 14 && same(p->rx[id], hdr, HDR) && same(f + 6, src, 6);
+		for (unsigned i = 15; ok && i < len - HDR; i++)
+			ok = f[i] == (uint8_t)(t ^ i);
+		*bad += !ok;
+		*tag = t;
+		n++;
+		r->last_used++;
+		post_rx(p, id);
+	}
+	w32(p, R_NOTIFY, RXQ);
+	return n;
+}
+
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static void check_devices(void)
+{
+	static const uint8_t given[6] = {0x02, 0, 0, 0, 0, 0x01};
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct port *p = &ports[i];
+		p->base = WINDOW + 0x200ul * i;
+		p->spi = SPI_BASE + i;
+		check_eq("virtio-net device ID", r32(p, R_DEVICE_ID), 1);
+		w32(p, R_DEV_FEAT_S, 0);
+		check_eq("features 0..31: MAC, STATUS", r32(p, R_DEV_FEAT), F_MAC | F_STATUS);
+		for (unsigned b = 0; b < 6; b++)
+			p->mac[b] = mmio_read8(p->base + R_CONFIG + b);
+		check_eq("status: link up", mmio_read16(p->base + R_CONFIG + 6), 1);
+		check(start(p), "port %u starts", i);
+	}
+	check(same(A->mac, given, 6), "port A has the configuration's MAC");
+	check(B->mac[0] == 0x02 && B->mac[5] == 1 && !same(A->mac, B->mac, 6),
+	      "port B has a derived, locally administered MAC ending in its slot");
+}
+
+static void check_frames(void)
+{
+	unsigned bad = 0;
+	uint8_t tag = 0;
+
+	check(send(A, B->mac, A->mac, 0x11, 100), "A sends to B");
+	check(spi_pending(B), "B's interrupt is pending");
+	check(receive(B, A->mac, &tag, &bad) == 1 && tag == 0x11 && !bad,
+	      "B gets A's frame whole, with its header");
+	check(send(B, bcast, B->mac, 0x22, 60) && receive(A, B->mac, &tag, &bad) == 1 &&
+		  tag == 0x22 && !bad,
+	      "A gets B's broadcast");
+	check(send(A, B->mac, A->mac, 0x33, 1514) && receive(B, A->mac, &tag, &bad) == 1 &&
+		  tag == 0x33 && !bad,
+	      "a frame of 1514 bytes");
+	check(receive(A, B->mac, &tag, &bad) == 0, "nothing came back to the sender");
+	check(send(A, B->mac, B->mac, 0x44, 60) && receive(B, B->mac, &tag, &bad) == 0,
+	      "a frame with B's MAC as its source, sent by A, is dropped");
+	check(send(A, bcast, A->mac, 0x55, 1519) && receive(B, A->mac, &tag, &bad) == 0,
+	      "a frame too long is dropped, its chain given back");
+	check(r32(A, R_STATUS) == S_RUNNING, "A still runs");
+}
+
+/* B reads nothing while A sends 40 frames: kestrel keeps 32, B gets them as it posts buffers. */
+static void check_slow_receiver(void)
+{
+	unsigned got = 0, bad = 0, sent = 0;
+	uint8_t tag = 0;
+
+	for (unsigned i = 0; i < 40; i++)
+		sent += send(A, B->mac, A->mac, (uint8_t)i, 200);
+	check_eq("all 40 frames left A", sent, 40);
+	for (unsigned round = 0; round < 4; round++)
+		got += receive(B, A->mac, &tag, &bad);
+	check(got == PENDING && !bad, "B got the %u frames kestrel kept (%u), whole", PENDING, got);
+}
+
+static void broken_writable_tx(void)
+{
+	A->ring[TXQ].desc[0] = (struct desc){(uintptr_t)A->tx, 100, F_WRITE, 0};
+}
+
+static void broken_giant(void)
+{
+	A->ring[TXQ].desc[0] = (struct desc){(uintptr_t)A->tx, 0xffffffffu, 0, 0};
+}
+
+static void broken_loop(void)
+{
+	A->ring[TXQ].desc[0] = (struct desc){(uintptr_t)A->tx, 8, F_NEXT, 1};
+	A->ring[TXQ].desc[1] = (struct desc){(uintptr_t)A->tx, 8, F_NEXT, 0};
+}
+
+static void broken_outside(void)
+{
+	A->ring[TXQ].desc[0] = (struct desc){0x100000000000ull, 100, 0, 0};
+}
+
+/* Each broken transmit ring stops A alone: B still sends, and A comes back after a reset. */
+static void check_broken_rings(void)
+{
+	static const struct {
+		const char *what;
+		void (*make)(void);
+	} bad[] = {
+	    {"a writable transmit buffer", broken_writable_tx},
+	    {"a giant length", broken_giant},
+	    {"a looping chain", broken_loop},
+	    {"a buffer outside RAM", broken_outside},
+	};
+	unsigned errors = 0;
+	uint8_t tag;
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint16_t before = used_idx(&A->ring[TXQ]);
+		bad[i].make();
+		offer(A, TXQ, 0);
+		w32(A, R_NOTIFY, TXQ);
+		check((r32(A, R_STATUS) & S_NEEDS_RESET) && used_idx(&A->ring[TXQ]) == before,
+		      "%s: A needs a reset, nothing used", bad[i].what);
+		check(send(B, bcast, B->mac, (uint8_t)i, 64), "%s: B still sends", bad[i].what);
+		check(start(A), "%s: A starts again", bad[i].what);
+		check(send(A, B->mac, A->mac, 0x60, 64) && receive(B, A->mac, &tag, &errors) == 1 &&
+			  tag == 0x60,
+		      "%s: A sends to B again", bad[i].what);
+	}
+	/* a receive buffer outside RAM: B breaks, A's frames still leave */
+	B->ring[RXQ].desc[B->ring[RXQ].avail.ring[B->ring[RXQ].last_used % QN] % QN].addr =
+	    0x100000000000ull;
+	check(send(A, B->mac, A->mac, 0x61, 64), "A sends to a B with a broken receive ring");
+	r32(B, R_INT_STATUS);
+	check(r32(B, R_STATUS) & S_NEEDS_RESET, "B needs a reset");
+	check(send(A, B->mac, A->mac, 0x62, 64), "A still sends");
+	check(start(B), "B starts again");
+	check(send(A, B->mac, A->mac, 0x63, 64) && receive(B, A->mac, &tag, &errors) == 1 &&
+		  tag == 0x63 && !errors,
+	      "B gets A's frames again");
+}
+
+static void check_notify_storm(void)
+{
+	uint16_t tx = used_idx(&A->ring[TXQ]), rx = used_idx(&B->ring[RXQ]);
+
+	for (unsigned i = 0; i < 10000; i++)
+		w32(A, R_NOTIFY, i % 3);
+	check(used_idx(&A->ring[TXQ]) == tx && used_idx(&B->ring[RXQ]) == rx &&
+		  r32(A, R_STATUS) == S_RUNNING,
+	      "10000 notifies with nothing posted change nothing");
+}
+
+int main(const void *dtb)
+{
+	(void)dtb;
+	check_devices();
+	check_frames();
+	check_slow_receiver();
+	check_broken_rings();
+	check_notify_storm();
+	test_finish();
+}
