@@ -798,6 +798,40 @@ class BlkOption(unittest.TestCase):
             cli.check_usage(self.parse("examples/two-linux.dts", "--blk", "x.img"))
 
 
+class NetOption(VirtioConsoleOption):
+    """--net SWITCH: one virtio-net port per option, after the console, only in the --kernel form."""
+
+    def test_the_option_writes_the_child_node(self):
+        vm = self.one_vm("--kernel", str(Path(IMAGES.name) / "Image"), "--virtio-console",
+                         "--net", "lan0", "--net", "dmz")
+        self.assertEqual([(c.name, fdt.prop_string(c.props["compatible"])) for c in vm.children],
+                         [("cons", "kestrel,virtio-console"), ("net0", "kestrel,virtio-net"),
+                          ("net1", "kestrel,virtio-net")])
+        self.assertEqual([fdt.prop_string(c.props["switch"]) for c in vm.children[1:]], ["lan0", "dmz"])
+        node = tool_machine.vm_node(vm)
+        self.assertEqual([c.name for c in node.children if c.name.startswith("net")], ["net0", "net1"])
+
+    def test_refused_with_a_configuration_file_and_with_guest_loader(self):
+        with self.assertRaisesRegex(Failure, r"--net cannot be given with it"):
+            cli.check_usage(self.parse("examples/two-linux.dts", "--net", "lan0"))
+        with self.assertRaisesRegex(Failure, r"--guest-loader: --net cannot be given"):
+            cli.check_usage(self.parse("--kernel", "x", "--guest-loader", "--net", "lan0"))
+
+    def test_kestrel_checks_the_switch_name(self):
+        """The name's rules are kestrel's (kestrel-check), not the tool's."""
+        def check_only(switch):
+            result = subprocess.run([sys.executable, str(TOP / "kestrel"), "run", "--kernel",
+                                     str(TOP / "build/guests/hello.bin"), "--net", switch, "--check-only"],
+                                    cwd=TOP, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+            return result.returncode, (result.stdout + result.stderr).decode(errors="replace")
+
+        code, out = check_only("lan 0")
+        self.assertEqual(code, 1, out)
+        self.assertIn("vm 'vm0' refused: node 'net0': property 'switch' must be the switch's name", out)
+        code, out = check_only("lan0")
+        self.assertEqual(code, 0, out)
+
+
 if __name__ == "__main__":
     # One line per test ("name (module.Class.name) ... ok"), which tests/run_tests.py counts.
     unittest.main(testRunner=unittest.TextTestRunner(verbosity=2, descriptions=False))
