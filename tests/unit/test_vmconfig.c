@@ -991,7 +991,6 @@ static void bad_two_consoles(void)
 	add_child("bad", "hvc1", "kestrel,virtio-console");
 }
 
-
 /* A virtio-net port of vm on switch sw (NULL: no 'switch'), with mac (NULL: none) of len. */
 static void add_net(const char *vm, const char *name, const char *sw, const uint8_t *mac, int len)
 {
