@@ -182,14 +182,17 @@ unsigned vgic_hw_apr_count(void)
 	return count;
 }
 
+/* The only private interrupts ever linked to physical ones (vgic_inject_hw: irq.c forwards
+   the timers' PPIs alone), so load and put look at these and not at all sixteen PPIs. */
+static const unsigned linked_ppis[] = {GUEST_PPI_VTIMER, GUEST_PPI_PTIMER};
+
 void vgic_load(struct vcpu *vcpu)
 {
 	/* A linked interrupt the guest is still handling (active, as vgic_put left it) holds
 	   its physical one active too, so that a level still high does not fire again before
-	   the guest's EOI, which deactivates both. Only the timers' PPIs are ever linked. */
-	const unsigned timers[] = {GUEST_PPI_VTIMER, GUEST_PPI_PTIMER};
-	for (unsigned t = 0; t < ARRAY_SIZE(timers); t++) {
-		const struct virq *irq = &vcpu->vgic.priv[timers[t]];
+	   the guest's EOI, which deactivates both. */
+	for (unsigned t = 0; t < ARRAY_SIZE(linked_ppis); t++) {
+		const struct virq *irq = &vcpu->vgic.priv[linked_ppis[t]];
 		if (irq->hw && irq->active)
 			gicv3_activate_ppi(irq->hw_intid);
 	}
@@ -211,7 +214,8 @@ void vgic_put(struct vcpu *vcpu)
 	   physical one active again); a pending one is dropped, because the source is a level
 	   that fires again at the next load if it is still due. */
 	spin_lock(&vm->vgic.lock);
-	for (unsigned i = 16; i < VGIC_NR_PRIVATE; i++) {
+	for (unsigned t = 0; t < ARRAY_SIZE(linked_ppis); t++) {
+		unsigned i = linked_ppis[t];
 		struct virq *irq = &vcpu->vgic.priv[i];
 		if (!irq->hw)
 			continue;
