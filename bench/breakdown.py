@@ -223,7 +223,7 @@ ANCHORS = {
 OWN_STAGE = {
     "el2_vectors": "entry + save", "guest_sync": "entry + save", "guest_irq": "entry + save",
     "exit_sync": "dispatch", "exit_irq": "dispatch", "vcpu_resume": "restore + ERET",
-    "vcpu_resume_caller_saved": "restore + ERET",
+    "vcpu_resume_caller_saved": "restore + ERET", "vcpu_resume_stepped": "restore + ERET",
     "vcpu_enter_fresh": "restore + ERET", "call_on_fresh_stack": "scheduler",
 }
 RESET_STACK = {"el2_vectors", "vcpu_enter_fresh", "call_on_fresh_stack"}

@@ -6,9 +6,9 @@
 #include <kestrel/exits.h>
 #include <kestrel/pstate.h>
 
-/* What guest_sync (entry.S) does with a handler's result before it resumes the guest or
-   calls exit_finish: step the PC by the result's low byte, and clear PSTATE.BTYPE (AArch64)
-   or move the IT block on (AArch32). */
+/* What guest_sync and guest_sync_a32 (entry.S) do with a handler's result before they resume
+   the guest or call exit_finish: step the PC by the result's low byte, and clear PSTATE.BTYPE
+   (AArch64) or move the IT block on (AArch32). */
 static inline exit_result run_exit(exit_fn *handler, struct vcpu *vcpu, uint64_t esr)
 {
 	exit_result r = handler(vcpu, esr);

@@ -50,6 +50,18 @@
 	ldr	x3, [x3, x2, lsl #3]
 .endm
 
+/* x2-x17 from the vCPU at \base (x0, x1, x18 and x19 are the caller's: one of them is the base). */
+.macro restore_x2_x17 base
+	ldp	x2, x3, [\base, #16]
+	ldp	x4, x5, [\base, #32]
+	ldp	x6, x7, [\base, #48]
+	ldp	x8, x9, [\base, #64]
+	ldp	x10, x11, [\base, #80]
+	ldp	x12, x13, [\base, #96]
+	ldp	x14, x15, [\base, #112]
+	ldp	x16, x17, [\base, #128]
+.endm
+
 /* Registers at EL2 itself: a frame on the stack for the panic report. */
 .macro el2_frame kind
 	sub	sp, sp, #(36 * 8)
@@ -96,7 +108,7 @@ el2_vectors:
 	vector	guest_irq
 	vector	guest_irq		/* FIQ: kestrel routes none; treat like an IRQ exit */
 	vector	guest_serror
-	vector	guest_sync		/* lower EL, AArch32 (EL0 only) */
+	vector	guest_sync_a32		/* lower EL, AArch32 (EL0 only) */
 	vector	guest_irq
 	vector	guest_irq
 	vector	guest_serror
@@ -151,17 +163,32 @@ guest_sync:
 	blr	x3
 	/* step_pc: by the result's low byte. BTYPE is cleared too: an instruction kestrel
 	   carried out completed, as one the CPU executes clears it; a retried one already
-	   passed its branch target check, and an injected exception set a new PSTATE. In
-	   AArch32 state those bits are ITSTATE's, which vcpu_step_a32 advances instead. */
+	   passed its branch target check, and an injected exception set a new PSTATE. This is
+	   AArch64 state: AArch32 exits come through guest_sync_a32. */
 4:	ldp	x2, x4, [x19, #VCPU_REGS_PC]
 	add	x2, x2, w0, uxtb
-	tbnz	x4, #4, 6f
 	bic	x4, x4, #ASM_PSTATE_BTYPE
-	stp	x2, x4, [x19, #VCPU_REGS_PC]
-7:	ldr	w3, [x19, #VCPU_ATTENTION]
+	ldr	w3, [x19, #VCPU_ATTENTION]
 	orr	w3, w3, w0, lsr #EXIT_SLOW_BIT	/* a slow result, or new interrupts for it */
 	cbnz	w3, 5f
-	mov	x0, x19			/* and on into vcpu_resume */
+	/* Straight back: the stepped PC and PSTATE go to ELR and SPSR from here. The frame
+	   keeps the ones saved at entry, which nothing reads before the next exit saves them
+	   again; exit_finish, which may, gets them stored (5). */
+vcpu_resume_stepped:
+	msr	elr_el2, x2
+	msr	spsr_el2, x4
+	ldp	x20, x21, [x19, #160]
+	ldp	x22, x23, [x19, #176]
+	ldp	x24, x25, [x19, #192]
+	ldp	x26, x27, [x19, #208]
+	ldp	x28, x29, [x19, #224]
+	ldr	x30, [x19, #VCPU_REGS_X30]
+	ldp	x0, x1, [x19]
+	restore_x2_x17 x19
+	ldp	x18, x19, [x19, #144]	/* the base last */
+	eret
+	dsb	nsh			/* no speculation past the ERET */
+	isb
 
 /*
  * x0 = vCPU to run (already current on this CPU, its EL1 state loaded). vcpu_resume restores
@@ -180,14 +207,7 @@ vcpu_resume_caller_saved:
 	ldr	x3, [x0, #VCPU_REGS_PSTATE]
 	msr	elr_el2, x2
 	msr	spsr_el2, x3
-	ldp	x2, x3, [x0, #16]
-	ldp	x4, x5, [x0, #32]
-	ldp	x6, x7, [x0, #48]
-	ldp	x8, x9, [x0, #64]
-	ldp	x10, x11, [x0, #80]
-	ldp	x12, x13, [x0, #96]
-	ldp	x14, x15, [x0, #112]
-	ldp	x16, x17, [x0, #128]
+	restore_x2_x17 x0
 	ldp	x18, x19, [x0, #144]
 	ldp	x0, x1, [x0]
 	eret
@@ -199,18 +219,36 @@ vcpu_resume_caller_saved:
 	mov	x19, x0
 	bl	exit_sync		/* the handler, with the list registers folded back */
 	b	4b
-5:	mov	w1, w0
+5:	stp	x2, x4, [x19, #VCPU_REGS_PC]
+	mov	w1, w0
 	mov	x0, x19
 	bl	exit_finish		/* returns only if the vCPU goes on */
 	mov	x0, x19
 	b	vcpu_resume
-6:	str	x2, [x19, #VCPU_REGS_PC]	/* AArch32 (x20-x29 are saved here) */
+
+/*
+ * A synchronous exit from AArch32 state (EL0: an emulated access of a 32-bit process), rare
+ * enough to take the slow way always: exit_sync, the PC step with the IT block moved on
+ * (vcpu_step_a32, where AArch64 clears BTYPE), then exit_finish.
+ */
+guest_sync_a32:
+	save_guest_caller_saved
+	save_guest_callee_saved
+	mov	x19, x0
+	mrs	x1, esr_el2
+	bl	exit_sync		/* its result always has EXIT_SLOW */
+	ldr	x2, [x19, #VCPU_REGS_PC]
+	add	x2, x2, w0, uxtb
+	str	x2, [x19, #VCPU_REGS_PC]
 	mov	w20, w0
 	mov	w1, w0
 	mov	x0, x19
 	bl	vcpu_step_a32
-	mov	w0, w20
-	b	7b
+	mov	w1, w20
+	mov	x0, x19
+	bl	exit_finish		/* returns only if the vCPU goes on */
+	mov	x0, x19
+	b	vcpu_resume
 
 guest_irq:
 	save_guest_caller_saved
