@@ -341,6 +341,7 @@ void kmain(const void *dtb, unsigned el)
 	if (err)
 		fatal("%s", msg);
 	choose_hyp_config();
+	sched_init();
 	if (mmu_map_ram(platform.ram_base, platform.ram_size) != E_OK ||
 	    mmu_map_device(platform.gic.dist_base, platform.gic.dist_size) != E_OK ||
 	    mmu_map_device(platform.gic.redist_base, platform.gic.redist_size) != E_OK)

@@ -16,14 +16,23 @@
 #include <kestrel/sysreg.h>
 #include <kestrel/vm_lifecycle.h>
 
-#define SLICE_MS    5
-#define SLICE_TICKS (hyp.cntfrq / 1000 * SLICE_MS)
+#define SLICE_MS	 5
+#define TIMER_ARMED(ctl) (((ctl) & (TIMER_CTL_ENABLE | TIMER_CTL_IMASK)) == TIMER_CTL_ENABLE)
+
+/* SLICE_MS in counter ticks, computed once (sched_init) rather than divided out at every
+   pick of a vCPU. */
+static uint64_t slice_ticks;
+#define SLICE_TICKS slice_ticks
 /* A turn that ran over its slice is paid back from the vCPU's next slices, down to a fifth
    of one each; a debt of more than four slices is forgiven (else one long stall would cost
    the vCPU its CPU for long after). */
-#define DEBT_MAX	 (4 * SLICE_TICKS)
-#define SLICE_MIN	 (SLICE_TICKS / 5)
-#define TIMER_ARMED(ctl) (((ctl) & (TIMER_CTL_ENABLE | TIMER_CTL_IMASK)) == TIMER_CTL_ENABLE)
+#define DEBT_MAX  (4 * SLICE_TICKS)
+#define SLICE_MIN (SLICE_TICKS / 5)
+
+void sched_init(void)
+{
+	slice_ticks = hyp.cntfrq / 1000 * SLICE_MS;
+}
 
 int sched_add(struct pcpu *pcpu, struct vcpu *vcpu)
 {

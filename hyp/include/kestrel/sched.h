@@ -5,6 +5,8 @@
 
 #include <kestrel/vm.h>
 
+/* Once hyp.cntfrq is known, before any CPU schedules. */
+void sched_init(void);
 NORETURN void pcpu_idle(void);
 /* Saves the vCPU loaded on this CPU and takes its state off the CPU (the next run loads). */
 void pcpu_unload(struct pcpu *pcpu);
