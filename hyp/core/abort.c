@@ -71,10 +71,12 @@ static NOINLINE exit_result stray_dabt(struct vcpu *vcpu, uint64_t esr, uint64_t
 	return vcpu_inject_abort(vcpu, false, far, write);
 }
 
-static NOINLINE exit_result refused(struct vcpu *vcpu, const struct mmio_access *acc, uint64_t far)
+/* The access's fields by value: with its address taken, dabt_exit kept the whole decode on
+   the stack. */
+static NOINLINE exit_result refused(struct vcpu *vcpu, bool write, ipaddr_t ipa, uint64_t far)
 {
-	log_stray(vcpu, acc->write ? "device write" : "device read", acc->ipa);
-	return vcpu_inject_abort(vcpu, false, far, acc->write);
+	log_stray(vcpu, write ? "device write" : "device read", ipa);
+	return vcpu_inject_abort(vcpu, false, far, write);
 }
 
 /* The device this vCPU used last comes first: drivers access one device in runs. */
@@ -91,7 +93,6 @@ static struct mmio_dev *find_device(struct vcpu *vcpu, ipaddr_t ipa)
 	return dev;
 }
 
-/* Without the stack protector: its one address-taken local is the u64 a device reads into. */
 /*
  * A device's registers are little-endian on the bus; a guest whose data accesses are big-
  * endian (SCTLR_EL1.EE at EL1, E0E at EL0) sees their bytes reversed, as with any memory, so
@@ -115,6 +116,7 @@ static uint64_t guest_endian(const struct vcpu *vcpu, uint64_t sctlr, uint64_t v
 	}
 }
 
+/* Without the stack protector: its one address-taken local is the u64 a device reads into. */
 __attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t hpfar = arch_exit_hpfar(), far = arch_exit_far(), sctlr;
@@ -136,10 +138,10 @@ __attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uin
 		if (unlikely(sctlr & (SCTLR_EL1_EE | SCTLR_EL1_E0E)))
 			val = guest_endian(vcpu, sctlr, val, acc.width);
 		if (!dev->ops->write(dev, vcpu, acc.ipa - dev->base, acc.width, val))
-			return refused(vcpu, &acc, far);
+			return refused(vcpu, acc.write, acc.ipa, far);
 	} else {
 		if (!dev->ops->read(dev, vcpu, acc.ipa - dev->base, acc.width, &val))
-			return refused(vcpu, &acc, far);
+			return refused(vcpu, acc.write, acc.ipa, far);
 		if (unlikely(sctlr & (SCTLR_EL1_EE | SCTLR_EL1_E0E)))
 			val = guest_endian(vcpu, sctlr, val, acc.width);
 		vcpu_set_reg(vcpu, acc.reg, extend(val, &acc));
