@@ -269,25 +269,26 @@ static exit_result pac_key(struct vcpu *vcpu, const struct sysreg_desc *d, unsig
    slot leads to it, so a lookup is one compare. */
 enum { SR_NONE, SYSREG_LIST(AS_INDEX) SYSREG_COUNT };
 
-static const struct sysreg_desc sysreg_table[SYSREG_COUNT] = {{~0u, "none", NULL, 0},
-							      SYSREG_LIST(AS_DESC)};
-
 /*
- * Rows are found by a perfect hash: a multiplicative hash of the key picks one of 128 slots,
- * each naming at most one row (0: the sentinel). Two rows in one slot are two initializers of one
- * array element, which the build refuses (-Woverride-init); a new row that collides needs
- * another odd multiplier.
+ * Rows are found by a perfect hash: bits 13-19 of the key times a small odd multiplier (one
+ * MOV) pick one of 128 slots, each naming at most one row (0: the sentinel). Two rows in one
+ * slot are two initializers of one array element, which the build refuses (-Woverride-init);
+ * a new row that collides needs another multiplier or shift.
  */
 #define SYSREG_HASH_BITS 7
-#define SYSREG_HASH(key) ((uint32_t)((key)*0x37730edfu) >> (32 - SYSREG_HASH_BITS))
+#define SYSREG_HASH(key) (((uint32_t)(key)*4143u >> 13) & ((1u << SYSREG_HASH_BITS) - 1))
 
-static const uint8_t sysreg_slot[1u << SYSREG_HASH_BITS] = {SYSREG_LIST(AS_SLOT)};
+/* Rows and slots in one object: one address reaches both. */
+static const struct {
+	struct sysreg_desc row[SYSREG_COUNT];
+	uint8_t slot[1u << SYSREG_HASH_BITS];
+} sysregs = {{{~0u, "none", NULL, 0}, SYSREG_LIST(AS_DESC)}, {SYSREG_LIST(AS_SLOT)}};
 
 const struct sysreg_desc *sysreg_find(uint32_t key);
 const struct sysreg_desc *sysreg_find(uint32_t key)
 {
 	/* size_t: the row's address is computed once, zero-extended, not twice. */
-	const struct sysreg_desc *d = sysreg_table + (size_t)sysreg_slot[SYSREG_HASH(key)];
+	const struct sysreg_desc *d = sysregs.row + (size_t)sysregs.slot[SYSREG_HASH(key)];
 
 	return d->key == key ? d : NULL;
 }
