@@ -223,7 +223,7 @@ ANCHORS = {
 OWN_STAGE = {
     "el2_vectors": "entry + save", "guest_sync": "entry + save", "guest_irq": "entry + save",
     "exit_sync": "dispatch", "exit_irq": "dispatch", "vcpu_resume": "restore + ERET",
-    "vcpu_resume_caller_saved": "restore + ERET", "vcpu_resume_stepped": "restore + ERET",
+    "vcpu_resume_hvc": "restore + ERET", "vcpu_resume_stepped": "restore + ERET",
     "vcpu_enter_fresh": "restore + ERET", "call_on_fresh_stack": "scheduler",
 }
 RESET_STACK = {"el2_vectors", "vcpu_enter_fresh", "call_on_fresh_stack"}
@@ -373,7 +373,7 @@ def main():
                "`irq_drain` (physical IRQ), the scheduler (`sched_loop`, `sched_check_current`, "
                "`pcpu_idle`, `vcpu_run`); otherwise the exit handler. Entry + save is the vector and "
                "`guest_sync`/`guest_irq`; dispatch is `exit_sync`/`exit_irq` themselves, with whatever "
-               "is inlined into them; restore + ERET is `vcpu_resume` (`vcpu_resume_caller_saved` after a hypercall). Guest instructions include the "
+               "is inlined into them; restore + ERET is `vcpu_resume` (`vcpu_resume_hvc` after a hypercall, `vcpu_resume_stepped` after another exit that resumes at once). Guest instructions include the "
                "trapping one.", "",
                "\"counter\" is the guest's own figure in this run (one instruction per translation "
                "block makes QEMU's count exact); \"make bench\" is the figure in "

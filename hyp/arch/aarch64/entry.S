@@ -30,14 +30,14 @@
 	str	x3, [x0, #VCPU_REGS_PSTATE]
 .endm
 
-/* x20-x29 into the vCPU at x0 (x19 went with x18): C functions preserve them, so they are
+/* x20-x29 into the vCPU at \base (x19 went with x18): C functions preserve them, so they are
    needed only by a handler that reads registers by number and before the CPU leaves the vCPU. */
-.macro save_guest_callee_saved
-	stp	x20, x21, [x0, #160]
-	stp	x22, x23, [x0, #176]
-	stp	x24, x25, [x0, #192]
-	stp	x26, x27, [x0, #208]
-	stp	x28, x29, [x0, #224]
+.macro save_guest_callee_saved base=x0
+	stp	x20, x21, [\base, #160]
+	stp	x22, x23, [\base, #176]
+	stp	x24, x25, [\base, #192]
+	stp	x26, x27, [\base, #208]
+	stp	x28, x29, [\base, #224]
 .endm
 
 /* x0 = vCPU, x2 = EC: counts the exit; x3 = the handler. */
@@ -146,16 +146,23 @@ guest_sync:
 	cmp	x2, #ASM_EC_HVC64
 	b.ne	2f
 	count_and_find_handler
-	str	x0, [sp, #-16]!
+	mov	x19, x0			/* the guest's x19 is saved */
 	blr	x3
 	cbnz	w0, 1f
-	ldr	x0, [sp], #16
-	b	vcpu_resume_caller_saved
-1:	ldr	x19, [sp], #16		/* the guest's x19 is saved */
-	mov	x2, x0
-	mov	x0, x19
-	save_guest_callee_saved
-	mov	w0, w2
+	/* Back as it was, x20-x29 untouched: the frame's PC and PSTATE, which an exception the
+	   handler injected may have changed. */
+vcpu_resume_hvc:
+	ldp	x30, x2, [x19, #VCPU_REGS_X30]
+	ldr	x3, [x19, #VCPU_REGS_PSTATE]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldp	x0, x1, [x19]
+	restore_x2_x17 x19
+	ldp	x18, x19, [x19, #144]	/* the base last */
+	eret
+	dsb	nsh			/* no speculation past the ERET */
+	isb
+1:	save_guest_callee_saved x19
 	b	4f
 2:	save_guest_callee_saved
 	count_and_find_handler
@@ -190,11 +197,8 @@ vcpu_resume_stepped:
 	dsb	nsh			/* no speculation past the ERET */
 	isb
 
-/*
- * x0 = vCPU to run (already current on this CPU, its EL1 state loaded). vcpu_resume restores
- * x20-x29 and falls into vcpu_resume_caller_saved, which restores the rest: after a hypercall
- * x20-x29 still hold the guest's values, so it is entered directly.
- */
+/* x0 = vCPU to run (already current on this CPU, its EL1 state loaded): everything from its
+   frame. */
 	.global vcpu_resume
 vcpu_resume:
 	ldp	x20, x21, [x0, #160]
@@ -202,7 +206,6 @@ vcpu_resume:
 	ldp	x24, x25, [x0, #192]
 	ldp	x26, x27, [x0, #208]
 	ldp	x28, x29, [x0, #224]
-vcpu_resume_caller_saved:
 	ldp	x30, x2, [x0, #VCPU_REGS_X30]
 	ldr	x3, [x0, #VCPU_REGS_PSTATE]
 	msr	elr_el2, x2
