@@ -48,7 +48,8 @@ static inline bool vgic_timer_can_wake(const struct vcpu *vcpu, unsigned intid)
    vCPU wants its CPU (a lifecycle request kicks the VM's CPUs: RESCHED_NOW). */
 static inline void sched_check_current(struct vcpu *vcpu)
 {
-	if (vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON || vcpu->pcpu->resched)
+	if (unlikely(vcpu->vm->state != VM_RUNNING || vcpu->power != VCPU_ON ||
+		     vcpu->pcpu->resched))
 		sched_make_way(vcpu);
 }
 
