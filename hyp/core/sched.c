@@ -98,6 +98,7 @@ static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	bool run;
+	int power;
 
 	if (vm->state != VM_RUNNING)
 		return false;
@@ -105,11 +106,12 @@ static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 	if (vcpu->blocked && !wake_ready(pcpu, vcpu))
 		return false;
 	spin_lock(&vm->lock);
-	if (vcpu->power == VCPU_ON_PENDING)
-		vcpu->power = VCPU_ON;
+	power = vcpu->power; /* volatile, and changed only under this lock: read once */
+	if (power == VCPU_ON_PENDING)
+		vcpu->power = power = VCPU_ON;
 	/* A VM with a request not taken yet is about to stop or restart: none of its vCPUs
 	   runs again (not the one that asked for a reset) before its job takes it. */
-	run = vcpu->power == VCPU_ON && !vm->requests;
+	run = power == VCPU_ON && !vm->requests;
 	if (run) {
 		vcpu->blocked = false;
 		pcpu->current = vcpu;

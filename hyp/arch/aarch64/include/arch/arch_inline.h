@@ -68,6 +68,9 @@ static inline void arch_el2_timer_arm(uint64_t deadline)
 
 static inline void arch_el2_timer_cancel(void)
 {
+	/* The scheduler cancels at every pick with nothing to time: mostly it is off already. */
+	if (!(read_sysreg(cnthp_ctl_el2) & CNTHP_CTL_ENABLE))
+		return;
 	write_sysreg(cnthp_ctl_el2, 0);
 	isb();
 }
