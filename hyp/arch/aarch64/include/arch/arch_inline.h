@@ -110,11 +110,15 @@ static inline void arch_cpu_traps(uint64_t traps, bool fp)
 	X(14, 13, 6)                                                                               \
 	X(15, 13, 7)
 
+/* List register 0 is the first one filled, so it holds most interrupts: it is reached
+   without the switch's jump table. */
 static inline uint64_t arch_ich_lr_read(unsigned n)
 {
 #define ICH_LR_READ_CASE(i, crm, op2)                                                              \
 	case i:                                                                                    \
 		return read_sysreg(S3_4_C12_C##crm##_##op2);
+	if (likely(n == 0))
+		return read_sysreg(S3_4_C12_C12_0);
 	switch (n) {
 		ICH_LR_LIST(ICH_LR_READ_CASE)
 	default:
@@ -129,6 +133,10 @@ static inline void arch_ich_lr_write(unsigned n, uint64_t v)
 	case i:                                                                                    \
 		write_sysreg(S3_4_C12_C##crm##_##op2, v);                                          \
 		break;
+	if (likely(n == 0)) {
+		write_sysreg(S3_4_C12_C12_0, v);
+		return;
+	}
 	switch (n) {
 		ICH_LR_LIST(ICH_LR_WRITE_CASE)
 	default:
