@@ -148,21 +148,8 @@ guest_sync:
 	count_and_find_handler
 	mov	x19, x0			/* the guest's x19 is saved */
 	blr	x3
-	cbnz	w0, 1f
-	/* Back as it was, x20-x29 untouched: the frame's PC and PSTATE, which an exception the
-	   handler injected may have changed. */
-vcpu_resume_hvc:
-	ldp	x30, x2, [x19, #VCPU_REGS_X30]
-	ldr	x3, [x19, #VCPU_REGS_PSTATE]
-	msr	elr_el2, x2
-	msr	spsr_el2, x3
-	ldp	x0, x1, [x19]
-	restore_x2_x17 x19
-	ldp	x18, x19, [x19, #144]	/* the base last */
-	eret
-	dsb	nsh			/* no speculation past the ERET */
-	isb
-1:	save_guest_callee_saved x19
+	cbz	w0, vcpu_resume_hvc
+	save_guest_callee_saved x19
 	b	4f
 2:	save_guest_callee_saved
 	count_and_find_handler
@@ -190,6 +177,20 @@ vcpu_resume_stepped:
 	ldp	x26, x27, [x19, #208]
 	ldp	x28, x29, [x19, #224]
 	ldr	x30, [x19, #VCPU_REGS_X30]
+	ldp	x0, x1, [x19]
+	restore_x2_x17 x19
+	ldp	x18, x19, [x19, #144]	/* the base last */
+	eret
+	dsb	nsh			/* no speculation past the ERET */
+	isb
+
+/* After a hypercall with result 0, x19 = vCPU: back as it was, x20-x29 untouched, with the
+   frame's PC and PSTATE (an exception the handler injected may have changed them). */
+vcpu_resume_hvc:
+	ldp	x30, x2, [x19, #VCPU_REGS_X30]
+	ldr	x3, [x19, #VCPU_REGS_PSTATE]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
 	ldp	x0, x1, [x19]
 	restore_x2_x17 x19
 	ldp	x18, x19, [x19, #144]	/* the base last */
