@@ -106,7 +106,7 @@ static bool runnable(struct pcpu *pcpu, struct vcpu *vcpu)
 	if (vcpu->blocked && !wake_ready(pcpu, vcpu))
 		return false;
 	spin_lock(&vm->lock);
-	power = vcpu->power; /* volatile, and changed only under this lock: read once */
+	power = vcpu->power; /* volatile for lock-free readers; held still by this lock */
 	if (power == VCPU_ON_PENDING)
 		vcpu->power = power = VCPU_ON;
 	/* A VM with a request not taken yet is about to stop or restart: none of its vCPUs
