@@ -51,6 +51,7 @@ static int scene(void **state)
 	fake_arch.counter = NOW;
 	fake_arch.wfi_escapes = true;
 	hyp.cntfrq = HZ;
+	sched_init(); /* as kmain does once the counter's frequency is known */
 	platform.ppi_virt_timer = GUEST_PPI_VTIMER;
 	platform.ppi_phys_timer = GUEST_PPI_PTIMER;
 	pcpu_count = 1;
