@@ -36,10 +36,17 @@ $(HYP_CC_INCLUDE): $(SETUP_STAMP)
 # -fno-section-anchors: a static object is addressed by its own ADRP and ADD, not by an anchor
 # plus an offset, an instruction less on the exit path's table lookups (sysreg.c).
 HYP_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -nostdinc \
-	@$(HYP_CC_INCLUDE) -O2 -g -Wall -Wextra -Werror \
+	@$(HYP_CC_INCLUDE) -g -Wall -Wextra -Werror \
 	-mgeneral-regs-only -mstrict-align -mno-outline-atomics -fno-pic -fno-pie \
 	-fstack-protector-strong -march=armv8-a -fno-section-anchors \
 	-Ihyp/include -Ihyp/arch/aarch64/include -I$(CACHE)/libfdt -DKESTREL_VERSION=\"$(VERSION)\" -MMD -MP
+# Code that runs at boot or when a VM is built, stopped or reported, never on an exit, is
+# optimised for size: it is most of kestrel's text and none of its exit costs.
+HYP_OPT := -O2
+HYP_COLD := hyp/config/% hyp/core/main.c hyp/core/invariants.c hyp/core/vm.c hyp/core/vm_lifecycle.c \
+	hyp/core/vconsole.c hyp/core/vm_virtio.c hyp/mm/palloc.c hyp/lib/printf.c \
+	hyp/lib/image.c
+$(patsubst %,$(B)/%.o,$(HYP_COLD)): HYP_OPT := -Os
 HYP_ASFLAGS := -Ihyp/include -Ihyp/arch/aarch64/include -D__ASSEMBLY__ -march=armv8.1-a -MMD -MP
 
 HYP_SRCS := $(wildcard hyp/arch/aarch64/*.S hyp/arch/aarch64/*.c hyp/core/*.c hyp/mm/*.c \
@@ -49,7 +56,7 @@ HYP_OBJS := $(patsubst %,$(B)/%.o,$(HYP_SRCS))
 $(B)/hyp/%.c.o: hyp/%.c $(SETUP_STAMP) $(HYP_CC_INCLUDE)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC_HYP) $(HYP_CFLAGS) -c $< -o $@
+	@$(CC_HYP) $(HYP_OPT) $(HYP_CFLAGS) -c $< -o $@
 $(B)/hyp/%.S.o: hyp/%.S $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
