@@ -11,6 +11,7 @@
 #include <kestrel/exit_result.h>
 #include <kestrel/mmio.h>
 #include <kestrel/s2pt.h>
+#include <kestrel/shm.h>
 #include <kestrel/spinlock.h>
 #include <kestrel/vgic.h>
 #include <kestrel/virtio.h>
@@ -162,7 +163,8 @@ struct vm {
 	/* Its virtio-net ports, by slot; set up once, at the VM's first build, and only reset
 	   after: another VM's frames may be arriving at any time. */
 	struct virtio_net vnet[VM_VIRTIO_MAX];
-	spinlock_t lock; /* PSCI power state changes */
+	struct shm_vm shm; /* its part of the shared regions (shm.c) */
+	spinlock_t lock;   /* PSCI power state changes */
 	/* Stray access lines (abort.c): how many were logged, how many were not since the last
 	   one, and when the next may be (counter ticks). */
 	uint64_t stray_logged, stray_unlogged, stray_next_log;
