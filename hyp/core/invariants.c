@@ -10,6 +10,7 @@
 #include <kestrel/mm.h>
 #include <kestrel/shm.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_passthrough.h>
 
 #define REPORT_MAX 4
 

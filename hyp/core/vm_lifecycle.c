@@ -19,6 +19,8 @@
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_build.h>
+#include <kestrel/vm_images.h>
 
 #define SLOW_PEER_MS 1000 /* a CPU that takes longer to leave the VM's vCPUs is reported */
 

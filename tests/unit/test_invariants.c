@@ -16,6 +16,7 @@
 #include <kestrel/mm.h>
 #include <kestrel/shm.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_passthrough.h>
 
 #include <arch/fake_drivers.h>
 

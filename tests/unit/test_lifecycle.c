@@ -5,8 +5,8 @@
  * happens in that exit; the scheduler loop (vm_lifecycle_work, as sched.c's loop calls it)
  * then restarts the VM in bounded pieces. Also: a slow CPU is waited for in counter ticks,
  * never a panic; nobody clears another CPU's FP owner; a console stop during a restart
- * stops it. The VM's building blocks (vm.c, the vGIC, the page tables) are stand-ins that
- * record what the job asked of them.
+ * stops it. The VM's building blocks (vm.c, vm_build.c, vm_images.c, the vGIC, the page
+ * tables) are stand-ins that record what the job asked of them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +20,8 @@
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_build.h>
+#include <kestrel/vm_images.h>
 
 #include <arch/fake_arch.h>
 #include <arch/fake_drivers.h>
@@ -91,7 +93,7 @@ int vm_images_begin(struct vm *v)
 	return E_OK;
 }
 
-/* Four pieces, each a counter read, as vm.c copies 2 MiB at a time until the deadline. */
+/* Four pieces, each a counter read, as vm_images.c copies 2 MiB at a time until the deadline. */
 int vm_images_step(struct vm *v, uint64_t *cursor, uint64_t until)
 {
 	(void)v;

@@ -113,7 +113,7 @@ struct vgic_dist {
 
 void vgic_init(struct vm *vm, unsigned nr_lrs, const struct vgic_hooks *hooks);
 /* vgic_mmio.c: describes the distributor and redistributor regions (vgic.dist_dev and
-   vgic.redist_dev) for the VM's MMIO table, where vm.c puts them with its other devices. */
+   vgic.redist_dev) for the VM's MMIO table, where vm_build.c puts them with its other devices. */
 void vgic_mmio_describe(struct vm *vm);
 /* Makes intid pending for vcpu (SGIs, PPIs) or for its target (SPIs; vcpu may be NULL). */
 void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid);

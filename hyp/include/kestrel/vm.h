@@ -236,11 +236,8 @@ extern struct pcpu pcpus[PCPU_MAX];
 extern unsigned pcpu_count;
 
 /* vm.c */
+/* Sets the VM up from its description and builds it (vm_build). */
 MUST_CHECK int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg);
-/* Memory, stage 2, images and devices for a created or stopped VM. */
-MUST_CHECK int vm_build(struct vm *vm);
-/* The same with the images laid out but not copied yet (vm_images_step copies them). */
-MUST_CHECK int vm_build_unloaded(struct vm *vm);
 void vm_print_stats(const struct vm *vm, const char *what);
 /* Starts a built (or scrubbed and reloaded) VM at its boot vCPU; false, and nothing started,
    if a stop was asked meanwhile. */
@@ -251,17 +248,11 @@ void vm_destroy(struct vm *vm);
 void vm_release(struct vm *vm, bool scrubbed);
 /* Invalidates every stage-1+2 translation of the VM. */
 void vm_s2_flush(struct vm *vm);
-/* Its images, again, into RAM made empty: vm_images_begin lays them out, then each
-   vm_images_step copies a piece until the counter passes until (1: more, 0: done, < 0: the
-   images cannot be placed). cursor starts at 0. */
-int vm_images_begin(struct vm *vm);
-int vm_images_step(struct vm *vm, uint64_t *cursor, uint64_t until);
+/* Prints why the VM cannot be built or loaded (VM_REFUSED_FMT); returns -E_INVAL. */
+int vm_refuse(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
-
-/* vm.c: whether [pa, pa + size) lies in the registers of a device passed through to vm. */
-bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size);
 
 /* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
 static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
