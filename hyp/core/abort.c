@@ -4,11 +4,14 @@
  * syndrome; anything else (no device, no syndrome, a table walk fault) is a stray access the
  * guest gets back as a synchronous external abort, logged at a bounded rate.
  */
-#include <kestrel/exits.h>
+#include <kestrel/abort.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/pstate.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
+#include <kestrel/vm_ram.h>
 
 /* Lines per VM run before the rate applies, then at most one line a second: a guest that
    probes its address space must not flood the console, nor make kestrel spend its time

@@ -3,10 +3,18 @@
  * Exit dispatch: one table indexed by ESR_EL2.EC. Classes kestrel does not emulate are
  * instructions the guest may not use here, so the architected answer is an UNDEF.
  */
-#include <kestrel/exits.h>
+#include <kestrel/abort.h>
+#include <kestrel/fpsimd.h>
+#include <kestrel/id_regs.h>
+#include <kestrel/irq.h>
 #include <kestrel/lib.h>
 #include <kestrel/pac.h>
+#include <kestrel/sched.h>
+#include <kestrel/smccc_call.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
+#include <kestrel/wfx.h>
 
 static exit_result undef_exit(struct vcpu *vcpu, uint64_t esr)
 {

@@ -5,12 +5,15 @@
  * priority, and the guest's own EOI deactivates the physical interrupt.
  */
 #include <kestrel/drivers.h>
-#include <kestrel/exits.h>
 #include <kestrel/halt.h>
 #include <kestrel/hostdisk.h>
 #include <kestrel/hyp.h>
+#include <kestrel/irq.h>
 #include <kestrel/lib.h>
+#include <kestrel/sched.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vconsole.h>
+#include <kestrel/vm.h>
 
 /* Which VM owns each physical SPI of a passed-through device. */
 static struct vm *spi_owner[VGIC_NR_IRQS];

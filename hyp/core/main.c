@@ -5,15 +5,17 @@
  */
 #include <kestrel/arch.h>
 #include <kestrel/drivers.h>
-#include <kestrel/exits.h>
 #include <kestrel/hostdisk.h>
 #include <kestrel/hyp.h>
+#include <kestrel/id_regs.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/mmu.h>
 #include <kestrel/pgtable.h>
+#include <kestrel/sched.h>
 #include <kestrel/shm.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vconsole.h>
 #include <kestrel/vm.h>
 #include <kestrel/vmconfig.h>
 #include <libfdt.h>

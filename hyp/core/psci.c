@@ -3,9 +3,14 @@
  * PSCI 1.1 for guests: vCPU power control within the VM, and system off/reset, which stop
  * or restart only the calling VM.
  */
-#include <kestrel/exits.h>
+#include <kestrel/fpsimd.h>
+#include <kestrel/psci.h>
+#include <kestrel/sched.h>
 #include <kestrel/smccc.h>
+#include <kestrel/smccc_call.h>
+#include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_lifecycle.h>
 
 /* The call a function id names, or 0 for a 64-bit id of a call PSCI defines only in its
    32-bit form (VERSION, CPU_OFF, MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET, FEATURES). */

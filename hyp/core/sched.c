@@ -10,10 +10,13 @@
 #include <kestrel/arch.h>
 #include <kestrel/deadline.h>
 #include <kestrel/drivers.h>
-#include <kestrel/exits.h>
 #include <kestrel/hyp.h>
+#include <kestrel/irq.h>
 #include <kestrel/lib.h>
+#include <kestrel/sched.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
 #include <kestrel/vm_lifecycle.h>
 
 #define SLICE_MS    5

@@ -5,9 +5,11 @@
  * list. An access that matches neither is an UNDEF for the guest, as it would be on a CPU
  * without that register.
  */
-#include <kestrel/exits.h>
+#include <kestrel/id_regs.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
 
 struct sysreg_desc;
 typedef exit_result sysreg_fn(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,

@@ -7,7 +7,11 @@
 #include <kestrel/drivers.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
+#include <kestrel/sched.h>
+#include <kestrel/vconsole.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_lifecycle.h>
+#include <kestrel/vm_virtio.h>
 
 #define CTRL_A	      0x01
 #define FOCUS_KESTREL VM_MAX

@@ -6,7 +6,9 @@
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/pstate.h>
+#include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_lifecycle.h>
 
 _Static_assert(offsetof(struct vcpu, regs) == 0, "entry.S stores through the vcpu pointer");
 _Static_assert(offsetof(struct vcpu_regs, x[30]) == VCPU_REGS_X30, "asm offset");

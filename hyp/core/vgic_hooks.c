@@ -2,7 +2,9 @@
 /* What the vGIC model is given of kestrel's scheduler (struct vgic_hooks in vgic.h). */
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
+#include <kestrel/sched.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vgic_hooks.h>
 #include <kestrel/vm.h>
 
 /* A read of pending or active state must see what a running vCPU's guest did to its list

@@ -7,10 +7,15 @@
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
+#include <kestrel/sched.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_build.h>
 #include <kestrel/vm_passthrough.h>
+#include <kestrel/vm_ram.h>
+#include <kestrel/vm_virtio.h>
+#include <kestrel/vmid.h>
 
 struct vm vms[VM_MAX];
 

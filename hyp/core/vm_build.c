@@ -5,14 +5,20 @@
 #include <kestrel/guest_dtb.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
+#include <kestrel/invariants.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
+#include <kestrel/vconsole.h>
+#include <kestrel/vgic_hooks.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_build.h>
 #include <kestrel/vm_images.h>
 #include <kestrel/vm_passthrough.h>
+#include <kestrel/vm_ram.h>
+#include <kestrel/vm_virtio.h>
+#include <kestrel/vmid.h>
 
 /* --- stage-2 table memory: pages owned by kestrel, zeroed --- */
 

@@ -7,6 +7,7 @@
 #include <kestrel/mm.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_images.h>
+#include <kestrel/vm_ram.h>
 #include <libfdt.h>
 
 #define IMAGE_PIECE SZ_2M /* copied per step: a block of RAM */

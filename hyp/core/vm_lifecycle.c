@@ -14,13 +14,17 @@
  */
 #include <kestrel/arch.h>
 #include <kestrel/drivers.h>
-#include <kestrel/exits.h>
 #include <kestrel/hyp.h>
+#include <kestrel/invariants.h>
 #include <kestrel/lib.h>
+#include <kestrel/sched.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_build.h>
 #include <kestrel/vm_images.h>
+#include <kestrel/vm_lifecycle.h>
+#include <kestrel/vm_ram.h>
+#include <kestrel/vm_virtio.h>
 
 #define SLOW_PEER_MS 1000 /* a CPU that takes longer to leave the VM's vCPUs is reported */
 

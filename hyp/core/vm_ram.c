@@ -19,6 +19,7 @@
 #include <kestrel/mm.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_ram.h>
 
 #define BLOCK	 SZ_2M
 #define RAM_PERM (PT_R | PT_W | PT_X)

@@ -8,7 +8,10 @@
 #include <kestrel/hostdisk.h>
 #include <kestrel/lib.h>
 #include <kestrel/shm.h>
+#include <kestrel/vconsole.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_ram.h>
+#include <kestrel/vm_virtio.h>
 #include <kestrel/vswitch.h>
 
 _Static_assert(VIRTIO_MMIO_SPI_BASE > GUEST_UART_SPI &&

@@ -16,10 +16,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <kestrel/exits.h>
+#include <kestrel/abort.h>
 #include <kestrel/hyp.h>
 #include <kestrel/pstate.h>
 #include <kestrel/vm.h>
+#include <kestrel/wfx.h>
 
 #include "dispatch.h"
 #include <arch/fake_arch.h>

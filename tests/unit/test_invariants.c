@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <kestrel/invariants.h>
 #include <kestrel/mm.h>
 #include <kestrel/shm.h>
 #include <kestrel/vm.h>

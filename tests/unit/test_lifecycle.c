@@ -16,12 +16,14 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <kestrel/exits.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
+#include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_build.h>
 #include <kestrel/vm_images.h>
+#include <kestrel/vm_lifecycle.h>
+#include <kestrel/vm_ram.h>
 
 #include <arch/fake_arch.h>
 #include <arch/fake_drivers.h>

@@ -19,6 +19,7 @@
 #include <kestrel/gic_regs.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
+#include <kestrel/sched.h>
 #include <kestrel/vgic_hooks.h>
 #include <kestrel/vm.h>
 

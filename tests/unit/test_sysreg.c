@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <kestrel/exits.h>
 #include <kestrel/hyp.h>
+#include <kestrel/id_regs.h>
 #include <kestrel/vm.h>
 
 #include "dispatch.h"

@@ -3,13 +3,13 @@
 #ifndef KESTREL_VM_H
 #define KESTREL_VM_H
 
-#include <kestrel/pac.h>
 #include <kestrel/arch.h>
 #include <kestrel/asm_offsets.h>
 #include <kestrel/console.h>
 #include <kestrel/esr.h>
 #include <kestrel/exit_result.h>
 #include <kestrel/mmio.h>
+#include <kestrel/pac.h>
 #include <kestrel/s2pt.h>
 #include <kestrel/shm.h>
 #include <kestrel/spinlock.h>
@@ -275,15 +275,5 @@ static inline void vgic_flush_lrs(struct vcpu *vcpu)
 	vgic_flush_lrs_cpu(&vcpu->vgic, vcpu);
 	vcpu->attention = vcpu->vgic.lr_used | (vcpu->vgic.hcr != VGIC_HCR_EN);
 }
-
-/* The modules around a VM, each with its own header. */
-#include <kestrel/vm_lifecycle.h>
-#include <kestrel/invariants.h>
-#include <kestrel/vconsole.h>
-#include <kestrel/vcpu.h>
-#include <kestrel/sched.h>
-#include <kestrel/vm_ram.h>
-#include <kestrel/vm_virtio.h>
-#include <kestrel/vgic_hooks.h>
 
 #endif
