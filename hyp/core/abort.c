@@ -118,7 +118,7 @@ static uint64_t guest_endian(const struct vcpu *vcpu, uint64_t sctlr, uint64_t v
 	}
 }
 
-__attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uint64_t esr)
+__attribute__((no_stack_protector)) exit_result abort_dabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t hpfar = arch_exit_hpfar(), far = arch_exit_far(), sctlr;
 	struct mmio_access acc;
@@ -152,7 +152,7 @@ __attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uin
 	return (uint32_t)((esr >> 24) & 3) + 1;
 }
 
-exit_result iabt_exit(struct vcpu *vcpu, uint64_t esr)
+exit_result abort_iabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t far = arch_exit_far();
 	ipaddr_t ipa = esr_fault_ipa(arch_exit_hpfar(), far);

@@ -98,7 +98,7 @@ void secondary_main(unsigned idx)
 	el2_cpu_init(pcpu);
 	pcpu->online = true;
 	dsb(ish);
-	pcpu_idle();
+	sched_pcpu_idle();
 }
 
 static void start_secondaries(void)
@@ -383,9 +383,9 @@ void kmain(const void *dtb, unsigned el)
 		psci_fw_system_off();
 	}
 	selftest(dtb);
-	console_start(nvms);
+	vconsole_start(nvms);
 	for (unsigned i = 0; i < VM_MAX; i++)
 		if (vms[i].state == VM_STOPPED)
 			vm_start(&vms[i]);
-	pcpu_idle();
+	sched_pcpu_idle();
 }

@@ -21,7 +21,7 @@ static void shm_error(const char *name, const char *msg)
 unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms)
 {
 	struct shm_config cfg[SHM_MAX];
-	unsigned n = shmconfig_parse(fdt, vms, nvms, cfg, SHM_MAX, shm_error);
+	unsigned n = vmconfig_shm_parse(fdt, vms, nvms, cfg, SHM_MAX, shm_error);
 
 	for (unsigned i = 0; i < n; i++) {
 		paddr_t pa = mm_alloc(cfg[i].size >> PAGE_SHIFT, PAGE_SIZE, OWNER_SHM(nregions));

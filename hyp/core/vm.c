@@ -131,7 +131,7 @@ bool vm_start(struct vm *vm)
 	vm_passthrough_route(vm);
 	/* Its CPU may be running a vCPU that never blocks, with no slice armed because it was
 	   alone there: a bare kick would let that one go on, and this VM would never run. */
-	vcpu_kick(boot);
+	sched_vcpu_kick(boot);
 	return true;
 }
 

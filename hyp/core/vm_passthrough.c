@@ -63,12 +63,12 @@ bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size)
 void vm_passthrough_route(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->config.nspis; i++)
-		passthrough_irq_claim(vm->config.spi_intids[i], vm);
+		irq_passthrough_claim(vm->config.spi_intids[i], vm);
 }
 
 void vm_passthrough_release(struct vm *vm)
 {
 	/* vmconfig checked them: SPIs the vGIC has, below the doorbells, no other VM's. */
 	for (unsigned i = 0; i < vm->config.nspis; i++)
-		passthrough_irq_release(vm->config.spi_intids[i]);
+		irq_passthrough_release(vm->config.spi_intids[i]);
 }

@@ -183,7 +183,7 @@ static void *guest_ram(struct vm *vm, ipa_t ipa, uint64_t size, int *err)
 	return pa_to_ptr(vm_ram_pa(vm, ipa_addr(ipa)));
 }
 
-int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size)
+int vm_ram_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size)
 {
 	int err;
 	void *p;
@@ -196,7 +196,7 @@ int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size)
 	return err;
 }
 
-int vm_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size)
+int vm_ram_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size)
 {
 	int err;
 	void *p;

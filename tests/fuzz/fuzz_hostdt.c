@@ -307,7 +307,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(same_config(&cfg[0], &again[0]), "max 1 gave another first VM");
 	}
 	FUZZ_CHECK(vmconfig_parse(fdt, &plat, again, 0, NULL) == 0, "max 0");
-	nshm = shmconfig_parse(fdt, cfg, n, shm, SHM_MAX, on_refusal);
+	nshm = vmconfig_shm_parse(fdt, cfg, n, shm, SHM_MAX, on_refusal);
 	FUZZ_CHECK(nshm <= SHM_MAX, "%u shared regions", nshm);
 	check_shm(shm, nshm, n);
 	for (unsigned i = 0; i < n; i++)

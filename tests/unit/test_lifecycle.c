@@ -162,7 +162,7 @@ void sched_report_idle(void)
 }
 
 /* sched.c's: a CPU lets go of the vCPU whose state it holds. */
-void pcpu_unload(struct pcpu *pcpu)
+void sched_pcpu_unload(struct pcpu *pcpu)
 {
 	if (!pcpu->loaded)
 		return;
@@ -280,7 +280,7 @@ static void a_crash_in_an_exit_is_a_request_the_scheduler_carries_out(void **sta
 	assert_true(pcpus[0].resched & RESCHED_LIFECYCLE);
 	assert_true(pcpus[1].resched & RESCHED_LIFECYCLE);
 
-	/* The dispatcher leaves the vCPU (pcpu_idle): CPU 0's scheduler loop runs. */
+	/* The dispatcher leaves the vCPU (sched_pcpu_idle): CPU 0's scheduler loop runs. */
 	pcpus[0].current = NULL;
 	while (scheduler_pass(0))
 		assert_true(++passes < 50);
@@ -322,7 +322,7 @@ static void a_crash_in_an_exit_is_a_request_the_scheduler_carries_out(void **sta
 	/* Its stop, asked on CPU 1, where its vCPU 1 is queued: CPU 1 does the job, in that
 	   vCPU's turns, and scrubs every block the last boot or this one wrote. */
 	fake_arch.this_cpu = 1;
-	vm_request(vm, VM_REQ_STOP, "stopped from the console");
+	vm_lifecycle_request(vm, VM_REQ_STOP, "stopped from the console");
 	assert_int_equal(vm->job.cpu, 1);
 	assert_false(vm_lifecycle_has_job(vm, &pcpus[0]));
 	passes = 0;
@@ -341,7 +341,7 @@ static void a_pass_works_no_longer_than_its_slice(void **state)
 	(void)state;
 	vm->ram_ready[0] = 0;
 	vm->ram_lazy = false; /* mapped whole: all 8 blocks are scrubbed */
-	vm_request(vm, VM_REQ_RESET, "reset requested");
+	vm_lifecycle_request(vm, VM_REQ_RESET, "reset requested");
 	pcpus[0].current = NULL;
 	/* Quiesce, then one pass per slice of SLICE ticks: a block costs a counter read. */
 	assert_true(scheduler_pass(0));
@@ -366,7 +366,7 @@ static void a_slow_cpu_is_waited_for_in_ticks_and_its_fp_owner_left_alone(void *
 	pcpus[1].current = &vm->vcpus[1];
 	pcpus[1].loaded = &vm->vcpus[1];
 	pcpus[1].fp_owner = &vm->vcpus[1];
-	vm_request(vm, VM_REQ_STOP, "stopped from the console");
+	vm_lifecycle_request(vm, VM_REQ_STOP, "stopped from the console");
 	pcpus[0].current = NULL;
 	/* Two seconds of passes on CPU 0: waiting, never a panic, reported once. */
 	while (fake_arch.counter < 2 * HZ) {
@@ -396,10 +396,10 @@ static void a_console_stop_during_a_restart_stops_the_vm(void **state)
 {
 	(void)state;
 	vm->ram_lazy = false; /* mapped whole: its restart scrubs, over several passes */
-	vm_request(vm, VM_REQ_RESET, "reset requested");
+	vm_lifecycle_request(vm, VM_REQ_RESET, "reset requested");
 	pcpus[0].current = NULL;
 	assert_true(scheduler_pass(0)); /* quiesced; the scrub begins */
-	vm_request(vm, VM_REQ_STOP, "stopped from the console");
+	vm_lifecycle_request(vm, VM_REQ_STOP, "stopped from the console");
 	while (scheduler_pass(0))
 		;
 	assert_int_equal(seen.starts, 0);
@@ -413,7 +413,7 @@ static void a_start_request_builds_and_starts_a_stopped_vm(void **state)
 	(void)state;
 	vm->state = VM_STOPPED;
 	pcpus[0].current = NULL;
-	vm_request(vm, VM_REQ_START, "started from the console");
+	vm_lifecycle_request(vm, VM_REQ_START, "started from the console");
 	while (scheduler_pass(0))
 		;
 	assert_int_equal(seen.builds, 1);

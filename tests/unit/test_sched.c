@@ -77,7 +77,7 @@ static struct vcpu *schedule(void)
 	fake_arch.escape = &escape;
 	switch (setjmp(escape)) {
 	case 0:
-		pcpu_idle();
+		sched_pcpu_idle();
 		fail_msg("the scheduling loop returned");
 		return NULL;
 	case FAKE_JUMP_GUEST:

@@ -114,7 +114,7 @@ int main(int argc, char **argv)
 	}
 	plat.fdt = dtb;
 	n = vmconfig_parse(dtb, &plat, vms, VM_MAX, vm_refused);
-	shmconfig_parse(dtb, vms, n, shm, SHM_MAX, shm_refused);
+	vmconfig_shm_parse(dtb, vms, n, shm, SHM_MAX, shm_refused);
 	if (!n)
 		say(KPRINTF_PREFIX, "%s", VMCONFIG_NO_VM);
 	free(dtb);

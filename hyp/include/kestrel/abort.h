@@ -5,7 +5,7 @@
 
 #include <kestrel/exit_result.h>
 
-exit_fn dabt_exit;
-exit_fn iabt_exit;
+exit_fn abort_dabt_exit;
+exit_fn abort_iabt_exit;
 
 #endif

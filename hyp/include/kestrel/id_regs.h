@@ -7,7 +7,7 @@
 
 /* Computed once at boot, for the IPA size kestrel gives guests. */
 void sysreg_init_id_values(unsigned ipa_bits);
-uint64_t id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits);
+uint64_t sysreg_id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits);
 /* A trapped system register access. */
 exit_fn sysreg_exit;
 

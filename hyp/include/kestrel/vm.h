@@ -109,7 +109,7 @@ enum vm_state {
 
 /*
  * Lifecycle requests (vm_lifecycle.c): bits of vm->requests, which anyone may set in any
- * context (vm_request); one CPU's scheduler loop carries them out, never an exit handler.
+ * context (vm_lifecycle_request); one CPU's scheduler loop carries them out, never an exit handler.
  */
 #define VM_REQ_POWEROFF BIT(0) /* PSCI SYSTEM_OFF: its on-poweroff policy */
 #define VM_REQ_RESET	BIT(1) /* PSCI SYSTEM_RESET: its on-reset policy */
