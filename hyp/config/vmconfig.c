@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* VM descriptions: see vmconfig.h. Every refusal names the VM, the property and the reason. */
 #include <kestrel/guest_layout.h>
+#include <kestrel/hostdt.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>

@@ -6,6 +6,7 @@
 #include <kestrel/arch.h>
 #include <kestrel/drivers.h>
 #include <kestrel/hostdisk.h>
+#include <kestrel/hostdt.h>
 #include <kestrel/hyp.h>
 #include <kestrel/id_regs.h>
 #include <kestrel/lib.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Devices passed through to a VM: their registers in its stage 2, their SPIs routed to it. */
+#include <kestrel/hostdt.h>
 #include <kestrel/hyp.h>
 #include <kestrel/irq.h>
 #include <kestrel/lib.h>

@@ -19,6 +19,7 @@
 
 #include <kestrel/guest_dtb.h>
 #include <kestrel/guest_layout.h>
+#include <kestrel/hostdt.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
 #include <kestrel/vmconfig.h>

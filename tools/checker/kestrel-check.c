@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <kestrel/asm_offsets.h>
+#include <kestrel/hostdt.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>

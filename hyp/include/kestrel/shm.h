@@ -38,10 +38,6 @@ struct shm_config {
 	uint8_t vm[VM_MAX]; /* indices of the member VMs' descriptions */
 };
 
-/* Parses the region descriptions against the VMs; refused ones are reported and skipped. */
-unsigned vmconfig_shm_parse(const void *fdt, const struct vm_config *vms, unsigned nvms,
-			    struct shm_config *out, unsigned max, vmconfig_error_fn *err);
-
 /* What a VM holds of the regions: the rings it received per region since kestrel built it,
    and its doorbell registers. */
 struct shm_vm {
