@@ -43,7 +43,8 @@ HYP_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -nostdinc \
 # Code that runs at boot or when a VM is built, stopped or reported, never on an exit, is
 # optimised for size: it is most of kestrel's text and none of its exit costs.
 HYP_OPT := -O2
-HYP_COLD := hyp/config/% hyp/core/main.c hyp/core/invariants.c hyp/core/vm.c hyp/core/vm_lifecycle.c \
+HYP_COLD := hyp/config/% hyp/core/main.c hyp/core/invariants.c hyp/core/vm.c hyp/core/vm_build.c \
+	hyp/core/vm_images.c hyp/core/vm_passthrough.c hyp/core/vm_lifecycle.c \
 	hyp/core/vconsole.c hyp/core/vm_virtio.c hyp/mm/palloc.c hyp/lib/printf.c \
 	hyp/lib/image.c
 $(patsubst %,$(B)/%.o,$(HYP_COLD)): HYP_OPT := -Os

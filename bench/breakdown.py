@@ -217,8 +217,9 @@ STAGES = ["guest", "entry + save", "dispatch", "vgic sync", "handler", "physical
 # Functions that own everything they call (the innermost one on the call stack wins).
 ANCHORS = {
     "vgic_sync_lrs": "vgic sync", "vgic_flush_lrs": "vgic flush", "irq_drain": "physical IRQ",
-    "sched_loop": "scheduler", "sched_check_current": "scheduler", "pcpu_idle": "scheduler",
-    "vcpu_run": "scheduler", "exit_sync": "handler", "exit_irq": "handler", "exit_serror": "handler",
+    "vgic_lr_sync_slow": "vgic sync", "vgic_lr_flush_slow": "vgic flush",
+    "sched_loop": "scheduler", "sched_check_current": "scheduler", "sched_pcpu_idle": "scheduler",
+    "sched_vcpu_run": "scheduler", "exit_sync": "handler", "exit_irq": "handler", "exit_serror": "handler",
 }
 OWN_STAGE = {
     "el2_vectors": "entry + save", "guest_sync": "entry + save", "guest_irq": "entry + save",
@@ -230,7 +231,7 @@ RESET_STACK = {"el2_vectors", "vcpu_enter_fresh", "call_on_fresh_stack"}
 
 
 def anchor_of(name):
-    """The stage a function owns, also for its out-of-line parts (vgic_flush_lrs_slow)."""
+    """The stage a function owns, also for its out-of-line parts (vgic_flush_lrs_cpu)."""
     for key, stage in ANCHORS.items():
         if name == key or name.startswith(key + "_") or name.startswith(key + "."):
             return stage
@@ -371,7 +372,7 @@ def main():
                "Each instruction is counted once, in the stage of the innermost of these on its CPU's "
                "call stack: `vgic_sync_lrs`, `vgic_flush_lrs` (and their out-of-line `_slow` parts), "
                "`irq_drain` (physical IRQ), the scheduler (`sched_loop`, `sched_check_current`, "
-               "`pcpu_idle`, `vcpu_run`); otherwise the exit handler. Entry + save is the vector and "
+               "`sched_pcpu_idle`, `sched_vcpu_run`); otherwise the exit handler. Entry + save is the vector and "
                "`guest_sync`/`guest_irq`; dispatch is `exit_sync`/`exit_irq` themselves, with whatever "
                "is inlined into them; restore + ERET is `vcpu_resume` (`vcpu_resume_hvc` after a hypercall, `vcpu_resume_stepped` after another exit that resumes at once). Guest instructions include the "
                "trapping one.", "",

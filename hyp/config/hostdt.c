@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Host device tree parsing: memory, CPUs, UART, GICv3, timer interrupts, PSCI, reservations. */
 #include <kestrel/guest_layout.h>
+#include <kestrel/hostdt.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <libfdt.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* VM descriptions: see vmconfig.h. Every refusal names the VM, the property and the reason. */
 #include <kestrel/guest_layout.h>
+#include <kestrel/hostdt.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
@@ -983,8 +984,8 @@ static bool clear_of_passthrough(struct ctx *c, const struct shm_config *shm,
 	return true;
 }
 
-unsigned shmconfig_parse(const void *fdt, const struct vm_config *vms, unsigned nvms,
-			 struct shm_config *out, unsigned max, vmconfig_error_fn *err)
+unsigned vmconfig_shm_parse(const void *fdt, const struct vm_config *vms, unsigned nvms,
+			    struct shm_config *out, unsigned max, vmconfig_error_fn *err)
 {
 	struct ctx c = {fdt, NULL, err, ""};
 	int chosen = fdt_path_offset(fdt, "/chosen"), node;

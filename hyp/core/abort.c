@@ -4,11 +4,14 @@
  * syndrome; anything else (no device, no syndrome, a table walk fault) is a stray access the
  * guest gets back as a synchronous external abort, logged at a bounded rate.
  */
-#include <kestrel/exits.h>
+#include <kestrel/abort.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/pstate.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
+#include <kestrel/vm_ram.h>
 
 /* Lines per VM run before the rate applies, then at most one line a second: a guest that
    probes its address space must not flood the console, nor make kestrel spend its time
@@ -71,7 +74,7 @@ static NOINLINE exit_result stray_dabt(struct vcpu *vcpu, uint64_t esr, uint64_t
 	return vcpu_inject_abort(vcpu, false, far, write);
 }
 
-/* The access's fields by value: with its address taken, dabt_exit kept the whole decode on
+/* The access's fields by value: with its address taken, abort_dabt_exit kept the whole decode on
    the stack. */
 static NOINLINE exit_result refused(struct vcpu *vcpu, bool write, ipaddr_t ipa, uint64_t far)
 {
@@ -117,7 +120,7 @@ static uint64_t guest_endian(const struct vcpu *vcpu, uint64_t sctlr, uint64_t v
 }
 
 /* Without the stack protector: its one address-taken local is the u64 a device reads into. */
-__attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uint64_t esr)
+__attribute__((no_stack_protector)) exit_result abort_dabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t hpfar = arch_exit_hpfar(), far = arch_exit_far(), sctlr;
 	struct mmio_access acc;
@@ -151,7 +154,7 @@ __attribute__((no_stack_protector)) exit_result dabt_exit(struct vcpu *vcpu, uin
 	return (uint32_t)((esr >> 24) & 3) + 1;
 }
 
-exit_result iabt_exit(struct vcpu *vcpu, uint64_t esr)
+exit_result abort_iabt_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	uint64_t far = arch_exit_far();
 	ipaddr_t ipa = esr_fault_ipa(arch_exit_hpfar(), far);

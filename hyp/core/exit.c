@@ -3,10 +3,18 @@
  * Exit dispatch: one table indexed by ESR_EL2.EC. Classes kestrel does not emulate are
  * instructions the guest may not use here, so the architected answer is an UNDEF.
  */
-#include <kestrel/exits.h>
+#include <kestrel/abort.h>
+#include <kestrel/fpsimd.h>
+#include <kestrel/id_regs.h>
+#include <kestrel/irq.h>
 #include <kestrel/lib.h>
 #include <kestrel/pac.h>
+#include <kestrel/sched.h>
+#include <kestrel/smccc_call.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
+#include <kestrel/wfx.h>
 
 static exit_result undef_exit(struct vcpu *vcpu, uint64_t esr)
 {
@@ -26,9 +34,9 @@ exit_fn *const exit_handlers[EC_COUNT] = {
     [EC_PAC] = pac_exit,	       /* pac.c: lazy switch */
     [EC_HVC64] = smccc_hvc_exit,       /* smccc.c, psci.c, shm.c */
     [EC_SMC64] = smccc_smc_exit,
-    [EC_SYS64] = sysreg_exit,  /* sysreg.c */
-    [EC_IABT_LOW] = iabt_exit, /* abort.c */
-    [EC_DABT_LOW] = dabt_exit, /* abort.c: MMIO or a stray access */
+    [EC_SYS64] = sysreg_exit,	     /* sysreg.c */
+    [EC_IABT_LOW] = abort_iabt_exit, /* abort.c */
+    [EC_DABT_LOW] = abort_dabt_exit, /* abort.c: MMIO or a stray access */
 };
 #pragma GCC diagnostic pop
 
@@ -42,7 +50,7 @@ void exit_finish(struct vcpu *vcpu, exit_result result)
 {
 	/* WFI, CPU_SUSPEND with nothing pending; CPU_OFF, a lifecycle request */
 	if (vcpu->blocked || exit_leaves(result))
-		pcpu_idle();
+		sched_pcpu_idle();
 	sched_check_current(vcpu);
 	vgic_flush_lrs(vcpu);
 }
@@ -82,8 +90,8 @@ struct vcpu *exit_serror(struct vcpu *vcpu, uint64_t esr)
 }
 
 /* Any exception taken at EL2 is a kestrel bug: report everything, then halt. */
-void el2_exception(const uint64_t *frame, unsigned kind);
-void el2_exception(const uint64_t *frame, unsigned kind)
+void exit_el2_exception(const uint64_t *frame, unsigned kind);
+void exit_el2_exception(const uint64_t *frame, unsigned kind)
 {
 	static const char *const kinds[8] = {"sync (SP0)", "IRQ (SP0)", "FIQ (SP0)", "SError (SP0)",
 					     "sync",	   "IRQ",	"FIQ",	     "SError"};

@@ -4,7 +4,9 @@
  * instruction traps here, kestrel saves whoever owned the registers on this CPU and loads
  * this vCPU's state, then stops trapping. Exits that never touch FP never pay for it.
  */
-#include <kestrel/exits.h>
+#include <kestrel/arch.h>
+#include <kestrel/fpsimd.h>
+#include <kestrel/vm.h>
 
 static void release_owner(struct pcpu *pcpu)
 {

@@ -6,10 +6,12 @@
  * not kestrel's code, data, page tables or vCPU state, not another VM's pages, not the GIC or
  * the UART kestrel drives. Checked when a VM is built and when it stops.
  */
+#include <kestrel/invariants.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/shm.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_passthrough.h>
 
 #define REPORT_MAX 4
 

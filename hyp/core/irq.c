@@ -5,23 +5,26 @@
  * priority, and the guest's own EOI deactivates the physical interrupt.
  */
 #include <kestrel/drivers.h>
-#include <kestrel/exits.h>
 #include <kestrel/halt.h>
 #include <kestrel/hostdisk.h>
 #include <kestrel/hyp.h>
+#include <kestrel/irq.h>
 #include <kestrel/lib.h>
+#include <kestrel/sched.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vconsole.h>
+#include <kestrel/vm.h>
 
 /* Which VM owns each physical SPI of a passed-through device. */
 static struct vm *spi_owner[VGIC_NR_IRQS];
 
-void passthrough_irq_claim(unsigned intid, struct vm *vm)
+void irq_passthrough_claim(unsigned intid, struct vm *vm)
 {
 	spi_owner[intid] = vm;
 	gicv3_route_spi(intid, vm->vcpus[0].pcpu->mpidr);
 }
 
-void passthrough_irq_release(unsigned intid)
+void irq_passthrough_release(unsigned intid)
 {
 	gicv3_disable_spi(intid);
 	spi_owner[intid] = NULL;
@@ -71,7 +74,7 @@ void irq_drain(void)
 		if (intid == platform.ppi_hyp_timer) {
 			sched_timer_fired();
 		} else if (intid == platform.uart_spi && intid) {
-			console_input_irq();
+			vconsole_input_irq();
 		} else if (hostdisk_irq(intid)) {
 			/* a machine disk's request ended: its VM's disk went on */
 		} else {

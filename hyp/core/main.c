@@ -5,15 +5,18 @@
  */
 #include <kestrel/arch.h>
 #include <kestrel/drivers.h>
-#include <kestrel/exits.h>
 #include <kestrel/hostdisk.h>
+#include <kestrel/hostdt.h>
 #include <kestrel/hyp.h>
+#include <kestrel/id_regs.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/mmu.h>
 #include <kestrel/pgtable.h>
+#include <kestrel/sched.h>
 #include <kestrel/shm.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vconsole.h>
 #include <kestrel/vm.h>
 #include <kestrel/vmconfig.h>
 #include <libfdt.h>
@@ -96,7 +99,7 @@ void secondary_main(unsigned idx)
 	el2_cpu_init(pcpu);
 	pcpu->online = true;
 	dsb(ish);
-	pcpu_idle();
+	sched_pcpu_idle();
 }
 
 static void start_secondaries(void)
@@ -382,9 +385,9 @@ void kmain(const void *dtb, unsigned el)
 		psci_fw_system_off();
 	}
 	selftest(dtb);
-	console_start(nvms);
+	vconsole_start(nvms);
 	for (unsigned i = 0; i < VM_MAX; i++)
 		if (vms[i].state == VM_STOPPED)
 			vm_start(&vms[i]);
-	pcpu_idle();
+	sched_pcpu_idle();
 }

@@ -3,9 +3,14 @@
  * PSCI 1.1 for guests: vCPU power control within the VM, and system off/reset, which stop
  * or restart only the calling VM.
  */
-#include <kestrel/exits.h>
+#include <kestrel/fpsimd.h>
+#include <kestrel/psci.h>
+#include <kestrel/sched.h>
 #include <kestrel/smccc.h>
+#include <kestrel/smccc_call.h>
+#include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_lifecycle.h>
 
 /* The call a function id names, or 0 for a 64-bit id of a call PSCI defines only in its
    32-bit form (VERSION, CPU_OFF, MIGRATE_INFO_TYPE, SYSTEM_OFF/RESET, FEATURES). */
@@ -71,7 +76,7 @@ static int64_t cpu_on(struct vcpu *caller, uint64_t mpidr, uint64_t entry, uint6
 	}
 	spin_unlock(&vm->lock);
 	if (ret == PSCI_SUCCESS)
-		vcpu_kick(target);
+		sched_vcpu_kick(target);
 	return ret;
 }
 
@@ -103,7 +108,7 @@ static NOINLINE exit_result cpu_off(struct vcpu *vcpu)
 
 	/* Off this CPU before it is OFF: a CPU_ON from another vCPU resets the saved state, and
 	   the next run must load that, not find the old state still in the registers. */
-	pcpu_unload(vcpu->pcpu);
+	sched_pcpu_unload(vcpu->pcpu);
 	fpsimd_forget(vcpu);
 	spin_lock(&vm->lock);
 	vcpu->power = VCPU_OFF;
@@ -117,7 +122,7 @@ static NOINLINE exit_result cpu_off(struct vcpu *vcpu)
 		last = false;
 	spin_unlock(&vm->lock);
 	if (last)
-		vm_request(vm, VM_REQ_STOP, "all vCPUs powered off");
+		vm_lifecycle_request(vm, VM_REQ_STOP, "all vCPUs powered off");
 	return EXIT_LEAVE;
 }
 
@@ -162,7 +167,7 @@ static NOINLINE exit_result cpu_suspend(struct vcpu *vcpu, struct smccc_args *a)
 /* SYSTEM_OFF, SYSTEM_RESET: a request the scheduler carries out, per the VM's policy. */
 static NOINLINE exit_result system_event(struct vcpu *vcpu, uint32_t req, const char *why)
 {
-	vm_request(vcpu->vm, req, why);
+	vm_lifecycle_request(vcpu->vm, req, why);
 	return EXIT_LEAVE;
 }
 

@@ -3,17 +3,20 @@
  * Scheduling. Each physical CPU has a run queue of the vCPUs whose affinity is that CPU and
  * round-robins the runnable ones, in time slices measured with the EL2 physical timer. A vCPU
  * in WFI with nothing pending is blocked: it becomes runnable again when the vGIC gives it an
- * interrupt (vcpu_kick) or when one of its timers is due. Leaving a vCPU never unwinds: the
+ * interrupt (sched_vcpu_kick) or when one of its timers is due. Leaving a vCPU never unwinds: the
  * CPU restarts its scheduling loop on a fresh stack. A vCPU's EL1 state stays loaded until
  * another vCPU needs the CPU, so a vCPU that waits and resumes alone on its CPU pays nothing.
  */
 #include <kestrel/arch.h>
 #include <kestrel/deadline.h>
 #include <kestrel/drivers.h>
-#include <kestrel/exits.h>
 #include <kestrel/hyp.h>
+#include <kestrel/irq.h>
 #include <kestrel/lib.h>
+#include <kestrel/sched.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
 #include <kestrel/vm_lifecycle.h>
 
 #define SLICE_MS	 5
@@ -182,7 +185,7 @@ static void arm_next_event(struct pcpu *pcpu, struct vcpu *next, bool lifecycle_
 }
 
 /* A vCPU of a VM that is stopping must not keep its state in this CPU's registers. */
-void pcpu_unload(struct pcpu *pcpu)
+void sched_pcpu_unload(struct pcpu *pcpu)
 {
 	if (!pcpu->loaded)
 		return;
@@ -193,7 +196,7 @@ void pcpu_unload(struct pcpu *pcpu)
 static void drop_stopped(struct pcpu *pcpu)
 {
 	if (pcpu->loaded && pcpu->loaded->vm->state != VM_RUNNING)
-		pcpu_unload(pcpu);
+		sched_pcpu_unload(pcpu);
 	if (pcpu->fp_owner && pcpu->fp_owner->vm->state != VM_RUNNING)
 		pcpu->fp_owner = NULL;
 }
@@ -292,14 +295,14 @@ static NORETURN void sched_loop(void *arg)
 			vcpu_put(pcpu->loaded);
 		arm_next_event(pcpu, next, work);
 		if (next)
-			vcpu_run(next);
+			sched_vcpu_run(next);
 		if (!work)
 			idle_wait(pcpu);
 		irq_drain();
 	}
 }
 
-void pcpu_idle(void)
+void sched_pcpu_idle(void)
 {
 	struct pcpu *pcpu = this_pcpu();
 
@@ -308,7 +311,7 @@ void pcpu_idle(void)
 	call_on_fresh_stack(pcpu, pcpu->stack_top, sched_loop);
 }
 
-void vcpu_run(struct vcpu *vcpu)
+void sched_vcpu_run(struct vcpu *vcpu)
 {
 	struct pcpu *pcpu = this_pcpu();
 
@@ -332,14 +335,14 @@ static bool arm_slice_end(struct pcpu *pcpu)
 	return true;
 }
 
-void pcpu_kick(struct pcpu *pcpu)
+void sched_pcpu_kick(struct pcpu *pcpu)
 {
 	dsb(ish);
 	if (pcpu && pcpu != this_pcpu())
 		gicv3_send_sgi(pcpu->mpidr, SGI_KICK);
 }
 
-void vcpu_kick(struct vcpu *vcpu)
+void sched_vcpu_kick(struct vcpu *vcpu)
 {
 	struct pcpu *pcpu = vcpu->pcpu;
 
@@ -363,7 +366,7 @@ void vcpu_kick(struct vcpu *vcpu)
 		if (was & why)
 			return;
 	}
-	pcpu_kick(pcpu);
+	sched_pcpu_kick(pcpu);
 }
 
 void sched_make_way(struct vcpu *vcpu)
@@ -376,7 +379,7 @@ void sched_make_way(struct vcpu *vcpu)
 	if (!(pcpu->resched & RESCHED_NOW) && vcpu->vm->state == VM_RUNNING &&
 	    vcpu->power == VCPU_ON && arm_slice_end(pcpu))
 		return;
-	pcpu_idle();
+	sched_pcpu_idle();
 }
 
 void sched_timer_fired(void)

@@ -12,9 +12,6 @@
 static struct shm_config regions[SHM_MAX];
 static paddr_t region_pa[SHM_MAX];
 static unsigned nregions;
-/* Rings each VM received per region since kestrel built it, and its doorbell registers. */
-static uint32_t received[VM_MAX][SHM_MAX];
-static struct mmio_dev doorbell_dev[VM_MAX];
 
 static void shm_error(const char *name, const char *msg)
 {
@@ -24,7 +21,7 @@ static void shm_error(const char *name, const char *msg)
 unsigned shm_setup(const void *fdt, const struct vm_config *vms, unsigned nvms)
 {
 	struct shm_config cfg[SHM_MAX];
-	unsigned n = shmconfig_parse(fdt, vms, nvms, cfg, SHM_MAX, shm_error);
+	unsigned n = vmconfig_shm_parse(fdt, vms, nvms, cfg, SHM_MAX, shm_error);
 
 	for (unsigned i = 0; i < n; i++) {
 		paddr_t pa = mm_alloc(cfg[i].size >> PAGE_SHIFT, PAGE_SIZE, OWNER_SHM(nregions));
@@ -118,7 +115,7 @@ int64_t shm_doorbell(struct vcpu *vcpu, uint64_t r)
 	for (unsigned i = 0; i < regions[r].nvms; i++) {
 		struct vm *peer = &vms[regions[r].vm[i]];
 		if (peer != self && peer->state == VM_RUNNING) {
-			__atomic_fetch_add(&received[peer->id][r], 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&peer->shm.received[r], 1, __ATOMIC_RELAXED);
 			vgic_inject(peer, NULL, 32 + SHM_SPI_BASE + (unsigned)r);
 		}
 	}
@@ -140,7 +137,7 @@ static bool doorbell_read(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off,
 	(void)dev;
 	if (!doorbell_reg(vcpu, off, width, &r) || off % 8 != SHM_DOORBELL_RECEIVED)
 		return false;
-	*val = __atomic_load_n(&received[vcpu->vm->id][r], __ATOMIC_RELAXED);
+	*val = __atomic_load_n(&vcpu->vm->shm.received[r], __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -164,11 +161,11 @@ struct mmio_dev *shm_attach(struct vm *vm)
 
 	for (unsigned r = 0; r < nregions; r++) {
 		in_any |= member(r, vm->id);
-		received[vm->id][r] = 0;
+		vm->shm.received[r] = 0;
 	}
 	if (!in_any)
 		return NULL;
-	doorbell_dev[vm->id] =
+	vm->shm.doorbell =
 	    (struct mmio_dev){SHM_DOORBELL_IPA, PAGE_SIZE, "shm-doorbell", &doorbell_ops};
-	return &doorbell_dev[vm->id];
+	return &vm->shm.doorbell;
 }

@@ -3,9 +3,11 @@
  * SMC Calling Convention: HVC and trapped SMC both land here. Function ids are routed by
  * their owning entity; anything kestrel does not implement answers NOT_SUPPORTED.
  */
-#include <kestrel/exits.h>
+#include <kestrel/psci.h>
 #include <kestrel/shm.h>
 #include <kestrel/smccc.h>
+#include <kestrel/smccc_call.h>
+#include <kestrel/vm.h>
 
 static int64_t arch_result(uint32_t fid, uint64_t a1)
 {

@@ -5,9 +5,11 @@
  * list. An access that matches neither is an UNDEF for the guest, as it would be on a CPU
  * without that register.
  */
-#include <kestrel/exits.h>
+#include <kestrel/id_regs.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
 
 struct sysreg_desc;
 typedef exit_result sysreg_fn(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,
@@ -54,7 +56,7 @@ static const struct id_rule id_rules[] = {
     {ID_AA64ISAR1, 0x0fffffffffffffffull, 0},
     /* RPRES, GPA3, APA3, BC, PAC_frac, CLRBHB. */
     {ID_AA64ISAR2, 0x00000000fff0fff0ull, 0},
-    /* ASIDBits, BigEnd, BigEndEL0; PARange and the granules are set in id_sanitize. */
+    /* ASIDBits, BigEnd, BigEndEL0; PARange and the granules are set in sysreg_id_sanitize. */
     {ID_AA64MMFR0, 0x00000000000f0ff0ull, 0},
     /* HAFDBS, HPDS, PAN, ETS, AFP, nTLBPA, CMOW, ECBHB; no VHE, VMID bits, LOR, HCX. */
     {ID_AA64MMFR1, 0xff0ff0f000f0f00full, 0},
@@ -73,7 +75,7 @@ static unsigned parange_field(unsigned ipa_bits)
 	return f;
 }
 
-uint64_t id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits)
+uint64_t sysreg_id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits)
 {
 	uint64_t v = 0;
 
@@ -102,8 +104,8 @@ void sysreg_init_id_values(unsigned ipa_bits)
 	for (unsigned crm = 1; crm <= 7; crm++)
 		for (unsigned op2 = 0; op2 < 8; op2++)
 			id_values[crm - 1][op2] =
-			    id_sanitize(SYSREG_KEY(3, 0, 0, crm, op2),
-					arch_id_reg(ARCH_ID(crm, op2)), ipa_bits);
+			    sysreg_id_sanitize(SYSREG_KEY(3, 0, 0, crm, op2),
+					       arch_id_reg(ARCH_ID(crm, op2)), ipa_bits);
 }
 
 /* --- register behaviours ---

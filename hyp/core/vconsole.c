@@ -7,7 +7,11 @@
 #include <kestrel/drivers.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
+#include <kestrel/sched.h>
+#include <kestrel/vconsole.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_lifecycle.h>
+#include <kestrel/vm_virtio.h>
 
 #define CTRL_A	      0x01
 #define FOCUS_KESTREL VM_MAX
@@ -38,7 +42,7 @@ static void watch_output(struct vm *vm, char c)
 	vm->watch_line[vm->watch_len] = 0;
 	vm->watch_len = 0;
 	if (strstr(vm->watch_line, msg))
-		vm_request(vm, VM_REQ_CRASH, "its console said it panicked");
+		vm_lifecycle_request(vm, VM_REQ_CRASH, "its console said it panicked");
 }
 
 /* Output of the VM with focus goes out as it comes (prompts, echo); the others' output goes
@@ -127,11 +131,11 @@ static void run_command(char *cmd)
 		if (vm->state == VM_STOPPED)
 			kprintf("stop: %s is not running", vm->name);
 		else
-			vm_request(vm, VM_REQ_STOP, "stopped from the console");
+			vm_lifecycle_request(vm, VM_REQ_STOP, "stopped from the console");
 	} else if (vm->state == VM_STOPPED) { /* start or restart a stopped VM */
-		vm_request(vm, VM_REQ_START, "started from the console");
+		vm_lifecycle_request(vm, VM_REQ_START, "started from the console");
 	} else if (!strcmp(cmd, "restart")) {
-		vm_request(vm, VM_REQ_RESTART, "restart from the console");
+		vm_lifecycle_request(vm, VM_REQ_RESTART, "restart from the console");
 	} else {
 		kprintf("start: %s is already running", vm->name);
 	}
@@ -182,7 +186,7 @@ static void deliver(char c)
 		vpl011_receive(&vms[focus].uart, c);
 }
 
-void console_input_irq(void)
+void vconsole_input_irq(void)
 {
 	int c;
 
@@ -205,7 +209,7 @@ void console_input_irq(void)
 	}
 }
 
-void console_start(unsigned nvms)
+void vconsole_start(unsigned nvms)
 {
 	focus = 0;
 	for (unsigned i = 0; i < VM_MAX; i++)

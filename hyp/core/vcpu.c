@@ -6,7 +6,9 @@
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/pstate.h>
+#include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_lifecycle.h>
 
 _Static_assert(offsetof(struct vcpu, regs) == 0, "entry.S stores through the vcpu pointer");
 _Static_assert(offsetof(struct vcpu_regs, x[30]) == VCPU_REGS_X30, "asm offset");
@@ -67,7 +69,8 @@ static exit_result inject_sync(struct vcpu *vcpu, uint64_t esr, uint64_t far)
 
 	if (fault_in_vectors(vcpu)) {
 		vcpu->faults_in_vectors = 0;
-		vm_request(vcpu->vm, VM_REQ_CRASH, "an exception it cannot handle, in a loop");
+		vm_lifecycle_request(vcpu->vm, VM_REQ_CRASH,
+				     "an exception it cannot handle, in a loop");
 		return EXIT_LEAVE; /* the scheduler stops or restarts it, per its policy */
 	}
 	if (pstate & BIT(4))
@@ -93,7 +96,7 @@ exit_result vcpu_serror(struct vcpu *vcpu, uint64_t esr)
 {
 	kprintf("%s/vcpu%u: physical SError (ESR 0x%lx) at PC 0x%lx", vcpu->vm->name, vcpu->id,
 		(unsigned long)esr, (unsigned long)vcpu->regs.pc);
-	vm_request(vcpu->vm, VM_REQ_CRASH, "a physical SError while it ran");
+	vm_lifecycle_request(vcpu->vm, VM_REQ_CRASH, "a physical SError while it ran");
 	return EXIT_LEAVE;
 }
 

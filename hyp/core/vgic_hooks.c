@@ -2,7 +2,9 @@
 /* What the vGIC model is given of kestrel's scheduler (struct vgic_hooks in vgic.h). */
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
+#include <kestrel/sched.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vgic_hooks.h>
 #include <kestrel/vm.h>
 
 /* A read of pending or active state must see what a running vCPU's guest did to its list
@@ -17,7 +19,7 @@ static void sync_running_vcpu(struct vcpu *vcpu)
 
 	if (READ_ONCE(vcpu->pcpu->current) != vcpu)
 		return;
-	pcpu_kick(vcpu->pcpu);
+	sched_pcpu_kick(vcpu->pcpu);
 	deadline = arch_counter() + hyp.cntfrq / 1000 * SYNC_WAIT_MS;
 	while (READ_ONCE(vcpu->vgic.syncs) == seen && READ_ONCE(vcpu->pcpu->current) == vcpu &&
 	       arch_counter() < deadline)
@@ -54,7 +56,7 @@ static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here
 }
 
 const struct vgic_hooks vm_vgic_hooks = {
-    .kick = vcpu_kick,
+    .kick = sched_vcpu_kick,
     .sync_lrs = sync_running_vcpu,
     .vcpu_by_mpidr = vm_vcpu_by_mpidr,
     .timer_level = timer_level,

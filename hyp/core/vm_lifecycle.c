@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * VM lifecycle: stop, restart, start, as requests. Anyone may ask (a guest's own exit, the
- * console, another CPU): vm_request sets a bit in the VM's request word and kicks the CPUs of
- * its vCPUs. Nothing else happens there, so no exit handler ever waits for another CPU or does
- * long work with interrupts masked. The work is a job that one CPU's scheduler loop carries
+ * console, another CPU): vm_lifecycle_request sets a bit in the VM's request word and kicks the
+ * CPUs of its vCPUs. Nothing else happens there, so no exit handler ever waits for another CPU or
+ * does long work with interrupts masked. The work is a job that one CPU's scheduler loop carries
  * out (vm_lifecycle_work, on the loop's fresh stack), in pieces bounded by a deadline: the
  * loop drains interrupts and gives the CPU to runnable vCPUs between them.
  *
@@ -14,11 +14,17 @@
  */
 #include <kestrel/arch.h>
 #include <kestrel/drivers.h>
-#include <kestrel/exits.h>
 #include <kestrel/hyp.h>
+#include <kestrel/invariants.h>
 #include <kestrel/lib.h>
+#include <kestrel/sched.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_build.h>
+#include <kestrel/vm_images.h>
+#include <kestrel/vm_lifecycle.h>
+#include <kestrel/vm_ram.h>
+#include <kestrel/vm_virtio.h>
 
 #define SLOW_PEER_MS 1000 /* a CPU that takes longer to leave the VM's vCPUs is reported */
 
@@ -89,7 +95,7 @@ static int job_cpu_for(const struct vm *vm, const struct pcpu *self)
 	return (int)vm->vcpus[0].pcpu->id;
 }
 
-void vm_request(struct vm *vm, uint32_t req, const char *why)
+void vm_lifecycle_request(struct vm *vm, uint32_t req, const char *why)
 {
 	int none = -1;
 
@@ -151,7 +157,7 @@ static bool holds_vcpu_of(const struct pcpu *pcpu, const struct vm *vm)
 static bool quiesced(struct vm *vm, struct pcpu *self)
 {
 	if (self->loaded && self->loaded->vm == vm)
-		pcpu_unload(self);
+		sched_pcpu_unload(self);
 	if (self->fp_owner && self->fp_owner->vm == vm)
 		self->fp_owner = NULL;
 	dsb(ish);
@@ -373,7 +379,7 @@ static bool job_step(struct vm *vm, struct pcpu *self, uint64_t until)
 	return false;
 }
 
-/* Only one CPU carries out a VM's job: the one vm_request chose, or the first whose loop
+/* Only one CPU carries out a VM's job: the one vm_lifecycle_request chose, or the first whose loop
    sees it after a job ended. */
 static bool claim(struct vm *vm, struct pcpu *self)
 {

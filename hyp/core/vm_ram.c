@@ -19,6 +19,7 @@
 #include <kestrel/mm.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_ram.h>
 
 #define BLOCK	 SZ_2M
 #define RAM_PERM (PT_R | PT_W | PT_X)
@@ -182,7 +183,7 @@ static void *guest_ram(struct vm *vm, ipa_t ipa, uint64_t size, int *err)
 	return pa_to_ptr(vm_ram_pa(vm, ipa_addr(ipa)));
 }
 
-int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size)
+int vm_ram_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size)
 {
 	int err;
 	void *p;
@@ -195,7 +196,7 @@ int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size)
 	return err;
 }
 
-int vm_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size)
+int vm_ram_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size)
 {
 	int err;
 	void *p;

@@ -8,7 +8,10 @@
 #include <kestrel/hostdisk.h>
 #include <kestrel/lib.h>
 #include <kestrel/shm.h>
+#include <kestrel/vconsole.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_ram.h>
+#include <kestrel/vm_virtio.h>
 #include <kestrel/vswitch.h>
 
 _Static_assert(VIRTIO_MMIO_SPI_BASE > GUEST_UART_SPI &&
@@ -29,12 +32,12 @@ static spinlock_t switches_lock;
 
 static int hook_read(void *ctx, ipa_t src, void *dst, uint64_t size)
 {
-	return vm_copy_from_guest(ctx, src, dst, size);
+	return vm_ram_copy_from_guest(ctx, src, dst, size);
 }
 
 static int hook_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
 {
-	return vm_copy_to_guest(ctx, dst, src, size);
+	return vm_ram_copy_to_guest(ctx, dst, src, size);
 }
 
 static bool hook_in_ram(void *ctx, ipa_t ipa, uint64_t size)
@@ -163,7 +166,7 @@ void vm_virtio_stop(struct vm *vm)
 	   first, and none starts after (the device is not live until the guest starts it). */
 	for (unsigned i = 0; i < VIRTIO_MMIO_SLOTS; i++)
 		if (vm->vio.slot[i])
-			virtio_dev_reset(vm->vio.slot[i]);
+			virtio_mmio_dev_reset(vm->vio.slot[i]);
 	/* A disk's request may still be at the machine's disk: its end must not reach the
 	   device (nor the memory) of a VM being scrubbed, or rebuilt over it. */
 	for (unsigned i = 0; i < vm->config.nvirtio; i++)

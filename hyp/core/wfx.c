@@ -5,8 +5,10 @@
  * loaded; other CPUs kick). WFE is a hint that the vCPU spins: it gives way to the others
  * on its CPU, if any.
  */
-#include <kestrel/exits.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
+#include <kestrel/wfx.h>
 
 #define WFX_TI_TIMEOUT BIT(1) /* ISS.TI: WFIT (0b10) or WFET (0b11) */
 

@@ -25,6 +25,7 @@
 #include <kestrel/spinlock.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/virtio.h>
+#include <kestrel/hostdt.h>
 #include <libfdt.h>
 
 #define HOSTDISK_QSIZE 4

@@ -8,11 +8,12 @@
  * output needs, output keeps its order, and a writer's wait is bounded by what was queued
  * before it (a 130-character line takes some 11 ms at 115200 baud).
  */
+#include <kestrel/console.h>
 #include <kestrel/drivers.h>
 #include <kestrel/halt.h>
+#include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
-#include <kestrel/hyp.h>
 #include <kestrel/spinlock.h>
 
 static ticketlock_t console_lock;

@@ -2,6 +2,7 @@
 /* VMIDs: 8 or 16 bits as the CPU offers; 0 is never handed out, so a VMID of 0 means none. */
 #include <kestrel/hyp.h>
 #include <kestrel/spinlock.h>
+#include <kestrel/vmid.h>
 
 #define VMID_SPACE 65536
 

@@ -231,7 +231,7 @@ void vgic_init(struct vm *vm, unsigned nr_lrs, const struct vgic_hooks *hooks)
 	memset(&vm->vgic.spis, 0, sizeof(vm->vgic.spis));
 	vm->vgic.ctlr = 0;
 	vm->vgic.nr_lrs = MIN(nr_lrs, (unsigned)VGIC_MAX_LRS);
-	vm->vgic.nr_aprs = vgic_hw_apr_count();
+	vm->vgic.nr_aprs = vgic_lr_hw_apr_count();
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		struct vgic_cpu *c = &vm->vcpus[i].vgic;
 		memset(c, 0, sizeof(*c));

@@ -74,7 +74,7 @@ fold_lrs(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t used, uint64_t empty, b
 	return moved;
 }
 
-void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
+void vgic_lr_sync_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	uint32_t used = c->lr_used, moved;
@@ -139,7 +139,7 @@ static unsigned most_urgent(struct vgic_cpu *c, struct vcpu *vcpu)
 
 _Static_assert(VGIC_WANT_WORDS == 2 && VGIC_NR_PRIVATE <= 64, "want bitmap layout");
 
-void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
+void vgic_lr_flush_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	unsigned nr = vm->vgic.nr_lrs, filled = 0, wanted = 0;
@@ -173,7 +173,7 @@ void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 		arch_ich_hcr_write(c->hcr = hcr);
 }
 
-unsigned vgic_hw_apr_count(void)
+unsigned vgic_lr_hw_apr_count(void)
 {
 	static unsigned count;
 
@@ -186,9 +186,9 @@ unsigned vgic_hw_apr_count(void)
    the timers' PPIs alone), so load and put look at these and not at all sixteen PPIs. */
 static const unsigned linked_ppis[] = {GUEST_PPI_VTIMER, GUEST_PPI_PTIMER};
 
-void vgic_load(struct vcpu *vcpu)
+void vgic_lr_load(struct vcpu *vcpu)
 {
-	/* A linked interrupt the guest is still handling (active, as vgic_put left it) holds
+	/* A linked interrupt the guest is still handling (active, as vgic_lr_put left it) holds
 	   its physical one active too, so that a level still high does not fire again before
 	   the guest's EOI, which deactivates both. */
 	for (unsigned t = 0; t < ARRAY_SIZE(linked_ppis); t++) {
@@ -202,15 +202,15 @@ void vgic_load(struct vcpu *vcpu)
 	arch_ich_hcr_write(vcpu->vgic.hcr = VGIC_HCR_EN);
 }
 
-void vgic_put(struct vcpu *vcpu)
+void vgic_lr_put(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 
-	vgic_sync_lrs_slow(&vcpu->vgic, vcpu);
+	vgic_lr_sync_slow(&vcpu->vgic, vcpu);
 	arch_vgic_cpuif_save(&vcpu->vgic.cpuif, vm->vgic.nr_aprs);
 	arch_ich_hcr_write(0);
 	/* The physical PPI serves whichever vCPU this CPU runs next: release it. The virtual
-	   one keeps its active state (the guest may be inside its handler; vgic_load makes the
+	   one keeps its active state (the guest may be inside its handler; vgic_lr_load makes the
 	   physical one active again); a pending one is dropped, because the source is a level
 	   that fires again at the next load if it is still due. */
 	spin_lock(&vm->vgic.lock);

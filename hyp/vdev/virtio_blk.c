@@ -213,7 +213,7 @@ static void broken(struct virtio_blk *b)
 	b->broken++;
 	b->pending = false;
 	b->req.active = false;
-	virtio_dev_broken(&b->vdev);
+	virtio_mmio_dev_broken(&b->vdev);
 }
 
 /* Takes chains off the ring while no request is at the backend, within the notify's bounds;
@@ -226,7 +226,7 @@ static void process(struct virtio_blk *b)
 
 	b->pending = false;
 	b->moved = 0;
-	while (!b->req.busy && virtio_dev_live(&b->vdev) && q->ready) {
+	while (!b->req.busy && virtio_mmio_dev_live(&b->vdev) && q->ready) {
 		struct virtq_chain chain;
 		unsigned n = 0;
 		int got;
@@ -253,7 +253,7 @@ static void process(struct virtio_blk *b)
 	}
 	if (b->used) {
 		b->used = false;
-		virtio_dev_used(&b->vdev, REQQ);
+		virtio_mmio_dev_used(&b->vdev, REQQ);
 	}
 }
 
@@ -358,5 +358,5 @@ void virtio_blk_init(struct virtio_blk *b, const struct virtio_hooks *hooks, uns
 	b->be = *be;
 	/* NUL-padded, without a terminator when it is 20 bytes long (§5.2.6) */
 	memcpy(b->id, id, strnlen(id, sizeof(b->id)));
-	virtio_dev_init(&b->vdev, be->read_only ? &blk_ro_ops : &blk_ops, hooks, slot);
+	virtio_mmio_dev_init(&b->vdev, be->read_only ? &blk_ro_ops : &blk_ops, hooks, slot);
 }

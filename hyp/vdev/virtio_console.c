@@ -23,7 +23,7 @@ static struct virtio_console *console_of(struct virtio_dev *dev)
 static bool broken(struct virtio_console *c)
 {
 	c->broken++;
-	virtio_dev_broken(&c->vdev);
+	virtio_mmio_dev_broken(&c->vdev);
 	return false;
 }
 
@@ -82,7 +82,7 @@ static void transmit(struct virtio_console *c)
 		used = true;
 	}
 	if (used)
-		virtio_dev_used(&c->vdev, TXQ);
+		virtio_mmio_dev_used(&c->vdev, TXQ);
 }
 
 /* Gives waiting input to the guest's receive buffers, one chain per batch of input. */
@@ -132,7 +132,7 @@ static void fill_receive(struct virtio_console *c)
 		used = true;
 	}
 	if (used)
-		virtio_dev_used(&c->vdev, RXQ);
+		virtio_mmio_dev_used(&c->vdev, RXQ);
 }
 
 static void console_notify(struct virtio_dev *dev, unsigned q)
@@ -171,7 +171,7 @@ void virtio_console_init(struct virtio_console *c, const struct virtio_hooks *ho
 			 void (*output)(struct virtio_console *c, const char *buf, unsigned len))
 {
 	memset(c, 0, sizeof(*c));
-	virtio_dev_init(&c->vdev, &console_ops, hooks, slot);
+	virtio_mmio_dev_init(&c->vdev, &console_ops, hooks, slot);
 	c->output = output;
 }
 
@@ -182,12 +182,12 @@ void virtio_console_receive(struct virtio_console *c, const char *buf, unsigned 
 		c->rx[(c->rx_head + c->rx_count) % VCONS_RX_SIZE] = (uint8_t)buf[i];
 		c->rx_count++;
 	}
-	if (virtio_dev_live(&c->vdev) && c->vdev.vq[RXQ].ready)
+	if (virtio_mmio_dev_live(&c->vdev) && c->vdev.vq[RXQ].ready)
 		fill_receive(c);
 	spin_unlock(&c->vdev.lock);
 }
 
 bool virtio_console_live(struct virtio_console *c)
 {
-	return virtio_dev_live(&c->vdev);
+	return virtio_mmio_dev_live(&c->vdev);
 }

@@ -23,7 +23,7 @@ static uint32_t empty_slot_reg(uint64_t off)
 	}
 }
 
-bool virtio_dev_live(const struct virtio_dev *dev)
+bool virtio_mmio_dev_live(const struct virtio_dev *dev)
 {
 	return (dev->status & VIRTIO_STATUS_DRIVER_OK) &&
 	       !(dev->status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED));
@@ -36,7 +36,7 @@ static void raise(struct virtio_dev *dev, uint32_t why)
 		dev->hooks->irq(dev->hooks->ctx, dev->slot);
 }
 
-void virtio_dev_broken(struct virtio_dev *dev)
+void virtio_mmio_dev_broken(struct virtio_dev *dev)
 {
 	if (dev->status & VIRTIO_STATUS_NEEDS_RESET)
 		return;
@@ -44,7 +44,7 @@ void virtio_dev_broken(struct virtio_dev *dev)
 	raise(dev, VIRTIO_INT_CONFIG);
 }
 
-void virtio_dev_used(struct virtio_dev *dev, unsigned q)
+void virtio_mmio_dev_used(struct virtio_dev *dev, unsigned q)
 {
 	if (virtq_wants_irq(&dev->vq[q], dev->hooks))
 		raise(dev, VIRTIO_INT_USED);
@@ -63,8 +63,8 @@ static void reset(struct virtio_dev *dev)
 		dev->ops->reset(dev);
 }
 
-void virtio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *ops,
-		     const struct virtio_hooks *hooks, unsigned slot)
+void virtio_mmio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *ops,
+			  const struct virtio_hooks *hooks, unsigned slot)
 {
 	memset(dev, 0, sizeof(*dev));
 	dev->ops = ops;
@@ -73,7 +73,7 @@ void virtio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *ops,
 	reset(dev);
 }
 
-void virtio_dev_reset(struct virtio_dev *dev)
+void virtio_mmio_dev_reset(struct virtio_dev *dev)
 {
 	spin_lock(&dev->lock);
 	reset(dev);
@@ -113,7 +113,7 @@ static uint32_t dev_reg(struct virtio_dev *dev, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_READY:
 		return q ? q->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
-		if (dev->ops->interrupt_check && virtio_dev_live(dev))
+		if (dev->ops->interrupt_check && virtio_mmio_dev_live(dev))
 			dev->ops->interrupt_check(dev);
 		return dev->int_status;
 	case VIRTIO_MMIO_STATUS:
@@ -155,8 +155,8 @@ static void write_status(struct virtio_dev *dev, uint32_t val)
 		val &= ~VIRTIO_STATUS_DRIVER_OK;
 	dev->status = val;
 	/* Started: buffers posted before DRIVER_OK are looked at now. */
-	if (!(old & VIRTIO_STATUS_DRIVER_OK) && virtio_dev_live(dev))
-		for (unsigned i = 0; i < dev->ops->nqueues && virtio_dev_live(dev); i++)
+	if (!(old & VIRTIO_STATUS_DRIVER_OK) && virtio_mmio_dev_live(dev))
+		for (unsigned i = 0; i < dev->ops->nqueues && virtio_mmio_dev_live(dev); i++)
 			if (dev->vq[i].ready)
 				dev->ops->notify(dev, i);
 }
@@ -193,7 +193,7 @@ static void write_queue(struct virtio_dev *dev, struct virtq *q, uint64_t off, u
 		break;
 	case VIRTIO_MMIO_QUEUE_READY:
 		if (!virtq_layout_ok(q, dev->hooks)) {
-			virtio_dev_broken(dev);
+			virtio_mmio_dev_broken(dev);
 			break;
 		}
 		q->last_avail = q->used_idx = 0;
@@ -239,12 +239,12 @@ static void dev_write(struct virtio_dev *dev, uint64_t off, uint32_t val)
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		/* One exit: the device does its work for the queue now, bounded by its budget. */
 		if (val < dev->ops->nqueues && val < VIRTQ_QUEUES_MAX && dev->vq[val].ready &&
-		    virtio_dev_live(dev))
+		    virtio_mmio_dev_live(dev))
 			dev->ops->notify(dev, val);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		dev->int_status &= ~val;
-		if (dev->ops->acked && virtio_dev_live(dev))
+		if (dev->ops->acked && virtio_mmio_dev_live(dev))
 			dev->ops->acked(dev);
 		break;
 	case VIRTIO_MMIO_STATUS:

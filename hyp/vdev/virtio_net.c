@@ -22,7 +22,7 @@ static struct virtio_net *net_of(struct virtio_dev *dev)
 static void broken(struct virtio_net *n)
 {
 	n->stats.broken++;
-	virtio_dev_broken(&n->vdev);
+	virtio_mmio_dev_broken(&n->vdev);
 }
 
 /*
@@ -88,7 +88,7 @@ static void transmit(struct virtio_net *n)
 			vswitch_send(n->sw, n->port, n->tx.data, n->tx.len);
 	}
 	if (used)
-		virtio_dev_used(&n->vdev, TXQ);
+		virtio_mmio_dev_used(&n->vdev, TXQ);
 }
 
 /* Takes the oldest pending frame into n->rx: false when none waits. */
@@ -189,7 +189,7 @@ static void receive(struct virtio_net *n, bool raise)
 	if (!used)
 		return;
 	if (raise)
-		virtio_dev_used(&n->vdev, RXQ);
+		virtio_mmio_dev_used(&n->vdev, RXQ);
 	else
 		n->vdev.int_status |= VIRTIO_INT_USED;
 }
@@ -211,7 +211,7 @@ static void net_notify(struct virtio_dev *dev, unsigned q)
 		set_accepting(n, true);
 	if (q == TXQ)
 		transmit(n);
-	if (virtio_dev_live(dev) && dev->vq[RXQ].ready)
+	if (virtio_mmio_dev_live(dev) && dev->vq[RXQ].ready)
 		receive(n, true);
 }
 
@@ -256,7 +256,7 @@ void virtio_net_init(struct virtio_net *n, const struct virtio_hooks *hooks, uns
 {
 	memset(n, 0, sizeof(*n));
 	memcpy(n->mac, mac, ETH_ALEN);
-	virtio_dev_init(&n->vdev, &net_ops, hooks, slot);
+	virtio_mmio_dev_init(&n->vdev, &net_ops, hooks, slot);
 }
 
 void virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len)

@@ -6,7 +6,7 @@
  * accepts, the VM descriptions are read from the same blob (as kmain does, twice: once to
  * reserve the modules, once to create the VMs) and so are the shared memory regions. Every
  * accepted description must satisfy what vm_create and shm_setup rely on, and each VM's
- * device tree is then generated as vm.c does: its bootargs point into the host DTB and its
+ * device tree is then generated as vm_build.c does: its bootargs point into the host DTB and its
  * passed-through devices' nodes are copied from it. The result must be a valid tree.
  *
  * Byte mutations rarely keep a DTB walkable, so the libFuzzer build also mutates the tree as a
@@ -19,6 +19,7 @@
 
 #include <kestrel/guest_dtb.h>
 #include <kestrel/guest_layout.h>
+#include <kestrel/hostdt.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
 #include <kestrel/vmconfig.h>
@@ -26,8 +27,7 @@
 
 #include "harness.h"
 
-#define GUEST_DTB_MAX (64 * 1024) /* as vm.c */
-#define MSG_MAX	      256
+#define MSG_MAX 256
 
 static unsigned refusals;
 
@@ -195,7 +195,7 @@ static void check_shm(const struct shm_config *r, unsigned n, unsigned nvms)
 	}
 }
 
-/* build_dtb in vm.c (with shm_dtb_params), then libfdt's full check of the result. */
+/* build_dtb in vm_build.c (with shm_dtb_params), then libfdt's full check of the result. */
 static void build_guest_dtb(const struct vm_config *c, unsigned id, const struct shm_config *shm,
 			    unsigned nshm, const void *fdt, void *buf)
 {
@@ -308,7 +308,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(same_config(&cfg[0], &again[0]), "max 1 gave another first VM");
 	}
 	FUZZ_CHECK(vmconfig_parse(fdt, &plat, again, 0, NULL) == 0, "max 0");
-	nshm = shmconfig_parse(fdt, cfg, n, shm, SHM_MAX, on_refusal);
+	nshm = vmconfig_shm_parse(fdt, cfg, n, shm, SHM_MAX, on_refusal);
 	FUZZ_CHECK(nshm <= SHM_MAX, "%u shared regions", nshm);
 	check_shm(shm, nshm, n);
 	for (unsigned i = 0; i < n; i++)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/lib/image.c */
 /*
- * Kernel images from the configuration: the bytes are a kernel module as vm.c hands it to
+ * Kernel images from the configuration: the bytes are a kernel module as vm_images.c hands it to
  * image_parse. Whatever it accepts must be loadable where load_images puts it: an offset below
  * 2 MiB on a page boundary, and at least the file's size of memory. Files without the arm64
  * Image header (or too short for one) are raw binaries and always accepted.

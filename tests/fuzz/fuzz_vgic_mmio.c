@@ -90,7 +90,7 @@ static void kick(struct vcpu *vcpu)
 	record_kick(pcpu);
 }
 
-/* Only vgic_load activates a physical PPI, and the harness loads no vCPU. */
+/* Only vgic_lr_load activates a physical PPI, and the harness loads no vCPU. */
 void gicv3_activate_ppi(unsigned intid)
 {
 	FUZZ_CHECK(false, "activated physical PPI %u without a vCPU load", intid);
@@ -348,7 +348,7 @@ static uint64_t want_of(const struct vcpu *vcpu, unsigned w)
 	return vcpu->vgic.want[w];
 }
 
-/* One guest access through the router, as dabt_exit makes it; returns the accessing vCPU. */
+/* One guest access through the router, as abort_dabt_exit makes it; returns the accessing vCPU. */
 static struct vcpu *guest_access(struct fuzz_in *in, uint8_t op, bool redist)
 {
 	unsigned width = 1u << ((op >> 3) & 3);

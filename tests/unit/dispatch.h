@@ -3,8 +3,9 @@
 #ifndef KESTREL_TEST_DISPATCH_H
 #define KESTREL_TEST_DISPATCH_H
 
-#include <kestrel/exits.h>
 #include <kestrel/pstate.h>
+#include <kestrel/vcpu.h>
+#include <kestrel/vm.h>
 
 /* What guest_sync and guest_sync_a32 (entry.S) do with a handler's result before they resume
    the guest or call exit_finish: step the PC by the result's low byte, and clear PSTATE.BTYPE

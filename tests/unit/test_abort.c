@@ -16,10 +16,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <kestrel/exits.h>
+#include <kestrel/abort.h>
 #include <kestrel/hyp.h>
 #include <kestrel/pstate.h>
 #include <kestrel/vm.h>
+#include <kestrel/wfx.h>
 
 #include "dispatch.h"
 #include <arch/fake_arch.h>
@@ -100,7 +101,7 @@ static exit_result dabt(ipaddr_t ipa, uint64_t iss_access)
 {
 	fake_cpu()->exit_hpfar = (ipa >> 12) << 4;
 	fake_cpu()->exit_far = 0xffff000000000000ull | (ipa & 0xfff);
-	return run_exit(dabt_exit, vcpu, DABT_EC | iss_access | FSC_TF);
+	return run_exit(abort_dabt_exit, vcpu, DABT_EC | iss_access | FSC_TF);
 }
 
 #define SAS(bytes) ((uint64_t)__builtin_ctz(bytes) << 22)
@@ -204,8 +205,9 @@ static void a_fetch_outside_ram_is_a_prefetch_abort(void **state)
 	(void)state;
 	fake_cpu()->exit_hpfar = (0x0a000000ull >> 12) << 4;
 	fake_cpu()->exit_far = 0x0a000010;
-	assert_int_equal(run_exit(iabt_exit, vcpu, ((uint64_t)EC_IABT_LOW << 26) | IL | FSC_TF),
-			 EXIT_RESUME);
+	assert_int_equal(
+	    run_exit(abort_iabt_exit, vcpu, ((uint64_t)EC_IABT_LOW << 26) | IL | FSC_TF),
+	    EXIT_RESUME);
 	assert_int_equal(fake_cpu()->el1.esr, ((uint64_t)EC_IABT_CUR << 26) | IL | 0x10);
 	assert_int_equal(fake_cpu()->el1.far, 0x0a000010);
 	assert_int_equal(fake_cpu()->el1.elr, PC);

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <kestrel/exits.h>
 #include <kestrel/fpsimd.h>
 #include <kestrel/vm.h>
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <kestrel/hostdt.h>
 #include <kestrel/platform.h>
 #include <libfdt.h>
 

@@ -13,9 +13,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <kestrel/invariants.h>
 #include <kestrel/mm.h>
 #include <kestrel/shm.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_passthrough.h>
 
 #include <arch/fake_drivers.h>
 

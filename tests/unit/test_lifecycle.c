@@ -5,8 +5,8 @@
  * happens in that exit; the scheduler loop (vm_lifecycle_work, as sched.c's loop calls it)
  * then restarts the VM in bounded pieces. Also: a slow CPU is waited for in counter ticks,
  * never a panic; nobody clears another CPU's FP owner; a console stop during a restart
- * stops it. The VM's building blocks (vm.c, the vGIC, the page tables) are stand-ins that
- * record what the job asked of them.
+ * stops it. The VM's building blocks (vm.c, vm_build.c, vm_images.c, the vGIC, the page
+ * tables) are stand-ins that record what the job asked of them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,10 +16,14 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <kestrel/exits.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
+#include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_build.h>
+#include <kestrel/vm_images.h>
+#include <kestrel/vm_lifecycle.h>
+#include <kestrel/vm_ram.h>
 
 #include <arch/fake_arch.h>
 #include <arch/fake_drivers.h>
@@ -91,7 +95,7 @@ int vm_images_begin(struct vm *v)
 	return E_OK;
 }
 
-/* Four pieces, each a counter read, as vm.c copies 2 MiB at a time until the deadline. */
+/* Four pieces, each a counter read, as vm_images.c copies 2 MiB at a time until the deadline. */
 int vm_images_step(struct vm *v, uint64_t *cursor, uint64_t until)
 {
 	(void)v;
@@ -158,7 +162,7 @@ void sched_report_idle(void)
 }
 
 /* sched.c's: a CPU lets go of the vCPU whose state it holds. */
-void pcpu_unload(struct pcpu *pcpu)
+void sched_pcpu_unload(struct pcpu *pcpu)
 {
 	if (!pcpu->loaded)
 		return;
@@ -276,7 +280,7 @@ static void a_crash_in_an_exit_is_a_request_the_scheduler_carries_out(void **sta
 	assert_true(pcpus[0].resched & RESCHED_LIFECYCLE);
 	assert_true(pcpus[1].resched & RESCHED_LIFECYCLE);
 
-	/* The dispatcher leaves the vCPU (pcpu_idle): CPU 0's scheduler loop runs. */
+	/* The dispatcher leaves the vCPU (sched_pcpu_idle): CPU 0's scheduler loop runs. */
 	pcpus[0].current = NULL;
 	while (scheduler_pass(0))
 		assert_true(++passes < 50);
@@ -318,7 +322,7 @@ static void a_crash_in_an_exit_is_a_request_the_scheduler_carries_out(void **sta
 	/* Its stop, asked on CPU 1, where its vCPU 1 is queued: CPU 1 does the job, in that
 	   vCPU's turns, and scrubs every block the last boot or this one wrote. */
 	fake_arch.this_cpu = 1;
-	vm_request(vm, VM_REQ_STOP, "stopped from the console");
+	vm_lifecycle_request(vm, VM_REQ_STOP, "stopped from the console");
 	assert_int_equal(vm->job.cpu, 1);
 	assert_false(vm_lifecycle_has_job(vm, &pcpus[0]));
 	passes = 0;
@@ -337,7 +341,7 @@ static void a_pass_works_no_longer_than_its_slice(void **state)
 	(void)state;
 	vm->ram_ready[0] = 0;
 	vm->ram_lazy = false; /* mapped whole: all 8 blocks are scrubbed */
-	vm_request(vm, VM_REQ_RESET, "reset requested");
+	vm_lifecycle_request(vm, VM_REQ_RESET, "reset requested");
 	pcpus[0].current = NULL;
 	/* Quiesce, then one pass per slice of SLICE ticks: a block costs a counter read. */
 	assert_true(scheduler_pass(0));
@@ -362,7 +366,7 @@ static void a_slow_cpu_is_waited_for_in_ticks_and_its_fp_owner_left_alone(void *
 	pcpus[1].current = &vm->vcpus[1];
 	pcpus[1].loaded = &vm->vcpus[1];
 	pcpus[1].fp_owner = &vm->vcpus[1];
-	vm_request(vm, VM_REQ_STOP, "stopped from the console");
+	vm_lifecycle_request(vm, VM_REQ_STOP, "stopped from the console");
 	pcpus[0].current = NULL;
 	/* Two seconds of passes on CPU 0: waiting, never a panic, reported once. */
 	while (fake_arch.counter < 2 * HZ) {
@@ -392,10 +396,10 @@ static void a_console_stop_during_a_restart_stops_the_vm(void **state)
 {
 	(void)state;
 	vm->ram_lazy = false; /* mapped whole: its restart scrubs, over several passes */
-	vm_request(vm, VM_REQ_RESET, "reset requested");
+	vm_lifecycle_request(vm, VM_REQ_RESET, "reset requested");
 	pcpus[0].current = NULL;
 	assert_true(scheduler_pass(0)); /* quiesced; the scrub begins */
-	vm_request(vm, VM_REQ_STOP, "stopped from the console");
+	vm_lifecycle_request(vm, VM_REQ_STOP, "stopped from the console");
 	while (scheduler_pass(0))
 		;
 	assert_int_equal(seen.starts, 0);
@@ -409,7 +413,7 @@ static void a_start_request_builds_and_starts_a_stopped_vm(void **state)
 	(void)state;
 	vm->state = VM_STOPPED;
 	pcpus[0].current = NULL;
-	vm_request(vm, VM_REQ_START, "started from the console");
+	vm_lifecycle_request(vm, VM_REQ_START, "started from the console");
 	while (scheduler_pass(0))
 		;
 	assert_int_equal(seen.builds, 1);

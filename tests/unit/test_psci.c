@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include <kestrel/drivers.h>
-#include <kestrel/exits.h>
 #include <kestrel/smccc.h>
+#include <kestrel/smccc_call.h>
 #include <kestrel/vm.h>
 
 #include "dispatch.h"

@@ -19,6 +19,7 @@
 #include <kestrel/gic_regs.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
+#include <kestrel/sched.h>
 #include <kestrel/vgic_hooks.h>
 #include <kestrel/vm.h>
 
@@ -77,7 +78,7 @@ static struct vcpu *schedule(void)
 	fake_arch.escape = &escape;
 	switch (setjmp(escape)) {
 	case 0:
-		pcpu_idle();
+		sched_pcpu_idle();
 		fail_msg("the scheduling loop returned");
 		return NULL;
 	case FAKE_JUMP_GUEST:

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <kestrel/exits.h>
 #include <kestrel/hyp.h>
+#include <kestrel/id_regs.h>
 #include <kestrel/vm.h>
 
 #include "dispatch.h"
@@ -34,18 +34,18 @@ void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgi1r, bool group0_only)
 	vgic.from = vcpu;
 }
 
-void vm_request(struct vm *vm, uint32_t req, const char *why)
+void vm_lifecycle_request(struct vm *vm, uint32_t req, const char *why)
 {
 	(void)vm, (void)req, (void)why;
 	fail_msg("no guest here faults inside its own vectors");
 }
 
-void vgic_load(struct vcpu *vcpu)
+void vgic_lr_load(struct vcpu *vcpu)
 {
 	(void)vcpu;
 }
 
-void vgic_put(struct vcpu *vcpu)
+void vgic_lr_put(struct vcpu *vcpu)
 {
 	(void)vcpu;
 }
@@ -261,7 +261,7 @@ static void every_id_field_is_hidden_kept_or_fixed_as_documented(void **state)
 	for (unsigned r = 0; r < ARRAY_SIZE(id_regs); r++) {
 		for (uint64_t v = 1; v <= 0xf; v++) {
 			uint64_t hw = v * 0x1111111111111111ull;
-			uint64_t out = id_sanitize(id_regs[r].key, hw, 40);
+			uint64_t out = sysreg_id_sanitize(id_regs[r].key, hw, 40);
 			for (unsigned i = 0; i < 16; i++) {
 				const struct field *f = &id_regs[r].f[i];
 				uint64_t want = f->how == KEEP ? v : f->how == FIX ? f->fixed : 0;
@@ -281,9 +281,9 @@ static void every_id_field_is_hidden_kept_or_fixed_as_documented(void **state)
 static void pfr0_all_ones_and_qemu_max(void **state)
 {
 	(void)state;
-	assert_int_equal(id_sanitize(ID_AA64PFR0, ALL_ONES, 40), 0xf10f00000fff0011ull);
+	assert_int_equal(sysreg_id_sanitize(ID_AA64PFR0, ALL_ONES, 40), 0xf10f00000fff0011ull);
 	/* EL0/EL1 AArch32 too, EL2, EL3, GICv4.1, RAS 1.1, SVE, SEL2, MPAM, AMU, DIT, CSV2_2. */
-	assert_int_equal(id_sanitize(ID_AA64PFR0, 0x1201111123111112ull, 40),
+	assert_int_equal(sysreg_id_sanitize(ID_AA64PFR0, 0x1201111123111112ull, 40),
 			 0x1101000003110011ull);
 }
 
@@ -292,10 +292,11 @@ static void csv2_never_advertises_scxtnum(void **state)
 {
 	(void)state;
 	for (uint64_t csv2 = 0; csv2 <= 0xf; csv2++)
-		assert_int_equal(nibble(id_sanitize(ID_AA64PFR0, csv2 << 56, 40), 14),
+		assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64PFR0, csv2 << 56, 40), 14),
 				 csv2 ? 1 : 0);
 	for (uint64_t frac = 0; frac <= 0xf; frac++)
-		assert_int_equal(nibble(id_sanitize(ID_AA64PFR1, frac << 32, 40), 8), frac ? 1 : 0);
+		assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64PFR1, frac << 32, 40), 8),
+				 frac ? 1 : 0);
 }
 
 static void dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else(void **state)
@@ -303,8 +304,8 @@ static void dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else(void
 	uint64_t v;
 
 	(void)state;
-	v = id_sanitize(ID_AA64DFR0, 0x0000000f10305009ull, 48); /* a PMU, SPE, 6 BRPs... */
-	assert_int_equal(v, id_sanitize(ID_AA64DFR0, 0, 48));
+	v = sysreg_id_sanitize(ID_AA64DFR0, 0x0000000f10305009ull, 48); /* a PMU, SPE, 6 BRPs... */
+	assert_int_equal(v, sysreg_id_sanitize(ID_AA64DFR0, 0, 48));
 	assert_int_equal(nibble(v, 0), 6);   /* DebugVer: Armv8.0 */
 	assert_int_equal(nibble(v, 2), 0);   /* PMUVer: none */
 	assert_int_equal(nibble(v, 3), 1);   /* BRPs: 2 */
@@ -316,15 +317,15 @@ static void dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else(void
 static void isar_registers_hide_tme_and_show_pointer_authentication(void **state)
 {
 	(void)state;
-	assert_int_equal(id_sanitize(ID_AA64ISAR0, ALL_ONES, 40), 0xfffffffff0ffffffull);
-	assert_int_equal(id_sanitize(ID_AA64ISAR1, ALL_ONES, 40), 0x0fffffffffffffffull);
-	assert_int_equal(id_sanitize(ID_AA64ISAR2, ALL_ONES, 40), 0x00000000fff0fff0ull);
+	assert_int_equal(sysreg_id_sanitize(ID_AA64ISAR0, ALL_ONES, 40), 0xfffffffff0ffffffull);
+	assert_int_equal(sysreg_id_sanitize(ID_AA64ISAR1, ALL_ONES, 40), 0x0fffffffffffffffull);
+	assert_int_equal(sysreg_id_sanitize(ID_AA64ISAR2, ALL_ONES, 40), 0x00000000fff0fff0ull);
 	/* Address and generic PAC (APA 1, GPA 1), LRCPC 2, FCMA, JSCVT, DPB 2: all shown, the
 	   keys being switched (pac.c). */
-	assert_int_equal(id_sanitize(ID_AA64ISAR1, 0x0000000001211012ull, 40),
+	assert_int_equal(sysreg_id_sanitize(ID_AA64ISAR1, 0x0000000001211012ull, 40),
 			 0x0000000001211012ull);
 	/* AES+PMULL, SHA1, SHA2-512, CRC32, atomics, TME, RDM: TME goes. */
-	assert_int_equal(id_sanitize(ID_AA64ISAR0, 0x0000000011212120ull, 40),
+	assert_int_equal(sysreg_id_sanitize(ID_AA64ISAR0, 0x0000000011212120ull, 40),
 			 0x0000000010212120ull);
 }
 
@@ -332,9 +333,9 @@ static void mmfr_all_ones(void **state)
 {
 	(void)state;
 	/* TGran16 capped at 1, TGran64 and TGran4 "not implemented" stay, ECV capped at 1. */
-	assert_int_equal(id_sanitize(ID_AA64MMFR0, ALL_ONES, 40), 0x10000000ff1f0ff2ull);
-	assert_int_equal(id_sanitize(ID_AA64MMFR1, ALL_ONES, 40), 0xff0ff0f000f0f00full);
-	assert_int_equal(id_sanitize(ID_AA64MMFR2, ALL_ONES, 40), 0xf0ff000ff0fff0ffull);
+	assert_int_equal(sysreg_id_sanitize(ID_AA64MMFR0, ALL_ONES, 40), 0x10000000ff1f0ff2ull);
+	assert_int_equal(sysreg_id_sanitize(ID_AA64MMFR1, ALL_ONES, 40), 0xff0ff0f000f0f00full);
+	assert_int_equal(sysreg_id_sanitize(ID_AA64MMFR2, ALL_ONES, 40), 0xf0ff000ff0fff0ffull);
 }
 
 static void mmfr0_parange_follows_the_ipa_size_not_the_hardware(void **state)
@@ -345,10 +346,12 @@ static void mmfr0_parange_follows_the_ipa_size_not_the_hardware(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
-		assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x6, cases[i].ipa_bits), 0),
-				 cases[i].parange);
-		assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0, cases[i].ipa_bits), 0),
-				 cases[i].parange);
+		assert_int_equal(
+		    nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x6, cases[i].ipa_bits), 0),
+		    cases[i].parange);
+		assert_int_equal(
+		    nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x0, cases[i].ipa_bits), 0),
+		    cases[i].parange);
 	}
 }
 
@@ -356,19 +359,19 @@ static void mmfr0_granules_lose_their_52_bit_forms(void **state)
 {
 	(void)state;
 	/* TGran4: 0 (4K) stays 0, 1 (4K with LPA2) becomes 0, 0xf (no 4K) stays 0xf. */
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0ull << 28, 40), 7), 0);
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x1ull << 28, 40), 7), 0);
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0xfull << 28, 40), 7), 0xf);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x0ull << 28, 40), 7), 0);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x1ull << 28, 40), 7), 0);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0xfull << 28, 40), 7), 0xf);
 	/* TGran16: 0 (no 16K) stays, 1 stays, 2 (16K with 52 bits) becomes 1. */
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0ull << 20, 40), 5), 0);
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x1ull << 20, 40), 5), 1);
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x2ull << 20, 40), 5), 1);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x0ull << 20, 40), 5), 0);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x1ull << 20, 40), 5), 1);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x2ull << 20, 40), 5), 1);
 	/* TGran64: 0 (64K) and 0xf (no 64K) pass. */
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0ull << 24, 40), 6), 0);
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0xfull << 24, 40), 6), 0xf);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x0ull << 24, 40), 6), 0);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0xfull << 24, 40), 6), 0xf);
 	/* ECV: 2 (with CNTPOFF) becomes 1. */
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x2ull << 60, 40), 15), 1);
-	assert_int_equal(nibble(id_sanitize(ID_AA64MMFR0, 0x0ull << 60, 40), 15), 0);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x2ull << 60, 40), 15), 1);
+	assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64MMFR0, 0x0ull << 60, 40), 15), 0);
 }
 
 static void mmfr0_of_a_qemu_max_cpu(void **state)
@@ -378,8 +381,8 @@ static void mmfr0_of_a_qemu_max_cpu(void **state)
 	const uint64_t hw = 0x2100100010201126ull;
 
 	(void)state;
-	assert_int_equal(id_sanitize(ID_AA64MMFR0, hw, 40), 0x1000000000100122ull);
-	assert_int_equal(id_sanitize(ID_AA64MMFR0, hw, 48), 0x1000000000100125ull);
+	assert_int_equal(sysreg_id_sanitize(ID_AA64MMFR0, hw, 40), 0x1000000000100122ull);
+	assert_int_equal(sysreg_id_sanitize(ID_AA64MMFR0, hw, 48), 0x1000000000100125ull);
 }
 
 static void unlisted_id_registers_read_as_zero(void **state)
@@ -389,7 +392,7 @@ static void unlisted_id_registers_read_as_zero(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
-		assert_int_equal(id_sanitize(keys[i], ALL_ONES, 48), 0);
+		assert_int_equal(sysreg_id_sanitize(keys[i], ALL_ONES, 48), 0);
 }
 
 /* --- the emulated register table --- */
@@ -573,7 +576,8 @@ static void mrs_of_each_id_register_reads_the_sanitized_value(void **state)
 	for (unsigned i = 0; i < ARRAY_SIZE(hw_ids); i++) {
 		vcpu.regs.x[4] = 0xdeadbeef;
 		assert_true(access(hw_ids[i].key, 4, true));
-		assert_int_equal(vcpu.regs.x[4], id_sanitize(hw_ids[i].key, hw_ids[i].hw, 40));
+		assert_int_equal(vcpu.regs.x[4],
+				 sysreg_id_sanitize(hw_ids[i].key, hw_ids[i].hw, 40));
 	}
 	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], 0);
 }

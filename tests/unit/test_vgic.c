@@ -79,7 +79,7 @@ static int new_vm(void **state)
 	return 0;
 }
 
-/* A guest access at the distributor's offset off, as dabt_exit makes it. */
+/* A guest access at the distributor's offset off, as abort_dabt_exit makes it. */
 static bool gicd(bool write, uint64_t off, unsigned width, uint64_t *val)
 {
 	struct mmio_dev *dev = mmio_find(vm.mmio, vm.mmio_count, GUEST_GICD_BASE + off);

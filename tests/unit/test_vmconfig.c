@@ -1311,7 +1311,7 @@ static void shared_region_wrapping_the_window_is_refused(void **state)
 	add_good_vm("b");
 	add_good_vm("a");
 	assert_int_equal(parse(), 2);
-	n = shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error);
+	n = vmconfig_shm_parse(fdt, out, 2, shm, SHM_MAX, record_error);
 	assert_int_equal(n, 0);
 	expect_error(0, "huge", "property 'size'", "exceed");
 	for (unsigned i = 0; i < n; i++)
@@ -1328,7 +1328,7 @@ static void shared_regions_fill_the_window_exactly(void **state)
 	add_good_vm("b");
 	add_good_vm("a");
 	assert_int_equal(parse(), 2);
-	assert_int_equal(shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error), 1);
+	assert_int_equal(vmconfig_shm_parse(fdt, out, 2, shm, SHM_MAX, record_error), 1);
 	assert_string_equal(shm[0].name, "one");
 	assert_int_equal(shm[0].ipa, SHM_IPA_BASE);
 	expect_error(0, "two", "property 'size'", "exceed");
@@ -1347,7 +1347,7 @@ static void shared_region_naming_a_vm_twice_is_refused(void **state)
 	add_good_vm("b");
 	add_good_vm("a");
 	assert_int_equal(parse(), 2);
-	assert_int_equal(shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error), 0);
+	assert_int_equal(vmconfig_shm_parse(fdt, out, 2, shm, SHM_MAX, record_error), 0);
 	expect_error(0, "three", "property 'vms': names 'b' twice", NULL);
 	expect_error(1, "twice", "property 'vms': names 'a' twice", NULL);
 }
@@ -1438,7 +1438,7 @@ static void shared_region_on_a_members_device_is_refused(void **state)
 	add_good_vm("a");
 	give("a", "/dev@10003000");
 	assert_int_equal(parse(), 2);
-	assert_int_equal(shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error), 0);
+	assert_int_equal(vmconfig_shm_parse(fdt, out, 2, shm, SHM_MAX, record_error), 0);
 	expect_error(0, "shm0", "VM 'a''s device 'dev@10003000' (reg[0] at 0x10003000)",
 		     "at 0x10000000");
 }
@@ -1457,7 +1457,7 @@ static void shared_region_with_a_device_on_the_doorbells_is_refused(void **state
 	add_good_vm("a");
 	give("a", "/dev@ffff000");
 	assert_int_equal(parse(), 2);
-	assert_int_equal(shmconfig_parse(fdt, out, 2, shm, SHM_MAX, record_error), 0);
+	assert_int_equal(vmconfig_shm_parse(fdt, out, 2, shm, SHM_MAX, record_error), 0);
 	expect_error(0, "shm0", "VM 'a''s device 'dev@ffff000' (reg[0] at 0xffff000)",
 		     "is where the doorbell registers are, at 0xffff000");
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <kestrel/hyp.h>
+#include <kestrel/vmid.h>
 
 struct hyp_config hyp;
 

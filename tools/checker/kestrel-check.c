@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <kestrel/asm_offsets.h>
+#include <kestrel/hostdt.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 	}
 	plat.fdt = dtb;
 	n = vmconfig_parse(dtb, &plat, vms, VM_MAX, vm_refused);
-	shmconfig_parse(dtb, vms, n, shm, SHM_MAX, shm_refused);
+	vmconfig_shm_parse(dtb, vms, n, shm, SHM_MAX, shm_refused);
 	if (!n)
 		say(KPRINTF_PREFIX, "%s", VMCONFIG_NO_VM);
 	free(dtb);

@@ -84,7 +84,7 @@
 	stp	x30, x1, [sp, #240]
 	mov	x0, sp
 	mov	x1, #\kind
-	b	el2_exception
+	b	exit_el2_exception
 .endm
 
 .macro vector target

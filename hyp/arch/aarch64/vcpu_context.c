@@ -51,7 +51,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	   on every use, so the last vCPU's keys left here are out of their reach. */
 	if (unlikely(vcpu->pac_used))
 		pac_restore(vcpu);
-	vgic_load(vcpu);
+	vgic_lr_load(vcpu);
 	write_sysreg(vttbr_el2, vm->vttbr);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(vmpidr_el2, vcpu->vmpidr);
@@ -100,7 +100,7 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);
-	vgic_put(vcpu);
+	vgic_lr_put(vcpu);
 }
 
 /* Parked until the next load: stage 2 on, through VMID 0 (no VM's) and an empty table.

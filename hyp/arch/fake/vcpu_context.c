@@ -15,7 +15,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	fake_cpu()->hcr = vcpu->hcr;
 	if (vcpu->pac_used)
 		pac_restore(vcpu);
-	vgic_load(vcpu);
+	vgic_lr_load(vcpu);
 	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
 	fake_cpu_traps(vcpu->cptr, !vcpu->pcpu || vcpu->pcpu->fp_owner != vcpu);
 }
@@ -27,7 +27,7 @@ void arch_vcpu_put(struct vcpu *vcpu)
 		pac_save(vcpu);
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	fake_cpu()->el1.cntv_ctl = fake_cpu()->el1.cntp_ctl = 0;
-	vgic_put(vcpu);
+	vgic_lr_put(vcpu);
 	fake_cpu()->loaded = NULL;
 	fake_cpu()->puts++;
 }

@@ -38,4 +38,9 @@ static inline exit_result exit_emulated(uint64_t esr)
 	return 2 + (uint32_t)((esr >> 24) & 2);
 }
 
+struct vcpu;
+
+/* A synchronous exit's handler, one per exception class (exit.c's table). */
+typedef exit_result exit_fn(struct vcpu *vcpu, uint64_t esr);
+
 #endif

@@ -5,6 +5,8 @@
 
 #include <kestrel/vm.h>
 
+exit_fn fpsimd_exit; /* a guest's first FP/SIMD use since its vCPU was loaded */
+
 /* kestrel itself needs FP (libfdt): park any guest state first. */
 void fpsimd_claim_for_kestrel(void);
 void fpsimd_release_from_kestrel(void);

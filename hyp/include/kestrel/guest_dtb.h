@@ -5,6 +5,9 @@
 
 #include <kestrel/types.h>
 
+/* The room kestrel gives a VM's device tree: allocated when the VM is built, kept for restarts. */
+#define GUEST_DTB_MAX (64 * 1024)
+
 struct guest_dtb_params {
 	ipaddr_t ram_base;
 	uint64_t ram_size;

@@ -24,7 +24,4 @@ extern struct platform platform;
 /* Milliseconds since the counter started. */
 uint64_t uptime_ms(void);
 
-/* Its modules' own headers. */
-#include <kestrel/vmid.h>
-
 #endif

@@ -5,8 +5,8 @@
 
 #include <kestrel/vm.h>
 
-void passthrough_irq_claim(unsigned intid, struct vm *vm);
-void passthrough_irq_release(unsigned intid);
+void irq_passthrough_claim(unsigned intid, struct vm *vm);
+void irq_passthrough_release(unsigned intid);
 /* Takes every pending physical interrupt on this CPU. */
 void irq_drain(void);
 

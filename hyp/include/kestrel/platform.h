@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* What kestrel learns about the machine from the host device tree. Pure logic (libfdt). */
+/* The machine as kestrel sees it: RAM, CPUs, UART, GIC, reservations (filled by hostdt.c). */
 #ifndef KESTREL_PLATFORM_H
 #define KESTREL_PLATFORM_H
 
@@ -44,13 +44,5 @@ struct platform {
 	unsigned nreserved;
 	paddr_t reserved[PLAT_MAX_RESERVED][2]; /* [start, end) */
 };
-
-/*
- * Fills plat from the host DTB. On a problem the user must fix, returns an error and puts one
- * sentence saying what to change into msg.
- */
-MUST_CHECK int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msglen);
-/* Reads a reg entry with the parent's cell sizes. */
-MUST_CHECK int hostdt_reg(const void *fdt, int node, int index, uint64_t *addr, uint64_t *size);
 
 #endif

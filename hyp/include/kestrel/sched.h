@@ -7,16 +7,16 @@
 
 /* Once hyp.cntfrq is known, before any CPU schedules. */
 void sched_init(void);
-NORETURN void pcpu_idle(void);
+NORETURN void sched_pcpu_idle(void);
 /* Saves the vCPU loaded on this CPU and takes its state off the CPU (the next run loads). */
-void pcpu_unload(struct pcpu *pcpu);
-void pcpu_kick(struct pcpu *pcpu);
+void sched_pcpu_unload(struct pcpu *pcpu);
+void sched_pcpu_kick(struct pcpu *pcpu);
 /* vcpu has something new to do: its CPU looks at it now (preempting another vCPU if need be). */
-void vcpu_kick(struct vcpu *vcpu);
+void sched_vcpu_kick(struct vcpu *vcpu);
 
 MUST_CHECK int sched_add(struct pcpu *pcpu, struct vcpu *vcpu);
 void sched_remove(struct vcpu *vcpu);
-/* The running vCPU leaves its CPU (pcpu_idle), unless all that asks is a woken vCPU and its
+/* The running vCPU leaves its CPU (sched_pcpu_idle), unless all that asks is a woken vCPU and its
    slice has time left: then the slice's end is armed and it goes on. */
 void sched_make_way(struct vcpu *vcpu);
 /* The EL2 timer fired on this CPU: a slice ended or a sleeping vCPU's timer is due. */
@@ -24,7 +24,7 @@ void sched_timer_fired(void);
 /* How long each CPU slept in WFI with nothing to run, as kestrel's console lines. */
 void sched_report_idle(void);
 /* Runs vcpu on this CPU from a fresh stack; never returns. */
-NORETURN void vcpu_run(struct vcpu *vcpu);
+NORETURN void sched_vcpu_run(struct vcpu *vcpu);
 
 #define VGIC_GICD_CTLR_GRP1 BIT(1)
 #define VGIC_VMCR_VENG1	    BIT(1) /* ICH_VMCR_EL2: the guest's ICC_IGRPEN1_EL1 */

@@ -8,6 +8,7 @@
 #ifndef KESTREL_SHM_H
 #define KESTREL_SHM_H
 
+#include <kestrel/mmio.h>
 #include <kestrel/vmconfig.h>
 
 #define SHM_MAX		     8
@@ -37,9 +38,12 @@ struct shm_config {
 	uint8_t vm[VM_MAX]; /* indices of the member VMs' descriptions */
 };
 
-/* Parses the region descriptions against the VMs; refused ones are reported and skipped. */
-unsigned shmconfig_parse(const void *fdt, const struct vm_config *vms, unsigned nvms,
-			 struct shm_config *out, unsigned max, vmconfig_error_fn *err);
+/* What a VM holds of the regions: the rings it received per region since kestrel built it,
+   and its doorbell registers. */
+struct shm_vm {
+	uint32_t received[SHM_MAX];
+	struct mmio_dev doorbell;
+};
 
 struct vm;
 struct vcpu;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SMCCC calls from guests: their arguments, their dispatch (smccc.c) and PSCI (psci.c). */
+/* SMCCC calls from guests: their arguments and their dispatch (smccc.c). */
 #ifndef KESTREL_SMCCC_CALL_H
 #define KESTREL_SMCCC_CALL_H
 
@@ -23,8 +23,7 @@ static inline struct smccc_args *smccc_args_of(struct vcpu *vcpu)
 }
 
 exit_result smccc_dispatch(struct vcpu *vcpu, struct smccc_args *a);
-/* A PSCI call: its result goes to the caller's x0 (calls that do not return never set it). */
-exit_result psci_call(struct vcpu *vcpu, struct smccc_args *a, uint32_t fid);
-int64_t psci_features(uint32_t fid);
+exit_fn smccc_hvc_exit;
+exit_fn smccc_smc_exit;
 
 #endif

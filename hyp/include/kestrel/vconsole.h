@@ -9,8 +9,8 @@
 void vconsole_output(struct vm *vm, char c);
 
 /* The physical UART has input: hand it to the VM that has the console. */
-void console_input_irq(void);
+void vconsole_input_irq(void);
 /* Once the VMs exist: focus on the first one, and say how to switch. */
-void console_start(unsigned nvms);
+void vconsole_start(unsigned nvms);
 
 #endif

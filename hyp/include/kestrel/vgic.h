@@ -113,7 +113,7 @@ struct vgic_dist {
 
 void vgic_init(struct vm *vm, unsigned nr_lrs, const struct vgic_hooks *hooks);
 /* vgic_mmio.c: describes the distributor and redistributor regions (vgic.dist_dev and
-   vgic.redist_dev) for the VM's MMIO table, where vm.c puts them with its other devices. */
+   vgic.redist_dev) for the VM's MMIO table, where vm_build.c puts them with its other devices. */
 void vgic_mmio_describe(struct vm *vm);
 /* Makes intid pending for vcpu (SGIs, PPIs) or for its target (SPIs; vcpu may be NULL). */
 void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid);
@@ -152,26 +152,26 @@ void vgic_update(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 
 /* List registers (vgic_lr.c): after an exit, fold them back; before entry, fill them. The
    inline checks keep exits with no interrupt in flight to a few instructions. */
-void vgic_sync_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu);
-void vgic_flush_lrs_slow(struct vgic_cpu *c, struct vcpu *vcpu);
+void vgic_lr_sync_slow(struct vgic_cpu *c, struct vcpu *vcpu);
+void vgic_lr_flush_slow(struct vgic_cpu *c, struct vcpu *vcpu);
 #define VGIC_HCR_EN  BIT(0)
 #define VGIC_HCR_UIE BIT(1)
 
 static inline void vgic_sync_lrs_cpu(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	if (c->lr_used | (c->hcr & VGIC_HCR_UIE))
-		vgic_sync_lrs_slow(c, vcpu);
+		vgic_lr_sync_slow(c, vcpu);
 }
 
 static inline void vgic_flush_lrs_cpu(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	if ((c->want[0] | c->want[1]) || c->hcr != VGIC_HCR_EN)
-		vgic_flush_lrs_slow(c, vcpu);
+		vgic_lr_flush_slow(c, vcpu);
 }
-void vgic_load(struct vcpu *vcpu);
-void vgic_put(struct vcpu *vcpu);
+void vgic_lr_load(struct vcpu *vcpu);
+void vgic_lr_put(struct vcpu *vcpu);
 /* vgic_apr_count of this machine's CPU interface, read from ICH_VTR_EL2 the first time. */
-unsigned vgic_hw_apr_count(void);
+unsigned vgic_lr_hw_apr_count(void);
 
 /* Encoding of one list register (pure, shared with the unit tests). */
 #define LR_STATE_SHIFT 62

@@ -185,16 +185,16 @@ struct virtio_mmio {
 };
 
 void virtio_mmio_init(struct virtio_mmio *w, ipaddr_t base);
-void virtio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *ops,
-		     const struct virtio_hooks *hooks, unsigned slot);
+void virtio_mmio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *ops,
+			  const struct virtio_hooks *hooks, unsigned slot);
 /* A reset, as the driver's Status 0 (takes the device's lock). */
-void virtio_dev_reset(struct virtio_dev *dev);
+void virtio_mmio_dev_reset(struct virtio_dev *dev);
 /* The ring is broken: DEVICE_NEEDS_RESET and a configuration-change interrupt (lock held). */
-void virtio_dev_broken(struct virtio_dev *dev);
+void virtio_mmio_dev_broken(struct virtio_dev *dev);
 /* Used buffers are on queue q's used ring: an interrupt unless the driver asked for none. */
-void virtio_dev_used(struct virtio_dev *dev, unsigned q);
+void virtio_mmio_dev_used(struct virtio_dev *dev, unsigned q);
 /* Whether the driver has it running: DRIVER_OK set, NEEDS_RESET and FAILED clear. */
-bool virtio_dev_live(const struct virtio_dev *dev);
+bool virtio_mmio_dev_live(const struct virtio_dev *dev);
 
 /* virtio-console (§5.3): port 0 only, receiveq 0 and transmitq 1. */
 #define VCONS_RX_SIZE	256  /* input kept for the guest until it posts buffers */

@@ -3,14 +3,15 @@
 #ifndef KESTREL_VM_H
 #define KESTREL_VM_H
 
-#include <kestrel/pac.h>
 #include <kestrel/arch.h>
 #include <kestrel/asm_offsets.h>
 #include <kestrel/console.h>
 #include <kestrel/esr.h>
 #include <kestrel/exit_result.h>
 #include <kestrel/mmio.h>
+#include <kestrel/pac.h>
 #include <kestrel/s2pt.h>
+#include <kestrel/shm.h>
 #include <kestrel/spinlock.h>
 #include <kestrel/vgic.h>
 #include <kestrel/virtio.h>
@@ -108,7 +109,7 @@ enum vm_state {
 
 /*
  * Lifecycle requests (vm_lifecycle.c): bits of vm->requests, which anyone may set in any
- * context (vm_request); one CPU's scheduler loop carries them out, never an exit handler.
+ * context (vm_lifecycle_request); one CPU's scheduler loop carries them out, never an exit handler.
  */
 #define VM_REQ_POWEROFF BIT(0) /* PSCI SYSTEM_OFF: its on-poweroff policy */
 #define VM_REQ_RESET	BIT(1) /* PSCI SYSTEM_RESET: its on-reset policy */
@@ -162,7 +163,8 @@ struct vm {
 	/* Its virtio-net ports, by slot; set up once, at the VM's first build, and only reset
 	   after: another VM's frames may be arriving at any time. */
 	struct virtio_net vnet[VM_VIRTIO_MAX];
-	spinlock_t lock; /* PSCI power state changes */
+	struct shm_vm shm; /* its part of the shared regions (shm.c) */
+	spinlock_t lock;   /* PSCI power state changes */
 	/* Stray access lines (abort.c): how many were logged, how many were not since the last
 	   one, and when the next may be (counter ticks). */
 	uint64_t stray_logged, stray_unlogged, stray_next_log;
@@ -234,11 +236,8 @@ extern struct pcpu pcpus[PCPU_MAX];
 extern unsigned pcpu_count;
 
 /* vm.c */
+/* Sets the VM up from its description and builds it (vm_build). */
 MUST_CHECK int vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg);
-/* Memory, stage 2, images and devices for a created or stopped VM. */
-MUST_CHECK int vm_build(struct vm *vm);
-/* The same with the images laid out but not copied yet (vm_images_step copies them). */
-MUST_CHECK int vm_build_unloaded(struct vm *vm);
 void vm_print_stats(const struct vm *vm, const char *what);
 /* Starts a built (or scrubbed and reloaded) VM at its boot vCPU; false, and nothing started,
    if a stop was asked meanwhile. */
@@ -249,17 +248,11 @@ void vm_destroy(struct vm *vm);
 void vm_release(struct vm *vm, bool scrubbed);
 /* Invalidates every stage-1+2 translation of the VM. */
 void vm_s2_flush(struct vm *vm);
-/* Its images, again, into RAM made empty: vm_images_begin lays them out, then each
-   vm_images_step copies a piece until the counter passes until (1: more, 0: done, < 0: the
-   images cannot be placed). cursor starts at 0. */
-int vm_images_begin(struct vm *vm);
-int vm_images_step(struct vm *vm, uint64_t *cursor, uint64_t until);
+/* Prints why the VM cannot be built or loaded (VM_REFUSED_FMT); returns -E_INVAL. */
+int vm_refuse(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
-
-/* vm.c: whether [pa, pa + size) lies in the registers of a device passed through to vm. */
-bool vm_passthrough_covers(const struct vm *vm, paddr_t pa, uint64_t size);
 
 /* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
 static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)
@@ -282,15 +275,5 @@ static inline void vgic_flush_lrs(struct vcpu *vcpu)
 	vgic_flush_lrs_cpu(&vcpu->vgic, vcpu);
 	vcpu->attention = vcpu->vgic.lr_used | (vcpu->vgic.hcr != VGIC_HCR_EN);
 }
-
-/* The modules around a VM, each with its own header. */
-#include <kestrel/vm_lifecycle.h>
-#include <kestrel/invariants.h>
-#include <kestrel/vconsole.h>
-#include <kestrel/vcpu.h>
-#include <kestrel/sched.h>
-#include <kestrel/vm_ram.h>
-#include <kestrel/vm_virtio.h>
-#include <kestrel/vgic_hooks.h>
 
 #endif

@@ -7,7 +7,7 @@
 #include <kestrel/vm.h>
 
 /* See VM_REQ_*. why is a string that lives for ever. */
-void vm_request(struct vm *vm, uint32_t req, const char *why);
+void vm_lifecycle_request(struct vm *vm, uint32_t req, const char *why);
 /* Whether pcpu carries out a job (or a request not taken yet) of vm: the turns of vm's vCPUs
    on pcpu are the job's then (sched.c). */
 bool vm_lifecycle_has_job(const struct vm *vm, const struct pcpu *pcpu);

@@ -24,7 +24,7 @@ bool vm_ram_zeroed_on_touch(const struct vm *vm);
 void vm_ram_unmap(struct vm *vm);
 /* The checked copies device models use: E_OK, or -E_RANGE unless all of [ipa, ipa + size) is
    the VM's own RAM (size 0 is always E_OK). */
-MUST_CHECK int vm_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size);
-MUST_CHECK int vm_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size);
+MUST_CHECK int vm_ram_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size);
+MUST_CHECK int vm_ram_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size);
 
 #endif

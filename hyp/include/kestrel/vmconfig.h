@@ -102,4 +102,10 @@ typedef void vmconfig_error_fn(const char *vm, const char *msg);
 unsigned vmconfig_parse(const void *fdt, const struct platform *plat, struct vm_config *out,
 			unsigned max, vmconfig_error_fn *err);
 
+struct shm_config;
+/* Parses the shared regions' descriptions (shm.h) against the VMs; refused ones are reported
+   and skipped. */
+unsigned vmconfig_shm_parse(const void *fdt, const struct vm_config *vms, unsigned nvms,
+			    struct shm_config *out, unsigned max, vmconfig_error_fn *err);
+
 #endif
