@@ -28,6 +28,7 @@
 #include <kestrel/vswitch.h>
 
 #include "harness.h"
+#include "virtio_regs.h"
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE 0x10000ull
@@ -117,46 +118,6 @@ static void h_irq(void *ctx, unsigned slot)
 {
 	port_of(ctx);
 	FUZZ_CHECK(slot == 0, "interrupt of slot %u", slot);
-}
-
-static const uint16_t regs[] = {
-    VIRTIO_MMIO_DEVICE_ID,
-    VIRTIO_MMIO_DEVICE_FEATURES,
-    VIRTIO_MMIO_DEVICE_FEATURES_SEL,
-    VIRTIO_MMIO_DRIVER_FEATURES,
-    VIRTIO_MMIO_DRIVER_FEATURES_SEL,
-    VIRTIO_MMIO_QUEUE_SEL,
-    VIRTIO_MMIO_QUEUE_NUM,
-    VIRTIO_MMIO_QUEUE_READY,
-    VIRTIO_MMIO_QUEUE_NOTIFY,
-    VIRTIO_MMIO_INTERRUPT_STATUS,
-    VIRTIO_MMIO_INTERRUPT_ACK,
-    VIRTIO_MMIO_STATUS,
-    VIRTIO_MMIO_QUEUE_DESC_LOW,
-    VIRTIO_MMIO_QUEUE_DRIVER_LOW,
-    VIRTIO_MMIO_QUEUE_DEVICE_LOW,
-    VIRTIO_MMIO_QUEUE_RESET,
-    VIRTIO_MMIO_CONFIG,
-    VIRTIO_MMIO_CONFIG + 4,
-    VIRTIO_MMIO_CONFIG + 8,
-    VIRTIO_MMIO_CONFIG + 0x1fc,
-};
-
-static uint64_t reg_offset(struct fuzz_in *in)
-{
-	uint8_t b = fuzz_u8(in);
-
-	if (b & 0x80)
-		return fuzz_u16(in) % VIRTIO_MMIO_SIZE;
-	return regs[b % ARRAY_SIZE(regs)];
-}
-
-static uint32_t value(struct fuzz_in *in)
-{
-	static const uint32_t common[] = {0, 1, 2, 3, 4, 8, 0xb, 0xf, 0x40, 0x80, 0x101, 16, 256};
-	uint8_t b = fuzz_u8(in);
-
-	return b & 0x80 ? fuzz_u32(in) : common[b % ARRAY_SIZE(common)];
 }
 
 /* Whether mac is the MAC of a port of sw other than p. */
