@@ -27,6 +27,9 @@ UNIT_HELPER_OBJS := $(UNIT_OBJ)/tests/unit/helpers.c.o
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_ALL_OBJS := $(UNIT_LIB_OBJS) $(UNIT_HELPER_OBJS) $(UNIT_TESTS:%=$(UNIT_OBJ)/tests/unit/%.c.o)
+# Made by pattern rules only: kept, so make neither deletes them (an "rm" line in the build's
+# output) nor compiles them again.
+.SECONDARY: $(UNIT_ALL_OBJS)
 
 $(UNIT_LIB): $(UNIT_LIB_OBJS)
 	@echo "  AR      $@"
