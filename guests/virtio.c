@@ -18,57 +18,11 @@
 #include "runtime.h"
 #include "smccc.h"
 #include "sysreg.h"
-
-#define WINDOW	   0x0a000000ul
-#define SLOT(n)	   (WINDOW + 0x200ul * (n))
-#define VIRTIO_SPI 16 /* slot 0 */
-
-#define R_MAGIC	      0x000
-#define R_VERSION     0x004
-#define R_DEVICE_ID   0x008
-#define R_VENDOR_ID   0x00c
-#define R_DEV_FEAT    0x010
-#define R_DEV_FEAT_S  0x014
-#define R_DRV_FEAT    0x020
-#define R_DRV_FEAT_S  0x024
-#define R_QUEUE_SEL   0x030
-#define R_QUEUE_MAX   0x034
-#define R_QUEUE_NUM   0x038
-#define R_QUEUE_READY 0x044
-#define R_NOTIFY      0x050
-#define R_INT_STATUS  0x060
-#define R_INT_ACK     0x064
-#define R_STATUS      0x070
-#define R_DESC_LO     0x080
-#define R_DESC_HI     0x084
-#define R_DRIVER_LO   0x090
-#define R_DRIVER_HI   0x094
-#define R_DEVICE_LO   0x0a0
-#define R_DEVICE_HI   0x0a4
-#define R_SHM_SEL     0x0ac
-#define R_SHM_LEN_LO  0x0b0
-#define R_QUEUE_RESET 0x0c0
-#define R_CONFIG_GEN  0x0fc
-#define R_CONFIG      0x100
-
-#define S_ACK	      1u
-#define S_DRIVER      2u
-#define S_DRIVER_OK   4u
-#define S_FEATURES_OK 8u
-#define S_NEEDS_RESET 64u
-
-#define F_NEXT	1u
-#define F_WRITE 2u
+#include "virtio_mmio.h"
 
 #define QN  16
 #define RXQ 0
 #define TXQ 1
-
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
 
 /* A split ring: descriptors, the driver (avail) area, the device (used) area. */
 struct ring {
@@ -381,8 +335,8 @@ static void check_output(void)
 
 	/* One chain of three buffers, then four chains for one notify. */
 	uint16_t before = *used_idx(TXQ);
-	text_desc(1, "virtio-console: a chain ", F_NEXT, 2);
-	text_desc(2, "of three ", F_NEXT, 3);
+	text_desc(1, "virtio-console: a chain ", DESC_NEXT, 2);
+	text_desc(2, "of three ", DESC_NEXT, 3);
 	text_desc(3, "buffers\n", 0, 0);
 	offer(TXQ, 1);
 	notify(TXQ);
@@ -408,7 +362,7 @@ static void check_input(void)
 	char text[65];
 
 	zero(bufs[8], 64);
-	set_desc(RXQ, 0, (uintptr_t)bufs[8], 64, F_WRITE, 0);
+	set_desc(RXQ, 0, (uintptr_t)bufs[8], 64, DESC_WRITE, 0);
 	offer(RXQ, 0);
 	notify(RXQ);
 	printf("virtio: waiting for input\n");
@@ -423,7 +377,7 @@ static void check_input(void)
 			text[got++] = bufs[8][i];
 		before++;
 		zero(bufs[8], 64);
-		set_desc(RXQ, 0, (uintptr_t)bufs[8], 64, F_WRITE, 0);
+		set_desc(RXQ, 0, (uintptr_t)bufs[8], 64, DESC_WRITE, 0);
 		offer(RXQ, 0);
 		notify(RXQ);
 	}
@@ -496,15 +450,15 @@ static void giant_length(void)
 /* Empty buffers: what a chain holds is printed as it is walked, until the loop shows. */
 static void looping_chain(void)
 {
-	text_desc(0, "", F_NEXT, 1);
-	text_desc(1, "", F_NEXT, 0);
+	text_desc(0, "", DESC_NEXT, 1);
+	text_desc(1, "", DESC_NEXT, 0);
 	offer(TXQ, 0);
 	notify(TXQ);
 }
 
 static void next_out_of_range(void)
 {
-	text_desc(0, "next ", F_NEXT, 200);
+	text_desc(0, "next ", DESC_NEXT, 200);
 	offer(TXQ, 0);
 	notify(TXQ);
 }
@@ -523,7 +477,7 @@ static void avail_idx_jump(void)
 
 static void writable_tx(void)
 {
-	text_desc(0, "writable\n", F_WRITE, 0);
+	text_desc(0, "writable\n", DESC_WRITE, 0);
 	offer(TXQ, 0);
 	notify(TXQ);
 }
@@ -567,7 +521,7 @@ void secondary_main(uint64_t context)
 		unsigned k = (x >> 12) % 3;
 		d->addr = k == 2 ? (uintptr_t)bufs[0] : addrs[k];
 		d->len = lens[(x >> 16) % 3];
-		d->flags = (x >> 20) & 1 ? F_NEXT : 0;
+		d->flags = (x >> 20) & 1 ? DESC_NEXT : 0;
 		d->next = nexts[(x >> 22) % 3];
 		rings[TXQ].avail.ring[(x >> 24) % QN] =
 		    (uint16_t)((x >> 26) % 3 == 2 ? 300 : (x >> 26) % 2);

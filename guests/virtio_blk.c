@@ -20,39 +20,7 @@
 #include "runtime.h"
 #include "smccc.h"
 #include "sysreg.h"
-
-#define SLOT(n) (0x0a000000ul + 0x200ul * (n))
-
-#define R_MAGIC	      0x000
-#define R_VERSION     0x004
-#define R_DEVICE_ID   0x008
-#define R_VENDOR_ID   0x00c
-#define R_DEV_FEAT    0x010
-#define R_DEV_FEAT_S  0x014
-#define R_DRV_FEAT    0x020
-#define R_DRV_FEAT_S  0x024
-#define R_QUEUE_SEL   0x030
-#define R_QUEUE_MAX   0x034
-#define R_QUEUE_NUM   0x038
-#define R_QUEUE_READY 0x044
-#define R_NOTIFY      0x050
-#define R_INT_STATUS  0x060
-#define R_INT_ACK     0x064
-#define R_STATUS      0x070
-#define R_DESC_LO     0x080
-#define R_DESC_HI     0x084
-#define R_DRIVER_LO   0x090
-#define R_DRIVER_HI   0x094
-#define R_DEVICE_LO   0x0a0
-#define R_DEVICE_HI   0x0a4
-#define R_QUEUE_RESET 0x0c0
-#define R_CONFIG      0x100
-
-#define S_ACK	      1u
-#define S_DRIVER      2u
-#define S_DRIVER_OK   4u
-#define S_FEATURES_OK 8u
-#define S_NEEDS_RESET 64u
+#include "virtio_mmio.h"
 
 #define F_SEG_MAX    (1ull << 2)
 #define F_RO	     (1ull << 5)
@@ -66,17 +34,8 @@
 #define T_FLUSH	 4u
 #define T_GET_ID 8u
 
-#define D_NEXT	1u
-#define D_WRITE 2u
-
 #define QN	8
 #define SECTORS 128 /* the case's images: 64 KiB */
-
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
 
 struct ring {
 	struct desc desc[QN];
@@ -175,11 +134,12 @@ static int request(uint32_t type, uint64_t sector, uint64_t addr, uint32_t len, 
 	hdr.reserved = 0;
 	hdr.sector = sector;
 	status_byte = 0xee;
-	ring.desc[n++] = (struct desc){(uintptr_t)&hdr, 16, D_NEXT, 1};
+	ring.desc[n++] = (struct desc){(uintptr_t)&hdr, 16, DESC_NEXT, 1};
 	if (len)
-		ring.desc[n++] = (struct desc){addr, len, D_NEXT | (writable ? D_WRITE : 0), 2};
+		ring.desc[n++] =
+		    (struct desc){addr, len, DESC_NEXT | (writable ? DESC_WRITE : 0), 2};
 	ring.desc[n - 1].next = (uint16_t)n;
-	ring.desc[n] = (struct desc){(uintptr_t)&status_byte, 1, D_WRITE, 0};
+	ring.desc[n] = (struct desc){(uintptr_t)&status_byte, 1, DESC_WRITE, 0};
 	ring.avail.ring[ring.avail.idx % QN] = 0;
 	dsb_sy();
 	ring.avail.idx++;
@@ -350,9 +310,9 @@ int main(const void *dtb)
 	hdr.type = T_IN;
 	hdr.reserved = 0;
 	hdr.sector = 0;
-	ring.desc[0] = (struct desc){(uintptr_t)&hdr, 16, D_NEXT, 1};
-	ring.desc[1] = (struct desc){(uintptr_t)whole, sizeof(whole), D_NEXT | D_WRITE, 2};
-	ring.desc[2] = (struct desc){(uintptr_t)&status_byte, 1, D_WRITE, 0};
+	ring.desc[0] = (struct desc){(uintptr_t)&hdr, 16, DESC_NEXT, 1};
+	ring.desc[1] = (struct desc){(uintptr_t)whole, sizeof(whole), DESC_NEXT | DESC_WRITE, 2};
+	ring.desc[2] = (struct desc){(uintptr_t)&status_byte, 1, DESC_WRITE, 0};
 	ring.avail.ring[0] = 0;
 	dsb_sy();
 	ring.avail.idx = 1;

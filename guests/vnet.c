@@ -18,39 +18,9 @@
 #include "runtime.h"
 #include "smccc.h"
 #include "sysreg.h"
+#include "virtio_mmio.h"
 
-#define WINDOW	 0x0a000000ul
-#define SPI_BASE 16
-
-#define R_DEVICE_ID   0x008
-#define R_DEV_FEAT    0x010
-#define R_DEV_FEAT_S  0x014
-#define R_DRV_FEAT    0x020
-#define R_DRV_FEAT_S  0x024
-#define R_QUEUE_SEL   0x030
-#define R_QUEUE_NUM   0x038
-#define R_QUEUE_READY 0x044
-#define R_NOTIFY      0x050
-#define R_INT_STATUS  0x060
-#define R_INT_ACK     0x064
-#define R_STATUS      0x070
-#define R_DESC_LO     0x080
-#define R_DESC_HI     0x084
-#define R_DRIVER_LO   0x090
-#define R_DRIVER_HI   0x094
-#define R_DEVICE_LO   0x0a0
-#define R_DEVICE_HI   0x0a4
-#define R_CONFIG      0x100
-
-#define S_ACK	      1u
-#define S_DRIVER      2u
-#define S_DRIVER_OK   4u
-#define S_FEATURES_OK 8u
-#define S_NEEDS_RESET 64u
-#define S_RUNNING     (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK)
-
-#define F_NEXT	1u
-#define F_WRITE 2u
+#define S_RUNNING (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK)
 
 #define F_MAC	 (1u << 5)
 #define F_STATUS (1u << 16)
@@ -61,12 +31,6 @@
 #define HDR	12
 #define BUFSZ	1536
 #define PENDING 32 /* what kestrel keeps for a port that does not read */
-
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
 
 struct ring {
 	struct desc desc[QN];
@@ -164,7 +128,7 @@ static void post_rx(struct port *p, unsigned i)
 
 	d->addr = (uintptr_t)p->rx[i];
 	d->len = BUFSZ;
-	d->flags = F_WRITE;
+	d->flags = DESC_WRITE;
 	d->next = 0;
 	offer(p, RXQ, i);
 }
@@ -261,8 +225,8 @@ static void check_devices(void)
 
 	for (unsigned i = 0; i < 2; i++) {
 		struct port *p = &ports[i];
-		p->base = WINDOW + 0x200ul * i;
-		p->spi = SPI_BASE + i;
+		p->base = SLOT(i);
+		p->spi = VIRTIO_SPI + i;
 		check_eq("virtio-net device ID", r32(p, R_DEVICE_ID), 1);
 		w32(p, R_DEV_FEAT_S, 0);
 		check_eq("features 0..31: MAC, STATUS", r32(p, R_DEV_FEAT), F_MAC | F_STATUS);
@@ -315,7 +279,7 @@ static void check_slow_receiver(void)
 
 static void broken_writable_tx(void)
 {
-	A->ring[TXQ].desc[0] = (struct desc){(uintptr_t)A->tx, 100, F_WRITE, 0};
+	A->ring[TXQ].desc[0] = (struct desc){(uintptr_t)A->tx, 100, DESC_WRITE, 0};
 }
 
 static void broken_giant(void)
@@ -325,8 +289,8 @@ static void broken_giant(void)
 
 static void broken_loop(void)
 {
-	A->ring[TXQ].desc[0] = (struct desc){(uintptr_t)A->tx, 8, F_NEXT, 1};
-	A->ring[TXQ].desc[1] = (struct desc){(uintptr_t)A->tx, 8, F_NEXT, 0};
+	A->ring[TXQ].desc[0] = (struct desc){(uintptr_t)A->tx, 8, DESC_NEXT, 1};
+	A->ring[TXQ].desc[1] = (struct desc){(uintptr_t)A->tx, 8, DESC_NEXT, 0};
 }
 
 static void broken_outside(void)
