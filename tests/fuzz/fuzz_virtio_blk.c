@@ -248,14 +248,7 @@ static void descriptor(struct fuzz_in *in, uint8_t op)
 	uint8_t flags = fuzz_u8(in), next = fuzz_u8(in);
 	uint8_t d[16];
 
-	for (unsigned i = 0; i < 8; i++)
-		d[i] = (uint8_t)(addr >> (8 * i));
-	for (unsigned i = 0; i < 4; i++)
-		d[8 + i] = (uint8_t)(len >> (8 * i));
-	d[12] = flags & 7;
-	d[13] = 0;
-	d[14] = next;
-	d[15] = 0;
+	virtq_desc_bytes(d, addr, len, flags, next);
 	put(ipa_addr(q->desc) + 16ull * index, d, sizeof(d));
 	if (op & 0x40) {
 		uint16_t idx = 0, entry = index;
