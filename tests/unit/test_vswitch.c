@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* unit-sources: hyp/vdev/vswitch.c hyp/vdev/virtio_net.c tests/unit/libc.c */
-/* unit-sources: hyp/vdev/virtio_mmio.c hyp/vdev/virtq.c */
 /*
  * virtio-net ports on virtual switches, each port with its own fake guest RAM and a driver
  * that does what Linux's does: frames go through the rings, the switch and the receiver's
