@@ -8,7 +8,7 @@
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/pstate.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_ram.h>

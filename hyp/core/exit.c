@@ -5,13 +5,13 @@
  */
 #include <kestrel/abort.h>
 #include <kestrel/fpsimd.h>
-#include <kestrel/id_regs.h>
+#include <kestrel/sysreg.h>
 #include <kestrel/irq.h>
 #include <kestrel/lib.h>
 #include <kestrel/pac.h>
 #include <kestrel/sched.h>
-#include <kestrel/smccc_call.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/smccc.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/wfx.h>

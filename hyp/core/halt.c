@@ -5,11 +5,11 @@
  * kestrel's own code runs with interrupts masked, so a CPU in EL2 stops when it next looks)
  * and counts itself before halting, so the report can say whether all of them stopped.
  */
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/halt.h>
 #include <kestrel/hyp.h>
 #include <kestrel/mm.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 
 static bool halting;

@@ -4,14 +4,14 @@
  * vCPU loaded on this CPU as hardware-linked virtual interrupts: kestrel only drops their
  * priority, and the guest's own EOI deactivates the physical interrupt.
  */
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/halt.h>
 #include <kestrel/hostdisk.h>
 #include <kestrel/hyp.h>
 #include <kestrel/irq.h>
 #include <kestrel/lib.h>
 #include <kestrel/sched.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vconsole.h>
 #include <kestrel/vm.h>
 

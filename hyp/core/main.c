@@ -4,18 +4,20 @@
  * and CPUs, create the VMs the device tree describes, and start them.
  */
 #include <kestrel/arch.h>
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
+#include <kestrel/pl011.h>
+#include <kestrel/psci_fw.h>
 #include <kestrel/hostdisk.h>
 #include <kestrel/hostdt.h>
 #include <kestrel/hyp.h>
-#include <kestrel/id_regs.h>
+#include <kestrel/sysreg.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/mmu.h>
 #include <kestrel/pgtable.h>
 #include <kestrel/sched.h>
 #include <kestrel/shm.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vconsole.h>
 #include <kestrel/vm.h>
 #include <kestrel/vmconfig.h>

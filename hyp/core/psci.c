@@ -7,7 +7,6 @@
 #include <kestrel/psci.h>
 #include <kestrel/sched.h>
 #include <kestrel/smccc.h>
-#include <kestrel/smccc_call.h>
 #include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_lifecycle.h>

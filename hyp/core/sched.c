@@ -9,12 +9,12 @@
  */
 #include <kestrel/arch.h>
 #include <kestrel/deadline.h>
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/hyp.h>
 #include <kestrel/irq.h>
 #include <kestrel/lib.h>
 #include <kestrel/sched.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_lifecycle.h>

@@ -4,7 +4,7 @@
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/shm.h>
-#include <kestrel/smccc.h>
+#include <kestrel/smccc_ids.h>
 #include <kestrel/vm.h>
 
 #define OWNER_SHM(i) ((owner_t)(OWNER_VM_BASE + VM_MAX + (i)))

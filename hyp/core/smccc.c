@@ -6,7 +6,6 @@
 #include <kestrel/psci.h>
 #include <kestrel/shm.h>
 #include <kestrel/smccc.h>
-#include <kestrel/smccc_call.h>
 #include <kestrel/vm.h>
 
 static int64_t arch_result(uint32_t fid, uint64_t a1)

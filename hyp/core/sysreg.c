@@ -5,9 +5,9 @@
  * list. An access that matches neither is an UNDEF for the guest, as it would be on a CPU
  * without that register.
  */
-#include <kestrel/id_regs.h>
-#include <kestrel/lib.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/lib.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 

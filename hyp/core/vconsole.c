@@ -4,7 +4,7 @@
  * console. Ctrl-A is the escape: Ctrl-A then 1..8 gives focus to that VM, Ctrl-A 0 to
  * kestrel, Ctrl-A Ctrl-A types a Ctrl-A. kestrel's console takes one-line commands.
  */
-#include <kestrel/drivers.h>
+#include <kestrel/pl011.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/sched.h>

@@ -3,7 +3,7 @@
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
 #include <kestrel/sched.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vgic_hooks.h>
 #include <kestrel/vm.h>
 

@@ -8,7 +8,7 @@
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/sched.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_build.h>

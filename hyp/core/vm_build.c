@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Building a VM: memory, stage 2, its device tree, images and emulated devices. */
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/fpsimd.h>
 #include <kestrel/guest_dtb.h>
 #include <kestrel/guest_layout.h>

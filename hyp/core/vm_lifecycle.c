@@ -13,12 +13,13 @@
  * the images in again piece by piece and start the boot vCPU (restart).
  */
 #include <kestrel/arch.h>
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
+#include <kestrel/psci_fw.h>
 #include <kestrel/hyp.h>
 #include <kestrel/invariants.h>
 #include <kestrel/lib.h>
 #include <kestrel/sched.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_build.h>
 #include <kestrel/vm_images.h>

@@ -17,7 +17,7 @@
 #include <kestrel/arch.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_ram.h>
 

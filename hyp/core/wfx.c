@@ -5,7 +5,7 @@
  * loaded; other CPUs kick). WFE is a hint that the vCPU spins: it gives way to the others
  * on its CPU, if any.
  */
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/wfx.h>

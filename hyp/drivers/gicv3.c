@@ -3,11 +3,11 @@
  * The physical GICv3: kestrel uses it only for its own interrupts (kicks between CPUs and
  * the EL2 timer), with split priority drop and deactivation (EOImode = 1).
  */
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/gic_regs.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 
 #define GICD_CTLR_RWP	BIT(31)
 #define GICD_CTLR_ARE	BIT(4)

@@ -14,7 +14,7 @@
  * not coherent would need the rings and the buffer cleaned and invalidated around a request.
  */
 #include <kestrel/arch.h>
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/hostdisk.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
@@ -23,7 +23,7 @@
 #include <kestrel/palloc.h>
 #include <kestrel/platform.h>
 #include <kestrel/spinlock.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/virtio.h>
 #include <kestrel/hostdt.h>
 #include <libfdt.h>

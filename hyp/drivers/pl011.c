@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The physical PL011: polled transmit and receive, the firmware's line settings kept. */
-#include <kestrel/drivers.h>
+#include <kestrel/pl011.h>
 #include <kestrel/pl011_regs.h>
 
 static volatile uint32_t *uart;

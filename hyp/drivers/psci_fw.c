@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Calls to the machine's PSCI firmware (SMC conduit): CPU bring-up and power-off. */
-#include <kestrel/drivers.h>
+#include <kestrel/psci_fw.h>
 #include <kestrel/lib.h>
-#include <kestrel/smccc.h>
+#include <kestrel/smccc_ids.h>
 
 #define PSCI_CPU_ON_64 0xc4000003u
 

@@ -9,7 +9,7 @@
  * before it (a 130-character line takes some 11 ms at 115200 baud).
  */
 #include <kestrel/console.h>
-#include <kestrel/drivers.h>
+#include <kestrel/pl011.h>
 #include <kestrel/halt.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>

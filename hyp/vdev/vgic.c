@@ -3,7 +3,7 @@
  * Virtual interrupt state: injection, level changes, SGIs, and the "want" bitmap per vCPU
  * that tells the list-register code, without scanning, which interrupts need a slot.
  */
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/lib.h>
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>

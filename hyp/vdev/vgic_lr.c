@@ -5,11 +5,11 @@
  * guest acknowledged or completed), and before every entry the most urgent deliverable
  * interrupts go back in. Exits with nothing in flight skip both with one test each.
  */
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>
 

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>

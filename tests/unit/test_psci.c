@@ -13,9 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 #include <kestrel/smccc.h>
-#include <kestrel/smccc_call.h>
 #include <kestrel/vm.h>
 
 #include "dispatch.h"

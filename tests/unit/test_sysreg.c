@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include <kestrel/hyp.h>
-#include <kestrel/id_regs.h>
+#include <kestrel/sysreg.h>
 #include <kestrel/vm.h>
 
 #include "dispatch.h"

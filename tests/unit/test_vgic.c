@@ -14,7 +14,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <kestrel/drivers.h>
 #include <kestrel/gic_regs.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/vgic.h>

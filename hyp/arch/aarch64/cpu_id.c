@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What the CPU says it is and has. */
 #include <kestrel/arch.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 
 uint64_t arch_id_reg(unsigned id)
 {

@@ -3,7 +3,7 @@
 #include <kestrel/arch.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 
 extern char el2_vectors[];

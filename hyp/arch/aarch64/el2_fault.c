@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* kestrel's own faults at EL2: what the panic report reads, and the selftest that makes one. */
 #include <kestrel/arch.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 
 void arch_el2_fault(struct arch_el2_fault *f)
 {

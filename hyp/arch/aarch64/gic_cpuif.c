@@ -4,7 +4,7 @@
  * like the list registers (hyp/vdev/vgic_lr.c): ICH_VMCR_EL2 and the active priorities.
  */
 #include <kestrel/arch.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vgic.h>
 
 #define ICH_VMCR_EL2 S3_4_C12_C11_7

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* TLB and cache maintenance for the guests' memory. */
 #include <kestrel/arch.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 
 /* TLBI VMALLS12E1IS acts on the VMID in VTTBR_EL2: borrow it, whatever this CPU runs. */
 void arch_s2_tlb_flush(uint64_t vttbr)

@@ -8,7 +8,7 @@
 #include <kestrel/mmu.h>
 #include <kestrel/pgtable.h>
 #include <kestrel/platform.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 
 #define BOOT_POOL_PAGES 48
 #define MAIR_VALUE	0x44ff0400ull /* 0: nGnRnE, 1: nGnRE, 2: Normal WB, 3: Normal NC */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The key registers of pointer authentication (kestrel/pac.h says when they are switched). */
 #include <kestrel/pac.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 
 /* The assembler needs each encoding in its instruction: one line per key register. */

@@ -6,7 +6,7 @@
  */
 #include <kestrel/arch.h>
 #include <kestrel/hyp.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 
 void arch_vcpu_load(struct vcpu *vcpu)

@@ -7,7 +7,7 @@
  */
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 
 void zero_pages(paddr_t pa, uint64_t size)
 {

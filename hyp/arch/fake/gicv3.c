@@ -2,7 +2,7 @@
 /* The physical GICv3 driver on the host: it records SGIs, enables and deactivations. */
 #include <string.h>
 
-#include <kestrel/drivers.h>
+#include <kestrel/gicv3.h>
 
 #include <arch/fake_drivers.h>
 

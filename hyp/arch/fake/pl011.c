@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* kestrel's UART on the host: output kept for a test to read, input a test gives. */
-#include <kestrel/drivers.h>
+#include <kestrel/pl011.h>
 
 #include <arch/fake_drivers.h>
 

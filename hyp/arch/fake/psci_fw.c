@@ -2,7 +2,7 @@
 /* The machine's PSCI firmware on the host: it records the calls and answers as a test says. */
 #include <stdlib.h>
 
-#include <kestrel/drivers.h>
+#include <kestrel/psci_fw.h>
 
 #include <arch/fake_drivers.h>
 

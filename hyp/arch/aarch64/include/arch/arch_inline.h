@@ -7,7 +7,7 @@
 #ifndef KESTREL_ARCH_INLINE_H
 #define KESTREL_ARCH_INLINE_H
 
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 
 static inline struct pcpu *this_pcpu(void)
 {

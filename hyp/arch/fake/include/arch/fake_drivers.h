@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The physical drivers (kestrel/drivers.h) on the host: each records what core code asked of
- * the GIC, the PSCI firmware and the UART, for a test to read, and answers as a test says.
+ * The physical drivers (kestrel/gicv3.h, pl011.h, psci_fw.h) on the host: each records what core
+ * code asked of the GIC, the PSCI firmware and the UART, for a test to read, and answers as a test
+ * says.
  */
 #ifndef KESTREL_FAKE_DRIVERS_H
 #define KESTREL_FAKE_DRIVERS_H

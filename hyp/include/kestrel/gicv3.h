@@ -1,14 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Physical device drivers: the PL011 UART, the GICv3, PSCI firmware calls. */
-#ifndef KESTREL_DRIVERS_H
-#define KESTREL_DRIVERS_H
+/* The physical GICv3: distributor, this CPU's redistributor and CPU interface (gicv3.c). */
+#ifndef KESTREL_GICV3_H
+#define KESTREL_GICV3_H
 
 #include <kestrel/types.h>
-
-void pl011_init(paddr_t base);
-void pl011_putc(char c);
-int pl011_getc(void); /* -1 when no input is waiting */
-void pl011_enable_rx_irq(void);
 
 struct gic_info;
 MUST_CHECK int gicv3_init_dist(const struct gic_info *gic);
@@ -25,11 +20,8 @@ void gicv3_route_spi(unsigned intid, uint64_t mpidr); /* enable an SPI to one CP
 void gicv3_disable_spi(unsigned intid);
 unsigned gicv3_list_regs(void);
 
+/* The SGIs kestrel sends itself; gicv3_init_cpu enables them. */
 #define SGI_KICK 0 /* another CPU wants this one to look at its vCPU */
 #define SGI_HALT 1 /* kestrel panicked on another CPU: stop here too */
-
-int64_t psci_fw_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
-int64_t psci_fw_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
-NORETURN void psci_fw_system_off(void);
 
 #endif
