@@ -75,9 +75,11 @@ static uint64_t timer_deadline(const struct vcpu *vcpu)
 	const struct el1_sysregs *s = &vcpu->sys;
 	uint64_t d = NO_DEADLINE;
 
-	if (TIMER_ARMED(s->cntv_ctl) && vgic_timer_can_wake(vcpu, platform.ppi_virt_timer))
+	if (TIMER_ARMED(s->cntv_ctl) &&
+	    vgic_timer_can_wake(&vcpu->vgic, &vcpu->vm->vgic, platform.ppi_virt_timer))
 		d = timer_wake_deadline(s->cntv_ctl, s->cntv_cval, vcpu->vm->cntvoff, true);
-	if (TIMER_ARMED(s->cntp_ctl) && vgic_timer_can_wake(vcpu, platform.ppi_phys_timer))
+	if (TIMER_ARMED(s->cntp_ctl) &&
+	    vgic_timer_can_wake(&vcpu->vgic, &vcpu->vm->vgic, platform.ppi_phys_timer))
 		d = MIN(d, timer_wake_deadline(s->cntp_ctl, s->cntp_cval, 0, true));
 	return d;
 }

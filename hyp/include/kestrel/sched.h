@@ -26,24 +26,6 @@ void sched_report_idle(void);
 /* Runs vcpu on this CPU from a fresh stack; never returns. */
 NORETURN void sched_vcpu_run(struct vcpu *vcpu);
 
-#define VGIC_GICD_CTLR_GRP1 BIT(1)
-#define VGIC_VMCR_VENG1	    BIT(1) /* ICH_VMCR_EL2: the guest's ICC_IGRPEN1_EL1 */
-
-/*
- * True when a timer PPI (intid) firing would be taken by vcpu, which is not loaded: enabled,
- * Group 1, the group enabled in the distributor and the CPU interface, not active already.
- * Without the lock: an answer made stale by the VM's other vCPUs is corrected at the CPU's
- * next look, a slice's end or a kick. Inline: the scheduler asks it at every switch.
- */
-static inline bool vgic_timer_can_wake(const struct vcpu *vcpu, unsigned intid)
-{
-	const struct virq *irq = &vcpu->vgic.priv[intid % VGIC_NR_PRIVATE];
-
-	return READ_ONCE(irq->enabled) && irq->group1 && !irq->active &&
-	       (READ_ONCE(vcpu->vm->vgic.ctlr) & VGIC_GICD_CTLR_GRP1) &&
-	       (vcpu->vgic.cpuif.vmcr & VGIC_VMCR_VENG1);
-}
-
 /* After an exit that needs attention: leaves the vCPU if its VM stops, it is off, or another
    vCPU wants its CPU (a lifecycle request kicks the VM's CPUs: RESCHED_NOW). */
 static inline void sched_check_current(struct vcpu *vcpu)

@@ -197,4 +197,22 @@ static inline uint64_t vgic_lr_encode(unsigned intid, const struct virq *irq)
 	return lr;
 }
 
+#define VGIC_GICD_CTLR_GRP1 BIT(1)
+#define VGIC_VMCR_VENG1	    BIT(1) /* ICH_VMCR_EL2: the guest's ICC_IGRPEN1_EL1 */
+
+/*
+ * True when a timer PPI (intid) firing would be taken by the vCPU of cpu, which is not loaded:
+ * enabled, Group 1, the group enabled in the distributor and the CPU interface, not active already.
+ * Without the lock: an answer made stale by the VM's other vCPUs is corrected at the CPU's
+ * next look, a slice's end or a kick. Inline: the scheduler asks it at every switch.
+ */
+static inline bool vgic_timer_can_wake(const struct vgic_cpu *cpu, const struct vgic_dist *dist,
+				       unsigned intid)
+{
+	const struct virq *irq = &cpu->priv[intid % VGIC_NR_PRIVATE];
+
+	return READ_ONCE(irq->enabled) && irq->group1 && !irq->active &&
+	       (READ_ONCE(dist->ctlr) & VGIC_GICD_CTLR_GRP1) && (cpu->cpuif.vmcr & VGIC_VMCR_VENG1);
+}
+
 #endif
