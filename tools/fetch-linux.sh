@@ -24,7 +24,7 @@ out="$cache/linux"
 # The modules the guests insmod themselves: Debian's arm64 kernels build these as modules, not
 # into the kernel. Their dependencies are not listed here: they are resolved from the modules'
 # own metadata (see extract_modules).
-guest_modules=(virtio_mmio virtio_blk ext4 virtio_console virtio_net)
+guest_modules=(virtio_mmio virtio_blk ext4 virtio_console virtio_net bridge)
 
 log() { printf 'fetch-linux: %s\n' "$*"; }
 die() {

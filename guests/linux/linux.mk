@@ -61,6 +61,18 @@ $(LINUX_NET_INITRAMFS): guests/linux/net-init.sh $(INIT_LIB) tools/mkinitramfs.s
 		$(LINUX_DISK_MODULES)/failover.ko $(LINUX_DISK_MODULES)/net_failover.ko \
 		$(LINUX_DISK_MODULES)/virtio_net.ko
 
+# The router case: the network guest's modules and Linux's bridge (with llc and stp, which it
+# needs); one /init that bridges the machine's NIC to a kestrel switch or fetches through it.
+LINUX_ROUTER_INITRAMFS := $(B)/router-initramfs.cpio.gz
+$(LINUX_DISK_MODULES)/bridge.ko: | $(SETUP_STAMP)
+	@bash tools/fetch-linux.sh
+$(LINUX_ROUTER_INITRAMFS): guests/linux/router-init.sh $(INIT_LIB) tools/mkinitramfs.sh \
+		$(SETUP_STAMP) $(LINUX_DISK_MODULES)/virtio_net.ko $(LINUX_DISK_MODULES)/bridge.ko
+	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB) $(LINUX_DISK_MODULES)/virtio_mmio.ko \
+		$(LINUX_DISK_MODULES)/failover.ko $(LINUX_DISK_MODULES)/net_failover.ko \
+		$(LINUX_DISK_MODULES)/virtio_net.ko $(LINUX_DISK_MODULES)/llc.ko \
+		$(LINUX_DISK_MODULES)/stp.ko $(LINUX_DISK_MODULES)/bridge.ko
+
 linux-guest: $(LINUX_INITRAMFS) $(LINUX_DISK_INITRAMFS) $(LINUX_DISK_IMAGE) $(LINUX_HVC_INITRAMFS) \
-	$(LINUX_BLK_INITRAMFS) $(LINUX_NET_INITRAMFS)
+	$(LINUX_BLK_INITRAMFS) $(LINUX_NET_INITRAMFS) $(LINUX_ROUTER_INITRAMFS)
 .PHONY: linux-guest

@@ -715,6 +715,7 @@ static bool parse_net(struct ctx *c, int sub, const char *name, struct vm_config
 			      name, dev->mac[0], dev->mac[1], dev->mac[2], dev->mac[3], dev->mac[4],
 			      dev->mac[5], owner, sw);
 	dev->switch_name = sw;
+	dev->bridge = fdt_getprop(c->fdt, sub, "bridge", NULL) != NULL;
 	return true;
 }
 
@@ -754,26 +755,30 @@ static bool parse_virtio(struct ctx *c, int sub, struct vm_config *vm,
 
 /*
  * A VM with virtio devices has QEMU virt's virtio-mmio window (0x0a000000, 32 slots of 0x200)
- * and the SPIs of its devices' slots (16 + slot): a passed-through device there would be hidden
- * by it (QEMU's own virtio-mmio devices are there on the machine).
+ * and the SPIs of its devices' slots (16 + slot). A passed-through device may be in the window
+ * (one of QEMU's own virtio-mmio transports, such as the machine's NIC for a VM that routes or
+ * bridges to it) but not on the pages of the VM's own slots, from slot 0: it would hide them.
  */
 static bool virtio_clear_of_passthrough(struct ctx *c, const struct vm_config *vm)
 {
+	uint64_t own_end =
+	    ALIGN_UP(VIRTIO_MMIO_BASE + vm->nvirtio * VIRTIO_MMIO_SLOT_SIZE, PAGE_SIZE);
+
 	if (!vm->nvirtio)
 		return true;
 	for (unsigned d = 0; d < vm->npassthrough; d++) {
 		uint64_t base, size;
 		for (int i = 0; device_pages(c->fdt, vm->passthrough[d], i, &base, &size) == E_OK;
 		     i++)
-			if (overlaps(base, size, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE))
+			if (overlaps(base, size, VIRTIO_MMIO_BASE, own_end - VIRTIO_MMIO_BASE))
 				return refuse(
 				    c,
-				    "property 'passthrough': '%s' reg[%d] at 0x%llx is in "
-				    "the virtio-mmio window 0x%llx-0x%llx of node '%s'",
+				    "property 'passthrough': '%s' reg[%d] at 0x%llx is on the "
+				    "virtio-mmio slots 0x%llx-0x%llx of the VM's own devices (node "
+				    "'%s')",
 				    fdt_get_name(c->fdt, vm->passthrough[d], NULL), i,
 				    (unsigned long long)base, (unsigned long long)VIRTIO_MMIO_BASE,
-				    (unsigned long long)(VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE),
-				    vm->virtio[0].node);
+				    (unsigned long long)own_end, vm->virtio[0].node);
 	}
 	for (unsigned i = 0; i < vm->nvirtio; i++)
 		for (unsigned s = 0; s < vm->nspis; s++)

@@ -116,6 +116,7 @@ static void net_setup(struct vm *vm, unsigned slot)
 	if (n->vdev.ops)
 		return;
 	virtio_net_init(n, &vm->vio_hooks, slot, cfg->mac);
+	n->bridge = cfg->bridge;
 	sw = switch_named(cfg->switch_name);
 	/* The configuration allows no more ports than a switch or the table has room for. */
 	if (!sw || vswitch_attach(sw, n) != E_OK)

@@ -55,14 +55,39 @@ static int lookup(const struct vswitch *sw, const uint8_t *mac)
 	return -1;
 }
 
-/* The source MAC is the port's own (checked): one entry per port, so there is always room. */
+/* A port's own MAC always has room; a bridge's hosts take what VSWITCH_BRIDGE_MACS leaves, and
+   one that moves to another bridge port is found there from then on. Lock held. */
 static void learn(struct vswitch *sw, unsigned from, const uint8_t *mac)
 {
-	if (lookup(sw, mac) >= 0 || sw->nlearnt == VSWITCH_PORTS)
+	bool own = !memcmp(sw->port[from]->mac, mac, ETH_ALEN);
+
+	for (unsigned i = 0; i < sw->nlearnt; i++)
+		if (!memcmp(sw->learnt[i].mac, mac, ETH_ALEN)) {
+			sw->learnt[i].port = (uint8_t)from;
+			return;
+		}
+	if (sw->nlearnt == ARRAY_SIZE(sw->learnt) || (!own && sw->nbridged == VSWITCH_BRIDGE_MACS))
 		return;
 	memcpy(sw->learnt[sw->nlearnt].mac, mac, ETH_ALEN);
 	sw->learnt[sw->nlearnt].port = (uint8_t)from;
 	sw->nlearnt++;
+	sw->nbridged += !own;
+}
+
+/* Whether port from may send with this source: its own MAC, or for a bridge any unicast MAC
+   that is no other port's (which would take that port's frames). */
+static bool source_ok(const struct vswitch *sw, unsigned nports, unsigned from, const uint8_t *mac)
+{
+	const struct virtio_net *src = sw->port[from];
+
+	if (!memcmp(mac, src->mac, ETH_ALEN))
+		return true;
+	if (!src->bridge || group(mac))
+		return false;
+	for (unsigned p = 0; p < nports; p++)
+		if (p != from && !memcmp(mac, sw->port[p]->mac, ETH_ALEN))
+			return false;
+	return true;
 }
 
 void vswitch_send(struct vswitch *sw, unsigned from, const uint8_t *frame, unsigned len)
@@ -74,7 +99,7 @@ void vswitch_send(struct vswitch *sw, unsigned from, const uint8_t *frame, unsig
 	if (from >= nports || len < 2 * ETH_ALEN)
 		return;
 	src = sw->port[from];
-	if (memcmp(frame + SRC, src->mac, ETH_ALEN)) {
+	if (!source_ok(sw, nports, from, frame + SRC)) {
 		src->stats.tx_spoofed++;
 		return;
 	}

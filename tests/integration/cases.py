@@ -6,11 +6,14 @@ A case passes when ./kestrel exits with `exit`, every regex in `expect` matches 
 no regex of `at_most` matches more lines than it allows.
 Test guests print "RESULT: PASS" or "RESULT: FAIL (...)" and power off (guests/README.md).
 """
+import functools
 import hashlib
+import http.server
 import os
 import re
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,6 +219,43 @@ def pattern_verify():
         if ro[512 * n:512 * (n + 1)] != pattern_sector(n):
             reasons.append(f"{PATTERN_RO.name}: sector {n} changed")
     return reasons
+
+
+ROUTER_DIR = TOP / "build" / "test" / "router"
+ROUTER_DTS = ROUTER_DIR / "router.dts"
+ROUTER_FILE_SIZE = 1 << 20
+router_server = {}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # the test's output is the cases' verdicts
+        pass
+
+
+def router_prepare():
+    """The router case's host side: a file of random bytes served over HTTP on a free port of
+    127.0.0.1 (the user-mode network's 10.0.2.2), and the case's configuration, which names
+    that port, written next to it."""
+    www = ROUTER_DIR / "www"
+    www.mkdir(parents=True, exist_ok=True)
+    data = os.urandom(ROUTER_FILE_SIZE)
+    (www / "file").write_bytes(data)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(www)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    router_server.update(server=server, sha256=hashlib.sha256(data).hexdigest())
+    url = f"http://10.0.2.2:{server.server_address[1]}/file"
+    template = (TOP / "tests" / "integration" / "configs" / "router.dts.in").read_text()
+    ROUTER_DTS.write_text(template.replace("@TOP@", str(TOP)).replace("@URL@", url))
+
+
+def router_verify():
+    """The client fetched exactly the file the host served."""
+    router_server["server"].shutdown()
+    router_server["server"].server_close()
+    log = (TOP / "build" / "test" / "linux-router.log").read_text(errors="replace")
+    want = f"ROUTER-CHECK: fetched {router_server['sha256']} {ROUTER_FILE_SIZE} bytes"
+    return [] if want in log else [f"no line '{want}': the client did not fetch the host's file"]
 
 
 def vm_said(vm, regex):
@@ -602,6 +642,22 @@ CASES = [
                  r"kestrel: linux1 stopped \(powered off\)", r"kestrel: linux2 stopped \(powered off\)",
                  r"kestrel: rtos stopped \(powered off\)", r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"LINUX-CHECK: .*FAIL", r"Kernel panic"], timeout=300),
+    # the router case: 'client' has only a port on kestrel's switch lan0; 'router' has the
+    # machine's NIC (QEMU's user-mode network, ./kestrel --nic user) passed through and a lan0
+    # port marked `bridge`, which Linux's bridge joins to the NIC. The client takes an address
+    # from the user-mode network's DHCP and fetches a file from an HTTP server on the host.
+    Case("linux-router", [str(ROUTER_DTS), "--nic", "user", "--pcpus", "2"],
+         expect=[vm_said("router", r"ROUTER-CHECK: links kestrel port eth\d, machine NIC eth\d \(virtio_net\) ok"),
+                 vm_said("router", r"ROUTER-CHECK: bridge br0: .* ok"),
+                 vm_said("client", r"ROUTER-CHECK: dhcp 10\.0\.2\.\d+/24, gateway 10\.0\.2\.2 ok"),
+                 vm_said("client", r"ROUTER-CHECK: fetch http://10\.0\.2\.2:\d+/file ok"),
+                 vm_said("router", r"ROUTER-CHECK: client said: client done ok"),
+                 r"\[client\] ROUTER-CHECK: RESULT PASS", r"\[router\] ROUTER-CHECK: RESULT PASS",
+                 r"kestrel: router lan: switch lan0, MAC 02:[0-9a-f:]{14}; tx [1-9]\d* frames [1-9]\d{5,} bytes, "
+                 r"dropped 0, spoofed 0;",
+                 r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"ROUTER-CHECK: .*FAIL", r"Kernel panic"], timeout=300,
+         prepare=router_prepare, verify=router_verify),
     # a QEMU virtio-mmio disk passed through to a direct-mapped Linux VM, read by its own driver
     # kestrel's virtio-blk: Debian's virtio_blk and ext4 modules mount a writable image (vda) and
     # a read-only one (vdb) that kestrel serves from the machine's disks. Each boot counts

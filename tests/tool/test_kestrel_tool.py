@@ -12,6 +12,8 @@ the source as written) is asserted through kestrel.config. What kestrel accepts 
 
 Run by tests/run_tests.py (tool/test_kestrel_tool); alone: python3 tests/tool/test_kestrel_tool.py
 """
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -830,6 +832,26 @@ class NetOption(VirtioConsoleOption):
         self.assertIn("vm 'vm0' refused: node 'net0': property 'switch' must be the switch's name", out)
         code, out = check_only("lan0")
         self.assertEqual(code, 0, out)
+
+
+class NicOption(unittest.TestCase):
+    """--nic user: the machine's NICs on QEMU's user-mode network, from slot 16 of the virtio-mmio
+    window (0x0a002000), never on slot 0's page nor the pages QEMU fills from the top."""
+
+    def test_nics_take_slots_from_16(self):
+        cmd = tool_machine.nic_devices(["user", "user"])
+        self.assertEqual(cmd, ["-netdev", "user,id=knic0",
+                               "-device", "virtio-net-device,netdev=knic0,bus=virtio-mmio-bus.16",
+                               "-netdev", "user,id=knic1",
+                               "-device", "virtio-net-device,netdev=knic1,bus=virtio-mmio-bus.17"])
+
+    def test_more_than_a_page_of_nics_is_refused(self):
+        with self.assertRaisesRegex(Failure, r"--nic: at most 8 NICs"):
+            tool_machine.nic_devices(["user"] * 9)
+
+    def test_only_the_user_mode_network(self):
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+            cli.build_parser().parse_args(["run", "--kernel", "x", "--nic", "tap"])
 
 
 if __name__ == "__main__":

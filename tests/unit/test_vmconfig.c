@@ -1195,8 +1195,9 @@ static const struct refusal virtio_refusals[] = {
      "node 'net0': MAC 02:00:00:00:00:0a is already node 'net1''s on switch 'lan0'", NULL},
     {"five net ports", bad_five_net_ports, "node 'n0': more than 4 virtio devices", NULL},
     {"a passed-through device in the window", bad_passthrough_in_the_window,
-     "property 'passthrough': 'dev@a000000' reg[0] at 0xa000000 is in the virtio-mmio window",
-     "of node 'cons'"},
+     "property 'passthrough': 'dev@a000000' reg[0] at 0xa000000 is on the virtio-mmio slots "
+     "0xa000000-0xa001000 of the VM's own devices",
+     "(node 'cons')"},
     {"a passed-through device on slot 0's SPI", bad_passthrough_on_slot_0s_spi,
      "node 'cons': its virtio-mmio slot 0 has SPI 16", "passed-through device"},
 };
@@ -1282,6 +1283,30 @@ static void passthrough_in_the_window_without_virtio(void **state)
 	assert_int_equal(parse(), 1);
 	assert_int_equal(errs.n, 0);
 	assert_int_equal(out[0].nvirtio, 0);
+}
+
+/* A router: QEMU's NIC in the window's third page (slot 16, as ./kestrel --nic puts it)
+   passed through beside the VM's own port in slot 0, which bridges; the bridge is the port's
+   alone. */
+static void a_router_has_the_machines_nic_beside_its_own_port(void **state)
+{
+	static const uint64_t nic_regs[] = {0xa002000, 0x200};
+	static const uint32_t nic_spi[] = {0, 32, 1};
+
+	(void)state;
+	machine_devices();
+	add_device("/virtio_mmio@a002000", nic_regs, 1, nic_spi, 3);
+	add_good_vm("router");
+	give("router", "/virtio_mmio@a002000");
+	add_net("router", "lan", "lan0", NULL, 0);
+	dt_bytes(fdt, "/chosen/router/lan", "bridge", NULL, 0);
+	add_good_vm("client");
+	add_net("client", "net0", "lan0", NULL, 0);
+	assert_int_equal(parse(), 2);
+	assert_int_equal(errs.n, 0);
+	assert_string_equal(out[1].name, "router");
+	assert_true(out[1].virtio[0].bridge);
+	assert_false(out[0].virtio[0].bridge);
 }
 
 /* --- shared memory regions --- */
@@ -1498,6 +1523,7 @@ int main(void)
 	    T(an_image_one_vm_writes_is_refused_to_the_next),
 	    T(every_virtio_refusal_says_why),
 	    T(virtio_net_ports_get_slots_and_macs),
+	    T(a_router_has_the_machines_nic_beside_its_own_port),
 	    T(a_mac_another_vm_has_on_the_switch_is_refused),
 	    T(passthrough_in_the_window_without_virtio),
 	    T(passed_through_spis_are_listed_once_as_intids),

@@ -333,6 +333,68 @@ static void a_spoofed_source_is_dropped_and_learns_nothing(void **state)
 	assert_int_equal(receive(&g[2], tags, QSIZE), 0);
 }
 
+/* Port 2 bridges to hosts outside: it may send their frames, which the switch learns, but
+   never one with another port's MAC nor a group source; a plain port still may not. */
+static void a_bridge_port_forwards_hosts_behind_it_but_poses_as_no_port(void **state)
+{
+	static const uint8_t outside[ETH_ALEN] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+	static const uint8_t group_src[ETH_ALEN] = {0x03, 0, 0, 0, 0, 9};
+	uint8_t f[64], tags[QSIZE];
+
+	(void)state;
+	g[2].net.bridge = true;
+	make_frame(f, g[0].net.mac, outside, 0x41, sizeof(f));
+	send_frame(&g[2], f, sizeof(f));
+	assert_int_equal(receive(&g[0], tags, QSIZE), 1);
+	assert_int_equal(tags[0], 0x41);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 1); /* port 0 unknown yet: flooded */
+	assert_int_equal(g[2].net.stats.tx_spoofed, 0);
+	send(0, outside, 0x42); /* learnt behind port 2: to it alone */
+	assert_int_equal(receive(&g[2], tags, QSIZE), 1);
+	assert_int_equal(tags[0], 0x42);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 0);
+	/* another port's MAC, or a group address, as the source: dropped */
+	make_frame(f, broadcast, g[1].net.mac, 0x43, sizeof(f));
+	send_frame(&g[2], f, sizeof(f));
+	make_frame(f, broadcast, group_src, 0x44, sizeof(f));
+	send_frame(&g[2], f, sizeof(f));
+	assert_int_equal(g[2].net.stats.tx_spoofed, 2);
+	assert_int_equal(receive(&g[0], tags, QSIZE), 0);
+	send(0, g[1].net.mac, 0x45); /* port 1's frames still reach port 1 */
+	assert_int_equal(receive(&g[1], tags, QSIZE), 1);
+	assert_int_equal(tags[0], 0x45);
+	/* a plain port sending the outside host's MAC is still spoofing */
+	make_frame(f, broadcast, outside, 0x46, sizeof(f));
+	send_frame(&g[1], f, sizeof(f));
+	assert_int_equal(g[1].net.stats.tx_spoofed, 1);
+}
+
+/* A bridge that sends from ever new MACs fills VSWITCH_BRIDGE_MACS entries, no more: a port
+   that sends afterwards is still learnt and gets its frames alone. */
+static void a_bridge_cannot_crowd_out_the_ports(void **state)
+{
+	uint8_t f[64], tags[QSIZE];
+
+	(void)state;
+	g[2].net.bridge = true;
+	send(2, broadcast, 0x50); /* port 2 learnt: frames to it go nowhere else */
+	receive(&g[0], tags, QSIZE);
+	receive(&g[1], tags, QSIZE);
+	for (unsigned i = 0; i < 2 * VSWITCH_BRIDGE_MACS; i++) {
+		const uint8_t src[ETH_ALEN] = {0x06, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i};
+		make_frame(f, g[2].net.mac, src, 0x51, sizeof(f)); /* to itself: goes nowhere */
+		send_frame(&g[2], f, sizeof(f));
+		receive(&g[2], tags, QSIZE);
+	}
+	assert_int_equal(lan0.nbridged, VSWITCH_BRIDGE_MACS);
+	send(1, broadcast, 0x52);
+	receive(&g[0], tags, QSIZE);
+	receive(&g[2], tags, QSIZE);
+	send(0, g[1].net.mac, 0x53);
+	assert_int_equal(receive(&g[1], tags, QSIZE), 1);
+	assert_int_equal(receive(&g[2], tags, QSIZE), 0);
+}
+
 /* A port that never reads: frames wait up to VNET_PENDING, then are dropped; the sender and
    the other receivers go on. */
 static void a_receiver_that_never_reads_loses_frames_not_the_switch(void **state)
@@ -469,6 +531,8 @@ int main(void)
 	    T(the_device_reads_as_virtio_net_with_its_mac),
 	    T(broadcast_reaches_every_other_port_of_its_switch_only),
 	    T(unknown_unicast_floods_known_goes_to_its_port),
+	    T(a_bridge_port_forwards_hosts_behind_it_but_poses_as_no_port),
+	    T(a_bridge_cannot_crowd_out_the_ports),
 	    T(a_spoofed_source_is_dropped_and_learns_nothing),
 	    T(a_receiver_that_never_reads_loses_frames_not_the_switch),
 	    T(a_port_not_started_gets_nothing),

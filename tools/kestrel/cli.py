@@ -122,6 +122,11 @@ def build_parser():
     session.add_argument("--disk", metavar="FILE", action="append",
                          help="attach FILE to the machine as a read-only virtio-mmio disk (repeatable); "
                               "a VM reaches it with passthrough = \"/virtio_mmio@a003e00\" and direct-map (DMA)")
+    session.add_argument("--nic", metavar="user", action="append", choices=("user",),
+                         help="attach a NIC to the machine on QEMU's user-mode network (the host is "
+                              "10.0.2.2 there); the k-th (from 0, at most 8) is /virtio_mmio@a002000 + "
+                              "k * 0x200, which a direct-mapped VM gets with `passthrough` and bridges "
+                              "or routes to its kestrel switch port (docs/virtio.md)")
     session.add_argument("--send", metavar="TEXT", action="append", default=[],
                          help="type TEXT on the console (\\n for Enter, \\x01 for Ctrl-A); may be given "
                          "several times, each typed once its own --send-after matched")

@@ -168,6 +168,23 @@ def disk_devices(config):
     return ["-global", "virtio-mmio.force-legacy=false"] + cmd if cmd else []
 
 
+# --nic NICs go on the window's third page, slots 16-23, from its start: never on the page of
+# a VM's own virtio slots (from slot 0) nor, with up to eight --disk and disk images, on the
+# pages QEMU fills from the top, so each is a page a VM can be given alone.
+NIC_FIRST_SLOT, NIC_MAX = 16, 8
+
+
+def nic_devices(nics):
+    """Each --nic as a virtio-net device of the machine on QEMU's user-mode network."""
+    if len(nics) > NIC_MAX:
+        raise Failure(f"--nic: at most {NIC_MAX} NICs")
+    cmd = []
+    for i, _kind in enumerate(nics):
+        cmd += ["-netdev", f"user,id=knic{i}",
+                "-device", f"virtio-net-device,netdev=knic{i},bus=virtio-mmio-bus.{NIC_FIRST_SLOT + i}"]
+    return cmd
+
+
 def qemu_command(args, config, host_ram, modules, dtb, interactive):
     cmd = [QEMU] + machine_args(args, host_ram) + ["-display", "none"]
     # On a terminal the console is interactive: mon:stdio multiplexes QEMU's monitor on it, with
@@ -197,6 +214,7 @@ def qemu_command(args, config, host_ram, modules, dtb, interactive):
         cmd += ["-drive", f"file={qemu_escape(str(Path(disk).resolve()))},if=none,format=raw,"
                 f"id=disk{i},readonly=on", "-device", f"virtio-blk-device,drive=disk{i}"]
     cmd += disk_devices(config)
+    cmd += nic_devices(args.nic or [])
     if args.icount:
         cmd += ["-icount", "shift=0,sleep=off"]
     return cmd

@@ -46,6 +46,7 @@ struct vnet_stats {
 struct virtio_net {
 	struct virtio_dev vdev;
 	uint8_t mac[ETH_ALEN];
+	bool bridge;		  /* may send other sources than mac (vswitch.h) */
 	struct vswitch *sw;	  /* NULL: on no switch, what it sends is dropped */
 	unsigned port;		  /* its index in sw */
 	struct vnet_frame tx, rx; /* kestrel's copy of the frame in hand (device lock) */

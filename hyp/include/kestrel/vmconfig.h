@@ -71,6 +71,7 @@ struct vm_config {
 		   'mac' or derived from the VM's and the node's names */
 		const char *switch_name;
 		uint8_t mac[VM_MAC_LEN];
+		bool bridge; /* virtio-net: 'bridge', sends other hosts' frames (vswitch.h) */
 	} virtio[VM_VIRTIO_MAX];
 	bool has_affinity;
 	uint8_t affinity[VCPU_MAX]; /* physical CPU of each vCPU */
