@@ -6,7 +6,8 @@
 GUEST_NAMES := hello smccc mmio sysreg abort fpsimd wfi reset vgic shm counter crash demo entry virtio \
 	virtio_blk vnet
 GUEST_NAMES += hostile/victim hostile/probe hostile/sysreg_fuzz hostile/hvc_fuzz hostile/mmio_fuzz \
-	hostile/storm hostile/timers hostile/spoof hostile/doorbell hostile/resetloop hostile/race
+	hostile/storm hostile/timers hostile/spoof hostile/doorbell hostile/resetloop hostile/race \
+	hostile/virtio_rings
 
 GUEST_B := $(B)/guests
 
