@@ -427,8 +427,8 @@ static void check_event_idx(void)
 	setup_queue(TXQ, QN);
 	vwrite16(&r->used.avail_event, 0x5555);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-	check_eq("EVENT_IDX: avail_event once started (notify chain 0)", vread16(&r->used.avail_event),
-		 0);
+	check_eq("EVENT_IDX: avail_event once started (notify chain 0)",
+		 vread16(&r->used.avail_event), 0);
 	took_interrupt();
 	vwrite16(&r->avail.used_event, 0);
 	check(tx_line("virtio-console: event idx, line 1\n"), "EVENT_IDX: a line printed");
