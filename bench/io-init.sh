@@ -13,7 +13,7 @@
 #                            waits MARK_WAIT seconds for it, outside the measured parts)
 #   BENCH-IO blk write|read BYTES SECONDS   (each repetition)
 #   BENCH-IO net fetch BYTES SECONDS
-#   BENCH-IO ping AVG_MS
+#   BENCH-IO ping AVG MIN MAX     milliseconds, 20 pings
 #   BENCH-IO irqs NAME N     the guest's virtio interrupts in a part (/proc/interrupts), each
 #                            repetition
 #   BENCH-IO done | BENCH-IO FAIL WHY
@@ -131,9 +131,9 @@ net-server | net-client)
 		done
 		out=$(ping -c 20 -i 0.2 -W 2 "$peer" 2>&1)
 		# "round-trip min/avg/max = 0.512/0.734/1.203 ms"
-		avg=$(echo "$out" | sed -n 's|.*min/avg/max = [0-9.]*/\([0-9.]*\)/.*|\1|p')
-		[ -n "$avg" ] || fail "ping $peer: $(echo "$out" | tail -2 | tr '\n' ' ')"
-		echo "BENCH-IO ping $avg"
+		rtt=$(echo "$out" | sed -n 's|.*min/avg/max = \([0-9.]*\)/\([0-9.]*\)/\([0-9.]*\).*|\2 \1 \3|p')
+		[ -n "$rtt" ] || fail "ping $peer: $(echo "$out" | tail -2 | tr '\n' ' ')"
+		echo "BENCH-IO ping $rtt"
 		mark fetch
 		before=$(irqs)
 		start=$(uptime_cs)
