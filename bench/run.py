@@ -12,6 +12,10 @@
    a marker, under kestrel and on bare QEMU, back to back, in wall time and in virtual time
    (-icount: the guest's /proc/uptime at the marker).
 4. Footprint: kestrel's text/data/bss, and what its boot banner says about memory.
+5. Virtual I/O: Linux VMs writing and reading a virtio disk (dd, O_DIRECT) and fetching a file
+   over TCP from each other, under kestrel with and without VIRTIO_F_EVENT_IDX and on bare QEMU
+   (its own virtio-blk on the same image; two machines joined by -netdev socket), with
+   kestrel's exits, notifies and interrupts per MiB (bench/io-init.sh; --io-only runs it alone).
 
 Writes build/bench/results.csv (the exit measurements: name, instructions, target, status),
 build/bench/boot.csv (every Linux run), build/bench/footprint.csv, build/bench/results.md (all
