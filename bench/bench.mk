@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Benchmarks, included by the top-level Makefile. Not part of `make test`.
 #   make bench             exit costs and the world switch in instructions (QEMU -icount),
-#                          Linux boot time, footprint
+#                          Linux boot time, virtual I/O against bare QEMU, footprint
 #                          -> build/bench/results.csv, exits.png and .svg; see docs/benchmarks.md
 #   make bench-breakdown   where each figure's instructions go, per function (an instruction
 #                          trace) -> build/bench/breakdown.md
@@ -50,6 +50,15 @@ $(BENCH_B)/boot-initramfs.cpio.gz: bench/boot-init.sh tools/mkinitramfs.sh $(SET
 	@mkdir -p $(dir $@)
 	@bash tools/mkinitramfs.sh $@ $<
 
+# The I/O measurement's initramfs: /init writes and reads a virtio disk, or serves or fetches a
+# file over a virtio-net port (bench/io-init.sh), with the kernel's own virtio modules.
+BENCH_IO_MODULES := $(addprefix $(LINUX_DISK_MODULES)/,virtio_mmio.ko virtio_blk.ko failover.ko \
+	net_failover.ko virtio_net.ko)
+$(BENCH_B)/io-initramfs.cpio.gz: bench/io-init.sh $(INIT_LIB) tools/mkinitramfs.sh $(SETUP_STAMP) \
+		$(LINUX_DISK_MODULES)/virtio_net.ko
+	@mkdir -p $(dir $@)
+	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB) $(BENCH_IO_MODULES)
+
 # gnuplot draws the chart. It is only needed here, so it is installed here (quietly), not by
 # tools/setup.sh; without it bench/run.py still writes the table and the CSV.
 bench-gnuplot:
@@ -61,7 +70,8 @@ bench-gnuplot:
 		inst || { as_root apt-get update -qq >/dev/null 2>&1; inst; } || \
 		echo "bench: could not install gnuplot-nox: no chart this time"; }
 
-BENCH_INPUTS := $(BENCH_B)/benchguest.bin $(BENCH_B)/boot-initramfs.cpio.gz
+BENCH_INPUTS := $(BENCH_B)/benchguest.bin $(BENCH_B)/boot-initramfs.cpio.gz \
+	$(BENCH_B)/io-initramfs.cpio.gz
 
 bench-build: $(BENCH_INPUTS)
 

@@ -49,6 +49,9 @@ TIMED_LOOP(psci_version, mov w0, #0x84000000; hvc #0)
 /* A 32-bit load from an emulated device register (arg = its address). */
 TIMED_LOOP(mmio_read32, ldr w2, [x11])
 
+/* A 32-bit store to an emulated device register (arg = its address): writes 0 (x12). */
+TIMED_LOOP(mmio_write32, str w12, [x11])
+
 /* ID_AA64PFR0_EL1: an ID register, trapped by HCR_EL2.TID3, answered from a sanitized copy. */
 TIMED_LOOP(read_id_aa64pfr0, mrs x2, id_aa64pfr0_el1)
 

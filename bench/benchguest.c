@@ -41,6 +41,7 @@
 #include "runtime.h"
 #include "smccc.h"
 #include "sysreg.h"
+#include "virtio_mmio.h"
 
 /* Rounds per measurement; bootargs "trace" (bench/breakdown.py) makes them few. */
 static unsigned exit_rounds = 5000, ipi_rounds = 2000, timer_rounds = 1000, warmup = 16;
@@ -62,7 +63,8 @@ static unsigned exit_rounds = 5000, ipi_rounds = 2000, timer_rounds = 1000, warm
 
 typedef uint64_t loop_fn(uint64_t rounds, uint64_t arg);
 loop_fn bench_loop_empty, bench_loop_smccc_version, bench_loop_psci_version, bench_loop_mmio_read32,
-    bench_loop_read_id_aa64pfr0, bench_loop_read_actlr, bench_loop_write_mdscr;
+    bench_loop_mmio_write32, bench_loop_read_id_aa64pfr0, bench_loop_read_actlr,
+    bench_loop_write_mdscr;
 uint64_t bench_send_sgi(uint64_t sgi1r);
 uint64_t bench_switch_spin(uint64_t threshold, uint64_t limit);
 void bench_switch_sleep(uint64_t rounds, uint64_t ahead);
@@ -85,7 +87,9 @@ static inline void yield(void)
 /* ---- state shared by the two vCPUs (the MMU is off: every access is a Device access) ---- */
 
 static volatile uint64_t timer_stamp, ipi_stamp;
-static volatile uint32_t timer_irqs, ipi_irqs, other_irqs;
+static volatile uint32_t timer_irqs, ipi_irqs, other_irqs, virtio_irqs;
+
+#define VIRTIO_INTID (32 + VIRTIO_SPI) /* slot 0's SPI */
 
 #define VCPU1_WAIT 0 /* vCPU 1 waits for interrupts in WFI */
 #define VCPU1_SPIN 1 /* vCPU 1 spins with IRQs unmasked */
@@ -107,6 +111,11 @@ void bench_irq(uint64_t stamp)
 	} else if (intid == SGI_BENCH) {
 		ipi_stamp = stamp;
 		ipi_irqs = ipi_irqs + 1;
+	} else if (intid == VIRTIO_INTID) {
+		/* what a virtio driver's handler does: read the cause, acknowledge it */
+		uint32_t why = mmio_read32(SLOT(0) + R_INT_STATUS);
+		mmio_write32(SLOT(0) + R_INT_ACK, why);
+		virtio_irqs = virtio_irqs + 1;
 	} else if (intid < 1020) {
 		other_irqs = other_irqs + 1;
 	} else {
@@ -422,6 +431,184 @@ static void switch_spinner(void)
  * measurement, and a start signal (any character on the console) so that the recording can
  * begin after the boot.
  */
+/* ---- virtio: a virtio-net port alone on its switch (bootargs "virtio", --net) ---- */
+
+/*
+ * A notify is one exit whose work depends on the ring: virtio_notify_empty writes QueueNotify
+ * with nothing posted (the floor: the exit, the transport, one read of the avail index);
+ * virtio_net_tx posts one 60-byte frame (a header and the frame in one descriptor) and
+ * notifies: kestrel takes the chain, reads the descriptor and the frame, hands the frame to the
+ * switch (no other port: it goes nowhere), puts the chain on the used ring and decides about
+ * the interrupt (suppressed here); _event_idx is the same with VIRTIO_F_EVENT_IDX negotiated.
+ * virtio_used_irq is what a used-buffer interrupt adds to a notify that raises one: kestrel
+ * raising it, the guest taking it, its handler's InterruptStatus read and InterruptACK write
+ * (two exits), the acknowledge and EOI. Each is (rounds with the notify) - (the same rounds
+ * with a plain store instead), per round.
+ */
+#define VQN	  16
+#define VNET_HDR  12
+#define FRAME_LEN 60
+
+struct vring {
+	struct desc desc[VQN];
+	struct {
+		uint16_t flags, idx, ring[VQN], used_event;
+	} avail;
+	uint16_t pad;
+	struct {
+		uint16_t flags, idx;
+		struct {
+			uint32_t id, len;
+		} ring[VQN];
+		uint16_t avail_event;
+	} used;
+} __attribute__((aligned(16)));
+
+static struct vring vrings[2], vdummy;
+static uint8_t vframe[VNET_HDR + FRAME_LEN] __attribute__((aligned(16)));
+static volatile uint32_t vsink;
+
+static void vqueue(unsigned q, struct vring *r)
+{
+	uintptr_t base = SLOT(0), d = (uintptr_t)r->desc, a = (uintptr_t)&r->avail,
+		  u = (uintptr_t)&r->used;
+
+	mmio_write32(base + R_QUEUE_SEL, q);
+	mmio_write32(base + R_QUEUE_NUM, VQN);
+	mmio_write32(base + R_DESC_LO, (uint32_t)d);
+	mmio_write32(base + R_DESC_HI, (uint32_t)((uint64_t)d >> 32));
+	mmio_write32(base + R_DRIVER_LO, (uint32_t)a);
+	mmio_write32(base + R_DRIVER_HI, (uint32_t)((uint64_t)a >> 32));
+	mmio_write32(base + R_DEVICE_LO, (uint32_t)u);
+	mmio_write32(base + R_DEVICE_HI, (uint32_t)((uint64_t)u >> 32));
+	mmio_write32(base + R_QUEUE_READY, 1);
+}
+
+/* §3.1.1 with MAC (and EVENT_IDX); the transmit descriptor 0 holds the frame. */
+static bool vstart(bool event_idx)
+{
+	uintptr_t base = SLOT(0);
+
+	mmio_write32(base + R_STATUS, 0);
+	mmio_write32(base + R_STATUS, S_ACK | S_DRIVER);
+	mmio_write32(base + R_DRV_FEAT_S, 0);
+	mmio_write32(base + R_DRV_FEAT, (1u << 5) | (event_idx ? F_EVENT_IDX : 0));
+	mmio_write32(base + R_DRV_FEAT_S, 1);
+	mmio_write32(base + R_DRV_FEAT, 1); /* VERSION_1 */
+	mmio_write32(base + R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	if (!(mmio_read32(base + R_STATUS) & S_FEATURES_OK))
+		return false;
+	for (unsigned q = 0; q < 2; q++) {
+		for (unsigned i = 0; i < sizeof(vrings[q]); i++)
+			((volatile uint8_t *)&vrings[q])[i] = 0;
+		vqueue(q, &vrings[q]);
+	}
+	for (unsigned i = 0; i < sizeof(vframe); i++)
+		vframe[i] = 0;
+	for (unsigned i = 0; i < 6; i++) { /* to an unknown MAC, from the port's own */
+		vframe[VNET_HDR + i] = (uint8_t)(0x02 + i);
+		vframe[VNET_HDR + 6 + i] = mmio_read8(base + R_CONFIG + i);
+	}
+	vrings[1].desc[0].addr = (uintptr_t)vframe;
+	vrings[1].desc[0].len = sizeof(vframe);
+	mmio_write32(base + R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	return mmio_read32(base + R_STATUS) == (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+}
+
+/* rounds of: post descriptor 0 on r's avail ring, then notify queue 1 (or a plain store). */
+static __attribute__((noinline)) uint64_t vrounds(struct vring *r, unsigned rounds, bool notify)
+{
+	volatile uint32_t *target =
+	    notify ? (volatile uint32_t *)(SLOT(0) + R_NOTIFY) : (volatile uint32_t *)&vsink;
+	volatile uint16_t *idx = &r->avail.idx, *ring = r->avail.ring;
+	uint64_t t0, t1;
+
+	isb();
+	t0 = read_sysreg(cntvct_el0);
+	for (unsigned i = 0; i < rounds; i++) {
+		uint16_t n = *idx;
+		ring[n % VQN] = 0;
+		__asm__ volatile("dmb sy" ::: "memory");
+		*idx = (uint16_t)(n + 1);
+		__asm__ volatile("dmb sy" ::: "memory");
+		*target = 1;
+	}
+	isb();
+	t1 = read_sysreg(cntvct_el0);
+	return t1 - t0;
+}
+
+static void vmeasure(const char *name, unsigned rounds)
+{
+	uint64_t with, without;
+
+	(void)vrounds(&vrings[1], warmup, true);
+	with = vrounds(&vrings[1], rounds, true);
+	without = vrounds(&vdummy, rounds, false);
+	if (with < without)
+		fail(name, "faster than without the notify");
+	else
+		report(name, with - without, rounds);
+}
+
+static uint64_t vnotify_empty(void)
+{
+	uint64_t empty, body;
+
+	empty = bench_loop_empty(exit_rounds, 0);
+	body = bench_loop_mmio_write32(exit_rounds, SLOT(0) + R_NOTIFY);
+	return body > empty ? body - empty : 0;
+}
+
+static void virtio_mode(void)
+{
+	uint64_t base_tx, irq_tx;
+	unsigned rounds = exit_rounds / 5;
+
+	if (mmio_read32(SLOT(0) + R_DEVICE_ID) != 1) {
+		fail("virtio", "no virtio-net device in slot 0 (run with --net)");
+		return;
+	}
+	/* no interrupts wanted: NO_INTERRUPT, or with EVENT_IDX a used_event far ahead */
+	if (!vstart(false)) {
+		fail("virtio", "the device did not start");
+		return;
+	}
+	vrings[1].avail.flags = 1;
+	report("virtio_notify_empty", vnotify_empty(), exit_rounds);
+	vmeasure("virtio_net_tx", rounds);
+	if (!vstart(true)) {
+		fail("virtio", "the device did not start with EVENT_IDX");
+		return;
+	}
+	vrings[1].avail.used_event = 0x8000;
+	vmeasure("virtio_net_tx_event_idx", rounds);
+
+	/* an interrupt for every chain: the IRQ is taken as the notify returns */
+	if (!vstart(false)) {
+		fail("virtio", "the device did not start again");
+		return;
+	}
+	vrings[1].avail.flags = 1;
+	(void)vrounds(&vrings[1], warmup, true);
+	base_tx = vrounds(&vrings[1], rounds, true);
+	vrings[1].avail.flags = 0;
+	gic_set_edge(VIRTIO_INTID, true);
+	gic_enable(VIRTIO_INTID);
+	(void)vrounds(&vrings[1], warmup, true);
+	virtio_irqs = 0;
+	irq_tx = vrounds(&vrings[1], rounds, true);
+	gic_disable(VIRTIO_INTID);
+	if (virtio_irqs != rounds)
+		printf("BENCH-ERROR virtio_used_irq: %u interrupts for %u chains\n", virtio_irqs,
+		       rounds);
+	else if (irq_tx < base_tx)
+		fail("virtio_used_irq", "cheaper than without the interrupt");
+	else
+		report("virtio_used_irq", irq_tx - base_tx, rounds);
+	mmio_write32(SLOT(0) + R_STATUS, 0);
+}
+
 static void trace_mode(void)
 {
 	exit_rounds = ipi_rounds = timer_rounds = 4;
@@ -472,6 +659,11 @@ int main(const void *dtb)
 	}
 	gic_enable(GIC_PPI_VIRT_TIMER);
 	irq_unmask();
+	if (has_word(boot_info.bootargs, "virtio")) {
+		virtio_mode();
+		printf("BENCH done\n");
+		psci_system_off();
+	}
 	ipi = start_vcpu1(); /* from now on vCPU 1 waits in WFI: its CPU executes nothing */
 
 	for (unsigned i = 0; i < sizeof(exits) / sizeof(exits[0]); i++)

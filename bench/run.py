@@ -4,13 +4,18 @@
 
 1. Exit costs: boots the benchmark guest (build/bench/benchguest.bin) under
    `./kestrel run --icount --vcpus 2`, where the counter advances by one per executed
-   instruction, and reads its "BENCH <name> <instructions per round trip> <rounds>" lines.
+   instruction, and reads its "BENCH <name> <instructions per round trip> <rounds>" lines;
+   then once more in its virtio mode with a virtio-net port (notify exits, interrupts).
 2. World switch: boots bench/world-switch.dts, two copies of the benchmark guest sharing
    physical CPU 0, with --icount, and reads the same kind of line from the VM that measures.
 3. Linux boot to user space: Debian's bookworm kernel with a tiny initramfs whose /init prints
    a marker, under kestrel and on bare QEMU, back to back, in wall time and in virtual time
    (-icount: the guest's /proc/uptime at the marker).
 4. Footprint: kestrel's text/data/bss, and what its boot banner says about memory.
+5. Virtual I/O: Linux VMs writing and reading a virtio disk (dd, O_DIRECT) and fetching a file
+   over TCP from each other, under kestrel with and without VIRTIO_F_EVENT_IDX and on bare QEMU
+   (its own virtio-blk on the same image; two machines joined by -netdev socket), with
+   kestrel's exits, notifies and interrupts per MiB (bench/io-init.sh; --io-only runs it alone).
 
 Writes build/bench/results.csv (the exit measurements: name, instructions, target, status),
 build/bench/boot.csv (every Linux run), build/bench/footprint.csv, build/bench/results.md (all
@@ -78,6 +83,10 @@ ROWS = [
     Row("timer_latency_busy", "virtual timer IRQ latency, vCPU running", 400, "~2400"),
     Row("timer_latency_wfi", "virtual timer IRQ latency, vCPU in WFI", 400),
     Row("world_switch", "world switch between two VMs sharing a physical CPU", None),
+    Row("virtio_notify_empty", "virtio notify exit, nothing waiting (QueueNotify write)", None),
+    Row("virtio_net_tx", "virtio-net notify sending one frame, no interrupt", None),
+    Row("virtio_net_tx_event_idx", "the same with VIRTIO_F_EVENT_IDX negotiated", None),
+    Row("virtio_used_irq", "used-buffer interrupt: raised, taken, status read and ACK", None),
     Row("boot_to_guest", "kestrel's boot and building the 256 MiB VM, to the guest's main()", None),
 ]
 
@@ -161,6 +170,15 @@ def run_exit_benchmarks():
            "--timeout", str(GUEST_TIMEOUT), "--log", str(OUT / "benchguest.log")]
     results, lines = run_guests("exit costs", cmd, None)
     return results[None], lines
+
+
+def run_virtio_bench():
+    """Boots the benchmark guest in its virtio mode, with a virtio-net port alone on a switch."""
+    cmd = [str(KESTREL), "run", "--kernel", str(BENCH_GUEST), "--vcpus", "1", "--icount",
+           "--net", "benchlan", "--cmdline", "virtio", "--timeout", str(GUEST_TIMEOUT),
+           "--log", str(OUT / "benchguest-virtio.log")]
+    results, _ = run_guests("virtio exits", cmd, None)
+    return results[None]
 
 
 def run_world_switch():
@@ -333,6 +351,241 @@ def write_boot_csv(boots):
             w.writerow([b.kind, int(b.icount), b.index, f"{b.wall:.3f}", f"{b.uptime:.2f}",
                         f"{b.banner:.3f}" if b.banner is not None else "",
                         f"{b.vm_created:.3f}" if b.vm_created is not None else ""])
+
+
+# ------------------------------------------------------------------ virtual I/O
+
+IO_INITRAMFS = OUT / "io-initramfs.cpio.gz"
+IO_DISK = OUT / "io-disk.img"
+IO_MIB = 64
+IO_REPS = 5  # disk: each dd this many times in one boot, the median counts (the machine is shared)
+IO_MEM = "256M"
+IO_CMDLINE = "console=ttyAMA0 quiet"
+IO_TIMEOUT = 600  # seconds per run, boots included
+IO_PORT = 47321  # the bare QEMU pair's -netdev socket link, on 127.0.0.1
+IO_MAC = ("02:00:00:00:00:01", "02:00:00:00:00:02")
+IO_IPS = ("10.0.0.1", "10.0.0.2")
+IO_LINE = re.compile(r"BENCH-IO (.*)$")
+STATS_EXITS = re.compile(r"kestrel: (\S+) \S+; exits:([^;]*);")
+STATS_VIRTIO = re.compile(r"kestrel: (\S+) virtio: (.*)$")
+# every exit once: "mmio" is a kind of "dabt", the injected aborts and strays are not exits
+EXIT_KINDS = ("hvc", "smc", "sysreg", "dabt", "iabt", "wfx", "fpsimd", "irq", "unknown")
+
+
+@dataclass
+class IoProc:
+    """One QEMU of an I/O run (kestrel's, or a bare QEMU) and what it printed."""
+    name: str
+    cmd: list
+    lines: list = None
+    status: int = None
+
+
+def io_guest_cmdline(role, i=0):
+    extra = f" io_ip={IO_IPS[i]} io_peer={IO_IPS[1 - i]}" if role != "blk" else f" io_reps={IO_REPS}"
+    return f"{IO_CMDLINE} io={role} io_mib={IO_MIB}{extra}"
+
+
+def io_dts(kind, event_idx):
+    """A kestrel configuration for the I/O runs: one VM and a disk, or two VMs on a switch."""
+    no_ei = "" if event_idx else " no-event-idx;"
+
+    def vm(name, cpu, cmdline, device):
+        return (f"\t\t{name} {{\n\t\t\tcompatible = \"kestrel,vm\";\n\t\t\tmemory = <0x0 0x10000000>;\n"
+                f"\t\t\tcpus = <1>;\n\t\t\tcpu-affinity = <{cpu}>;\n\t\t\tkernel = \"{LINUX_IMAGE}\";\n"
+                f"\t\t\tramdisk = \"{IO_INITRAMFS}\";\n\t\t\tbootargs = \"{cmdline}\";\n{device}\t\t}};\n")
+
+    if kind == "blk":
+        vms = vm("vm0", 0, io_guest_cmdline("blk"),
+                 f"\t\t\tdisk0 {{ compatible = \"kestrel,virtio-blk\"; image = \"{IO_DISK}\";{no_ei} }};\n")
+    else:
+        vms = "".join(vm(name, i, io_guest_cmdline(role, i),
+                         f"\t\t\tnet0 {{ compatible = \"kestrel,virtio-net\"; switch = \"lan0\"; "
+                         f"mac = [{IO_MAC[i].replace(':', ' ')}];{no_ei} }};\n")
+                      for i, (name, role) in enumerate((("a", "net-server"), ("b", "net-client"))))
+    path = OUT / f"io-{kind}{'' if event_idx else '-no-event-idx'}.dts"
+    path.write_text(f"/dts-v1/;\n/ {{\n\tchosen {{\n{vms}\t}};\n}};\n")
+    return path
+
+
+def io_kestrel(kind, event_idx):
+    dts = io_dts(kind, event_idx)
+    tag = f"io-{kind}-kestrel{'' if event_idx else '-no-event-idx'}"
+    cmd = [str(KESTREL), "run", str(dts), "--pcpus", "1" if kind == "blk" else "2",
+           "--timeout", str(IO_TIMEOUT), "--log", str(OUT / f"{tag}.log")]
+    # at each mark, kestrel's counters of every VM: Ctrl-A 0 (its console), `stats VM`
+    vms = ("vm0",) if kind == "blk" else ("a", "b")
+    for mark in ("write", "read", "end") if kind == "blk" else ("fetch", "end"):
+        cmd += ["--send-after", rf"BENCH-IO mark {mark}\b",
+                "--send", r"\x010" + "".join(rf"stats {vm}\n" for vm in vms)]
+    return tag, [IoProc("kestrel", cmd)]
+
+
+def bare_io_cmd(cmdline, devices):
+    return ["qemu-system-aarch64", "-machine", "virt,gic-version=3", "-cpu", "max", "-smp", "1",
+            "-m", IO_MEM, "-display", "none", "-serial", "stdio", "-monitor", "none", "-nic", "none",
+            "-kernel", str(LINUX_IMAGE), "-initrd", str(IO_INITRAMFS), "-append", cmdline,
+            "-global", "virtio-mmio.force-legacy=false"] + devices
+
+
+def io_bare(kind):
+    if kind == "blk":
+        return "io-blk-qemu", [IoProc("qemu", bare_io_cmd(io_guest_cmdline("blk"), [
+            "-drive", f"file={IO_DISK},if=none,format=raw,id=d0",
+            "-device", "virtio-blk-device,drive=d0"]))]
+    procs = []
+    for i, (name, role) in enumerate((("a", "net-server"), ("b", "net-client"))):
+        link = f"listen=127.0.0.1:{IO_PORT}" if i == 0 else f"connect=127.0.0.1:{IO_PORT}"
+        procs.append(IoProc(name, bare_io_cmd(io_guest_cmdline(role, i), [
+            "-netdev", f"socket,id=n0,{link}", "-device", f"virtio-net-device,netdev=n0,mac={IO_MAC[i]}"])))
+    return "io-net-qemu", procs
+
+
+def run_io(tag, procs):
+    """Runs procs (the listening one first) to their ends."""
+    print(f"virtual I/O: {tag} ...", end=" ", flush=True)
+    deadline = time.monotonic() + IO_TIMEOUT + 30
+    running, data = {}, {}
+    try:
+        for p in procs:
+            proc = subprocess.Popen(p.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT)
+            running[proc.stdout.fileno()] = (p, proc)
+            data[p.name] = b""
+            time.sleep(1)  # a -netdev socket listener before its peer connects
+        while running and time.monotonic() < deadline:
+            ready, _, _ = select.select(list(running), [], [], 1.0)
+            for fd in ready:
+                p, proc = running[fd]
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    p.status = proc.wait()
+                    del running[fd]
+                    continue
+                data[p.name] += chunk
+    finally:
+        for p, proc in running.values():
+            proc.kill()
+            proc.wait()
+    for p in procs:
+        p.lines = console_lines(data[p.name])
+        if p.name != "kestrel":
+            (OUT / f"{tag}-{p.name}.log").write_bytes(data[p.name])
+        if p.status is None:
+            raise BenchError(f"{tag}: {p.name} did not end in {IO_TIMEOUT} s\n" + tail(p.lines))
+        fails = [line for line in p.lines if "BENCH-IO FAIL" in line]
+        if fails or not any("BENCH-IO done" in line for line in p.lines):
+            raise BenchError(f"{tag}: {p.name}: {fails[0] if fails else 'no BENCH-IO done'}\n" + tail(p.lines))
+    return io_results(procs)
+
+
+def io_results(procs):
+    """{"blk write": [(bytes, s)...], "net fetch": [...], "ping": ms, "irqs NAME": n (all
+    repetitions), "marks": [(mark, {vm: (exits, notifies, interrupts)})]} over all the
+    processes' lines."""
+    r, marks, current = {}, [], None
+    for p in procs:
+        for line in p.lines:
+            line = VM_PREFIX.sub("", line)
+            m = STATS_EXITS.search(line)
+            if m and current is not None:
+                counts = dict(kv.split("=") for kv in m.group(2).split() if "=" in kv)
+                exits = sum(int(counts.get(k, 0)) for k in EXIT_KINDS)
+                current[1].setdefault(m.group(1), [0, 0, 0])[0] = exits
+                continue
+            m = STATS_VIRTIO.search(line)
+            if m and current is not None:
+                v = current[1].setdefault(m.group(1), [0, 0, 0])
+                v[1] = sum(int(x) for x in re.findall(r"notifies (\d+)", m.group(2)))
+                v[2] = sum(int(x) for x in re.findall(r"interrupts (\d+)", m.group(2)))
+                continue
+            m = IO_LINE.search(line)
+            if not m:
+                continue
+            words = m.group(1).split()
+            if words[0] == "mark":
+                current = (words[1], {})
+                marks.append(current)
+            elif words[0] in ("blk", "net"):
+                r.setdefault(f"{words[0]} {words[1]}", []).append((int(words[2]), float(words[3])))
+            elif words[0] == "ping":
+                r["ping"], r["ping min"], r["ping max"] = (float(w) for w in words[1:4])
+            elif words[0] == "irqs":
+                r[f"irqs {words[1]}"] = r.get(f"irqs {words[1]}", 0) + int(words[2])
+    r["marks"] = marks
+    return r
+
+
+def io_counts(r, part, vm):
+    """(exits, notifies, interrupts) kestrel counted for vm during part (between its mark and
+    the next), or None."""
+    marks = r["marks"]
+    for i, (name, counts) in enumerate(marks[:-1]):
+        after = marks[i + 1][1]
+        if name == part and vm in counts and vm in after:
+            return tuple(b - a for a, b in zip(counts[vm], after[vm]))
+    return None
+
+
+def run_io_benchmarks():
+    for path in (LINUX_IMAGE, IO_INITRAMFS):
+        if not path.is_file():
+            raise BenchError(f"{rel(path)} is missing: run `make bench` (not run.py alone)")
+    with open(IO_DISK, "wb") as f:
+        f.truncate((IO_MIB + 16) << 20)
+    runs = {}
+    for kind in ("blk", "net"):
+        for tag, procs in (io_kestrel(kind, True), io_kestrel(kind, False), io_bare(kind)):
+            runs[tag] = run_io(tag, procs)
+            r = runs[tag]
+            if kind == "blk":
+                print(f"write {mibs(r, 'blk write'):.1f} MiB/s, read {mibs(r, 'blk read'):.1f} MiB/s", flush=True)
+            else:
+                print(f"TCP {mibs(r, 'net fetch'):.1f} MiB/s, ping {r['ping']:.3f} ms", flush=True)
+    return runs
+
+
+def mibs(r, key):
+    """MiB/s: the median of the repetitions."""
+    return statistics.median(b / (1 << 20) / s if s else float("inf") for b, s in r[key])
+
+
+def mib_moved(r, key):
+    return sum(b for b, _ in r[key]) / (1 << 20)
+
+
+def io_tables(runs):
+    """Two tables: throughput against bare QEMU, and what a MiB costs in exits."""
+    k, kn = "io-{}-kestrel", "io-{}-kestrel-no-event-idx"
+    q = "io-{}-qemu"
+    rows = []
+    for label, kind, key in (("disk write, O_DIRECT (MiB/s)", "blk", "blk write"),
+                             ("disk read, O_DIRECT (MiB/s)", "blk", "blk read"),
+                             ("VM-to-VM TCP (MiB/s)", "net", "net fetch")):
+        a, b, c = (mibs(runs[t.format(kind)], key) for t in (k, kn, q))
+        rows.append([label, f"{a:.1f}", f"{b:.1f}", f"{c:.1f}", f"{a / c:.2f}x"])
+    for what in ("min", "mean", "max"):
+        a, b, c = (runs[t.format("net")]["ping" if what == "mean" else f"ping {what}"] for t in (k, kn, q))
+        rows.append([f"ping round trip, {what} of 20 (ms)", f"{a:.3f}", f"{b:.3f}", f"{c:.3f}",
+                     f"{a / c:.2f}x"])
+    perf = (["", "kestrel", "kestrel, no EVENT_IDX", "bare QEMU", "kestrel / QEMU"], rows)
+
+    rows = []
+    for label, kind, part, vm in (("disk write", "blk", "write", "vm0"), ("disk read", "blk", "read", "vm0"),
+                                  ("TCP, receiver", "net", "fetch", "b"), ("TCP, sender", "net", "fetch", "a")):
+        row, key = [label], f"{'blk' if kind == 'blk' else 'net'} {part}"
+        for t in (k, kn):
+            r = runs[t.format(kind)]
+            counts = io_counts(r, part, vm)
+            row += [f"{x / mib_moved(r, key):.1f}" for x in counts] if counts else ["-"] * 3
+        irq_key = f"irqs {part}"
+        for t in (k, kn, q):
+            r = runs[t.format(kind)]
+            row.append(f"{r[irq_key] / mib_moved(r, key):.1f}" if irq_key in r and vm != "a" else "-")
+        rows.append(row)
+    cost = (["per MiB", "exits", "notifies", "interrupts raised", "exits (no EI)", "notifies (no EI)",
+             "interrupts raised (no EI)", "guest's interrupts", "(no EI)", "(bare QEMU)"], rows)
+    return perf, cost
 
 
 # ------------------------------------------------------------------ footprint
@@ -550,7 +803,10 @@ plot '{data}' using 2:xtic(1) title 'kestrel' lc rgb '#c0392b', \\
 def main(argv):
     parser = argparse.ArgumentParser(description="kestrel's benchmarks (see docs/benchmarks.md)")
     parser.add_argument("--runs", type=int, default=3, help="Linux boots of each kind (default 3)")
-    parser.add_argument("--no-linux", action="store_true", help="skip the Linux boot measurement")
+    parser.add_argument("--no-linux", action="store_true",
+                        help="skip the Linux measurements (boot time and virtual I/O)")
+    parser.add_argument("--io-only", action="store_true",
+                        help="only the virtual I/O measurement (Linux VMs against bare QEMU)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a figure is above its target")
     args = parser.parse_args(argv)
 
@@ -559,10 +815,24 @@ def main(argv):
             print(f"bench: {rel(path)} is missing: run `make bench`", file=sys.stderr)
             return 1
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.io_only:
+        try:
+            perf, cost = io_tables(run_io_benchmarks())
+        except BenchError as e:
+            print(f"bench: {e}", file=sys.stderr)
+            return 1
+        md = []
+        for header, body in (perf, cost):
+            print()
+            print("\n".join(text_table(header, body)))
+            md += md_table(header, body) + [""]
+        (OUT / "io.md").write_text("\n".join(md) + "\n")
+        return 0
     md = []
     try:
         results, guest_lines = run_exit_benchmarks()
         results.update(run_world_switch())
+        results.update(run_virtio_bench())
         rows = exit_rows(results)
         write_results_csv(rows)
         header, body = exit_table(rows)
@@ -579,6 +849,17 @@ def main(argv):
         md += ["### Footprint", ""] + md_table(header, body) + [""]
 
         s = None
+        if not args.no_linux:
+            print()
+            runs = run_io_benchmarks()
+            perf, cost = io_tables(runs)
+            for header, body in (perf, cost):
+                print()
+                print("\n".join(text_table(header, body)))
+            md += [f"### Virtual I/O: Linux VMs, {IO_MIB} MiB (kestrel, and without EVENT_IDX, "
+                   "against bare QEMU)", ""] + md_table(*perf) + [""]
+            md += ["### What a MiB costs (kestrel's counters; the guest's /proc/interrupts)", ""] + \
+                md_table(*cost) + [""]
         if not args.no_linux:
             print()
             boots = run_linux_boots(args.runs)

@@ -261,7 +261,7 @@ static void check_registers(void)
 	check_reg("Status after a reset", R_STATUS, 0);
 	check_reg("InterruptStatus after a reset", R_INT_STATUS, 0);
 	w32(dev, R_DEV_FEAT_S, 0);
-	check_reg("DeviceFeatures[0]", R_DEV_FEAT, 0);
+	check_reg("DeviceFeatures[0] (EVENT_IDX)", R_DEV_FEAT, F_EVENT_IDX);
 	w32(dev, R_DEV_FEAT_S, 1);
 	check_reg("DeviceFeatures[1] (VERSION_1, RING_RESET)", R_DEV_FEAT, 1 | 1u << 8);
 	w32(dev, R_DEV_FEAT_S, 2);
@@ -387,6 +387,71 @@ static void check_input(void)
 		same = text[i] == "ping-virtio"[i];
 	check(same, "input through the receive queue: \"%s\"", text);
 	w32(dev, R_INT_ACK, 3);
+}
+
+static uint16_t vread16(const uint16_t *p)
+{
+	return *(const volatile uint16_t *)p;
+}
+
+static void vwrite16(uint16_t *p, uint16_t v)
+{
+	*(volatile uint16_t *)p = v;
+	__asm__ volatile("dmb sy" ::: "memory");
+}
+
+/* Whether the last line raised the used-buffer interrupt; clears it. */
+static bool took_interrupt(void)
+{
+	bool got = spi_pending() && (r32(dev, R_INT_STATUS) & 1);
+
+	w32(dev, R_INT_ACK, 3);
+	spi_clear();
+	return got;
+}
+
+/* VIRTIO_F_EVENT_IDX (§2.7.10) negotiated: kestrel asks for notifies through avail_event and
+   interrupts only as used_event says; not negotiated, it writes no avail_event and follows the
+   flags. */
+static void check_event_idx(void)
+{
+	struct ring *r = &rings[TXQ];
+
+	w32(dev, R_STATUS, 0);
+	w32(dev, R_STATUS, S_ACK | S_DRIVER);
+	set_features(F_EVENT_IDX, 1 | 1u << 8);
+	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	check_reg("Status: FEATURES_OK kept for EVENT_IDX", R_STATUS,
+		  S_ACK | S_DRIVER | S_FEATURES_OK);
+	setup_queue(RXQ, QN);
+	setup_queue(TXQ, QN);
+	vwrite16(&r->used.avail_event, 0x5555);
+	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	check_eq("EVENT_IDX: avail_event once started (notify chain 0)",
+		 vread16(&r->used.avail_event), 0);
+	took_interrupt();
+	vwrite16(&r->avail.used_event, 0);
+	check(tx_line("virtio-console: event idx, line 1\n"), "EVENT_IDX: a line printed");
+	check(took_interrupt(), "EVENT_IDX: used_event 0: the first chain used interrupts");
+	check_eq("EVENT_IDX: avail_event after one chain", vread16(&r->used.avail_event), 1);
+	vwrite16(&r->avail.used_event, 3);
+	tx_line("virtio-console: event idx, line 2\n");
+	check(!took_interrupt(), "EVENT_IDX: used_event 3: chain 1 used, no interrupt");
+	tx_line("virtio-console: event idx, line 3\n");
+	check(!took_interrupt(), "EVENT_IDX: used_event 3: chain 2 used, no interrupt");
+	vwrite16(&r->avail.flags, 1); /* NO_INTERRUPT: means nothing with EVENT_IDX */
+	tx_line("virtio-console: event idx, line 4\n");
+	check(took_interrupt(), "EVENT_IDX: used_event 3: chain 3 used, an interrupt");
+	check_eq("EVENT_IDX: avail_event after four chains", vread16(&r->used.avail_event), 4);
+	vwrite16(&r->avail.flags, 0);
+
+	check(start_device(), "the device starts without EVENT_IDX");
+	vwrite16(&r->used.avail_event, 0x5555);
+	vwrite16(&r->avail.used_event, 100);
+	took_interrupt();
+	tx_line("virtio-console: no event idx\n");
+	check(took_interrupt(), "no EVENT_IDX: used_event ignored, an interrupt");
+	check_eq("no EVENT_IDX: avail_event not written", vread16(&r->used.avail_event), 0x5555);
 }
 
 static void check_queue_reset(void)
@@ -602,6 +667,7 @@ int main(const void *dtb)
 	check_negotiation();
 	check_output();
 	check_input();
+	check_event_idx();
 	check_queue_reset();
 
 	static const struct {

@@ -168,8 +168,8 @@ static bool pattern_ok(uint64_t sector, const uint8_t *p, unsigned n)
 
 static void check_registers(bool read_only)
 {
-	uint64_t want =
-	    F_VERSION_1 | F_RING_RESET | F_SEG_MAX | F_BLK_SIZE | F_FLUSH | (read_only ? F_RO : 0);
+	uint64_t want = F_VERSION_1 | F_RING_RESET | F_EVENT_IDX | F_SEG_MAX | F_BLK_SIZE |
+			F_FLUSH | (read_only ? F_RO : 0);
 
 	check_eq("magic", r32(R_MAGIC), 0x74726976);
 	check_eq("version", r32(R_VERSION), 2);

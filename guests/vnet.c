@@ -229,7 +229,8 @@ static void check_devices(void)
 		p->spi = VIRTIO_SPI + i;
 		check_eq("virtio-net device ID", r32(p, R_DEVICE_ID), 1);
 		w32(p, R_DEV_FEAT_S, 0);
-		check_eq("features 0..31: MAC, STATUS", r32(p, R_DEV_FEAT), F_MAC | F_STATUS);
+		check_eq("features 0..31: MAC, STATUS, EVENT_IDX", r32(p, R_DEV_FEAT),
+			 F_MAC | F_STATUS | F_EVENT_IDX);
 		for (unsigned b = 0; b < 6; b++)
 			p->mac[b] = mmio_read8(p->base + R_CONFIG + b);
 		check_eq("status: link up", mmio_read16(p->base + R_CONFIG + 6), 1);

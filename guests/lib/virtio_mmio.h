@@ -47,6 +47,8 @@
 #define S_FEATURES_OK 8u
 #define S_NEEDS_RESET 64u
 
+#define F_EVENT_IDX (1u << 29) /* VIRTIO_F_EVENT_IDX, offered by every kestrel device */
+
 /* A descriptor's flags: the chain goes on at next; the device writes the buffer. */
 #define DESC_NEXT  1u
 #define DESC_WRITE 2u

@@ -749,6 +749,8 @@ static bool parse_virtio(struct ctx *c, int sub, struct vm_config *vm,
 		return false;
 	vm->virtio[vm->nvirtio].type = type;
 	vm->virtio[vm->nvirtio].node = name;
+	vm->virtio[vm->nvirtio].no_event_idx =
+	    fdt_getprop(c->fdt, sub, "no-event-idx", NULL) != NULL;
 	vm->nvirtio++;
 	return true;
 }

@@ -137,8 +137,32 @@ int vm_virtio_build(struct vm *vm)
 		} else if (build_blk(vm, i) != E_OK) {
 			return -E_NOENT;
 		}
+		if (vm->config.virtio[i].no_event_idx)
+			vm->vio.slot[i]->features &= ~BIT(VIRTIO_F_EVENT_IDX);
 	}
 	return E_OK;
+}
+
+/* One line for all the VM's devices: what the notifications cost (docs/benchmarks.md). */
+static void print_transport_stats(const struct vm *vm)
+{
+	char line[240];
+	int n = 0;
+
+	for (unsigned i = 0; i < vm->config.nvirtio && n < (int)sizeof(line); i++) {
+		const struct virtio_dev *d = vm->vio.slot[i];
+		if (!d)
+			continue;
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+			      "%s%s: notifies %llu, interrupts %llu, event-idx %s", i ? "; " : "",
+			      vm->config.virtio[i].node, (unsigned long long)d->notifies,
+			      (unsigned long long)d->irqs,
+			      d->event_idx_seen				? "on"
+			      : (d->features & BIT(VIRTIO_F_EVENT_IDX)) ? "off"
+									: "not offered");
+	}
+	if (n)
+		kprintf("%s virtio: %s", vm->name, line);
 }
 
 void vm_virtio_print_stats(const struct vm *vm)
@@ -159,6 +183,7 @@ void vm_virtio_print_stats(const struct vm *vm)
 			(unsigned long long)st->rx_dropped, (unsigned long long)st->rx_short,
 			(unsigned long long)st->broken);
 	}
+	print_transport_stats(vm);
 }
 
 void vm_virtio_stop(struct vm *vm)

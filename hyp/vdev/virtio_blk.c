@@ -13,8 +13,8 @@
  * A request that is well formed but wrong (a sector past the end, a length not a multiple of
  * 512, a write to a read-only disk, more than VBLK_REQ_MAX bytes, an unknown type) fails with
  * IOERR or UNSUPP and the device goes on. A notify takes no new chain once VBLK_NOTIFY_BUDGET
- * bytes were moved or num descriptors walked; what is left waits for the driver's next notify
- * or interrupt acknowledgement (it gets a used-buffer interrupt for what was done). A piece
+ * bytes were moved or num descriptors walked; what is left waits for the driver's
+ * acknowledgement of the used-buffer interrupt it gets for what was done. A piece
  * that comes back after a reset of the device or its queue (another generation) is dropped.
  */
 #include <kestrel/lib.h>
@@ -211,7 +211,6 @@ static int begin(struct virtio_blk *b, uint16_t head, unsigned ndesc)
 static void broken(struct virtio_blk *b)
 {
 	b->broken++;
-	b->pending = false;
 	b->req.active = false;
 	virtio_mmio_dev_broken(&b->vdev);
 }
@@ -223,16 +222,15 @@ static void process(struct virtio_blk *b)
 	struct virtq *q = &b->vdev.vq[REQQ];
 	const struct virtio_hooks *h = b->vdev.hooks;
 	unsigned walked = 0;
+	bool more = false;
 
-	b->pending = false;
 	b->moved = 0;
 	while (!b->req.busy && virtio_mmio_dev_live(&b->vdev) && q->ready) {
 		struct virtq_chain chain;
 		unsigned n = 0;
 		int got;
 		if (walked >= q->num || b->moved >= VBLK_NOTIFY_BUDGET) {
-			/* taken up at the next notify or acknowledgement */
-			b->pending = virtq_has_avail(q, h);
+			more = virtq_has_avail(q, h); /* taken up at the acknowledgement */
 			break;
 		}
 		got = virtq_pop(q, h, &chain);
@@ -251,7 +249,10 @@ static void process(struct virtio_blk *b)
 			break;
 		}
 	}
-	if (b->used) {
+	if (more) {
+		b->used = false;
+		virtio_mmio_dev_more(&b->vdev, REQQ);
+	} else if (b->used) {
 		b->used = false;
 		virtio_mmio_dev_used(&b->vdev, REQQ);
 	}
@@ -295,20 +296,11 @@ static void blk_notify(struct virtio_dev *dev, unsigned q)
 		process(blk_of(dev));
 }
 
-static void blk_acked(struct virtio_dev *dev)
-{
-	struct virtio_blk *b = blk_of(dev);
-
-	if (b->pending && !b->req.busy && dev->vq[REQQ].ready)
-		process(b);
-}
-
 static void blk_reset(struct virtio_dev *dev)
 {
 	struct virtio_blk *b = blk_of(dev);
 
 	/* A piece still at the backend stays busy: its virtio_blk_done only ends it. */
-	b->pending = false;
 	b->req.active = false;
 }
 
@@ -326,8 +318,8 @@ static uint8_t blk_config(struct virtio_dev *dev, unsigned off)
 }
 
 #define BLK_FEATURES                                                                               \
-	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET) | BIT(VIRTIO_BLK_F_SEG_MAX) |          \
-	 BIT(VIRTIO_BLK_F_BLK_SIZE) | BIT(VIRTIO_BLK_F_FLUSH))
+	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET) | BIT(VIRTIO_F_EVENT_IDX) |            \
+	 BIT(VIRTIO_BLK_F_SEG_MAX) | BIT(VIRTIO_BLK_F_BLK_SIZE) | BIT(VIRTIO_BLK_F_FLUSH))
 
 static const struct virtio_dev_ops blk_ops = {
     .device_id = VIRTIO_ID_BLOCK,
@@ -337,7 +329,6 @@ static const struct virtio_dev_ops blk_ops = {
     .notify = blk_notify,
     .config_read = blk_config,
     .reset = blk_reset,
-    .acked = blk_acked,
 };
 
 static const struct virtio_dev_ops blk_ro_ops = {
@@ -348,7 +339,6 @@ static const struct virtio_dev_ops blk_ro_ops = {
     .notify = blk_notify,
     .config_read = blk_config,
     .reset = blk_reset,
-    .acked = blk_acked,
 };
 
 void virtio_blk_init(struct virtio_blk *b, const struct virtio_hooks *hooks, unsigned slot,

@@ -53,7 +53,7 @@ static void transmit(struct virtio_console *c)
 	const struct virtio_hooks *h = c->vdev.hooks;
 	uint64_t budget = VCONS_TX_BUDGET;
 	unsigned walked = 0;
-	bool used = false;
+	bool used = false, empty = false;
 
 	/* A new chain only while fewer than num descriptors were walked: one is at most num. */
 	for (unsigned n = 0; n < q->num && budget && walked < q->num; n++) {
@@ -64,8 +64,10 @@ static void transmit(struct virtio_console *c)
 			broken(c);
 			return;
 		}
-		if (!got)
+		if (!got) {
+			empty = true;
 			break;
+		}
 		while ((got = virtq_next(q, h, &chain, &d)) > 0) {
 			if (d.flags & VIRTQ_DESC_F_WRITE) { /* transmit buffers are read-only */
 				broken(c);
@@ -81,7 +83,9 @@ static void transmit(struct virtio_console *c)
 		walked += chain.seen;
 		used = true;
 	}
-	if (used)
+	if (!empty && virtq_has_avail(q, h))
+		virtio_mmio_dev_more(&c->vdev, TXQ);
+	else if (used)
 		virtio_mmio_dev_used(&c->vdev, TXQ);
 }
 
@@ -91,7 +95,7 @@ static void fill_receive(struct virtio_console *c)
 	struct virtq *q = &c->vdev.vq[RXQ];
 	const struct virtio_hooks *h = c->vdev.hooks;
 	unsigned walked = 0;
-	bool used = false;
+	bool used = false, empty = false;
 
 	for (unsigned n = 0; n < q->num && walked < q->num && c->rx_count; n++) {
 		struct virtq_chain chain;
@@ -102,8 +106,10 @@ static void fill_receive(struct virtio_console *c)
 			broken(c);
 			return;
 		}
-		if (!got)
+		if (!got) {
+			empty = true;
 			break;
+		}
 		while (c->rx_count && (got = virtq_next(q, h, &chain, &d)) > 0) {
 			if (!(d.flags & VIRTQ_DESC_F_WRITE)) { /* receive buffers are write-only */
 				broken(c);
@@ -131,7 +137,9 @@ static void fill_receive(struct virtio_console *c)
 		walked += chain.seen;
 		used = true;
 	}
-	if (used)
+	if (!empty && c->rx_count && virtq_has_avail(q, h))
+		virtio_mmio_dev_more(&c->vdev, RXQ);
+	else if (used)
 		virtio_mmio_dev_used(&c->vdev, RXQ);
 }
 
@@ -159,7 +167,7 @@ static uint8_t console_config(struct virtio_dev *dev, unsigned off)
 
 static const struct virtio_dev_ops console_ops = {
     .device_id = VIRTIO_ID_CONSOLE,
-    .features = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET),
+    .features = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET) | BIT(VIRTIO_F_EVENT_IDX),
     .nqueues = 2,
     .config_size = 12,
     .notify = console_notify,

@@ -32,6 +32,7 @@ bool virtio_mmio_dev_live(const struct virtio_dev *dev)
 static void raise(struct virtio_dev *dev, uint32_t why)
 {
 	dev->int_status |= why;
+	dev->irqs++;
 	if (dev->hooks->irq)
 		dev->hooks->irq(dev->hooks->ctx, dev->slot);
 }
@@ -50,6 +51,12 @@ void virtio_mmio_dev_used(struct virtio_dev *dev, unsigned q)
 		raise(dev, VIRTIO_INT_USED);
 }
 
+void virtio_mmio_dev_more(struct virtio_dev *dev, unsigned q)
+{
+	dev->more |= BIT(q);
+	raise(dev, VIRTIO_INT_USED);
+}
+
 static void reset(struct virtio_dev *dev)
 {
 	dev->status = 0;
@@ -57,6 +64,7 @@ static void reset(struct virtio_dev *dev)
 	dev->drv_features = 0;
 	dev->queue_sel = 0;
 	dev->int_status = 0;
+	dev->more = 0;
 	memset(dev->vq, 0, sizeof(dev->vq));
 	dev->generation++;
 	if (dev->ops->reset)
@@ -70,6 +78,7 @@ void virtio_mmio_dev_init(struct virtio_dev *dev, const struct virtio_dev_ops *o
 	dev->ops = ops;
 	dev->hooks = hooks;
 	dev->slot = slot;
+	dev->features = ops->features;
 	reset(dev);
 }
 
@@ -107,7 +116,7 @@ static uint32_t dev_reg(struct virtio_dev *dev, uint64_t off)
 	case VIRTIO_MMIO_VENDOR_ID:
 		return VIRTIO_VENDOR_KESTREL;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
-		return half(dev->ops->features, dev->dev_features_sel);
+		return half(dev->features, dev->dev_features_sel);
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return q ? VIRTQ_NUM_MAX : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -133,7 +142,7 @@ static uint32_t dev_reg(struct virtio_dev *dev, uint64_t off)
 /* FEATURES_OK is kept only for features the device offered, VIRTIO_F_VERSION_1 among them. */
 static bool features_ok(const struct virtio_dev *dev)
 {
-	return !(dev->drv_features & ~dev->ops->features) &&
+	return !(dev->drv_features & ~dev->features) &&
 	       (dev->drv_features & BIT(VIRTIO_F_VERSION_1));
 }
 
@@ -197,6 +206,9 @@ static void write_queue(struct virtio_dev *dev, struct virtq *q, uint64_t off, u
 			break;
 		}
 		q->last_avail = q->used_idx = 0;
+		q->signalled_valid = q->avail_event_set = false;
+		q->event_idx = (dev->drv_features & BIT(VIRTIO_F_EVENT_IDX)) != 0;
+		dev->event_idx_seen |= q->event_idx;
 		q->ready = true;
 		break;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
@@ -238,14 +250,20 @@ static void dev_write(struct virtio_dev *dev, uint64_t off, uint32_t val)
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		/* One exit: the device does its work for the queue now, bounded by its budget. */
+		dev->notifies++;
 		if (val < dev->ops->nqueues && val < VIRTQ_QUEUES_MAX && dev->vq[val].ready &&
 		    virtio_mmio_dev_live(dev))
 			dev->ops->notify(dev, val);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		dev->int_status &= ~val;
-		if (dev->ops->acked && virtio_mmio_dev_live(dev))
-			dev->ops->acked(dev);
+		/* Work a notify's bound left over goes on, as if notified again. */
+		for (unsigned i = 0; i < dev->ops->nqueues && i < VIRTQ_QUEUES_MAX; i++)
+			if ((dev->more & BIT(i)) && virtio_mmio_dev_live(dev)) {
+				dev->more &= ~BIT(i);
+				if (dev->vq[i].ready)
+					dev->ops->notify(dev, i);
+			}
 		break;
 	case VIRTIO_MMIO_STATUS:
 		write_status(dev, val);

@@ -62,14 +62,16 @@ static void transmit(struct virtio_net *n)
 	struct virtq *q = &n->vdev.vq[TXQ];
 	const struct virtio_hooks *h = n->vdev.hooks;
 	unsigned walked = 0;
-	bool used = false;
+	bool used = false, empty = false;
 
 	/* A new chain only while fewer than num descriptors were walked: one is at most num. */
 	for (unsigned k = 0; k < q->num && walked < q->num; k++) {
 		struct virtq_chain chain;
 		int got = virtq_pop(q, h, &chain);
-		if (!got)
+		if (!got) {
+			empty = true;
 			break;
+		}
 		if (got > 0)
 			got = read_frame(n, q, &chain);
 		if (got < 0 || virtq_push(q, h, chain.head, 0)) {
@@ -87,7 +89,9 @@ static void transmit(struct virtio_net *n)
 		if (n->sw)
 			vswitch_send(n->sw, n->port, n->tx.data, n->tx.len);
 	}
-	if (used)
+	if (!empty && virtq_has_avail(q, h))
+		virtio_mmio_dev_more(&n->vdev, TXQ);
+	else if (used)
 		virtio_mmio_dev_used(&n->vdev, TXQ);
 }
 
@@ -241,8 +245,8 @@ static uint8_t net_config(struct virtio_dev *dev, unsigned off)
 
 static const struct virtio_dev_ops net_ops = {
     .device_id = VIRTIO_ID_NET,
-    .features = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET) | BIT(VIRTIO_NET_F_MAC) |
-		BIT(VIRTIO_NET_F_STATUS),
+    .features = BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET) | BIT(VIRTIO_F_EVENT_IDX) |
+		BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS),
     .nqueues = 2,
     .config_size = VNET_CONFIG,
     .notify = net_notify,

@@ -166,7 +166,7 @@ static void check_status(uint32_t before, uint64_t off, uint32_t val)
 	uint32_t now = d->status;
 
 	if (now & VIRTIO_STATUS_FEATURES_OK)
-		FUZZ_CHECK(!(d->drv_features & ~d->ops->features) &&
+		FUZZ_CHECK(!(d->drv_features & ~d->features) &&
 			       (d->drv_features & BIT(VIRTIO_F_VERSION_1)),
 			   "FEATURES_OK with driver features 0x%llx",
 			   (unsigned long long)d->drv_features);
@@ -210,14 +210,16 @@ static uint64_t ram_addr(struct fuzz_in *in)
 static void start(struct fuzz_in *in, uint8_t op)
 {
 	uint32_t num = op & 0x40 ? fuzz_u16(in) : 2u << ((op >> 3) & 7);
-	uint64_t desc = ram_addr(in) & ~15ull, avail = ram_addr(in) & ~1ull,
-		 used = ram_addr(in) & ~3ull;
+	uint64_t desc = ram_addr(in), avail = ram_addr(in) & ~1ull, used = ram_addr(in) & ~3ull;
+	/* the descriptor table's offset is 16-byte aligned: its lowest bit says EVENT_IDX */
+	uint32_t event_idx = desc & 1 ? BIT(VIRTIO_F_EVENT_IDX) : 0;
 
+	desc &= ~15ull;
 	mmio_write(VIRTIO_MMIO_STATUS, 0);
 	mmio_write(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
 	mmio_write(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, op & 0x80 ? BIT(VIRTIO_BLK_F_RO) : 0);
+	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, (op & 0x80 ? BIT(VIRTIO_BLK_F_RO) : 0) | event_idx);
 	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, 1);
 	mmio_write(VIRTIO_MMIO_STATUS, 0xb);

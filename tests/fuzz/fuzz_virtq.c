@@ -8,9 +8,9 @@
  *   0  register write: a register selector (a byte: an entry of regs[], or with bit 7 set a
  *      u16 offset follows), a value selector (a byte: common[], or with bit 7 a u32 follows)
  *   1  register read: a register selector, the width (1 << bits 3..4)
- *   2  the spec's initialization: reset, ACKNOWLEDGE, DRIVER, the offered features, FEATURES_OK,
- *      both queues (size 2 << bits 3..5 or, with bit 6, any u16) at three u16 RAM offsets each,
- *      DRIVER_OK
+ *   2  the spec's initialization: reset, ACKNOWLEDGE, DRIVER, the offered features (EVENT_IDX
+ *      only with bit 7), FEATURES_OK, both queues (size 2 << bits 3..5 or, with bit 6, any u16)
+ *      at three u16 RAM offsets each, DRIVER_OK
  *   3  RAM write: u16 offset, length byte, that many bytes
  *   4  a descriptor: queue (bit 3), index byte, address (u16 RAM offset, or u64 with bit 4),
  *      length (u16, or u32 with bit 5), flags byte, next byte; then, with bit 6, it is offered
@@ -24,7 +24,9 @@
  * something unreasonable. Checked: output comes from the device's own copy of what it read (no
  * second fetch); the work of one access is bounded (hook calls, bytes printed); status rules
  * (FEATURES_OK only for offered features with VERSION_1, DRIVER_OK only after FEATURES_OK,
- * NEEDS_RESET kept until a reset); interrupts only for slot 0; every read fits its width.
+ * NEEDS_RESET kept until a reset); interrupts only for slot 0; every read fits its width;
+ * with EVENT_IDX, a transmit notify never leaves chains on the ring without a way on (either
+ * the ring is empty afterwards, or the device is to go on at the interrupt's acknowledgement).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +42,7 @@
 /* One access: at most two notifies (DRIVER_OK looks at both queues), each taking at most num
    chains (2 reads, 2 writes) and walking fewer than 2 num descriptors (a read and a range
    check each, and a partial chunk of data), plus the data in chunks within the budget. */
-#define MAX_CALLS (2ull * (10 * VIRTQ_NUM_MAX + VCONS_TX_BUDGET / VCONS_CHUNK + 16))
+#define MAX_CALLS (2ull * (10 * VIRTQ_NUM_MAX + VCONS_TX_BUDGET / VCONS_CHUNK + 24))
 
 static uint8_t *ram;
 static struct virtio_mmio window;
@@ -140,7 +142,7 @@ static void check_status(uint32_t before, uint64_t off, uint32_t val)
 	const struct virtio_dev *d = &cons.vdev;
 
 	if (now & VIRTIO_STATUS_FEATURES_OK)
-		FUZZ_CHECK(!(d->drv_features & ~d->ops->features) &&
+		FUZZ_CHECK(!(d->drv_features & ~d->features) &&
 			       (d->drv_features & BIT(VIRTIO_F_VERSION_1)),
 			   "FEATURES_OK with driver features 0x%llx",
 			   (unsigned long long)d->drv_features);
@@ -204,6 +206,8 @@ static void start(struct fuzz_in *in, uint8_t op)
 
 	for (unsigned i = 0; i < ARRAY_SIZE(seq); i++)
 		mmio_write(VIRTIO_MMIO_STATUS, seq[i]);
+	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, op & 0x80 ? BIT(VIRTIO_F_EVENT_IDX) : 0);
 	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, 1 | 1u << 8);
 	mmio_write(VIRTIO_MMIO_STATUS, 0xb);
@@ -222,6 +226,23 @@ static void start(struct fuzz_in *in, uint8_t op)
 		mmio_write(VIRTIO_MMIO_QUEUE_READY, 1);
 	}
 	mmio_write(VIRTIO_MMIO_STATUS, 0xf);
+}
+
+/* After a transmit notify with EVENT_IDX, guest memory left alone: the driver posted chains
+   the device did not take only if the device is to go on at the acknowledgement (it would not
+   be notified of them again). */
+static void check_nothing_stranded(void)
+{
+	const struct virtio_dev *d = &cons.vdev;
+	const struct virtq *q = &d->vq[1];
+	uint16_t idx;
+
+	FUZZ_CHECK(!(d->more & ~3u), "more 0x%x", d->more);
+	if (seen.mutate || !q->ready || !q->event_idx || !virtio_mmio_dev_live(d) ||
+	    (d->more & 2) || !in_ram(ipa_add(q->avail, 2), 2))
+		return;
+	memcpy(&idx, ram + (ipa_addr(q->avail) + 2 - RAM_BASE), 2);
+	FUZZ_CHECK(idx == q->last_avail, "chains %u..%u left without a way on", q->last_avail, idx);
 }
 
 static void put(uint64_t ipa, const void *src, uint64_t len)
@@ -293,6 +314,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 5:
 			mmio_write(VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
+			if (((op >> 3) & 3) == 1)
+				check_nothing_stranded();
 			break;
 		case 6:
 			n = (unsigned)fuzz_bytes(&in, buf, 1 + (op >> 3));

@@ -7,8 +7,9 @@
  *   0  register write: a register selector (a byte: an entry of regs[], or with bit 7 set a
  *      u16 offset follows), a value selector (a byte: common[], or with bit 7 a u32 follows)
  *   1  register read: a register selector, the width (1 << bits 3..4)
- *   2  the spec's initialization with the net features, both queues (size 2 << bits 3..5 or,
- *      with bit 6, any u16) at three u16 RAM offsets each, DRIVER_OK
+ *   2  the spec's initialization with the net features (and EVENT_IDX with bit 7), both
+ *      queues (size 2 << bits 3..5 or, with bit 6, any u16) at three u16 RAM offsets each,
+ *      DRIVER_OK
  *   3  RAM write: u16 offset, length byte, that many bytes
  *   4  a descriptor: queue (bit 3), index byte, address (u16 RAM offset, or u64 with bit 4),
  *      length (u16, or u32 with bit 5), flags byte, next byte; with bit 6 it is offered
@@ -37,7 +38,7 @@
    transmit (2 reads and 2 writes each, fewer than 2 num descriptors with a read, a range check
    and a data read each) and at most VNET_PENDING on receive (descriptors bounded the same way,
    a write or two each). */
-#define MAX_CALLS (4ull * (10 * VIRTQ_NUM_MAX + 8 * VNET_PENDING + 16))
+#define MAX_CALLS (4ull * (10 * VIRTQ_NUM_MAX + 8 * VNET_PENDING + 24))
 
 struct port {
 	uint8_t *ram;
@@ -193,7 +194,8 @@ static void start(struct port *p, struct fuzz_in *in, uint8_t op)
 	mmio_write(p, VIRTIO_MMIO_STATUS, 3);
 	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES,
-		   BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS));
+		   BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS) |
+		       (op & 0x80 ? BIT(VIRTIO_F_EVENT_IDX) : 0));
 	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES, 1 | 1u << 8);
 	mmio_write(p, VIRTIO_MMIO_STATUS, 0xb);

@@ -717,6 +717,8 @@ CASES = [
                  *[rf"virtio-console: batch {i}\r?\n" for i in range(1, 5)],
                  r"ok - input through the receive queue: \"ping-virtio\"",
                  r"virtio-console: after a queue reset\r?\n",
+                 r"ok - EVENT_IDX: used_event 3: chain 3 used, an interrupt",
+                 r"ok - no EVENT_IDX: avail_event not written",
                  r"ok - a looping chain: DEVICE_NEEDS_RESET",
                  r"virtio-console: alive after the broken rings\r?\n",
                  r"kestrel: vio: reset requested, restarting from its original images",

@@ -251,9 +251,9 @@ static void registers_and_configuration(void **state)
 	assert_int_equal(rd(VIRTIO_MMIO_MAGIC_VALUE), VIRTIO_MMIO_MAGIC);
 	assert_int_equal(rd(VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
 	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	assert_int_equal(rd(VIRTIO_MMIO_DEVICE_FEATURES), BIT(VIRTIO_BLK_F_SEG_MAX) |
-							      BIT(VIRTIO_BLK_F_BLK_SIZE) |
-							      BIT(VIRTIO_BLK_F_FLUSH));
+	assert_int_equal(rd(VIRTIO_MMIO_DEVICE_FEATURES),
+			 BIT(VIRTIO_BLK_F_SEG_MAX) | BIT(VIRTIO_BLK_F_BLK_SIZE) |
+			     BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_F_EVENT_IDX));
 	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
 	assert_int_equal(rd(VIRTIO_MMIO_DEVICE_FEATURES),
 			 (BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET)) >> 32);
@@ -430,11 +430,11 @@ static void a_notify_is_bounded_and_the_rest_follows_the_ack(void **state)
 		offer(0);
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(get16(USED + 2), 3); /* the third took the walk past 8 */
-	assert_true(blk.pending);
+	assert_true(blk.vdev.more & BIT(0));
 	assert_int_equal(irqs, 1);
 	wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED);
 	assert_int_equal(get16(USED + 2), 6);
-	assert_false(blk.pending);
+	assert_false(blk.vdev.more);
 	assert_int_equal(irqs, 2);
 	wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED); /* nothing left: nothing happens */
 	assert_int_equal(get16(USED + 2), 6);
@@ -533,6 +533,115 @@ static void a_reset_drops_the_request_at_the_disk(void **state)
 	}
 }
 
+/* EVENT_IDX's fields (§2.7.10): the driver's used_event after the avail ring, the device's
+   avail_event after the used ring. */
+#define USED_EVENT  (AVAIL + 4 + 2 * QSIZE)
+#define AVAIL_EVENT (USED + 4 + 8 * QSIZE)
+
+/* With EVENT_IDX an interrupt comes only when used_event is among the chains used since the
+   last one, and kestrel asks for a notify of the next chain once it finds the ring empty. */
+static void event_idx_interrupts_and_notifies(void **state)
+{
+	(void)state;
+	make(false);
+	put16(USED_EVENT, 0); /* an interrupt for the first chain used */
+	assert_true(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_EVENT_IDX)));
+	assert_int_equal(get16(AVAIL_EVENT), 0); /* found empty at DRIVER_OK: next is 0 */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(irqs, 1);
+	assert_int_equal(get16(AVAIL_EVENT), 1);
+	/* used_event 2 ahead: the chains used 2 and 3 raise nothing, the fourth (index 3) does */
+	put16(USED_EVENT, 3);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(irqs, 1);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(irqs, 2);
+	assert_int_equal(get16(AVAIL_EVENT), 4);
+	/* used_event behind (the driver does not want any): none for a whole wrap of the index */
+	put16(USED_EVENT, 2);
+	for (unsigned i = 0; i < 100; i++)
+		assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(irqs, 2);
+	/* VIRTQ_AVAIL_F_NO_INTERRUPT means nothing with EVENT_IDX */
+	put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
+	put16(USED_EVENT, 104);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(irqs, 3);
+	assert_false(needs_reset());
+}
+
+/* Without EVENT_IDX negotiated, kestrel writes no avail_event and reads no used_event. */
+static void without_event_idx_the_flags_count(void **state)
+{
+	(void)state;
+	make(false);
+	put16(AVAIL_EVENT, 0x5555);
+	put16(USED_EVENT, 0x7777);
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(irqs, 1);
+	put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(irqs, 1);
+	assert_int_equal(get16(AVAIL_EVENT), 0x5555);
+	/* a device whose VM turned EVENT_IDX off does not offer it */
+	make(false);
+	blk.vdev.features &= ~BIT(VIRTIO_F_EVENT_IDX);
+	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	assert_false(rd(VIRTIO_MMIO_DEVICE_FEATURES) & BIT(VIRTIO_F_EVENT_IDX));
+	assert_false(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_EVENT_IDX)));
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+}
+
+/* While a request is at the disk, avail_event stays behind (the driver does not notify for the
+   chains it adds meanwhile); the end of the request takes them and asks again. */
+static void event_idx_no_notifies_while_the_disk_works(void **state)
+{
+	(void)state;
+	make(false);
+	deferred = true;
+	assert_true(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_EVENT_IDX)));
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 3, 512, true), 0xee);
+	assert_int_equal(get16(AVAIL_EVENT), 0);
+	offer(0);
+	offer(0);
+	assert_int_equal(get16(AVAIL_EVENT), 0);
+	complete(true);
+	complete(true);
+	complete(true);
+	assert_int_equal(get16(USED + 2), 3);
+	assert_int_equal(get16(AVAIL_EVENT), 3);
+}
+
+/* A notify's bound leaves chains on the ring: the interrupt comes even if used_event says no
+   (with EVENT_IDX the driver would not notify again), and its acknowledgement goes on. */
+static void event_idx_leftovers_interrupt_anyway(void **state)
+{
+	(void)state;
+	make(false);
+	put16(USED_EVENT, 0x8000); /* far away: no interrupt wanted */
+	assert_true(start(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_EVENT_IDX)));
+	header(0x8000, VIRTIO_BLK_T_IN, 0);
+	desc(0, RAM_BASE + 0x8000, 16, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, RAM_BASE + DATA, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	desc(2, RAM_BASE + 0x8100, 1, VIRTQ_DESC_F_WRITE, 0);
+	for (unsigned i = 0; i < 6; i++)
+		offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(get16(USED + 2), 3);
+	assert_int_equal(irqs, 1);
+	assert_true(rd(VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_INT_USED);
+	wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED);
+	assert_int_equal(get16(USED + 2), 6);
+	/* all done: used_event decides again, but the first decision since the queue was made
+	   ready has nothing to compare with and interrupts; the next one follows used_event */
+	assert_int_equal(irqs, 2);
+	assert_int_equal(get16(AVAIL_EVENT), 6);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(irqs, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +655,10 @@ int main(void)
 	    cmocka_unit_test(a_queue_reset_forgets_the_ring),
 	    cmocka_unit_test(pieces_finish_later),
 	    cmocka_unit_test(a_reset_drops_the_request_at_the_disk),
+	    cmocka_unit_test(event_idx_interrupts_and_notifies),
+	    cmocka_unit_test(without_event_idx_the_flags_count),
+	    cmocka_unit_test(event_idx_no_notifies_while_the_disk_works),
+	    cmocka_unit_test(event_idx_leftovers_interrupt_anyway),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,17 +138,21 @@ static void post_rx(struct guest *vm, unsigned i, uint32_t len)
 	put16(vm, RX_AVAIL + 2, ++vm->rx_avail);
 }
 
-/* Linux's start: features (VERSION_1, MAC, STATUS), both queues, every receive buffer, DRIVER_OK,
-   a notify of the receive queue. */
+/* Linux's start: features (VERSION_1, MAC, STATUS, and EVENT_IDX on every other port; the
+   driver here notifies every time, which EVENT_IDX allows), both queues, every receive buffer,
+   DRIVER_OK, a notify of the receive queue. */
 static void start(struct guest *vm)
 {
+	uint32_t event_idx = (vm - g) % 2 ? BIT(VIRTIO_F_EVENT_IDX) : 0;
+
 	mmio_write(vm, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	mmio_write(vm, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	assert_int_equal(mmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES),
-			 BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS));
+	assert_int_equal(mmio_read(vm, VIRTIO_MMIO_DEVICE_FEATURES), BIT(VIRTIO_NET_F_MAC) |
+									 BIT(VIRTIO_NET_F_STATUS) |
+									 BIT(VIRTIO_F_EVENT_IDX));
 	mmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	mmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES,
-		   BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS));
+		   BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS) | event_idx);
 	mmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	mmio_write(vm, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
 	mmio_write(vm, VIRTIO_MMIO_STATUS, 0xb);

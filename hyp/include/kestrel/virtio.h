@@ -99,6 +99,12 @@ struct virtq {
 	ipa_t desc, avail, used;
 	uint16_t last_avail; /* the next avail ring entry kestrel takes */
 	uint16_t used_idx;   /* the used ring's idx as kestrel last wrote it */
+	/* VIRTIO_F_EVENT_IDX (§2.7.10), as negotiated when the queue was made ready */
+	bool event_idx;
+	bool signalled_valid;	 /* signalled_used means something (not since ready or a wrap) */
+	uint16_t signalled_used; /* used_idx at the last interrupt decision */
+	bool avail_event_set;	 /* avail_event holds last_avail as written last */
+	uint16_t avail_event;	 /* what kestrel last wrote as the used ring's avail_event */
 };
 
 /* One descriptor, copied out of guest memory: used from this copy only. */
@@ -120,12 +126,15 @@ struct virtq_chain {
 
 /*
  * Takes the next available chain: 1 and *chain set up, 0 if none, -E_RANGE if the ring is
- * broken (an avail idx more than num ahead, a head out of range, memory outside RAM).
+ * broken (an avail idx more than num ahead, a head out of range, memory outside RAM). With
+ * EVENT_IDX, finding the ring empty asks the driver for a notify of its next chain
+ * (avail_event = last_avail) and looks once more, so a chain posted meanwhile is not missed.
  */
 MUST_CHECK int virtq_pop(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain);
 /* Whether the driver has offered chains not taken yet (a broken index counts: the next
-   virtq_pop reports it). */
-bool virtq_has_avail(const struct virtq *q, const struct virtio_hooks *h);
+   virtq_pop reports it); if not, with EVENT_IDX, asks for a notify of the next, as
+   virtq_pop does. */
+bool virtq_has_avail(struct virtq *q, const struct virtio_hooks *h);
 /* The chain's next descriptor: 1 with *d, 0 at its end, -E_RANGE if it is broken (a next out
    of range, a loop or a chain longer than the ring, an indirect descriptor, a buffer that is
    not all in the VM's RAM, or a device-readable one after a device-writable one). */
@@ -134,8 +143,10 @@ MUST_CHECK int virtq_next(struct virtq *q, const struct virtio_hooks *h, struct 
 /* Puts the chain on the used ring with len bytes written into it. */
 MUST_CHECK int virtq_push(struct virtq *q, const struct virtio_hooks *h, uint16_t head,
 			  uint32_t len);
-/* Whether the driver wants an interrupt for used buffers (VIRTQ_AVAIL_F_NO_INTERRUPT clear). */
-bool virtq_wants_irq(const struct virtq *q, const struct virtio_hooks *h);
+/* Whether the driver wants an interrupt for the used buffers pushed since the last call: with
+   EVENT_IDX, whether its used_event is among them (§2.7.10); else VIRTQ_AVAIL_F_NO_INTERRUPT
+   clear. */
+bool virtq_wants_irq(struct virtq *q, const struct virtio_hooks *h);
 /* Whether the ring's areas lie in the VM's RAM, aligned as §2.7 asks. */
 bool virtq_layout_ok(const struct virtq *q, const struct virtio_hooks *h);
 
@@ -153,9 +164,6 @@ struct virtio_dev_ops {
 	uint8_t (*config_read)(struct virtio_dev *dev, unsigned off);
 	/* The device was reset (Status 0): the transport has cleared its own state. */
 	void (*reset)(struct virtio_dev *dev);
-	/* The driver acknowledged an interrupt (optional): work left over from a notify whose
-	   budget ran out goes on here (the device is live). */
-	void (*acked)(struct virtio_dev *dev);
 	/* Optional: the driver is about to read InterruptStatus. A device whose work comes from
 	   elsewhere (frames another VM sent) does it now, on its own guest's exit, and may set
 	   int_status bits without raising another interrupt: the driver is handling one. */
@@ -175,6 +183,10 @@ struct virtio_dev {
 	uint32_t int_status;
 	uint32_t config_generation;
 	uint32_t generation; /* bumped by every reset and queue reset or stop: its rings are gone */
+	uint64_t features; /* offered: ops->features, less what the VM's configuration turns off */
+	uint32_t more;	   /* queues a notify left chains on (bit q): taken on the next ACK */
+	uint64_t notifies, irqs; /* statistics: QueueNotify writes, interrupts raised */
+	bool event_idx_seen;	 /* statistics: a queue was made ready with EVENT_IDX */
 	struct virtq vq[VIRTQ_QUEUES_MAX];
 };
 
@@ -193,6 +205,13 @@ void virtio_mmio_dev_reset(struct virtio_dev *dev);
 void virtio_mmio_dev_broken(struct virtio_dev *dev);
 /* Used buffers are on queue q's used ring: an interrupt unless the driver asked for none. */
 void virtio_mmio_dev_used(struct virtio_dev *dev, unsigned q);
+/*
+ * The device's bound stopped its work on queue q with chains still on the ring (lock held).
+ * The used-buffer interrupt is raised whatever the driver asked (with EVENT_IDX it would not
+ * notify again for chains it has posted already), and its acknowledgement runs the queue's
+ * notify again.
+ */
+void virtio_mmio_dev_more(struct virtio_dev *dev, unsigned q);
 /* Whether the driver has it running: DRIVER_OK set, NEEDS_RESET and FAILED clear. */
 bool virtio_mmio_dev_live(const struct virtio_dev *dev);
 
@@ -277,7 +296,6 @@ struct virtio_blk {
 	struct virtio_dev vdev;
 	struct virtio_blk_backend be;
 	char id[VIRTIO_BLK_ID_LEN];
-	bool pending;	/* chains were left on the ring when a notify's budget ran out */
 	bool used;	/* chains were used since the last interrupt */
 	uint64_t moved; /* data bytes moved since the notify (or completion) began */
 	struct virtio_blk_req req;

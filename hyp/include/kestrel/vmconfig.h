@@ -67,6 +67,7 @@ struct vm_config {
 		const char *node;  /* its node's name, in the host DTB */
 		const char *image; /* virtio-blk: its disk image, as named (points into the DTB) */
 		bool read_only;	   /* virtio-blk: writes fail, F_RO offered */
+		bool no_event_idx; /* VIRTIO_F_EVENT_IDX not offered (to measure what it saves) */
 		/* virtio-net: the switch it is on (points into the host DTB) and its MAC, from
 		   'mac' or derived from the VM's and the node's names */
 		const char *switch_name;
