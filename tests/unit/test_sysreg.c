@@ -777,7 +777,7 @@ static void a_first_pac_use_makes_the_keys_live_and_runs_again(void **state)
 	trap(key_esr(SYSREG_KEY(3, 0, 2, 3, 1), 3, true)); /* MRS x3, APGAKeyHi_EL1 */
 	assert_int_equal(vcpu.regs.pc, PC);
 	assert_int_equal(vcpu.regs.x[3], 0x33);
-	assert_true(vcpu.pac_used);
+	assert_true(vcpu.lazy & LAZY_PAC);
 	assert_true((vcpu.hcr & (HCR_API | HCR_APK)) == (HCR_API | HCR_APK));
 	assert_int_equal(fake_cpu()->hcr, vcpu.hcr);
 	assert_int_equal(fake_cpu()->pac_keys[0], 0x1111);
@@ -826,7 +826,7 @@ static void without_pac_its_traps_are_undefined(void **state)
 	hyp.has_pac = false;
 	assert_false(access(SYSREG_KEY(3, 0, 2, 1, 0), 3, false));
 	expect_undef(PC, 1);
-	assert_false(vcpu.pac_used);
+	assert_false(vcpu.lazy & LAZY_PAC);
 	assert_int_equal(vcpu.hcr & (HCR_API | HCR_APK), 0);
 }
 

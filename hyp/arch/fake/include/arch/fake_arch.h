@@ -35,7 +35,8 @@ struct fake_cpu {
 	unsigned wfis;
 	struct fpsimd_state fp;		 /* the FP/SIMD registers */
 	uint64_t pac_keys[PAC_KEY_REGS]; /* pointer authentication's key registers */
-	uint64_t hcr;			 /* HCR_EL2 as pac_untrap wrote it */
+	uint64_t mte_regs[MTE_REGS];	 /* MTE's tag registers */
+	uint64_t hcr;			 /* HCR_EL2 as the last load or trap change wrote it */
 };
 
 /* Where a fake CPU's code that never returns (entering a guest, halting) ends: a longjmp to
