@@ -339,6 +339,30 @@ CASES = [
     guest_case("reset", "--icount", "--mem", "64M",
                expect=[r"reset: first boot", r"kestrel: vm0: reset requested",
                        r"reset: second boot"]),
+    # memory tagging (--mte: QEMU's mte=on): two MTE guests on one CPU, each checks tag checks
+    # and faults, that its tag registers keep its markers beside the other, and that every tag
+    # of its RAM is 0 on both boots though its first boot tagged all of it before resetting;
+    # kestrel finds no tag left in a stopped VM's pages (DEFAULT_FORBID: no violation)
+    Case("mte-pair", [config("mte-pair"), "--mte", "--pcpus", "2"],
+         expect=[r"kestrel: MTE: allocation tags for guests",
+                 *(vm_said(vm, r"ok - boot 2: every tag of the 32 MiB of RAM is 0 .*after the first boot "
+                               r"tagged all of it") for vm in ("mte-a", "mte-b")),
+                 *(vm_said(vm, r"ok - an access with another tag: a synchronous tag check fault")
+                   for vm in ("mte-a", "mte-b")),
+                 *(vm_said(vm, r"ok - GCR_EL1, RGSR_EL1, TFSR_EL1, TFSRE0_EL1 kept their markers: "
+                               r"[1-9]\d* rounds, 0 changed") for vm in ("mte-a", "mte-b")),
+                 *(vm_said(vm, r"RESULT: PASS") for vm in ("mte-a", "mte-b")),
+                 *(rf"kestrel: {vm}: reset requested" for vm in ("mte-a", "mte-b")),
+                 *(rf"kestrel: invariants: vm '{vm}' stopped: \d+ mappings \(\d+ pages\) checked, 0 violations"
+                   for vm in ("mte-a", "mte-b")),
+                 r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=90),
+    # without --mte the machine has no tags (QEMU's CPU keeps FEAT_MTE's instructions only):
+    # guests see no MTE, and no tag register
+    Case("mte-absent", ["--kernel", guest("mte"), "--cmdline", "absent"],
+         expect=[r"ok - ID_AA64PFR1_EL1\.MTE on a machine without tags = 0x0",
+                 r"ok - GCR_EL1 is UNDEFINED", r"RESULT: PASS", *VM_STOPPED],
+         forbid=[*DEFAULT_FORBID, r"kestrel: MTE"], timeout=30),
     help_case("tool-help"),
     # a guest that never powers off: ./kestrel stops QEMU at --timeout, exits 3 and says why
     Case("run-timeout", ["--kernel", guest("wfi"), "--cmdline", "forever"],
