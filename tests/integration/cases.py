@@ -265,7 +265,7 @@ def vm_said(vm, regex):
     return rf"(?m)^\[{vm}\] {regex}"
 
 
-def hostile_case(name, config_name, attackers, also=(), at_most=None, forbid=()):
+def hostile_case(name, config_name, attackers, also=(), at_most=None, forbid=(), args=()):
     """A hostile configuration (tests/integration/configs/hostile-*.dts): the victim VM beside
     attacker VMs (attackers maps each attacker's name to its HOSTILE line), and "focus", a VM
     that only holds the console's focus so that the others' lines come out whole. Every VM
@@ -273,7 +273,7 @@ def hostile_case(name, config_name, attackers, also=(), at_most=None, forbid=())
     ticks and nothing else, and kestrel's check of each stage 2 against the page owners finds
     no violation when the VM stops."""
     vms = ["victim", *attackers]
-    return Case(name, [config(f"hostile-{config_name}")],
+    return Case(name, [config(f"hostile-{config_name}"), *args],
                 expect=[vm_said("victim", r"VICTIM: final rounds [1-9]\d* corrupt 0 ticks [1-9]\d* stray 0\b"),
                         vm_said("victim", r"VICTIM: rate: \d+\.\d+ rounds/s"),
                         *(vm_said(vm, line) for vm, line in attackers.items()), *also,
@@ -933,7 +933,11 @@ CASES = [
                          for vm in ("sysreg-a", "sysreg-b")),
                        # DISR_EL1 (VDISR_EL2 under HCR_EL2.AMO on QEMU's RAS CPU) among them:
                        # one VM read the other's value before kestrel switched it
-                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS3_0_C12_C1_1\b")]),
+                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS3_0_C12_C1_1\b"),
+                       # with --mte, MTE's GCR_EL1, RGSR_EL1, TFSR_EL1 and TFSRE0_EL1 too
+                       *(vm_said("sysreg-b", rf"sysreg: residue checked: .*\b{reg}\b")
+                         for reg in ("S3_0_C1_C0_5", "S3_0_C1_C0_6", "S3_0_C5_C6_0", "S3_0_C5_C6_1"))],
+                 args=["--mte"]),
     hostile_case("hostile-hvc", "hvc", {"hvc": r"HOSTILE: hypercall cases [1-9]\d* errors \d+"}),
     hostile_case("hostile-mmio", "mmio", {"mmio": r"HOSTILE: mmio cases [1-9]\d* aborts [1-9]\d*"}),
     hostile_case("hostile-storm", "storm", {"storm": r"HOSTILE: storm sgis [1-9]\d* timer [1-9]\d*"}),
