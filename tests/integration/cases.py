@@ -65,16 +65,19 @@ def kernel_release(kernel):
         return f"missing-build/cache/linux/{kernel}/version-run-tools/fetch-linux.sh"
 
 
-def linux_case(name, kernel, vcpus=2):
+def linux_case(name, kernel, vcpus=2, mte=False):
     """Debian's own arm64 kernel with the busybox check script as init (guests/linux); the
-    check script and the case both insist on the release fetched for that name."""
-    checks = ["nproc", "timer", "ipi", "cpu-bound", "features paca pacg", "uptime"]
+    check script and the case both insist on the release fetched for that name. With mte, on
+    a machine with memory tagging (--mte), every CPU must show `mte` too."""
+    extra = ["mte"] if mte else []
+    checks = ["nproc", "timer", "ipi", "cpu-bound", " ".join(["features paca pacg", *extra]), "uptime"]
     release = kernel_release(kernel)
+    features = f"kestrel.features={','.join(extra)} " if extra else ""
     return Case(name, ["--kernel", f"build/cache/linux/{kernel}/Image",
                        "--initrd", "build/test-initramfs.cpio.gz",
                        "--cmdline", f"console=ttyAMA0 kestrel.vcpus={vcpus} kestrel.release={release} "
-                                    "panic=-1",
-                       "--vcpus", str(vcpus), "--mem", "512M"],
+                                    f"{features}panic=-1",
+                       "--vcpus", str(vcpus), "--mem", "512M", *(["--mte"] if mte else [])],
                 expect=[rf"LINUX-CHECK: kernel {re.escape(release)} expected {re.escape(release)} ok",
                         *(rf"LINUX-CHECK: {c} .*\bok\b" for c in checks),
                         r"LINUX-CHECK: RESULT PASS", *VM_STOPPED],
@@ -391,7 +394,8 @@ CASES = [
 
     # the real-world guest: Debian's unmodified kernels, 2 vCPUs on 2 CPUs
     linux_case("linux-bookworm", "bookworm"),
-    linux_case("linux-backports", "backports"),
+    # on a machine with memory tagging: Linux finds MTE on both CPUs (kestrel/mte.h)
+    linux_case("linux-backports", "backports", mte=True),
     # typing into the guest: physical UART interrupt -> virtual PL011 -> vGIC SPI -> Linux tty
     Case("linux-console-input",
          ["--kernel", "build/cache/linux/bookworm/Image",
