@@ -260,6 +260,8 @@ static exit_result mte_reg(struct vcpu *vcpu, const struct sysreg_desc *d, unsig
 	X(DBGDTR_EL0, "DBGDTR_EL0", SYSREG_KEY(2, 3, 0, 4, 0), raz_wi, 0)                          \
 	X(DBGDTRRX_EL0, "DBGDTRRX_EL0", SYSREG_KEY(2, 3, 0, 5, 0), raz_wi, 0)                      \
 	X(ACTLR_EL1, "ACTLR_EL1", SYSREG_KEY(3, 0, 1, 0, 1), raz_wi, 0)                            \
+	X(RGSR_EL1, "RGSR_EL1", SYSREG_KEY(3, 0, 1, 0, 5), mte_reg, 0)                             \
+	X(GCR_EL1, "GCR_EL1", SYSREG_KEY(3, 0, 1, 0, 6), mte_reg, 0)                               \
 	PAC(X, APIAKEYLO_EL1, 1, 0)                                                                \
 	PAC(X, APIAKEYHI_EL1, 1, 1)                                                                \
 	PAC(X, APIBKEYLO_EL1, 1, 2)                                                                \
@@ -270,8 +272,6 @@ static exit_result mte_reg(struct vcpu *vcpu, const struct sysreg_desc *d, unsig
 	PAC(X, APDBKEYHI_EL1, 2, 3)                                                                \
 	PAC(X, APGAKEYLO_EL1, 3, 0)                                                                \
 	PAC(X, APGAKEYHI_EL1, 3, 1)                                                                \
-	X(RGSR_EL1, "RGSR_EL1", SYSREG_KEY(3, 0, 1, 0, 5), mte_reg, 0)                             \
-	X(GCR_EL1, "GCR_EL1", SYSREG_KEY(3, 0, 1, 0, 6), mte_reg, 0)                               \
 	X(TFSR_EL1, "TFSR_EL1", SYSREG_KEY(3, 0, 5, 6, 0), mte_reg, 0)                             \
 	X(TFSRE0_EL1, "TFSRE0_EL1", SYSREG_KEY(3, 0, 5, 6, 1), mte_reg, 0)                         \
 	X(ICC_SGI1R_EL1, "ICC_SGI1R_EL1", SYSREG_KEY(3, 0, 12, 11, 5), sgi1r_write, 0)             \
