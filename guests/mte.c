@@ -34,27 +34,27 @@
 #define TFSRE0_EL1 S3_0_C5_C6_1
 #define GMID_EL1   S3_1_C0_C0_4
 
-#define SCTLR_M	      (1ull << 0)
-#define SCTLR_C	      (1ull << 2)
-#define SCTLR_I	      (1ull << 12)
+#define SCTLR_M	       (1ull << 0)
+#define SCTLR_C	       (1ull << 2)
+#define SCTLR_I	       (1ull << 12)
 #define SCTLR_TCF_SYNC (1ull << 40)
 #define SCTLR_TCF_ASYN (2ull << 40)
 #define SCTLR_TCF_MASK (3ull << 40)
-#define SCTLR_ATA     (1ull << 43)
-#define TCR_T0SZ_4G   32ull
-#define TCR_WALK      ((1ull << 8) | (1ull << 10) | (3ull << 12)) /* WBWA, inner shareable */
-#define TCR_EPD1      (1ull << 23)
-#define TCR_TBI0      (1ull << 37)
-#define MAIR_DEV_TAG  0xf000ull /* 0: Device-nGnRnE, 1: Tagged Normal WB */
-#define BLOCK_VALID   1ull
-#define BLOCK_AF      (1ull << 10)
-#define BLOCK_ISH     (3ull << 8)
-#define GIB	      (1ull << 30)
-#define DFSC_TAG_SYNC 0x11u
-#define TFSR_TF0      1ull
-#define FILL_TAG      0xaull
-#define TAG_SHIFT     56
-#define WAIT_MS	      30u
+#define SCTLR_ATA      (1ull << 43)
+#define TCR_T0SZ_4G    32ull
+#define TCR_WALK       ((1ull << 8) | (1ull << 10) | (3ull << 12)) /* WBWA, inner shareable */
+#define TCR_EPD1       (1ull << 23)
+#define TCR_TBI0       (1ull << 37)
+#define MAIR_DEV_TAG   0xf000ull /* 0: Device-nGnRnE, 1: Tagged Normal WB */
+#define BLOCK_VALID    1ull
+#define BLOCK_AF       (1ull << 10)
+#define BLOCK_ISH      (3ull << 8)
+#define GIB	       (1ull << 30)
+#define DFSC_TAG_SYNC  0x11u
+#define TFSR_TF0       1ull
+#define FILL_TAG       0xaull
+#define TAG_SHIFT      56
+#define WAIT_MS	       30u
 
 /* Level 1 of an identity map of the first 4 GiB: 1 GiB blocks. */
 static uint64_t l1_table[512] __attribute__((aligned(4096)));
@@ -134,7 +134,8 @@ static void mmu_on(void)
 {
 	for (uint64_t i = 0; i < 4; i++) {
 		bool ram = i * GIB <= boot_info.mem_base && boot_info.mem_base < (i + 1) * GIB;
-		l1_table[i] = i * GIB | BLOCK_VALID | BLOCK_AF | (ram ? (1ull << 2) | BLOCK_ISH : 0);
+		l1_table[i] =
+		    i * GIB | BLOCK_VALID | BLOCK_AF | (ram ? (1ull << 2) | BLOCK_ISH : 0);
 	}
 	write_sysreg(mair_el1, MAIR_DEV_TAG);
 	write_sysreg(tcr_el1, TCR_T0SZ_4G | TCR_WALK | TCR_EPD1 | TCR_TBI0);
@@ -151,7 +152,8 @@ static void absent(void)
 {
 	uint64_t v = 0;
 
-	check_eq("ID_AA64PFR1_EL1.MTE on a machine without tags", field(read_sysreg(id_aa64pfr1_el1), 8, 4), 0);
+	check_eq("ID_AA64PFR1_EL1.MTE on a machine without tags",
+		 field(read_sysreg(id_aa64pfr1_el1), 8, 4), 0);
 	exception_expect(0);
 	v = read_sysreg(GCR_EL1);
 	check(exception_expect_end() == 1 && ESR_EC(last_exception.esr) == EC_UNKNOWN,
@@ -193,7 +195,8 @@ static void tag_checks(void)
 	dsb_sy();
 	isb();
 	set_tcf(SCTLR_TCF_SYNC);
-	check_eq("asynchronous mode: TFSR_EL1 records the fault (TF0)", read_sysreg(TFSR_EL1), TFSR_TF0);
+	check_eq("asynchronous mode: TFSR_EL1 records the fault (TF0)", read_sysreg(TFSR_EL1),
+		 TFSR_TF0);
 	for (uint64_t until = ms() + WAIT_MS; ms() < until;)
 		;
 	check_eq("TFSR_EL1 after ~30 ms beside other VMs", read_sysreg(TFSR_EL1), TFSR_TF0);
@@ -217,9 +220,9 @@ static void residue(uint64_t seed, uint64_t run_ms)
 
 	while (ms() < until) {
 		uint64_t m = mix(seed << 32 | rounds), want[4], got[4];
-		write_sysreg(GCR_EL1, m & 0x1ffff); /* RRND, Exclude */
+		write_sysreg(GCR_EL1, m & 0x1ffff);	      /* RRND, Exclude */
 		write_sysreg(RGSR_EL1, (m >> 17) & 0xffff0f); /* SEED, TAG */
-		write_sysreg(TFSR_EL1, (m >> 40) & 3);	       /* TF1, TF0 */
+		write_sysreg(TFSR_EL1, (m >> 40) & 3);	      /* TF1, TF0 */
 		write_sysreg(TFSRE0_EL1, (m >> 42) & 3);
 		isb();
 		want[0] = read_sysreg(GCR_EL1), want[1] = read_sysreg(RGSR_EL1);
@@ -230,8 +233,8 @@ static void residue(uint64_t seed, uint64_t run_ms)
 		got[2] = read_sysreg(TFSR_EL1), got[3] = read_sysreg(TFSRE0_EL1);
 		for (unsigned i = 0; i < 4; i++)
 			if (got[i] != want[i] && changed++ < 4)
-				printf("FAIL - tag register %u: 0x%lx, its marker 0x%lx\n", i, got[i],
-				       want[i]);
+				printf("FAIL - tag register %u: 0x%lx, its marker 0x%lx\n", i,
+				       got[i], want[i]);
 		rounds++;
 	}
 	check(rounds > 0 && changed == 0,
@@ -263,8 +266,9 @@ int main(const void *dtb)
 	mmu_on();
 
 	uint64_t blocks = tagged_blocks(from, to);
-	check(blocks == 0, "boot %u: every tag of the %lu MiB of RAM is 0 (%lu blocks of %lu bytes "
-			   "tagged)%s",
+	check(blocks == 0,
+	      "boot %u: every tag of the %lu MiB of RAM is 0 (%lu blocks of %lu bytes "
+	      "tagged)%s",
 	      boot, (to - from) >> 20, blocks, tag_block(),
 	      boot == 2 ? ", after the first boot tagged all of it" : "");
 	tag_checks();

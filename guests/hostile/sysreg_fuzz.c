@@ -410,9 +410,9 @@ static void aarch32_el0(void)
  * Registers the random writes leave alone but the residue check can use: with the MMU off
  * and no exception due, the translation registers, the exception registers, SP_EL0,
  * TPIDR_EL1, MTE's GCR_EL1 and RGSR_EL1 (nothing here tags memory) and the GIC CPU
- * interface's priority mask, binary point and group enable hold whatever they are given, and so do FPCR and FPSR (nothing here computes in floating
- * point). VBAR_EL1 and CPACR_EL1 too, for the short time of a round: they
- * get their markers last and their own values back first.
+ * interface's priority mask, binary point and group enable hold whatever they are given, and so do
+ * FPCR and FPSR (nothing here computes in floating point). VBAR_EL1 and CPACR_EL1 too, for the
+ * short time of a round: they get their markers last and their own values back first.
  */
 static const uint16_t residue_extra[] = {
     ENC(3, 0, 2, 0, 0), /* TTBR0_EL1 */

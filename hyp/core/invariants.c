@@ -47,7 +47,8 @@ static void check_leaf(void *arg, uint64_t ia, paddr_t pa, uint64_t size, unsign
 			   a tag left is one the VM was given, or would hand on. (A shared region's
 			   tags are its members' to share.) */
 			if (!tags_zero(pa + off, PAGE_SIZE)) {
-				violation(c, ia + off, pa + off, "a page whose allocation tags are not zero");
+				violation(c, ia + off, pa + off,
+					  "a page whose allocation tags are not zero");
 				break;
 			}
 			continue;

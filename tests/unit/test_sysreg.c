@@ -855,8 +855,8 @@ static void a_first_tag_register_access_makes_mte_live_and_runs_again(void **sta
 	(void)state;
 	hyp.has_mte = true;
 	fake_arch.pcpus = NULL;
-	vcpu.mte_regs[0] = 0x1;	       /* GCR_EL1 */
-	vcpu.mte_regs[3] = 0x2;	       /* TFSRE0_EL1 */
+	vcpu.mte_regs[0] = 0x1;		 /* GCR_EL1 */
+	vcpu.mte_regs[3] = 0x2;		 /* TFSRE0_EL1 */
 	fake_cpu()->mte_regs[1] = 0xbad; /* RGSR_EL1, as another vCPU left it */
 	arch_vcpu_load(&vcpu);
 	assert_int_equal(fake_cpu()->hcr & HCR_ATA, 0);

@@ -25,7 +25,10 @@ void zero_pages(paddr_t pa, uint64_t size)
 
 	if (hyp.has_mte && IS_ALIGNED(pa | size, PAGE_SIZE)) {
 		for (uint64_t block = gzva_block(); p < end; p += block)
-			__asm__ volatile(".arch armv8.5-a+memtag\n\tdc gzva, %0" : : "r"(p) : "memory");
+			__asm__ volatile(".arch armv8.5-a+memtag\n\tdc gzva, %0"
+					 :
+					 : "r"(p)
+					 : "memory");
 		dsb(ish);
 		return;
 	}
