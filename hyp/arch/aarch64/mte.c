@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The tag registers of MTE (kestrel/mte.h says when they are switched). */
 #include <kestrel/mte.h>
-#include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 
 /* The assembler needs each encoding in its instruction (no MTE in -march=armv8-a). */
