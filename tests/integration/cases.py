@@ -345,10 +345,16 @@ CASES = [
     # memory tagging (--mte: QEMU's mte=on): two MTE guests on one CPU, each checks tag checks
     # and faults, that its tag registers keep its markers beside the other, and that every tag
     # of its RAM is 0 on both boots though its first boot tagged all of it before resetting;
-    # kestrel finds no tag left in a stopped VM's pages (DEFAULT_FORBID: no violation)
-    Case("mte-pair", [config("mte-pair"), "--mte", "--pcpus", "2"],
+    # kestrel finds no tag left in a stopped VM's pages (DEFAULT_FORBID: no violation). Then
+    # mte-b starts again from the console (boots 3 and 4) on the pages mte-a tagged before it
+    # stopped, and finds every tag 0 there too.
+    Case("mte-pair", [config("mte-pair"), "--mte", "--pcpus", "2",
+                      "--send-after", r"(?s)(?:kestrel: mte-a stopped.*kestrel: mte-b stopped|"
+                                      r"kestrel: mte-b stopped.*kestrel: mte-a stopped)", "--send", r"\x010",
+                      "--send-after", r"input goes to kestrel", "--send", r"start mte-b\r",
+                      "--send-after", r"kestrel: mte-b stopped", "--send", r"stop focus\r"],
          expect=[r"kestrel: MTE: allocation tags for guests",
-                 *(vm_said(vm, r"ok - boot 2: every tag of the 32 MiB of RAM is 0 .*after the first boot "
+                 *(vm_said(vm, r"ok - boot 2: every tag of the 32 MiB of RAM is 0 .*after the boot before "
                                r"tagged all of it") for vm in ("mte-a", "mte-b")),
                  *(vm_said(vm, r"ok - an access with another tag: a synchronous tag check fault")
                    for vm in ("mte-a", "mte-b")),
@@ -358,7 +364,13 @@ CASES = [
                  *(rf"kestrel: {vm}: reset requested" for vm in ("mte-a", "mte-b")),
                  *(rf"kestrel: invariants: vm '{vm}' stopped: \d+ mappings \(\d+ pages\) checked, 0 violations"
                    for vm in ("mte-a", "mte-b")),
-                 r"kestrel: all VMs stopped"],
+                 # mte-b again, on mte-a's pages: every tag 0 on both its boots
+                 r"(?s)vm 'mte-a': 1 vCPU, 32 MiB at PA (0x[0-9a-f]+),.*"
+                 r"kestrel: mte-b: starting: VMID \d+, stage-2 root 0x[0-9a-f]+, RAM at PA \1\r?\n"
+                 r".*\[mte-b\] ok - boot 3: every tag of the 32 MiB of RAM is 0 "
+                 r".*\[mte-b\] ok - boot 4: every tag of the 32 MiB of RAM is 0 .*\[mte-b\] RESULT: PASS"
+                 r".*kestrel: mte-b stopped \(powered off\)",
+                 r"kestrel: focus stopped \(stopped from the console\)", r"kestrel: all VMs stopped"],
          forbid=[*DEFAULT_FORBID, r"refused"], timeout=90),
     # without --mte the machine has no tags (QEMU's CPU keeps FEAT_MTE's instructions only):
     # guests see no MTE, and no tag register
