@@ -5,9 +5,12 @@
  * With "absent" in the bootargs (a machine without tags) the guest must see none:
  * ID_AA64PFR1_EL1.MTE 0 and GCR_EL1 UNDEFINED. Otherwise, on each boot (kestrel,boot-count:
  * an odd one resets at the end, an even one powers off):
- * 1. ID_AA64PFR1_EL1.MTE is 2 or more; the first access to GCR_EL1 makes the tag registers
- *    live (kestrel traps it once); an identity map with RAM as Tagged Normal memory, TBI and
- *    synchronous tag checks at EL1.
+ * 1. ID_AA64PFR1_EL1.MTE is 2 or more; an identity map with RAM as Tagged Normal memory, TBI
+ *    and synchronous tag checks at EL1. Until its first tag register access the vCPU has no
+ *    access to tags (HCR_EL2.ATA clear: whatever another VM left in GCR_EL1 and RGSR_EL1 on
+ *    this CPU is out of its reach): IRG gives tag 0, STG does nothing, LDG reads 0, and an
+ *    access with a wrong tag is not checked. The first access to GCR_EL1 makes the tag
+ *    registers live (kestrel traps it once).
  * 2. Every allocation tag of its RAM is 0 (LDGM): on an odd boot, RAM as kestrel handed it
  *    over (started again from kestrel's console, pages another VM tagged); on an even one,
  *    after the boot before tagged all of it and reset the VM.
@@ -150,6 +153,20 @@ static void mmu_on(void)
 	isb();
 }
 
+/* Before the vCPU's first tag register access: no tag can be set, read or checked. */
+static void no_tags_until_first_use(void)
+{
+	uint64_t p = (uint64_t)(uintptr_t)target, t = irg(p), v;
+
+	check_eq("before the first tag register access: IRG's tag", tag_of(t), 0);
+	stg(with_tag(p, 5));
+	check_eq("before the first tag register access: LDG after an STG of tag 5", ldg(p), 0);
+	exception_expect(0);
+	v = *(volatile uint64_t *)with_tag(p, 6);
+	check(exception_expect_end() == 0, "before the first tag register access: no tag check (%lu)",
+	      v);
+}
+
 static void absent(void)
 {
 	uint64_t v = 0;
@@ -259,13 +276,14 @@ int main(const void *dtb)
 	if (!check(mte >= 2, "ID_AA64PFR1_EL1.MTE = %lu: allocation tags (FEAT_MTE2)", mte) ||
 	    !check(boot >= 1, "kestrel,boot-count = %u", boot))
 		test_finish();
+	mmu_on();
+	no_tags_until_first_use();
 	write_sysreg(GCR_EL1, 1); /* the first use: Exclude tag 0 from IRG */
 	write_sysreg(RGSR_EL1, bootarg("seed", 1) << 8);
 	write_sysreg(TFSR_EL1, 0);
 	write_sysreg(TFSRE0_EL1, 0);
 	isb();
 	check_eq("GCR_EL1 reads back", read_sysreg(GCR_EL1), 1);
-	mmu_on();
 
 	uint64_t blocks = tagged_blocks(from, to);
 	check(blocks == 0,

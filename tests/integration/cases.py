@@ -358,6 +358,10 @@ CASES = [
                                r"tagged all of it") for vm in ("mte-a", "mte-b")),
                  *(vm_said(vm, r"ok - an access with another tag: a synchronous tag check fault")
                    for vm in ("mte-a", "mte-b")),
+                 # before its first tag register access a vCPU reaches no tags (HCR_EL2.ATA clear)
+                 *(vm_said(vm, rf"ok - before the first tag register access: {what}")
+                   for vm in ("mte-a", "mte-b")
+                   for what in (r"IRG's tag = 0x0", r"LDG after an STG of tag 5 = 0x0", r"no tag check")),
                  *(vm_said(vm, r"ok - GCR_EL1, RGSR_EL1, TFSR_EL1, TFSRE0_EL1 kept their markers: "
                                r"[1-9]\d* rounds, 0 changed") for vm in ("mte-a", "mte-b")),
                  *(vm_said(vm, r"RESULT: PASS") for vm in ("mte-a", "mte-b")),
