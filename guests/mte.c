@@ -163,8 +163,8 @@ static void no_tags_until_first_use(void)
 	check_eq("before the first tag register access: LDG after an STG of tag 5", ldg(p), 0);
 	exception_expect(0);
 	v = *(volatile uint64_t *)with_tag(p, 6);
-	check(exception_expect_end() == 0, "before the first tag register access: no tag check (%lu)",
-	      v);
+	check(exception_expect_end() == 0,
+	      "before the first tag register access: no tag check (%lu)", v);
 }
 
 static void absent(void)
