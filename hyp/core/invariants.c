@@ -47,7 +47,7 @@ static void check_leaf(void *arg, uint64_t ia, paddr_t pa, uint64_t size, unsign
 			/* Zeroed with its tags when handed over, scrubbed before the stop's walk:
 			   a tag left is one the VM was given, or would hand on. (A shared region's
 			   tags are its members' to share.) */
-			if (hyp.has_mte && !tags_zero(pa + off, PAGE_SIZE)) {
+			if (hyp.has_mte && zero_tags_left(pa + off, PAGE_SIZE)) {
 				violation(c, ia + off, pa + off,
 					  "a page whose allocation tags are not zero");
 				break;

@@ -47,19 +47,19 @@ void zero_pages(paddr_t pa, uint64_t size)
 }
 
 /* LDGM reads the tags of a block of GMID_EL1.BS (log2 words), 4 bits a granule of 16 bytes. */
-bool tags_zero(paddr_t pa, uint64_t size)
+bool zero_tags_left(paddr_t pa, uint64_t size)
 {
 	uint64_t block, tags = 0;
 
 	if (!hyp.has_mte)
-		return true;
+		return false;
 	block = 4ull << FIELD(read_sysreg(S3_1_C0_C0_4), 0, 4); /* GMID_EL1: FEAT_MTE2 only */
 	for (uint64_t p = ALIGN_DOWN(pa, block); p < pa + size && !tags; p += block)
 		__asm__ volatile(".arch armv8.5-a+memtag\n\tldgm %0, [%1]"
 				 : "=r"(tags)
 				 : "r"(p)
 				 : "memory");
-	return !tags;
+	return tags != 0;
 }
 
 void copy_to_pages(paddr_t dst, const void *src, uint64_t size)

@@ -17,11 +17,11 @@ void zero_pages(paddr_t pa, uint64_t size)
 		fake_arch.tagged_page = 0;
 }
 
-bool tags_zero(paddr_t pa, uint64_t size)
+bool zero_tags_left(paddr_t pa, uint64_t size)
 {
 	/* Host memory has no allocation tags: only the page a test says is tagged. */
-	return !fake_arch.tagged_page || fake_arch.tagged_page < pa ||
-	       fake_arch.tagged_page - pa >= size;
+	return fake_arch.tagged_page && fake_arch.tagged_page >= pa &&
+	       fake_arch.tagged_page - pa < size;
 }
 
 void copy_to_pages(paddr_t dst, const void *src, uint64_t size)

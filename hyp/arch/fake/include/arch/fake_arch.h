@@ -59,7 +59,7 @@ struct fake_arch {
 	uint64_t cisw[FAKE_CISW_MAX]; /* arch_dc_cisw's operands, oldest first */
 	unsigned ncisw;
 	unsigned zeroings; /* zero_pages calls */
-	/* A page whose allocation tags are not all zero (0: none), as tags_zero sees it;
+	/* A page whose allocation tags are not all zero (0: none), as zero_tags_left sees it;
 	   zero_pages over it zeroes them, as DC GZVA does. */
 	paddr_t tagged_page;
 	jmp_buf *escape;	 /* set: where vcpu_enter_fresh and halt_forever jump */
