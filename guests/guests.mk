@@ -4,7 +4,7 @@
 # linked with the runtime in guests/lib/ into an arm64 Image: $(B)/guests/<name>.bin.
 
 GUEST_NAMES := hello smccc mmio sysreg abort fpsimd wfi reset vgic shm counter crash demo entry virtio \
-	virtio_blk vnet
+	virtio_blk vnet mte
 GUEST_NAMES += hostile/victim hostile/probe hostile/sysreg_fuzz hostile/hvc_fuzz hostile/mmio_fuzz \
 	hostile/storm hostile/timers hostile/spoof hostile/doorbell hostile/resetloop hostile/race \
 	hostile/virtio_rings
@@ -18,6 +18,8 @@ GUEST_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -O2 -g -Wall -Wex
 	-mstrict-align -mgeneral-regs-only -mno-outline-atomics -march=armv8-a \
 	-fno-pic -fno-pie -fno-stack-protector -fno-tree-loop-distribute-patterns \
 	-Iguests/lib -MMD -MP
+# The MTE guest's instructions and tag registers need the assembler to know FEAT_MTE2.
+$(GUEST_B)/mte.c.o: GUEST_CFLAGS += -march=armv8.5-a+memtag
 GUEST_ASFLAGS := -march=armv8-a -Iguests/lib -D__ASSEMBLY__ -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack \
 	-Wl,--no-warn-rwx-segments -Wl,--build-id=none -T guests/lib/guest.ld

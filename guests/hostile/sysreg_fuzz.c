@@ -409,10 +409,10 @@ static void aarch32_el0(void)
 /*
  * Registers the random writes leave alone but the residue check can use: with the MMU off
  * and no exception due, the translation registers, the exception registers, SP_EL0,
- * TPIDR_EL1 and the GIC CPU interface's priority mask, binary point and group enable hold
- * whatever they are given, and so do FPCR and FPSR (nothing here computes in floating
- * point). VBAR_EL1 and CPACR_EL1 too, for the short time of a round: they
- * get their markers last and their own values back first.
+ * TPIDR_EL1, MTE's GCR_EL1 and RGSR_EL1 (nothing here tags memory) and the GIC CPU
+ * interface's priority mask, binary point and group enable hold whatever they are given, and so do
+ * FPCR and FPSR (nothing here computes in floating point). VBAR_EL1 and CPACR_EL1 too, for the
+ * short time of a round: they get their markers last and their own values back first.
  */
 static const uint16_t residue_extra[] = {
     ENC(3, 0, 2, 0, 0), /* TTBR0_EL1 */
@@ -429,6 +429,8 @@ static const uint16_t residue_extra[] = {
     ENC(3, 0, 12, 12, 6), /* ICC_IGRPEN0_EL1 */
     ENC(3, 0, 12, 12, 7), /* ICC_IGRPEN1_EL1 */
     ENC(3, 0, 13, 0, 4),  /* TPIDR_EL1 */
+    ENC(3, 0, 1, 0, 5),	  /* RGSR_EL1 (MTE, where the machine has tags: --mte) */
+    ENC(3, 0, 1, 0, 6),	  /* GCR_EL1 */
     ENC(3, 0, 12, 0, 0),  /* VBAR_EL1: late */
     ENC(3, 0, 1, 0, 2),	  /* CPACR_EL1: late */
 };

@@ -4,8 +4,11 @@
  * points at pages that VM owns, at a shared region it is a member of, or (as Device memory,
  * at the same address) at the registers of a device passed through to it. Nothing else:
  * not kestrel's code, data, page tables or vCPU state, not another VM's pages, not the GIC or
- * the UART kestrel drives. Checked when a VM is built and when it stops.
+ * the UART kestrel drives. Checked when a VM is built and when it stops; where memory has
+ * allocation tags, the VM's own pages must hold none then (zeroed when handed over, scrubbed
+ * before the stop).
  */
+#include <kestrel/hyp.h>
 #include <kestrel/invariants.h>
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
@@ -40,7 +43,18 @@ static void check_leaf(void *arg, uint64_t ia, paddr_t pa, uint64_t size, unsign
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
 		owner_t owner = palloc_owner(&mm_pages, pa + off);
 		c->pages++;
-		if (owner == OWNER_VM(c->vm->id) || shm_owner_shared_with(owner, c->vm))
+		if (owner == OWNER_VM(c->vm->id)) {
+			/* Zeroed with its tags when handed over, scrubbed before the stop's walk:
+			   a tag left is one the VM was given, or would hand on. (A shared region's
+			   tags are its members' to share.) */
+			if (hyp.has_mte && zero_tags_left(pa + off, PAGE_SIZE)) {
+				violation(c, ia + off, pa + off,
+					  "a page whose allocation tags are not zero");
+				break;
+			}
+			continue;
+		}
+		if (shm_owner_shared_with(owner, c->vm))
 			continue;
 		violation(c, ia + off, pa + off,
 			  owner == OWNER_KESTREL ? "a page of kestrel's"

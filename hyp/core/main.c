@@ -14,6 +14,7 @@
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/mmu.h>
+#include <kestrel/mte.h>
 #include <kestrel/pgtable.h>
 #include <kestrel/sched.h>
 #include <kestrel/shm.h>
@@ -73,6 +74,8 @@ static void choose_hyp_config(void)
 	/* APA, API, GPA, GPI; APA3, GPA3: the address or generic authentication guests see. */
 	hyp.has_pac = (arch_id_reg(ARCH_ID_AA64ISAR1) & 0xff000ff0ull) ||
 		      (arch_id_reg(ARCH_ID_AA64ISAR2) & 0xff00ull);
+	hyp.has_mte =
+	    FIELD(arch_id_reg(ARCH_ID_AA64PFR1), MTE_ID_FIELD_SHIFT, 4) >= MTE_ID_FEAT_MTE2;
 	/* VTCR: geometry per pgtable, walks cacheable inner shareable, PS, VMID size. */
 	hyp.vtcr = pgtable_vtcr_geometry(pa_bits) | BIT(31) | (1ull << 8) | (1ull << 10) |
 		   (3ull << 12) | ((uint64_t)mmu_ps_field(pa_bits) << 16) |
@@ -133,6 +136,10 @@ static void banner(void)
 		    ? "NV2 present (not used)"
 		    : (FIELD(mmfr2, 24, 4) ? "NV present (not used)" : "absent"),
 		gicv3_list_regs(), (unsigned long)hyp.cntfrq);
+	if (hyp.has_mte)
+		kprintf(
+		    "MTE: allocation tags for guests, zeroed with every page kestrel hands over "
+		    "or scrubs");
 	kprintf("memory: %lu MiB at 0x%lx, %lu MiB free after kestrel and images",
 		(unsigned long)(platform.ram_size >> 20), (unsigned long)platform.ram_base,
 		(unsigned long)((mm_pages.free_pages << PAGE_SHIFT) >> 20));

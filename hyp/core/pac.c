@@ -9,12 +9,12 @@ exit_result pac_enable(struct vcpu *vcpu)
 {
 	if (!hyp.has_pac) /* kestrel's ID registers said none: as the CPU without them */
 		return vcpu_inject_undef(vcpu);
-	if (!vcpu->pac_used) {
-		vcpu->pac_used = true;
+	if (!(vcpu->lazy & LAZY_PAC)) {
+		vcpu->lazy |= LAZY_PAC;
 		pac_restore(vcpu); /* zero after a reset: its keys are the guest's to set */
 	}
 	vcpu->hcr |= HCR_API | HCR_APK;
-	pac_untrap(vcpu);
+	arch_vcpu_hcr_update(vcpu);
 	return EXIT_RESUME; /* the instruction runs again, untrapped */
 }
 

@@ -45,7 +45,8 @@ static const struct id_rule id_rules[] = {
     /* FP, AdvSIMD, GIC, DIT, CSV2 (capped), CSV3; EL0 and EL1 AArch64 only; no EL2/EL3, SVE, RAS,
        MPAM, AMU, RME. */
     {ID_AA64PFR0, 0xff0f00000fff0000ull, 0x11},
-    /* BTI, SSBS, CSV2_frac (capped); no MTE, SME, NMI, RAS/MPAM fractions. */
+    /* BTI, SSBS, CSV2_frac (capped); MTE only with its tags (sysreg_id_sanitize); no SME, NMI,
+       RAS/MPAM fractions. */
     {ID_AA64PFR1, 0x0000000f000000ffull, 0},
     /* Armv8.0 debug with 2 breakpoints and 2 watchpoints (emulated as storage), no PMU,
        SPE, trace or double lock. */
@@ -88,6 +89,10 @@ uint64_t sysreg_id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits)
 		v = (v & ~(0xfull << 56)) | MIN(FIELD(hw, 56, 4), 1u) << 56;
 	if (key == ID_AA64PFR1)
 		v = (v & ~(0xfull << 32)) | MIN(FIELD(hw, 32, 4), 1u) << 32;
+	/* MTE and MTE_frac where the CPU has tags in memory (FEAT_MTE2: mte.c switches them);
+	   FEAT_MTE alone (instructions, no tags: QEMU without mte=on) stays hidden. */
+	if (key == ID_AA64PFR1 && FIELD(hw, MTE_ID_FIELD_SHIFT, 4) >= MTE_ID_FEAT_MTE2)
+		v |= hw & (0xfull << MTE_ID_FIELD_SHIFT | 0xfull << 40);
 	if (key == ID_AA64MMFR0) {
 		uint64_t tgran16 = MIN(FIELD(hw, 20, 4), 1u);	     /* no 52-bit forms */
 		uint64_t tgran64 = FIELD(hw, 24, 4);		     /* 0 or 0xf */
@@ -205,12 +210,18 @@ static exit_result sgi0r_write(struct vcpu *vcpu, const struct sysreg_desc *d, u
 	return send_sgi(vcpu, reg, read, true);
 }
 
-/* A key register of pointer authentication, trapped until the vCPU's first use: the keys go
-   live (pac.c) and the access runs again. */
+/* A key register of pointer authentication, or a tag register of MTE, trapped until the
+   vCPU's first use: its state goes live (pac.c, mte.c) and the access runs again. */
 static exit_result pac_key(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
 	(void)d, (void)reg, (void)read;
 	return pac_enable(vcpu);
+}
+
+static exit_result mte_reg(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+{
+	(void)d, (void)reg, (void)read;
+	return mte_enable(vcpu);
 }
 
 #define VCPU_FIELD(f)		offsetof(struct vcpu, f)
@@ -249,6 +260,8 @@ static exit_result pac_key(struct vcpu *vcpu, const struct sysreg_desc *d, unsig
 	X(DBGDTR_EL0, "DBGDTR_EL0", SYSREG_KEY(2, 3, 0, 4, 0), raz_wi, 0)                          \
 	X(DBGDTRRX_EL0, "DBGDTRRX_EL0", SYSREG_KEY(2, 3, 0, 5, 0), raz_wi, 0)                      \
 	X(ACTLR_EL1, "ACTLR_EL1", SYSREG_KEY(3, 0, 1, 0, 1), raz_wi, 0)                            \
+	X(RGSR_EL1, "RGSR_EL1", SYSREG_KEY(3, 0, 1, 0, 5), mte_reg, 0)                             \
+	X(GCR_EL1, "GCR_EL1", SYSREG_KEY(3, 0, 1, 0, 6), mte_reg, 0)                               \
 	PAC(X, APIAKEYLO_EL1, 1, 0)                                                                \
 	PAC(X, APIAKEYHI_EL1, 1, 1)                                                                \
 	PAC(X, APIBKEYLO_EL1, 1, 2)                                                                \
@@ -259,6 +272,8 @@ static exit_result pac_key(struct vcpu *vcpu, const struct sysreg_desc *d, unsig
 	PAC(X, APDBKEYHI_EL1, 2, 3)                                                                \
 	PAC(X, APGAKEYLO_EL1, 3, 0)                                                                \
 	PAC(X, APGAKEYHI_EL1, 3, 1)                                                                \
+	X(TFSR_EL1, "TFSR_EL1", SYSREG_KEY(3, 0, 5, 6, 0), mte_reg, 0)                             \
+	X(TFSRE0_EL1, "TFSRE0_EL1", SYSREG_KEY(3, 0, 5, 6, 1), mte_reg, 0)                         \
 	X(ICC_SGI1R_EL1, "ICC_SGI1R_EL1", SYSREG_KEY(3, 0, 12, 11, 5), sgi1r_write, 0)             \
 	X(ICC_ASGI1R_EL1, "ICC_ASGI1R_EL1", SYSREG_KEY(3, 0, 12, 11, 6), sgi0r_write, 0)           \
 	X(ICC_SGI0R_EL1, "ICC_SGI0R_EL1", SYSREG_KEY(3, 0, 12, 11, 7), sgi0r_write, 0)
@@ -278,7 +293,7 @@ enum { SR_NONE, SYSREG_LIST(AS_INDEX) SYSREG_COUNT };
  * a new row that collides needs another multiplier or shift.
  */
 #define SYSREG_HASH_BITS 7
-#define SYSREG_HASH(key) (((uint32_t)(key)*4143u >> 13) & ((1u << SYSREG_HASH_BITS) - 1))
+#define SYSREG_HASH(key) (((uint32_t)(key)*4439u >> 13) & ((1u << SYSREG_HASH_BITS) - 1))
 
 /* Rows and slots in one object: one address reaches both. */
 static const struct {

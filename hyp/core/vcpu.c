@@ -40,10 +40,12 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	vcpu->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
 	vcpu->blocked = false;
 	vcpu->faults_in_vectors = 0;
-	/* Pointer authentication trapped again until its first use, with zero keys. */
-	vcpu->pac_used = false;
+	/* Pointer authentication and MTE trapped again until their first use, with zero keys
+	   and tag registers. */
+	vcpu->lazy = 0;
 	memset(vcpu->pac_keys, 0, sizeof(vcpu->pac_keys));
-	vcpu->hcr &= ~(HCR_API | HCR_APK);
+	memset(vcpu->mte_regs, 0, sizeof(vcpu->mte_regs));
+	vcpu->hcr &= ~(HCR_API | HCR_APK | HCR_ATA);
 	vcpu->sys.sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the boot protocol wants */
 	vcpu->dbg.oslsr = BIT(3);	  /* OS lock implemented, unlocked */
 	vcpu->vmpidr = GUEST_MPIDR(vcpu->id);

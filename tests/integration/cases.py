@@ -65,16 +65,19 @@ def kernel_release(kernel):
         return f"missing-build/cache/linux/{kernel}/version-run-tools/fetch-linux.sh"
 
 
-def linux_case(name, kernel, vcpus=2):
+def linux_case(name, kernel, vcpus=2, mte=False):
     """Debian's own arm64 kernel with the busybox check script as init (guests/linux); the
-    check script and the case both insist on the release fetched for that name."""
-    checks = ["nproc", "timer", "ipi", "cpu-bound", "features paca pacg", "uptime"]
+    check script and the case both insist on the release fetched for that name. With mte, on
+    a machine with memory tagging (--mte), every CPU must show `mte` too."""
+    extra = ["mte"] if mte else []
+    checks = ["nproc", "timer", "ipi", "cpu-bound", " ".join(["features paca pacg", *extra]), "uptime"]
     release = kernel_release(kernel)
+    features = f"kestrel.features={','.join(extra)} " if extra else ""
     return Case(name, ["--kernel", f"build/cache/linux/{kernel}/Image",
                        "--initrd", "build/test-initramfs.cpio.gz",
                        "--cmdline", f"console=ttyAMA0 kestrel.vcpus={vcpus} kestrel.release={release} "
-                                    "panic=-1",
-                       "--vcpus", str(vcpus), "--mem", "512M"],
+                                    f"{features}panic=-1",
+                       "--vcpus", str(vcpus), "--mem", "512M", *(["--mte"] if mte else [])],
                 expect=[rf"LINUX-CHECK: kernel {re.escape(release)} expected {re.escape(release)} ok",
                         *(rf"LINUX-CHECK: {c} .*\bok\b" for c in checks),
                         r"LINUX-CHECK: RESULT PASS", *VM_STOPPED],
@@ -265,7 +268,7 @@ def vm_said(vm, regex):
     return rf"(?m)^\[{vm}\] {regex}"
 
 
-def hostile_case(name, config_name, attackers, also=(), at_most=None, forbid=()):
+def hostile_case(name, config_name, attackers, also=(), at_most=None, forbid=(), args=()):
     """A hostile configuration (tests/integration/configs/hostile-*.dts): the victim VM beside
     attacker VMs (attackers maps each attacker's name to its HOSTILE line), and "focus", a VM
     that only holds the console's focus so that the others' lines come out whole. Every VM
@@ -273,7 +276,7 @@ def hostile_case(name, config_name, attackers, also=(), at_most=None, forbid=())
     ticks and nothing else, and kestrel's check of each stage 2 against the page owners finds
     no violation when the VM stops."""
     vms = ["victim", *attackers]
-    return Case(name, [config(f"hostile-{config_name}")],
+    return Case(name, [config(f"hostile-{config_name}"), *args],
                 expect=[vm_said("victim", r"VICTIM: final rounds [1-9]\d* corrupt 0 ticks [1-9]\d* stray 0\b"),
                         vm_said("victim", r"VICTIM: rate: \d+\.\d+ rounds/s"),
                         *(vm_said(vm, line) for vm, line in attackers.items()), *also,
@@ -339,6 +342,46 @@ CASES = [
     guest_case("reset", "--icount", "--mem", "64M",
                expect=[r"reset: first boot", r"kestrel: vm0: reset requested",
                        r"reset: second boot"]),
+    # memory tagging (--mte: QEMU's mte=on): two MTE guests on one CPU, each checks tag checks
+    # and faults, that its tag registers keep its markers beside the other, and that every tag
+    # of its RAM is 0 on both boots though its first boot tagged all of it before resetting;
+    # kestrel finds no tag left in a stopped VM's pages (DEFAULT_FORBID: no violation). Then
+    # mte-b starts again from the console (boots 3 and 4) on the pages mte-a tagged before it
+    # stopped, and finds every tag 0 there too.
+    Case("mte-pair", [config("mte-pair"), "--mte", "--pcpus", "2",
+                      "--send-after", r"(?s)(?:kestrel: mte-a stopped.*kestrel: mte-b stopped|"
+                                      r"kestrel: mte-b stopped.*kestrel: mte-a stopped)", "--send", r"\x010",
+                      "--send-after", r"input goes to kestrel", "--send", r"start mte-b\r",
+                      "--send-after", r"kestrel: mte-b stopped", "--send", r"stop focus\r"],
+         expect=[r"kestrel: MTE: allocation tags for guests",
+                 *(vm_said(vm, r"ok - boot 2: every tag of the 32 MiB of RAM is 0 .*after the boot before "
+                               r"tagged all of it") for vm in ("mte-a", "mte-b")),
+                 *(vm_said(vm, r"ok - an access with another tag: a synchronous tag check fault")
+                   for vm in ("mte-a", "mte-b")),
+                 # before its first tag register access a vCPU reaches no tags (HCR_EL2.ATA clear)
+                 *(vm_said(vm, rf"ok - before the first tag register access: {what}")
+                   for vm in ("mte-a", "mte-b")
+                   for what in (r"IRG's tag = 0x0", r"LDG after an STG of tag 5 = 0x0", r"no tag check")),
+                 *(vm_said(vm, r"ok - GCR_EL1, RGSR_EL1, TFSR_EL1, TFSRE0_EL1 kept their markers: "
+                               r"[1-9]\d* rounds, 0 changed") for vm in ("mte-a", "mte-b")),
+                 *(vm_said(vm, r"RESULT: PASS") for vm in ("mte-a", "mte-b")),
+                 *(rf"kestrel: {vm}: reset requested" for vm in ("mte-a", "mte-b")),
+                 *(rf"kestrel: invariants: vm '{vm}' stopped: \d+ mappings \(\d+ pages\) checked, 0 violations"
+                   for vm in ("mte-a", "mte-b")),
+                 # mte-b again, on mte-a's pages: every tag 0 on both its boots
+                 r"(?s)vm 'mte-a': 1 vCPU, 32 MiB at PA (0x[0-9a-f]+),.*"
+                 r"kestrel: mte-b: starting: VMID \d+, stage-2 root 0x[0-9a-f]+, RAM at PA \1\r?\n"
+                 r".*\[mte-b\] ok - boot 3: every tag of the 32 MiB of RAM is 0 "
+                 r".*\[mte-b\] ok - boot 4: every tag of the 32 MiB of RAM is 0 .*\[mte-b\] RESULT: PASS"
+                 r".*kestrel: mte-b stopped \(powered off\)",
+                 r"kestrel: focus stopped \(stopped from the console\)", r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"refused"], timeout=90),
+    # without --mte the machine has no tags (QEMU's CPU keeps FEAT_MTE's instructions only):
+    # guests see no MTE, and no tag register
+    Case("mte-absent", ["--kernel", guest("mte"), "--cmdline", "absent"],
+         expect=[r"ok - ID_AA64PFR1_EL1\.MTE on a machine without tags = 0x0",
+                 r"ok - GCR_EL1 is UNDEFINED", r"RESULT: PASS", *VM_STOPPED],
+         forbid=[*DEFAULT_FORBID, r"kestrel: MTE"], timeout=30),
     help_case("tool-help"),
     # a guest that never powers off: ./kestrel stops QEMU at --timeout, exits 3 and says why
     Case("run-timeout", ["--kernel", guest("wfi"), "--cmdline", "forever"],
@@ -367,7 +410,8 @@ CASES = [
 
     # the real-world guest: Debian's unmodified kernels, 2 vCPUs on 2 CPUs
     linux_case("linux-bookworm", "bookworm"),
-    linux_case("linux-backports", "backports"),
+    # on a machine with memory tagging: Linux finds MTE on both CPUs (kestrel/mte.h)
+    linux_case("linux-backports", "backports", mte=True),
     # typing into the guest: physical UART interrupt -> virtual PL011 -> vGIC SPI -> Linux tty
     Case("linux-console-input",
          ["--kernel", "build/cache/linux/bookworm/Image",
@@ -911,7 +955,11 @@ CASES = [
                          for vm in ("sysreg-a", "sysreg-b")),
                        # DISR_EL1 (VDISR_EL2 under HCR_EL2.AMO on QEMU's RAS CPU) among them:
                        # one VM read the other's value before kestrel switched it
-                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS3_0_C12_C1_1\b")]),
+                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS3_0_C12_C1_1\b"),
+                       # with --mte, MTE's GCR_EL1, RGSR_EL1, TFSR_EL1 and TFSRE0_EL1 too
+                       *(vm_said("sysreg-b", rf"sysreg: residue checked: .*\b{reg}\b")
+                         for reg in ("S3_0_C1_C0_5", "S3_0_C1_C0_6", "S3_0_C5_C6_0", "S3_0_C5_C6_1"))],
+                 args=["--mte"]),
     hostile_case("hostile-hvc", "hvc", {"hvc": r"HOSTILE: hypercall cases [1-9]\d* errors \d+"}),
     hostile_case("hostile-mmio", "mmio", {"mmio": r"HOSTILE: mmio cases [1-9]\d* aborts [1-9]\d*"}),
     hostile_case("hostile-storm", "storm", {"storm": r"HOSTILE: storm sgis [1-9]\d* timer [1-9]\d*"}),

@@ -854,6 +854,26 @@ class NicOption(unittest.TestCase):
             cli.build_parser().parse_args(["run", "--kernel", "x", "--nic", "tap"])
 
 
+class MteOption(unittest.TestCase):
+    """--mte: QEMU's machine gets mte=on (allocation tags for all of its RAM), in both the DTB
+    dump and the boot (they share machine_args); without it, nothing about MTE."""
+
+    def machine(self, *argv):
+        args = cli.build_parser().parse_args(["run", "--kernel", "x", *argv])
+        return tool_machine.machine_args(args, GiB)[1]
+
+    def test_the_option_turns_mte_on(self):
+        self.assertEqual(self.machine("--mte"), "virt,virtualization=on,gic-version=3,mte=on")
+
+    def test_without_it_no_mte(self):
+        self.assertNotIn("mte", self.machine())
+
+    def test_with_a_configuration_file_too(self):
+        args = cli.build_parser().parse_args(["run", "examples/two-linux.dts", "--mte"])
+        cli.check_usage(args)
+        self.assertIn(",mte=on", tool_machine.machine_option(args))
+
+
 if __name__ == "__main__":
     # One line per test ("name (module.Class.name) ... ok"), which tests/run_tests.py counts.
     unittest.main(testRunner=unittest.TextTestRunner(verbosity=2, descriptions=False))

@@ -13,12 +13,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <kestrel/hyp.h>
 #include <kestrel/invariants.h>
 #include <kestrel/mm.h>
 #include <kestrel/shm.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_passthrough.h>
 
+#include <arch/fake_arch.h>
 #include <arch/fake_drivers.h>
 
 #define RAM_BASE  0x40000000ull
@@ -109,6 +111,8 @@ static int setup(void **state)
 			 0);
 	fake_drivers.uart_observer = uart_byte;
 	messages = 0;
+	hyp.has_mte = false;
+	fake_arch.tagged_page = 0;
 	return 0;
 }
 
@@ -156,6 +160,26 @@ static void a_block_with_one_foreign_page_is_reported(void **state)
 	assert_non_null(strstr(last_message, "1 violations"));
 }
 
+/* Where memory has allocation tags, a page of the VM's own holding one is a violation (it
+   was zeroed when handed over, and scrubbed before the stop's walk); a shared region's tags
+   are its members' to share; without MTE nothing is read. */
+static void a_page_of_its_own_with_a_tag_left_is_reported(void **state)
+{
+	(void)state;
+	hyp.has_mte = true;
+	assert_int_equal(invariants_check_vm(&vm, "stopped"), 0);
+	fake_arch.tagged_page = VM_PA + 5 * PAGE_SIZE;
+	messages = 0;
+	assert_int_equal(invariants_check_vm(&vm, "stopped"), 1);
+	assert_int_equal(messages, 2); /* the violation, then the summary */
+	assert_non_null(strstr(last_message, "1 violations"));
+	fake_arch.tagged_page = SHM_PA;
+	assert_int_equal(invariants_check_vm(&vm, "stopped"), 0);
+	fake_arch.tagged_page = VM_PA;
+	hyp.has_mte = false;
+	assert_int_equal(invariants_check_vm(&vm, "stopped"), 0);
+}
+
 static void device_memory_must_be_its_own_device_at_its_own_address(void **state)
 {
 	(void)state;
@@ -182,6 +206,7 @@ int main(void)
 	    T(a_correct_vm_has_no_violations),
 	    T(mapping_kestrels_memory_is_reported),
 	    T(mapping_another_vms_or_a_free_page_is_reported),
+	    T(a_page_of_its_own_with_a_tag_left_is_reported),
 	    T(a_block_with_one_foreign_page_is_reported),
 	    T(device_memory_must_be_its_own_device_at_its_own_address),
 	    T(a_shared_region_of_other_vms_is_reported),

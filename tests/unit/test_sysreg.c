@@ -113,7 +113,7 @@ static const struct id_reg id_regs[] = {
      "ID_AA64PFR1_EL1",
      {{"BT", KEEP, 0},
       {"SSBS", KEEP, 0},
-      {"MTE", HIDE, 0},
+      {"MTE", OWN, 0},
       {"RAS_frac", HIDE, 0},
       {"MPAM_frac", HIDE, 0},
       {"[23:20]", HIDE, 0},
@@ -121,7 +121,7 @@ static const struct id_reg id_regs[] = {
       {"RNDR_trap", HIDE, 0},
       {"CSV2_frac", OWN, 0},
       {"NMI", HIDE, 0},
-      {"MTE_frac", HIDE, 0},
+      {"MTE_frac", OWN, 0},
       {"GCS", HIDE, 0},
       {"THE", HIDE, 0},
       {"MTEX", HIDE, 0},
@@ -299,6 +299,18 @@ static void csv2_never_advertises_scxtnum(void **state)
 				 frac ? 1 : 0);
 }
 
+/* MTE only with tags in memory (FEAT_MTE2: 2, MTE3: 3), whose registers kestrel switches:
+   FEAT_MTE's instructions alone (1: QEMU without mte=on) are not shown, nor MTE_frac then. */
+static void mte_is_shown_only_with_allocation_tags(void **state)
+{
+	(void)state;
+	for (uint64_t mte = 0; mte <= 0xf; mte++) {
+		uint64_t out = sysreg_id_sanitize(ID_AA64PFR1, mte << 8 | 0xfull << 40, 40);
+		assert_int_equal(nibble(out, 2), mte >= 2 ? mte : 0);
+		assert_int_equal(nibble(out, 10), mte >= 2 ? 0xf : 0);
+	}
+}
+
 static void dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else(void **state)
 {
 	uint64_t v;
@@ -427,6 +439,8 @@ static const uint32_t emulated[] = {
     SYSREG_KEY(2, 3, 0, 4, 0),	/* DBGDTR_EL0 */
     SYSREG_KEY(2, 3, 0, 5, 0),	/* DBGDTRRX_EL0 */
     SYSREG_KEY(3, 0, 1, 0, 1),	/* ACTLR_EL1 */
+    SYSREG_KEY(3, 0, 1, 0, 5),	/* RGSR_EL1 */
+    SYSREG_KEY(3, 0, 1, 0, 6),	/* GCR_EL1 */
     SYSREG_KEY(3, 0, 2, 1, 0),	/* APIAKeyLo_EL1 ... */
     SYSREG_KEY(3, 0, 2, 1, 1),
     SYSREG_KEY(3, 0, 2, 1, 2),
@@ -437,6 +451,8 @@ static const uint32_t emulated[] = {
     SYSREG_KEY(3, 0, 2, 2, 3),
     SYSREG_KEY(3, 0, 2, 3, 0),
     SYSREG_KEY(3, 0, 2, 3, 1),	 /* ... APGAKeyHi_EL1 */
+    SYSREG_KEY(3, 0, 5, 6, 0),	 /* TFSR_EL1 */
+    SYSREG_KEY(3, 0, 5, 6, 1),	 /* TFSRE0_EL1 */
     SYSREG_KEY(3, 0, 12, 11, 5), /* ICC_SGI1R_EL1 */
     SYSREG_KEY(3, 0, 12, 11, 6), /* ICC_ASGI1R_EL1 */
     SYSREG_KEY(3, 0, 12, 11, 7), /* ICC_SGI0R_EL1 */
@@ -777,7 +793,7 @@ static void a_first_pac_use_makes_the_keys_live_and_runs_again(void **state)
 	trap(key_esr(SYSREG_KEY(3, 0, 2, 3, 1), 3, true)); /* MRS x3, APGAKeyHi_EL1 */
 	assert_int_equal(vcpu.regs.pc, PC);
 	assert_int_equal(vcpu.regs.x[3], 0x33);
-	assert_true(vcpu.pac_used);
+	assert_true(vcpu.lazy & LAZY_PAC);
 	assert_true((vcpu.hcr & (HCR_API | HCR_APK)) == (HCR_API | HCR_APK));
 	assert_int_equal(fake_cpu()->hcr, vcpu.hcr);
 	assert_int_equal(fake_cpu()->pac_keys[0], 0x1111);
@@ -826,8 +842,66 @@ static void without_pac_its_traps_are_undefined(void **state)
 	hyp.has_pac = false;
 	assert_false(access(SYSREG_KEY(3, 0, 2, 1, 0), 3, false));
 	expect_undef(PC, 1);
-	assert_false(vcpu.pac_used);
+	assert_false(vcpu.lazy & LAZY_PAC);
 	assert_int_equal(vcpu.hcr & (HCR_API | HCR_APK), 0);
+}
+
+/* MTE starts trapped too (HCR_EL2.ATA clear): the first access to a tag register loads the
+   vCPU's four, sets ATA and runs again; from then on they follow the vCPU and no other. */
+static void a_first_tag_register_access_makes_mte_live_and_runs_again(void **state)
+{
+	static struct vcpu other;
+
+	(void)state;
+	hyp.has_mte = true;
+	fake_arch.pcpus = NULL;
+	vcpu.mte_regs[0] = 0x1;		 /* GCR_EL1 */
+	vcpu.mte_regs[3] = 0x2;		 /* TFSRE0_EL1 */
+	fake_cpu()->mte_regs[1] = 0xbad; /* RGSR_EL1, as another vCPU left it */
+	arch_vcpu_load(&vcpu);
+	assert_int_equal(fake_cpu()->hcr & HCR_ATA, 0);
+	vcpu.regs.x[5] = 0x55;
+	trap(key_esr(SYSREG_KEY(3, 0, 1, 0, 6), 5, true)); /* MRS x5, GCR_EL1 */
+	assert_int_equal(vcpu.regs.pc, PC);
+	assert_int_equal(vcpu.regs.x[5], 0x55);
+	assert_true(vcpu.lazy & LAZY_MTE);
+	assert_false(vcpu.lazy & LAZY_PAC);
+	assert_int_equal(vcpu.hcr & HCR_ATA, HCR_ATA);
+	assert_int_equal(fake_cpu()->hcr, vcpu.hcr);
+	assert_int_equal(fake_cpu()->mte_regs[0], 0x1);
+	assert_int_equal(fake_cpu()->mte_regs[1], 0);
+	assert_int_equal(fake_cpu()->mte_regs[3], 0x2);
+	fake_cpu()->mte_regs[1] = 0x1234; /* the guest seeds IRG */
+	arch_vcpu_put(&vcpu);
+	assert_int_equal(vcpu.mte_regs[1], 0x1234);
+	memset(&other, 0, sizeof(other));
+	other.vm = vcpu.vm;
+	arch_vcpu_load(&other);
+	assert_int_equal(fake_cpu()->hcr & HCR_ATA, 0); /* it traps, and sees no tags */
+	arch_vcpu_put(&other);
+	assert_int_equal(other.mte_regs[1], 0);
+	fake_cpu()->mte_regs[1] = 0;
+	arch_vcpu_load(&vcpu);
+	assert_int_equal(fake_cpu()->mte_regs[1], 0x1234);
+	assert_int_equal(fake_cpu()->hcr & HCR_ATA, HCR_ATA);
+	arch_vcpu_put(&vcpu);
+	/* A reset traps it again, with zero registers. */
+	vcpu_reset(&vcpu, PC, 0);
+	assert_int_equal(vcpu.lazy, 0);
+	assert_int_equal(vcpu.hcr & HCR_ATA, 0);
+	assert_int_equal(vcpu.mte_regs[1], 0);
+	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], 0);
+}
+
+/* Without tags in memory, kestrel's ID registers say no MTE: the tag registers are UNDEFINED. */
+static void without_mte_its_registers_are_undefined(void **state)
+{
+	(void)state;
+	hyp.has_mte = false;
+	assert_false(access(SYSREG_KEY(3, 0, 5, 6, 0), 3, false)); /* MSR TFSR_EL1, x3 */
+	expect_undef(PC, 1);
+	assert_false(vcpu.lazy & LAZY_MTE);
+	assert_int_equal(vcpu.hcr & HCR_ATA, 0);
 }
 
 static void undef_from_el0_uses_the_lower_el_vector(void **state)
@@ -849,6 +923,7 @@ int main(void)
 	    cmocka_unit_test(every_id_field_is_hidden_kept_or_fixed_as_documented),
 	    cmocka_unit_test(pfr0_all_ones_and_qemu_max),
 	    cmocka_unit_test(csv2_never_advertises_scxtnum),
+	    cmocka_unit_test(mte_is_shown_only_with_allocation_tags),
 	    cmocka_unit_test(dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else),
 	    cmocka_unit_test(isar_registers_hide_tme_and_show_pointer_authentication),
 	    cmocka_unit_test(mmfr_all_ones),
@@ -875,6 +950,8 @@ int main(void)
 	    T(a_first_pac_use_makes_the_keys_live_and_runs_again),
 	    T(without_pac_its_traps_are_undefined),
 	    T(live_keys_follow_their_vcpu_and_no_other),
+	    T(a_first_tag_register_access_makes_mte_live_and_runs_again),
+	    T(without_mte_its_registers_are_undefined),
 	};
 
 	return cmocka_run_group_tests_name("sysreg", tests, NULL, NULL);

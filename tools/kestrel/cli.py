@@ -110,6 +110,10 @@ def build_parser():
                          f"{human_size(HOST_RAM_SLACK)} for kestrel, in 256M steps, at least 1G)")
     machine.add_argument("--icount", action="store_true",
                          help="deterministic instruction counting (-icount shift=0,sleep=off)")
+    machine.add_argument("--mte", action="store_true",
+                         help="memory tagging: the machine's CPUs get MTE with allocation tags for all "
+                         "of its RAM (-machine mte=on), and kestrel gives it to the guests (ID_AA64PFR1_EL1.MTE, "
+                         "Linux's `mte`); without it guests see no MTE")
     machine.add_argument("--hyp", metavar="FILE", default=str(TOP / "build" / "kestrel.bin"),
                          help="the hypervisor image (default: build/kestrel.bin)")
 

@@ -59,7 +59,8 @@ def qemu_escape(value):
 
 def machine_option(args):
     virt = "off" if args.no_virtualization else "on"
-    return f"virt,virtualization={virt},gic-version={args.gic_version}"
+    mte = ",mte=on" if args.mte else ""
+    return f"virt,virtualization={virt},gic-version={args.gic_version}{mte}"
 
 
 def machine_args(args, host_ram, extra_machine=""):

@@ -6,12 +6,14 @@
 #include <kestrel/lib.h>
 #include <kestrel/mm.h>
 #include <kestrel/mmu.h>
+#include <kestrel/mte.h>
 #include <kestrel/pgtable.h>
 #include <kestrel/platform.h>
 #include <kestrel/sysreg_defs.h>
 
 #define BOOT_POOL_PAGES 48
 #define MAIR_VALUE	0x44ff0400ull /* 0: nGnRnE, 1: nGnRE, 2: Normal WB, 3: Normal NC */
+#define MAIR_TAGGED	0x44f00400ull /* the same, with 2: Tagged Normal WB (FEAT_MTE2) */
 #define SCTLR_EL2_RES1	0x30c50830ull
 #define SCTLR_EL1_RES1	0x30d00800ull
 #define SCTLR_M		BIT(0)
@@ -19,6 +21,8 @@
 #define SCTLR_SA	BIT(3)
 #define SCTLR_I		BIT(12)
 #define SCTLR_WXN	BIT(19)
+#define SCTLR_ITFSB	BIT(37) /* exception entry synchronizes tag check faults into TFSR */
+#define SCTLR_ATA	BIT(43) /* EL2 may access allocation tags (TCF stays 0: no checks) */
 #define TCR_WALK_ATTRS	((1ull << 8) | (1ull << 10) | (3ull << 12)) /* WBWA, inner shareable */
 
 static uint8_t boot_pool[BOOT_POOL_PAGES][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -105,6 +109,10 @@ struct mmu_config *boot_mmu_tables(const void *dtb, unsigned el)
 	paddr_t data = (paddr_t)(uintptr_t)__rodata_end;
 	paddr_t end = (paddr_t)(uintptr_t)__image_end;
 	uint64_t ps = mmu_ps_field(mmu_pa_bits());
+	/* With tags in memory, kestrel's RAM is Tagged so that DC GZVA zeroes the tags with the
+	   data (zero.c), and a guest's pending asynchronous tag faults reach its TFSR_EL1 before
+	   kestrel saves it (mte.c). */
+	bool mte = FIELD(read_sysreg(id_aa64pfr1_el1), MTE_ID_FIELD_SHIFT, 4) >= MTE_ID_FEAT_MTE2;
 
 	(void)el;
 	if (pgtable_init(&el2_pt, 48, false, &el2_mm) != E_OK)
@@ -126,8 +134,9 @@ struct mmu_config *boot_mmu_tables(const void *dtb, unsigned el)
 	mmu_boot_config = (struct mmu_config){
 	    .ttbr = el2_pt.root,
 	    .tcr_el2 = 16 | TCR_WALK_ATTRS | (ps << 16) | BIT(31) | BIT(23),
-	    .mair = MAIR_VALUE,
-	    .sctlr_el2 = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN,
+	    .mair = mte ? MAIR_TAGGED : MAIR_VALUE,
+	    .sctlr_el2 = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN |
+			 (mte ? SCTLR_ITFSB | SCTLR_ATA : 0),
 	    .tcr_el1 = 16 | TCR_WALK_ATTRS | BIT(23) | (ps << 32),
 	    .sctlr_el1 = SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_I,
 	};

@@ -30,9 +30,3 @@ void pac_save(struct vcpu *vcpu)
 	PAC_KEYS(SAVE)
 #undef SAVE
 }
-
-void pac_untrap(const struct vcpu *vcpu)
-{
-	write_sysreg(hcr_el2, vcpu->hcr);
-	isb();
-}

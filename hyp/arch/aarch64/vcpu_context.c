@@ -9,6 +9,23 @@
 #include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 
+/* The state of a vCPU's first uses (vcpu->lazy), tested as one word on every switch. */
+static void lazy_restore(const struct vcpu *vcpu)
+{
+	if (vcpu->lazy & LAZY_PAC)
+		pac_restore(vcpu);
+	if (vcpu->lazy & LAZY_MTE)
+		mte_restore(vcpu);
+}
+
+static void lazy_save(struct vcpu *vcpu)
+{
+	if (vcpu->lazy & LAZY_PAC)
+		pac_save(vcpu);
+	if (vcpu->lazy & LAZY_MTE)
+		mte_save(vcpu);
+}
+
 void arch_vcpu_load(struct vcpu *vcpu)
 {
 	const struct el1_sysregs *s = &vcpu->sys;
@@ -47,10 +64,11 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	   but the register answers anyway, and one VM read another's value). */
 	if (hyp.has_ras)
 		write_sysreg(VDISR_EL2, s->vdisr);
-	/* Pointer authentication keys only for a vCPU that used them (pac.h): the others trap
-	   on every use, so the last vCPU's keys left here are out of their reach. */
-	if (unlikely(vcpu->pac_used))
-		pac_restore(vcpu);
+	/* Pointer authentication keys and tag registers only for a vCPU that used them (pac.h,
+	   mte.h): the others trap on every use, so what the last vCPU left here is out of
+	   their reach. */
+	if (unlikely(vcpu->lazy))
+		lazy_restore(vcpu);
 	vgic_lr_load(vcpu);
 	write_sysreg(vttbr_el2, vm->vttbr);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
@@ -95,12 +113,18 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	s->cntp_cval = read_sysreg(cntp_cval_el0);
 	if (hyp.has_ras)
 		s->vdisr = read_sysreg(VDISR_EL2);
-	if (unlikely(vcpu->pac_used))
-		pac_save(vcpu);
+	if (unlikely(vcpu->lazy))
+		lazy_save(vcpu);
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);
 	vgic_lr_put(vcpu);
+}
+
+void arch_vcpu_hcr_update(const struct vcpu *vcpu)
+{
+	write_sysreg(hcr_el2, vcpu->hcr);
+	isb();
 }
 
 /* Parked until the next load: stage 2 on, through VMID 0 (no VM's) and an empty table.

@@ -13,6 +13,15 @@ void zero_pages(paddr_t pa, uint64_t size)
 {
 	memset((void *)(uintptr_t)pa, 0, size);
 	fake_arch.zeroings++;
+	if (fake_arch.tagged_page >= pa && fake_arch.tagged_page - pa < size)
+		fake_arch.tagged_page = 0;
+}
+
+bool zero_tags_left(paddr_t pa, uint64_t size)
+{
+	/* Host memory has no allocation tags: only the page a test says is tagged. */
+	return fake_arch.tagged_page && fake_arch.tagged_page >= pa &&
+	       fake_arch.tagged_page - pa < size;
 }
 
 void copy_to_pages(paddr_t dst, const void *src, uint64_t size)

@@ -5,11 +5,6 @@
 #include <arch/fake_arch.h>
 #include <kestrel/pac.h>
 
-void pac_untrap(const struct vcpu *vcpu)
-{
-	fake_cpu()->hcr = vcpu->hcr;
-}
-
 void pac_restore(const struct vcpu *vcpu)
 {
 	memcpy(fake_cpu()->pac_keys, vcpu->pac_keys, sizeof(vcpu->pac_keys));

@@ -13,8 +13,10 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	fake_cpu()->guest_regime = true;
 	fake_cpu()->loads++;
 	fake_cpu()->hcr = vcpu->hcr;
-	if (vcpu->pac_used)
+	if (vcpu->lazy & LAZY_PAC)
 		pac_restore(vcpu);
+	if (vcpu->lazy & LAZY_MTE)
+		mte_restore(vcpu);
 	vgic_lr_load(vcpu);
 	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
 	fake_cpu_traps(vcpu->cptr, !vcpu->pcpu || vcpu->pcpu->fp_owner != vcpu);
@@ -23,13 +25,20 @@ void arch_vcpu_load(struct vcpu *vcpu)
 void arch_vcpu_put(struct vcpu *vcpu)
 {
 	vcpu->sys = fake_cpu()->el1;
-	if (vcpu->pac_used)
+	if (vcpu->lazy & LAZY_PAC)
 		pac_save(vcpu);
+	if (vcpu->lazy & LAZY_MTE)
+		mte_save(vcpu);
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	fake_cpu()->el1.cntv_ctl = fake_cpu()->el1.cntp_ctl = 0;
 	vgic_lr_put(vcpu);
 	fake_cpu()->loaded = NULL;
 	fake_cpu()->puts++;
+}
+
+void arch_vcpu_hcr_update(const struct vcpu *vcpu)
+{
+	fake_cpu()->hcr = vcpu->hcr;
 }
 
 void arch_no_guest(void)

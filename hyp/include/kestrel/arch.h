@@ -56,6 +56,8 @@ static inline void arch_icc_deactivate(unsigned intid);
    onto this CPU, and back into the vCPU (its timers then stop firing here). */
 void arch_vcpu_load(struct vcpu *vcpu);
 void arch_vcpu_put(struct vcpu *vcpu);
+/* The loaded vCPU's HCR_EL2 (vcpu->hcr) onto this CPU, after a first use changed its traps. */
+void arch_vcpu_hcr_update(const struct vcpu *vcpu);
 /* After a put for good: no guest regime on this CPU (no stage 2, EL1 not a guest's). */
 void arch_no_guest(void);
 

@@ -14,6 +14,7 @@ struct hyp_config {
 	uint64_t cntfrq;
 	bool has_ras; /* FEAT_RAS: VDISR_EL2 exists and is switched per vCPU */
 	bool has_pac; /* FEAT_PAuth: guests see it, their keys switched (kestrel/pac.h) */
+	bool has_mte; /* FEAT_MTE2: guests see it, tags zeroed with RAM (kestrel/mte.h) */
 	/* VTTBR_EL2 of a CPU with no vCPU loaded: VMID 0 (never a VM's), an empty stage 2 */
 	uint64_t park_vttbr;
 };

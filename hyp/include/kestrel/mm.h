@@ -23,8 +23,10 @@ void mm_free(paddr_t pa, uint64_t npages, owner_t owner);
 void mm_scrub_free(paddr_t pa, uint64_t npages, owner_t owner);
 void mm_reserve(paddr_t pa, uint64_t size, owner_t owner);
 
-/* Zeroes whole pages of RAM quickly (arch). */
+/* Zeroes whole pages of RAM quickly, with their allocation tags where memory has them (arch). */
 void zero_pages(paddr_t pa, uint64_t size);
+/* Whether some allocation tag of [pa, pa + size) is not 0 (never where memory has no tags). */
+bool zero_tags_left(paddr_t pa, uint64_t size);
 /* Copies size bytes to physical memory at dst, 64 bytes per step where aligned (arch). */
 void copy_to_pages(paddr_t dst, const void *src, uint64_t size);
 /* Cleans and invalidates [pa, pa + size) to the point of coherency (a guest with its MMU off

@@ -30,9 +30,8 @@ struct vcpu;
 exit_result pac_enable(struct vcpu *vcpu);
 exit_result pac_exit(struct vcpu *vcpu, uint64_t esr);
 /* The arch side: the live keys of a vCPU that uses them, into and out of the registers
-   (vcpu_context.c), and its HCR_EL2 with the traps off, on the CPU it runs on. */
+   (vcpu_context.c). */
 void pac_restore(const struct vcpu *vcpu);
 void pac_save(struct vcpu *vcpu);
-void pac_untrap(const struct vcpu *vcpu);
 
 #endif

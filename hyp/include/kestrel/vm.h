@@ -9,6 +9,7 @@
 #include <kestrel/esr.h>
 #include <kestrel/exit_result.h>
 #include <kestrel/mmio.h>
+#include <kestrel/mte.h>
 #include <kestrel/pac.h>
 #include <kestrel/s2pt.h>
 #include <kestrel/shm.h>
@@ -44,6 +45,10 @@ struct vdebug {
 	uint64_t mdscr, oslsr, osdlr, dbgprcr, dbgclaim;
 	uint64_t bvr[2], bcr[2], wvr[2], wcr[2];
 };
+
+/* Bits of vcpu->lazy: state a vCPU has live in the registers while it is loaded. */
+#define LAZY_PAC BIT(0) /* pointer authentication's keys (pac.h) */
+#define LAZY_MTE BIT(1) /* MTE's tag registers, and access to tags (mte.h) */
 
 enum vcpu_power {
 	VCPU_OFF,
@@ -92,10 +97,15 @@ struct vcpu {
 	struct el1_sysregs sys;
 	struct vdebug dbg;
 	struct fpsimd_state fp;
-	/* Pointer authentication's keys (kestrel/pac.h): live in the registers while loaded,
-	   once pac_used (its first use trapped); until then they are all zero. */
-	bool pac_used;
+	/* The state switched only once a vCPU's first use trapped (LAZY_*): none for most
+	   vCPUs, so a switch tests this one word for all of it. */
+	uint32_t lazy;
+	/* Pointer authentication's keys (kestrel/pac.h), live in the registers while loaded
+	   with LAZY_PAC; until then all zero. */
 	uint64_t pac_keys[PAC_KEY_REGS];
+	/* MTE's tag registers (kestrel/mte.h), live while loaded with LAZY_MTE; until then
+	   all zero. */
+	uint64_t mte_regs[MTE_REGS];
 	struct vgic_cpu vgic;
 	unsigned faults_in_vectors; /* consecutive injected faults inside the guest's vectors */
 };

@@ -35,7 +35,8 @@ struct fake_cpu {
 	unsigned wfis;
 	struct fpsimd_state fp;		 /* the FP/SIMD registers */
 	uint64_t pac_keys[PAC_KEY_REGS]; /* pointer authentication's key registers */
-	uint64_t hcr;			 /* HCR_EL2 as pac_untrap wrote it */
+	uint64_t mte_regs[MTE_REGS];	 /* MTE's tag registers */
+	uint64_t hcr;			 /* HCR_EL2 as the last load or trap change wrote it */
 };
 
 /* Where a fake CPU's code that never returns (entering a guest, halting) ends: a longjmp to
@@ -57,7 +58,10 @@ struct fake_arch {
 	uint64_t tlb_flushed_vttbr;
 	uint64_t cisw[FAKE_CISW_MAX]; /* arch_dc_cisw's operands, oldest first */
 	unsigned ncisw;
-	unsigned zeroings;	 /* zero_pages calls */
+	unsigned zeroings; /* zero_pages calls */
+	/* A page whose allocation tags are not all zero (0: none), as zero_tags_left sees it;
+	   zero_pages over it zeroes them, as DC GZVA does. */
+	paddr_t tagged_page;
 	jmp_buf *escape;	 /* set: where vcpu_enter_fresh and halt_forever jump */
 	bool wfi_escapes;	 /* a WFI jumps there too (the scheduler found nothing to run) */
 	struct vcpu *entered;	 /* the vCPU the last vcpu_enter_fresh entered */
