@@ -13,6 +13,15 @@
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>
 
+/* The interrupt a list register holds: an LPI too, found through its slot. */
+static inline __attribute__((always_inline)) struct virq *lr_irq(struct vm *vm, struct vcpu *vcpu,
+								 unsigned intid)
+{
+	struct virq *irq = vgic_irq(vm, vcpu, intid);
+
+	return likely(irq) ? irq : vgic_its_lpi(vm, intid);
+}
+
 /* One list register given back: what the guest did with it goes into the interrupt. */
 static inline __attribute__((always_inline)) void
 fold_lr(struct vm *vm, struct vcpu *vcpu, struct virq *irq, unsigned intid, uint64_t state)
@@ -53,7 +62,7 @@ fold_lrs(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t used, uint64_t empty, b
 			arch_ich_lr_write(n, 0);
 		}
 		unsigned intid = c->lr_intid[n];
-		struct virq *irq = vgic_irq(vm, vcpu, intid);
+		struct virq *irq = lr_irq(vm, vcpu, intid);
 		if (!irq)
 			continue;
 		uint8_t override = stale ? irq->lr_override : 0;
@@ -104,7 +113,7 @@ void vgic_lr_sync_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 /* List register n takes intid: its pending latch moves into the register. */
 static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned intid)
 {
-	struct virq *irq = vgic_irq(vcpu->vm, vcpu, intid);
+	struct virq *irq = lr_irq(vcpu->vm, vcpu, intid);
 
 	arch_ich_lr_write(n, vgic_lr_encode(intid, irq));
 	irq->in_lr = true;
@@ -122,18 +131,24 @@ static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned 
 	}
 }
 
+#define WANT_LPI_BIT BIT(VGIC_WANT_LPI % 64)
+
 /* Most urgent first: the wanted interrupt of lowest priority value, or VGIC_NR_IRQS. */
 static unsigned most_urgent(struct vgic_cpu *c, struct vcpu *vcpu)
 {
-	unsigned best = VGIC_NR_IRQS;
+	unsigned best = VGIC_NR_IRQS, prio = 256, lpi;
 
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
 		for (uint64_t bits = c->want[w]; bits; bits &= bits - 1) {
 			unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
-			if (best == VGIC_NR_IRQS || vgic_irq(vcpu->vm, vcpu, intid)->priority <
-							vgic_irq(vcpu->vm, vcpu, best)->priority)
+			if (intid != VGIC_WANT_LPI &&
+			    vgic_irq(vcpu->vm, vcpu, intid)->priority < prio) {
 				best = intid;
+				prio = vgic_irq(vcpu->vm, vcpu, intid)->priority;
+			}
 		}
+	if (unlikely(c->want[1] & WANT_LPI_BIT) && (lpi = vgic_its_urgent(vcpu->vm, c, &prio)))
+		best = lpi;
 	return best;
 }
 
@@ -151,22 +166,29 @@ void vgic_lr_flush_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 		return;
 	}
 	spin_lock(&vm->vgic.lock);
+	/* The LPI summary bit stands for the LPIs themselves, counted and filled apart. */
+	uint64_t want[VGIC_WANT_WORDS] = {c->want[0], c->want[1] & ~WANT_LPI_BIT};
+	bool lpis = c->want[1] & WANT_LPI_BIT;
+	if (unlikely(lpis))
+		wanted = vgic_its_wanted(c, nr);
 	/* Counted bit by bit (libgcc's popcount uses SIMD registers), up to what fits. */
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-		for (uint64_t bits = c->want[w]; bits && wanted <= nr; bits &= bits - 1)
+		for (uint64_t bits = want[w]; bits && wanted <= nr; bits &= bits - 1)
 			wanted++;
-	if (wanted <= nr) {
+	if (wanted <= nr && likely(!lpis)) {
 		/* Everything fits, so order does not matter: the CPU interface itself presents
 		   the most urgent list register first. */
 		for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-			for (uint64_t bits = c->want[w]; bits; bits &= bits - 1)
+			for (uint64_t bits = want[w]; bits; bits &= bits - 1)
 				fill_lr(c, vcpu, filled++,
 					w * 64 + (unsigned)__builtin_ctzll(bits));
 	} else {
-		while (filled < nr)
+		/* LPIs are found through their slots: taken in order of urgency like the rest. */
+		while (filled < MIN(nr, wanted))
 			fill_lr(c, vcpu, filled++, most_urgent(c, vcpu));
 		/* More than fits: ask for a maintenance interrupt when the list runs low. */
-		hcr |= VGIC_HCR_UIE;
+		if (wanted > nr)
+			hcr |= VGIC_HCR_UIE;
 	}
 	spin_unlock(&vm->vgic.lock);
 	if (c->hcr != hcr)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/vdev/vgic.c hyp/vdev/vgic_mmio.c hyp/vdev/vgic_lr.c hyp/core/mmio.c */
-/* fuzz-sources: hyp/arch/fake/cpu.c hyp/arch/fake/gic_cpuif.c */
+/* fuzz-sources: hyp/vdev/vgic_its.c hyp/arch/fake/cpu.c hyp/arch/fake/gic_cpuif.c */
 /*
  * The virtual GICv3 of a VM with 1..4 vCPUs: guest accesses to the distributor and the
  * redistributors (through the VM's MMIO router, as abort.c dispatches them) interleaved with
@@ -121,7 +121,27 @@ static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here
 	return VGIC_LEVEL_UNKNOWN;
 }
 
-static const struct vgic_hooks hooks = {kick, sync_lrs, vcpu_by_mpidr, timer_level};
+/* No guest RAM here: the ITS is fuzz_vgic_its.c's: the LPI tables are never reachable. */
+static int no_read(struct vm *v, ipa_t src, void *dst, uint64_t size)
+{
+	(void)v, (void)src, (void)dst, (void)size;
+	return -E_RANGE;
+}
+
+static int no_write(struct vm *v, ipa_t dst, const void *src, uint64_t size)
+{
+	(void)v, (void)dst, (void)src, (void)size;
+	return -E_RANGE;
+}
+
+static bool no_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
+{
+	(void)v, (void)ipa, (void)size;
+	return false;
+}
+
+static const struct vgic_hooks hooks = {kick,	 sync_lrs, vcpu_by_mpidr, timer_level,
+					no_read, no_write, no_ram};
 
 static bool kicked(const struct pcpu *pcpu)
 {

@@ -271,7 +271,7 @@ static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned i
 		return vcpu ? &vcpu->vgic.priv[intid] : NULL;
 	if (intid < VGIC_NR_IRQS)
 		return &vm->vgic.spis[intid - VGIC_NR_PRIVATE];
-	return NULL;
+	return NULL; /* LPIs have their own look-up, vgic_its_lpi: no exit path pays for it */
 }
 
 static inline void vgic_sync_lrs(struct vcpu *vcpu)
