@@ -323,6 +323,9 @@ CASES = [
                        r"CNTVCT_EL0 by 200[01]\d ticks \(expected 20002 at [1-9]\d+ Hz",
                        r"kestrel: CPU 0: idle \d+ of \d+ ms \(([3-9]\d|100) %\) in [1-9]"]),
     guest_case("vgic", "--vcpus", "2"),
+    # the ITS: a device mapped, LPIs by INT to each vCPU, MOVI, a collection moved, DISCARD,
+    # GITS_TRANSLATER, INV/INVALL/CLEAR, EnableLPIs and the pending table, refused commands
+    guest_case("its", "--vcpus", "2"),
     # the wfi guest on the EL1 physical timer, alone, then blocked beside a VM that never
     # blocks on one CPU: its CNTP deadline wakes it while the other still runs
     Case("wfi-phys", ["--kernel", guest("wfi"), "--icount", "--cmdline", "timer=phys"],
