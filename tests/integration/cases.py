@@ -969,6 +969,13 @@ CASES = [
     # the storm on the victim's own CPU: the victim still gets its share and every tick
     hostile_case("hostile-storm-shared-cpu", "storm-shared",
                  {"storm": r"HOSTILE: storm sgis [1-9]\d* timer [1-9]\d*"}),
+    # the ITS attacked from the victim's CPU (garbage commands, tables and queues outside its
+    # RAM, an endless queue, an LPI storm): kestrel takes a queue in bounded pieces, charged to
+    # the attacker; the victim keeps its share and never sees an LPI, and the ITS still works
+    hostile_case("hostile-its", "its",
+                 {"its": r"HOSTILE: its commands [1-9]\d* garbage [1-9]\d* outside [1-9]\d* stalls [1-9]\d* "
+                         r"lpis [1-9]\d* rounds [1-9]\d*"},
+                 also=[vm_said("victim", r"ok - under attack it ran at least 35 % of its rate alone")]),
     # SGIs that ask kestrel to run the attacker's vCPU on the victim's CPU do not take its share
     hostile_case("hostile-kick", "kick", {"storm": r"HOSTILE: kicks [1-9]\d* taken [1-9]\d*"},
                  also=[vm_said("victim", r"ok - under attack it ran at least 35 % of its rate alone")]),
