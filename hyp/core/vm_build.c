@@ -110,7 +110,7 @@ static int build_dtb(struct vm *vm)
  */
 static int attach_devices(struct vm *vm)
 {
-	struct mmio_dev *devs[] = {&vm->uart.dev,	 &vm->vgic.dist_dev, &vm->vgic.its.mmio,
+	struct mmio_dev *devs[] = {&vm->uart.dev,	 &vm->vgic.dist_dev, &vm->its.mmio,
 				   &vm->vgic.redist_dev, shm_attach(vm),     vm_virtio_attach(vm)};
 
 	vm->mmio_count = 0;

@@ -220,13 +220,13 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 		return true;
 	/* Without the lock: an answer made stale by another CPU's change is followed by that
 	   CPU's kick, which asks again; a spurious wake-up is a WFI that returns early. */
+	if (unlikely(READ_ONCE(c->want[1]) & BIT(VGIC_WANT_LPI % 64)))
+		return vgic_its_pending(vcpu);
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-		for (uint64_t bits = READ_ONCE(c->want[w]); bits; bits &= bits - 1) {
-			unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
-			if (i == VGIC_WANT_LPI ? vgic_its_pending(vcpu)
-					       : !READ_ONCE(vgic_irq(vm, vcpu, i)->active))
+		for (uint64_t bits = READ_ONCE(c->want[w]); bits; bits &= bits - 1)
+			if (!READ_ONCE(vgic_irq(vm, vcpu, w * 64 + (unsigned)__builtin_ctzll(bits))
+					   ->active))
 				return true;
-		}
 	return false;
 }
 

@@ -78,29 +78,35 @@ struct virq *vgic_its_lpi(struct vm *vm, unsigned intid)
 	if (intid < VGIC_LPI_BASE || intid >= BIT(VGIC_ID_BITS))
 		return NULL;
 	for (unsigned i = 0; i < VGIC_MAX_LPIS; i++)
-		if (vm->vgic.lpis[i].intid == intid)
-			return &vm->vgic.lpis[i].irq;
+		if (vm->its.lpis[i].intid == intid)
+			return &vm->its.lpis[i].irq;
 	return NULL;
 }
 
 /* --- which vCPU wants each LPI (the want bitmap's LPI part; vgic.c has the rest) --- */
 
+/* The redistributor LPI state of vcpu. */
+static struct vgic_lpi_rd *rd_of(const struct vcpu *vcpu)
+{
+	return &vcpu->vm->its.rd[vcpu->id];
+}
+
 static void set_lpi_want(struct vcpu *vcpu, unsigned slot, bool want)
 {
-	struct vgic_cpu *c = &vcpu->vgic;
+	struct vgic_lpi_rd *rd = rd_of(vcpu);
 	uint64_t any = 0;
 
 	if (want)
-		c->lpi_want[slot / 64] |= BIT(slot % 64);
+		rd->lpi_want[slot / 64] |= BIT(slot % 64);
 	else
-		c->lpi_want[slot / 64] &= ~BIT(slot % 64);
+		rd->lpi_want[slot / 64] &= ~BIT(slot % 64);
 	for (unsigned w = 0; w < VGIC_LPI_WORDS; w++)
-		any |= c->lpi_want[w];
+		any |= rd->lpi_want[w];
 	if (any) {
-		c->want[VGIC_WANT_LPI / 64] |= BIT(VGIC_WANT_LPI % 64);
+		vcpu->vgic.want[VGIC_WANT_LPI / 64] |= BIT(VGIC_WANT_LPI % 64);
 		vcpu->attention = 1;
 	} else {
-		c->want[VGIC_WANT_LPI / 64] &= ~BIT(VGIC_WANT_LPI % 64);
+		vcpu->vgic.want[VGIC_WANT_LPI / 64] &= ~BIT(VGIC_WANT_LPI % 64);
 	}
 }
 
@@ -109,16 +115,16 @@ static void set_lpi_want(struct vcpu *vcpu, unsigned slot, bool want)
    registers (the guest must still see it). */
 static void update_lpi(struct vm *vm, struct vgic_lpi *l)
 {
-	unsigned slot = (unsigned)(l - vm->vgic.lpis);
+	unsigned slot = (unsigned)(l - vm->its.lpis);
 	struct virq *irq = &l->irq;
 	struct vcpu *t = vgic_spi_target(vm, irq);
 	bool want = !irq->in_lr &&
 		    (irq->active || (irq->pending && irq->enabled && (vm->vgic.ctlr & BIT(1))));
 
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		if (vm->vcpus[i].vgic.lpi_want[slot / 64] & BIT(slot % 64))
+		if (vm->its.rd[i].lpi_want[slot / 64] & BIT(slot % 64))
 			set_lpi_want(&vm->vcpus[i], slot, false);
-	if (t && t->vgic.lpis_enabled && want)
+	if (t && rd_of(t)->lpis_enabled && want)
 		set_lpi_want(t, slot, true);
 	/* Unmapped by the ITS and no longer anywhere: the slot is free for another LPI. */
 	if (!l->refs && !irq->pending && !irq->in_lr && !irq->active)
@@ -136,36 +142,44 @@ void vgic_its_update(struct vm *vm, unsigned intid)
 void vgic_its_update_all(struct vm *vm)
 {
 	for (unsigned i = 0; i < VGIC_MAX_LPIS; i++)
-		if (vm->vgic.lpis[i].intid)
-			update_lpi(vm, &vm->vgic.lpis[i]);
+		if (vm->its.lpis[i].intid)
+			update_lpi(vm, &vm->its.lpis[i]);
 }
 
 bool vgic_its_pending(const struct vcpu *vcpu)
 {
+	struct vm *vm = vcpu->vm;
+
 	for (unsigned s = 0; s < VGIC_MAX_LPIS; s++)
-		if ((READ_ONCE(vcpu->vgic.lpi_want[s / 64]) & BIT(s % 64)) &&
-		    !READ_ONCE(vcpu->vm->vgic.lpis[s].irq.active))
+		if ((READ_ONCE(rd_of(vcpu)->lpi_want[s / 64]) & BIT(s % 64)) &&
+		    !READ_ONCE(vm->its.lpis[s].irq.active))
+			return true;
+	/* And the vCPU's other wanted interrupts, as vgic_vcpu_pending looks at them. */
+	for (unsigned i = 0; i < VGIC_NR_IRQS; i++)
+		if ((READ_ONCE(vcpu->vgic.want[i / 64]) & BIT(i % 64)) &&
+		    !READ_ONCE(vgic_irq(vm, (struct vcpu *)vcpu, i)->active))
 			return true;
 	return false;
 }
 
-unsigned vgic_its_wanted(const struct vgic_cpu *c, unsigned limit)
+unsigned vgic_its_wanted(const struct vcpu *vcpu, unsigned limit)
 {
 	unsigned n = 0;
 
 	for (unsigned s = 0; s < VGIC_MAX_LPIS && n <= limit; s++)
-		n += (c->lpi_want[s / 64] >> (s % 64)) & 1;
+		n += (rd_of(vcpu)->lpi_want[s / 64] >> (s % 64)) & 1;
 	return n;
 }
 
-unsigned vgic_its_urgent(const struct vm *vm, const struct vgic_cpu *c, unsigned *prio)
+unsigned vgic_its_urgent(const struct vcpu *vcpu, unsigned *prio)
 {
+	const struct vgic_lpi *lpis = vcpu->vm->its.lpis;
 	unsigned best = 0;
 
 	for (unsigned s = 0; s < VGIC_MAX_LPIS; s++)
-		if ((c->lpi_want[s / 64] & BIT(s % 64)) && vm->vgic.lpis[s].irq.priority < *prio) {
-			best = vm->vgic.lpis[s].intid;
-			*prio = vm->vgic.lpis[s].irq.priority;
+		if ((rd_of(vcpu)->lpi_want[s / 64] & BIT(s % 64)) && lpis[s].irq.priority < *prio) {
+			best = lpis[s].intid;
+			*prio = lpis[s].irq.priority;
 		}
 	return best;
 }
@@ -177,7 +191,7 @@ unsigned vgic_its_urgent(const struct vm *vm, const struct vgic_cpu *c, unsigned
    table does not cover intid or is not the VM's RAM: the LPI stays disabled. */
 static bool lpi_config(struct vm *vm, unsigned rd, unsigned intid, uint8_t *cfg)
 {
-	uint64_t prop = READ_ONCE(vm->vcpus[rd < vm->vcpu_count ? rd : 0].vgic.propbaser);
+	uint64_t prop = READ_ONCE(vm->its.rd[rd < vm->vcpu_count ? rd : 0].propbaser);
 	unsigned bits = MIN((unsigned)FIELD(prop, 0, 5) + 1, (unsigned)VGIC_ID_BITS);
 
 	if (intid >= BIT(bits))
@@ -198,10 +212,10 @@ static void apply_config(struct virq *irq, bool ok, uint8_t cfg)
 static void enable_lpis(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	struct vgic_cpu *c = &vcpu->vgic;
+	struct vgic_lpi_rd *c = rd_of(vcpu);
 
 	for (unsigned i = 0; i < VGIC_MAX_LPIS && !(c->pendbaser & PENDBASER_PTZ); i++) {
-		struct vgic_lpi *l = &vm->vgic.lpis[i];
+		struct vgic_lpi *l = &vm->its.lpis[i];
 		uint8_t bits;
 		if (l->intid && l->irq.target == vcpu->id &&
 		    vm->vgic.hooks->read_ram(
@@ -217,7 +231,7 @@ static void enable_lpis(struct vcpu *vcpu)
 bool vgic_its_redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool write,
 			    uint64_t *val)
 {
-	struct vgic_cpu *c = &vcpu->vgic;
+	struct vgic_lpi_rd *c = rd_of(vcpu);
 	unsigned shift = (unsigned)(off & 4) * 8;
 	uint64_t *reg, v;
 
@@ -314,7 +328,7 @@ static void clear_pending(struct vm *vm, struct vgic_lpi *l)
 /* The entry goes: its LPI is no longer pending and, mapped by nothing else, its slot frees. */
 static void discard(struct vm *vm, struct its_ite *ite)
 {
-	struct vgic_lpi *l = &vm->vgic.lpis[ite->slot];
+	struct vgic_lpi *l = &vm->its.lpis[ite->slot];
 
 	ite->valid = false;
 	l->refs--;
@@ -323,7 +337,7 @@ static void discard(struct vm *vm, struct its_ite *ite)
 
 static int cmd_mapd(struct vm *vm, const uint64_t cmd[4])
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 	uint32_t devid = CMD_DEVID(cmd);
 	unsigned bits = CMD_SIZE(cmd) + 1;
 	struct its_device *dev;
@@ -354,7 +368,7 @@ static int cmd_mapd(struct vm *vm, const uint64_t cmd[4])
 
 static int cmd_mapc(struct vm *vm, const uint64_t cmd[4])
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 	unsigned icid = CMD_ICID(cmd);
 	uint8_t target = VGIC_NO_TARGET;
 
@@ -369,7 +383,7 @@ static int cmd_mapc(struct vm *vm, const uint64_t cmd[4])
 	its->coll[icid] = target;
 	for (unsigned i = 0; i < ITS_MAX_ITES; i++)
 		if (its->ite[i].valid && its->ite[i].icid == icid)
-			retarget(vm, &vm->vgic.lpis[its->ite[i].slot], target);
+			retarget(vm, &vm->its.lpis[its->ite[i].slot], target);
 	return E_OK;
 }
 
@@ -379,7 +393,7 @@ static struct vgic_lpi *lpi_slot(struct vm *vm, unsigned intid, uint8_t cfg, boo
 	struct vgic_lpi *free = NULL;
 
 	for (unsigned i = 0; i < VGIC_MAX_LPIS; i++) {
-		struct vgic_lpi *l = &vm->vgic.lpis[i];
+		struct vgic_lpi *l = &vm->its.lpis[i];
 		if (l->intid == intid)
 			return l;
 		if (!l->intid && !free)
@@ -397,7 +411,7 @@ static struct vgic_lpi *lpi_slot(struct vm *vm, unsigned intid, uint8_t cfg, boo
 
 static int cmd_mapti(struct vm *vm, const uint64_t cmd[4], bool mapi)
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 	struct its_device *dev = find_device(its, CMD_DEVID(cmd));
 	uint32_t eventid = CMD_EVENTID(cmd), intid = mapi ? eventid : CMD_PINTID(cmd);
 	unsigned icid = CMD_ICID(cmd);
@@ -421,7 +435,7 @@ static int cmd_mapti(struct vm *vm, const uint64_t cmd[4], bool mapi)
 	l = lpi_slot(vm, intid, cfg, cfg_ok);
 	if (l) {
 		l->refs++;
-		*ite = (struct its_ite){dev->id, eventid, (uint16_t)(l - vm->vgic.lpis),
+		*ite = (struct its_ite){dev->id, eventid, (uint16_t)(l - vm->its.lpis),
 					(uint16_t)icid, true};
 		retarget(vm, l, its->coll[icid]);
 		update_lpi(vm, l);
@@ -433,9 +447,9 @@ static int cmd_mapti(struct vm *vm, const uint64_t cmd[4], bool mapi)
 /* INV of one entry's LPI: its configuration byte again. */
 static void reload_config(struct vm *vm, const struct its_ite *ite)
 {
-	struct vgic_lpi *l = &vm->vgic.lpis[ite->slot];
+	struct vgic_lpi *l = &vm->its.lpis[ite->slot];
 	uint8_t cfg = 0;
-	bool ok = lpi_config(vm, vm->vgic.its.coll[ite->icid], l->intid, &cfg);
+	bool ok = lpi_config(vm, vm->its.coll[ite->icid], l->intid, &cfg);
 
 	spin_lock(&vm->vgic.lock);
 	apply_config(&l->irq, ok, cfg);
@@ -449,18 +463,18 @@ static int cmd_movi(struct vm *vm, struct its_ite *ite, unsigned icid)
 
 	if (icid >= ITS_MAX_COLLECTIONS)
 		return -E_RANGE;
-	target = vm->vgic.its.coll[icid];
+	target = vm->its.coll[icid];
 	if (target == VGIC_NO_TARGET)
 		return -E_NOENT;
 	ite->icid = (uint16_t)icid;
-	retarget(vm, &vm->vgic.lpis[ite->slot], target);
+	retarget(vm, &vm->its.lpis[ite->slot], target);
 	return E_OK;
 }
 
 /* The commands that act on one mapped event (INT, CLEAR, DISCARD, INV, MOVI). */
 static int cmd_event(struct vm *vm, unsigned num, const uint64_t cmd[4])
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 	struct its_ite *ite = cmd_ite(its, cmd);
 	struct vgic_lpi *l;
 	int err = E_OK;
@@ -471,7 +485,7 @@ static int cmd_event(struct vm *vm, unsigned num, const uint64_t cmd[4])
 		reload_config(vm, ite);
 		return E_OK;
 	}
-	l = &vm->vgic.lpis[ite->slot];
+	l = &vm->its.lpis[ite->slot];
 	spin_lock(&vm->vgic.lock);
 	switch (num) {
 	case CMD_INT:
@@ -499,7 +513,7 @@ static int cmd_event(struct vm *vm, unsigned num, const uint64_t cmd[4])
 
 int vgic_its_command(struct vm *vm, const uint64_t cmd[4])
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 	unsigned num = (unsigned)(cmd[0] & 0xff);
 	int err = E_OK;
 
@@ -540,8 +554,8 @@ int vgic_its_command(struct vm *vm, const uint64_t cmd[4])
 		}
 		spin_lock(&vm->vgic.lock);
 		for (unsigned i = 0; i < VGIC_MAX_LPIS; i++)
-			if (vm->vgic.lpis[i].intid && vm->vgic.lpis[i].irq.target == from)
-				retarget(vm, &vm->vgic.lpis[i], (uint8_t)to);
+			if (vm->its.lpis[i].intid && vm->its.lpis[i].irq.target == from)
+				retarget(vm, &vm->its.lpis[i], (uint8_t)to);
 		spin_unlock(&vm->vgic.lock);
 		break;
 	}
@@ -579,7 +593,7 @@ static void kick_waiting(struct vm *vm, struct vcpu *self)
 /* Up to ITS_CMD_BATCH commands from CREADR towards CWRITER (ITS lock held). */
 static void process(struct vm *vm, struct vcpu *self)
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 	unsigned n;
 
 	for (n = 0; n < ITS_CMD_BATCH; n++) {
@@ -614,13 +628,13 @@ static uint64_t ctlr_read(struct vm *vm, struct vcpu *vcpu, uint64_t off)
 {
 	(void)vcpu, (void)off;
 	/* Quiescent once disabled: nothing is ever in flight when a command has been taken. */
-	return vm->vgic.its.ctlr & GITS_CTLR_ENABLED ? GITS_CTLR_ENABLED : GITS_CTLR_QUIESCENT;
+	return vm->its.ctlr & GITS_CTLR_ENABLED ? GITS_CTLR_ENABLED : GITS_CTLR_QUIESCENT;
 }
 
 static void ctlr_write(struct vm *vm, struct vcpu *vcpu, uint64_t off, uint64_t val)
 {
 	(void)off;
-	vm->vgic.its.ctlr = (uint32_t)(val & GITS_CTLR_ENABLED);
+	vm->its.ctlr = (uint32_t)(val & GITS_CTLR_ENABLED);
 	process(vm, vcpu);
 }
 
@@ -648,12 +662,12 @@ static uint64_t typer_read(struct vm *vm, struct vcpu *vcpu, uint64_t off)
 static uint64_t cbaser_read(struct vm *vm, struct vcpu *vcpu, uint64_t off)
 {
 	(void)vcpu, (void)off;
-	return vm->vgic.its.cbaser;
+	return vm->its.cbaser;
 }
 
 static void cbaser_write(struct vm *vm, struct vcpu *vcpu, uint64_t off, uint64_t val)
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 
 	(void)vcpu, (void)off;
 	if (its->ctlr & GITS_CTLR_ENABLED)
@@ -666,12 +680,12 @@ static void cbaser_write(struct vm *vm, struct vcpu *vcpu, uint64_t off, uint64_
 static uint64_t cwriter_read(struct vm *vm, struct vcpu *vcpu, uint64_t off)
 {
 	(void)vcpu, (void)off;
-	return vm->vgic.its.cwriter;
+	return vm->its.cwriter;
 }
 
 static void cwriter_write(struct vm *vm, struct vcpu *vcpu, uint64_t off, uint64_t val)
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 
 	(void)off;
 	/* An offset outside the queue is UNPREDICTABLE: ignored, as KVM does. */
@@ -685,7 +699,7 @@ static void cwriter_write(struct vm *vm, struct vcpu *vcpu, uint64_t off, uint64
 
 static uint64_t creadr_read(struct vm *vm, struct vcpu *vcpu, uint64_t off)
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 
 	(void)off;
 	process(vm, vcpu); /* software waits for its commands here: the next piece */
@@ -700,12 +714,12 @@ static uint64_t baser_read(struct vm *vm, struct vcpu *vcpu, uint64_t off)
 	(void)vcpu;
 	if (n >= ITS_NR_BASERS)
 		return 0; /* Type 0: not implemented */
-	return vm->vgic.its.baser[n] | (type[n] << 56) | ((ITS_TABLE_ENTRY_SIZE - 1ull) << 48);
+	return vm->its.baser[n] | (type[n] << 56) | ((ITS_TABLE_ENTRY_SIZE - 1ull) << 48);
 }
 
 static void baser_write(struct vm *vm, struct vcpu *vcpu, uint64_t off, uint64_t val)
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 	unsigned n = (unsigned)(off - GITS_BASER) / 8;
 
 	(void)vcpu;
@@ -734,7 +748,7 @@ static void translate(struct vm *vm, struct vcpu *vcpu, uint32_t eventid)
 {
 	uint64_t cmd[4] = {CMD_INT, eventid, 0, 0};
 
-	if (!(vm->vgic.its.ctlr & GITS_CTLR_ENABLED))
+	if (!(vm->its.ctlr & GITS_CTLR_ENABLED))
 		return;
 	(void)!vgic_its_command(vm, cmd);
 	kick_waiting(vm, vcpu);
@@ -744,7 +758,7 @@ static bool its_access(struct mmio_dev *dev, struct vcpu *vcpu, uint64_t off, un
 		       bool write, uint64_t *val)
 {
 	struct vm *vm = vcpu->vm;
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 	const struct its_reg *r = NULL;
 
 	(void)dev;
@@ -794,9 +808,8 @@ static const struct mmio_ops its_ops = {its_read, its_write};
 
 void vgic_its_init(struct vm *vm)
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 
-	memset(vm->vgic.lpis, 0, sizeof(vm->vgic.lpis));
 	memset(its, 0, sizeof(*its));
 	memset(its->coll, VGIC_NO_TARGET, sizeof(its->coll));
 	its->mmio = (struct mmio_dev){GUEST_ITS_BASE, GUEST_ITS_SIZE, "gits", &its_ops};

@@ -40,6 +40,37 @@ fold_lr(struct vm *vm, struct vcpu *vcpu, struct virq *irq, unsigned intid, uint
 	vgic_update(vm, vcpu, intid);
 }
 
+/* One list register's interrupt given back, with what another vCPU wrote meanwhile (stale:
+   see fold_lrs); returns the vCPU that must notice it moved there, as a mask. */
+static inline __attribute__((always_inline)) uint32_t fold_one(struct vm *vm, struct vcpu *vcpu,
+							       struct virq *irq, unsigned intid,
+							       uint64_t state, bool stale)
+{
+	uint8_t override = stale ? irq->lr_override : 0;
+
+	if (stale) {
+		irq->lr_override = 0;
+		if (override & VGIC_OVR_ACTIVE)
+			state = (state & ~LR_ACTIVE) | (irq->active ? LR_ACTIVE : 0);
+	}
+	fold_lr(vm, vcpu, irq, intid, state);
+	if (override & VGIC_OVR_MOVED) {
+		struct vcpu *t = vgic_spi_target(vm, irq);
+		if (t && t != vcpu)
+			return 1u << t->id;
+	}
+	return 0;
+}
+
+/* An LPI's list register, out of the common fold-back's way: its slot is looked up. */
+static __attribute__((noinline)) uint32_t fold_lpi(struct vcpu *vcpu, unsigned intid,
+						   uint64_t state)
+{
+	struct virq *irq = vgic_its_lpi(vcpu->vm, intid);
+
+	return irq ? fold_one(vcpu->vm, vcpu, irq, intid, state, true) : 0;
+}
+
 /*
  * Folds every used list register back. With stale set, another vCPU changed an interrupt
  * while it sat in one of them (vgic_mmio.c set lr_stale and kicked us): its written active
@@ -62,21 +93,10 @@ fold_lrs(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t used, uint64_t empty, b
 			arch_ich_lr_write(n, 0);
 		}
 		unsigned intid = c->lr_intid[n];
-		struct virq *irq = lr_irq(vm, vcpu, intid);
-		if (!irq)
-			continue;
-		uint8_t override = stale ? irq->lr_override : 0;
-		if (stale) {
-			irq->lr_override = 0;
-			if (override & VGIC_OVR_ACTIVE)
-				state = (state & ~LR_ACTIVE) | (irq->active ? LR_ACTIVE : 0);
-		}
-		fold_lr(vm, vcpu, irq, intid, state);
-		if (override & VGIC_OVR_MOVED) {
-			struct vcpu *t = vgic_spi_target(vm, irq);
-			if (t && t != vcpu)
-				moved |= 1u << t->id;
-		}
+		struct virq *irq = vgic_irq(vm, vcpu, intid);
+		/* LPIs have no override but their moves: always the careful fold. */
+		moved |= likely(irq) ? fold_one(vm, vcpu, irq, intid, state, stale)
+				     : fold_lpi(vcpu, intid, state);
 	}
 	if (stale)
 		c->lr_stale = false;
@@ -110,11 +130,10 @@ void vgic_lr_sync_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 			vm->vgic.hooks->kick(&vm->vcpus[t]);
 }
 
-/* List register n takes intid: its pending latch moves into the register. */
-static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned intid)
+/* List register n takes intid (irq): its pending latch moves into the register. */
+static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned intid,
+		    struct virq *irq)
 {
-	struct virq *irq = lr_irq(vcpu->vm, vcpu, intid);
-
 	arch_ich_lr_write(n, vgic_lr_encode(intid, irq));
 	irq->in_lr = true;
 	irq->lr_pending = irq->pending;
@@ -147,9 +166,26 @@ static unsigned most_urgent(struct vgic_cpu *c, struct vcpu *vcpu)
 				prio = vgic_irq(vcpu->vm, vcpu, intid)->priority;
 			}
 		}
-	if (unlikely(c->want[1] & WANT_LPI_BIT) && (lpi = vgic_its_urgent(vcpu->vm, c, &prio)))
+	if (unlikely(c->want[1] & WANT_LPI_BIT) && (lpi = vgic_its_urgent(vcpu, &prio)))
 		best = lpi;
 	return best;
+}
+
+/* With LPIs wanted (found through their slots, the summary bit standing for them): every
+   wanted interrupt in order of urgency, as many as fit. Returns the ICH_HCR_EL2 to use. */
+static __attribute__((noinline)) uint64_t fill_with_lpis(struct vgic_cpu *c, struct vcpu *vcpu)
+{
+	unsigned nr = vcpu->vm->vgic.nr_lrs, wanted = vgic_its_wanted(vcpu, nr), filled = 0;
+
+	for (uint64_t bits = c->want[0]; bits; bits &= bits - 1)
+		wanted++;
+	for (uint64_t bits = c->want[1] & ~WANT_LPI_BIT; bits; bits &= bits - 1)
+		wanted++;
+	while (filled < MIN(nr, wanted)) {
+		unsigned intid = most_urgent(c, vcpu);
+		fill_lr(c, vcpu, filled++, intid, lr_irq(vcpu->vm, vcpu, intid));
+	}
+	return wanted > nr ? VGIC_HCR_EN | VGIC_HCR_UIE : VGIC_HCR_EN;
 }
 
 _Static_assert(VGIC_WANT_WORDS == 2 && VGIC_NR_PRIVATE <= 64, "want bitmap layout");
@@ -166,30 +202,31 @@ void vgic_lr_flush_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 		return;
 	}
 	spin_lock(&vm->vgic.lock);
-	/* The LPI summary bit stands for the LPIs themselves, counted and filled apart. */
-	uint64_t want[VGIC_WANT_WORDS] = {c->want[0], c->want[1] & ~WANT_LPI_BIT};
-	bool lpis = c->want[1] & WANT_LPI_BIT;
-	if (unlikely(lpis))
-		wanted = vgic_its_wanted(c, nr);
+	if (unlikely(c->want[1] & WANT_LPI_BIT)) {
+		hcr = fill_with_lpis(c, vcpu);
+		goto out;
+	}
 	/* Counted bit by bit (libgcc's popcount uses SIMD registers), up to what fits. */
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-		for (uint64_t bits = want[w]; bits && wanted <= nr; bits &= bits - 1)
+		for (uint64_t bits = c->want[w]; bits && wanted <= nr; bits &= bits - 1)
 			wanted++;
-	if (wanted <= nr && likely(!lpis)) {
+	if (wanted <= nr) {
 		/* Everything fits, so order does not matter: the CPU interface itself presents
 		   the most urgent list register first. */
 		for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-			for (uint64_t bits = want[w]; bits; bits &= bits - 1)
-				fill_lr(c, vcpu, filled++,
-					w * 64 + (unsigned)__builtin_ctzll(bits));
+			for (uint64_t bits = c->want[w]; bits; bits &= bits - 1) {
+				unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
+				fill_lr(c, vcpu, filled++, intid, vgic_irq(vm, vcpu, intid));
+			}
 	} else {
-		/* LPIs are found through their slots: taken in order of urgency like the rest. */
-		while (filled < MIN(nr, wanted))
-			fill_lr(c, vcpu, filled++, most_urgent(c, vcpu));
+		while (filled < nr) {
+			unsigned intid = most_urgent(c, vcpu);
+			fill_lr(c, vcpu, filled++, intid, vgic_irq(vm, vcpu, intid));
+		}
 		/* More than fits: ask for a maintenance interrupt when the list runs low. */
-		if (wanted > nr)
-			hcr |= VGIC_HCR_UIE;
+		hcr |= VGIC_HCR_UIE;
 	}
+out:
 	spin_unlock(&vm->vgic.lock);
 	if (c->hcr != hcr)
 		arch_ich_hcr_write(c->hcr = hcr);

@@ -121,7 +121,7 @@ void gicv3_deactivate(unsigned intid)
 
 static void check_invariants(void)
 {
-	const struct vgic_its *its = &vm->vgic.its;
+	const struct vgic_its *its = &vm->its;
 	unsigned refs[VGIC_MAX_LPIS] = {0};
 	uint64_t qsize = (FIELD(its->cbaser, 0, 8) + 1) * 0x1000;
 
@@ -130,7 +130,7 @@ static void check_invariants(void)
 		bool dev = false;
 		if (!ite->valid)
 			continue;
-		FUZZ_CHECK(ite->slot < VGIC_MAX_LPIS && vm->vgic.lpis[ite->slot].intid,
+		FUZZ_CHECK(ite->slot < VGIC_MAX_LPIS && vm->its.lpis[ite->slot].intid,
 			   "entry %u leads to a free slot %u", i, ite->slot);
 		FUZZ_CHECK(ite->icid < ITS_MAX_COLLECTIONS, "entry %u: ICID %u", i, ite->icid);
 		for (unsigned d = 0; d < ITS_MAX_DEVICES; d++)
@@ -153,7 +153,7 @@ static void check_invariants(void)
 		FUZZ_CHECK(its->coll[c] == VGIC_NO_TARGET || its->coll[c] < vm->vcpu_count,
 			   "collection %u targets %u", c, its->coll[c]);
 	for (unsigned s = 0; s < VGIC_MAX_LPIS; s++) {
-		const struct vgic_lpi *l = &vm->vgic.lpis[s];
+		const struct vgic_lpi *l = &vm->its.lpis[s];
 		FUZZ_CHECK(l->refs == refs[s], "slot %u: %u references, %u entries", s, l->refs,
 			   refs[s]);
 		if (!l->intid)
@@ -163,12 +163,12 @@ static void check_invariants(void)
 		FUZZ_CHECK(l->irq.target == VGIC_NO_TARGET || l->irq.target < vm->vcpu_count,
 			   "LPI %u targets %u", l->intid, l->irq.target);
 		for (unsigned t = 0; t < s; t++)
-			FUZZ_CHECK(vm->vgic.lpis[t].intid != l->intid, "LPI %u in two slots",
+			FUZZ_CHECK(vm->its.lpis[t].intid != l->intid, "LPI %u in two slots",
 				   l->intid);
 		bool want = !l->irq.in_lr && (l->irq.active || (l->irq.pending && l->irq.enabled &&
 								(vm->vgic.ctlr & BIT(1))));
 		for (unsigned c = 0; c < vm->vcpu_count; c++) {
-			const struct vgic_cpu *vc = &vm->vcpus[c].vgic;
+			const struct vgic_lpi_rd *vc = &vm->its.rd[c];
 			bool is = vc->lpi_want[s / 64] & BIT(s % 64);
 			bool should = want && vgic_spi_target(vm, &l->irq) == &vm->vcpus[c] &&
 				      vc->lpis_enabled;
@@ -177,14 +177,14 @@ static void check_invariants(void)
 		}
 	}
 	for (unsigned c = 0; c < vm->vcpu_count; c++) {
-		const struct vgic_cpu *vc = &vm->vcpus[c].vgic;
+		const struct vgic_lpi_rd *vc = &vm->its.rd[c];
 		uint64_t any = 0;
 		for (unsigned w = 0; w < VGIC_LPI_WORDS; w++)
 			any |= vc->lpi_want[w];
 		for (unsigned s = 0; s < VGIC_MAX_LPIS; s++)
-			FUZZ_CHECK(!(vc->lpi_want[s / 64] & BIT(s % 64)) || vm->vgic.lpis[s].intid,
+			FUZZ_CHECK(!(vc->lpi_want[s / 64] & BIT(s % 64)) || vm->its.lpis[s].intid,
 				   "vCPU %u wants free slot %u", c, s);
-		FUZZ_CHECK(!!(vc->want[1] & BIT(VGIC_WANT_LPI % 64)) == !!any,
+		FUZZ_CHECK(!!(vm->vcpus[c].vgic.want[1] & BIT(VGIC_WANT_LPI % 64)) == !!any,
 			   "vCPU %u: the LPI want bit disagrees with its LPIs", c);
 	}
 	FUZZ_CHECK(its->creadr % ITS_CMD_SIZE == 0 && its->creadr < qsize &&
@@ -207,7 +207,7 @@ static void make_vm(struct vm *v, unsigned count)
 		v->vcpus[i].pcpu = &cpus[i];
 	}
 	vgic_init(v, 4, &hooks);
-	FUZZ_CHECK(mmio_insert(v->mmio, &v->mmio_count, VM_MMIO_MAX, &v->vgic.its.mmio) == E_OK &&
+	FUZZ_CHECK(mmio_insert(v->mmio, &v->mmio_count, VM_MMIO_MAX, &v->its.mmio) == E_OK &&
 		       mmio_insert(v->mmio, &v->mmio_count, VM_MMIO_MAX, &v->vgic.redist_dev) ==
 			   E_OK,
 		   "the ITS or the redistributors do not fit the MMIO table");
@@ -223,7 +223,7 @@ static void its_access(struct fuzz_in *in, uint8_t op)
 	bool write = op & BIT(5);
 	uint64_t off = its_offsets[fuzz_u8(in) % ARRAY_SIZE(its_offsets)];
 	uint64_t val, got = 0;
-	struct mmio_dev *dev = &vm->vgic.its.mmio;
+	struct mmio_dev *dev = &vm->its.mmio;
 	struct vcpu *vcpu;
 	bool ok;
 
@@ -255,9 +255,9 @@ static void read_cmd(struct fuzz_in *in, uint64_t cmd[4])
 
 static void queue_cmd(struct fuzz_in *in)
 {
-	struct vgic_its *its = &vm->vgic.its;
+	struct vgic_its *its = &vm->its;
 	uint64_t cmd[4], base = its->cbaser & 0xffffffffff000ull;
-	struct mmio_dev *dev = &vm->vgic.its.mmio;
+	struct mmio_dev *dev = &vm->its.mmio;
 	uint64_t qsize = (FIELD(its->cbaser, 0, 8) + 1) * 0x1000;
 
 	read_cmd(in, cmd);
@@ -321,7 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(ram, 0, sizeof(ram));
 	make_vm(vm, count);
 	make_vm(other, 2);
-	other->vgic.its.cbaser = 0x1234;
+	other->its.cbaser = 0x1234;
 	memcpy(&snap_other, other, sizeof(snap_other));
 	while (!fuzz_done(&in) && steps++ < 512) {
 		uint8_t op = fuzz_u8(&in);
@@ -360,7 +360,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		default: {
-			struct mmio_dev *d = &vm->vgic.its.mmio;
+			struct mmio_dev *d = &vm->its.mmio;
 			FUZZ_CHECK(
 			    d->ops->write(d, &vm->vcpus[0], GITS_TRANSLATER, 4, fuzz_u32(&in)),
 			    "GITS_TRANSLATER write refused");

@@ -156,7 +156,7 @@ static int new_vm(void **state)
 	}
 	vgic_init(&vm, 4, &hooks);
 	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.vgic.dist_dev), 0);
-	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.vgic.its.mmio), 0);
+	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.its.mmio), 0);
 	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.vgic.redist_dev), 0);
 	return 0;
 }
@@ -184,12 +184,12 @@ static int ready_vm(void **state)
 
 static bool lpi_wanted(unsigned vcpu, unsigned intid)
 {
-	const struct vgic_cpu *c = &vm.vcpus[vcpu].vgic;
+	const struct vgic_lpi_rd *rd = &vm.its.rd[vcpu];
 	const struct virq *irq = vgic_its_lpi(&vm, intid);
-	unsigned slot = (unsigned)((const struct vgic_lpi *)(const void *)irq - vm.vgic.lpis);
+	unsigned slot = (unsigned)((const struct vgic_lpi *)(const void *)irq - vm.its.lpis);
 
-	return irq && (c->lpi_want[slot / 64] & BIT(slot % 64)) &&
-	       (c->want[VGIC_WANT_LPI / 64] & BIT(VGIC_WANT_LPI % 64));
+	return irq && (rd->lpi_want[slot / 64] & BIT(slot % 64)) &&
+	       (vm.vcpus[vcpu].vgic.want[VGIC_WANT_LPI / 64] & BIT(VGIC_WANT_LPI % 64));
 }
 
 static void registers_identify_the_its_and_keep_what_the_guest_may_write(void **state)
@@ -225,7 +225,7 @@ int_makes_the_lpi_wanted_by_its_collections_vcpu_and_it_reaches_a_list_register(
 	(void)state;
 	MAPTI(1, 0, LPI, 0);
 	MAPTI(1, 1, LPI + 1, 1);
-	assert_int_equal(vm.vgic.its.errors, 0);
+	assert_int_equal(vm.its.errors, 0);
 	assert_false(lpi_wanted(0, LPI));
 	INT(1, 1);
 	assert_true(lpi_wanted(1, LPI + 1));
@@ -263,7 +263,7 @@ static void movi_and_mapc_move_a_pending_lpi_and_discard_drops_it(void **state)
 	assert_false(lpi_wanted(1, LPI + 2));
 	assert_null(vgic_its_lpi(&vm, LPI + 2)); /* mapped by nothing: its slot is free */
 	INT(1, 2);
-	assert_int_equal(vm.vgic.its.errors, 1);
+	assert_int_equal(vm.its.errors, 1);
 	assert_false(vgic_vcpu_pending(&vm.vcpus[1]));
 }
 
@@ -292,16 +292,16 @@ static void a_long_queue_is_taken_in_bounded_pieces(void **state)
 	for (unsigned i = 0; i < 127; i++)
 		put(0x05, 0, 0, 0); /* SYNC to vCPU 0 */
 	go();
-	assert_int_equal(vm.vgic.its.creadr, ((start + ITS_CMD_BATCH) % 128) * 32);
-	assert_int_equal(vm.vgic.its.cmds, start + ITS_CMD_BATCH);
+	assert_int_equal(vm.its.creadr, ((start + ITS_CMD_BATCH) % 128) * 32);
+	assert_int_equal(vm.its.cmds, start + ITS_CMD_BATCH);
 	/* Reading CREADR, as a driver waits, takes the next piece. */
 	assert_int_equal(its_read(GITS_CREADR, 8), ((start + 127) % 128) * 32);
-	assert_int_equal(vm.vgic.its.errors, 0);
+	assert_int_equal(vm.its.errors, 0);
 }
 
 static void refused_commands_are_dropped_and_counted(void **state)
 {
-	uint64_t errors = vm.vgic.its.errors;
+	uint64_t errors = vm.its.errors;
 
 	(void)state;
 	MAPD(600, 5, RAM_BASE + ITT);	    /* past the 512 entries of the device table */
@@ -315,16 +315,16 @@ static void refused_commands_are_dropped_and_counted(void **state)
 	MAPTI(9, 0, LPI, 0);		    /* device not mapped */
 	cmd(0xff, ~0ull, ~0ull);	    /* no such command */
 	cmd(0x05, 0, 5ull << 16);	    /* SYNC to no redistributor */
-	assert_int_equal(vm.vgic.its.errors - errors, 11);
+	assert_int_equal(vm.its.errors - errors, 11);
 	for (unsigned i = 0; i < ITS_MAX_ITES; i++)
-		assert_false(vm.vgic.its.ite[i].valid);
-	assert_false(vm.vgic.its.stalled);
+		assert_false(vm.its.ite[i].valid);
+	assert_false(vm.its.stalled);
 	/* The device table outside RAM: MAPD refused too. */
 	its_write(GITS_CTLR, 4, 0);
 	its_write(GITS_BASER, 8, BIT(63) | 0x10000000);
 	its_write(GITS_CTLR, 4, 1);
 	MAPD(3, 5, RAM_BASE + ITT);
-	assert_int_equal(vm.vgic.its.errors - errors, 12);
+	assert_int_equal(vm.its.errors - errors, 12);
 }
 
 /* Every LPI slot in use: one more distinct LPI is refused; a shared one is not. */

@@ -10,6 +10,7 @@
 #include <kestrel/addr.h>
 #include <kestrel/mmio.h>
 #include <kestrel/spinlock.h>
+#include <kestrel/vmconfig.h>
 
 #define VGIC_NR_PRIVATE 32
 #define VGIC_NR_SPIS	64
@@ -23,10 +24,10 @@ _Static_assert(VGIC_NR_IRQS <= 128, "the want bitmap is two words");
 
 /*
  * LPIs (vgic_its.c): INTIDs from 8192 up to the ID bits GICD_TYPER gives (16383), at most
- * VGIC_MAX_LPIS of them mapped by a VM at once, each in a slot of vgic_dist.lpis. A vCPU's
- * wanted LPIs are the bits of its lpi_want (by slot); one bit of the want bitmap that no INTID
- * uses, VGIC_WANT_LPI, says that any is set, so the inline checks of every exit stay as they
- * are and a VM without LPIs never looks further.
+ * VGIC_MAX_LPIS of them mapped by a VM at once, each in a slot of vgic_its.lpis. A vCPU's
+ * wanted LPIs are the bits of its vgic_lpi_rd.lpi_want (by slot); one bit of the want bitmap that
+ * no INTID uses, VGIC_WANT_LPI, says that any is set, so the inline checks of every exit stay as
+ * they are and a VM without LPIs never looks further.
  */
 #define VGIC_LPI_BASE  8192
 #define VGIC_ID_BITS   14
@@ -87,8 +88,12 @@ struct vgic_cpu {
 	struct vgic_cpuif cpuif;
 	uint64_t hcr;
 	volatile uint64_t syncs; /* list registers folded back this many times */
-	/* Its redistributor's LPI side: wanted LPIs by slot (VGIC_WANT_LPI sums them up),
-	   GICR_CTLR.EnableLPIs, GICR_PROPBASER and GICR_PENDBASER. */
+};
+
+/* A redistributor's LPI side (in struct vgic_its, by vCPU): the LPIs its vCPU wants, by slot
+   (VGIC_WANT_LPI of the vCPU's want bitmap sums them up), GICR_CTLR.EnableLPIs,
+   GICR_PROPBASER and GICR_PENDBASER. */
+struct vgic_lpi_rd {
 	uint64_t lpi_want[VGIC_LPI_WORDS];
 	bool lpis_enabled;
 	uint64_t propbaser, pendbaser;
@@ -106,7 +111,9 @@ struct vgic_lpi {
  * The ITS (vgic_its.c). Its device and collection tables and the translation entries are
  * kept here, bounded; the tables the guest declares in GITS_BASER<n> and MAPD's ITT are
  * storage that must lie in its RAM (a real ITS would write there) but that kestrel neither
- * reads nor writes: a guest cannot change a translation behind the ITS's back.
+ * reads nor writes: a guest cannot change a translation behind the ITS's back. With it, the
+ * LPIs and the redistributors' LPI state: all of it is struct vm's last member (vm.its), so
+ * that what the exit path uses of struct vm and struct vcpu keeps its place.
  */
 #define ITS_DEVICE_BITS	    16 /* DeviceIDs 0..65535 (GITS_TYPER.Devbits) */
 #define ITS_EVENT_BITS	    16 /* EventIDs (GITS_TYPER.ID_bits) */
@@ -126,7 +133,7 @@ struct its_device {
 
 struct its_ite {
 	uint32_t devid, eventid;
-	uint16_t slot; /* of vgic_dist.lpis */
+	uint16_t slot; /* of vgic_its.lpis */
 	uint16_t icid;
 	bool valid;
 };
@@ -142,6 +149,8 @@ struct vgic_its {
 	struct its_ite ite[ITS_MAX_ITES];
 	uint64_t cmds, errors; /* commands taken, and of them refused (dropped) */
 	struct mmio_dev mmio;
+	struct vgic_lpi lpis[VGIC_MAX_LPIS];
+	struct vgic_lpi_rd rd[VCPU_MAX];
 };
 
 struct vm;
@@ -183,10 +192,8 @@ struct vgic_dist {
 	unsigned nr_lrs;
 	unsigned nr_aprs; /* vgic_apr_count of this CPU interface */
 	struct virq spis[VGIC_NR_SPIS];
-	struct vgic_lpi lpis[VGIC_MAX_LPIS];
 	struct mmio_dev dist_dev;
 	struct mmio_dev redist_dev;
-	struct vgic_its its;
 };
 
 void vgic_init(struct vm *vm, unsigned nr_lrs, const struct vgic_hooks *hooks);
@@ -228,14 +235,15 @@ struct virq *vgic_its_lpi(struct vm *vm, unsigned intid);
 void vgic_its_update(struct vm *vm, unsigned intid);
 /* vgic_update for every LPI (GICD_CTLR changed); lock held. */
 void vgic_its_update_all(struct vm *vm);
-/* Whether an LPI vcpu wants is one it can take now (not active): vgic_vcpu_pending's part. */
+/* vgic_vcpu_pending while vcpu wants LPIs: whether it wants any interrupt it can take now
+   (not active), LPIs and the others. */
 bool vgic_its_pending(const struct vcpu *vcpu);
-/* How many LPIs c wants, counted up to limit + 1. */
-unsigned vgic_its_wanted(const struct vgic_cpu *c, unsigned limit);
-/* The INTID of the most urgent LPI c wants if its priority is below *prio (which it then
+/* How many LPIs vcpu wants, counted up to limit + 1. */
+unsigned vgic_its_wanted(const struct vcpu *vcpu, unsigned limit);
+/* The INTID of the most urgent LPI vcpu wants if its priority is below *prio (which it then
    becomes), else 0. */
-unsigned vgic_its_urgent(const struct vm *vm, const struct vgic_cpu *c, unsigned *prio);
-/* Resets the ITS and every LPI, and describes the ITS frame (vgic.its.mmio). */
+unsigned vgic_its_urgent(const struct vcpu *vcpu, unsigned *prio);
+/* Resets the ITS and every LPI, and describes the ITS frame (vm.its.mmio). */
 void vgic_its_init(struct vm *vm);
 /* One ITS command, already copied out of the queue: E_OK, or -E_* when it was refused (and
    dropped). Takes the vGIC's lock; the caller holds the ITS's. */

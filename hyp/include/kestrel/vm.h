@@ -204,6 +204,8 @@ struct vm {
 	char watch_line[120];
 	unsigned watch_len;
 	ipaddr_t initrd_ipa; /* where the initrd goes (vm_images_begin) */
+	/* Its ITS and LPIs (vgic_its.c): last, so that no field an exit uses moves for it. */
+	struct vgic_its its;
 };
 
 #define RUNQ_MAX 32
