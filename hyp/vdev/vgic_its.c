@@ -154,11 +154,6 @@ bool vgic_its_pending(const struct vcpu *vcpu)
 		if ((READ_ONCE(rd_of(vcpu)->lpi_want[s / 64]) & BIT(s % 64)) &&
 		    !READ_ONCE(vm->its.lpis[s].irq.active))
 			return true;
-	/* And the vCPU's other wanted interrupts, as vgic_vcpu_pending looks at them. */
-	for (unsigned i = 0; i < VGIC_NR_IRQS; i++)
-		if ((READ_ONCE(vcpu->vgic.want[i / 64]) & BIT(i % 64)) &&
-		    !READ_ONCE(vgic_irq(vm, (struct vcpu *)vcpu, i)->active))
-			return true;
 	return false;
 }
 

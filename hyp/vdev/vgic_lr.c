@@ -13,15 +13,6 @@
 #include <kestrel/vgic.h>
 #include <kestrel/vm.h>
 
-/* The interrupt a list register holds: an LPI too, found through its slot. */
-static inline __attribute__((always_inline)) struct virq *lr_irq(struct vm *vm, struct vcpu *vcpu,
-								 unsigned intid)
-{
-	struct virq *irq = vgic_irq(vm, vcpu, intid);
-
-	return likely(irq) ? irq : vgic_its_lpi(vm, intid);
-}
-
 /* One list register given back: what the guest did with it goes into the interrupt. */
 static inline __attribute__((always_inline)) void
 fold_lr(struct vm *vm, struct vcpu *vcpu, struct virq *irq, unsigned intid, uint64_t state)
@@ -40,35 +31,26 @@ fold_lr(struct vm *vm, struct vcpu *vcpu, struct virq *irq, unsigned intid, uint
 	vgic_update(vm, vcpu, intid);
 }
 
-/* One list register's interrupt given back, with what another vCPU wrote meanwhile (stale:
-   see fold_lrs); returns the vCPU that must notice it moved there, as a mask. */
-static inline __attribute__((always_inline)) uint32_t fold_one(struct vm *vm, struct vcpu *vcpu,
-							       struct virq *irq, unsigned intid,
-							       uint64_t state, bool stale)
+/* An LPI's list register given back: its slot is looked up, and an LPI that moved meanwhile
+   (MOVI, MAPC, MOVALL) goes to its new target, kicked at once (a kick takes no lock). */
+static __attribute__((noinline)) void fold_lpi(struct vcpu *vcpu, unsigned intid, uint64_t state)
 {
-	uint8_t override = stale ? irq->lr_override : 0;
+	struct vm *vm = vcpu->vm;
+	struct virq *irq = vgic_its_lpi(vm, intid);
+	struct vcpu *t;
 
-	if (stale) {
-		irq->lr_override = 0;
-		if (override & VGIC_OVR_ACTIVE)
-			state = (state & ~LR_ACTIVE) | (irq->active ? LR_ACTIVE : 0);
-	}
-	fold_lr(vm, vcpu, irq, intid, state);
-	if (override & VGIC_OVR_MOVED) {
-		struct vcpu *t = vgic_spi_target(vm, irq);
-		if (t && t != vcpu)
-			return 1u << t->id;
-	}
-	return 0;
-}
-
-/* An LPI's list register, out of the common fold-back's way: its slot is looked up. */
-static __attribute__((noinline)) uint32_t fold_lpi(struct vcpu *vcpu, unsigned intid,
-						   uint64_t state)
-{
-	struct virq *irq = vgic_its_lpi(vcpu->vm, intid);
-
-	return irq ? fold_one(vcpu->vm, vcpu, irq, intid, state, true) : 0;
+	if (!irq)
+		return;
+	irq->in_lr = false;
+	irq->active = state & LR_ACTIVE;
+	if ((state & LR_PENDING) && irq->lr_pending)
+		irq->pending = true;
+	irq->lr_pending = false;
+	irq->lr_override = 0;
+	vgic_its_update(vm, intid);
+	t = vgic_spi_target(vm, irq);
+	if (t && t != vcpu && (t->vgic.want[VGIC_WANT_LPI / 64] & BIT(VGIC_WANT_LPI % 64)))
+		vm->vgic.hooks->kick(t);
 }
 
 /*
@@ -94,9 +76,22 @@ fold_lrs(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t used, uint64_t empty, b
 		}
 		unsigned intid = c->lr_intid[n];
 		struct virq *irq = vgic_irq(vm, vcpu, intid);
-		/* LPIs have no override but their moves: always the careful fold. */
-		moved |= likely(irq) ? fold_one(vm, vcpu, irq, intid, state, stale)
-				     : fold_lpi(vcpu, intid, state);
+		if (!irq) {
+			fold_lpi(vcpu, intid, state); /* out of the common fold's way */
+			continue;
+		}
+		uint8_t override = stale ? irq->lr_override : 0;
+		if (stale) {
+			irq->lr_override = 0;
+			if (override & VGIC_OVR_ACTIVE)
+				state = (state & ~LR_ACTIVE) | (irq->active ? LR_ACTIVE : 0);
+		}
+		fold_lr(vm, vcpu, irq, intid, state);
+		if (override & VGIC_OVR_MOVED) {
+			struct vcpu *t = vgic_spi_target(vm, irq);
+			if (t && t != vcpu)
+				moved |= 1u << t->id;
+		}
 	}
 	if (stale)
 		c->lr_stale = false;
@@ -130,9 +125,10 @@ void vgic_lr_sync_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 			vm->vgic.hooks->kick(&vm->vcpus[t]);
 }
 
-/* List register n takes intid (irq): its pending latch moves into the register. */
-static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned intid,
-		    struct virq *irq)
+/* List register n takes intid (irq; lpi: an LPI): its pending latch moves into the register. */
+static inline __attribute__((always_inline)) void fill_lr_irq(struct vgic_cpu *c, struct vcpu *vcpu,
+							      unsigned n, unsigned intid,
+							      struct virq *irq, bool lpi)
 {
 	arch_ich_lr_write(n, vgic_lr_encode(intid, irq));
 	irq->in_lr = true;
@@ -146,49 +142,76 @@ static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned 
 		c->want[0] &= ~BIT(intid);
 	} else {
 		irq->lr_vcpu = (uint8_t)vcpu->id;
-		vgic_update(vcpu->vm, vcpu, intid);
+		if (lpi)
+			vgic_its_update(vcpu->vm, intid);
+		else
+			vgic_update(vcpu->vm, vcpu, intid);
 	}
 }
 
-#define WANT_LPI_BIT BIT(VGIC_WANT_LPI % 64)
+static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned intid)
+{
+	fill_lr_irq(c, vcpu, n, intid, vgic_irq(vcpu->vm, vcpu, intid), false);
+}
 
 /* Most urgent first: the wanted interrupt of lowest priority value, or VGIC_NR_IRQS. */
 static unsigned most_urgent(struct vgic_cpu *c, struct vcpu *vcpu)
 {
-	unsigned best = VGIC_NR_IRQS, prio = 256, lpi;
+	unsigned best = VGIC_NR_IRQS;
 
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
 		for (uint64_t bits = c->want[w]; bits; bits &= bits - 1) {
 			unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
-			if (intid != VGIC_WANT_LPI &&
-			    vgic_irq(vcpu->vm, vcpu, intid)->priority < prio) {
+			if (best == VGIC_NR_IRQS || vgic_irq(vcpu->vm, vcpu, intid)->priority <
+							vgic_irq(vcpu->vm, vcpu, best)->priority)
 				best = intid;
-				prio = vgic_irq(vcpu->vm, vcpu, intid)->priority;
-			}
 		}
-	if (unlikely(c->want[1] & WANT_LPI_BIT) && (lpi = vgic_its_urgent(vcpu, &prio)))
-		best = lpi;
 	return best;
 }
 
-/* With LPIs wanted (found through their slots, the summary bit standing for them): every
-   wanted interrupt in order of urgency, as many as fit. Returns the ICH_HCR_EL2 to use. */
-static __attribute__((noinline)) uint64_t fill_with_lpis(struct vgic_cpu *c, struct vcpu *vcpu)
-{
-	unsigned nr = vcpu->vm->vgic.nr_lrs, wanted = vgic_its_wanted(vcpu, nr), filled = 0;
+_Static_assert(VGIC_WANT_WORDS == 2 && VGIC_NR_PRIVATE <= 64, "want bitmap layout");
 
+#define WANT_LPI_BIT BIT(VGIC_WANT_LPI % 64)
+
+/*
+ * vgic_lr_flush_slow while LPIs are wanted (VGIC_WANT_LPI, which stands for them): every
+ * wanted interrupt, LPIs found through their slots, in order of urgency, as many as fit. Apart
+ * from the common flush, which tests one bit for it.
+ */
+static __attribute__((noinline)) void flush_with_lpis(struct vgic_cpu *c, struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	unsigned nr = vm->vgic.nr_lrs, wanted, filled = 0;
+	uint64_t hcr = VGIC_HCR_EN;
+
+	spin_lock(&vm->vgic.lock);
+	wanted = vgic_its_wanted(vcpu, nr);
 	for (uint64_t bits = c->want[0]; bits; bits &= bits - 1)
 		wanted++;
 	for (uint64_t bits = c->want[1] & ~WANT_LPI_BIT; bits; bits &= bits - 1)
 		wanted++;
 	while (filled < MIN(nr, wanted)) {
-		unsigned intid = most_urgent(c, vcpu);
-		fill_lr(c, vcpu, filled++, intid, lr_irq(vcpu->vm, vcpu, intid));
+		unsigned best = VGIC_NR_IRQS, prio = 256, lpi;
+		for (unsigned i = 0; i < VGIC_NR_IRQS; i++)
+			if ((c->want[i / 64] & BIT(i % 64)) &&
+			    vgic_irq(vm, vcpu, i)->priority < prio) {
+				best = i;
+				prio = vgic_irq(vm, vcpu, i)->priority;
+			}
+		lpi = vgic_its_urgent(vcpu, &prio);
+		if (lpi)
+			fill_lr_irq(c, vcpu, filled++, lpi, vgic_its_lpi(vm, lpi), true);
+		else if (best < VGIC_NR_IRQS)
+			fill_lr_irq(c, vcpu, filled++, best, vgic_irq(vm, vcpu, best), false);
+		else
+			break;
 	}
-	return wanted > nr ? VGIC_HCR_EN | VGIC_HCR_UIE : VGIC_HCR_EN;
+	if (wanted > nr)
+		hcr |= VGIC_HCR_UIE;
+	spin_unlock(&vm->vgic.lock);
+	if (c->hcr != hcr)
+		arch_ich_hcr_write(c->hcr = hcr);
 }
-
-_Static_assert(VGIC_WANT_WORDS == 2 && VGIC_NR_PRIVATE <= 64, "want bitmap layout");
 
 void vgic_lr_flush_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
@@ -196,16 +219,16 @@ void vgic_lr_flush_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 	unsigned nr = vm->vgic.nr_lrs, filled = 0, wanted = 0;
 	uint64_t hcr = VGIC_HCR_EN;
 
+	if (unlikely(c->want[1] & WANT_LPI_BIT)) {
+		flush_with_lpis(c, vcpu);
+		return;
+	}
 	if (!(c->want[0] | c->want[1])) {
 		if (c->hcr != hcr)
 			arch_ich_hcr_write(c->hcr = hcr);
 		return;
 	}
 	spin_lock(&vm->vgic.lock);
-	if (unlikely(c->want[1] & WANT_LPI_BIT)) {
-		hcr = fill_with_lpis(c, vcpu);
-		goto out;
-	}
 	/* Counted bit by bit (libgcc's popcount uses SIMD registers), up to what fits. */
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
 		for (uint64_t bits = c->want[w]; bits && wanted <= nr; bits &= bits - 1)
@@ -214,19 +237,15 @@ void vgic_lr_flush_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 		/* Everything fits, so order does not matter: the CPU interface itself presents
 		   the most urgent list register first. */
 		for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-			for (uint64_t bits = c->want[w]; bits; bits &= bits - 1) {
-				unsigned intid = w * 64 + (unsigned)__builtin_ctzll(bits);
-				fill_lr(c, vcpu, filled++, intid, vgic_irq(vm, vcpu, intid));
-			}
+			for (uint64_t bits = c->want[w]; bits; bits &= bits - 1)
+				fill_lr(c, vcpu, filled++,
+					w * 64 + (unsigned)__builtin_ctzll(bits));
 	} else {
-		while (filled < nr) {
-			unsigned intid = most_urgent(c, vcpu);
-			fill_lr(c, vcpu, filled++, intid, vgic_irq(vm, vcpu, intid));
-		}
+		while (filled < nr)
+			fill_lr(c, vcpu, filled++, most_urgent(c, vcpu));
 		/* More than fits: ask for a maintenance interrupt when the list runs low. */
 		hcr |= VGIC_HCR_UIE;
 	}
-out:
 	spin_unlock(&vm->vgic.lock);
 	if (c->hcr != hcr)
 		arch_ich_hcr_write(c->hcr = hcr);

@@ -235,8 +235,7 @@ struct virq *vgic_its_lpi(struct vm *vm, unsigned intid);
 void vgic_its_update(struct vm *vm, unsigned intid);
 /* vgic_update for every LPI (GICD_CTLR changed); lock held. */
 void vgic_its_update_all(struct vm *vm);
-/* vgic_vcpu_pending while vcpu wants LPIs: whether it wants any interrupt it can take now
-   (not active), LPIs and the others. */
+/* vgic_vcpu_pending's part for LPIs: whether vcpu wants an LPI it can take now (not active). */
 bool vgic_its_pending(const struct vcpu *vcpu);
 /* How many LPIs vcpu wants, counted up to limit + 1. */
 unsigned vgic_its_wanted(const struct vcpu *vcpu, unsigned limit);
