@@ -347,7 +347,8 @@ static void check_distributor_id(void)
 	check(cpus == (boot_info.num_cpus < 8 ? boot_info.num_cpus : 8),
 	      "GICD_TYPER.CPUNumber: %u PEs, as many as the DTB's %u vCPUs", cpus,
 	      boot_info.num_cpus);
-	check(!(typer & (1u << 17)), "GICD_TYPER.LPIS clear: no LPIs");
+	check(typer & (1u << 17), "GICD_TYPER.LPIS set: LPIs (the ITS guest uses them)");
+	check(idbits >= 14, "GICD_TYPER.IDbits: %u, enough for LPIs (14 or more)", idbits);
 	check_eq("GICD_IIDR", mmio_read32(GICD_BASE + GICD_IIDR), IIDR_KESTREL);
 }
 
@@ -469,10 +470,10 @@ static void check_own_redistributor(void)
 	      self_mpidr());
 	check_eq("GICR_WAKER once awake", mmio_read32(rd + GICR_WAKER), 0);
 	check_eq("GICR_IIDR", mmio_read32(rd + GICR_IIDR), IIDR_KESTREL);
-	check_eq("GICR_CTLR (no LPIs, no pending writes)", mmio_read32(rd + GICR_CTLR), 0);
+	check_eq("GICR_CTLR (LPIs off, no pending writes)", mmio_read32(rd + GICR_CTLR), 0);
 	mmio_write32(rd + GICR_CTLR, GICR_CTLR_ENABLE_LPIS);
-	check_eq("GICR_CTLR after writing EnableLPIs (no LPIs: ignored)",
-		 mmio_read32(rd + GICR_CTLR), 0);
+	check_eq("GICR_CTLR after writing EnableLPIs (set: no table, so no LPI ever arrives)",
+		 mmio_read32(rd + GICR_CTLR), GICR_CTLR_ENABLE_LPIS);
 	check_eq("GICR_IGROUPR0 (SGIs and PPIs in Group 1)",
 		 mmio_read32(gic_redist_sgi() + GICD_IGROUPR), 0xffffffff);
 	check_eq("GICR_ICFGR0 (SGIs are edge-triggered)",

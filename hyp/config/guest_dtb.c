@@ -8,6 +8,7 @@
 
 #define PHANDLE_GIC	1
 #define PHANDLE_CLK	2
+#define PHANDLE_ITS	3
 #define IRQ_TYPE_SPI	0
 #define IRQ_TYPE_PPI	1
 #define IRQ_LEVEL_HIGH	4
@@ -70,6 +71,18 @@ static int add_gic(void *fdt, unsigned vcpus)
 	err = err ?: prop_cells(fdt, "reg", reg, 8);
 	err = err ?: prop_cells(fdt, "interrupts", maint, 3);
 	err = err ?: prop_u32(fdt, "phandle", PHANDLE_GIC);
+	/* The ITS is a child: the GIC node maps its children's addresses one to one. */
+	err = err ?: prop_u32(fdt, "#address-cells", 2);
+	err = err ?: prop_u32(fdt, "#size-cells", 2);
+	err = err ?: fdt_property(fdt, "ranges", NULL, 0);
+	snprintf(name, sizeof(name), "its@%llx", (unsigned long long)GUEST_ITS_BASE);
+	err = err ?: fdt_begin_node(fdt, name);
+	err = err ?: fdt_property_string(fdt, "compatible", "arm,gic-v3-its");
+	err = err ?: fdt_property(fdt, "msi-controller", NULL, 0);
+	err = err ?: prop_u32(fdt, "#msi-cells", 1);
+	err = err ?: prop_reg(fdt, GUEST_ITS_BASE, GUEST_ITS_SIZE);
+	err = err ?: prop_u32(fdt, "phandle", PHANDLE_ITS);
+	err = err ?: fdt_end_node(fdt);
 	return err ?: fdt_end_node(fdt);
 }
 

@@ -285,6 +285,10 @@ static const char *guest_device_at(const struct vm_config *vm, uint64_t base, ui
 	*len = GUEST_GICD_SIZE;
 	if (overlaps(base, size, *at, *len))
 		return "GIC distributor";
+	*at = GUEST_ITS_BASE;
+	*len = GUEST_ITS_SIZE;
+	if (overlaps(base, size, *at, *len))
+		return "GIC ITS";
 	*at = GUEST_GICR_BASE;
 	*len = GUEST_GICR_STRIDE * vm->vcpus;
 	if (overlaps(base, size, *at, *len))

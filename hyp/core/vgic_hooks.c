@@ -6,6 +6,7 @@
 #include <kestrel/sysreg_defs.h>
 #include <kestrel/vgic_hooks.h>
 #include <kestrel/vm.h>
+#include <kestrel/vm_ram.h>
 
 /* A read of pending or active state must see what a running vCPU's guest did to its list
    registers (KVM stops such vCPUs likewise). The other CPU folds them back at its next exit;
@@ -60,4 +61,7 @@ const struct vgic_hooks vm_vgic_hooks = {
     .sync_lrs = sync_running_vcpu,
     .vcpu_by_mpidr = vm_vcpu_by_mpidr,
     .timer_level = timer_level,
+    .read_ram = vm_ram_copy_from_guest,
+    .write_ram = vm_ram_copy_to_guest,
+    .in_ram = vm_ipa_is_ram,
 };

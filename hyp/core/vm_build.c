@@ -110,8 +110,8 @@ static int build_dtb(struct vm *vm)
  */
 static int attach_devices(struct vm *vm)
 {
-	struct mmio_dev *devs[] = {&vm->uart.dev, &vm->vgic.dist_dev, &vm->vgic.redist_dev,
-				   shm_attach(vm), vm_virtio_attach(vm)};
+	struct mmio_dev *devs[] = {&vm->uart.dev,	 &vm->vgic.dist_dev, &vm->its.mmio,
+				   &vm->vgic.redist_dev, shm_attach(vm),     vm_virtio_attach(vm)};
 
 	vm->mmio_count = 0;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)

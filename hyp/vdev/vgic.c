@@ -45,7 +45,7 @@ void vgic_update(struct vm *vm, struct vcpu *vcpu, unsigned intid)
 	}
 	irq = vgic_irq(vm, vcpu, intid);
 	if (!irq)
-		return;
+		return; /* LPIs: vgic_its_update */
 	/* An SPI is wanted by its target only; clear any stale bit on the others. */
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		set_want(&vm->vcpus[i], intid, false);
@@ -218,10 +218,15 @@ bool vgic_vcpu_pending(struct vcpu *vcpu)
 	/* Without the lock: an answer made stale by another CPU's change is followed by that
 	   CPU's kick, which asks again; a spurious wake-up is a WFI that returns early. */
 	for (unsigned w = 0; w < VGIC_WANT_WORDS; w++)
-		for (uint64_t bits = READ_ONCE(c->want[w]); bits; bits &= bits - 1)
-			if (!READ_ONCE(vgic_irq(vm, vcpu, w * 64 + (unsigned)__builtin_ctzll(bits))
-					   ->active))
+		for (uint64_t bits = READ_ONCE(c->want[w]); bits; bits &= bits - 1) {
+			const struct virq *irq =
+			    vgic_irq(vm, vcpu, w * 64 + (unsigned)__builtin_ctzll(bits));
+			/* No interrupt but VGIC_WANT_LPI, the last bit: the LPIs it stands for. */
+			if (unlikely(!irq))
+				return vgic_its_pending(vcpu);
+			if (!READ_ONCE(irq->active))
 				return true;
+		}
 	return false;
 }
 
@@ -240,4 +245,5 @@ void vgic_init(struct vm *vm, unsigned nr_lrs, const struct vgic_hooks *hooks)
 			c->priv[s].edge = true; /* SGIs are always edge-triggered */
 	}
 	vgic_mmio_describe(vm);
+	vgic_its_init(vm);
 }

@@ -31,6 +31,28 @@ fold_lr(struct vm *vm, struct vcpu *vcpu, struct virq *irq, unsigned intid, uint
 	vgic_update(vm, vcpu, intid);
 }
 
+/* An LPI's list register given back: its slot is looked up, and an LPI that moved meanwhile
+   (MOVI, MAPC, MOVALL) goes to its new target, kicked at once (a kick takes no lock). */
+static __attribute__((noinline)) void fold_lpi(struct vcpu *vcpu, unsigned intid, uint64_t state)
+{
+	struct vm *vm = vcpu->vm;
+	struct virq *irq = vgic_its_lpi(vm, intid);
+	struct vcpu *t;
+
+	if (!irq)
+		return;
+	irq->in_lr = false;
+	irq->active = state & LR_ACTIVE;
+	if ((state & LR_PENDING) && irq->lr_pending)
+		irq->pending = true;
+	irq->lr_pending = false;
+	irq->lr_override = 0;
+	vgic_its_update(vm, intid);
+	t = vgic_spi_target(vm, irq);
+	if (t && t != vcpu && (t->vgic.want[VGIC_WANT_LPI / 64] & BIT(VGIC_WANT_LPI % 64)))
+		vm->vgic.hooks->kick(t);
+}
+
 /*
  * Folds every used list register back. With stale set, another vCPU changed an interrupt
  * while it sat in one of them (vgic_mmio.c set lr_stale and kicked us): its written active
@@ -54,8 +76,10 @@ fold_lrs(struct vgic_cpu *c, struct vcpu *vcpu, uint32_t used, uint64_t empty, b
 		}
 		unsigned intid = c->lr_intid[n];
 		struct virq *irq = vgic_irq(vm, vcpu, intid);
-		if (!irq)
+		if (!irq) {
+			fold_lpi(vcpu, intid, state); /* out of the common fold's way */
 			continue;
+		}
 		uint8_t override = stale ? irq->lr_override : 0;
 		if (stale) {
 			irq->lr_override = 0;
@@ -101,11 +125,11 @@ void vgic_lr_sync_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 			vm->vgic.hooks->kick(&vm->vcpus[t]);
 }
 
-/* List register n takes intid: its pending latch moves into the register. */
-static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned intid)
+/* List register n takes intid (irq; lpi: an LPI): its pending latch moves into the register. */
+static inline __attribute__((always_inline)) void fill_lr_irq(struct vgic_cpu *c, struct vcpu *vcpu,
+							      unsigned n, unsigned intid,
+							      struct virq *irq, bool lpi)
 {
-	struct virq *irq = vgic_irq(vcpu->vm, vcpu, intid);
-
 	arch_ich_lr_write(n, vgic_lr_encode(intid, irq));
 	irq->in_lr = true;
 	irq->lr_pending = irq->pending;
@@ -118,8 +142,16 @@ static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned 
 		c->want[0] &= ~BIT(intid);
 	} else {
 		irq->lr_vcpu = (uint8_t)vcpu->id;
-		vgic_update(vcpu->vm, vcpu, intid);
+		if (lpi)
+			vgic_its_update(vcpu->vm, intid);
+		else
+			vgic_update(vcpu->vm, vcpu, intid);
 	}
+}
+
+static void fill_lr(struct vgic_cpu *c, struct vcpu *vcpu, unsigned n, unsigned intid)
+{
+	fill_lr_irq(c, vcpu, n, intid, vgic_irq(vcpu->vm, vcpu, intid), false);
 }
 
 /* Most urgent first: the wanted interrupt of lowest priority value, or VGIC_NR_IRQS. */
@@ -139,12 +171,58 @@ static unsigned most_urgent(struct vgic_cpu *c, struct vcpu *vcpu)
 
 _Static_assert(VGIC_WANT_WORDS == 2 && VGIC_NR_PRIVATE <= 64, "want bitmap layout");
 
+#define WANT_LPI_BIT BIT(VGIC_WANT_LPI % 64)
+
+/*
+ * vgic_lr_flush_slow while LPIs are wanted (VGIC_WANT_LPI, which stands for them): every
+ * wanted interrupt, LPIs found through their slots, in order of urgency, as many as fit. Apart
+ * from the common flush, which tests one bit for it.
+ */
+static __attribute__((noinline)) void flush_with_lpis(struct vgic_cpu *c, struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	unsigned nr = vm->vgic.nr_lrs, wanted, filled = 0;
+	uint64_t hcr = VGIC_HCR_EN;
+
+	spin_lock(&vm->vgic.lock);
+	wanted = vgic_its_wanted(vcpu, nr);
+	for (uint64_t bits = c->want[0]; bits; bits &= bits - 1)
+		wanted++;
+	for (uint64_t bits = c->want[1] & ~WANT_LPI_BIT; bits; bits &= bits - 1)
+		wanted++;
+	while (filled < MIN(nr, wanted)) {
+		unsigned best = VGIC_NR_IRQS, prio = 256, lpi;
+		for (unsigned i = 0; i < VGIC_NR_IRQS; i++)
+			if ((c->want[i / 64] & BIT(i % 64)) &&
+			    vgic_irq(vm, vcpu, i)->priority < prio) {
+				best = i;
+				prio = vgic_irq(vm, vcpu, i)->priority;
+			}
+		lpi = vgic_its_urgent(vcpu, &prio);
+		if (lpi)
+			fill_lr_irq(c, vcpu, filled++, lpi, vgic_its_lpi(vm, lpi), true);
+		else if (best < VGIC_NR_IRQS)
+			fill_lr_irq(c, vcpu, filled++, best, vgic_irq(vm, vcpu, best), false);
+		else
+			break;
+	}
+	if (wanted > nr)
+		hcr |= VGIC_HCR_UIE;
+	spin_unlock(&vm->vgic.lock);
+	if (c->hcr != hcr)
+		arch_ich_hcr_write(c->hcr = hcr);
+}
+
 void vgic_lr_flush_slow(struct vgic_cpu *c, struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	unsigned nr = vm->vgic.nr_lrs, filled = 0, wanted = 0;
 	uint64_t hcr = VGIC_HCR_EN;
 
+	if (unlikely(c->want[1] & WANT_LPI_BIT)) {
+		flush_with_lpis(c, vcpu);
+		return;
+	}
 	if (!(c->want[0] | c->want[1])) {
 		if (c->hcr != hcr)
 			arch_ich_hcr_write(c->hcr = hcr);

@@ -218,8 +218,9 @@ static bool irq_regs(const struct frame *f, uint64_t off, unsigned width, bool w
 
 static uint32_t dist_typer(const struct vm *vm)
 {
-	/* ITLinesNumber, CPUNumber, IDbits = 10 bits (INTIDs below 1024), no LPIs. */
-	return ((VGIC_NR_IRQS / 32) - 1) | ((MIN(vm->vcpu_count, 8u) - 1) << 5) | (9u << 19);
+	/* ITLinesNumber, CPUNumber, LPIS, IDbits (LPIs up to the INTIDs they give). */
+	return ((VGIC_NR_IRQS / 32) - 1) | ((MIN(vm->vcpu_count, 8u) - 1) << 5) | (1u << 17) |
+	       ((VGIC_ID_BITS - 1u) << 19);
 }
 
 #define IROUTER_IRM BIT(31)
@@ -281,6 +282,7 @@ static bool dist_access(struct vm *vm, uint64_t off, unsigned width, bool write,
 				for (unsigned c = 0; c < (i < VGIC_NR_PRIVATE ? vm->vcpu_count : 1);
 				     c++)
 					vgic_update(vm, &vm->vcpus[c], i);
+			vgic_its_update_all(vm);
 		} else {
 			*val = d->ctlr | CTLR_ARE_DS;
 		}
@@ -322,12 +324,15 @@ static bool redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool 
 	if (off == GICR_TYPER && (width == 8 || width == 4)) {
 		uint64_t mpidr = vcpu->vmpidr;
 		uint64_t aff = (FIELD(mpidr, 32, 8) << 24) | (mpidr & 0xffffff);
+		/* PLPIS; DirectLPI clear: LPIs are the ITS's business. */
 		uint64_t typer = (aff << 32) | ((uint64_t)vcpu->id << 8) |
-				 (vcpu->id == vm->vcpu_count - 1 ? BIT(4) : 0);
+				 (vcpu->id == vm->vcpu_count - 1 ? BIT(4) : 0) | BIT(0);
 		if (!write)
 			*val = width == 8 ? typer : (uint32_t)typer;
 		return true;
 	}
+	if (vgic_its_redist_access(vcpu, off, width, write, val))
+		return true;
 	if (off == GICR_TYPER + 4 && width == 4) {
 		uint64_t aff = (FIELD(vcpu->vmpidr, 32, 8) << 24) | (vcpu->vmpidr & 0xffffff);
 		if (!write)
@@ -354,7 +359,7 @@ static bool redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool 
 		if (!write)
 			*val = PIDR2_GICV3;
 		return true;
-	default: /* CTLR (no LPIs), STATUSR, PROPBASER, ... */
+	default: /* STATUSR, ... */
 		if (!write)
 			*val = 0;
 		return true;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-sources: hyp/vdev/vgic.c hyp/vdev/vgic_mmio.c hyp/vdev/vgic_lr.c hyp/core/mmio.c */
-/* fuzz-sources: hyp/arch/fake/cpu.c hyp/arch/fake/gic_cpuif.c */
+/* fuzz-sources: hyp/vdev/vgic_its.c hyp/arch/fake/cpu.c hyp/arch/fake/gic_cpuif.c */
 /*
  * The virtual GICv3 of a VM with 1..4 vCPUs: guest accesses to the distributor and the
  * redistributors (through the VM's MMIO router, as abort.c dispatches them) interleaved with
@@ -121,7 +121,27 @@ static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here
 	return VGIC_LEVEL_UNKNOWN;
 }
 
-static const struct vgic_hooks hooks = {kick, sync_lrs, vcpu_by_mpidr, timer_level};
+/* No guest RAM here: the ITS is fuzz_vgic_its.c's: the LPI tables are never reachable. */
+static int no_read(struct vm *v, ipa_t src, void *dst, uint64_t size)
+{
+	(void)v, (void)src, (void)dst, (void)size;
+	return -E_RANGE;
+}
+
+static int no_write(struct vm *v, ipa_t dst, const void *src, uint64_t size)
+{
+	(void)v, (void)dst, (void)src, (void)size;
+	return -E_RANGE;
+}
+
+static bool no_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
+{
+	(void)v, (void)ipa, (void)size;
+	return false;
+}
+
+static const struct vgic_hooks hooks = {kick,	 sync_lrs, vcpu_by_mpidr, timer_level,
+					no_read, no_write, no_ram};
 
 static bool kicked(const struct pcpu *pcpu)
 {
@@ -248,7 +268,8 @@ static void check_same(const void *expect, const void *now, size_t size, const c
 		FUZZ_CHECK(a[i] == b[i], "byte %zu of %s changed", i, what);
 }
 
-/* Everything but the interrupt state of this VM's vCPUs and distributor is as it was. */
+/* Everything but the interrupt state of this VM's vCPUs, distributor and redistributors is as
+   it was. */
 static void check_isolation(void)
 {
 	static struct vm expect;
@@ -256,6 +277,8 @@ static void check_isolation(void)
 	memcpy(&expect, &snap_vm, sizeof(expect));
 	expect.vgic.ctlr = vm->vgic.ctlr;
 	memcpy(expect.vgic.spis, vm->vgic.spis, sizeof(expect.vgic.spis));
+	/* The redistributors' LPI registers (GICR_CTLR, PROPBASER, PENDBASER): theirs to write. */
+	memcpy(expect.its.rd, vm->its.rd, sizeof(expect.its.rd));
 	for (unsigned c = 0; c < vm->vcpu_count; c++) {
 		struct vgic_cpu *e = &expect.vcpus[c].vgic;
 		const struct vgic_cpu *now = &vm->vcpus[c].vgic;

@@ -1015,9 +1015,90 @@ def vnet():
             "receive-buffer-outside-ram": rx_outside}
 
 
+# ------------------------------------------------------------------ vgic_its
+
+ITS_RAM = 0x40000000
+ITS_REGS = {"CTLR": 0, "IIDR": 1, "TYPER": 2, "CBASER": 3, "CWRITER": 4, "CREADR": 5, "BASER0": 6,
+            "BASER1": 7, "BASER2": 8, "PIDR2": 9, "TRANSLATER": 10}
+
+
+def its_w(reg, val, off=0, width=8):
+    return u8(0 | ({4: 2, 8: 3}[width] << 3) | 0x20) + u8(ITS_REGS[reg]) + u8(off) + u64(val) + u8(0)
+
+
+def its_r(reg, off=0, width=8):
+    return u8(0 | ({4: 2, 8: 3}[width] << 3)) + u8(ITS_REGS[reg]) + u8(off) + u8(0)
+
+
+def its_cmd(d0, d1=0, d2=0, d3=0, queued=True, ram_addr=False):
+    """A command queued (op 3) or given to the parser (op 1); ram_addr: DW2 into the RAM."""
+    return u8(3 if queued else 1) + u64(d0 | (1 << 31 if ram_addr else 0)) + u64(d1) + u64(d2) + u64(d3)
+
+
+def its_ram(off, data):
+    return u8(2) + u16(off) + u8(len(data)) + data
+
+
+def its_redist(frame, sel, val):
+    return u8(4) + u8(frame) + u8(sel) + u64(val)
+
+
+def its_run(vcpu, ack=False, end=False):
+    return u8(5 | (8 if ack else 0) | (16 if end else 0)) + u8(vcpu)
+
+
+def mapd(dev, bits, itt_off, v=True):
+    return its_cmd(0x08 | dev << 32, bits - 1, itt_off | (1 << 63 if v else 0), ram_addr=True)
+
+
+def mapc(icid, rd, v=True):
+    return its_cmd(0x09, 0, icid | rd << 16 | (1 << 63 if v else 0))
+
+
+def mapti(dev, ev, intid, icid):
+    return its_cmd(0x0a | dev << 32, ev | intid << 32, icid)
+
+
+def its_ev(cmd, dev, ev, icid=0):
+    return its_cmd(cmd | dev << 32, ev, icid)
+
+
+def vgic_its():
+    tables = (its_w("BASER0", 1 << 63 | ITS_RAM + 0x1000) + its_w("BASER1", 1 << 63 | ITS_RAM + 0x2000) +
+              its_w("CBASER", 1 << 63 | ITS_RAM) + its_w("CTLR", 1, width=4) +
+              its_ram(0x4000, bytes([0xa1] * 32)) + u8(6 | 8))
+    lpis = b"".join(its_redist(f, 1, 1 << 63 | 0x4000 | 13) + its_redist(f, 2, 1 << 63 | 1 << 62) +
+                    its_redist(f, 0, 1) for f in range(2))
+    base = u8(1) + tables + lpis + mapd(1, 5, 0x3000) + mapc(0, 0) + mapc(1, 1) + \
+        mapti(1, 0, 8192, 0) + mapti(1, 1, 8193, 1)
+    take = its_run(0) + its_run(0, ack=True) + its_run(0, end=True) + its_run(1, ack=True, end=True)
+    ints = base + its_ev(0x03, 1, 0) + its_ev(0x03, 1, 1) + take
+    moves = base + its_ev(0x03, 1, 1) + its_run(1) + its_ev(0x01, 1, 1, 0) + take + \
+        mapc(1, 0) + its_cmd(0x0e, 0, 1 << 16, 0) + its_ev(0x03, 1, 0) + mapc(0, 1) + take + \
+        its_ev(0x0f, 1, 0) + its_ev(0x03, 1, 0) + mapd(1, 5, 0x3000, v=False) + take
+    inv = base + its_ram(0x4002, b"\xa0") + mapti(1, 2, 8194, 0) + its_ev(0x03, 1, 2) + take + \
+        its_ram(0x4002, b"\x11") + its_ev(0x0c, 1, 2) + its_cmd(0x0d, 0, 0) + take + \
+        its_ev(0x04, 1, 2) + u8(6) + take + u8(6 | 8)
+    endless = base + its_w("CWRITER", 0xfe0) + its_r("CREADR") + its_r("CREADR") + \
+        its_ram(0x20, bytes(range(64))) + its_r("CREADR") + its_w("CWRITER", 0x20) + its_r("CREADR")
+    stall = base + its_w("CTLR", 0, width=4) + its_w("CBASER", 1 << 63 | 0x1000) + \
+        its_w("CTLR", 1, width=4) + its_w("CWRITER", 0x20) + its_r("CREADR") + \
+        its_w("CWRITER", 0x21) + its_w("CBASER", 1 << 63 | ITS_RAM + 0x2000, off=0) + \
+        its_w("CTLR", 0, width=4) + its_w("CBASER", 1 << 63 | ITS_RAM) + its_w("CTLR", 1, width=4) + \
+        its_ev(0x03, 1, 0)
+    translater = base + mapd(0, 4, 0x3800) + mapti(0, 3, 8195, 1) + u8(7) + u32(3) + take
+    parser = u8(3) + tables + lpis + mapd(2, 16, 0x0, ) + mapd(0xffff, 1, 0) + \
+        its_cmd(0x0b | 2 << 32, 8200, 1, queued=False) + its_cmd(0x0a | 2 << 32, 1 | 20000 << 32, 3, queued=False) + \
+        its_cmd(0x05, 0, 9 << 16, queued=False) + its_cmd(0xff, ~0, ~0, ~0, queued=False) + \
+        b"".join(mapti(1, e, 8192 + e, e % 3) for e in range(32)) + its_cmd(0x0d, 0, 2) + take
+    return {"map-int-take": ints, "moves-discard": moves, "inv-invall-clear": inv,
+            "endless-queue": endless, "stalled-queue": stall, "translater": translater,
+            "parser-limits": parser}
+
+
 GENERATORS = {"hostdt": hostdt, "guest_dtb": guest_dtb, "image": image, "esr": esr,
               "mmio_vpl011": mmio_vpl011, "vgic_mmio": vgic_mmio, "pgtable": pgtable, "virtq": virtq,
-              "virtio_blk": virtio_blk, "vnet": vnet}
+              "virtio_blk": virtio_blk, "vnet": vnet, "vgic_its": vgic_its}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(GENERATORS)

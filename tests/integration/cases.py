@@ -323,6 +323,9 @@ CASES = [
                        r"CNTVCT_EL0 by 200[01]\d ticks \(expected 20002 at [1-9]\d+ Hz",
                        r"kestrel: CPU 0: idle \d+ of \d+ ms \(([3-9]\d|100) %\) in [1-9]"]),
     guest_case("vgic", "--vcpus", "2"),
+    # the ITS: a device mapped, LPIs by INT to each vCPU, MOVI, a collection moved, DISCARD,
+    # GITS_TRANSLATER, INV/INVALL/CLEAR, EnableLPIs and the pending table, refused commands
+    guest_case("its", "--vcpus", "2"),
     # the wfi guest on the EL1 physical timer, alone, then blocked beside a VM that never
     # blocks on one CPU: its CNTP deadline wakes it while the other still runs
     Case("wfi-phys", ["--kernel", guest("wfi"), "--icount", "--cmdline", "timer=phys"],
@@ -966,6 +969,13 @@ CASES = [
     # the storm on the victim's own CPU: the victim still gets its share and every tick
     hostile_case("hostile-storm-shared-cpu", "storm-shared",
                  {"storm": r"HOSTILE: storm sgis [1-9]\d* timer [1-9]\d*"}),
+    # the ITS attacked from the victim's CPU (garbage commands, tables and queues outside its
+    # RAM, an endless queue, an LPI storm): kestrel takes a queue in bounded pieces, charged to
+    # the attacker; the victim keeps its share and never sees an LPI, and the ITS still works
+    hostile_case("hostile-its", "its",
+                 {"its": r"HOSTILE: its commands [1-9]\d* garbage [1-9]\d* outside [1-9]\d* stalls [1-9]\d* "
+                         r"lpis [1-9]\d* rounds [1-9]\d*"},
+                 also=[vm_said("victim", r"ok - under attack it ran at least 35 % of its rate alone")]),
     # SGIs that ask kestrel to run the attacker's vCPU on the victim's CPU do not take its share
     hostile_case("hostile-kick", "kick", {"storm": r"HOSTILE: kicks [1-9]\d* taken [1-9]\d*"},
                  also=[vm_said("victim", r"ok - under attack it ran at least 35 % of its rate alone")]),

@@ -57,7 +57,27 @@ static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here
 	return VGIC_LEVEL_UNKNOWN;
 }
 
-static const struct vgic_hooks hooks = {kick, sync_lrs, vcpu_by_mpidr, timer_level};
+/* No guest RAM here: the LPI tables are never reachable. */
+static int no_read(struct vm *v, ipa_t src, void *dst, uint64_t size)
+{
+	(void)v, (void)src, (void)dst, (void)size;
+	return -E_RANGE;
+}
+
+static int no_write(struct vm *v, ipa_t dst, const void *src, uint64_t size)
+{
+	(void)v, (void)dst, (void)src, (void)size;
+	return -E_RANGE;
+}
+
+static bool no_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
+{
+	(void)v, (void)ipa, (void)size;
+	return false;
+}
+
+static const struct vgic_hooks hooks = {kick,	 sync_lrs, vcpu_by_mpidr, timer_level,
+					no_read, no_write, no_ram};
 
 static int new_vm(void **state)
 {
@@ -230,8 +250,12 @@ static void gicr_identification_and_ctlr(void **state)
 	assert_int_equal(gicr_read(1, GICR_IIDR, 4), IIDR_KESTREL);
 	assert_int_equal(gicr_read(1, GIC_PIDR2, 4), 0x3b);
 	assert_int_equal(gicr_read(1, GICR_CTLR, 4), 0);
-	gicr_write(1, GICR_CTLR, 4, 1); /* EnableLPIs: no LPIs (GICD_TYPER.LPIS = 0), so WI */
-	assert_int_equal(gicr_read(1, GICR_CTLR, 4), 0);
+	assert_int_equal(gicr_read(1, GICR_TYPER, 8) & BIT(0), BIT(0)); /* PLPIS */
+	gicr_write(1, GICR_CTLR, 4, 1); /* EnableLPIs: set, per redistributor */
+	assert_int_equal(gicr_read(1, GICR_CTLR, 4), 1);
+	assert_int_equal(gicr_read(0, GICR_CTLR, 4), 0);
+	gicr_write(1, GICR_CTLR, 4, 0); /* and it stays set: GICR_CTLR.CES is 0 */
+	assert_int_equal(gicr_read(1, GICR_CTLR, 4), 1);
 }
 
 /* Asleep at reset; clearing ProcessorSleep wakes it (ChildrenAsleep follows), setting it again

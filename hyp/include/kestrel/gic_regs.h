@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* GICv3 distributor and redistributor register offsets (Arm IHI 0069), for the driver of the
-   machine's GIC (drivers/gicv3.c) and the guests' emulated one (vdev/vgic_mmio.c). */
+   machine's GIC (drivers/gicv3.c) and the guests' emulated one (vdev/vgic_mmio.c, vgic_its.c). */
 #ifndef KESTREL_GIC_REGS_H
 #define KESTREL_GIC_REGS_H
 
@@ -21,10 +21,22 @@
 #define GIC_PIDR2	0xffe8 /* in both */
 
 /* A redistributor's RD frame, then its SGI frame. */
-#define GICR_CTLR  0x0000
-#define GICR_IIDR  0x0004
-#define GICR_TYPER 0x0008
-#define GICR_WAKER 0x0014
-#define GICR_SGI   0x10000
+#define GICR_CTLR      0x0000
+#define GICR_IIDR      0x0004
+#define GICR_TYPER     0x0008
+#define GICR_WAKER     0x0014
+#define GICR_PROPBASER 0x0070
+#define GICR_PENDBASER 0x0078
+#define GICR_SGI       0x10000
+
+/* The ITS: its control frame, then the translation frame (GITS_TRANSLATER). */
+#define GITS_CTLR	0x0000
+#define GITS_IIDR	0x0004
+#define GITS_TYPER	0x0008
+#define GITS_CBASER	0x0080
+#define GITS_CWRITER	0x0088
+#define GITS_CREADR	0x0090
+#define GITS_BASER	0x0100 /* GITS_BASER<n> at 0x100 + 8n, n = 0..7 */
+#define GITS_TRANSLATER 0x10040
 
 #endif

@@ -5,6 +5,8 @@
 
 #define GUEST_GICD_BASE	  0x08000000ull
 #define GUEST_GICD_SIZE	  0x00010000ull
+#define GUEST_ITS_BASE	  0x08080000ull /* GITS frame, then the translation frame */
+#define GUEST_ITS_SIZE	  0x00020000ull
 #define GUEST_GICR_BASE	  0x080a0000ull
 #define GUEST_GICR_STRIDE 0x00020000ull /* RD frame + SGI frame per vCPU */
 #define GUEST_UART_BASE	  0x09000000ull

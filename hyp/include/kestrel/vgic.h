@@ -7,8 +7,10 @@
 #ifndef KESTREL_VGIC_H
 #define KESTREL_VGIC_H
 
+#include <kestrel/addr.h>
 #include <kestrel/mmio.h>
 #include <kestrel/spinlock.h>
+#include <kestrel/vmconfig.h>
 
 #define VGIC_NR_PRIVATE 32
 #define VGIC_NR_SPIS	64
@@ -19,6 +21,21 @@
 #define VGIC_OVR_MOVED	BIT(1) /* lr_override: routed elsewhere meanwhile */
 #define VGIC_WANT_WORDS 2      /* (VGIC_NR_IRQS + 63) / 64: the inline checks test both */
 _Static_assert(VGIC_NR_IRQS <= 128, "the want bitmap is two words");
+
+/*
+ * LPIs (vgic_its.c): INTIDs from 8192 up to the ID bits GICD_TYPER gives (16383), at most
+ * VGIC_MAX_LPIS of them mapped by a VM at once, each in a slot of vgic_its.lpis. A vCPU's
+ * wanted LPIs are the bits of its vgic_lpi_rd.lpi_want (by slot); one bit of the want bitmap that
+ * no INTID uses, VGIC_WANT_LPI, says that any is set, so the inline checks of every exit stay as
+ * they are and a VM without LPIs never looks further.
+ */
+#define VGIC_LPI_BASE  8192
+#define VGIC_ID_BITS   14
+#define VGIC_MAX_LPIS  256
+#define VGIC_LPI_WORDS (VGIC_MAX_LPIS / 64)
+#define VGIC_WANT_LPI  127
+_Static_assert(VGIC_WANT_LPI >= VGIC_NR_IRQS && VGIC_WANT_LPI < 64 * VGIC_WANT_WORDS,
+	       "the LPI summary bit is no INTID's");
 
 struct virq {
 	uint8_t priority;
@@ -73,6 +90,69 @@ struct vgic_cpu {
 	volatile uint64_t syncs; /* list registers folded back this many times */
 };
 
+/* A redistributor's LPI side (in struct vgic_its, by vCPU): the LPIs its vCPU wants, by slot
+   (VGIC_WANT_LPI of the vCPU's want bitmap sums them up), GICR_CTLR.EnableLPIs,
+   GICR_PROPBASER and GICR_PENDBASER. */
+struct vgic_lpi_rd {
+	uint64_t lpi_want[VGIC_LPI_WORDS];
+	bool lpis_enabled;
+	uint64_t propbaser, pendbaser;
+};
+
+/* One LPI slot: the interrupt (always edge, Group 1), its INTID (0: free) and how many
+   translation entries of the ITS lead to it. */
+struct vgic_lpi {
+	struct virq irq; /* first: a slot is found from its interrupt */
+	uint16_t intid;
+	uint16_t refs;
+};
+
+/*
+ * The ITS (vgic_its.c). Its device and collection tables and the translation entries are
+ * kept here, bounded; the tables the guest declares in GITS_BASER<n> and MAPD's ITT are
+ * storage that must lie in its RAM (a real ITS would write there) but that kestrel neither
+ * reads nor writes: a guest cannot change a translation behind the ITS's back. With it, the
+ * LPIs and the redistributors' LPI state: all of it is struct vm's last member (vm.its), so
+ * that what the exit path uses of struct vm and struct vcpu keeps its place.
+ */
+#define ITS_DEVICE_BITS	    16 /* DeviceIDs 0..65535 (GITS_TYPER.Devbits) */
+#define ITS_EVENT_BITS	    16 /* EventIDs (GITS_TYPER.ID_bits) */
+#define ITS_COLLECTION_BITS 4  /* ICIDs 0..15 (GITS_TYPER.CIL, CIDbits) */
+#define ITS_MAX_DEVICES	    16 /* mapped at once */
+#define ITS_MAX_COLLECTIONS (1u << ITS_COLLECTION_BITS)
+#define ITS_MAX_ITES	    VGIC_MAX_LPIS
+#define ITS_NR_BASERS	    2 /* GITS_BASER0: devices, GITS_BASER1: collections */
+#define ITS_CMD_SIZE	    32
+#define ITS_CMD_BATCH	    64 /* commands taken per access to CWRITER, CREADR or CTLR */
+
+struct its_device {
+	uint32_t id;
+	uint8_t event_bits; /* MAPD's Size + 1 */
+	bool valid;
+};
+
+struct its_ite {
+	uint32_t devid, eventid;
+	uint16_t slot; /* of vgic_its.lpis */
+	uint16_t icid;
+	bool valid;
+};
+
+struct vgic_its {
+	spinlock_t lock; /* taken before the vGIC's lock, never after */
+	uint32_t ctlr;
+	uint64_t cbaser, baser[ITS_NR_BASERS];
+	uint32_t cwriter, creadr; /* byte offsets into the command queue */
+	bool stalled;
+	uint8_t coll[ITS_MAX_COLLECTIONS]; /* target vCPU of each collection, or VGIC_NO_TARGET */
+	struct its_device dev[ITS_MAX_DEVICES];
+	struct its_ite ite[ITS_MAX_ITES];
+	uint64_t cmds, errors; /* commands taken, and of them refused (dropped) */
+	struct mmio_dev mmio;
+	struct vgic_lpi lpis[VGIC_MAX_LPIS];
+	struct vgic_lpi_rd rd[VCPU_MAX];
+};
+
 struct vm;
 struct vcpu;
 
@@ -98,6 +178,11 @@ struct vgic_hooks {
 	   GUEST_PPI_PTIMER): ENABLE && ISTATUS && !IMASK. *here: vcpu is loaded on this CPU,
 	   so its timer, and the physical PPI linked to it, are this CPU's. */
 	enum vgic_level (*timer_level)(struct vcpu *vcpu, unsigned intid, bool *here);
+	/* The ITS's and the redistributors' only way to guest memory: checked copies from and to
+	   vm's own RAM (E_OK, or -E_RANGE unless all of it is), and whether all of a range is. */
+	MUST_CHECK int (*read_ram)(struct vm *vm, ipa_t src, void *dst, uint64_t size);
+	MUST_CHECK int (*write_ram)(struct vm *vm, ipa_t dst, const void *src, uint64_t size);
+	bool (*in_ram)(const struct vm *vm, ipaddr_t ipa, uint64_t size);
 };
 
 struct vgic_dist {
@@ -143,6 +228,29 @@ void vgic_send_sgi(struct vcpu *vcpu, uint64_t sgir, bool group0_only);
 bool vgic_sgi_targets(const struct vcpu *sender, const struct vcpu *t, uint64_t sgir);
 /* True when vcpu has an enabled interrupt pending: a WFI must end. */
 bool vgic_vcpu_pending(struct vcpu *vcpu);
+/* vgic_its.c. The LPI intid's interrupt, NULL unless a slot holds it. */
+struct virq *vgic_its_lpi(struct vm *vm, unsigned intid);
+/* vgic_update for an LPI: which vCPU wants it (its bit of lpi_want, and VGIC_WANT_LPI); frees
+   its slot once nothing maps it and it is nowhere. Lock held. */
+void vgic_its_update(struct vm *vm, unsigned intid);
+/* vgic_update for every LPI (GICD_CTLR changed); lock held. */
+void vgic_its_update_all(struct vm *vm);
+/* vgic_vcpu_pending's part for LPIs: whether vcpu wants an LPI it can take now (not active). */
+bool vgic_its_pending(const struct vcpu *vcpu);
+/* How many LPIs vcpu wants, counted up to limit + 1. */
+unsigned vgic_its_wanted(const struct vcpu *vcpu, unsigned limit);
+/* The INTID of the most urgent LPI vcpu wants if its priority is below *prio (which it then
+   becomes), else 0. */
+unsigned vgic_its_urgent(const struct vcpu *vcpu, unsigned *prio);
+/* Resets the ITS and every LPI, and describes the ITS frame (vm.its.mmio). */
+void vgic_its_init(struct vm *vm);
+/* One ITS command, already copied out of the queue: E_OK, or -E_* when it was refused (and
+   dropped). Takes the vGIC's lock; the caller holds the ITS's. */
+MUST_CHECK int vgic_its_command(struct vm *vm, const uint64_t cmd[4]);
+/* The redistributor's LPI registers (GICR_CTLR, PROPBASER, PENDBASER) for vcpu, with the vGIC
+   lock held: false if off is none of them. */
+bool vgic_its_redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool write,
+			    uint64_t *val);
 
 /* The vCPU that should hold an SPI: where it is active, else where IROUTER routes it (NULL
    when IROUTER names no vCPU). */

@@ -204,6 +204,8 @@ struct vm {
 	char watch_line[120];
 	unsigned watch_len;
 	ipaddr_t initrd_ipa; /* where the initrd goes (vm_images_begin) */
+	/* Its ITS and LPIs (vgic_its.c): last, so that no field an exit uses moves for it. */
+	struct vgic_its its;
 };
 
 #define RUNQ_MAX 32
@@ -271,7 +273,7 @@ static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned i
 		return vcpu ? &vcpu->vgic.priv[intid] : NULL;
 	if (intid < VGIC_NR_IRQS)
 		return &vm->vgic.spis[intid - VGIC_NR_PRIVATE];
-	return NULL;
+	return NULL; /* LPIs have their own look-up, vgic_its_lpi: no exit path pays for it */
 }
 
 static inline void vgic_sync_lrs(struct vcpu *vcpu)
