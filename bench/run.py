@@ -91,7 +91,11 @@ ROWS = [
 ]
 
 BOOT_RATIO_TARGET = 1.10
-TEXT_DATA_TARGET = 128 * 1024
+# kestrel's code and data. 128 KiB until the virtual CPU and virtual I/O rounds, which added the
+# PMU, debug, SVE, MTE and pointer-authentication switching, the ITS and the virtio devices with
+# their switch and disk driver (about 20 KiB between them, each area's share in the footprint
+# table): 160 KiB keeps the whole hypervisor a size one person can read.
+TEXT_DATA_TARGET = 160 * 1024
 
 
 class BenchError(Exception):
@@ -652,7 +656,41 @@ def footprint(guest_lines):
     dtb_max = header_define("hyp/core/vm.c", "GUEST_DTB_MAX")
     if dtb_max:
         f["vm_dtb"] = dtb_max
+    f["areas"] = text_by_area()
     return f
+
+
+# Where the code is, by the job of its files: each object file's text, read-only data and data
+# as compiled, before the link drops what nothing uses (--gc-sections) and adds libfdt, so the
+# areas add up to about the image's size, not to it exactly.
+TEXT_AREAS = [
+    ("virtual GIC and ITS", r"hyp/vdev/vgic"),
+    ("virtio devices and the switch", r"hyp/vdev/(virt|vswitch)"),
+    ("other device models (PL011)", r"hyp/vdev/"),
+    ("configuration and guest DTBs", r"hyp/config/"),
+    ("VM building, lifecycle, console", r"hyp/core/(vm|vconsole|main|invariants)"),
+    ("exits, scheduler and vCPU features", r"hyp/core/"),
+    ("arch layer (EL2 entry, vCPU context, MMU)", r"hyp/arch/"),
+    ("drivers (GIC, UART, PSCI, disks)", r"hyp/drivers/"),
+    ("memory (page tables, owners, VMIDs)", r"hyp/mm/"),
+    ("library (printf, strings, images)", r"hyp/lib/"),
+]
+
+
+def text_by_area():
+    objs = sorted((TOP / "build" / "hyp").rglob("*.o"))
+    if not objs:
+        return []
+    out = subprocess.run([CROSS + "size", *map(str, objs)], capture_output=True, text=True, check=True)
+    sums = {name: 0 for name, _ in TEXT_AREAS}
+    for line in out.stdout.splitlines()[1:]:
+        parts = line.split()
+        src = str(Path(parts[-1]).relative_to(TOP / "build"))
+        for name, pattern in TEXT_AREAS:
+            if re.match(pattern, src):
+                sums[name] += int(parts[0]) + int(parts[1])
+                break
+    return [(name, size) for name, size in sums.items() if size]
 
 
 def write_footprint_csv(f):
@@ -729,8 +767,9 @@ def footprint_table(f):
     body = [["text (code and read-only data)", kib(f["text"]), "-", ""],
             ["data", kib(f["data"]), "-", ""],
             [f"bss (largest: {top})" if top else "bss", kib(f["bss"]), "-", ""],
-            ["text + data", kib(f["text_data"]), "<= 128 KiB",
+            ["text + data", kib(f["text_data"]), f"<= {TEXT_DATA_TARGET // 1024} KiB",
              "ok" if f["text_data"] <= TEXT_DATA_TARGET else "over"]]
+    body += [[f"  of which {name}", kib(size), "-", ""] for name, size in f.get("areas", [])]
     if "image" in f:
         body.append(["kestrel's image in RAM (text, data, bss)", kib(f["image"]), "-", ""])
     if "owner_table" in f:
