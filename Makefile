@@ -45,10 +45,10 @@ HYP_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -nostdinc \
 # (vgic_its.c): its commands and registers are set-up work a guest does, never on the exit
 # paths kestrel's figures measure, and a VM that does not use it never runs a line of it.
 HYP_OPT := -O2
-HYP_COLD := hyp/config/% hyp/core/main.c hyp/core/invariants.c hyp/core/vm.c hyp/core/vm_build.c \
+HYP_COLD := hyp/config/% hyp/core/main.c hyp/core/pmu.c hyp/core/invariants.c hyp/core/vm.c hyp/core/vm_build.c \
 	hyp/core/vm_images.c hyp/core/vm_passthrough.c hyp/core/vm_lifecycle.c \
 	hyp/core/vconsole.c hyp/core/vm_virtio.c hyp/mm/palloc.c hyp/lib/printf.c \
-	hyp/lib/image.c hyp/vdev/vgic_its.c
+	hyp/lib/image.c hyp/vdev/vgic_its.c hyp/arch/aarch64/cpu_init.c hyp/arch/aarch64/pmu.c
 $(patsubst %,$(B)/%.o,$(HYP_COLD)): HYP_OPT := -Os
 HYP_ASFLAGS := -Ihyp/include -Ihyp/arch/aarch64/include -D__ASSEMBLY__ -march=armv8.1-a -MMD -MP
 

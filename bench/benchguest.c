@@ -372,15 +372,42 @@ static bool has_word(const char *s, const char *word)
 #define SWITCH_SLEEPER_OWN 11	 /* bench_switch_sleep, after the WFI to the next one */
 #define SWITCH_EXTRA	   64	 /* sleeper rounds the spinner misses while both start */
 #define SWITCH_SLICE_MAX   (counter_freq() / 100) /* a slice of kestrel's (5 ms), and more */
+#define PMU_CPU_CYCLES	   0x11
+
+static const char *switch_name = "world_switch";
+
+/*
+ * With the bootargs word "pmu" (bench/world-switch-pmu.dts), both VMs' PMUs count all along:
+ * every event counter (CPU cycles) and the cycle counter, at EL0 and EL1. Each switch then
+ * saves one live PMU and restores the other (kestrel/pmu.h): world_switch_pmu. The guests'
+ * own instructions are the same.
+ */
+static void switch_pmu(void)
+{
+	unsigned n = (unsigned)field(read_sysreg(pmcr_el0), 11, 5);
+
+	for (unsigned i = 0; i < n; i++) {
+		write_sysreg(pmselr_el0, i);
+		isb();
+		write_sysreg(pmxevtyper_el0, PMU_CPU_CYCLES);
+	}
+	write_sysreg(pmccfiltr_el0, 0);
+	write_sysreg(pmcntenset_el0, (1ul << 31) | ((1ul << n) - 1));
+	write_sysreg(pmcr_el0, 1ul | (1ul << 6)); /* E, LC */
+	isb();
+	switch_name = "world_switch_pmu";
+}
 
 static void switch_gic(void)
 {
 	if (!gic_dist_init() || !gic_cpu_init()) {
-		fail("world_switch", "the virtual GIC did not come up");
+		fail(switch_name, "the virtual GIC did not come up");
 		psci_system_off();
 	}
 	gic_enable(GIC_PPI_VIRT_TIMER);
 	irq_mask(); /* WFI still ends on the pending timer: bench_switch_sleep takes it itself */
+	if (has_word(boot_info.bootargs, "pmu"))
+		switch_pmu();
 }
 
 static void switch_sleeper(void)
@@ -404,7 +431,7 @@ static void switch_spinner(void)
 		limit = read_sysreg(cntpct_el0) + 2 * SWITCH_AHEAD + SWITCH_SLICE_MAX;
 		gap = bench_switch_spin(SWITCH_THRESHOLD, limit);
 		if (limit > deadline) {
-			fail("world_switch", "the sleeper VM does not run on this CPU");
+			fail(switch_name, "the sleeper VM does not run on this CPU");
 			psci_system_off();
 		}
 		if (!gap)
@@ -416,11 +443,11 @@ static void switch_spinner(void)
 		hi = gap > hi ? gap : hi;
 	}
 	if (lo == hi)
-		printf("world_switch: a round is %lu instructions: the spinner's loop %u, the "
+		printf("%s: a round is %lu instructions: the spinner's loop %u, the "
 		       "sleeper's own %u and two switches\n",
-		       lo, SWITCH_SPIN_LOOP, SWITCH_SLEEPER_OWN);
+		       switch_name, lo, SWITCH_SPIN_LOOP, SWITCH_SLEEPER_OWN);
 	spread("world_switch round", lo, hi);
-	report_per("world_switch", total - SWITCH_ROUNDS * (SWITCH_SPIN_LOOP + SWITCH_SLEEPER_OWN),
+	report_per(switch_name, total - SWITCH_ROUNDS * (SWITCH_SPIN_LOOP + SWITCH_SLEEPER_OWN),
 		   2 * SWITCH_ROUNDS, SWITCH_ROUNDS);
 	printf("BENCH done\n");
 	psci_system_off();

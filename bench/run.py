@@ -7,7 +7,8 @@
    instruction, and reads its "BENCH <name> <instructions per round trip> <rounds>" lines;
    then once more in its virtio mode with a virtio-net port (notify exits, interrupts).
 2. World switch: boots bench/world-switch.dts, two copies of the benchmark guest sharing
-   physical CPU 0, with --icount, and reads the same kind of line from the VM that measures.
+   physical CPU 0, with --icount, and reads the same kind of line from the VM that measures;
+   then bench/world-switch-pmu.dts, the same with both guests' PMUs counting.
 3. Linux boot to user space: Debian's bookworm kernel with a tiny initramfs whose /init prints
    a marker, under kestrel and on bare QEMU, back to back, in wall time and in virtual time
    (-icount: the guest's /proc/uptime at the marker).
@@ -43,6 +44,7 @@ KESTREL = TOP / "kestrel"
 KESTREL_ELF = TOP / "build" / "kestrel.elf"
 BENCH_GUEST = OUT / "benchguest.bin"
 SWITCH_CONFIG = TOP / "bench" / "world-switch.dts"
+SWITCH_PMU_CONFIG = TOP / "bench" / "world-switch-pmu.dts"  # the same VMs, their PMUs counting
 SWITCH_VMS = ("sleeper", "spinner")  # the VMs of SWITCH_CONFIG; each ends with "BENCH done"
 BOOT_INITRAMFS = OUT / "boot-initramfs.cpio.gz"
 LINUX_IMAGE = TOP / "build" / "cache" / "linux" / "bookworm" / "Image"
@@ -83,6 +85,8 @@ ROWS = [
     Row("timer_latency_busy", "virtual timer IRQ latency, vCPU running", 400, "~2400"),
     Row("timer_latency_wfi", "virtual timer IRQ latency, vCPU in WFI", 400),
     Row("world_switch", "world switch between two VMs sharing a physical CPU", None),
+    Row("world_switch_pmu", "world switch between two VMs sharing a physical CPU, both using the PMU",
+        None),
     Row("virtio_notify_empty", "virtio notify exit, nothing waiting (QueueNotify write)", None),
     Row("virtio_net_tx", "virtio-net notify sending one frame, no interrupt", None),
     Row("virtio_net_tx_event_idx", "the same with VIRTIO_F_EVENT_IDX negotiated", None),
@@ -185,14 +189,16 @@ def run_virtio_bench():
     return results[None]
 
 
-def run_world_switch():
-    """Boots SWITCH_CONFIG once; returns {"world_switch": (value, rounds)}, from the spinner."""
-    cmd = [str(KESTREL), "run", str(SWITCH_CONFIG), "--icount", "--timeout", str(GUEST_TIMEOUT),
-           "--log", str(OUT / "world-switch.log")]
-    results, lines = run_guests("world switch", cmd, SWITCH_VMS)
-    if "world_switch" not in results["spinner"]:
-        raise BenchError("world switch: the spinner VM reported no world_switch\n" + tail(lines))
-    return {"world_switch": results["spinner"]["world_switch"]}
+def run_world_switch(config=SWITCH_CONFIG, name="world_switch"):
+    """Boots config (SWITCH_CONFIG or SWITCH_PMU_CONFIG) once; returns {name: (value, rounds)},
+    from the spinner."""
+    what = name.replace("_", " ")
+    cmd = [str(KESTREL), "run", str(config), "--icount", "--timeout", str(GUEST_TIMEOUT),
+           "--log", str(OUT / f"{name.replace('_', '-')}.log")]
+    results, lines = run_guests(what, cmd, SWITCH_VMS)
+    if name not in results["spinner"]:
+        raise BenchError(f"{what}: the spinner VM reported no {name}\n" + tail(lines))
+    return {name: results["spinner"][name]}
 
 
 def status_of(value, target):
@@ -871,6 +877,7 @@ def main(argv):
     try:
         results, guest_lines = run_exit_benchmarks()
         results.update(run_world_switch())
+        results.update(run_world_switch(SWITCH_PMU_CONFIG, "world_switch_pmu"))
         results.update(run_virtio_bench())
         rows = exit_rows(results)
         write_results_csv(rows)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sysreg: the system registers kestrel emulates or sanitizes: ID registers hide EL2, EL3,
- * SVE, RAS, PMU, VHE, MTE and SME and show pointer authentication, which works (PACGA under
- * two keys); MPIDR_EL1 matches the DTB; ACTLR_EL1 reads
- * as 0; IMPLEMENTATION DEFINED and PMU registers are UNDEFINED.
+ * SVE, RAS, VHE, MTE and SME and show pointer authentication, which works (PACGA under
+ * two keys); the PMU's registers exist exactly when ID_AA64DFR0_EL1 shows one (guests/pmu.c
+ * tests the PMU itself); MPIDR_EL1 matches the DTB; ACTLR_EL1 reads as 0; IMPLEMENTATION
+ * DEFINED registers are UNDEFINED.
  */
 #include "boot_info.h"
 #include "check.h"
@@ -136,7 +137,8 @@ int main(const void *dtb)
 	uint64_t dfr0 = read_sysreg(id_aa64dfr0_el1);
 	printf("ID_AA64DFR0_EL1 = 0x%016lx\n", dfr0);
 	check_field("ID_AA64DFR0_EL1", "DebugVer", dfr0, 0, 6);
-	check_field("ID_AA64DFR0_EL1", "PMUVer", dfr0, 8, 0);
+	uint64_t pmuver = field(dfr0, 8, 4);
+	check(pmuver <= 7, "ID_AA64DFR0_EL1.PMUVer %lu: none, or PMUv3 up to v3p7", pmuver);
 
 	uint64_t mmfr1 = read_sysreg(id_aa64mmfr1_el1);
 	printf("ID_AA64MMFR1_EL1 = 0x%016lx\n", mmfr1);
@@ -146,7 +148,14 @@ int main(const void *dtb)
 	check_eq("ACTLR_EL1", read_sysreg(actlr_el1), 0);
 
 	check_undef("mrs S3_0_C15_C0_0 (IMPLEMENTATION DEFINED)", read_impdef);
-	check_undef("mrs PMCR_EL0", read_pmcr);
+	if (pmuver == 0) {
+		check_undef("mrs PMCR_EL0", read_pmcr);
+	} else {
+		exception_expect(0);
+		uint64_t pmcr = read_sysreg(pmcr_el0);
+		check(exception_expect_end() == 0 && field(pmcr, 11, 5) >= 1,
+		      "PMCR_EL0 reads with the PMU shown: N = %lu", field(pmcr, 11, 5));
+	}
 	/* SCXTNUM_EL1 UNDEFs here: the ID registers must not say it exists (CSV2 2 or more,
 	   or CSV2 1 with CSV2_frac 2) */
 	check(field(pfr0, 56, 4) <= 1 && field(pfr1, 32, 4) <= 1,

@@ -7,9 +7,8 @@
  *
  * 1. Every MRS encoding of op0 = 2 and 3 (32768) from EL1: reads of EL2 and EL3 registers
  *    (op1 = 4, 5, 6; including the GIC's ICH_* list registers) must be UNDEFINED; so must
- *    the pointer authentication keys (kestrel hides PAuth and does not switch the keys), the
- *    PMU registers, and the IMPLEMENTATION DEFINED space (CRn = 11, 15). ID registers read
- *    the same twice.
+ *    the pointer authentication keys and the PMU registers where the ID registers hide them,
+ *    and the IMPLEMENTATION DEFINED space (CRn = 11, 15). ID registers read the same twice.
  * 2. writes= (default 5000) MSRs of random encodings with random values from EL1, leaving
  *    out what the guest itself needs to keep running: its translation and control registers
  *    (op0=3 op1=0 CRn=1 CRm=0, CRn=2 CRm=0), PSTATE and the exception registers (CRn=4), its
@@ -21,7 +20,8 @@
  * 4. AArch32 at EL0 (T32), if the CPU has it: a 16-bit instruction that traps to the
  *    hypervisor must resume at the next one, 2 bytes on.
  * 5. Residue, until run-ms= has passed: every system register that this VM may write and
- *    read back (CRn = 12 included: DISR_EL1, the GIC CPU interface), and the 32 FP/SIMD
+ *    read back (CRn = 12 included: DISR_EL1, the GIC CPU interface; the PMU's counters,
+ *    event types and controls, stopped, where kestrel gives it), and the 32 FP/SIMD
  *    registers, get a marker of its own; after ~30 ms, in which
  *    any other VM sharing the physical CPU runs too, each must still hold it. A register
  *    kestrel does not switch between VMs shows up as one that changed.
@@ -62,6 +62,13 @@
 #define ICC_BPR0   ENC(3, 0, 12, 8, 3)
 #define ICC_BPR1   ENC(3, 0, 12, 12, 3)
 #define ICC_CTLR   ENC(3, 0, 12, 12, 4)
+#define PMCR	   ENC(3, 3, 9, 12, 0)
+#define PMCNTENSET ENC(3, 3, 9, 12, 1)
+#define PMSELR	   ENC(3, 3, 9, 12, 5)
+#define PMCCNTR	   ENC(3, 3, 9, 13, 0)
+#define PMUSERENR  ENC(3, 3, 9, 14, 0)
+#define PMOVSSET   ENC(3, 3, 9, 14, 3)
+#define PMINTENSET ENC(3, 0, 9, 14, 1)
 #define OP1(i)	   (((i) >> 11) & 7)
 #define CRN(i)	   (((i) >> 7) & 15)
 #define CRM(i)	   (((i) >> 3) & 15)
@@ -145,6 +152,17 @@ static bool write_denied(unsigned idx)
 	return false;
 }
 
+/* The PMU's registers: PMCR_EL0..PMOVSSET_EL0, PMINTENSET/CLR_EL1, PMMIR_EL1, the event
+   counters and types, PMCCFILTR_EL0. */
+static bool is_pmu(unsigned idx)
+{
+	unsigned op0 = OP0(idx), op1 = OP1(idx), crn = CRN(idx), crm = CRM(idx);
+
+	return op0 == 3 &&
+	       ((op1 == 3 && crn == 9 && crm >= 12) || (op1 == 3 && crn == 14 && crm >= 8) ||
+		(op1 == 0 && crn == 9 && crm == 14));
+}
+
 /* op1 = 4 (EL2), 5 (EL12/EL02 aliases, VHE only), 6 (EL3): never for an EL1 guest. */
 static bool must_undef(unsigned idx)
 {
@@ -156,9 +174,7 @@ static bool must_undef(unsigned idx)
 		return true;
 	if (pauth_hidden && op0 == 3 && op1 == 0 && crn == 2 && crm >= 1 && crm <= 3)
 		return true; /* APIAKey..APGAKey */
-	if (pmu_hidden && op0 == 3 &&
-	    ((op1 == 3 && crn == 9 && crm >= 12) || (op1 == 3 && crn == 14 && crm >= 8) ||
-	     (op1 == 0 && crn == 9 && crm == 14)))
+	if (pmu_hidden && is_pmu(idx))
 		return true;
 	return false;
 }
@@ -495,8 +511,16 @@ static bool residue_candidate(unsigned idx)
 		return !crn12_moving(idx);
 	if (write_denied(idx))
 		return false;
-	/* the PMU's counters and the timers' counts and TVALs move on their own (the PMU and
-	   SPE registers readable at all are kestrel's to trap); the timers' CVALs hold */
+	/* The PMU's, stopped (PMCR_EL0.E clear: residue_setup): the counts, event types and
+	   filters hold, and so do the controls read through their SET forms. Not the CLR forms
+	   and the PMXEV* windows, which are other names of those (a marker written there would
+	   change another's), nor the read-only and write-only ones. */
+	if (is_pmu(idx))
+		return !pmu_hidden && (idx == PMCR || idx == PMCNTENSET || idx == PMSELR ||
+				       idx == PMCCNTR || idx == PMUSERENR || idx == PMOVSSET ||
+				       idx == PMINTENSET || (op1 == 3 && crn == 14));
+	/* the timers' counts and TVALs move on their own (the SPE registers readable at all are
+	   kestrel's to trap); the timers' CVALs hold */
 	if (op0 == 3 && op1 == 3 && (crn == 9 || crn == 14))
 		return crn == 14 && (crm == 2 || crm == 3) && op2 == 2;
 	return true;
@@ -521,6 +545,11 @@ static void residue_write(unsigned k, uint64_t v)
  */
 static void residue_setup(void)
 {
+	/* The PMU stopped, so that its counts hold (the random writes may have started it). */
+	if (!pmu_hidden) {
+		write_sysreg(pmcr_el0, 0);
+		isb();
+	}
 	for (unsigned pass = 0; pass < 2; pass++)
 		for (unsigned i = 0; i < NR_ENC && nresidue < MAX_RESIDUE; i++) {
 			int pos = extra_pos(i);
@@ -606,6 +635,9 @@ static void residue_round(uint64_t seed)
 			marker &= 0xffffffffu;
 		if (residue_idx[k] == ICC_CTLR)
 			marker &= ~1ull;
+		/* PMCR_EL0: never E (the counts would move), P or C (they would be zeroed). */
+		if (residue_idx[k] == PMCR)
+			marker &= ~7ull;
 		residue_write(k, marker);
 		expect[k] = residue_read(k);
 	}

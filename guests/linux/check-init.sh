@@ -186,6 +186,23 @@ check_features() {
 	report features "$flag"$found
 }
 
+# The PMU kestrel gives guests (kestrel/pmu.h): the kernel's driver found the DT node, took
+# its interrupt (the boot log's "hw perfevents: enabled ..." line) and registered the device;
+# and it counts this VM's own cycles (perfcount: perf_event_open around a busy loop; its
+# instructions too where QEMU counts them, with -icount).
+check_pmu() {
+	flag=FAIL
+	dev=
+	for d in /sys/bus/event_source/devices/armv8_pmuv3*; do
+		[ -e "$d/type" ] && dev=${d##*/}
+	done
+	# "7 counters available" (6.1), "7 (0,8000003f) counters available" (6.12)
+	line=$(dmesg | grep -o 'hw perfevents: enabled with [^ ]* PMU driver, [0-9].*counters available')
+	n=$(echo "$line" | sed -n 's/.*driver, \([0-9]*\).*/\1/p')
+	counted=$(/root/perfcount) && [ -n "$dev" ] && [ -n "$n" ] && flag=ok
+	report pmu "$flag" "$dev" "$n counters" "$counted"
+}
+
 check_uptime() {
 	read -r up _ </proc/uptime
 	flag=FAIL
@@ -202,5 +219,6 @@ check_timer
 check_ipi
 check_cpu_bound
 check_features
+check_pmu
 check_uptime
 finish

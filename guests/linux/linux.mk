@@ -7,8 +7,16 @@ LINUX_INITRAMFS := $(B)/test-initramfs.cpio.gz $(B)/shell-initramfs.cpio.gz \
 
 # The test guests' /init scripts source guests/linux/init-lib.sh, which goes in /root.
 INIT_LIB := guests/linux/init-lib.sh
-$(B)/test-initramfs.cpio.gz: guests/linux/check-init.sh $(INIT_LIB) tools/mkinitramfs.sh $(SETUP_STAMP)
-	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB)
+# check-init.sh counts the guest's own cycles with perfcount (no C library: raw system calls).
+PERFCOUNT := $(B)/linux/perfcount
+$(PERFCOUNT): guests/linux/perfcount.c | $(SETUP_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC_HYP) -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib -static \
+		-fno-stack-protector -fno-pie -no-pie -mgeneral-regs-only -o $@ $<
+$(B)/test-initramfs.cpio.gz: guests/linux/check-init.sh $(INIT_LIB) $(PERFCOUNT) tools/mkinitramfs.sh \
+		$(SETUP_STAMP)
+	@bash tools/mkinitramfs.sh $@ $< $(INIT_LIB) $(PERFCOUNT)
 $(B)/shell-initramfs.cpio.gz: guests/linux/shell-init.sh tools/mkinitramfs.sh $(SETUP_STAMP)
 	@bash tools/mkinitramfs.sh $@ $<
 $(B)/life-initramfs.cpio.gz: guests/linux/life-init.sh $(INIT_LIB) tools/mkinitramfs.sh $(SETUP_STAMP)

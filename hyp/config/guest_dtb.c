@@ -107,6 +107,18 @@ static int add_timer(void *fdt)
 	return err ?: fdt_end_node(fdt);
 }
 
+/* The PMU's overflow interrupt, a level on every CPU's own PPI (GICv3: no CPU mask in the
+   cells, and no interrupt-affinity for a PPI), as QEMU virt describes it. */
+static int add_pmu(void *fdt)
+{
+	uint32_t irq[3] = {IRQ_TYPE_PPI, GUEST_PPI_PMU - 16, IRQ_LEVEL_HIGH};
+	int err = fdt_begin_node(fdt, "pmu");
+
+	err = err ?: fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3");
+	err = err ?: prop_cells(fdt, "interrupts", irq, 3);
+	return err ?: fdt_end_node(fdt);
+}
+
 static int add_uart(void *fdt, char *path, size_t pathlen)
 {
 	static const char compat[] = "arm,pl011\0arm,primecell";
@@ -280,6 +292,8 @@ int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
 	err = err ?: fdt_end_node(buf);
 	err = err ?: add_gic(buf, p->vcpus);
 	err = err ?: add_timer(buf);
+	if (p->pmu)
+		err = err ?: add_pmu(buf);
 	err = err ?: add_uart(buf, uart_path, sizeof(uart_path));
 	err = err ?: add_shm(buf, p);
 	err = err ?: add_virtio(buf, p);

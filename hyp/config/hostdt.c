@@ -202,6 +202,18 @@ static int parse_timer(const void *fdt, struct platform *plat, char *msg, size_t
 	return E_OK;
 }
 
+/* The PMU's overflow interrupt, if the machine has a PMUv3 node whose first interrupt is a
+   PPI (type 1); a machine without one keeps its PMU from guests (main.c). */
+static void parse_pmu(const void *fdt, struct platform *plat)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-pmuv3"), len;
+	const fdt32_t *irq = node >= 0 ? fdt_getprop(fdt, node, "interrupts", &len) : NULL;
+
+	plat->ppi_pmu = 0;
+	if (irq && len >= 12 && fdt32_ld(&irq[0]) == 1 && fdt32_ld(&irq[1]) <= 15)
+		plat->ppi_pmu = fdt32_ld(&irq[1]) + 16;
+}
+
 static int parse_psci(const void *fdt, struct platform *plat, char *msg, size_t msglen)
 {
 	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");
@@ -289,6 +301,7 @@ int hostdt_parse(const void *fdt, struct platform *plat, char *msg, size_t msgle
 		return err;
 	parse_cpus(fdt, plat);
 	parse_uart(fdt, plat);
+	parse_pmu(fdt, plat);
 	err = parse_timer(fdt, plat, msg, msglen);
 	if (err)
 		return err;

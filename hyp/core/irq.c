@@ -5,6 +5,7 @@
  * priority, and the guest's own EOI deactivates the physical interrupt.
  */
 #include <kestrel/gicv3.h>
+#include <kestrel/guest_layout.h>
 #include <kestrel/halt.h>
 #include <kestrel/hostdisk.h>
 #include <kestrel/hyp.h>
@@ -30,8 +31,10 @@ void irq_passthrough_release(unsigned intid)
 	spi_owner[intid] = NULL;
 }
 
-/* A timer's PPI fired: the host's and the guest's are the same PPIs (hostdt.c checks). */
-static void guest_timer(unsigned intid)
+/* A timer's or the PMU's PPI fired: the host's and the guest's are the same PPIs (hostdt.c
+   checks the timers', main.c the PMU's). Only the loaded vCPU's state drives them: another
+   vCPU's timers and PMU are stopped when it is put (vcpu_context.c). */
+static void guest_ppi(unsigned intid)
 {
 	struct vcpu *vcpu = this_pcpu()->loaded;
 
@@ -58,7 +61,7 @@ void irq_drain(void)
 		if (intid >= 1020)
 			return;
 		if (intid == platform.ppi_virt_timer || intid == platform.ppi_phys_timer) {
-			guest_timer(intid);
+			guest_ppi(intid);
 			continue;
 		}
 		if (intid < VGIC_NR_IRQS && spi_owner[intid]) {
@@ -73,6 +76,9 @@ void irq_drain(void)
 		}
 		if (intid == platform.ppi_hyp_timer) {
 			sched_timer_fired();
+		} else if (intid == GUEST_PPI_PMU) { /* enabled only when guests have the PMU */
+			guest_ppi(intid);
+			continue;
 		} else if (intid == platform.uart_spi && intid) {
 			vconsole_input_irq();
 		} else if (hostdisk_irq(intid)) {

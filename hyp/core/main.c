@@ -5,6 +5,7 @@
  */
 #include <kestrel/arch.h>
 #include <kestrel/gicv3.h>
+#include <kestrel/guest_layout.h>
 #include <kestrel/pl011.h>
 #include <kestrel/psci_fw.h>
 #include <kestrel/hostdisk.h>
@@ -16,6 +17,7 @@
 #include <kestrel/mmu.h>
 #include <kestrel/mte.h>
 #include <kestrel/pgtable.h>
+#include <kestrel/pmu.h>
 #include <kestrel/sched.h>
 #include <kestrel/shm.h>
 #include <kestrel/sysreg_defs.h>
@@ -62,10 +64,21 @@ static void choose_hyp_config(void)
 		       HCR_RW | HCR_TLOR | HCR_TERR;
 	hyp.vcpu_cptr = CPTR_RES1 | CPTR_TZ | CPTR_TSM | CPTR_TTA | CPTR_TAM;
 	hyp.vcpu_mdcr = MDCR_TPMCR | MDCR_TPM | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TTRF;
-	/* HPMN: the counters EL1 could have, all of them (they trap anyway). PMCR_EL0 is
-	   UNDEFINED without an architected PMU (PMUVer 0, or 0xf: IMPLEMENTATION DEFINED). */
-	if (FIELD(dfr0, 8, 4) != 0 && FIELD(dfr0, 8, 4) != 0xf)
-		hyp.vcpu_mdcr |= arch_pmu_counters();
+	/* HPMN: every counter is EL1's, as kestrel counts nothing itself (pmu.h); HPMD and
+	   HCCD: none counts at EL2. PMCR_EL0 is UNDEFINED without an architected PMU (PMUVer
+	   0, or 0xf: IMPLEMENTATION DEFINED). Guests get the PMU where HCCD exists (PMUv3p5:
+	   before it, a guest's cycle counter filter could count kestrel) and its interrupt is
+	   the PPI theirs is (the overflow interrupt is linked to the same virtual PPI). */
+	if (FIELD(dfr0, 8, 4) != 0 && FIELD(dfr0, 8, 4) != PMUVER_IMPDEF) {
+		hyp.pmu_counters = arch_pmu_counters();
+		hyp.vcpu_mdcr |= hyp.pmu_counters;
+		if (FIELD(dfr0, 8, 4) >= PMUVER_V3P1)
+			hyp.vcpu_mdcr |= MDCR_HPMD;
+		if (FIELD(dfr0, 8, 4) >= PMUVER_V3P5)
+			hyp.vcpu_mdcr |= MDCR_HCCD;
+		hyp.has_pmu = FIELD(dfr0, 8, 4) >= PMUVER_V3P5 && hyp.pmu_counters &&
+			      platform.ppi_pmu == GUEST_PPI_PMU;
+	}
 	/* SPE's sampling controls (PMS*_EL1) are EL1 registers kestrel does not switch: they
 	   trap (UNDEF). Its buffer controls trap already (MDCR_EL2.E2PB = 0, as TRBE's E2TB). */
 	if (FIELD(dfr0, 32, 4))
@@ -93,6 +106,8 @@ static void el2_cpu_init(struct pcpu *pcpu)
 	gicv3_enable_ppi(platform.ppi_virt_timer);
 	gicv3_enable_ppi(platform.ppi_phys_timer);
 	gicv3_enable_ppi(platform.ppi_gic_maint);
+	if (hyp.has_pmu)
+		gicv3_enable_ppi(platform.ppi_pmu);
 	pcpu->stack_top = (uintptr_t)pcpu_stacks + (pcpu->id + 1) * PCPU_STACK_SIZE;
 }
 
@@ -140,6 +155,11 @@ static void banner(void)
 		kprintf(
 		    "MTE: allocation tags for guests, zeroed with every page kestrel hands over "
 		    "or scrubs");
+	if (hyp.pmu_counters)
+		kprintf("PMU: PMUv3 with %u event counters, %s", hyp.pmu_counters,
+			hyp.has_pmu ? "given to guests"
+				    : "hidden from guests (kestrel needs PMUv3p5 and its interrupt "
+				      "on PPI 23)");
 	kprintf("memory: %lu MiB at 0x%lx, %lu MiB free after kestrel and images",
 		(unsigned long)(platform.ram_size >> 20), (unsigned long)platform.ram_base,
 		(unsigned long)((mm_pages.free_pages << PAGE_SHIFT) >> 20));

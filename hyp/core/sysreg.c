@@ -5,6 +5,8 @@
  * list. An access that matches neither is an UNDEF for the guest, as it would be on a CPU
  * without that register.
  */
+#include <kestrel/hyp.h>
+#include <kestrel/pmu.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg_defs.h>
@@ -48,8 +50,8 @@ static const struct id_rule id_rules[] = {
     /* BTI, SSBS, CSV2_frac (capped); MTE only with its tags (sysreg_id_sanitize); no SME, NMI,
        RAS/MPAM fractions. */
     {ID_AA64PFR1, 0x0000000f000000ffull, 0},
-    /* Armv8.0 debug with 2 breakpoints and 2 watchpoints (emulated as storage), no PMU,
-       SPE, trace or double lock. */
+    /* Armv8.0 debug with 2 breakpoints and 2 watchpoints (emulated as storage), no SPE,
+       trace or double lock; the PMU's version is set in sysreg_id_sanitize. */
     {ID_AA64DFR0, 0, 0x000000f000101006ull},
     /* Everything but transactional memory. */
     {ID_AA64ISAR0, ~0x000000000f000000ull, 0},
@@ -93,6 +95,10 @@ uint64_t sysreg_id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits)
 	   FEAT_MTE alone (instructions, no tags: QEMU without mte=on) stays hidden. */
 	if (key == ID_AA64PFR1 && FIELD(hw, MTE_ID_FIELD_SHIFT, 4) >= MTE_ID_FEAT_MTE2)
 		v |= hw & (0xfull << MTE_ID_FIELD_SHIFT | 0xfull << 40);
+	/* The PMU as the CPU has it (pmu.h), up to PMUv3p7: PMUv3p9 brings EL1 registers
+	   kestrel does not switch. IMPLEMENTATION DEFINED (0xf) is none. */
+	if (key == ID_AA64DFR0 && FIELD(hw, 8, 4) != PMUVER_IMPDEF)
+		v |= MIN(FIELD(hw, 8, 4), (uint64_t)PMUVER_MAX) << 8;
 	if (key == ID_AA64MMFR0) {
 		uint64_t tgran16 = MIN(FIELD(hw, 20, 4), 1u);	     /* no 52-bit forms */
 		uint64_t tgran64 = FIELD(hw, 24, 4);		     /* 0 or 0xf */
@@ -107,10 +113,14 @@ uint64_t sysreg_id_sanitize(uint32_t key, uint64_t hw, unsigned ipa_bits)
 void sysreg_init_id_values(unsigned ipa_bits)
 {
 	for (unsigned crm = 1; crm <= 7; crm++)
-		for (unsigned op2 = 0; op2 < 8; op2++)
+		for (unsigned op2 = 0; op2 < 8; op2++) {
+			uint64_t hw = arch_id_reg(ARCH_ID(crm, op2));
+			/* A PMU kestrel keeps from guests (main.c) is none. */
+			if (ARCH_ID(crm, op2) == ARCH_ID_AA64DFR0 && !hyp.has_pmu)
+				hw &= ~(0xfull << 8);
 			id_values[crm - 1][op2] =
-			    sysreg_id_sanitize(SYSREG_KEY(3, 0, 0, crm, op2),
-					       arch_id_reg(ARCH_ID(crm, op2)), ipa_bits);
+			    sysreg_id_sanitize(SYSREG_KEY(3, 0, 0, crm, op2), hw, ipa_bits);
+		}
 }
 
 /* --- register behaviours ---
@@ -325,13 +335,17 @@ exit_result sysreg_exit(struct vcpu *vcpu, uint64_t esr)
 
 	esr_decode_sysreg(esr, &acc);
 	if (!is_id_space(acc.key)) {
-		const struct sysreg_desc *d = sysreg_find(acc.key);
-		if (d)
+		const struct sysreg_desc *d =
+		    sysregs.row + (size_t)sysregs.slot[SYSREG_HASH(acc.key)];
+		if (d->key == acc.key)
 			return d->access(vcpu, d, acc.reg, acc.read);
-		return vcpu_inject_undef(vcpu);
+		/* Not listed: the PMU's registers trap until a vCPU's first use; any other is
+		   an UNDEF (pmu.c, which reads the syndrome again: passing the key here would
+		   cost every listed register an instruction). */
+		return pmu_unlisted_sysreg(vcpu);
 	}
-	if (!acc.read)
-		return vcpu_inject_undef(vcpu);
+	if (!acc.read) /* an UNDEF, through the same tail call as an unlisted register's */
+		return pmu_unlisted_sysreg(vcpu);
 	vcpu_set_reg(vcpu, acc.reg,
 		     id_values[SYSREG_KEY_CRM(acc.key) - 1][SYSREG_KEY_OP2(acc.key)]);
 	return EXIT_STEP_A64;

@@ -6,6 +6,7 @@
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/pstate.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_lifecycle.h>
@@ -40,12 +41,15 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	vcpu->regs.pstate = PSTATE_EL1H | PSTATE_DAIF;
 	vcpu->blocked = false;
 	vcpu->faults_in_vectors = 0;
-	/* Pointer authentication and MTE trapped again until their first use, with zero keys
-	   and tag registers. */
+	/* Pointer authentication, MTE and the PMU trapped again until their first use, with
+	   zero keys, tag registers and counters. */
 	vcpu->lazy = 0;
 	memset(vcpu->pac_keys, 0, sizeof(vcpu->pac_keys));
 	memset(vcpu->mte_regs, 0, sizeof(vcpu->mte_regs));
 	vcpu->hcr &= ~(HCR_API | HCR_APK | HCR_ATA);
+	/* The PMU likewise, its counters zero. */
+	memset(&vcpu->pmu, 0, sizeof(vcpu->pmu));
+	vcpu->mdcr |= MDCR_TPM | MDCR_TPMCR;
 	vcpu->sys.sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the boot protocol wants */
 	vcpu->dbg.oslsr = BIT(3);	  /* OS lock implemented, unlocked */
 	vcpu->vmpidr = GUEST_MPIDR(vcpu->id);

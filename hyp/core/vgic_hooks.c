@@ -2,6 +2,7 @@
 /* What the vGIC model is given of kestrel's scheduler (struct vgic_hooks in vgic.h). */
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
+#include <kestrel/pmu.h>
 #include <kestrel/sched.h>
 #include <kestrel/sysreg_defs.h>
 #include <kestrel/vgic_hooks.h>
@@ -31,36 +32,47 @@ static void sync_running_vcpu(struct vcpu *vcpu)
 #define CNT_CTL_IMASK	BIT(1)
 #define CNT_CTL_ISTATUS BIT(2)
 
-/* Loaded here, the timer is live: the hardware's ISTATUS says. Not loaded anywhere, its saved
-   CVAL against the count says. Running on another CPU: only that CPU knows. */
-static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here)
+static enum vgic_level level(bool high)
+{
+	return high ? VGIC_LEVEL_HIGH : VGIC_LEVEL_LOW;
+}
+
+/* Loaded here, the timer (PMU) is live: the hardware's ISTATUS (overflow flags) says. Not
+   loaded anywhere, its saved CVAL against the count (its saved flags) says. Running on another
+   CPU: only that CPU knows. A vCPU that never used its PMU has no overflow. */
+static enum vgic_level ppi_level(struct vcpu *vcpu, unsigned intid, bool *here)
 {
 	bool virt = intid == GUEST_PPI_VTIMER;
 	uint64_t ctl, cval, now;
 
 	*here = this_pcpu()->loaded == vcpu;
+	if (intid == GUEST_PPI_PMU) {
+		if (!(vcpu->lazy & LAZY_PMU))
+			return VGIC_LEVEL_LOW;
+		if (*here)
+			return level(pmu_live_level());
+		if (vcpu->pcpu && READ_ONCE(vcpu->pcpu->loaded) == vcpu)
+			return VGIC_LEVEL_UNKNOWN;
+		return level(pmu_level(&vcpu->pmu));
+	}
 	if (*here) {
 		ctl = arch_el1_timer_ctl(virt);
-		return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
-			       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS)
-			   ? VGIC_LEVEL_HIGH
-			   : VGIC_LEVEL_LOW;
+		return level((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
+			     (CNT_CTL_ENABLE | CNT_CTL_ISTATUS));
 	}
 	if (vcpu->pcpu && READ_ONCE(vcpu->pcpu->loaded) == vcpu)
 		return VGIC_LEVEL_UNKNOWN;
 	ctl = virt ? vcpu->sys.cntv_ctl : vcpu->sys.cntp_ctl;
 	cval = virt ? vcpu->sys.cntv_cval : vcpu->sys.cntp_cval;
 	now = arch_counter() - (virt ? vcpu->vm->cntvoff : 0);
-	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && now >= cval
-		   ? VGIC_LEVEL_HIGH
-		   : VGIC_LEVEL_LOW;
+	return level((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && now >= cval);
 }
 
 const struct vgic_hooks vm_vgic_hooks = {
     .kick = sched_vcpu_kick,
     .sync_lrs = sync_running_vcpu,
     .vcpu_by_mpidr = vm_vcpu_by_mpidr,
-    .timer_level = timer_level,
+    .ppi_level = ppi_level,
     .read_ram = vm_ram_copy_from_guest,
     .write_ram = vm_ram_copy_to_guest,
     .in_ram = vm_ipa_is_ram,

@@ -77,6 +77,7 @@ static int build_dtb(struct vm *vm)
 	    .ram_base = ipa_addr(vm->ram_ipa),
 	    .ram_size = vm->ram_size,
 	    .vcpus = vm->vcpu_count,
+	    .pmu = hyp.has_pmu,
 	    .bootargs = cfg->bootargs,
 	    .initrd_size = cfg->initrd_size,
 	    .initrd_start = ALIGN_DOWN(

@@ -124,22 +124,23 @@ void vgic_inject_hw(struct vcpu *vcpu, unsigned intid)
 }
 
 /*
- * A timer's output is a level, but it reaches the vGIC as its physical interrupt, latched
- * pending (vgic_inject_hw) and linked, so the guest's EOI of the virtual interrupt deactivates
- * the physical one. The guest can lower the level without an exit (IMASK, ENABLE, a new
- * CVAL), so kestrel samples the timer again wherever the difference would show: a list
- * register given back not yet taken (vgic_lr.c) and an access to the vCPU's redistributor.
- * A latch whose level has gone is dropped, and its physical PPI, held active for a delivery
- * that will not come, released: the timer can fire again.
+ * A timer's output is a level, and so is the PMU's overflow interrupt, but each reaches the
+ * vGIC as its physical interrupt, latched pending (vgic_inject_hw) and linked, so the guest's
+ * EOI of the virtual interrupt deactivates the physical one. The guest can lower the level
+ * without an exit (a timer's IMASK, ENABLE, a new CVAL; the PMU's PMOVSCLR, PMINTENCLR,
+ * PMCR_EL0.E), so kestrel samples the source again wherever the difference would show: a
+ * list register given back not yet taken (vgic_lr.c) and an access to the vCPU's
+ * redistributor. A latch whose level has gone is dropped, and its physical PPI, held active
+ * for a delivery that will not come, released: the source can fire again.
  */
-void vgic_timer_resample(struct vcpu *vcpu, unsigned intid)
+void vgic_ppi_resample(struct vcpu *vcpu, unsigned intid)
 {
 	struct vm *vm = vcpu->vm;
 	struct virq *irq = &vcpu->vgic.priv[intid];
 	bool here = false;
 
 	if (!irq->pending || !irq->hw ||
-	    vm->vgic.hooks->timer_level(vcpu, intid, &here) != VGIC_LEVEL_LOW)
+	    vm->vgic.hooks->ppi_level(vcpu, intid, &here) != VGIC_LEVEL_LOW)
 		return;
 	irq->pending = false;
 	if (here && irq->hw && !irq->active && !irq->in_lr) {

@@ -23,9 +23,10 @@ fold_lr(struct vm *vm, struct vcpu *vcpu, struct virq *irq, unsigned intid, uint
 	   interrupt sat in the list register is already in irq->pending. */
 	if ((state & LR_PENDING) && irq->lr_pending) {
 		irq->pending = true;
-		/* A timer's, not taken yet: the guest may have masked or stopped it since. */
+		/* A timer's or the PMU's, not taken yet: the guest may have masked or stopped
+		   it since. */
 		if (irq->hw && intid < VGIC_NR_PRIVATE)
-			vgic_timer_resample(vcpu, intid);
+			vgic_ppi_resample(vcpu, intid);
 	}
 	irq->lr_pending = false;
 	vgic_update(vm, vcpu, intid);
@@ -260,20 +261,58 @@ unsigned vgic_lr_hw_apr_count(void)
 	return count;
 }
 
-/* The only private interrupts ever linked to physical ones (vgic_inject_hw: irq.c forwards
-   the timers' PPIs alone), so load and put look at these and not at all sixteen PPIs. */
+/* The timers' PPIs, linked to physical ones whenever they fire (vgic_inject_hw), so load and
+   put look at these and not at all sixteen PPIs. The PMU's is linked only for a vCPU that
+   uses it: its load and put do that one themselves (vgic_lr_load_linked, vgic_lr_put_linked),
+   so that the others pay nothing for it. */
 static const unsigned linked_ppis[] = {GUEST_PPI_VTIMER, GUEST_PPI_PTIMER};
+
+/* A linked interrupt the guest is still handling (active, as put_linked left it) holds its
+   physical one active too, so that a level still high does not fire again before the
+   guest's EOI, which deactivates both. */
+static inline void load_linked(struct vcpu *vcpu, unsigned intid)
+{
+	const struct virq *irq = &vcpu->vgic.priv[intid];
+
+	if (irq->hw && irq->active)
+		gicv3_activate_ppi(irq->hw_intid);
+}
+
+/* The physical PPI serves whichever vCPU this CPU runs next: release it. The virtual one
+   keeps its active state (the guest may be inside its handler; load_linked makes the
+   physical one active again); a pending one is dropped, because the source is a level that
+   fires again at the next load if it is still due. Vgic lock held. */
+static inline void put_linked(struct vm *vm, struct vcpu *vcpu, unsigned intid)
+{
+	struct virq *irq = &vcpu->vgic.priv[intid];
+
+	if (!irq->hw)
+		return;
+	if (irq->pending || irq->active)
+		arch_icc_deactivate(irq->hw_intid);
+	irq->pending = irq->lr_pending = false;
+	irq->hw = irq->active;
+	vgic_update(vm, vcpu, intid);
+}
+
+void vgic_lr_load_linked(struct vcpu *vcpu, unsigned intid)
+{
+	load_linked(vcpu, intid);
+}
+
+void vgic_lr_put_linked(struct vcpu *vcpu, unsigned intid)
+{
+	struct vm *vm = vcpu->vm;
+
+	spin_lock(&vm->vgic.lock);
+	put_linked(vm, vcpu, intid);
+	spin_unlock(&vm->vgic.lock);
+}
 
 void vgic_lr_load(struct vcpu *vcpu)
 {
-	/* A linked interrupt the guest is still handling (active, as vgic_lr_put left it) holds
-	   its physical one active too, so that a level still high does not fire again before
-	   the guest's EOI, which deactivates both. */
-	for (unsigned t = 0; t < ARRAY_SIZE(linked_ppis); t++) {
-		const struct virq *irq = &vcpu->vgic.priv[linked_ppis[t]];
-		if (irq->hw && irq->active)
-			gicv3_activate_ppi(irq->hw_intid);
-	}
+	for (unsigned t = 0; t < ARRAY_SIZE(linked_ppis); t++)
+		load_linked(vcpu, linked_ppis[t]);
 	/* The active priorities: every register the CPU interface has, or a preempted handler's
 	   priority would be lost (or another vCPU's would mask this one's interrupts). */
 	arch_vgic_cpuif_load(&vcpu->vgic.cpuif, vcpu->vm->vgic.nr_aprs);
@@ -287,22 +326,9 @@ void vgic_lr_put(struct vcpu *vcpu)
 	vgic_lr_sync_slow(&vcpu->vgic, vcpu);
 	arch_vgic_cpuif_save(&vcpu->vgic.cpuif, vm->vgic.nr_aprs);
 	arch_ich_hcr_write(0);
-	/* The physical PPI serves whichever vCPU this CPU runs next: release it. The virtual
-	   one keeps its active state (the guest may be inside its handler; vgic_lr_load makes the
-	   physical one active again); a pending one is dropped, because the source is a level
-	   that fires again at the next load if it is still due. */
 	spin_lock(&vm->vgic.lock);
-	for (unsigned t = 0; t < ARRAY_SIZE(linked_ppis); t++) {
-		unsigned i = linked_ppis[t];
-		struct virq *irq = &vcpu->vgic.priv[i];
-		if (!irq->hw)
-			continue;
-		if (irq->pending || irq->active)
-			arch_icc_deactivate(irq->hw_intid);
-		irq->pending = irq->lr_pending = false;
-		irq->hw = irq->active;
-		vgic_update(vm, vcpu, i);
-	}
+	for (unsigned t = 0; t < ARRAY_SIZE(linked_ppis); t++)
+		put_linked(vm, vcpu, linked_ppis[t]);
 	spin_unlock(&vm->vgic.lock);
 	isb();
 }

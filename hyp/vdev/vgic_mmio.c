@@ -31,19 +31,19 @@ static bool in_frame(const struct frame *f, unsigned intid)
 	return intid >= f->first && intid < f->first + f->count;
 }
 
-static bool timer_ppi(unsigned intid)
+static bool linked_ppi(unsigned intid)
 {
-	return intid == GUEST_PPI_VTIMER || intid == GUEST_PPI_PTIMER;
+	return intid == GUEST_PPI_VTIMER || intid == GUEST_PPI_PTIMER || intid == GUEST_PPI_PMU;
 }
 
-/* Pending by its level: a level-sensitive source's input, or a timer's output now, whether
-   its physical interrupt has reached EL2 yet or not. */
+/* Pending by its level: a level-sensitive source's input, or a timer's or the PMU's output
+   now, whether its physical interrupt has reached EL2 yet or not. */
 static bool level_pending(const struct frame *f, unsigned intid, const struct virq *irq)
 {
 	bool here;
 
-	if (f->vcpu && timer_ppi(intid) &&
-	    f->vm->vgic.hooks->timer_level(f->vcpu, intid, &here) == VGIC_LEVEL_HIGH)
+	if (f->vcpu && linked_ppi(intid) &&
+	    f->vm->vgic.hooks->ppi_level(f->vcpu, intid, &here) == VGIC_LEVEL_HIGH)
 		return true;
 	return !irq->edge && irq->line;
 }
@@ -315,9 +315,10 @@ static bool redist_access(struct vcpu *vcpu, uint64_t off, unsigned width, bool 
 	struct frame f = {vm, vcpu, 0, VGIC_NR_PRIVATE};
 
 	if (off >= GICR_SGI) {
-		/* What the guest did to its timers since they fired shows here first. */
-		vgic_timer_resample(vcpu, GUEST_PPI_VTIMER);
-		vgic_timer_resample(vcpu, GUEST_PPI_PTIMER);
+		/* What the guest did to its timers and PMU since they fired shows here first. */
+		vgic_ppi_resample(vcpu, GUEST_PPI_VTIMER);
+		vgic_ppi_resample(vcpu, GUEST_PPI_PTIMER);
+		vgic_ppi_resample(vcpu, GUEST_PPI_PMU);
 		return irq_regs(&f, off - GICR_SGI, width, write, val) ||
 		       (!write ? (*val = 0, true) : true);
 	}

@@ -111,12 +111,14 @@ static void sync_lrs(struct vcpu *vcpu)
 		   "synced a vCPU of another VM");
 }
 
-/* The harness runs no timer: its level is unknown, and the line stays what injection made it. */
-static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here)
+/* The harness runs no timer and no PMU: their level is unknown, and the line stays what
+   injection made it. Only the linked PPIs are ever sampled: the timers' and the PMU's. */
+static enum vgic_level ppi_level(struct vcpu *vcpu, unsigned intid, bool *here)
 {
 	FUZZ_CHECK(vcpu >= &vm->vcpus[0] && vcpu < &vm->vcpus[vm->vcpu_count],
-		   "sampled the timer of a vCPU of another VM");
-	FUZZ_CHECK(intid == 27 || intid == 30, "sampled a timer behind PPI %u", intid);
+		   "sampled the timer or PMU of a vCPU of another VM");
+	FUZZ_CHECK(intid == 27 || intid == 30 || intid == 23, "sampled a source behind PPI %u",
+		   intid);
 	*here = false;
 	return VGIC_LEVEL_UNKNOWN;
 }
@@ -140,7 +142,7 @@ static bool no_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
 	return false;
 }
 
-static const struct vgic_hooks hooks = {kick,	 sync_lrs, vcpu_by_mpidr, timer_level,
+static const struct vgic_hooks hooks = {kick,	 sync_lrs, vcpu_by_mpidr, ppi_level,
 					no_read, no_write, no_ram};
 
 static bool kicked(const struct pcpu *pcpu)

@@ -70,7 +70,8 @@ def linux_case(name, kernel, vcpus=2, mte=False):
     check script and the case both insist on the release fetched for that name. With mte, on
     a machine with memory tagging (--mte), every CPU must show `mte` too."""
     extra = ["mte"] if mte else []
-    checks = ["nproc", "timer", "ipi", "cpu-bound", " ".join(["features paca pacg", *extra]), "uptime"]
+    checks = ["nproc", "timer", "ipi", "cpu-bound", " ".join(["features paca pacg", *extra]),
+              r"pmu armv8_pmuv3\S* \d+ counters cycles [1-9]\d* instructions", "uptime"]
     release = kernel_release(kernel)
     features = f"kestrel.features={','.join(extra)} " if extra else ""
     return Case(name, ["--kernel", f"build/cache/linux/{kernel}/Image",
@@ -80,6 +81,7 @@ def linux_case(name, kernel, vcpus=2, mte=False):
                        "--vcpus", str(vcpus), "--mem", "512M", *(["--mte"] if mte else [])],
                 expect=[rf"LINUX-CHECK: kernel {re.escape(release)} expected {re.escape(release)} ok",
                         *(rf"LINUX-CHECK: {c} .*\bok\b" for c in checks),
+                        r"hw perfevents: enabled with armv8_pmuv3\S* PMU driver, \d+ .*counters available",
                         r"LINUX-CHECK: RESULT PASS", *VM_STOPPED],
                 forbid=[*DEFAULT_FORBID, r"LINUX-CHECK: .*FAIL", r"Kernel panic",
                         r"reset requested"],
@@ -568,6 +570,22 @@ CASES = [
          forbid=[*DEFAULT_FORBID, r"I should not be heard", r"refused"], timeout=60),
 
     # a VM sleeping on its own timer beside one that never blocks wakes while the other runs
+    # The PMU of three VMs on one CPU (guests/pmu.c): two count, filter, increment and take
+    # overflow interrupts, each seeing its own share of the CPU only; the third, first
+    # touching its PMU after them, finds it all zero. --icount: QEMU counts INST_RETIRED only
+    # then; one CPU: its instruction count is the VM's (QEMU's icount is the machine's).
+    Case("pmu", [config("pmu"), "--pcpus", "1", "--icount"],
+         expect=[r"kestrel: PMU: PMUv3 with \d+ event counters, given to guests",
+                 *(vm_said(vm, r"ok - it counts only this VM's share of a CPU it shares")
+                   for vm in ("pmu-a", "pmu-b")),
+                 *(vm_said(vm, r"ok - EL0 only: a loop of 20000 instructions at EL0")
+                   for vm in ("pmu-a", "pmu-b")),
+                 *(vm_said(vm, r"ok - the cycle counter's overflow raises PPI 23")
+                   for vm in ("pmu-a", "pmu-b")),
+                 vm_said("late", r"ok - none of its \d+ event counters holds another VM's"),
+                 *(vm_said(vm, r"RESULT: PASS") for vm in ("pmu-a", "pmu-b", "late")),
+                 r"pmu-a stopped .*exits: .*\bsysreg=2\b", r"kestrel: all VMs stopped"],
+         timeout=90),
     Case("config-sleeper-beside-spinner", [config("sleeper-beside-spinner"), "--pcpus", "2"],
          expect=[r"(?s)\[sleeper\] RESULT: PASS.*\[spinner\] VICTIM: final",
                  vm_said("spinner", r"RESULT: PASS"), r"kestrel: all VMs stopped"],
@@ -959,6 +977,10 @@ CASES = [
                        # DISR_EL1 (VDISR_EL2 under HCR_EL2.AMO on QEMU's RAS CPU) among them:
                        # one VM read the other's value before kestrel switched it
                        vm_said("sysreg-a", r"sysreg: residue checked: .*\bS3_0_C12_C1_1\b"),
+                       # the PMU's cycle counter and first event counter (pmu.h): one VM read
+                       # the other's counts unless kestrel switched them
+                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS3_3_C9_C13_0\b"),
+                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS3_3_C14_C8_0\b"),
                        # with --mte, MTE's GCR_EL1, RGSR_EL1, TFSR_EL1 and TFSRE0_EL1 too
                        *(vm_said("sysreg-b", rf"sysreg: residue checked: .*\b{reg}\b")
                          for reg in ("S3_0_C1_C0_5", "S3_0_C1_C0_6", "S3_0_C5_C6_0", "S3_0_C5_C6_1"))],

@@ -232,6 +232,25 @@ static void timer_lists_the_four_architected_ppis(void **state)
 	assert_int_equal(irq[7] + 16, GUEST_PPI_VTIMER);
 }
 
+/* The PMU's node where guests have it (hyp.has_pmu): its overflow interrupt on PPI 23, a
+   level, as QEMU virt's; none without. */
+static void pmu_node_only_with_the_pmu(void **state)
+{
+	struct guest_dtb_params p = params(2);
+	uint32_t irq[3];
+
+	(void)state;
+	build(&p);
+	assert_true(fdt_path_offset(buf, "/pmu") < 0);
+	p.pmu = true;
+	build(&p);
+	assert_int_equal(fdt_node_check_compatible(buf, node("/pmu"), "arm,armv8-pmuv3"), 0);
+	assert_int_equal(cells("/pmu", "interrupts", irq, 3), 3);
+	assert_int_equal(irq[0], 1); /* PPI */
+	assert_int_equal(irq[1] + 16, GUEST_PPI_PMU);
+	assert_int_equal(irq[2], 4); /* level-high */
+}
+
 static void uart_is_a_pl011_at_the_virt_address(void **state)
 {
 	struct guest_dtb_params p = params(1);
@@ -489,6 +508,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(root_describes_a_virt_like_machine),
+	    T(pmu_node_only_with_the_pmu),
 	    T(memory_node_has_the_vm_ram),
 	    T(one_cpu_node_per_vcpu_with_its_mpidr),
 	    T(psci_is_reached_with_hvc),

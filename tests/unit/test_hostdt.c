@@ -102,6 +102,25 @@ static void a_host_with_other_timer_ppis_is_refused(void **state)
 			    "machines");
 }
 
+/* The PMU's overflow interrupt is its node's PPI (main.c gives guests the PMU only on 23);
+   no node, or an interrupt that is not a PPI, is none, and nothing is refused for it. */
+static void pmu_interrupt_is_its_nodes_ppi(void **state)
+{
+	static const uint32_t ppi7[] = {1, 7, 4}, spi[] = {0, 7, 4};
+
+	(void)state;
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ppi_pmu, 0); /* dt_qemu_virt has no PMU node */
+	dt_node(fdt, "/pmu");
+	dt_str(fdt, "/pmu", "compatible", "arm,armv8-pmuv3");
+	dt_cells(fdt, "/pmu", "interrupts", ppi7, 3);
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ppi_pmu, 23);
+	dt_cells(fdt, "/pmu", "interrupts", spi, 3);
+	assert_int_equal(parse(), E_OK);
+	assert_int_equal(plat.ppi_pmu, 0);
+}
+
 static void timer_interrupts_that_are_not_ppis_are_refused(void **state)
 {
 	static const uint32_t spi[] = {1, 13, 4, 1, 14, 4, 0, 27, 4, 1, 10, 4};
@@ -560,6 +579,7 @@ int main(void)
 	    T(timer_interrupts_follow_the_timer_node),
 	    T(a_host_with_other_timer_ppis_is_refused),
 	    T(timer_interrupts_that_are_not_ppis_are_refused),
+	    T(pmu_interrupt_is_its_nodes_ppi),
 	    T(timer_defaults_are_architected_when_the_node_says_too_little),
 	    T(largest_memory_bank_is_used),
 	    T(more_ram_banks_than_kestrel_knows_are_refused),

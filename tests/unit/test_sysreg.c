@@ -11,8 +11,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
+#include <kestrel/pmu.h>
 #include <kestrel/sysreg.h>
+#include <kestrel/sysreg_defs.h>
+#include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 
 #include "dispatch.h"
@@ -48,6 +52,23 @@ void vgic_lr_load(struct vcpu *vcpu)
 void vgic_lr_put(struct vcpu *vcpu)
 {
 	(void)vcpu;
+}
+
+/* The PMU's overflow PPI, linked and released with a PMU user's load and put. */
+static unsigned pmu_ppi_loads, pmu_ppi_puts;
+
+void vgic_lr_load_linked(struct vcpu *vcpu, unsigned intid)
+{
+	(void)vcpu;
+	assert_int_equal(intid, GUEST_PPI_PMU);
+	pmu_ppi_loads++;
+}
+
+void vgic_lr_put_linked(struct vcpu *vcpu, unsigned intid)
+{
+	(void)vcpu;
+	assert_int_equal(intid, GUEST_PPI_PMU);
+	pmu_ppi_puts++;
 }
 
 /* Not in a header: the table lookup is private to sysreg.c, but not static. */
@@ -131,7 +152,7 @@ static const struct id_reg id_regs[] = {
      "ID_AA64DFR0_EL1",
      {{"DebugVer", FIX, 6},
       {"TraceVer", FIX, 0},
-      {"PMUVer", FIX, 0},
+      {"PMUVer", OWN, 0},
       {"BRPs", FIX, 1},
       {"PMSS", FIX, 0},
       {"WRPs", FIX, 1},
@@ -319,11 +340,23 @@ static void dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else(void
 	v = sysreg_id_sanitize(ID_AA64DFR0, 0x0000000f10305009ull, 48); /* a PMU, SPE, 6 BRPs... */
 	assert_int_equal(v, sysreg_id_sanitize(ID_AA64DFR0, 0, 48));
 	assert_int_equal(nibble(v, 0), 6);   /* DebugVer: Armv8.0 */
-	assert_int_equal(nibble(v, 2), 0);   /* PMUVer: none */
+	assert_int_equal(nibble(v, 2), 0);   /* PMUVer: none (pmuver_is_the_cpus_up_to_v3p7) */
 	assert_int_equal(nibble(v, 3), 1);   /* BRPs: 2 */
 	assert_int_equal(nibble(v, 5), 1);   /* WRPs: 2 */
 	assert_int_equal(nibble(v, 8), 0);   /* PMSVer: no SPE */
 	assert_int_equal(nibble(v, 9), 0xf); /* DoubleLock: not implemented */
+}
+
+/* The PMU as the hardware has it (its registers are the guest's once used: pmu.c), up to
+   PMUv3p7; an IMPLEMENTATION DEFINED one (0xf) is none. */
+static void pmuver_is_the_cpus_up_to_v3p7(void **state)
+{
+	(void)state;
+	for (uint64_t ver = 0; ver <= 0xf; ver++)
+		assert_int_equal(nibble(sysreg_id_sanitize(ID_AA64DFR0, ver << 8, 40), 2),
+				 ver == 0xf ? 0
+				 : ver > 7  ? 7
+					    : ver);
 }
 
 static void isar_registers_hide_tme_and_show_pointer_authentication(void **state)
@@ -554,6 +587,9 @@ static int new_vcpu(void **state)
 	vcpu.regs.pstate = EL1H;
 	fake_cpu()->el1.vbar = VBAR;
 	fake_cpu()->el1.sctlr = BIT(23); /* SPAN: no PAN on exception entry */
+	hyp.has_pmu = false;
+	hyp.pmu_counters = 0;
+	vcpu.mdcr = MDCR_TPM | MDCR_TPMCR | MDCR_TDA;
 	for (unsigned i = 0; i < ARRAY_SIZE(hw_ids); i++)
 		fake_arch.id_regs[ARCH_ID(SYSREG_KEY_CRM(hw_ids[i].key),
 					  SYSREG_KEY_OP2(hw_ids[i].key))] = hw_ids[i].hw;
@@ -904,6 +940,168 @@ static void without_mte_its_registers_are_undefined(void **state)
 	assert_int_equal(vcpu.hcr & HCR_ATA, 0);
 }
 
+/* --- the PMU: trapped until a vCPU's first use, then the guest's own --- */
+
+#define PMCR_EL0       SYSREG_KEY(3, 3, 9, 12, 0)
+#define PMCCNTR_EL0    SYSREG_KEY(3, 3, 9, 13, 0)
+#define PMINTENSET_EL1 SYSREG_KEY(3, 0, 9, 14, 1)
+
+static void use_the_pmu_of(unsigned counters)
+{
+	hyp.has_pmu = true;
+	hyp.pmu_counters = counters;
+	fake_arch.id_regs[ARCH_ID_AA64DFR0] = 0x6ull << 8; /* PMUv3p5 */
+	sysreg_init_id_values(40);
+}
+
+/* Every register MDCR_EL2.TPM traps, and none beside them (pmu.h). */
+static void pmu_registers_are_the_ones_tpm_traps(void **state)
+{
+	static const uint32_t pmu[] = {
+	    PMCR_EL0,
+	    SYSREG_KEY(3, 3, 9, 12, 1), /* PMCNTENSET_EL0 */
+	    SYSREG_KEY(3, 3, 9, 12, 2),
+	    SYSREG_KEY(3, 3, 9, 12, 3), /* PMCNTENCLR, PMOVSCLR */
+	    SYSREG_KEY(3, 3, 9, 12, 4),
+	    SYSREG_KEY(3, 3, 9, 12, 5), /* PMSWINC, PMSELR */
+	    SYSREG_KEY(3, 3, 9, 12, 6),
+	    SYSREG_KEY(3, 3, 9, 12, 7), /* PMCEID0, PMCEID1 */
+	    PMCCNTR_EL0,
+	    SYSREG_KEY(3, 3, 9, 13, 1), /* PMXEVTYPER_EL0 */
+	    SYSREG_KEY(3, 3, 9, 13, 2),
+	    SYSREG_KEY(3, 3, 9, 14, 0), /* PMXEVCNTR, PMUSERENR */
+	    SYSREG_KEY(3, 3, 9, 14, 3),
+	    PMINTENSET_EL1, /* PMOVSSET */
+	    SYSREG_KEY(3, 0, 9, 14, 2),
+	    SYSREG_KEY(3, 0, 9, 14, 6), /* PMINTENCLR, PMMIR */
+	    SYSREG_KEY(3, 3, 14, 8, 0),
+	    SYSREG_KEY(3, 3, 14, 11, 6), /* PMEVCNTR0, 30 */
+	    SYSREG_KEY(3, 3, 14, 12, 0),
+	    SYSREG_KEY(3, 3, 14, 15, 7), /* PMEVTYPER0, PMCCFILTR */
+	};
+	static const uint32_t others[] = {
+	    SYSREG_KEY(3, 3, 9, 13, 3), SYSREG_KEY(3, 3, 9, 14, 1), /* neighbours */
+	    SYSREG_KEY(3, 0, 9, 14, 0), SYSREG_KEY(3, 0, 9, 14, 3),
+	    SYSREG_KEY(3, 3, 9, 4, 0),	SYSREG_KEY(3, 3, 9, 6, 0),  /* PMICNTR, PMICFILTR */
+	    SYSREG_KEY(3, 3, 14, 3, 1), SYSREG_KEY(3, 3, 14, 0, 2), /* CNTV_CTL, CNTVCT */
+	    SYSREG_KEY(3, 4, 9, 12, 0), SYSREG_KEY(2, 3, 9, 12, 0), /* other op1, op0 */
+	    SYSREG_KEY(3, 0, 9, 9, 0),	SYSREG_KEY(3, 0, 9, 10, 0), /* SPE, TRBE */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(pmu); i++)
+		assert_true(pmu_is_reg(pmu[i]));
+	for (unsigned i = 0; i < ARRAY_SIZE(others); i++)
+		assert_false(pmu_is_reg(others[i]));
+}
+
+/* The first access to a PMU register loads the vCPU's PMU state and stops trapping it
+   (MDCR_EL2.TPM and TPMCR clear, on the CPU at once); the access runs again (PC unchanged),
+   nothing is emulated. A PMU register that still traps after that is not the CPU's: UNDEF. */
+static void a_first_pmu_use_makes_its_state_live_and_runs_again(void **state)
+{
+	(void)state;
+	use_the_pmu_of(6);
+	vcpu.pmu.evcntr[5] = 0x5555;
+	vcpu.pmu.ccntr = 0xcccc;
+	vcpu.regs.x[3] = 0x33;
+	trap(key_esr(PMCCNTR_EL0, 3, true)); /* MRS x3, PMCCNTR_EL0 */
+	assert_int_equal(vcpu.regs.pc, PC);
+	assert_int_equal(vcpu.regs.x[3], 0x33);
+	assert_true(vcpu.lazy & LAZY_PMU);
+	assert_int_equal(vcpu.mdcr & (MDCR_TPM | MDCR_TPMCR), 0);
+	assert_int_equal(vcpu.mdcr & MDCR_TDA, MDCR_TDA); /* the debug traps stay */
+	assert_int_equal(fake_cpu()->mdcr, vcpu.mdcr);
+	assert_int_equal(fake_cpu()->pmu.evcntr[5], 0x5555);
+	assert_int_equal(fake_cpu()->pmu.ccntr, 0xcccc);
+	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], 0);
+	assert_false(access(SYSREG_KEY(3, 3, 14, 11, 6), 3, true)); /* PMEVCNTR30: not here */
+	expect_undef(PC, 1);
+	/* The ID register says so too. */
+	assert_true(access(ID_AA64DFR0, 4, true));
+	assert_int_equal(nibble(vcpu.regs.x[4], 2), 6);
+}
+
+/* A live PMU is saved with its vCPU, which stops it (PMCR_EL0.E clear: nothing counts, no
+   overflow interrupt) and closes EL0's access, and comes back at its next load; a vCPU that
+   never used it leaves the registers alone (they trap for it: MDCR_EL2.TPM) and does not get
+   the other's counts saved as its own. */
+static void live_pmu_follows_its_vcpu_and_no_other(void **state)
+{
+	static struct vcpu other;
+
+	(void)state;
+	use_the_pmu_of(6);
+	fake_arch.pcpus = NULL;
+	pmu_ppi_loads = pmu_ppi_puts = 0;
+	arch_vcpu_load(&vcpu);
+	trap(key_esr(PMINTENSET_EL1, 2, false)); /* the first use: runs again */
+	assert_int_equal(vcpu.regs.pc, PC);
+	fake_cpu()->pmu.pmcr = PMCR_E; /* the guest counts, with an overflow pending */
+	fake_cpu()->pmu.ccntr = 0xdada;
+	fake_cpu()->pmu.evcntr[2] = 0x2222;
+	fake_cpu()->pmu.inten = fake_cpu()->pmu.ovs = BIT(2);
+	fake_cpu()->pmu.userenr = 1;
+	assert_true(pmu_live_level());
+	arch_vcpu_put(&vcpu);
+	assert_int_equal(vcpu.pmu.ccntr, 0xdada);
+	assert_int_equal(vcpu.pmu.evcntr[2], 0x2222);
+	assert_true(pmu_level(&vcpu.pmu));
+	assert_int_equal(fake_cpu()->pmu.pmcr & PMCR_E, 0);
+	assert_int_equal(fake_cpu()->pmu.userenr, 0);
+	assert_false(pmu_live_level());
+
+	memset(&other, 0, sizeof(other));
+	other.vm = vcpu.vm;
+	other.mdcr = MDCR_TPM | MDCR_TPMCR;
+	arch_vcpu_load(&other);
+	assert_int_equal(fake_cpu()->mdcr & (MDCR_TPM | MDCR_TPMCR), MDCR_TPM | MDCR_TPMCR);
+	fake_cpu()->pmu.ccntr = 0x0bad; /* whatever the registers hold, it is not other's */
+	arch_vcpu_put(&other);
+	assert_int_equal(other.pmu.ccntr, 0);
+	assert_false(other.lazy & LAZY_PMU);
+
+	arch_vcpu_load(&vcpu);
+	assert_int_equal(fake_cpu()->mdcr & (MDCR_TPM | MDCR_TPMCR), 0);
+	assert_int_equal(fake_cpu()->pmu.ccntr, 0xdada);
+	assert_int_equal(fake_cpu()->pmu.evcntr[2], 0x2222);
+	assert_int_equal(fake_cpu()->pmu.pmcr, PMCR_E);
+	assert_true(pmu_live_level());
+	arch_vcpu_put(&vcpu);
+	/* The overflow PPI went with the PMU user's loads and puts only (not other's). */
+	assert_int_equal(pmu_ppi_loads, 1);
+	assert_int_equal(pmu_ppi_puts, 2);
+}
+
+/* A reset (CPU_ON, a VM restart) traps the PMU again, with zero state. */
+static void a_reset_traps_the_pmu_again(void **state)
+{
+	(void)state;
+	use_the_pmu_of(6);
+	trap(key_esr(PMCR_EL0, 1, true));
+	assert_true(vcpu.lazy & LAZY_PMU);
+	vcpu.pmu.ccntr = 0x1234;
+	vcpu_reset(&vcpu, PC, 0);
+	assert_false(vcpu.lazy & LAZY_PMU);
+	assert_int_equal(vcpu.pmu.ccntr, 0);
+	assert_int_equal(vcpu.mdcr & (MDCR_TPM | MDCR_TPMCR), MDCR_TPM | MDCR_TPMCR);
+}
+
+/* A PMU kestrel keeps from guests: its ID field reads 0 and every access is an UNDEF. */
+static void without_the_pmu_its_traps_are_undefined(void **state)
+{
+	(void)state;
+	hyp.has_pmu = false;
+	fake_arch.id_regs[ARCH_ID_AA64DFR0] = 0x6ull << 8;
+	sysreg_init_id_values(40);
+	assert_true(access(ID_AA64DFR0, 4, true));
+	assert_int_equal(nibble(vcpu.regs.x[4], 2), 0);
+	assert_false(access(PMCR_EL0, 3, true));
+	expect_undef(PC, 1);
+	assert_false(vcpu.lazy & LAZY_PMU);
+	assert_int_equal(vcpu.mdcr & (MDCR_TPM | MDCR_TPMCR), MDCR_TPM | MDCR_TPMCR);
+}
+
 static void undef_from_el0_uses_the_lower_el_vector(void **state)
 {
 	(void)state;
@@ -925,6 +1123,8 @@ int main(void)
 	    cmocka_unit_test(csv2_never_advertises_scxtnum),
 	    cmocka_unit_test(mte_is_shown_only_with_allocation_tags),
 	    cmocka_unit_test(dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else),
+	    cmocka_unit_test(pmuver_is_the_cpus_up_to_v3p7),
+	    cmocka_unit_test(pmu_registers_are_the_ones_tpm_traps),
 	    cmocka_unit_test(isar_registers_hide_tme_and_show_pointer_authentication),
 	    cmocka_unit_test(mmfr_all_ones),
 	    cmocka_unit_test(mmfr0_parange_follows_the_ipa_size_not_the_hardware),
@@ -952,6 +1152,10 @@ int main(void)
 	    T(live_keys_follow_their_vcpu_and_no_other),
 	    T(a_first_tag_register_access_makes_mte_live_and_runs_again),
 	    T(without_mte_its_registers_are_undefined),
+	    T(a_first_pmu_use_makes_its_state_live_and_runs_again),
+	    T(live_pmu_follows_its_vcpu_and_no_other),
+	    T(a_reset_traps_the_pmu_again),
+	    T(without_the_pmu_its_traps_are_undefined),
 	};
 
 	return cmocka_run_group_tests_name("sysreg", tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #include <kestrel/vm.h>
 
 #include <arch/fake_arch.h>
+#include <arch/fake_drivers.h>
 
 #define IIDR_KESTREL 0x4b00043bu
 #define UART_INTID   (32 + GUEST_UART_SPI)
@@ -49,12 +50,15 @@ static void sync_lrs(struct vcpu *vcpu)
 	(void)vcpu;
 }
 
-/* No timer runs here: its level is another CPU's business. */
-static enum vgic_level timer_level(struct vcpu *vcpu, unsigned intid, bool *here)
+/* No timer runs here: its level is another CPU's business. The PMU's overflow level is the
+   test's (pmu_level_now), on this CPU. */
+static enum vgic_level pmu_level_now;
+
+static enum vgic_level ppi_level(struct vcpu *vcpu, unsigned intid, bool *here)
 {
-	(void)vcpu, (void)intid;
-	*here = false;
-	return VGIC_LEVEL_UNKNOWN;
+	(void)vcpu;
+	*here = intid == GUEST_PPI_PMU;
+	return *here ? pmu_level_now : VGIC_LEVEL_UNKNOWN;
 }
 
 /* No guest RAM here: the LPI tables are never reachable. */
@@ -76,7 +80,7 @@ static bool no_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
 	return false;
 }
 
-static const struct vgic_hooks hooks = {kick,	 sync_lrs, vcpu_by_mpidr, timer_level,
+static const struct vgic_hooks hooks = {kick,	 sync_lrs, vcpu_by_mpidr, ppi_level,
 					no_read, no_write, no_ram};
 
 static int new_vm(void **state)
@@ -84,6 +88,7 @@ static int new_vm(void **state)
 	(void)state;
 	memset(&vm, 0, sizeof(vm));
 	fake_arch_reset();
+	pmu_level_now = VGIC_LEVEL_LOW;
 	fake_arch.ich_vtr = 5ull << 26; /* PREbits 6: HW_APRS */
 	vm.vcpu_count = 2;
 	for (unsigned i = 0; i < 2; i++) {
@@ -156,6 +161,39 @@ static void enable_uart_spi(void)
 	gicd_write(GICD_CTLR, 4, 2);
 	gicd_write(GICD_IGROUPR + 4, 4, 0xffffffff);
 	gicd_write(GICD_ISENABLER + 4, 4, BIT(UART_INTID - 32));
+}
+
+/* The PMU's overflow PPI is a level linked to the physical one (vgic_inject_hw), as the
+   timers' are: pending in GICR_ISPENDR0 while the source's level is high, its PPI enabled or
+   not; once the guest lowers it (PMOVSCLR, with no exit), the latch goes and the physical PPI
+   is released; a PMU user's put releases it too. */
+static void pmu_ppi_follows_its_level_and_is_released(void **state)
+{
+	struct vcpu *v = &vm.vcpus[0];
+	unsigned before;
+
+	(void)state;
+	pmu_level_now = VGIC_LEVEL_HIGH;
+	vgic_inject_hw(v, GUEST_PPI_PMU);
+	assert_true(v->vgic.priv[GUEST_PPI_PMU].hw);
+	assert_int_equal(gicr_read(0, GICR_SGI + GICD_ISPENDR, 4) & BIT(GUEST_PPI_PMU),
+			 BIT(GUEST_PPI_PMU));
+	before = fake_drivers.deactivations;
+	pmu_level_now = VGIC_LEVEL_LOW;
+	assert_int_equal(gicr_read(0, GICR_SGI + GICD_ISPENDR, 4) & BIT(GUEST_PPI_PMU), 0);
+	assert_int_equal(fake_drivers.deactivations, before + 1);
+	assert_int_equal(fake_drivers.last_deactivated, GUEST_PPI_PMU);
+	assert_false(v->vgic.priv[GUEST_PPI_PMU].hw);
+
+	/* Fired again, not taken, and the vCPU leaves the CPU: released, not pending. */
+	pmu_level_now = VGIC_LEVEL_HIGH;
+	vgic_inject_hw(v, GUEST_PPI_PMU);
+	before = fake_cpu()->deactivations;
+	vgic_lr_put_linked(v, GUEST_PPI_PMU);
+	assert_int_equal(fake_cpu()->deactivations, before + 1);
+	assert_int_equal(fake_cpu()->last_deactivated, GUEST_PPI_PMU);
+	assert_false(v->vgic.priv[GUEST_PPI_PMU].pending);
+	assert_false(v->vgic.priv[GUEST_PPI_PMU].hw);
 }
 
 static void level_spi_with_its_line_high_is_wanted_by_its_target(void **state)
@@ -465,6 +503,7 @@ int main(void)
 	    T(a_list_register_takes_a_wanted_sgi_and_gives_back_what_the_guest_did),
 	    T(more_wanted_than_list_registers_asks_for_an_underflow_refill),
 	    T(level_spi_with_its_line_high_is_wanted_by_its_target),
+	    T(pmu_ppi_follows_its_level_and_is_released),
 	    T(changing_the_trigger_with_the_line_high_updates_delivery),
 	    T(irouter_routes_an_spi_to_the_vcpu_it_names),
 	    T(irouter_ignores_byte_and_halfword_accesses),

@@ -3,6 +3,7 @@
 #include <kestrel/arch.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
+#include <kestrel/pmu.h>
 #include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 
@@ -57,6 +58,21 @@ static void debug_reset(void)
 	isb();
 }
 
+/* The PMU quiet, whatever firmware left: nothing counts, no overflow interrupt, EL0's
+   accesses trap to EL1. A vCPU's first use loads its own state (pmu.h). */
+static void pmu_reset(void)
+{
+	unsigned pmuver = (unsigned)FIELD(read_sysreg(id_aa64dfr0_el1), 8, 4);
+
+	if (pmuver == 0 || pmuver == PMUVER_IMPDEF) /* no architected PMU: no PMCR_EL0 */
+		return;
+	write_sysreg(pmcr_el0, 0);
+	write_sysreg(pmcntenclr_el0, ~0ull);
+	write_sysreg(pmintenclr_el1, ~0ull);
+	write_sysreg(pmovsclr_el0, ~0ull);
+	write_sysreg(pmuserenr_el0, 0);
+}
+
 void arch_cpu_init(struct pcpu *pcpu)
 {
 	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1), mmfr1 = read_sysreg(id_aa64mmfr1_el1);
@@ -66,6 +82,7 @@ void arch_cpu_init(struct pcpu *pcpu)
 	write_sysreg(hcr_el2, HCR_RW | HCR_VM);
 	write_sysreg(vttbr_el2, hyp.park_vttbr); /* see arch_no_guest */
 	debug_reset();
+	pmu_reset();
 	/* EL1 may use the physical counter and timer directly: the timer is switched per vCPU. */
 	write_sysreg(cnthctl_el2, BIT(0) | BIT(1));
 	write_sysreg(cntvoff_el2, 0);

@@ -5,25 +5,38 @@
  * exception injection writes them directly.
  */
 #include <kestrel/arch.h>
+#include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
+#include <kestrel/pmu.h>
 #include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
 
-/* The state of a vCPU's first uses (vcpu->lazy), tested as one word on every switch. */
-static void lazy_restore(const struct vcpu *vcpu)
+/* The state of a vCPU's first uses (vcpu->lazy), tested as one word on every switch. The
+   PMU's overflow PPI is linked here too (pmu_load); EL2 runs this with IRQs masked, so the
+   order of its activation and the PMU's level does not matter before the ERET. */
+static void lazy_restore(struct vcpu *vcpu)
 {
 	if (vcpu->lazy & LAZY_PAC)
 		pac_restore(vcpu);
 	if (vcpu->lazy & LAZY_MTE)
 		mte_restore(vcpu);
+	if (vcpu->lazy & LAZY_PMU)
+		pmu_load(vcpu);
 }
 
-static void lazy_save(struct vcpu *vcpu)
+/* With the vGIC's put: the PMU's overflow PPI is released after vgic_lr_put has folded the
+   list registers back (one may hold it), its level low since pmu_save. */
+static void lazy_put(struct vcpu *vcpu)
 {
 	if (vcpu->lazy & LAZY_PAC)
 		pac_save(vcpu);
 	if (vcpu->lazy & LAZY_MTE)
 		mte_save(vcpu);
+	if (vcpu->lazy & LAZY_PMU)
+		pmu_save(vcpu);
+	vgic_lr_put(vcpu);
+	if (vcpu->lazy & LAZY_PMU)
+		vgic_lr_put_linked(vcpu, GUEST_PPI_PMU);
 }
 
 void arch_vcpu_load(struct vcpu *vcpu)
@@ -64,9 +77,9 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	   but the register answers anyway, and one VM read another's value). */
 	if (hyp.has_ras)
 		write_sysreg(VDISR_EL2, s->vdisr);
-	/* Pointer authentication keys and tag registers only for a vCPU that used them (pac.h,
-	   mte.h): the others trap on every use, so what the last vCPU left here is out of
-	   their reach. */
+	/* Pointer authentication keys, tag registers and the PMU only for a vCPU that used them
+	   (pac.h, mte.h, pmu.h): the others trap on every use, so what the last vCPU left here
+	   is out of their reach. */
 	if (unlikely(vcpu->lazy))
 		lazy_restore(vcpu);
 	vgic_lr_load(vcpu);
@@ -113,12 +126,14 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	s->cntp_cval = read_sysreg(cntp_cval_el0);
 	if (hyp.has_ras)
 		s->vdisr = read_sysreg(VDISR_EL2);
-	if (unlikely(vcpu->lazy))
-		lazy_save(vcpu);
-	/* The timers must not keep firing for whatever runs next on this CPU. */
+	/* The timers must not keep firing for whatever runs next on this CPU, nor the PMU
+	   count (lazy_put). */
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);
-	vgic_lr_put(vcpu);
+	if (unlikely(vcpu->lazy))
+		lazy_put(vcpu); /* with vgic_lr_put: out of line, so this one needs no frame */
+	else
+		vgic_lr_put(vcpu);
 }
 
 void arch_vcpu_hcr_update(const struct vcpu *vcpu)

@@ -5,6 +5,7 @@
  * registers; exception injection writes that register file.
  */
 #include <arch/fake_arch.h>
+#include <kestrel/guest_layout.h>
 
 void arch_vcpu_load(struct vcpu *vcpu)
 {
@@ -13,10 +14,13 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	fake_cpu()->guest_regime = true;
 	fake_cpu()->loads++;
 	fake_cpu()->hcr = vcpu->hcr;
+	fake_cpu()->mdcr = vcpu->mdcr;
 	if (vcpu->lazy & LAZY_PAC)
 		pac_restore(vcpu);
 	if (vcpu->lazy & LAZY_MTE)
 		mte_restore(vcpu);
+	if (vcpu->lazy & LAZY_PMU)
+		pmu_load(vcpu);
 	vgic_lr_load(vcpu);
 	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
 	fake_cpu_traps(vcpu->cptr, !vcpu->pcpu || vcpu->pcpu->fp_owner != vcpu);
@@ -29,9 +33,13 @@ void arch_vcpu_put(struct vcpu *vcpu)
 		pac_save(vcpu);
 	if (vcpu->lazy & LAZY_MTE)
 		mte_save(vcpu);
+	if (vcpu->lazy & LAZY_PMU)
+		pmu_save(vcpu);
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	fake_cpu()->el1.cntv_ctl = fake_cpu()->el1.cntp_ctl = 0;
 	vgic_lr_put(vcpu);
+	if (vcpu->lazy & LAZY_PMU)
+		vgic_lr_put_linked(vcpu, GUEST_PPI_PMU);
 	fake_cpu()->loaded = NULL;
 	fake_cpu()->puts++;
 }

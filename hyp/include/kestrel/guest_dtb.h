@@ -12,6 +12,7 @@ struct guest_dtb_params {
 	ipaddr_t ram_base;
 	uint64_t ram_size;
 	unsigned vcpus;
+	bool pmu;	      /* the PMU's node: guests have it (hyp.has_pmu) */
 	const char *bootargs; /* may be NULL */
 	ipaddr_t initrd_start;
 	uint64_t initrd_size; /* 0: no initrd */

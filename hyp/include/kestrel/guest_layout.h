@@ -14,8 +14,11 @@
 #define GUEST_UART_SPI	  1 /* INTID 33 */
 #define GUEST_RAM_BASE	  0x40000000ull
 /* The EL1 timers' PPIs as the guest sees them (QEMU virt's), whatever the host's are. */
-#define GUEST_PPI_VTIMER  27
-#define GUEST_PPI_PTIMER  30
+#define GUEST_PPI_VTIMER 27
+#define GUEST_PPI_PTIMER 30
+/* The PMU's overflow interrupt (QEMU virt's): kestrel gives guests the PMU only where the
+   host's is this one too (pmu.h). */
+#define GUEST_PPI_PMU	  23
 #define GUEST_MPIDR(vcpu) (0x80000000ull | (vcpu)) /* bit 31 is RES1 */
 
 #endif

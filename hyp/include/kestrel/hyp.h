@@ -15,6 +15,8 @@ struct hyp_config {
 	bool has_ras; /* FEAT_RAS: VDISR_EL2 exists and is switched per vCPU */
 	bool has_pac; /* FEAT_PAuth: guests see it, their keys switched (kestrel/pac.h) */
 	bool has_mte; /* FEAT_MTE2: guests see it, tags zeroed with RAM (kestrel/mte.h) */
+	bool has_pmu; /* PMUv3p5 with its interrupt on PPI 23: guests get it (kestrel/pmu.h) */
+	unsigned pmu_counters; /* its event counters (PMCR_EL0.N), all the guests' */
 	/* VTTBR_EL2 of a CPU with no vCPU loaded: VMID 0 (never a VM's), an empty stage 2 */
 	uint64_t park_vttbr;
 };

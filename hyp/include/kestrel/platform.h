@@ -39,6 +39,7 @@ struct platform {
 	unsigned ppi_virt_timer;
 	unsigned ppi_phys_timer;
 	unsigned ppi_gic_maint;
+	unsigned ppi_pmu;  /* the PMU's overflow interrupt; 0: no PMU node, or not a PPI */
 	unsigned uart_spi; /* INTID, 0 if unknown */
 	bool psci_smc;
 	unsigned nreserved;

@@ -100,5 +100,7 @@
 #define MDCR_TDRA  BIT(11)
 #define MDCR_TPMS  BIT(14)
 #define MDCR_TTRF  BIT(19)
+#define MDCR_HPMD  BIT(17) /* FEAT_PMUv3p1: no event counting at EL2 */
+#define MDCR_HCCD  BIT(23) /* FEAT_PMUv3p5: no cycle counting at EL2 */
 
 #endif

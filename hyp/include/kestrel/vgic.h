@@ -159,7 +159,7 @@ struct vcpu;
 enum vgic_level {
 	VGIC_LEVEL_LOW,
 	VGIC_LEVEL_HIGH,
-	VGIC_LEVEL_UNKNOWN, /* the vCPU runs on another CPU: its timer is live there */
+	VGIC_LEVEL_UNKNOWN, /* the vCPU runs on another CPU: its timer (PMU) is live there */
 };
 
 /*
@@ -174,10 +174,11 @@ struct vgic_hooks {
 	void (*sync_lrs)(struct vcpu *vcpu);
 	/* The vCPU of vm whose affinity fields are those of mpidr, or NULL. */
 	struct vcpu *(*vcpu_by_mpidr)(struct vm *vm, uint64_t mpidr);
-	/* The output level of vcpu's EL1 timer behind guest PPI intid (GUEST_PPI_VTIMER or
-	   GUEST_PPI_PTIMER): ENABLE && ISTATUS && !IMASK. *here: vcpu is loaded on this CPU,
-	   so its timer, and the physical PPI linked to it, are this CPU's. */
-	enum vgic_level (*timer_level)(struct vcpu *vcpu, unsigned intid, bool *here);
+	/* The output level of the source behind vcpu's linked PPI intid: an EL1 timer
+	   (GUEST_PPI_VTIMER or GUEST_PPI_PTIMER: ENABLE && ISTATUS && !IMASK) or the PMU
+	   (GUEST_PPI_PMU: PMCR_EL0.E && PMINTENSET & PMOVSSET). *here: vcpu is loaded on this
+	   CPU, so the source, and the physical PPI linked to it, are this CPU's. */
+	enum vgic_level (*ppi_level)(struct vcpu *vcpu, unsigned intid, bool *here);
 	/* The ITS's and the redistributors' only way to guest memory: checked copies from and to
 	   vm's own RAM (E_OK, or -E_RANGE unless all of it is), and whether all of a range is. */
 	MUST_CHECK int (*read_ram)(struct vm *vm, ipa_t src, void *dst, uint64_t size);
@@ -204,12 +205,12 @@ void vgic_mmio_describe(struct vm *vm);
 void vgic_inject(struct vm *vm, struct vcpu *vcpu, unsigned intid);
 /* The input level of a level-sensitive SPI changed. */
 void vgic_set_line(struct vm *vm, unsigned intid, bool level);
-/* The physical PPI of an EL1 timer fired while vcpu was loaded here: the same virtual PPI
-   (the guest's timer PPIs are the host's, GUEST_PPI_VTIMER and GUEST_PPI_PTIMER) becomes
-   pending, linked to the physical one. */
+/* The physical PPI of an EL1 timer or of the PMU fired while vcpu was loaded here: the same
+   virtual PPI (the guest's are the host's: GUEST_PPI_VTIMER, GUEST_PPI_PTIMER, GUEST_PPI_PMU)
+   becomes pending, linked to the physical one. */
 void vgic_inject_hw(struct vcpu *vcpu, unsigned intid);
-/* Samples the line of vcpu's timer PPI intid again (vgic lock held); see vgic_lr.c. */
-void vgic_timer_resample(struct vcpu *vcpu, unsigned intid);
+/* Samples the line of vcpu's linked PPI intid again (vgic lock held); see vgic.c. */
+void vgic_ppi_resample(struct vcpu *vcpu, unsigned intid);
 /* A passed-through device's physical SPI fired: the same INTID, linked, for its VM. */
 void vgic_inject_hw_spi(struct vm *vm, unsigned intid);
 /* The VM stops: release physical interrupts still active on its behalf. */
@@ -278,6 +279,11 @@ static inline void vgic_flush_lrs_cpu(struct vgic_cpu *c, struct vcpu *vcpu)
 }
 void vgic_lr_load(struct vcpu *vcpu);
 void vgic_lr_put(struct vcpu *vcpu);
+/* The same for the linked PPI intid beyond the timers' (the PMU's, of a vCPU that uses it):
+   load before its source's level comes back, put after vgic_lr_put and its source's level
+   is low. */
+void vgic_lr_load_linked(struct vcpu *vcpu, unsigned intid);
+void vgic_lr_put_linked(struct vcpu *vcpu, unsigned intid);
 /* vgic_apr_count of this machine's CPU interface, read from ICH_VTR_EL2 the first time. */
 unsigned vgic_lr_hw_apr_count(void);
 

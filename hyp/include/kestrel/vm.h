@@ -11,6 +11,7 @@
 #include <kestrel/mmio.h>
 #include <kestrel/mte.h>
 #include <kestrel/pac.h>
+#include <kestrel/pmu.h>
 #include <kestrel/s2pt.h>
 #include <kestrel/shm.h>
 #include <kestrel/spinlock.h>
@@ -49,6 +50,7 @@ struct vdebug {
 /* Bits of vcpu->lazy: state a vCPU has live in the registers while it is loaded. */
 #define LAZY_PAC BIT(0) /* pointer authentication's keys (pac.h) */
 #define LAZY_MTE BIT(1) /* MTE's tag registers, and access to tags (mte.h) */
+#define LAZY_PMU BIT(2) /* the PMU's registers, and its overflow PPI's link (pmu.h) */
 
 enum vcpu_power {
 	VCPU_OFF,
@@ -106,8 +108,11 @@ struct vcpu {
 	/* MTE's tag registers (kestrel/mte.h), live while loaded with LAZY_MTE; until then
 	   all zero. */
 	uint64_t mte_regs[MTE_REGS];
+	/* The PMU's state (kestrel/pmu.h), live while loaded with LAZY_PMU, is last: the fields
+	   the exit path uses stay within reach of one load's offset. */
 	struct vgic_cpu vgic;
 	unsigned faults_in_vectors; /* consecutive injected faults inside the guest's vectors */
+	struct vpmu pmu;
 };
 
 enum vm_state {

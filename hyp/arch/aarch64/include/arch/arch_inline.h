@@ -47,6 +47,11 @@ static inline uint64_t arch_el1_timer_ctl(bool virt)
 	return virt ? read_sysreg(cntv_ctl_el0) : read_sysreg(cntp_ctl_el0);
 }
 
+static inline uint64_t arch_exit_esr(void)
+{
+	return read_sysreg(esr_el2);
+}
+
 static inline uint64_t arch_exit_far(void)
 {
 	return read_sysreg(far_el2);

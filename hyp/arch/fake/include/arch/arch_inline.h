@@ -26,7 +26,7 @@ void fake_ich_hcr_write(uint64_t hcr);
 void fake_icc_deactivate(unsigned intid);
 
 enum { FAKE_EL1_VBAR, FAKE_EL1_FAR, FAKE_EL1_SCTLR, FAKE_EL1_CNTV_CTL, FAKE_EL1_CNTP_CTL };
-enum { FAKE_EXIT_FAR, FAKE_EXIT_HPFAR };
+enum { FAKE_EXIT_ESR, FAKE_EXIT_FAR, FAKE_EXIT_HPFAR };
 
 static inline struct pcpu *this_pcpu(void)
 {
@@ -61,6 +61,11 @@ static inline void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr,
 static inline uint64_t arch_el1_timer_ctl(bool virt)
 {
 	return fake_el1_read(virt ? FAKE_EL1_CNTV_CTL : FAKE_EL1_CNTP_CTL);
+}
+
+static inline uint64_t arch_exit_esr(void)
+{
+	return fake_exit_read(FAKE_EXIT_ESR);
 }
 
 static inline uint64_t arch_exit_far(void)

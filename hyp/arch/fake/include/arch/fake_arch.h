@@ -22,7 +22,9 @@ struct fake_cpu {
 	const struct vcpu *loaded; /* whose context arch_vcpu_load put here */
 	bool guest_regime;	   /* false after arch_no_guest */
 	unsigned loads, puts;
-	uint64_t exit_far, exit_hpfar; /* FAR_EL2 and HPFAR_EL2 of the exit being handled */
+	/* ESR_EL2 (run_exit in tests/unit/dispatch.h sets it), FAR_EL2 and HPFAR_EL2 of the
+	   exit being handled */
+	uint64_t exit_esr, exit_far, exit_hpfar;
 	/* the EL2 timer: armed (at deadline) or not, and how many times it was armed */
 	bool el2_timer_on;
 	uint64_t el2_timer_deadline;
@@ -37,6 +39,8 @@ struct fake_cpu {
 	uint64_t pac_keys[PAC_KEY_REGS]; /* pointer authentication's key registers */
 	uint64_t mte_regs[MTE_REGS];	 /* MTE's tag registers */
 	uint64_t hcr;			 /* HCR_EL2 as the last load or trap change wrote it */
+	uint64_t mdcr;			 /* MDCR_EL2 as the load or pmu_untrap wrote it */
+	struct vpmu pmu;		 /* the PMU's registers, in the vCPU's layout */
 };
 
 /* Where a fake CPU's code that never returns (entering a guest, halting) ends: a longjmp to
