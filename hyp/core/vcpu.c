@@ -2,10 +2,12 @@
 /* vCPU state: reset, loading, exception injection; the registers themselves are the arch
    layer's (arch.h). */
 #include <kestrel/arch.h>
+#include <kestrel/debug.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
 #include <kestrel/pstate.h>
+#include <kestrel/sysreg_defs.h>
 #include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
 #include <kestrel/vm_lifecycle.h>
@@ -47,7 +49,9 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	memset(vcpu->mte_regs, 0, sizeof(vcpu->mte_regs));
 	vcpu->hcr &= ~(HCR_API | HCR_APK | HCR_ATA);
 	vcpu->sys.sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the boot protocol wants */
-	vcpu->dbg.oslsr = BIT(3);	  /* OS lock implemented, unlocked */
+	/* Debug trapped again until its first use; the OS lock set, as a cold reset leaves it. */
+	vcpu->dbg.oslsr = OSLSR_OSLM | OSLSR_OSLK;
+	vcpu->mdcr |= MDCR_TDA;
 	vcpu->vmpidr = GUEST_MPIDR(vcpu->id);
 }
 

@@ -5,6 +5,7 @@
  * exception injection writes them directly.
  */
 #include <kestrel/arch.h>
+#include <kestrel/debug.h>
 #include <kestrel/hyp.h>
 #include <kestrel/sysreg_defs.h>
 #include <kestrel/vm.h>
@@ -16,6 +17,8 @@ static void lazy_restore(const struct vcpu *vcpu)
 		pac_restore(vcpu);
 	if (vcpu->lazy & LAZY_MTE)
 		mte_restore(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG)
+		debug_restore(vcpu);
 }
 
 static void lazy_save(struct vcpu *vcpu)
@@ -24,6 +27,10 @@ static void lazy_save(struct vcpu *vcpu)
 		pac_save(vcpu);
 	if (vcpu->lazy & LAZY_MTE)
 		mte_save(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG) {
+		debug_save(vcpu);
+		debug_put(vcpu);
+	}
 }
 
 void arch_vcpu_load(struct vcpu *vcpu)
@@ -64,9 +71,10 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	   but the register answers anyway, and one VM read another's value). */
 	if (hyp.has_ras)
 		write_sysreg(VDISR_EL2, s->vdisr);
-	/* Pointer authentication keys and tag registers only for a vCPU that used them (pac.h,
-	   mte.h): the others trap on every use, so what the last vCPU left here is out of
-	   their reach. */
+	/* Pointer authentication keys, tag registers and debug registers only for a vCPU that
+	   used them (pac.h, mte.h, debug.h): the others trap on every use, so what the last vCPU
+	   left here is out of their reach, and the hardware's MDSCR_EL1 is 0 for them
+	   (debug_save): none of its breakpoints fires. */
 	if (unlikely(vcpu->lazy))
 		lazy_restore(vcpu);
 	vgic_lr_load(vcpu);

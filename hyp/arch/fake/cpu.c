@@ -42,7 +42,9 @@ void fake_wfi(void)
 
 uint64_t fake_exit_read(unsigned which)
 {
-	return which == FAKE_EXIT_FAR ? fake_cpu()->exit_far : fake_cpu()->exit_hpfar;
+	return which == FAKE_EXIT_FAR	  ? fake_cpu()->exit_far
+	       : which == FAKE_EXIT_HPFAR ? fake_cpu()->exit_hpfar
+					  : fake_cpu()->exit_esr;
 }
 
 void fake_el2_timer_set(bool on, uint64_t deadline)

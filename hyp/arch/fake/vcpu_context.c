@@ -5,6 +5,7 @@
  * registers; exception injection writes that register file.
  */
 #include <arch/fake_arch.h>
+#include <kestrel/debug.h>
 
 void arch_vcpu_load(struct vcpu *vcpu)
 {
@@ -17,6 +18,9 @@ void arch_vcpu_load(struct vcpu *vcpu)
 		pac_restore(vcpu);
 	if (vcpu->lazy & LAZY_MTE)
 		mte_restore(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG)
+		debug_restore(vcpu);
+	fake_cpu()->mdcr = vcpu->mdcr;
 	vgic_lr_load(vcpu);
 	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
 	fake_cpu_traps(vcpu->cptr, !vcpu->pcpu || vcpu->pcpu->fp_owner != vcpu);
@@ -29,6 +33,10 @@ void arch_vcpu_put(struct vcpu *vcpu)
 		pac_save(vcpu);
 	if (vcpu->lazy & LAZY_MTE)
 		mte_save(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG) {
+		debug_save(vcpu);
+		debug_put(vcpu);
+	}
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	fake_cpu()->el1.cntv_ctl = fake_cpu()->el1.cntp_ctl = 0;
 	vgic_lr_put(vcpu);

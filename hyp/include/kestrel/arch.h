@@ -34,9 +34,11 @@ static inline uint64_t arch_el1_sctlr(void); /* SPAN, DSSBS, EE and E0E */
 static inline void arch_el1_exception(uint64_t elr, uint64_t spsr, uint64_t esr, uint64_t far);
 /* The loaded vCPU's virtual (virt) or physical EL1 timer control, ISTATUS live. */
 static inline uint64_t arch_el1_timer_ctl(bool virt);
-/* The exit's fault address (FAR_EL2) and faulting IPA page (HPFAR_EL2). */
+/* The exit's fault address (FAR_EL2) and faulting IPA page (HPFAR_EL2); its syndrome
+   (ESR_EL2), for a handler's cold path that was not given it. */
 static inline uint64_t arch_exit_far(void);
 static inline uint64_t arch_exit_hpfar(void);
+static inline uint64_t arch_exit_esr(void);
 /* kestrel's own alarm clock: the EL2 physical timer, at an absolute physical count. */
 static inline void arch_el2_timer_arm(uint64_t deadline);
 static inline void arch_el2_timer_cancel(void);

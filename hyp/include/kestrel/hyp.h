@@ -15,6 +15,8 @@ struct hyp_config {
 	bool has_ras; /* FEAT_RAS: VDISR_EL2 exists and is switched per vCPU */
 	bool has_pac; /* FEAT_PAuth: guests see it, their keys switched (kestrel/pac.h) */
 	bool has_mte; /* FEAT_MTE2: guests see it, tags zeroed with RAM (kestrel/mte.h) */
+	/* Breakpoints and watchpoints (ID_AA64DFR0_EL1.BRPs, WRPs): guests see as many. */
+	unsigned debug_brps, debug_wrps;
 	/* VTTBR_EL2 of a CPU with no vCPU loaded: VMID 0 (never a VM's), an empty stage 2 */
 	uint64_t park_vttbr;
 };

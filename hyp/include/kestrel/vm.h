@@ -6,6 +6,7 @@
 #include <kestrel/arch.h>
 #include <kestrel/asm_offsets.h>
 #include <kestrel/console.h>
+#include <kestrel/debug.h>
 #include <kestrel/esr.h>
 #include <kestrel/exit_result.h>
 #include <kestrel/mmio.h>
@@ -40,15 +41,11 @@ struct fpsimd_state {
 	uint64_t fpsr, fpcr;
 };
 
-/* Debug registers are emulated as storage: guests get no hardware breakpoints (yet). */
-struct vdebug {
-	uint64_t mdscr, oslsr, osdlr, dbgprcr, dbgclaim;
-	uint64_t bvr[2], bcr[2], wvr[2], wcr[2];
-};
-
 /* Bits of vcpu->lazy: state a vCPU has live in the registers while it is loaded. */
 #define LAZY_PAC BIT(0) /* pointer authentication's keys (pac.h) */
 #define LAZY_MTE BIT(1) /* MTE's tag registers, and access to tags (mte.h) */
+/* its debug registers, with MDCR_EL2.TDA clear (debug.h) */
+#define LAZY_DEBUG BIT(2)
 
 enum vcpu_power {
 	VCPU_OFF,
@@ -95,7 +92,6 @@ struct vcpu {
 	uint64_t sched_debt;
 	uint64_t hcr, cptr, mdcr;
 	struct el1_sysregs sys;
-	struct vdebug dbg;
 	struct fpsimd_state fp;
 	/* The state switched only once a vCPU's first use trapped (LAZY_*): none for most
 	   vCPUs, so a switch tests this one word for all of it. */
@@ -108,6 +104,8 @@ struct vcpu {
 	uint64_t mte_regs[MTE_REGS];
 	struct vgic_cpu vgic;
 	unsigned faults_in_vectors; /* consecutive injected faults inside the guest's vectors */
+	/* Its debug registers (kestrel/debug.h): last, away from what exits use. */
+	struct vdebug dbg;
 };
 
 enum vm_state {

@@ -57,6 +57,11 @@ static inline uint64_t arch_exit_hpfar(void)
 	return read_sysreg(hpfar_el2);
 }
 
+static inline uint64_t arch_exit_esr(void)
+{
+	return read_sysreg(esr_el2);
+}
+
 #define CNTHP_CTL_ENABLE BIT(0)
 
 static inline void arch_el2_timer_arm(uint64_t deadline)

@@ -26,7 +26,7 @@ void fake_ich_hcr_write(uint64_t hcr);
 void fake_icc_deactivate(unsigned intid);
 
 enum { FAKE_EL1_VBAR, FAKE_EL1_FAR, FAKE_EL1_SCTLR, FAKE_EL1_CNTV_CTL, FAKE_EL1_CNTP_CTL };
-enum { FAKE_EXIT_FAR, FAKE_EXIT_HPFAR };
+enum { FAKE_EXIT_FAR, FAKE_EXIT_HPFAR, FAKE_EXIT_ESR };
 
 static inline struct pcpu *this_pcpu(void)
 {
@@ -71,6 +71,11 @@ static inline uint64_t arch_exit_far(void)
 static inline uint64_t arch_exit_hpfar(void)
 {
 	return fake_exit_read(FAKE_EXIT_HPFAR);
+}
+
+static inline uint64_t arch_exit_esr(void)
+{
+	return fake_exit_read(FAKE_EXIT_ESR);
 }
 
 static inline void arch_el2_timer_arm(uint64_t deadline)

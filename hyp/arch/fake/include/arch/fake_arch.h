@@ -23,6 +23,7 @@ struct fake_cpu {
 	bool guest_regime;	   /* false after arch_no_guest */
 	unsigned loads, puts;
 	uint64_t exit_far, exit_hpfar; /* FAR_EL2 and HPFAR_EL2 of the exit being handled */
+	uint64_t exit_esr;	       /* and ESR_EL2 (a test that calls a handler sets it) */
 	/* the EL2 timer: armed (at deadline) or not, and how many times it was armed */
 	bool el2_timer_on;
 	uint64_t el2_timer_deadline;
@@ -37,6 +38,12 @@ struct fake_cpu {
 	uint64_t pac_keys[PAC_KEY_REGS]; /* pointer authentication's key registers */
 	uint64_t mte_regs[MTE_REGS];	 /* MTE's tag registers */
 	uint64_t hcr;			 /* HCR_EL2 as the last load or trap change wrote it */
+	/* The debug registers (the OS lock fields unused: the hardware's stay unlocked), MDCR_EL2
+	   as the last load or debug_set_traps wrote it, and whether VBAR_EL2 is the vectors of
+	   a live vCPU (debug_restore) or the common ones. */
+	struct vdebug dbg;
+	uint64_t mdcr;
+	bool debug_vectors;
 };
 
 /* Where a fake CPU's code that never returns (entering a guest, halting) ends: a longjmp to
