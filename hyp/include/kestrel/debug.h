@@ -44,8 +44,8 @@ struct vcpu;
 #define OSDLR_DLK	  BIT(0)
 #define DBGPRCR_CORENPDRQ BIT(0)
 
-/* A vCPU's debug registers: in the hardware while it is live (LAZY_DEBUG in vcpu->lazy), its storage
-   otherwise. */
+/* A vCPU's debug registers: in the hardware while it is live (LAZY_DEBUG in vcpu->lazy), its
+   storage otherwise. */
 struct vdebug {
 	uint64_t mdscr, oslsr, osdlr, dbgprcr, claim, mdccint;
 	uint64_t bvr[DEBUG_PAIRS_MAX], bcr[DEBUG_PAIRS_MAX];
