@@ -48,7 +48,8 @@ HYP_OPT := -O2
 HYP_COLD := hyp/config/% hyp/core/main.c hyp/core/pmu.c hyp/core/invariants.c hyp/core/vm.c hyp/core/vm_build.c \
 	hyp/core/vm_images.c hyp/core/vm_passthrough.c hyp/core/vm_lifecycle.c \
 	hyp/core/vconsole.c hyp/core/vm_virtio.c hyp/mm/palloc.c hyp/lib/printf.c \
-	hyp/lib/image.c hyp/vdev/vgic_its.c hyp/arch/aarch64/cpu_init.c hyp/arch/aarch64/pmu.c
+	hyp/lib/image.c hyp/vdev/vgic_its.c hyp/arch/aarch64/cpu_init.c hyp/arch/aarch64/pmu.c \
+	hyp/core/debug.c hyp/arch/aarch64/debug.c
 $(patsubst %,$(B)/%.o,$(HYP_COLD)): HYP_OPT := -Os
 HYP_ASFLAGS := -Ihyp/include -Ihyp/arch/aarch64/include -D__ASSEMBLY__ -march=armv8.1-a -MMD -MP
 

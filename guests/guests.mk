@@ -4,7 +4,7 @@
 # linked with the runtime in guests/lib/ into an arm64 Image: $(B)/guests/<name>.bin.
 
 GUEST_NAMES := hello smccc mmio sysreg abort fpsimd wfi reset vgic shm counter crash demo entry virtio \
-	virtio_blk vnet mte its pmu
+	virtio_blk vnet mte its pmu debug
 GUEST_NAMES += hostile/victim hostile/probe hostile/sysreg_fuzz hostile/hvc_fuzz hostile/mmio_fuzz \
 	hostile/storm hostile/timers hostile/spoof hostile/doorbell hostile/resetloop hostile/race \
 	hostile/virtio_rings hostile/its

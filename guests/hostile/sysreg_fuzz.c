@@ -13,7 +13,7 @@
  *    out what the guest itself needs to keep running: its translation and control registers
  *    (op0=3 op1=0 CRn=1 CRm=0, CRn=2 CRm=0), PSTATE and the exception registers (CRn=4), its
  *    GIC CPU interface (CRn=12, except the SGI generation registers), the guarded control
- *    stack registers.
+ *    stack registers, MDSCR_EL1 (debug exceptions it does not handle) and OSDLR_EL1.
  * 3. el0= (default 4000) random MRS/MSR encodings from EL0: anything but op1 = 3 must trap
  *    (UNDEFINED, or EC 0x18 where the architecture reports an EL0 access that way), as must
  *    HVC and SMC.
@@ -21,7 +21,8 @@
  *    hypervisor must resume at the next one, 2 bytes on.
  * 5. Residue, until run-ms= has passed: every system register that this VM may write and
  *    read back (CRn = 12 included: DISR_EL1, the GIC CPU interface; the PMU's counters,
- *    event types and controls, stopped, where kestrel gives it), and the 32 FP/SIMD
+ *    event types and controls, stopped, where kestrel gives it; the breakpoint and
+ *    watchpoint registers, with the OS lock clear), and the 32 FP/SIMD
  *    registers, get a marker of its own; after ~30 ms, in which
  *    any other VM sharing the physical CPU runs too, each must still hold it. A register
  *    kestrel does not switch between VMs shows up as one that changed.
@@ -134,6 +135,13 @@ static bool write_denied(unsigned idx)
 {
 	unsigned op0 = OP0(idx), op1 = OP1(idx), crn = CRN(idx), crm = CRM(idx), op2 = OP2(idx);
 
+	/* MDSCR_EL1: a random value enables breakpoints, watchpoints or software step, whose
+	   debug exceptions this guest would take (kestrel gives guests self-hosted debug).
+	   OSDLR_EL1: the double lock makes the debug registers kestrel's storage, which keeps
+	   what is written as written, where the CPU applies its own rules (RES0 bits, BAS) once
+	   they are live again: a marker written under it would read back changed. */
+	if (idx == ENC(2, 0, 0, 2, 2) || idx == ENC(2, 0, 1, 3, 4))
+		return true;
 	if (op0 != 3)
 		return false;
 	if (op1 == 0) {
@@ -703,6 +711,12 @@ int main(const void *dtb)
 	       el0_trapped, ms_now() - start);
 
 	aarch32_el0();
+	/* The random writes may have set the OS lock or double lock, under which the debug
+	   registers are kestrel's storage: unlocked, they are the CPU's own, switched with the
+	   vCPU, which is what the residue check is for. */
+	write_sysreg(oslar_el1, 0);
+	write_sysreg(osdlr_el1, 0);
+	isb();
 	residue_setup();
 	residue_list();
 	uint64_t seed = mix64(bootarg("seed", 1) << 32 ^ 0x7e51d0e);

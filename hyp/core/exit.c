@@ -4,11 +4,13 @@
  * instructions the guest may not use here, so the architected answer is an UNDEF.
  */
 #include <kestrel/abort.h>
+#include <kestrel/debug.h>
 #include <kestrel/fpsimd.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/irq.h>
 #include <kestrel/lib.h>
 #include <kestrel/pac.h>
+#include <kestrel/pstate.h>
 #include <kestrel/sched.h>
 #include <kestrel/smccc.h>
 #include <kestrel/sysreg_defs.h>
@@ -65,6 +67,33 @@ exit_result exit_sync(struct vcpu *vcpu, uint64_t esr)
 	vcpu->stats[ec]++;
 	vgic_sync_lrs(vcpu);
 	return exit_handlers[ec](vcpu, esr) | EXIT_RECHECK;
+}
+
+/*
+ * The synchronous exit of a vCPU whose debug registers are live (its own vectors: debug.h),
+ * which may be stepping: the handler as exit_sync calls it, then the dispatcher's PC step,
+ * which here also advances the software step state machine. An instruction kestrel carried out
+ * completed: PSTATE.SS is cleared, so the guest takes its step exception before the next one,
+ * as after an instruction the CPU executes (KVM does the same in kvm_skip_instr). A result
+ * that does not step leaves SS as the exception left it: an instruction run again (a lazy
+ * trap) is stepped when it completes, an HVC already completed (SS clear), and an injected
+ * exception gave the guest a new PSTATE (SS clear) and its SPSR_EL1 the old one, as an
+ * exception from the stepped instruction does. entry.S calls exit_finish next.
+ */
+exit_result exit_sync_debug(struct vcpu *vcpu, uint64_t esr);
+exit_result exit_sync_debug(struct vcpu *vcpu, uint64_t esr)
+{
+	exit_result r = exit_sync(vcpu, esr);
+	unsigned step = r & EXIT_STEP_MASK;
+
+	vcpu->regs.pc += step;
+	if (vcpu->regs.pstate & PSTATE_NRW)
+		vcpu_step_a32(vcpu, r);
+	else
+		vcpu->regs.pstate &= ~PSTATE_BTYPE;
+	if (step)
+		vcpu->regs.pstate &= ~PSTATE_SS;
+	return r;
 }
 
 struct vcpu *exit_irq(struct vcpu *vcpu);

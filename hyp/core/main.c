@@ -83,6 +83,8 @@ static void choose_hyp_config(void)
 	   trap (UNDEF). Its buffer controls trap already (MDCR_EL2.E2PB = 0, as TRBE's E2TB). */
 	if (FIELD(dfr0, 32, 4))
 		hyp.vcpu_mdcr |= MDCR_TPMS;
+	hyp.debug_brps = (unsigned)FIELD(dfr0, 12, 4) + 1;
+	hyp.debug_wrps = (unsigned)FIELD(dfr0, 20, 4) + 1;
 	hyp.has_ras = FIELD(arch_id_reg(ARCH_ID_AA64PFR0), 28, 4) != 0;
 	/* APA, API, GPA, GPI; APA3, GPA3: the address or generic authentication guests see. */
 	hyp.has_pac = (arch_id_reg(ARCH_ID_AA64ISAR1) & 0xff000ff0ull) ||

@@ -33,13 +33,3 @@ exit_result pmu_enable(struct vcpu *vcpu)
 	pmu_untrap(vcpu);
 	return EXIT_RESUME; /* the access runs again, untrapped */
 }
-
-exit_result pmu_unlisted_sysreg(struct vcpu *vcpu)
-{
-	struct sysreg_access acc;
-
-	esr_decode_sysreg(arch_exit_esr(), &acc);
-	if (pmu_is_reg(acc.key))
-		return pmu_enable(vcpu);
-	return vcpu_inject_undef(vcpu);
-}

@@ -7,6 +7,7 @@
  */
 #include <kestrel/hyp.h>
 #include <kestrel/pmu.h>
+#include <kestrel/debug.h>
 #include <kestrel/sysreg.h>
 #include <kestrel/lib.h>
 #include <kestrel/sysreg_defs.h>
@@ -19,9 +20,8 @@ typedef exit_result sysreg_fn(struct vcpu *vcpu, const struct sysreg_desc *d, un
 
 struct sysreg_desc {
 	uint32_t key;
-	const char *name;
+	uint32_t field; /* offset into struct vcpu, for stored registers */
 	sysreg_fn *access;
-	size_t field; /* offset into struct vcpu, for stored registers */
 };
 
 static uint64_t id_values[7][8]; /* [CRm - 1][op2] */
@@ -50,9 +50,10 @@ static const struct id_rule id_rules[] = {
     /* BTI, SSBS, CSV2_frac (capped); MTE only with its tags (sysreg_id_sanitize); no SME, NMI,
        RAS/MPAM fractions. */
     {ID_AA64PFR1, 0x0000000f000000ffull, 0},
-    /* Armv8.0 debug with 2 breakpoints and 2 watchpoints (emulated as storage), no SPE,
-       trace or double lock; the PMU's version is set in sysreg_id_sanitize. */
-    {ID_AA64DFR0, 0, 0x000000f000101006ull},
+    /* Armv8.0 debug with the CPU's breakpoints, watchpoints and context comparators (switched
+       with the vCPU: debug.c) and the OS double lock (emulated); no SPE or trace; the PMU's
+       version is set in sysreg_id_sanitize. */
+    {ID_AA64DFR0, 0x00000000f0f0f000ull, 0x6},
     /* Everything but transactional memory. */
     {ID_AA64ISAR0, ~0x000000000f000000ull, 0},
     /* Everything but LS64: pointer authentication too (its keys are switched: pac.c). */
@@ -163,12 +164,65 @@ static exit_result stored(struct vcpu *vcpu, const struct sysreg_desc *d, unsign
 	return EXIT_STEP_A64;
 }
 
+/* A debug register MDCR_EL2.TDA traps until the vCPU's first use: the registers go live and
+   the access runs again (debug.c), unless the OS lock keeps them storage. */
+static exit_result dbg_reg(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+{
+	if (!debug_locked(&vcpu->dbg))
+		return debug_enable(vcpu);
+	return stored(vcpu, d, reg, read);
+}
+
+/* The claim tags, 8 bits: DBGCLAIMSET reads as all implemented (ones) and sets, DBGCLAIMCLR
+   reads the tags and clears. */
+static exit_result claim(struct vcpu *vcpu, unsigned reg, bool read, bool set)
+{
+	if (!debug_locked(&vcpu->dbg))
+		return debug_enable(vcpu);
+	if (read)
+		return read_done(vcpu, reg, set ? 0xff : vcpu->dbg.claim);
+	if (set)
+		vcpu->dbg.claim |= vcpu_get_reg(vcpu, reg) & 0xff;
+	else
+		vcpu->dbg.claim &= ~vcpu_get_reg(vcpu, reg);
+	return EXIT_STEP_A64;
+}
+
+static exit_result claim_set(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,
+			     bool read)
+{
+	(void)d;
+	return claim(vcpu, reg, read, true);
+}
+
+static exit_result claim_clr(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg,
+			     bool read)
+{
+	(void)d;
+	return claim(vcpu, reg, read, false);
+}
+
+/* The OS lock (OSLAR_EL1.OSLK, write-only) and what OSDLR_EL1.DLK and DBGPRCR_EL1.CORENPDRQ
+   make of the double lock (their other bits are RES0): each change may take the vCPU's
+   debug registers out of the hardware or put them back (debug.c). */
 static exit_result oslar(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
 {
 	(void)d;
 	if (read)
 		return vcpu_inject_undef(vcpu); /* write-only */
-	vcpu->dbg.oslsr = BIT(3) | ((vcpu_get_reg(vcpu, reg) & 1) << 1);
+	vcpu->dbg.oslsr = OSLSR_OSLM | ((vcpu_get_reg(vcpu, reg) & 1) ? OSLSR_OSLK : 0);
+	debug_locks_changed(vcpu);
+	return EXIT_STEP_A64;
+}
+
+static exit_result lock_bit(struct vcpu *vcpu, const struct sysreg_desc *d, unsigned reg, bool read)
+{
+	uint64_t *field = (uint64_t *)(void *)((char *)vcpu + d->field);
+
+	if (read)
+		return read_done(vcpu, reg, *field);
+	*field = vcpu_get_reg(vcpu, reg) & 1;
+	debug_locks_changed(vcpu);
 	return EXIT_STEP_A64;
 }
 
@@ -234,9 +288,8 @@ static exit_result mte_reg(struct vcpu *vcpu, const struct sysreg_desc *d, unsig
 	return mte_enable(vcpu);
 }
 
-#define VCPU_FIELD(f)		offsetof(struct vcpu, f)
-#define PAC(X, id, crm, op2)	X(id, #id, SYSREG_KEY(3, 0, 2, crm, op2), pac_key, 0)
-#define DBG(X, id, crm, op2, f) X(id, #id, SYSREG_KEY(2, 0, 0, crm, op2), stored, VCPU_FIELD(dbg.f))
+#define VCPU_FIELD(f)	     offsetof(struct vcpu, f)
+#define PAC(X, id, crm, op2) X(id, #id, SYSREG_KEY(3, 0, 2, crm, op2), pac_key, 0)
 
 /*
  * The emulated registers, in encoding order (op0, op1, CRn, CRm, op2): X(identifier, name, key,
@@ -247,24 +300,17 @@ static exit_result mte_reg(struct vcpu *vcpu, const struct sysreg_desc *d, unsig
 	X(DC_ISW, "DC ISW", SYSREG_KEY(1, 0, 7, 6, 2), dc_set_way, 0)                              \
 	X(DC_CSW, "DC CSW", SYSREG_KEY(1, 0, 7, 10, 2), dc_set_way, 0)                             \
 	X(DC_CISW, "DC CISW", SYSREG_KEY(1, 0, 7, 14, 2), dc_set_way, 0)                           \
-	DBG(X, DBGBVR0_EL1, 0, 4, bvr[0])                                                          \
-	DBG(X, DBGBCR0_EL1, 0, 5, bcr[0])                                                          \
-	DBG(X, DBGWVR0_EL1, 0, 6, wvr[0])                                                          \
-	DBG(X, DBGWCR0_EL1, 0, 7, wcr[0])                                                          \
-	DBG(X, DBGBVR1_EL1, 1, 4, bvr[1])                                                          \
-	DBG(X, DBGBCR1_EL1, 1, 5, bcr[1])                                                          \
-	DBG(X, DBGWVR1_EL1, 1, 6, wvr[1])                                                          \
-	DBG(X, DBGWCR1_EL1, 1, 7, wcr[1])                                                          \
-	X(MDCCINT_EL1, "MDCCINT_EL1", SYSREG_KEY(2, 0, 0, 2, 0), raz_wi, 0)                        \
-	DBG(X, MDSCR_EL1, 2, 2, mdscr)                                                             \
+	X(MDCCINT_EL1, "MDCCINT_EL1", SYSREG_KEY(2, 0, 0, 2, 0), dbg_reg, VCPU_FIELD(dbg.mdccint)) \
+	X(MDSCR_EL1, "MDSCR_EL1", SYSREG_KEY(2, 0, 0, 2, 2), dbg_reg, VCPU_FIELD(dbg.mdscr))       \
 	X(OSECCR_EL1, "OSECCR_EL1", SYSREG_KEY(2, 0, 0, 6, 2), raz_wi, 0)                          \
 	X(MDRAR_EL1, "MDRAR_EL1", SYSREG_KEY(2, 0, 1, 0, 0), read_only_zero, 0)                    \
 	X(OSLAR_EL1, "OSLAR_EL1", SYSREG_KEY(2, 0, 1, 0, 4), oslar, 0)                             \
 	X(OSLSR_EL1, "OSLSR_EL1", SYSREG_KEY(2, 0, 1, 1, 4), oslsr, 0)                             \
-	X(OSDLR_EL1, "OSDLR_EL1", SYSREG_KEY(2, 0, 1, 3, 4), stored, VCPU_FIELD(dbg.osdlr))        \
-	X(DBGPRCR_EL1, "DBGPRCR_EL1", SYSREG_KEY(2, 0, 1, 4, 4), stored, VCPU_FIELD(dbg.dbgprcr))  \
-	X(DBGCLAIMSET_EL1, "DBGCLAIMSET_EL1", SYSREG_KEY(2, 0, 7, 8, 6), raz_wi, 0)                \
-	X(DBGCLAIMCLR_EL1, "DBGCLAIMCLR_EL1", SYSREG_KEY(2, 0, 7, 9, 6), raz_wi, 0)                \
+	X(OSDLR_EL1, "OSDLR_EL1", SYSREG_KEY(2, 0, 1, 3, 4), lock_bit, VCPU_FIELD(dbg.osdlr))      \
+	X(DBGPRCR_EL1, "DBGPRCR_EL1", SYSREG_KEY(2, 0, 1, 4, 4), lock_bit,                         \
+	  VCPU_FIELD(dbg.dbgprcr))                                                                 \
+	X(DBGCLAIMSET_EL1, "DBGCLAIMSET_EL1", SYSREG_KEY(2, 0, 7, 8, 6), claim_set, 0)             \
+	X(DBGCLAIMCLR_EL1, "DBGCLAIMCLR_EL1", SYSREG_KEY(2, 0, 7, 9, 6), claim_clr, 0)             \
 	X(DBGAUTHSTATUS_EL1, "DBGAUTHSTATUS_EL1", SYSREG_KEY(2, 0, 7, 14, 6), read_only_zero, 0)   \
 	X(MDCCSR_EL0, "MDCCSR_EL0", SYSREG_KEY(2, 3, 0, 1, 0), read_only_zero, 0)                  \
 	X(DBGDTR_EL0, "DBGDTR_EL0", SYSREG_KEY(2, 3, 0, 4, 0), raz_wi, 0)                          \
@@ -289,7 +335,7 @@ static exit_result mte_reg(struct vcpu *vcpu, const struct sysreg_desc *d, unsig
 	X(ICC_SGI0R_EL1, "ICC_SGI0R_EL1", SYSREG_KEY(3, 0, 12, 11, 7), sgi0r_write, 0)
 
 #define AS_INDEX(id, name, key, fn, field) SR_##id,
-#define AS_DESC(id, name, key, fn, field)  {key, name, fn, field},
+#define AS_DESC(id, name, key, fn, field)  {key, field, fn},
 #define AS_SLOT(id, name, key, fn, field)  [SYSREG_HASH(key)] = SR_##id,
 
 /* Row 0 is a sentinel whose key no access has (keys have only SYSREG_KEY_MASK bits): an empty
@@ -309,7 +355,7 @@ enum { SR_NONE, SYSREG_LIST(AS_INDEX) SYSREG_COUNT };
 static const struct {
 	struct sysreg_desc row[SYSREG_COUNT];
 	uint8_t slot[1u << SYSREG_HASH_BITS];
-} sysregs = {{{~0u, "none", NULL, 0}, SYSREG_LIST(AS_DESC)}, {SYSREG_LIST(AS_SLOT)}};
+} sysregs = {{{~0u, 0, NULL}, SYSREG_LIST(AS_DESC)}, {SYSREG_LIST(AS_SLOT)}};
 
 const struct sysreg_desc *sysreg_find(uint32_t key);
 const struct sysreg_desc *sysreg_find(uint32_t key)
@@ -329,6 +375,28 @@ static bool is_id_space(uint32_t key)
 	       crm <= 7;
 }
 
+/*
+ * Past the table: the breakpoint and watchpoint registers, DBG{B,W}{V,C}R<n>_EL1 (op0 2, op1 0,
+ * CRn 0, CRm n, op2 4..7), are 16 numbered copies of four registers. They are decoded here by
+ * number rather than as 64 rows: no exit path looks for them (a vCPU's first access makes
+ * them live, untrapped; only a locked vCPU's accesses are emulated), and 64 rows would be
+ * 2.7 KiB. Anything else (an ID register write too) is an UNDEF. The syndrome is read again
+ * (ESR_EL2): a miss that takes the vCPU alone leaves the lookup's registers as they were.
+ */
+static NOINLINE exit_result unlisted(struct vcpu *vcpu)
+{
+	struct sysreg_access acc;
+
+	esr_decode_sysreg(arch_exit_esr(), &acc);
+	if ((acc.key & ~SYSREG_KEY(0, 0, 0, 15, 3)) == SYSREG_KEY(2, 0, 0, 0, 4))
+		return debug_pair_access(vcpu, SYSREG_KEY_CRM(acc.key),
+					 (enum debug_pair_reg)SYSREG_KEY_OP2(acc.key), acc.reg,
+					 acc.read);
+	if (pmu_is_reg(acc.key))
+		return pmu_enable(vcpu);
+	return vcpu_inject_undef(vcpu);
+}
+
 exit_result sysreg_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	struct sysreg_access acc;
@@ -339,13 +407,13 @@ exit_result sysreg_exit(struct vcpu *vcpu, uint64_t esr)
 		    sysregs.row + (size_t)sysregs.slot[SYSREG_HASH(acc.key)];
 		if (d->key == acc.key)
 			return d->access(vcpu, d, acc.reg, acc.read);
-		/* Not listed: the PMU's registers trap until a vCPU's first use; any other is
-		   an UNDEF (pmu.c, which reads the syndrome again: passing the key here would
-		   cost every listed register an instruction). */
-		return pmu_unlisted_sysreg(vcpu);
+		/* Not listed: the numbered debug registers and the PMU's (trapped until a
+		   vCPU's first use), any other an UNDEF; unlisted reads the syndrome again, since
+		   passing the key here would cost every listed register an instruction. */
+		return unlisted(vcpu);
 	}
-	if (!acc.read) /* an UNDEF, through the same tail call as an unlisted register's */
-		return pmu_unlisted_sysreg(vcpu);
+	if (!acc.read)
+		return unlisted(vcpu); /* an UNDEF, from the same place as the table's misses */
 	vcpu_set_reg(vcpu, acc.reg,
 		     id_values[SYSREG_KEY_CRM(acc.key) - 1][SYSREG_KEY_OP2(acc.key)]);
 	return EXIT_STEP_A64;

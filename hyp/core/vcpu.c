@@ -2,6 +2,7 @@
 /* vCPU state: reset, loading, exception injection; the registers themselves are the arch
    layer's (arch.h). */
 #include <kestrel/arch.h>
+#include <kestrel/debug.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
@@ -47,11 +48,12 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	memset(vcpu->pac_keys, 0, sizeof(vcpu->pac_keys));
 	memset(vcpu->mte_regs, 0, sizeof(vcpu->mte_regs));
 	vcpu->hcr &= ~(HCR_API | HCR_APK | HCR_ATA);
-	/* The PMU likewise, its counters zero. */
 	memset(&vcpu->pmu, 0, sizeof(vcpu->pmu));
 	vcpu->mdcr |= MDCR_TPM | MDCR_TPMCR;
 	vcpu->sys.sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the boot protocol wants */
-	vcpu->dbg.oslsr = BIT(3);	  /* OS lock implemented, unlocked */
+	/* Debug trapped again until its first use; the OS lock set, as a cold reset leaves it. */
+	vcpu->dbg.oslsr = OSLSR_OSLM | OSLSR_OSLK;
+	vcpu->mdcr |= MDCR_TDA;
 	vcpu->vmpidr = GUEST_MPIDR(vcpu->id);
 }
 

@@ -315,6 +315,16 @@ CASES = [
     # exceptions kestrel injects set PSTATE as the CPU's own do; an emulated instruction leaves
     # BTYPE 0; big-endian MMIO; WFIT without FEAT_WFxT is an UNDEF
     guest_case("entry"),
+    # self-hosted debug: breakpoint, watchpoints, software step over instructions kestrel
+    # carries out, the OS lock and double lock, the numbered registers up to the CPU's counts
+    guest_case("debug", "--cmdline", "role=a run-ms=300"),
+    # two debug guests on one CPU: each keeps its debug registers and only its breakpoint fires
+    Case("debug-shared", [config("debug-shared")],
+         expect=[*(vm_said(vm, r"DEBUG: rounds [1-9]\d* changed 0") for vm in ("debug-a", "debug-b")),
+                 *(vm_said(vm, r"RESULT: PASS") for vm in ("debug-a", "debug-b")),
+                 r"kestrel: debug-a stopped \(powered off\)", r"kestrel: debug-b stopped \(powered off\)",
+                 r"kestrel: all VMs stopped"],
+         forbid=[*DEFAULT_FORBID, r"unexpected exception"], timeout=60),
     # the first FP/SIMD use traps (lazy switching), once: the registers stay loaded after it
     guest_case("fpsimd", expect=[r"vm0 stopped .*; exits: .*\bfpsimd=1\b"]),
     # the virtual counter counts instructions under --icount: a 20000-instruction loop is 20000
@@ -983,7 +993,11 @@ CASES = [
                        vm_said("sysreg-a", r"sysreg: residue checked: .*\bS3_3_C14_C8_0\b"),
                        # with --mte, MTE's GCR_EL1, RGSR_EL1, TFSR_EL1 and TFSRE0_EL1 too
                        *(vm_said("sysreg-b", rf"sysreg: residue checked: .*\b{reg}\b")
-                         for reg in ("S3_0_C1_C0_5", "S3_0_C1_C0_6", "S3_0_C5_C6_0", "S3_0_C5_C6_1"))],
+                         for reg in ("S3_0_C1_C0_5", "S3_0_C1_C0_6", "S3_0_C5_C6_0", "S3_0_C5_C6_1")),
+                       # the breakpoint and watchpoint registers too (the last of QEMU's 6 and
+                       # 4): live for the VM, switched with its vCPU
+                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS2_0_C0_C5_4\b"),
+                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS2_0_C0_C3_7\b")],
                  args=["--mte"]),
     hostile_case("hostile-hvc", "hvc", {"hvc": r"HOSTILE: hypercall cases [1-9]\d* errors \d+"}),
     hostile_case("hostile-mmio", "mmio", {"mmio": r"HOSTILE: mmio cases [1-9]\d* aborts [1-9]\d*"}),

@@ -153,13 +153,13 @@ static const struct id_reg id_regs[] = {
      {{"DebugVer", FIX, 6},
       {"TraceVer", FIX, 0},
       {"PMUVer", OWN, 0},
-      {"BRPs", FIX, 1},
+      {"BRPs", KEEP, 0},
       {"PMSS", FIX, 0},
-      {"WRPs", FIX, 1},
+      {"WRPs", KEEP, 0},
       {"SEBEP", FIX, 0},
-      {"CTX_CMPs", FIX, 0},
+      {"CTX_CMPs", KEEP, 0},
       {"PMSVer", FIX, 0},
-      {"DoubleLock", FIX, 0xf},
+      {"DoubleLock", FIX, 0},
       {"TraceFilt", FIX, 0},
       {"TraceBuffer", FIX, 0},
       {"MTPMU", FIX, 0},
@@ -332,19 +332,23 @@ static void mte_is_shown_only_with_allocation_tags(void **state)
 	}
 }
 
-static void dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else(void **state)
+/* The CPU's own breakpoints, watchpoints and context comparators (switched with the vCPU),
+   the OS double lock (emulated), Armv8.0 debug; no PMU, SPE or trace. */
+static void dfr0_shows_the_cpus_breakpoints_and_watchpoints_and_nothing_else(void **state)
 {
 	uint64_t v;
 
 	(void)state;
 	v = sysreg_id_sanitize(ID_AA64DFR0, 0x0000000f10305009ull, 48); /* a PMU, SPE, 6 BRPs... */
-	assert_int_equal(v, sysreg_id_sanitize(ID_AA64DFR0, 0, 48));
-	assert_int_equal(nibble(v, 0), 6);   /* DebugVer: Armv8.0 */
-	assert_int_equal(nibble(v, 2), 0);   /* PMUVer: none (pmuver_is_the_cpus_up_to_v3p7) */
-	assert_int_equal(nibble(v, 3), 1);   /* BRPs: 2 */
-	assert_int_equal(nibble(v, 5), 1);   /* WRPs: 2 */
-	assert_int_equal(nibble(v, 8), 0);   /* PMSVer: no SPE */
-	assert_int_equal(nibble(v, 9), 0xf); /* DoubleLock: not implemented */
+	assert_int_equal(nibble(v, 0), 6);				/* DebugVer: Armv8.0 */
+	assert_int_equal(nibble(v, 2), 0);				/* PMUVer: none */
+	assert_int_equal(nibble(v, 3), 5);				/* BRPs: 6 */
+	assert_int_equal(nibble(v, 5), 3);				/* WRPs: 4 */
+	assert_int_equal(nibble(v, 7), 1);				/* CTX_CMPs: 2 */
+	assert_int_equal(nibble(v, 8), 0);				/* PMSVer: no SPE */
+	assert_int_equal(nibble(v, 9), 0);	    /* DoubleLock: implemented */
+	v = sysreg_id_sanitize(ID_AA64DFR0, 0, 48); /* one of each, the minimum */
+	assert_int_equal(v, 0x6);
 }
 
 /* The PMU as the hardware has it (its registers are the guest's once used: pmu.c), up to
@@ -449,14 +453,6 @@ static const uint32_t emulated[] = {
     SYSREG_KEY(1, 0, 7, 6, 2),	/* DC ISW */
     SYSREG_KEY(1, 0, 7, 10, 2), /* DC CSW */
     SYSREG_KEY(1, 0, 7, 14, 2), /* DC CISW */
-    DBG(0, 4),			/* DBGBVR0_EL1 */
-    DBG(0, 5),			/* DBGBCR0_EL1 */
-    DBG(0, 6),			/* DBGWVR0_EL1 */
-    DBG(0, 7),			/* DBGWCR0_EL1 */
-    DBG(1, 4),			/* DBGBVR1_EL1 */
-    DBG(1, 5),			/* DBGBCR1_EL1 */
-    DBG(1, 6),			/* DBGWVR1_EL1 */
-    DBG(1, 7),			/* DBGWCR1_EL1 */
     DBG(2, 0),			/* MDCCINT_EL1 */
     DBG(2, 2),			/* MDSCR_EL1 */
     DBG(6, 2),			/* OSECCR_EL1 */
@@ -504,7 +500,8 @@ static void find_misses_registers_it_does_not_emulate(void **state)
 	static const uint32_t others[] = {
 	    SYSREG_KEY(3, 3, 9, 12, 0), /* PMCR_EL0 */
 	    SYSREG_KEY(3, 0, 1, 0, 0),	/* SCTLR_EL1: not trapped at all */
-	    SYSREG_KEY(2, 0, 0, 2, 4),	/* DBGBVR2_EL1: only two breakpoints */
+	    DBG(0, 4),			/* DBGBVR0_EL1: numbered, decoded past the table */
+	    DBG(15, 7),			/* DBGWCR15_EL1 */
 	    SYSREG_KEY(3, 0, 0, 4, 0),	/* ID registers are not in the table */
 	    SYSREG_KEY(1, 0, 7, 6, 1),	/* DC IVAC */
 	    0,
@@ -594,6 +591,8 @@ static int new_vcpu(void **state)
 		fake_arch.id_regs[ARCH_ID(SYSREG_KEY_CRM(hw_ids[i].key),
 					  SYSREG_KEY_OP2(hw_ids[i].key))] = hw_ids[i].hw;
 	sysreg_init_id_values(40);
+	hyp.debug_brps = 6; /* as hw_ids' ID_AA64DFR0_EL1 says */
+	hyp.debug_wrps = 4;
 	return 0;
 }
 
@@ -608,6 +607,7 @@ static void expect_undef(uint64_t faulting_pc, uint64_t undefs)
 
 static void trap(uint64_t esr)
 {
+	fake_cpu()->exit_esr = esr; /* ESR_EL2, which the table's miss path reads again */
 	run_exit(sysreg_exit, &vcpu, esr);
 }
 
@@ -678,21 +678,16 @@ static void mrs_into_xzr_discards_the_value(void **state)
 	assert_memory_equal(vcpu.regs.x, before, sizeof(before));
 }
 
-static void debug_registers_are_stored_per_vcpu(void **state)
+/* Under the OS lock the debug registers are storage: no access makes them live, each keeps
+   its own value, and the numbered ones exist up to the CPU's counts (6 and 4 here). */
+static void locked_debug_registers_are_stored_per_vcpu(void **state)
 {
-	static const uint32_t stored[] = {DBG(0, 4),
-					  DBG(0, 5),
-					  DBG(0, 6),
-					  DBG(0, 7),
-					  DBG(1, 4),
-					  DBG(1, 5),
-					  DBG(1, 6),
-					  DBG(1, 7),
-					  DBG(2, 2),
-					  SYSREG_KEY(2, 0, 1, 3, 4),
-					  SYSREG_KEY(2, 0, 1, 4, 4)};
+	static const uint32_t stored[] = {DBG(0, 4), DBG(0, 5), DBG(0, 6), DBG(0, 7), DBG(5, 4),
+					  DBG(5, 5), DBG(3, 6), DBG(3, 7), DBG(2, 2), DBG(2, 0)};
+	static const uint32_t absent[] = {DBG(6, 4), DBG(6, 5), DBG(4, 6), DBG(4, 7), DBG(15, 4)};
 
 	(void)state;
+	vcpu.dbg.oslsr = OSLSR_OSLM | OSLSR_OSLK;
 	for (unsigned i = 0; i < ARRAY_SIZE(stored); i++) {
 		vcpu.regs.x[5] = 0xabc000 + i;
 		assert_true(access(stored[i], 5, false));
@@ -703,16 +698,25 @@ static void debug_registers_are_stored_per_vcpu(void **state)
 		assert_true(access(stored[i], 6, true));
 		assert_int_equal(vcpu.regs.x[6], 0xabc000 + i);
 	}
-	assert_int_equal(vcpu.dbg.bvr[1], 0xabc004);
-	assert_int_equal(vcpu.dbg.wcr[0], 0xabc003);
+	assert_int_equal(vcpu.dbg.bvr[5], 0xabc004);
+	assert_int_equal(vcpu.dbg.wcr[3], 0xabc007);
 	assert_int_equal(vcpu.dbg.mdscr, 0xabc008);
-	assert_int_equal(vcpu.dbg.osdlr, 0xabc009);
-	assert_int_equal(vcpu.dbg.dbgprcr, 0xabc00a);
+	assert_int_equal(vcpu.dbg.mdccint, 0xabc009);
+	assert_false((vcpu.lazy & LAZY_DEBUG));
 	/* MSR from xzr stores zero. */
 	assert_true(access(DBG(2, 2), 31, false));
 	assert_int_equal(vcpu.dbg.mdscr, 0);
+	/* Beyond the counts: UNDEF, locked or not. */
+	for (unsigned i = 0; i < ARRAY_SIZE(absent); i++)
+		assert_false(access(absent[i], 5, i & 1));
+	vcpu.dbg.oslsr = OSLSR_OSLM;
+	assert_false(access(DBG(6, 4), 5, true));
+	assert_false((vcpu.lazy & LAZY_DEBUG));
+	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], ARRAY_SIZE(absent) + 1);
 }
 
+/* OSLAR_EL1 sets and clears OSLSR_EL1.OSLK (OSLM 0b10 always); OSDLR_EL1.DLK and
+   DBGPRCR_EL1.CORENPDRQ are single bits. */
 static void os_lock_is_reflected_in_oslsr(void **state)
 {
 	(void)state;
@@ -728,17 +732,37 @@ static void os_lock_is_reflected_in_oslsr(void **state)
 	assert_false(access(SYSREG_KEY(2, 0, 1, 0, 4), 3, true));
 	assert_false(access(SYSREG_KEY(2, 0, 1, 1, 4), 3, false));
 	assert_int_equal(vcpu.stats[STAT_UNDEF_INJECTED], 2);
+	vcpu.regs.x[0] = ALL_ONES;
+	assert_true(access(SYSREG_KEY(2, 0, 1, 3, 4), 0, false)); /* OSDLR_EL1 */
+	assert_true(access(SYSREG_KEY(2, 0, 1, 3, 4), 3, true));
+	assert_int_equal(vcpu.regs.x[3], 1);
+	assert_true(access(SYSREG_KEY(2, 0, 1, 4, 4), 0, false)); /* DBGPRCR_EL1 */
+	assert_true(access(SYSREG_KEY(2, 0, 1, 4, 4), 3, true));
+	assert_int_equal(vcpu.regs.x[3], 1);
+}
+
+/* The claim tags under the lock: DBGCLAIMSET reads as 8 implemented tags and sets, DBGCLAIMCLR
+   reads the tags and clears. */
+static void claim_tags_set_clear_and_read_back(void **state)
+{
+	(void)state;
+	vcpu.dbg.oslsr = OSLSR_OSLM | OSLSR_OSLK;
+	vcpu.regs.x[1] = 0x1a5;
+	assert_true(access(SYSREG_KEY(2, 0, 7, 8, 6), 1, false));
+	assert_true(access(SYSREG_KEY(2, 0, 7, 8, 6), 2, true));
+	assert_int_equal(vcpu.regs.x[2], 0xff);
+	assert_true(access(SYSREG_KEY(2, 0, 7, 9, 6), 2, true));
+	assert_int_equal(vcpu.regs.x[2], 0xa5);
+	vcpu.regs.x[1] = 0x21;
+	assert_true(access(SYSREG_KEY(2, 0, 7, 9, 6), 1, false));
+	assert_true(access(SYSREG_KEY(2, 0, 7, 9, 6), 2, true));
+	assert_int_equal(vcpu.regs.x[2], 0x84);
 }
 
 static void raz_wi_registers_ignore_writes(void **state)
 {
-	static const uint32_t raz_wi[] = {DBG(2, 0),
-					  DBG(6, 2),
-					  SYSREG_KEY(2, 0, 7, 8, 6),
-					  SYSREG_KEY(2, 0, 7, 9, 6),
-					  SYSREG_KEY(2, 3, 0, 4, 0),
-					  SYSREG_KEY(2, 3, 0, 5, 0),
-					  SYSREG_KEY(3, 0, 1, 0, 1)};
+	static const uint32_t raz_wi[] = {DBG(6, 2), SYSREG_KEY(2, 3, 0, 4, 0),
+					  SYSREG_KEY(2, 3, 0, 5, 0), SYSREG_KEY(3, 0, 1, 0, 1)};
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(raz_wi); i++) {
@@ -1122,7 +1146,7 @@ int main(void)
 	    cmocka_unit_test(pfr0_all_ones_and_qemu_max),
 	    cmocka_unit_test(csv2_never_advertises_scxtnum),
 	    cmocka_unit_test(mte_is_shown_only_with_allocation_tags),
-	    cmocka_unit_test(dfr0_describes_two_breakpoints_two_watchpoints_and_nothing_else),
+	    cmocka_unit_test(dfr0_shows_the_cpus_breakpoints_and_watchpoints_and_nothing_else),
 	    cmocka_unit_test(pmuver_is_the_cpus_up_to_v3p7),
 	    cmocka_unit_test(pmu_registers_are_the_ones_tpm_traps),
 	    cmocka_unit_test(isar_registers_hide_tme_and_show_pointer_authentication),
@@ -1139,7 +1163,8 @@ int main(void)
 	    T(mrs_of_an_unimplemented_id_register_reads_zero),
 	    T(msr_to_an_id_register_is_undefined),
 	    T(mrs_into_xzr_discards_the_value),
-	    T(debug_registers_are_stored_per_vcpu),
+	    T(locked_debug_registers_are_stored_per_vcpu),
+	    T(claim_tags_set_clear_and_read_back),
 	    T(os_lock_is_reflected_in_oslsr),
 	    T(raz_wi_registers_ignore_writes),
 	    T(read_only_registers_read_zero_and_refuse_writes),

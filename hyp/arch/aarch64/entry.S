@@ -113,16 +113,74 @@ el2_vectors:
 	vector	guest_irq
 	vector	guest_serror
 
-	.text
-el2_sync_sp0:	el2_frame 0
-el2_irq_sp0:	el2_frame 1
-el2_fiq_sp0:	el2_frame 2
-el2_serror_sp0:	el2_frame 3
-el2_sync:	el2_frame 4
-el2_irq:	el2_frame 5
-el2_fiq:	el2_frame 6
-el2_serror:	el2_frame 7
+/*
+ * The vectors of a vCPU whose debug registers are live (kestrel/debug.h; debug_restore sets
+ * them): as el2_vectors, but every synchronous exit from the guest, AArch64 or AArch32, takes
+ * guest_sync_debug, where the PC step knows software step. The code of the entries both
+ * tables share fills this table's slots (each checked to fit its 0x80 bytes), so the second
+ * table costs little more than its own entry.
+ */
+.macro slot_end n			/* .org refuses to move backwards: a slot that overflows */
+	.org	el2_vectors_debug + (\n + 1) * 0x80
+.endm
 
+	.balign	0x800
+	.global	el2_vectors_debug
+el2_vectors_debug:
+el2_sync_sp0:	el2_frame 0
+	slot_end 0
+el2_irq_sp0:	el2_frame 1
+	slot_end 1
+el2_fiq_sp0:	el2_frame 2
+	slot_end 2
+el2_serror_sp0:	el2_frame 3
+	slot_end 3
+el2_sync:	el2_frame 4
+	slot_end 4
+el2_irq:	el2_frame 5
+	slot_end 5
+el2_fiq:	el2_frame 6
+	slot_end 6
+el2_serror:	el2_frame 7
+	slot_end 7
+/* A live vCPU's synchronous exit: everything saved, the handler, the PC step and software
+   step (exit_sync_debug), then exit_finish. */
+guest_sync_debug:
+	save_guest_caller_saved
+	save_guest_callee_saved
+	mov	x19, x0
+	mrs	x1, esr_el2
+	bl	exit_sync_debug
+	mov	w1, w0
+	mov	x0, x19
+	bl	exit_finish		/* returns only if the vCPU goes on */
+	mov	x0, x19
+	b	vcpu_resume
+	slot_end 8
+guest_irq:
+	save_guest_caller_saved
+	save_guest_callee_saved
+	bl	exit_irq
+	b	vcpu_resume
+	slot_end 9
+	b	guest_irq
+	slot_end 10
+guest_serror:
+	save_guest_caller_saved
+	save_guest_callee_saved
+	mrs	x1, esr_el2
+	bl	exit_serror
+	b	vcpu_resume
+	slot_end 11
+	b	guest_sync_debug
+	slot_end 12
+	b	guest_irq
+	slot_end 13
+	b	guest_irq
+	slot_end 14
+	b	guest_serror
+
+	.text
 /*
  * The common synchronous exit, dispatched here: the handler straight from exit_handlers[EC],
  * with the exit counted, when the vCPU needs no attention before it (its list registers are
@@ -252,19 +310,6 @@ guest_sync_a32:
 	mov	x0, x19
 	bl	exit_finish		/* returns only if the vCPU goes on */
 	mov	x0, x19
-	b	vcpu_resume
-
-guest_irq:
-	save_guest_caller_saved
-	save_guest_callee_saved
-	bl	exit_irq
-	b	vcpu_resume
-
-guest_serror:
-	save_guest_caller_saved
-	save_guest_callee_saved
-	mrs	x1, esr_el2
-	bl	exit_serror
 	b	vcpu_resume
 
 /* x0 = vCPU, x1 = stack top: drop whatever kestrel was doing on this CPU and run the vCPU. */

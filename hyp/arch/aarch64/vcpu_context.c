@@ -6,6 +6,7 @@
  */
 #include <kestrel/arch.h>
 #include <kestrel/guest_layout.h>
+#include <kestrel/debug.h>
 #include <kestrel/hyp.h>
 #include <kestrel/pmu.h>
 #include <kestrel/sysreg_defs.h>
@@ -22,6 +23,8 @@ static void lazy_restore(struct vcpu *vcpu)
 		mte_restore(vcpu);
 	if (vcpu->lazy & LAZY_PMU)
 		pmu_load(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG)
+		debug_restore(vcpu);
 }
 
 /* With the vGIC's put: the PMU's overflow PPI is released after vgic_lr_put has folded the
@@ -34,6 +37,10 @@ static void lazy_put(struct vcpu *vcpu)
 		mte_save(vcpu);
 	if (vcpu->lazy & LAZY_PMU)
 		pmu_save(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG) {
+		debug_save(vcpu);
+		debug_put(vcpu);
+	}
 	vgic_lr_put(vcpu);
 	if (vcpu->lazy & LAZY_PMU)
 		vgic_lr_put_linked(vcpu, GUEST_PPI_PMU);
@@ -77,9 +84,10 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	   but the register answers anyway, and one VM read another's value). */
 	if (hyp.has_ras)
 		write_sysreg(VDISR_EL2, s->vdisr);
-	/* Pointer authentication keys, tag registers and the PMU only for a vCPU that used them
-	   (pac.h, mte.h, pmu.h): the others trap on every use, so what the last vCPU left here
-	   is out of their reach. */
+	/* Pointer authentication keys, tag registers, the PMU and the debug registers only for a
+	   vCPU that used them (pac.h, mte.h, pmu.h, debug.h): the others trap on every use, so
+	   what the last vCPU left here is out of their reach, and the hardware's MDSCR_EL1 is 0
+	   for them (debug_save): none of its breakpoints fires. */
 	if (unlikely(vcpu->lazy))
 		lazy_restore(vcpu);
 	vgic_lr_load(vcpu);

@@ -6,6 +6,7 @@
  */
 #include <arch/fake_arch.h>
 #include <kestrel/guest_layout.h>
+#include <kestrel/debug.h>
 
 void arch_vcpu_load(struct vcpu *vcpu)
 {
@@ -21,6 +22,8 @@ void arch_vcpu_load(struct vcpu *vcpu)
 		mte_restore(vcpu);
 	if (vcpu->lazy & LAZY_PMU)
 		pmu_load(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG)
+		debug_restore(vcpu);
 	vgic_lr_load(vcpu);
 	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
 	fake_cpu_traps(vcpu->cptr, !vcpu->pcpu || vcpu->pcpu->fp_owner != vcpu);
@@ -35,6 +38,10 @@ void arch_vcpu_put(struct vcpu *vcpu)
 		mte_save(vcpu);
 	if (vcpu->lazy & LAZY_PMU)
 		pmu_save(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG) {
+		debug_save(vcpu);
+		debug_put(vcpu);
+	}
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	fake_cpu()->el1.cntv_ctl = fake_cpu()->el1.cntp_ctl = 0;
 	vgic_lr_put(vcpu);

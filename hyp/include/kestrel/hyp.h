@@ -17,6 +17,8 @@ struct hyp_config {
 	bool has_mte; /* FEAT_MTE2: guests see it, tags zeroed with RAM (kestrel/mte.h) */
 	bool has_pmu; /* PMUv3p5 with its interrupt on PPI 23: guests get it (kestrel/pmu.h) */
 	unsigned pmu_counters; /* its event counters (PMCR_EL0.N), all the guests' */
+	/* Breakpoints and watchpoints (ID_AA64DFR0_EL1.BRPs, WRPs): guests see as many. */
+	unsigned debug_brps, debug_wrps;
 	/* VTTBR_EL2 of a CPU with no vCPU loaded: VMID 0 (never a VM's), an empty stage 2 */
 	uint64_t park_vttbr;
 };

@@ -48,9 +48,6 @@ struct vpmu {
    PMU state live and stops trapping it; the access runs again. A CPU whose PMU kestrel does
    not give guests (hyp.has_pmu false), or a trap after the first use: UNDEF. */
 exit_result pmu_enable(struct vcpu *vcpu);
-/* A trapped system register (EC 0x18) that sysreg.c does not list, the exit's syndrome still
-   in ESR_EL2: a PMU register goes to pmu_enable, any other is an UNDEF. */
-exit_result pmu_unlisted_sysreg(struct vcpu *vcpu);
 /* The registers MDCR_EL2.TPM traps: PMCR_EL0...PMOVSSET_EL0 (op1 3, CRn 9, CRm 12-14),
    PMINTENSET/CLR_EL1 and PMMIR_EL1 (op1 0, CRn 9, CRm 14), PMEVCNTR<n>, PMEVTYPER<n> and
    PMCCFILTR_EL0 (op1 3, CRn 14, CRm 8-15). key: SYSREG_KEY. */

@@ -6,9 +6,11 @@
 #include <kestrel/types.h>
 
 #define PSTATE_EL1H  0x5ull
+#define PSTATE_NRW   BIT(4) /* M[4]: AArch32 */
 #define PSTATE_DAIF  (0xfull << 6)
 #define PSTATE_BTYPE (3ull << 10)
 #define PSTATE_SSBS  BIT(12)
+#define PSTATE_SS    BIT(21) /* software step: the next instruction is stepped */
 #define PSTATE_PAN   BIT(22)
 #define PSTATE_DIT   BIT(24)
 

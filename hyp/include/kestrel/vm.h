@@ -6,6 +6,7 @@
 #include <kestrel/arch.h>
 #include <kestrel/asm_offsets.h>
 #include <kestrel/console.h>
+#include <kestrel/debug.h>
 #include <kestrel/esr.h>
 #include <kestrel/exit_result.h>
 #include <kestrel/mmio.h>
@@ -41,16 +42,12 @@ struct fpsimd_state {
 	uint64_t fpsr, fpcr;
 };
 
-/* Debug registers are emulated as storage: guests get no hardware breakpoints (yet). */
-struct vdebug {
-	uint64_t mdscr, oslsr, osdlr, dbgprcr, dbgclaim;
-	uint64_t bvr[2], bcr[2], wvr[2], wcr[2];
-};
-
 /* Bits of vcpu->lazy: state a vCPU has live in the registers while it is loaded. */
 #define LAZY_PAC BIT(0) /* pointer authentication's keys (pac.h) */
 #define LAZY_MTE BIT(1) /* MTE's tag registers, and access to tags (mte.h) */
 #define LAZY_PMU BIT(2) /* the PMU's registers, and its overflow PPI's link (pmu.h) */
+/* its debug registers, with MDCR_EL2.TDA clear (debug.h) */
+#define LAZY_DEBUG BIT(3)
 
 enum vcpu_power {
 	VCPU_OFF,
@@ -97,7 +94,6 @@ struct vcpu {
 	uint64_t sched_debt;
 	uint64_t hcr, cptr, mdcr;
 	struct el1_sysregs sys;
-	struct vdebug dbg;
 	struct fpsimd_state fp;
 	/* The state switched only once a vCPU's first use trapped (LAZY_*): none for most
 	   vCPUs, so a switch tests this one word for all of it. */
@@ -113,6 +109,8 @@ struct vcpu {
 	struct vgic_cpu vgic;
 	unsigned faults_in_vectors; /* consecutive injected faults inside the guest's vectors */
 	struct vpmu pmu;
+	/* Its debug registers (kestrel/debug.h): last, away from what exits use. */
+	struct vdebug dbg;
 };
 
 enum vm_state {

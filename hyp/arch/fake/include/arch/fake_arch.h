@@ -39,8 +39,12 @@ struct fake_cpu {
 	uint64_t pac_keys[PAC_KEY_REGS]; /* pointer authentication's key registers */
 	uint64_t mte_regs[MTE_REGS];	 /* MTE's tag registers */
 	uint64_t hcr;			 /* HCR_EL2 as the last load or trap change wrote it */
-	uint64_t mdcr;			 /* MDCR_EL2 as the load or pmu_untrap wrote it */
-	struct vpmu pmu;		 /* the PMU's registers, in the vCPU's layout */
+	uint64_t mdcr;	 /* MDCR_EL2 as the load, pmu_untrap or debug_set_traps wrote it */
+	struct vpmu pmu; /* the PMU's registers, in the vCPU's layout */
+	/* The debug registers (the OS lock fields unused: the hardware's stay unlocked), and
+	   whether VBAR_EL2 is the vectors of a live vCPU (debug_restore) or the common ones. */
+	struct vdebug dbg;
+	bool debug_vectors;
 };
 
 /* Where a fake CPU's code that never returns (entering a guest, halting) ends: a longjmp to
