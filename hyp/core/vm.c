@@ -69,6 +69,7 @@ void vm_release(struct vm *vm, bool scrubbed)
 	}
 	if (vm->dtb_pa)
 		mm_free(vm->dtb_pa, GUEST_DTB_MAX / PAGE_SIZE, OWNER_KESTREL);
+	vm_build_sve_release(vm);
 	if (vm->vmid)
 		vmid_free(vm->vmid);
 	vm->ram_pa = pa_init(0);

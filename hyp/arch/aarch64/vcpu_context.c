@@ -88,8 +88,10 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_sysreg(vmpidr_el2, vcpu->vmpidr);
 	write_sysreg(hcr_el2, vcpu->hcr);
 	write_sysreg(mdcr_el2, vcpu->mdcr);
-	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
-	write_sysreg(cptr_el2, vcpu->cptr | (vcpu->pcpu->fp_owner == vcpu ? 0 : CPTR_TFP));
+	/* FP/SIMD and SVE stay trapped until this vCPU uses them, unless its state is still
+	   live: ZCR_EL1, which TFP does not trap, holds the owner's. */
+	write_sysreg(cptr_el2,
+		     vcpu->cptr | (vcpu->pcpu->fp_owner == vcpu ? 0 : CPTR_TFP | CPTR_TZ));
 	isb();
 }
 

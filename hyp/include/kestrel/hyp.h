@@ -17,6 +17,9 @@ struct hyp_config {
 	bool has_mte; /* FEAT_MTE2: guests see it, tags zeroed with RAM (kestrel/mte.h) */
 	bool has_pmu; /* PMUv3p5 with its interrupt on PPI 23: guests get it (kestrel/pmu.h) */
 	unsigned pmu_counters; /* its event counters (PMCR_EL0.N), all the guests' */
+	/* FEAT_SVE: the vector lengths the CPU implements, bit vq - 1 each (kestrel/sve.h);
+	   0 without SVE */
+	uint32_t sve_vqs;
 	/* VTTBR_EL2 of a CPU with no vCPU loaded: VMID 0 (never a VM's), an empty stage 2 */
 	uint64_t park_vttbr;
 };

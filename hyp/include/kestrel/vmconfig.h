@@ -18,6 +18,8 @@
 #define VM_PASSTHROUGH_MAX  4
 #define VM_PASSTHROUGH_SPIS 8 /* SPIs of a VM's passed-through devices, all devices together */
 #define VM_VIRTIO_MAX	    4 /* kestrel's virtio devices in one VM: slots 0..3 of the window */
+#define VM_SVE_BITS_STEP    128	 /* SVE vector lengths: multiples of 128 bits ... */
+#define VM_SVE_BITS_MAX	    2048 /* ... up to the architecture's 2048 */
 
 /* A VM's virtio device, from a child node of its description. */
 enum vm_virtio_type {
@@ -44,6 +46,9 @@ struct vm_config {
 	char name[VM_NAME_MAX];
 	uint64_t mem_size;
 	unsigned vcpus;
+	/* sve-vector-length: the VM's SVE vector length in bits, a multiple of VM_SVE_BITS_STEP
+	   up to VM_SVE_BITS_MAX; 0: the longest the CPU implements */
+	unsigned sve_bits;
 	paddr_t kernel_pa;
 	uint64_t kernel_size;
 	paddr_t initrd_pa;
