@@ -150,6 +150,7 @@ void vm_print_stats(const struct vm *vm, const char *what)
 	    {EC_IABT_LOW, "iabt"},
 	    {EC_WFX, "wfx"},
 	    {EC_FP_ASIMD, "fpsimd"},
+	    {EC_SVE, "sve"},
 	    {STAT_IRQ, "irq"},
 	    {EC_UNKNOWN, "unknown"},
 	    {STAT_ABORT_INJECTED, "aborts-injected"},

@@ -317,6 +317,24 @@ CASES = [
     guest_case("entry"),
     # the first FP/SIMD use traps (lazy switching), once: the registers stay loaded after it
     guest_case("fpsimd", expect=[r"vm0 stopped .*; exits: .*\bfpsimd=1\b"]),
+    # SVE: the VM's length by default the CPU's longest (QEMU's max: 2048 bits), ZCR_EL1 within
+    # it; the first SVE use traps once (lazy switching), the registers stay loaded after it
+    guest_case("sve", "--cmdline", "vl=2048 run-ms=300",
+               expect=[r"kestrel: SVE: vectors up to 2048 bits for guests \(SME hidden\)",
+                       r"sve: [1-9]\d* rounds of 2048-bit Z0-Z31, P0-P15 and FFR, 0 registers changed",
+                       r"vm0 stopped .*; exits: (?!.*fpsimd=).*\bsve=1\b"]),
+    # three VMs with lengths of their own (512, the default 2048, 384) fill their SVE registers
+    # on one CPU and are switched out in the middle of every round: each finds its own values
+    # (every switch back in traps once more, by FP or SVE)
+    Case("sve-shared", [config("sve-shared"), "--pcpus", "2"],
+         expect=[*(vm_said(vm, rf"sve: [1-9]\d* rounds of {bits}-bit Z0-Z31, P0-P15 and FFR, "
+                               r"0 registers changed")
+                   for vm, bits in (("sve-a", 512), ("sve-b", 2048), ("sve-c", 384))),
+                 *(vm_said(vm, r"RESULT: PASS") for vm in ("sve-a", "sve-b", "sve-c")),
+                 *(rf"kestrel: {vm} stopped .*; exits: .*\bsve=[1-9]\d+\b"
+                   for vm in ("sve-a", "sve-b", "sve-c")),
+                 r"kestrel: all VMs stopped"],
+         timeout=90),
     # the virtual counter counts instructions under --icount: a 20000-instruction loop is 20000
     # ticks; the CPU sleeps in WFI while its vCPU waits (with --icount, time in WFI is time QEMU
     # skips): about half of this run
