@@ -15,20 +15,14 @@
 #include "printf.h"
 #include "runtime.h"
 #include "smccc.h"
+#include "sve_regs.h"
 #include "sysreg.h"
 
-#define VL_MAX	   256u /* bytes: 2048 bits, the architecture's longest */
+#define VL_MAX	   SVE_VL_MAX
 #define SPIN_MS	   20u
 #define MAX_SHOWN  8u
-#define CPACR_ZEN  (3ul << 16)
 #define PFR0_SVE   32
 #define ZCR_LEN(z) ((z)&0xful)
-
-void sve_fill(const uint8_t *z, const uint8_t *p);
-void sve_dump(uint8_t *z, uint8_t *p);
-uint64_t sve_rdvl(void);
-uint64_t sve_zcr_read(void);
-void sve_zcr_write(uint64_t zcr);
 
 /* The MMU is off: every access is a Device access, aligned. */
 static _Alignas(256) uint8_t want_z[32 * VL_MAX], got_z[32 * VL_MAX];
@@ -79,9 +73,10 @@ static unsigned compare(const char *what, const uint8_t *want, const uint8_t *go
 		for (unsigned i = 0; i < size; i++)
 			if (want[r * size + i] != got[r * size + i]) {
 				if (shown++ < MAX_SHOWN)
-					printf("FAIL - round %u: %s%u byte %u is 0x%02x, not 0x%02x\n",
-					       round, what, r, i, got[r * size + i],
-					       want[r * size + i]);
+					printf(
+					    "FAIL - round %u: %s%u byte %u is 0x%02x, not 0x%02x\n",
+					    round, what, r, i, got[r * size + i],
+					    want[r * size + i]);
 				bad++;
 				break;
 			}
@@ -109,7 +104,7 @@ int main(const void *dtb)
 	check(((read_sysreg(id_aa64pfr0_el1) >> PFR0_SVE) & 0xf) >= 1,
 	      "ID_AA64PFR0_EL1.SVE shows SVE");
 	printf("ID_AA64ZFR0_EL1 = 0x%lx\n", read_sysreg(S3_0_C0_C4_4));
-	write_sysreg(cpacr_el1, read_sysreg(cpacr_el1) | CPACR_ZEN);
+	write_sysreg(cpacr_el1, read_sysreg(cpacr_el1) | CPACR_EL1_ZEN);
 	isb();
 	zcr = sve_zcr_read(); /* the first SVE access: it traps to kestrel once */
 	vl = (unsigned)sve_rdvl();

@@ -1001,7 +1001,10 @@ CASES = [
                        vm_said("sysreg-a", r"sysreg: residue checked: .*\bS3_3_C14_C8_0\b"),
                        # with --mte, MTE's GCR_EL1, RGSR_EL1, TFSR_EL1 and TFSRE0_EL1 too
                        *(vm_said("sysreg-b", rf"sysreg: residue checked: .*\b{reg}\b")
-                         for reg in ("S3_0_C1_C0_5", "S3_0_C1_C0_6", "S3_0_C5_C6_0", "S3_0_C5_C6_1"))],
+                         for reg in ("S3_0_C1_C0_5", "S3_0_C1_C0_6", "S3_0_C5_C6_0", "S3_0_C5_C6_1")),
+                       # and the SVE registers, at a vector length of each round's own
+                       *(vm_said(vm, r"sysreg: residue checked: z0-z31 p0-p15 ffr ZCR_EL1")
+                         for vm in ("sysreg-a", "sysreg-b"))],
                  args=["--mte"]),
     hostile_case("hostile-hvc", "hvc", {"hvc": r"HOSTILE: hypercall cases [1-9]\d* errors \d+"}),
     hostile_case("hostile-mmio", "mmio", {"mmio": r"HOSTILE: mmio cases [1-9]\d* aborts [1-9]\d*"}),

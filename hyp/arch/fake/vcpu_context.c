@@ -22,7 +22,8 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	if (vcpu->lazy & LAZY_PMU)
 		pmu_load(vcpu);
 	vgic_lr_load(vcpu);
-	/* FP/SIMD and SVE stay trapped until this vCPU uses them, unless its state is still live. */
+	/* FP/SIMD and SVE stay trapped until this vCPU uses them, unless its state is still live.
+	 */
 	fake_cpu_traps(vcpu->cptr, !vcpu->pcpu || vcpu->pcpu->fp_owner != vcpu);
 }
 

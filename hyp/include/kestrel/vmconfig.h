@@ -18,8 +18,10 @@
 #define VM_PASSTHROUGH_MAX  4
 #define VM_PASSTHROUGH_SPIS 8 /* SPIs of a VM's passed-through devices, all devices together */
 #define VM_VIRTIO_MAX	    4 /* kestrel's virtio devices in one VM: slots 0..3 of the window */
-#define VM_SVE_BITS_STEP    128	 /* SVE vector lengths: multiples of 128 bits ... */
-#define VM_SVE_BITS_MAX	    2048 /* ... up to the architecture's 2048 */
+
+/* SVE vector lengths (sve-vector-length): multiples of 128 bits up to the architecture's 2048. */
+#define VM_SVE_BITS_STEP 128
+#define VM_SVE_BITS_MAX	 2048
 
 /* A VM's virtio device, from a child node of its description. */
 enum vm_virtio_type {

@@ -64,7 +64,7 @@ struct fake_arch {
 	/* the CPU's identification, as arch_id_reg and its neighbours answer */
 	uint64_t id_regs[ARCH_ID(7, 7) + 1], midr, cntfrq, ich_vtr;
 	unsigned pmu_counters;
-	uint32_t sve_vqs; /* sve_probe_vqs: the vector lengths the CPU implements */
+	uint32_t sve_vqs;     /* sve_probe_vqs: the vector lengths the CPU implements */
 	unsigned tlb_flushes; /* arch_s2_tlb_flush calls, and the VTTBR of the last */
 	uint64_t tlb_flushed_vttbr;
 	uint64_t cisw[FAKE_CISW_MAX]; /* arch_dc_cisw's operands, oldest first */

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The SVE registers for the sve guest: sve_fill(z, p) loads Z0-Z31 from z (32 vectors) and
- * P0-P15, FFR from p (17 predicates), sve_dump(z, p) stores them there; both at the current
- * vector length (MUL VL). FFR goes through P0. sve_rdvl() is the vector length in bytes;
- * sve_zcr_read and sve_zcr_write are ZCR_EL1.
+ * The SVE registers for the checks that kestrel keeps a VM's own (the sve guest, sysreg_fuzz's
+ * residue check): see sve_regs.h. Both at the current vector length (MUL VL); FFR goes through
+ * P0.
  */
 	.arch	armv8.2-a+sve
 	.text
