@@ -70,7 +70,7 @@ def linux_case(name, kernel, vcpus=2, mte=False):
     check script and the case both insist on the release fetched for that name. With mte, on
     a machine with memory tagging (--mte), every CPU must show `mte` too."""
     extra = ["mte"] if mte else []
-    checks = ["nproc", "timer", "ipi", "cpu-bound", " ".join(["features paca pacg", *extra]),
+    checks = ["nproc", "timer", "ipi", "cpu-bound", " ".join(["features paca pacg sve", *extra]),
               r"pmu armv8_pmuv3\S* \d+ counters cycles [1-9]\d* instructions", "uptime"]
     release = kernel_release(kernel)
     features = f"kestrel.features={','.join(extra)} " if extra else ""
@@ -82,6 +82,8 @@ def linux_case(name, kernel, vcpus=2, mte=False):
                 expect=[rf"LINUX-CHECK: kernel {re.escape(release)} expected {re.escape(release)} ok",
                         *(rf"LINUX-CHECK: {c} .*\bok\b" for c in checks),
                         r"hw perfevents: enabled with armv8_pmuv3\S* PMU driver, \d+ .*counters available",
+                        # the VM's vector length, the CPU's longest (QEMU's max: 2048 bits)
+                        r"SVE: maximum available vector length 256 bytes per vector",
                         r"LINUX-CHECK: RESULT PASS", *VM_STOPPED],
                 forbid=[*DEFAULT_FORBID, r"LINUX-CHECK: .*FAIL", r"Kernel panic",
                         r"reset requested"],
