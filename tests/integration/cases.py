@@ -325,6 +325,12 @@ CASES = [
                expect=[r"kestrel: SVE: vectors up to 2048 bits for guests \(SME hidden\)",
                        r"sve: [1-9]\d* rounds of 2048-bit Z0-Z31, P0-P15 and FFR, 0 registers changed",
                        r"vm0 stopped .*; exits: (?!.*fpsimd=).*\bsve=1\b"]),
+    # ./kestrel run --sve-vector-length: the VM's length from the command line
+    Case("sve-length-option", ["--kernel", guest("sve"), "--sve-vector-length", "256",
+                               "--cmdline", "vl=256 run-ms=200"],
+         expect=[r"ok - vector length \(bits\) = 0x100\b",
+                 r"sve: [1-9]\d* rounds of 256-bit Z0-Z31, P0-P15 and FFR, 0 registers changed",
+                 r"RESULT: PASS", *VM_STOPPED]),
     # three VMs with lengths of their own (512, the default 2048, 384) fill their SVE registers
     # on one CPU and are switched out in the middle of every round: each finds its own values
     # (every switch back in traps once more, by FP or SVE)
