@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Lazy FP/SIMD and SVE switching. A vCPU starts with FP and SVE trapped (CPTR_EL2.TFP, TZ);
- * its first FP instruction traps here, kestrel saves whoever owned the registers on this CPU
- * and loads this vCPU's state, then stops trapping. Exits that never touch FP never pay for
- * it. SVE's registers subsume FP's (V<n> is the low 128 bits of Z<n>), so a vCPU has one
- * state or the other: its FP state until its first SVE use (TZ kept set for it alone), its
- * SVE state from then on, taken and given back whole by either trap (kestrel/sve.h).
+ * Lazy FP/SIMD and SVE switching. A vCPU starts with FP trapped (CPTR_EL2.TFP); its first FP
+ * instruction traps here, kestrel saves whoever owned the registers on this CPU and loads this
+ * vCPU's state, then stops trapping. Exits that never touch FP never pay for it. SVE's
+ * registers subsume FP's (V<n> is the low 128 bits of Z<n>), so a vCPU has one state or the
+ * other: its FP state until its first SVE use, its SVE state from then on, taken and given
+ * back whole by either trap (kestrel/sve.h). SVE itself (CPTR_EL2.TZ, in every vCPU's traps:
+ * vcpu->cptr) is lifted only for a vCPU with SVE state that owns the registers, at its first
+ * SVE use since it was loaded: a load costs what it cost, and ZCR_EL1, which TFP does not
+ * trap, is out of reach of every vCPU but the owner whose value it holds.
  */
 #include <kestrel/arch.h>
 #include <kestrel/fpsimd.h>
@@ -29,6 +32,12 @@ static void release_owner(struct pcpu *pcpu)
 	}
 }
 
+/* What the vCPU traps while it owns the registers. */
+static uint64_t owner_traps(const struct vcpu *vcpu)
+{
+	return vcpu->sve_used ? vcpu->cptr & ~CPTR_TZ : vcpu->cptr;
+}
+
 exit_result fpsimd_exit(struct vcpu *vcpu, uint64_t esr)
 {
 	struct pcpu *pcpu = vcpu->pcpu;
@@ -36,7 +45,7 @@ exit_result fpsimd_exit(struct vcpu *vcpu, uint64_t esr)
 
 	(void)esr;
 	if (owner == vcpu) {
-		arch_cpu_traps(vcpu->cptr, false);
+		arch_cpu_traps(owner_traps(vcpu), false);
 		return EXIT_RESUME;
 	}
 	/* SVE's save and load need TZ clear at EL2 too; FP alone keeps the vCPU's TZ. */
@@ -49,7 +58,7 @@ exit_result fpsimd_exit(struct vcpu *vcpu, uint64_t esr)
 		fpsimd_restore(&vcpu->fp);
 	pcpu->fp_owner = vcpu;
 	if (sve)
-		arch_cpu_traps(vcpu->cptr, false);
+		arch_cpu_traps(owner_traps(vcpu), false);
 	return EXIT_RESUME; /* the FP instruction runs again, untrapped */
 }
 
@@ -78,7 +87,6 @@ exit_result fpsimd_sve_exit(struct vcpu *vcpu, uint64_t esr)
 		}
 		sve_from_fp(vcpu);
 		vcpu->sve_used = true;
-		vcpu->cptr &= ~CPTR_TZ;
 	}
 	return fpsimd_exit(vcpu, esr); /* its SVE state into the registers */
 }

@@ -50,9 +50,8 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	/* The PMU likewise, its counters zero. */
 	memset(&vcpu->pmu, 0, sizeof(vcpu->pmu));
 	vcpu->mdcr |= MDCR_TPM | MDCR_TPMCR;
-	/* SVE trapped again until its first use, which starts from its zeroed FP state. */
+	/* Its first SVE use starts again from its zeroed FP state. */
 	vcpu->sve_used = false;
-	vcpu->cptr |= CPTR_TZ;
 	vcpu->sys.sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the boot protocol wants */
 	vcpu->dbg.oslsr = BIT(3);	  /* OS lock implemented, unlocked */
 	vcpu->vmpidr = GUEST_MPIDR(vcpu->id);

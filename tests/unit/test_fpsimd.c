@@ -189,7 +189,7 @@ static void a_first_sve_use_turns_its_fp_state_into_sve_state(void **state)
 	assert_int_equal(run_exit(fpsimd_sve_exit, a, SVE_ESR), EXIT_RESUME);
 	assert_int_equal(a->regs.pc, PC); /* the SVE instruction runs again */
 	assert_true(a->sve_used);
-	assert_int_equal(a->cptr, VM_CPTR & ~CPTR_TZ);
+	assert_int_equal(a->cptr, VM_CPTR); /* its traps when it does not own the registers */
 	assert_true(holds(&b->fp, 0xbbbb)); /* the FP owner's saved as FP */
 	assert_ptr_equal(pcpus[0].fp_owner, a);
 	assert_true(sve_from_fp_seed(fake_arch.cpu[0].sve, 0xa000)); /* nothing of the last VM's */
@@ -234,13 +234,17 @@ static void sve_and_fp_vcpus_trade_the_registers_whichever_traps(void **state)
 	assert_true(holds(&b->fp, 0xbbbb));
 }
 
-static void loading_an_sve_vcpu_traps_sve_too_unless_it_owns_the_registers(void **state)
+static void loading_an_sve_vcpu_traps_sve_until_its_first_use(void **state)
 {
 	(void)state;
 	run_exit(fpsimd_sve_exit, a, SVE_ESR);
-	vcpu_load(a);
+	vcpu_load(a); /* still the owner: FP untrapped, SVE trapped as for every vCPU */
 	assert_false(fake_arch.cpu[0].fp_trapped);
+	assert_int_equal(fake_arch.cpu[0].traps, VM_CPTR);
+	/* Its first SVE use since the load only lifts the trap: nothing moves. */
+	assert_int_equal(run_exit(fpsimd_sve_exit, a, SVE_ESR), EXIT_RESUME);
 	assert_int_equal(fake_arch.cpu[0].traps, VM_CPTR & ~CPTR_TZ);
+	assert_int_equal(fake_arch.cpu[0].sve_saves + fake_arch.cpu[0].sve_restores, 1);
 	vcpu_put(a);
 	run_exit(fpsimd_exit, b, FP_ESR);
 	vcpu_load(a);
@@ -296,7 +300,7 @@ int main(void)
 	    S(a_first_sve_use_turns_its_fp_state_into_sve_state),
 	    S(the_fp_owners_first_sve_use_starts_from_its_live_registers),
 	    S(sve_and_fp_vcpus_trade_the_registers_whichever_traps),
-	    S(loading_an_sve_vcpu_traps_sve_too_unless_it_owns_the_registers),
+	    S(loading_an_sve_vcpu_traps_sve_until_its_first_use),
 	    S(without_sve_the_trap_is_an_undef_and_nothing_moves),
 	    S(a_reset_traps_sve_again),
 	};

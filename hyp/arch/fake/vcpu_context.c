@@ -22,8 +22,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	if (vcpu->lazy & LAZY_PMU)
 		pmu_load(vcpu);
 	vgic_lr_load(vcpu);
-	/* FP/SIMD and SVE stay trapped until this vCPU uses them, unless its state is still live.
-	 */
+	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
 	fake_cpu_traps(vcpu->cptr, !vcpu->pcpu || vcpu->pcpu->fp_owner != vcpu);
 }
 

@@ -43,8 +43,7 @@ static inline void arch_el2_timer_arm(uint64_t deadline);
 static inline void arch_el2_timer_cancel(void);
 static inline uint64_t arch_el2_timer_deadline(void); /* ~0 when not armed */
 /* The traps of the CPU's features to EL2: a vCPU's (vcpu->cptr), or ARCH_TRAPS_NONE while
-   kestrel uses the CPU itself; FP/SIMD and SVE trapped too if fp (the registers are not the
-   vCPU's). */
+   kestrel uses the CPU itself; FP/SIMD trapped too if fp. */
 static inline void arch_cpu_traps(uint64_t traps, bool fp);
 /* The GIC CPU interface's virtual side: list register n, the empty ones (a bit each), the
    hypervisor control; and the physical deactivation of an interrupt linked to one. */

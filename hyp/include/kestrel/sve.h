@@ -2,9 +2,10 @@
 /*
  * SVE for guests: a vector length per VM, and each vCPU's Z0-Z31, P0-P15, FFR and ZCR_EL1
  * switched lazily with its FP/SIMD state, which they subsume (V<n> is the low 128 bits of
- * Z<n>). A vCPU starts with SVE trapped (CPTR_EL2.TZ); its first SVE instruction or ZCR_EL1
- * access traps once (fpsimd.c, fpsimd_sve_exit) and from then on its FP state is its SVE
- * state, taken and given back whole by the same lazy switch as FP.
+ * Z<n>). SVE is trapped (CPTR_EL2.TZ) for every vCPU but one with SVE state that owns the
+ * registers; a vCPU's first SVE instruction or ZCR_EL1 access traps (fpsimd.c, fpsimd_sve_exit)
+ * and from then on its FP state is its SVE state, taken and given back whole by the same lazy
+ * switch as FP.
  *   hyp/core/fpsimd.c          the first use and the lazy switch;
  *   hyp/core/vm_build.c        the VM's vector length and the vCPUs' storage;
  *   hyp/arch/aarch64/sve.c, .S the registers, ZCR_EL2 and the lengths the CPU implements;

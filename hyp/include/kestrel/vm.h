@@ -103,7 +103,7 @@ struct vcpu {
 	/* SVE (kestrel/sve.h): once sve_used (its first SVE instruction or ZCR_EL1 access
 	   trapped, until a reset), its FP state is its SVE state: Z0-Z31, P0-P15 and FFR in
 	   sve_regs (its VM's vector length, in pages of the VM's: vm_build.c), FPSR and FPCR
-	   in fp, ZCR_EL1 in zcr; and CPTR_EL2.TZ is clear in its cptr. */
+	   in fp, ZCR_EL1 in zcr (fpsimd.c). */
 	bool sve_used;
 	uint64_t zcr;
 	uint8_t *sve_regs;

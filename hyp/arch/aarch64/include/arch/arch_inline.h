@@ -91,7 +91,7 @@ static inline uint64_t arch_el2_timer_deadline(void)
 
 static inline void arch_cpu_traps(uint64_t traps, bool fp)
 {
-	write_sysreg(cptr_el2, traps | (fp ? CPTR_TFP | CPTR_TZ : 0));
+	write_sysreg(cptr_el2, traps | (fp ? CPTR_TFP : 0));
 	isb();
 }
 
