@@ -8,6 +8,10 @@
  * CPU and its SVE registers meanwhile), and every register must still hold its pattern: on odd
  * rounds v0-v31 are read first, by an FP/SIMD store (the FP trap must bring the SVE state,
  * whose low 128 bits they are), then everything by SVE stores.
+ *
+ * With bootarg "reset": the first boot ends in PSCI SYSTEM_RESET with its patterns in the
+ * registers, and the second boot's first SVE store must find none of them (all zero: kestrel
+ * starts a reset vCPU's SVE state from its zeroed FP state).
  */
 #include "boot_info.h"
 #include "check.h"
@@ -106,6 +110,18 @@ int main(const void *dtb)
 	printf("ID_AA64ZFR0_EL1 = 0x%lx\n", read_sysreg(S3_0_C0_C4_4));
 	write_sysreg(cpacr_el1, read_sysreg(cpacr_el1) | CPACR_EL1_ZEN);
 	isb();
+	if (bootargs_has("reset") && boot_info.boot_count >= 2) {
+		unsigned left = 0;
+		sve_dump(got_z, got_p); /* the first SVE use of this boot */
+		vl = (unsigned)sve_rdvl();
+		for (unsigned i = 0; i < 32 * vl; i++)
+			left += got_z[i] != 0;
+		for (unsigned i = 0; i < 17 * vl / 8; i++)
+			left += got_p[i] != 0;
+		check(left == 0,
+		      "second boot: Z, P and FFR hold nothing of the first (%u bytes set)", left);
+		test_finish();
+	}
 	zcr = sve_zcr_read(); /* the first SVE access: it traps to kestrel once */
 	vl = (unsigned)sve_rdvl();
 	printf("ZCR_EL1 = 0x%lx, vector length %u bits\n", zcr, vl * 8);
@@ -143,5 +159,10 @@ int main(const void *dtb)
 	printf("sve: %u rounds of %u-bit Z0-Z31, P0-P15 and FFR, %u registers changed\n", rounds,
 	       vl * 8, bad);
 	check(rounds > 0 && bad == 0, "every register kept its pattern in %u rounds", rounds);
+	if (bootargs_has("reset") && test_failures() == 0) {
+		printf("sve: first boot, resetting with patterns in the registers\n");
+		sve_fill(want_z, want_p);
+		psci_system_reset();
+	}
 	test_finish();
 }

@@ -325,6 +325,12 @@ CASES = [
                expect=[r"kestrel: SVE: vectors up to 2048 bits for guests \(SME hidden\)",
                        r"sve: [1-9]\d* rounds of 2048-bit Z0-Z31, P0-P15 and FFR, 0 registers changed",
                        r"vm0 stopped .*; exits: (?!.*fpsimd=).*\bsve=1\b"]),
+    # a reset (PSCI SYSTEM_RESET) with patterns in the SVE registers: the next boot finds none
+    Case("sve-reset", ["--kernel", guest("sve"), "--cmdline", "vl=2048 run-ms=100 reset"],
+         expect=[r"sve: first boot, resetting with patterns in the registers",
+                 r"kestrel: vm0: reset requested",
+                 r"ok - second boot: Z, P and FFR hold nothing of the first \(0 bytes set\)",
+                 r"RESULT: PASS", *VM_STOPPED]),
     # ./kestrel run --sve-vector-length: the VM's length from the command line
     Case("sve-length-option", ["--kernel", guest("sve"), "--sve-vector-length", "256",
                                "--cmdline", "vl=256 run-ms=200"],
