@@ -3,7 +3,7 @@
 # Each guest is guests/<name>.c (plus guests/<name>_*.S if it needs assembly of its own)
 # linked with the runtime in guests/lib/ into an arm64 Image: $(B)/guests/<name>.bin.
 
-GUEST_NAMES := hello smccc mmio sysreg abort fpsimd wfi reset vgic shm counter crash demo entry virtio \
+GUEST_NAMES := hello smccc mmio sysreg abort fpsimd sve wfi reset vgic shm counter crash demo entry virtio \
 	virtio_blk vnet mte its pmu debug
 GUEST_NAMES += hostile/victim hostile/probe hostile/sysreg_fuzz hostile/hvc_fuzz hostile/mmio_fuzz \
 	hostile/storm hostile/timers hostile/spoof hostile/doorbell hostile/resetloop hostile/race \

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sysreg: the system registers kestrel emulates or sanitizes: ID registers hide EL2, EL3,
- * SVE, RAS, VHE, MTE and SME and show pointer authentication, which works (PACGA under
- * two keys); the PMU's registers exist exactly when ID_AA64DFR0_EL1 shows one (guests/pmu.c
- * tests the PMU itself); MPIDR_EL1 matches the DTB; ACTLR_EL1 reads as 0; IMPLEMENTATION
- * DEFINED registers are UNDEFINED.
+ * RAS, VHE, MTE and SME and show pointer authentication, which works (PACGA under two keys),
+ * and SVE (QEMU's max CPU has it; the sve guest uses it); the PMU's registers exist exactly
+ * when ID_AA64DFR0_EL1 shows one (guests/pmu.c tests the PMU itself); MPIDR_EL1 matches the
+ * DTB; ACTLR_EL1 reads as 0; IMPLEMENTATION DEFINED registers are UNDEFINED.
  */
 #include "boot_info.h"
 #include "check.h"
@@ -101,7 +101,8 @@ int main(const void *dtb)
 	check_field("ID_AA64PFR0_EL1", "EL2", pfr0, 8, 0);
 	check_field("ID_AA64PFR0_EL1", "EL3", pfr0, 12, 0);
 	check_field("ID_AA64PFR0_EL1", "RAS", pfr0, 28, 0);
-	check_field("ID_AA64PFR0_EL1", "SVE", pfr0, 32, 0);
+	check(field(pfr0, 32, 4) >= 1, "ID_AA64PFR0_EL1.SVE shown (%lu)", field(pfr0, 32, 4));
+	check_eq("ID_AA64SMFR0_EL1: SME hidden", read_sysreg(S3_0_C0_C4_5), 0);
 
 	uint64_t pfr1 = read_sysreg(id_aa64pfr1_el1);
 	printf("ID_AA64PFR1_EL1 = 0x%016lx\n", pfr1);

@@ -23,7 +23,8 @@
  *    read back (CRn = 12 included: DISR_EL1, the GIC CPU interface; the PMU's counters,
  *    event types and controls, stopped, where kestrel gives it; the breakpoint and
  *    watchpoint registers, with the OS lock clear), and the 32 FP/SIMD
- *    registers, get a marker of its own; after ~30 ms, in which
+ *    registers (with SVE: Z0-Z31 whose low bits they are, P0-P15, FFR, ZCR_EL1 and so the
+ *    vector length), get a marker of its own; after ~30 ms, in which
  *    any other VM sharing the physical CPU runs too, each must still hold it. A register
  *    kestrel does not switch between VMs shows up as one that changed.
  *
@@ -37,6 +38,7 @@
 #include "hostile.h"
 #include "printf.h"
 #include "runtime.h"
+#include "sve_regs.h"
 #include "sysreg.h"
 
 #define NR_ENC		32768u /* o0:op1:CRn:CRm:op2, the bits 19..5 of MRS/MSR */
@@ -70,6 +72,7 @@
 #define PMUSERENR  ENC(3, 3, 9, 14, 0)
 #define PMOVSSET   ENC(3, 3, 9, 14, 3)
 #define PMINTENSET ENC(3, 0, 9, 14, 1)
+#define CPACR	   ENC(3, 0, 1, 0, 2)
 #define OP1(i)	   (((i) >> 11) & 7)
 #define CRN(i)	   (((i) >> 7) & 15)
 #define CRM(i)	   (((i) >> 3) & 15)
@@ -91,7 +94,7 @@ extern volatile uint64_t el0_exceptions, el0_last_esr;
 uint64_t el0_call(uint64_t x0, const uint32_t *stub, uint64_t sp_el0);
 
 static unsigned long cases, undefs, oks, shown;
-static bool pauth_hidden, pmu_hidden;
+static bool pauth_hidden, pmu_hidden, sve_shown;
 
 static uint64_t call_stub(const uint32_t *stub, uint64_t x0)
 {
@@ -456,7 +459,7 @@ static const uint16_t residue_extra[] = {
     ENC(3, 0, 1, 0, 5),	  /* RGSR_EL1 (MTE, where the machine has tags: --mte) */
     ENC(3, 0, 1, 0, 6),	  /* GCR_EL1 */
     ENC(3, 0, 12, 0, 0),  /* VBAR_EL1: late */
-    ENC(3, 0, 1, 0, 2),	  /* CPACR_EL1: late */
+    CPACR,		  /* CPACR_EL1: late */
 };
 #define RESIDUE_LATE 2 /* the last entries above */
 
@@ -609,6 +612,86 @@ static void residue_list(void)
 	if (nresidue)
 		printf("\n");
 	printf("sysreg: residue checked: v0-v31\n");
+	if (sve_shown)
+		printf("sysreg: residue checked: z0-z31 p0-p15 ffr ZCR_EL1\n");
+}
+
+/* The SVE registers' markers (sve_shown): Z0-Z31, P0-P15, then FFR (monotonic: WRFFR). */
+static _Alignas(256) uint8_t sve_want_z[32 * SVE_VL_MAX], sve_got_z[32 * SVE_VL_MAX];
+static _Alignas(256) uint8_t sve_want_p[17 * SVE_VL_MAX / 8], sve_got_p[17 * SVE_VL_MAX / 8];
+static uint64_t sve_vl, sve_zcr;
+
+/* ZCR_EL1 (and so the vector length) and every register get this round's markers; v0-v31,
+   the low 128 bits of Z0-Z31, are in fp_want too. */
+static void sve_markers(uint64_t seed, uint64_t fp_want[64])
+{
+	uint64_t r = seed ^ (residue_rounds << 16);
+	unsigned pl, ffr_bits;
+
+	sve_zcr_write(mix64(r ^ 0x2c5) & 0xf);
+	sve_zcr = sve_zcr_read();
+	sve_vl = sve_rdvl();
+	pl = (unsigned)sve_vl / 8;
+	for (unsigned i = 0; i < 32 * sve_vl; i += 8) {
+		uint64_t v = mix64(r ^ (0x5000000 + i));
+		for (unsigned b = 0; b < 8; b++)
+			sve_want_z[i + b] = (uint8_t)(v >> (8 * b));
+	}
+	for (unsigned i = 0; i < 16 * pl; i++)
+		sve_want_p[i] = (uint8_t)mix64(r ^ (0x6000000 + i));
+	ffr_bits = 1 + (unsigned)(mix64(r ^ 0xff2) % (8 * pl));
+	for (unsigned i = 0; i < pl; i++) {
+		unsigned set = ffr_bits > 8 * i ? ffr_bits - 8 * i : 0;
+		sve_want_p[16 * pl + i] = set >= 8 ? 0xff : (uint8_t)((1u << set) - 1);
+	}
+	sve_fill(sve_want_z, sve_want_p);
+	for (unsigned n = 0; n < 32; n++)
+		for (unsigned h = 0; h < 2; h++) {
+			uint64_t w = 0;
+			for (unsigned b = 0; b < 8; b++)
+				w |= (uint64_t)sve_want_z[n * sve_vl + 8 * h + b] << (8 * b);
+			fp_want[2 * n + h] = w;
+		}
+}
+
+/* How many of the SVE registers (and ZCR_EL1, the vector length) lost their markers. */
+static unsigned sve_changed(void)
+{
+	unsigned pl = (unsigned)sve_vl / 8, bad = 0;
+	uint64_t zcr = sve_zcr_read(), vl = sve_rdvl();
+
+	if (zcr != sve_zcr || vl != sve_vl) {
+		bad++;
+		if (shown++ < MAX_SHOWN)
+			printf("FAIL - ZCR_EL1 0x%lx (vector length %lu bytes) became 0x%lx (%lu) "
+			       "in %u "
+			       "ms\n",
+			       sve_zcr, sve_vl, zcr, vl, RESIDUE_WAIT_MS);
+		return bad; /* the registers' bits beyond a changed length are UNKNOWN */
+	}
+	sve_dump(sve_got_z, sve_got_p);
+	for (unsigned r = 0; r < 49; r++) {
+		const uint8_t *want = r < 32 ? &sve_want_z[r * sve_vl] : &sve_want_p[(r - 32) * pl];
+		const uint8_t *got = r < 32 ? &sve_got_z[r * sve_vl] : &sve_got_p[(r - 32) * pl];
+		unsigned size = r < 32 ? (unsigned)sve_vl : pl;
+		for (unsigned i = 0; i < size; i++)
+			if (want[i] != got[i]) {
+				bad++;
+				if (shown++ < MAX_SHOWN)
+					printf(
+					    "FAIL - %s%u byte %u changed from 0x%02x to 0x%02x in "
+					    "%u ms\n",
+					    r < 32   ? "z"
+					    : r < 48 ? "p"
+						     : "ffr",
+					    r < 32   ? r
+					    : r < 48 ? r - 32
+						     : 0,
+					    i, want[i], got[i], RESIDUE_WAIT_MS);
+				break;
+			}
+	}
+	return bad;
 }
 
 /*
@@ -622,10 +705,14 @@ static void residue_round(uint64_t seed)
 	static uint64_t expect[MAX_RESIDUE], got[MAX_RESIDUE];
 	static uint64_t fp_want[64], fp_got[64];
 
-	/* The vector registers first and last, while CPACR_EL1 lets FP/SIMD through. */
-	for (unsigned i = 0; i < 64; i++)
-		fp_want[i] = mix64(seed ^ (0xf000 + i) ^ (residue_rounds << 16));
-	fp_fill(fp_want);
+	/* The vector registers first and last, while CPACR_EL1 lets FP/SIMD and SVE through. */
+	if (sve_shown) {
+		sve_markers(seed, fp_want);
+	} else {
+		for (unsigned i = 0; i < 64; i++)
+			fp_want[i] = mix64(seed ^ (0xf000 + i) ^ (residue_rounds << 16));
+		fp_fill(fp_want);
+	}
 	for (unsigned k = 0; k < nresidue; k++) {
 		uint64_t marker = mix64(seed ^ residue_idx[k] ^ (residue_rounds << 16));
 		/*
@@ -646,6 +733,11 @@ static void residue_round(uint64_t seed)
 		/* PMCR_EL0: never E (the counts would move), P or C (they would be zeroed). */
 		if (residue_idx[k] == PMCR)
 			marker &= ~7ull;
+		/* With SVE trapped at EL1 its vector length there counts as 128 bits, and the
+		   bits of Z above them may be zeroed at the next change of exception level
+		   (QEMU does): a change the VM would make itself. */
+		if (residue_idx[k] == CPACR && sve_shown)
+			marker |= CPACR_EL1_ZEN;
 		residue_write(k, marker);
 		expect[k] = residue_read(k);
 	}
@@ -657,7 +749,13 @@ static void residue_round(uint64_t seed)
 		if (k >= nresidue - nlate)
 			residue_write(k, residue_own[k]);
 	}
-	fp_save(fp_got);
+	fp_save(fp_got); /* with SVE, the FP trap must bring the SVE state */
+	if (sve_shown) {
+		unsigned bad = sve_changed();
+		residue_changed += bad;
+		if (bad)
+			test_fail();
+	}
 	for (unsigned i = 0; i < 64; i++) {
 		if (fp_got[i] == fp_want[i])
 			continue;
@@ -698,8 +796,10 @@ int main(const void *dtb)
 	/* APA, API, GPA, GPI; APA3, GPA3. */
 	pauth_hidden = !(isar1 & 0xff000ff0ull) && !(isar2 & 0xff00ull);
 	pmu_hidden = field(read_sysreg(id_aa64dfr0_el1), 8, 4) == 0;
-	printf("sysreg: pointer authentication %s, PMU %s\n", pauth_hidden ? "hidden" : "shown",
-	       pmu_hidden ? "hidden" : "shown");
+	sve_shown = field(read_sysreg(id_aa64pfr0_el1), 32, 4) != 0;
+	printf("sysreg: pointer authentication %s, PMU %s, SVE %s\n",
+	       pauth_hidden ? "hidden" : "shown", pmu_hidden ? "hidden" : "shown",
+	       sve_shown ? "shown" : "hidden");
 
 	read_sweep();
 	printf("sysreg: %u MRS encodings at EL1 in %lu ms: %lu worked, %lu UNDEFINED\n", NR_ENC,
@@ -717,6 +817,10 @@ int main(const void *dtb)
 	write_sysreg(oslar_el1, 0);
 	write_sysreg(osdlr_el1, 0);
 	isb();
+	if (sve_shown) { /* its own CPACR_EL1, kept by residue_setup */
+		write_sysreg(cpacr_el1, read_sysreg(cpacr_el1) | CPACR_EL1_ZEN);
+		isb();
+	}
 	residue_setup();
 	residue_list();
 	uint64_t seed = mix64(bootarg("seed", 1) << 32 ^ 0x7e51d0e);
@@ -731,8 +835,8 @@ int main(const void *dtb)
 	check(read_sysreg(mpidr_el1) >> 31 & 1, "still running: MPIDR_EL1 0x%lx",
 	      read_sysreg(mpidr_el1));
 	printf("HOSTILE: sysreg cases %lu undef %lu ok %lu\n", cases, undefs, oks);
-	printf("HOSTILE: residue registers %u rounds %lu changed %lu\n", kept + 32, residue_rounds,
-	       residue_changed);
+	printf("HOSTILE: residue registers %u rounds %lu changed %lu\n",
+	       kept + 32 + (sve_shown ? 50 : 0), residue_rounds, residue_changed);
 	check(cases == undefs + oks, "every access worked or was UNDEFINED");
 	check(residue_changed == 0, "no register changed while other VMs ran: %u registers kept",
 	      kept);

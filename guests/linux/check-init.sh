@@ -171,12 +171,13 @@ check_cpu_bound() {
 }
 
 # The CPU features kestrel shows and switches, as the kernel found them on every CPU:
-# pointer authentication (paca, pacg; kestrel switches the keys, kestrel/pac.h), and those
+# pointer authentication (paca, pacg; kestrel switches the keys, kestrel/pac.h), SVE (sve;
+# kestrel switches the Z, P and FFR registers with the FP/SIMD ones, kestrel/sve.h), and those
 # the case's machine has besides (kestrel.features=, comma-separated: mte with --mte).
 check_features() {
 	flag=ok
 	found=
-	for f in paca pacg $(cmdline_param kestrel.features | tr ',' ' '); do
+	for f in paca pacg sve $(cmdline_param kestrel.features | tr ',' ' '); do
 		if [ "$(grep '^Features' /proc/cpuinfo | grep -cw "$f")" = "$ncpu" ]; then
 			found="$found $f"
 		else

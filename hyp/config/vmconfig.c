@@ -589,6 +589,18 @@ static bool parse_limits(struct ctx *c, int node, struct vm_config *vm)
 		return refuse(c, "property 'cpus' must be one cell");
 	if (vm->vcpus < 1 || vm->vcpus > VCPU_MAX)
 		return refuse(c, "property 'cpus': %u vCPUs is outside 1..%u", vm->vcpus, VCPU_MAX);
+	/* Whether the CPU has SVE and that length is kestrel's to see at boot (vm_build.c). */
+	if (read_u64(c->fdt, node, "sve-vector-length", &v, &bad)) {
+		if (!v || v > VM_SVE_BITS_MAX || v % VM_SVE_BITS_STEP)
+			return refuse(
+			    c,
+			    "property 'sve-vector-length': %llu bits is not a multiple of "
+			    "%u up to %u",
+			    (unsigned long long)v, VM_SVE_BITS_STEP, VM_SVE_BITS_MAX);
+		vm->sve_bits = (unsigned)v;
+	} else if (bad) {
+		return refuse(c, "property 'sve-vector-length' must be one cell (bits)");
+	}
 	return parse_affinity(c, node, vm);
 	return true;
 }

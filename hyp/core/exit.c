@@ -34,6 +34,7 @@ exit_fn *const exit_handlers[EC_COUNT] = {
     [EC_WFX] = wfx_exit,	       /* wfx.c */
     [EC_FP_ASIMD] = fpsimd_exit,       /* fpsimd.c: lazy switch */
     [EC_PAC] = pac_exit,	       /* pac.c: lazy switch */
+    [EC_SVE] = fpsimd_sve_exit,	       /* fpsimd.c: lazy switch */
     [EC_HVC64] = smccc_hvc_exit,       /* smccc.c, psci.c, shm.c */
     [EC_SMC64] = smccc_smc_exit,
     [EC_SYS64] = sysreg_exit,	     /* sysreg.c */

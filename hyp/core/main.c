@@ -20,6 +20,7 @@
 #include <kestrel/pmu.h>
 #include <kestrel/sched.h>
 #include <kestrel/shm.h>
+#include <kestrel/sve.h>
 #include <kestrel/sysreg_defs.h>
 #include <kestrel/vconsole.h>
 #include <kestrel/vm.h>
@@ -86,6 +87,8 @@ static void choose_hyp_config(void)
 	hyp.debug_brps = (unsigned)FIELD(dfr0, 12, 4) + 1;
 	hyp.debug_wrps = (unsigned)FIELD(dfr0, 20, 4) + 1;
 	hyp.has_ras = FIELD(arch_id_reg(ARCH_ID_AA64PFR0), 28, 4) != 0;
+	if (FIELD(arch_id_reg(ARCH_ID_AA64PFR0), 32, 4))
+		hyp.sve_vqs = sve_probe_vqs();
 	/* APA, API, GPA, GPI; APA3, GPA3: the address or generic authentication guests see. */
 	hyp.has_pac = (arch_id_reg(ARCH_ID_AA64ISAR1) & 0xff000ff0ull) ||
 		      (arch_id_reg(ARCH_ID_AA64ISAR2) & 0xff00ull);
@@ -162,6 +165,9 @@ static void banner(void)
 			hyp.has_pmu ? "given to guests"
 				    : "hidden from guests (kestrel needs PMUv3p5 and its interrupt "
 				      "on PPI 23)");
+	if (hyp.sve_vqs)
+		kprintf("SVE: vectors up to %u bits for guests (SME hidden)",
+			(32 - (unsigned)__builtin_clz(hyp.sve_vqs)) * SVE_VQ_BYTES * 8);
 	kprintf("memory: %lu MiB at 0x%lx, %lu MiB free after kestrel and images",
 		(unsigned long)(platform.ram_size >> 20), (unsigned long)platform.ram_base,
 		(unsigned long)((mm_pages.free_pages << PAGE_SHIFT) >> 20));

@@ -35,6 +35,7 @@ struct id_rule {
 
 #define ID_AA64PFR0  SYSREG_KEY(3, 0, 0, 4, 0)
 #define ID_AA64PFR1  SYSREG_KEY(3, 0, 0, 4, 1)
+#define ID_AA64ZFR0  SYSREG_KEY(3, 0, 0, 4, 4)
 #define ID_AA64DFR0  SYSREG_KEY(3, 0, 0, 5, 0)
 #define ID_AA64ISAR0 SYSREG_KEY(3, 0, 0, 6, 0)
 #define ID_AA64ISAR1 SYSREG_KEY(3, 0, 0, 6, 1)
@@ -44,12 +45,16 @@ struct id_rule {
 #define ID_AA64MMFR2 SYSREG_KEY(3, 0, 0, 7, 2)
 
 static const struct id_rule id_rules[] = {
-    /* FP, AdvSIMD, GIC, DIT, CSV2 (capped), CSV3; EL0 and EL1 AArch64 only; no EL2/EL3, SVE, RAS,
-       MPAM, AMU, RME. */
-    {ID_AA64PFR0, 0xff0f00000fff0000ull, 0x11},
+    /* FP, AdvSIMD, GIC, SVE (its registers are switched: fpsimd.c), DIT, CSV2 (capped), CSV3;
+       EL0 and EL1 AArch64 only; no EL2/EL3, RAS, MPAM, AMU, RME. */
+    {ID_AA64PFR0, 0xff0f000f0fff0000ull, 0x11},
     /* BTI, SSBS, CSV2_frac (capped); MTE only with its tags (sysreg_id_sanitize); no SME, NMI,
        RAS/MPAM fractions. */
     {ID_AA64PFR1, 0x0000000f000000ffull, 0},
+    /* SVE's instructions as the CPU has them (SVE2 and its extensions: SVEver, AES, BitPerm,
+       BF16, B16B16, SHA3, SM4, I8MM, F32MM, F64MM): 0 without SVE. SME's ID_AA64SMFR0 has
+       no rule: 0. */
+    {ID_AA64ZFR0, 0x0ff0ff0f0fff00ffull, 0},
     /* Armv8.0 debug with the CPU's breakpoints, watchpoints and context comparators (switched
        with the vCPU: debug.c) and the OS double lock (emulated); no SPE or trace; the PMU's
        version is set in sysreg_id_sanitize. */

@@ -50,6 +50,8 @@ void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0)
 	vcpu->hcr &= ~(HCR_API | HCR_APK | HCR_ATA);
 	memset(&vcpu->pmu, 0, sizeof(vcpu->pmu));
 	vcpu->mdcr |= MDCR_TPM | MDCR_TPMCR;
+	/* Its first SVE use starts again from its zeroed FP state. */
+	vcpu->sve_used = false;
 	vcpu->sys.sctlr = SCTLR_EL1_RES1; /* MMU and caches off, as the boot protocol wants */
 	/* Debug trapped again until its first use; the OS lock set, as a cold reset leaves it. */
 	vcpu->dbg.oslsr = OSLSR_OSLM | OSLSR_OSLK;

@@ -69,6 +69,7 @@ void vm_release(struct vm *vm, bool scrubbed)
 	}
 	if (vm->dtb_pa)
 		mm_free(vm->dtb_pa, GUEST_DTB_MAX / PAGE_SIZE, OWNER_KESTREL);
+	vm_build_sve_release(vm);
 	if (vm->vmid)
 		vmid_free(vm->vmid);
 	vm->ram_pa = pa_init(0);
@@ -149,6 +150,7 @@ void vm_print_stats(const struct vm *vm, const char *what)
 	    {EC_IABT_LOW, "iabt"},
 	    {EC_WFX, "wfx"},
 	    {EC_FP_ASIMD, "fpsimd"},
+	    {EC_SVE, "sve"},
 	    {STAT_IRQ, "irq"},
 	    {EC_UNKNOWN, "unknown"},
 	    {STAT_ABORT_INJECTED, "aborts-injected"},

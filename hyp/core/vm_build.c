@@ -10,6 +10,7 @@
 #include <kestrel/mm.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
+#include <kestrel/sve.h>
 #include <kestrel/vconsole.h>
 #include <kestrel/vgic_hooks.h>
 #include <kestrel/vm.h>
@@ -131,6 +132,60 @@ static int attach_devices(struct vm *vm)
 	return E_OK;
 }
 
+/* --- SVE: the VM's vector length and its vCPUs' registers --- */
+
+/*
+ * The length its configuration asks for (sve-vector-length, already a multiple of 128 bits
+ * up to 2048: vmconfig.c), else the longest the CPU implements. ZCR_EL2 caps what the guest
+ * gets at that, but a length the CPU lacks would silently be the next shorter one: refused.
+ * The registers are in pages of kestrel's taken here, sized for that length and the VM's
+ * vCPUs (546 bytes per quadword of length: 8.5 KiB a vCPU at 2048 bits), not in struct vcpu,
+ * which would carry the longest length's for every vCPU kestrel could ever have (VM_MAX *
+ * VCPU_MAX of them) whatever the VMs use.
+ */
+static int sve_setup(struct vm *vm)
+{
+	unsigned bits = vm->config.sve_bits, vq = bits / (SVE_VQ_BYTES * 8);
+	uint64_t stride;
+
+	if (!hyp.sve_vqs) {
+		if (bits)
+			return vm_refuse(vm, "property 'sve-vector-length': this CPU has no SVE");
+		return E_OK;
+	}
+	if (!vq)
+		vq = 32 - (unsigned)__builtin_clz(hyp.sve_vqs);
+	if (!(hyp.sve_vqs & BIT(vq - 1))) {
+		char have[6 * SVE_VQ_MAX] = "", *at = have;
+		for (unsigned i = 1; i <= SVE_VQ_MAX; i++)
+			if (hyp.sve_vqs & BIT(i - 1))
+				at += snprintf(at, have + sizeof(have) - at, " %u", i * 128);
+		return vm_refuse(vm,
+				 "property 'sve-vector-length': this CPU has no %u-bit vectors (it "
+				 "has:%s)",
+				 bits, have);
+	}
+	stride = SVE_STATE_SIZE(vq);
+	vm->sve_pages = (stride * vm->vcpu_count + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	vm->sve_pa = mm_alloc(vm->sve_pages, PAGE_SIZE, OWNER_KESTREL);
+	if (!vm->sve_pa)
+		return vm_refuse(vm, "no memory left for its SVE registers");
+	vm->sve_vq = vq;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i].sve_regs = (uint8_t *)(uintptr_t)vm->sve_pa + i * stride;
+	return E_OK;
+}
+
+void vm_build_sve_release(struct vm *vm)
+{
+	if (vm->sve_pa) /* what its guests left in vector registers goes with them */
+		mm_scrub_free(vm->sve_pa, vm->sve_pages, OWNER_KESTREL);
+	vm->sve_pa = 0;
+	vm->sve_vq = 0;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i].sve_regs = NULL;
+}
+
 /* With copy_images false, the images are laid out (and refused if they do not fit) but not
    copied: the caller copies them with vm_images_step. */
 static int build(struct vm *vm, bool copy_images)
@@ -179,6 +234,11 @@ static int build(struct vm *vm, bool copy_images)
 		return vm_refuse(vm, "no memory left for its stage-2 tables");
 	}
 	vm->vttbr = vm->s2.root | ((uint64_t)vm->vmid << 48);
+	err = sve_setup(vm);
+	if (err) {
+		vm_release(vm, false);
+		return err;
+	}
 	err = build_dtb(vm);
 	if (!err)
 		err = copy_images ? vm_images_load(vm) : vm_images_begin(vm);

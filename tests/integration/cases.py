@@ -70,7 +70,7 @@ def linux_case(name, kernel, vcpus=2, mte=False):
     check script and the case both insist on the release fetched for that name. With mte, on
     a machine with memory tagging (--mte), every CPU must show `mte` too."""
     extra = ["mte"] if mte else []
-    checks = ["nproc", "timer", "ipi", "cpu-bound", " ".join(["features paca pacg", *extra]),
+    checks = ["nproc", "timer", "ipi", "cpu-bound", " ".join(["features paca pacg sve", *extra]),
               r"pmu armv8_pmuv3\S* \d+ counters cycles [1-9]\d* instructions", "uptime"]
     release = kernel_release(kernel)
     features = f"kestrel.features={','.join(extra)} " if extra else ""
@@ -82,6 +82,8 @@ def linux_case(name, kernel, vcpus=2, mte=False):
                 expect=[rf"LINUX-CHECK: kernel {re.escape(release)} expected {re.escape(release)} ok",
                         *(rf"LINUX-CHECK: {c} .*\bok\b" for c in checks),
                         r"hw perfevents: enabled with armv8_pmuv3\S* PMU driver, \d+ .*counters available",
+                        # the VM's vector length, the CPU's longest (QEMU's max: 2048 bits)
+                        r"SVE: maximum available vector length 256 bytes per vector",
                         r"LINUX-CHECK: RESULT PASS", *VM_STOPPED],
                 forbid=[*DEFAULT_FORBID, r"LINUX-CHECK: .*FAIL", r"Kernel panic",
                         r"reset requested"],
@@ -327,6 +329,36 @@ CASES = [
          forbid=[*DEFAULT_FORBID, r"unexpected exception"], timeout=60),
     # the first FP/SIMD use traps (lazy switching), once: the registers stay loaded after it
     guest_case("fpsimd", expect=[r"vm0 stopped .*; exits: .*\bfpsimd=1\b"]),
+    # SVE: the VM's length by default the CPU's longest (QEMU's max: 2048 bits), ZCR_EL1 within
+    # it; the first SVE use traps once (lazy switching), the registers stay loaded after it
+    guest_case("sve", "--cmdline", "vl=2048 run-ms=300",
+               expect=[r"kestrel: SVE: vectors up to 2048 bits for guests \(SME hidden\)",
+                       r"sve: [1-9]\d* rounds of 2048-bit Z0-Z31, P0-P15 and FFR, 0 registers changed",
+                       r"vm0 stopped .*; exits: (?!.*fpsimd=).*\bsve=1\b"]),
+    # a reset (PSCI SYSTEM_RESET) with patterns in the SVE registers: the next boot finds none
+    Case("sve-reset", ["--kernel", guest("sve"), "--cmdline", "vl=2048 run-ms=100 reset"],
+         expect=[r"sve: first boot, resetting with patterns in the registers",
+                 r"kestrel: vm0: reset requested",
+                 r"ok - second boot: Z, P and FFR hold nothing of the first \(0 bytes set\)",
+                 r"RESULT: PASS", *VM_STOPPED]),
+    # ./kestrel run --sve-vector-length: the VM's length from the command line
+    Case("sve-length-option", ["--kernel", guest("sve"), "--sve-vector-length", "256",
+                               "--cmdline", "vl=256 run-ms=200"],
+         expect=[r"ok - vector length \(bits\) = 0x100\b",
+                 r"sve: [1-9]\d* rounds of 256-bit Z0-Z31, P0-P15 and FFR, 0 registers changed",
+                 r"RESULT: PASS", *VM_STOPPED]),
+    # three VMs with lengths of their own (512, the default 2048, 384) fill their SVE registers
+    # on one CPU and are switched out in the middle of every round: each finds its own values
+    # (every switch back in traps once more, by FP or SVE)
+    Case("sve-shared", [config("sve-shared"), "--pcpus", "2"],
+         expect=[*(vm_said(vm, rf"sve: [1-9]\d* rounds of {bits}-bit Z0-Z31, P0-P15 and FFR, "
+                               r"0 registers changed")
+                   for vm, bits in (("sve-a", 512), ("sve-b", 2048), ("sve-c", 384))),
+                 *(vm_said(vm, r"RESULT: PASS") for vm in ("sve-a", "sve-b", "sve-c")),
+                 *(rf"kestrel: {vm} stopped .*; exits: .*\bsve=[1-9]\d+\b"
+                   for vm in ("sve-a", "sve-b", "sve-c")),
+                 r"kestrel: all VMs stopped"],
+         timeout=90),
     # the virtual counter counts instructions under --icount: a 20000-instruction loop is 20000
     # ticks; the CPU sleeps in WFI while its vCPU waits (with --icount, time in WFI is time QEMU
     # skips): about half of this run
@@ -997,7 +1029,10 @@ CASES = [
                        # the breakpoint and watchpoint registers too (the last of QEMU's 6 and
                        # 4): live for the VM, switched with its vCPU
                        vm_said("sysreg-a", r"sysreg: residue checked: .*\bS2_0_C0_C5_4\b"),
-                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS2_0_C0_C3_7\b")],
+                       vm_said("sysreg-a", r"sysreg: residue checked: .*\bS2_0_C0_C3_7\b"),
+                       # and the SVE registers, at a vector length of each round's own
+                       *(vm_said(vm, r"sysreg: residue checked: z0-z31 p0-p15 ffr ZCR_EL1")
+                         for vm in ("sysreg-a", "sysreg-b"))],
                  args=["--mte"]),
     hostile_case("hostile-hvc", "hvc", {"hvc": r"HOSTILE: hypercall cases [1-9]\d* errors \d+"}),
     hostile_case("hostile-mmio", "mmio", {"mmio": r"HOSTILE: mmio cases [1-9]\d* aborts [1-9]\d*"}),

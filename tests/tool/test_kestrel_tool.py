@@ -734,6 +734,37 @@ class VirtioConsoleOption(unittest.TestCase):
             cli.check_usage(self.parse("--kernel", "x", "--guest-loader", "--virtio-console"))
 
 
+class SveOption(unittest.TestCase):
+    """--sve-vector-length BITS: the VM node's property, only in the --kernel form; its rules are
+    kestrel's."""
+
+    parse = VirtioConsoleOption.parse
+    one_vm = VirtioConsoleOption.one_vm
+
+    def test_the_option_writes_the_property(self):
+        vm = self.one_vm("--kernel", str(Path(IMAGES.name) / "Image"), "--sve-vector-length", "512")
+        self.assertEqual(fdt.prop_cells(vm.props["sve-vector-length"]), [512])
+
+    def test_without_the_option_no_property(self):
+        self.assertNotIn("sve-vector-length", self.one_vm("--kernel", str(Path(IMAGES.name) / "Image")).props)
+
+    def test_refused_with_a_configuration_file_and_with_guest_loader(self):
+        with self.assertRaisesRegex(Failure, r"--sve-vector-length cannot be given with it"):
+            cli.check_usage(self.parse("examples/two-linux.dts", "--sve-vector-length", "256"))
+        with self.assertRaisesRegex(Failure, r"--guest-loader: --sve-vector-length cannot be given"):
+            cli.check_usage(self.parse("--kernel", "x", "--guest-loader", "--sve-vector-length", "256"))
+
+    def test_kestrel_checks_the_length(self):
+        result = subprocess.run([sys.executable, str(TOP / "kestrel"), "run", "--kernel",
+                                 str(TOP / "build/guests/hello.bin"), "--sve-vector-length", "100",
+                                 "--check-only"],
+                                cwd=TOP, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        out = (result.stdout + result.stderr).decode(errors="replace")
+        self.assertEqual(result.returncode, 1, out)
+        self.assertIn("vm 'vm0' refused: property 'sve-vector-length': 100 bits is not a multiple of 128 "
+                      "up to 2048", out)
+
+
 class BlkOption(unittest.TestCase):
     """--blk FILE[,ro]: a kestrel,virtio-blk child per disk, and a QEMU device per disk with
     the serial kestrel finds it by."""

@@ -78,6 +78,7 @@ const struct sysreg_desc *sysreg_find(uint32_t key);
 #define ID_AA64PFR0  SYSREG_KEY(3, 0, 0, 4, 0)
 #define ID_AA64PFR1  SYSREG_KEY(3, 0, 0, 4, 1)
 #define ID_AA64ZFR0  SYSREG_KEY(3, 0, 0, 4, 4)
+#define ID_AA64SMFR0 SYSREG_KEY(3, 0, 0, 4, 5)
 #define ID_AA64DFR0  SYSREG_KEY(3, 0, 0, 5, 0)
 #define ID_AA64AFR0  SYSREG_KEY(3, 0, 0, 5, 4)
 #define ID_AA64ISAR0 SYSREG_KEY(3, 0, 0, 6, 0)
@@ -122,7 +123,7 @@ static const struct id_reg id_regs[] = {
       {"AdvSIMD", KEEP, 0},
       {"GIC", KEEP, 0},
       {"RAS", HIDE, 0},
-      {"SVE", HIDE, 0},
+      {"SVE", KEEP, 0},
       {"SEL2", HIDE, 0},
       {"MPAM", HIDE, 0},
       {"AMU", HIDE, 0},
@@ -148,6 +149,24 @@ static const struct id_reg id_regs[] = {
       {"MTEX", HIDE, 0},
       {"DF2", HIDE, 0},
       {"PFAR", HIDE, 0}}},
+    {ID_AA64ZFR0,
+     "ID_AA64ZFR0_EL1",
+     {{"SVEver", KEEP, 0},
+      {"AES", KEEP, 0},
+      {"[11:8]", HIDE, 0},
+      {"[15:12]", HIDE, 0},
+      {"BitPerm", KEEP, 0},
+      {"BF16", KEEP, 0},
+      {"B16B16", KEEP, 0},
+      {"[31:28]", HIDE, 0},
+      {"SHA3", KEEP, 0},
+      {"[39:36]", HIDE, 0},
+      {"SM4", KEEP, 0},
+      {"I8MM", KEEP, 0},
+      {"[51:48]", HIDE, 0},
+      {"F32MM", KEEP, 0},
+      {"F64MM", KEEP, 0},
+      {"[63:60]", HIDE, 0}}},
     {ID_AA64DFR0,
      "ID_AA64DFR0_EL1",
      {{"DebugVer", FIX, 6},
@@ -302,10 +321,11 @@ static void every_id_field_is_hidden_kept_or_fixed_as_documented(void **state)
 static void pfr0_all_ones_and_qemu_max(void **state)
 {
 	(void)state;
-	assert_int_equal(sysreg_id_sanitize(ID_AA64PFR0, ALL_ONES, 40), 0xf10f00000fff0011ull);
-	/* EL0/EL1 AArch32 too, EL2, EL3, GICv4.1, RAS 1.1, SVE, SEL2, MPAM, AMU, DIT, CSV2_2. */
+	assert_int_equal(sysreg_id_sanitize(ID_AA64PFR0, ALL_ONES, 40), 0xf10f000f0fff0011ull);
+	/* EL0/EL1 AArch32 too, EL2, EL3, GICv4.1, RAS 1.1, SVE, SEL2, MPAM, AMU, DIT, CSV2_2:
+	   SVE is kept (its registers are switched). */
 	assert_int_equal(sysreg_id_sanitize(ID_AA64PFR0, 0x1201111123111112ull, 40),
-			 0x1101000003110011ull);
+			 0x1101000103110011ull);
 }
 
 /* SCXTNUM_ELx trap (UNDEF): no CSV2 value that has them (2, 3; CSV2_frac 2) is shown. */
@@ -437,7 +457,7 @@ static void mmfr0_of_a_qemu_max_cpu(void **state)
 static void unlisted_id_registers_read_as_zero(void **state)
 {
 	static const uint32_t keys[] = {
-	    ID_AA64ZFR0, ID_AA64AFR0, ID_AA64MMFR3, ID_PFR0, SYSREG_KEY(3, 0, 0, 3, 7), 0};
+	    ID_AA64SMFR0, ID_AA64AFR0, ID_AA64MMFR3, ID_PFR0, SYSREG_KEY(3, 0, 0, 3, 7), 0};
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
@@ -647,10 +667,10 @@ static void mrs_id_aa64mmfr0_reports_the_ipa_size_chosen_at_boot(void **state)
 static void mrs_of_an_unimplemented_id_register_reads_zero(void **state)
 {
 	(void)state;
-	fake_arch.id_regs[ARCH_ID(4, 4)] = ALL_ONES; /* the CPU has SVE */
+	fake_arch.id_regs[ARCH_ID(4, 5)] = ALL_ONES; /* the CPU has SME */
 	sysreg_init_id_values(40);
 	vcpu.regs.x[2] = 7;
-	assert_true(access(ID_AA64ZFR0, 2, true));
+	assert_true(access(ID_AA64SMFR0, 2, true));
 	assert_int_equal(vcpu.regs.x[2], 0);
 	vcpu.regs.x[2] = 7;
 	assert_true(access(ID_PFR0, 2, true));

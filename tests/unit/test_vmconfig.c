@@ -159,6 +159,20 @@ static void absent_memory_and_cpus_take_the_defaults(void **state)
 	assert_int_equal(out[0].initrd_size, 0);
 }
 
+/* sve-vector-length: the VM's length in bits; without it 0, the CPU's longest (vm_build.c). */
+static void an_sve_length_is_taken_in_bits(void **state)
+{
+	uint32_t bits = 384;
+
+	(void)state;
+	add_good_vm("a");
+	add_good_vm("b");
+	dt_cells(fdt, "/chosen/b", "sve-vector-length", &bits, 1);
+	assert_int_equal(parse(), 2);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(out[i].sve_bits, strcmp(out[i].name, "b") ? 0 : 384);
+}
+
 static void memory_may_be_one_cell(void **state)
 {
 	(void)state;
@@ -260,6 +274,27 @@ static void bad_cpus_three_cells(void)
 	add_vm("bad", 0, 0, 3, 1);
 }
 
+static void bad_sve_length(uint32_t bits)
+{
+	add_good_vm("bad");
+	dt_cells(fdt, "/chosen/bad", "sve-vector-length", &bits, 1);
+}
+
+static void bad_sve_not_a_multiple(void)
+{
+	bad_sve_length(200);
+}
+
+static void bad_sve_too_long(void)
+{
+	bad_sve_length(4096);
+}
+
+static void bad_sve_zero(void)
+{
+	bad_sve_length(0);
+}
+
 static void bad_no_kernel(void)
 {
 	add_vm("bad", 0, 0, 0, 0);
@@ -353,6 +388,10 @@ static const struct refusal refusals[] = {
      "CPU 5 but the machine has 4 CPUs"},
     {"affinity list too short", bad_affinity_length, "property 'cpu-affinity'", "1 entries for 2"},
     {"cpus of 3 cells", bad_cpus_three_cells, "property 'cpus'", "one cell"},
+    {"SVE length not a multiple of 128", bad_sve_not_a_multiple, "property 'sve-vector-length'",
+     "200 bits is not a multiple of 128 up to 2048"},
+    {"SVE length over 2048", bad_sve_too_long, "property 'sve-vector-length'", "4096 bits"},
+    {"SVE length 0", bad_sve_zero, "property 'sve-vector-length'", "0 bits"},
     {"no kernel", bad_no_kernel, "property 'kernel': no kernel", "multiboot,kernel"},
     {"kernel below RAM", bad_kernel_below_ram, "property 'reg'", "outside RAM"},
     {"kernel past RAM", bad_kernel_past_the_end_of_ram, "module 'module@", "outside RAM"},
@@ -1495,6 +1534,7 @@ int main(void)
 	    T(vm_with_memory_cpus_and_modules_is_parsed),
 	    T(absent_memory_and_cpus_take_the_defaults),
 	    T(memory_may_be_one_cell),
+	    T(an_sve_length_is_taken_in_bits),
 	    T(vms_keep_their_tree_order),
 	    T(other_modules_and_nodes_are_ignored),
 	    T(every_refusal_names_the_property_and_spares_the_next_vm),

@@ -80,6 +80,9 @@ def build_parser():
                     help="guest RAM, e.g. 512M, 1G or bytes (default: kestrel's default for a VM, from kestrel-check --limits)")
     vm.add_argument("--vcpus", metavar="N", type=int, help="vCPUs (default: 1)")
     vm.add_argument("--name", metavar="NAME", help="the VM's name (default: vm0)")
+    vm.add_argument("--sve-vector-length", metavar="BITS", type=int,
+                    help="the VM's SVE vector length in bits, a multiple of 128 up to 2048 "
+                    "(sve-vector-length; default: the longest the CPU has)")
     vm.add_argument("--virtio-console", action="store_true", default=None,
                     help="give the VM kestrel's virtio-console (virtio-mmio slot 0 at 0x0a000000, SPI 16: "
                     "Linux's hvc0) beside its UART, in the same console; typed input goes to it once the "
@@ -165,6 +168,7 @@ def check_usage(args):
     one_vm_options = [opt for opt, value in (("--kernel", args.kernel), ("--initrd", args.initrd),
                                              ("--cmdline", args.cmdline), ("--mem", args.mem),
                                              ("--vcpus", args.vcpus), ("--name", args.name),
+                                             ("--sve-vector-length", args.sve_vector_length),
                                              ("--virtio-console", args.virtio_console),
                                              ("--blk", args.blk), ("--net", args.net))
                       if value is not None]
@@ -186,7 +190,8 @@ def check_guest_loader_usage(args, one_vm_options):
     if args.kernel is None:
         raise Failure("kestrel run: --guest-loader needs --kernel IMAGE")
     fixed = [opt for opt in one_vm_options
-             if opt in ("--mem", "--vcpus", "--name", "--virtio-console", "--blk", "--net")]
+             if opt in ("--mem", "--vcpus", "--name", "--sve-vector-length", "--virtio-console", "--blk",
+                        "--net")]
     fixed += [opt for opt, given in (("--selftest", args.selftest), ("--no-dtb", args.no_dtb)) if given]
     if fixed:
         raise Failure(f"kestrel run: --guest-loader: {', '.join(fixed)} cannot be given with it (the VM "

@@ -91,6 +91,8 @@ def config_from_options(args):
              "bootargs": string_value(args.cmdline)}
     if args.initrd is not None:
         props["ramdisk"] = string_value(str(Path(args.initrd).absolute()))
+    if args.sve_vector_length is not None:  # its rules are kestrel's (kestrel-check)
+        props["sve-vector-length"] = cells_value(args.sve_vector_length)
     if not is_arm64_image(args.kernel):
         props["kernel-format"] = string_value("raw")  # kestrel refuses a non-Image otherwise
     children = []

@@ -12,6 +12,7 @@ uint64_t arch_id_reg(unsigned id)
 	switch (id) {
 		ID_CASE(4, 0);
 		ID_CASE(4, 1);
+		ID_CASE(4, 4); /* ID_AA64ZFR0_EL1: 0 without SVE */
 		ID_CASE(5, 0);
 		ID_CASE(6, 0);
 		ID_CASE(6, 1);

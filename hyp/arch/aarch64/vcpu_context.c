@@ -96,7 +96,8 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_sysreg(vmpidr_el2, vcpu->vmpidr);
 	write_sysreg(hcr_el2, vcpu->hcr);
 	write_sysreg(mdcr_el2, vcpu->mdcr);
-	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
+	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live; SVE
+	   (CPTR_TZ, in every vCPU's traps) until its first SVE use since it was loaded. */
 	write_sysreg(cptr_el2, vcpu->cptr | (vcpu->pcpu->fp_owner == vcpu ? 0 : CPTR_TFP));
 	isb();
 }

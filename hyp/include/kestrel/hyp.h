@@ -19,6 +19,9 @@ struct hyp_config {
 	unsigned pmu_counters; /* its event counters (PMCR_EL0.N), all the guests' */
 	/* Breakpoints and watchpoints (ID_AA64DFR0_EL1.BRPs, WRPs): guests see as many. */
 	unsigned debug_brps, debug_wrps;
+	/* FEAT_SVE: the vector lengths the CPU implements, bit vq - 1 each (kestrel/sve.h);
+	   0 without SVE */
+	uint32_t sve_vqs;
 	/* VTTBR_EL2 of a CPU with no vCPU loaded: VMID 0 (never a VM's), an empty stage 2 */
 	uint64_t park_vttbr;
 };

@@ -16,6 +16,7 @@
 #include <kestrel/s2pt.h>
 #include <kestrel/shm.h>
 #include <kestrel/spinlock.h>
+#include <kestrel/sve.h>
 #include <kestrel/vgic.h>
 #include <kestrel/virtio.h>
 #include <kestrel/virtio_net.h>
@@ -95,6 +96,13 @@ struct vcpu {
 	uint64_t hcr, cptr, mdcr;
 	struct el1_sysregs sys;
 	struct fpsimd_state fp;
+	/* SVE (kestrel/sve.h): once sve_used (its first SVE instruction or ZCR_EL1 access
+	   trapped, until a reset), its FP state is its SVE state: Z0-Z31, P0-P15 and FFR in
+	   sve_regs (its VM's vector length, in pages of the VM's: vm_build.c), FPSR and FPCR
+	   in fp, ZCR_EL1 in zcr (fpsimd.c). */
+	bool sve_used;
+	uint64_t zcr;
+	uint8_t *sve_regs;
 	/* The state switched only once a vCPU's first use trapped (LAZY_*): none for most
 	   vCPUs, so a switch tests this one word for all of it. */
 	uint32_t lazy;
@@ -164,6 +172,11 @@ struct vm {
 	ipaddr_t dtb_ipa;
 	unsigned vcpu_count;
 	struct vcpu vcpus[VCPU_MAX];
+	/* SVE: its vector length in quadwords (0: none), and the pages of its vCPUs' SVE
+	   registers (vm_build.c). */
+	unsigned sve_vq;
+	paddr_t sve_pa;
+	uint64_t sve_pages;
 	struct mmio_dev *mmio[VM_MMIO_MAX]; /* sorted by base */
 	unsigned mmio_count;
 	struct vpl011 uart;

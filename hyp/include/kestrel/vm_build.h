@@ -9,5 +9,7 @@
 MUST_CHECK int vm_build(struct vm *vm);
 /* The same with the images laid out but not copied yet (vm_images_step copies them). */
 MUST_CHECK int vm_build_unloaded(struct vm *vm);
+/* Gives back (zeroed) the pages of its vCPUs' SVE registers (vm_release). */
+void vm_build_sve_release(struct vm *vm);
 
 #endif

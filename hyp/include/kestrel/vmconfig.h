@@ -19,6 +19,10 @@
 #define VM_PASSTHROUGH_SPIS 8 /* SPIs of a VM's passed-through devices, all devices together */
 #define VM_VIRTIO_MAX	    4 /* kestrel's virtio devices in one VM: slots 0..3 of the window */
 
+/* SVE vector lengths (sve-vector-length): multiples of 128 bits up to the architecture's 2048. */
+#define VM_SVE_BITS_STEP 128
+#define VM_SVE_BITS_MAX	 2048
+
 /* A VM's virtio device, from a child node of its description. */
 enum vm_virtio_type {
 	VM_VIRTIO_CONSOLE = 1, /* compatible "kestrel,virtio-console" */
@@ -44,6 +48,9 @@ struct vm_config {
 	char name[VM_NAME_MAX];
 	uint64_t mem_size;
 	unsigned vcpus;
+	/* sve-vector-length: the VM's SVE vector length in bits, a multiple of VM_SVE_BITS_STEP
+	   up to VM_SVE_BITS_MAX; 0: the longest the CPU implements */
+	unsigned sve_bits;
 	paddr_t kernel_pa;
 	uint64_t kernel_size;
 	paddr_t initrd_pa;

@@ -45,6 +45,12 @@ struct fake_cpu {
 	   whether VBAR_EL2 is the vectors of a live vCPU (debug_restore) or the common ones. */
 	struct vdebug dbg;
 	bool debug_vectors;
+	/* SVE: Z0-Z31, P0-P15 and FFR laid out as in a vCPU's sve_regs at the vector length
+	   of ZCR_EL2 (zcr_el2_vq, as sve_save and sve_restore set it), ZCR_EL1 */
+	uint8_t sve[SVE_STATE_SIZE(SVE_VQ_MAX)];
+	unsigned zcr_el2_vq;
+	uint64_t zcr_el1;
+	unsigned sve_saves, sve_restores;
 };
 
 /* Where a fake CPU's code that never returns (entering a guest, halting) ends: a longjmp to
@@ -62,6 +68,7 @@ struct fake_arch {
 	/* the CPU's identification, as arch_id_reg and its neighbours answer */
 	uint64_t id_regs[ARCH_ID(7, 7) + 1], midr, cntfrq, ich_vtr;
 	unsigned pmu_counters;
+	uint32_t sve_vqs;     /* sve_probe_vqs: the vector lengths the CPU implements */
 	unsigned tlb_flushes; /* arch_s2_tlb_flush calls, and the VTTBR of the last */
 	uint64_t tlb_flushed_vttbr;
 	uint64_t cisw[FAKE_CISW_MAX]; /* arch_dc_cisw's operands, oldest first */
