@@ -3,7 +3,7 @@
 #include <kestrel/guest_dtb.h>
 #include <kestrel/guest_layout.h>
 #include <kestrel/lib.h>
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_mmio.h>
 #include <libfdt.h>
 
 #define PHANDLE_GIC	1

@@ -5,7 +5,7 @@
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
 #include <kestrel/shm.h>
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_mmio.h>
 #include <kestrel/vmconfig.h>
 #include <libfdt.h>
 

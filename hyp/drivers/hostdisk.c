@@ -24,7 +24,7 @@
 #include <kestrel/platform.h>
 #include <kestrel/spinlock.h>
 #include <kestrel/sysreg_defs.h>
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_blk.h>
 #include <kestrel/hostdt.h>
 #include <libfdt.h>
 

@@ -18,7 +18,7 @@
  * that comes back after a reset of the device or its queue (another generation) is dropped.
  */
 #include <kestrel/lib.h>
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_blk.h>
 
 #define REQQ	 0
 #define HDR_SIZE 16

@@ -9,7 +9,7 @@
  * small FIFO until the guest has posted receive buffers.
  */
 #include <kestrel/lib.h>
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_console.h>
 
 #define RXQ 0
 #define TXQ 1

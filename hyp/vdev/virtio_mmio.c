@@ -7,7 +7,7 @@
  * 0x100; each device has its own lock, taken for every access.
  */
 #include <kestrel/lib.h>
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_mmio.h>
 
 static uint32_t empty_slot_reg(uint64_t off)
 {

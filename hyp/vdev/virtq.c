@@ -13,7 +13,7 @@
  * kestrel's own (signalled_used, avail_event) and never read back from the guest.
  */
 #include <kestrel/lib.h>
-#include <kestrel/virtio.h>
+#include <kestrel/virtq.h>
 
 #define AVAIL_IDX  2
 #define AVAIL_RING 4

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_blk.h>
 
 #include "harness.h"
 #include "virtio_regs.h"

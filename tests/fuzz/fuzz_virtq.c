@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_console.h>
 
 #include "harness.h"
 #include "virtio_regs.h"

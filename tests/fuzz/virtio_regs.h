@@ -7,7 +7,7 @@
 #ifndef FUZZ_VIRTIO_REGS_H
 #define FUZZ_VIRTIO_REGS_H
 
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_blk.h>
 
 #include "harness.h"
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include <kestrel/lib.h>
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_blk.h>
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE 0x800000ull /* room for a request of more than VBLK_REQ_MAX */

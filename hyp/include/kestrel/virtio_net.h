@@ -11,7 +11,7 @@
 #ifndef KESTREL_VIRTIO_NET_H
 #define KESTREL_VIRTIO_NET_H
 
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_mmio.h>
 
 #define VIRTIO_ID_NET	     1
 #define VIRTIO_NET_F_MAC     5

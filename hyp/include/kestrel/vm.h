@@ -18,7 +18,8 @@
 #include <kestrel/spinlock.h>
 #include <kestrel/sve.h>
 #include <kestrel/vgic.h>
-#include <kestrel/virtio.h>
+#include <kestrel/virtio_blk.h>
+#include <kestrel/virtio_console.h>
 #include <kestrel/virtio_net.h>
 #include <kestrel/vmconfig.h>
 #include <kestrel/vpl011.h>

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Split virtqueues (virtio 1.2 §2.7) as a device reads and fills them (virtq.c), and the one way
+ * a device model reaches guest memory: struct virtio_hooks, checked copies to and from the VM's
+ * own RAM and an interrupt to raise. Pure logic: the same code runs in kestrel and, with fake
+ * hooks, in the host fuzzers (tests/fuzz/fuzz_virtq.c).
+ */
+#ifndef KESTREL_VIRTQ_H
+#define KESTREL_VIRTQ_H
+
+#include <kestrel/addr.h>
+
+/* Split virtqueues (§2.7). */
+#define VIRTQ_NUM_MAX		   256 /* QueueNumMax of every kestrel queue */
+#define VIRTQ_QUEUES_MAX	   2
+#define VIRTQ_DESC_F_NEXT	   1u
+#define VIRTQ_DESC_F_WRITE	   2u
+#define VIRTQ_DESC_F_INDIRECT	   4u
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1u
+
+/* The one way a device model reaches guest memory: copies checked against the VM's own RAM
+   (bounds, overflow), returning E_OK or -E_RANGE; and the interrupt of its slot. */
+struct virtio_hooks {
+	void *ctx;
+	MUST_CHECK int (*read)(void *ctx, ipa_t src, void *dst, uint64_t size);
+	MUST_CHECK int (*write)(void *ctx, ipa_t dst, const void *src, uint64_t size);
+	bool (*in_ram)(void *ctx, ipa_t ipa, uint64_t size); /* all of it in the VM's RAM */
+	void (*irq)(void *ctx, unsigned slot);		     /* an edge on the slot's SPI */
+};
+
+struct virtq {
+	uint16_t num; /* QueueNum: a power of two up to VIRTQ_NUM_MAX */
+	bool ready;
+	ipa_t desc, avail, used;
+	uint16_t last_avail; /* the next avail ring entry kestrel takes */
+	uint16_t used_idx;   /* the used ring's idx as kestrel last wrote it */
+	/* VIRTIO_F_EVENT_IDX (§2.7.10), as negotiated when the queue was made ready */
+	bool event_idx;
+	bool signalled_valid;	 /* signalled_used means something (not since ready or a wrap) */
+	uint16_t signalled_used; /* used_idx at the last interrupt decision */
+	bool avail_event_set;	 /* avail_event holds last_avail as written last */
+	uint16_t avail_event;	 /* what kestrel last wrote as the used ring's avail_event */
+};
+
+/* One descriptor, copied out of guest memory: used from this copy only. */
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+/* Walks one chain: each descriptor is read once, the walk ends after q->num of them. */
+struct virtq_chain {
+	uint16_t head;
+	uint16_t next;
+	bool more;
+	bool wrote; /* a device-writable descriptor came: no readable one may follow */
+	unsigned seen;
+};
+
+/*
+ * Takes the next available chain: 1 and *chain set up, 0 if none, -E_RANGE if the ring is
+ * broken (an avail idx more than num ahead, a head out of range, memory outside RAM). With
+ * EVENT_IDX, finding the ring empty asks the driver for a notify of its next chain
+ * (avail_event = last_avail) and looks once more, so a chain posted meanwhile is not missed.
+ */
+MUST_CHECK int virtq_pop(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain);
+/* Whether the driver has offered chains not taken yet (a broken index counts: the next
+   virtq_pop reports it); if not, with EVENT_IDX, asks for a notify of the next, as
+   virtq_pop does. */
+bool virtq_has_avail(struct virtq *q, const struct virtio_hooks *h);
+/* The chain's next descriptor: 1 with *d, 0 at its end, -E_RANGE if it is broken (a next out
+   of range, a loop or a chain longer than the ring, an indirect descriptor, a buffer that is
+   not all in the VM's RAM, or a device-readable one after a device-writable one). */
+MUST_CHECK int virtq_next(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain,
+			  struct virtq_desc *d);
+/* Puts the chain on the used ring with len bytes written into it. */
+MUST_CHECK int virtq_push(struct virtq *q, const struct virtio_hooks *h, uint16_t head,
+			  uint32_t len);
+/* Whether the driver wants an interrupt for the used buffers pushed since the last call: with
+   EVENT_IDX, whether its used_event is among them (§2.7.10); else VIRTQ_AVAIL_F_NO_INTERRUPT
+   clear. */
+bool virtq_wants_irq(struct virtq *q, const struct virtio_hooks *h);
+/* Whether the ring's areas lie in the VM's RAM, aligned as §2.7 asks. */
+bool virtq_layout_ok(const struct virtq *q, const struct virtio_hooks *h);
+
+#endif
