@@ -361,30 +361,30 @@ static void probe_basic(uint64_t addr)
 static void named_addresses(uint64_t *list, unsigned *n)
 {
 	static const uint64_t fixed[] = {
-	    0x0,		   /* flash 0 */
-	    0x04000000,		   /* flash 1 */
-	    0x08010000,		   /* GICv2 CPU interface's place; nothing with a GICv3 */
-	    0x08030000,		   /* GICv2 hypervisor interface's place */
-	    0x08040000,		   /* GICv2 virtual CPU interface's place */
-	    0x08080000,		   /* GIC ITS */
-	    0x09010000,		   /* PL031 RTC */
-	    0x09020000,		   /* fw_cfg */
-	    0x09030000,		   /* PL061 GPIO */
-	    0x09040000,		   /* secure UART's place */
-	    0x0a000000,		   /* virtio-mmio transports */
-	    0x0a003e00,		   /* the last one */
-	    0x0c000000,		   /* platform bus */
-	    0x10000000,		   /* PCIe MMIO window */
-	    0x3eff0000,		   /* PCIe I/O window */
-	    0x3f000000,		   /* PCIe ECAM (low) */
-	    0x3ffff000,		   /* the page just below its RAM */
-	    0x3ffffff8,		   /* its last word */
-	    0x4000000000ull,	   /* high redistributor region */
-	    0x4010000000ull,	   /* PCIe ECAM (high) */
-	    0x8000000000ull,	   /* PCIe MMIO (high) */
-	    0xfffffffff000ull,	   /* the last page of a 48-bit IPA space */
-	    0xffffffffff000ull,	   /* the last page of a 52-bit one */
-	    1ull << 52,		   /* beyond any physical address size */
+	    0x0,		/* flash 0 */
+	    0x04000000,		/* flash 1 */
+	    0x08010000,		/* GICv2 CPU interface's place; nothing with a GICv3 */
+	    0x08030000,		/* GICv2 hypervisor interface's place */
+	    0x08040000,		/* GICv2 virtual CPU interface's place */
+	    0x08020000,		/* GICv2m MSI frame's place (the ITS at 0x08080000 is kestrel's) */
+	    0x09010000,		/* PL031 RTC */
+	    0x09020000,		/* fw_cfg */
+	    0x09030000,		/* PL061 GPIO */
+	    0x09040000,		/* secure UART's place */
+	    0x0a000000,		/* virtio-mmio transports */
+	    0x0a003e00,		/* the last one */
+	    0x0c000000,		/* platform bus */
+	    0x10000000,		/* PCIe MMIO window */
+	    0x3eff0000,		/* PCIe I/O window */
+	    0x3f000000,		/* PCIe ECAM (low) */
+	    0x3ffff000,		/* the page just below its RAM */
+	    0x3ffffff8,		/* its last word */
+	    0x4000000000ull,	/* high redistributor region */
+	    0x4010000000ull,	/* PCIe ECAM (high) */
+	    0x8000000000ull,	/* PCIe MMIO (high) */
+	    0xfffffffff000ull,	/* the last page of a 48-bit IPA space */
+	    0xffffffffff000ull, /* the last page of a 52-bit one */
+	    1ull << 52,		/* beyond any physical address size */
 	    0xffff000000000000ull, /* where a kernel's VAs would be */
 	    0xfffffffffffff000ull, /* the top of the address space */
 	};
