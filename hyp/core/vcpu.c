@@ -6,6 +6,7 @@
 #include <kestrel/guest_layout.h>
 #include <kestrel/hyp.h>
 #include <kestrel/lib.h>
+#include <kestrel/pmu.h>
 #include <kestrel/pstate.h>
 #include <kestrel/sysreg_defs.h>
 #include <kestrel/vcpu.h>
@@ -148,4 +149,39 @@ exit_result vcpu_inject_abort(struct vcpu *vcpu, bool instruction, uint64_t far,
 		esr |= BIT(6);
 	vcpu->stats[STAT_ABORT_INJECTED]++;
 	return inject_sync(vcpu, esr, far);
+}
+
+/* The state of a vCPU's first uses (vcpu->lazy), which both arch backends' load and put
+   hand here when the word is not zero. The PMU's overflow PPI is linked here too (pmu_load); EL2
+   runs this with IRQs masked, so the order of its activation and the PMU's level does not matter
+   before the ERET. */
+void vcpu_lazy_load(struct vcpu *vcpu)
+{
+	if (vcpu->lazy & LAZY_PAC)
+		pac_restore(vcpu);
+	if (vcpu->lazy & LAZY_MTE)
+		mte_restore(vcpu);
+	if (vcpu->lazy & LAZY_PMU)
+		pmu_load(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG)
+		debug_restore(vcpu);
+}
+
+/* With the vGIC's put: the PMU's overflow PPI is released after vgic_lr_put has folded the
+   list registers back (one may hold it), its level low since pmu_save. */
+void vcpu_lazy_put(struct vcpu *vcpu)
+{
+	if (vcpu->lazy & LAZY_PAC)
+		pac_save(vcpu);
+	if (vcpu->lazy & LAZY_MTE)
+		mte_save(vcpu);
+	if (vcpu->lazy & LAZY_PMU)
+		pmu_save(vcpu);
+	if (vcpu->lazy & LAZY_DEBUG) {
+		debug_save(vcpu);
+		debug_put(vcpu);
+	}
+	vgic_lr_put(vcpu);
+	if (vcpu->lazy & LAZY_PMU)
+		vgic_lr_put_linked(vcpu, GUEST_PPI_PMU);
 }

@@ -5,46 +5,10 @@
  * exception injection writes them directly.
  */
 #include <kestrel/arch.h>
-#include <kestrel/guest_layout.h>
-#include <kestrel/debug.h>
 #include <kestrel/hyp.h>
-#include <kestrel/pmu.h>
 #include <kestrel/sysreg_defs.h>
+#include <kestrel/vcpu.h>
 #include <kestrel/vm.h>
-
-/* The state of a vCPU's first uses (vcpu->lazy), tested as one word on every switch. The
-   PMU's overflow PPI is linked here too (pmu_load); EL2 runs this with IRQs masked, so the
-   order of its activation and the PMU's level does not matter before the ERET. */
-static void lazy_restore(struct vcpu *vcpu)
-{
-	if (vcpu->lazy & LAZY_PAC)
-		pac_restore(vcpu);
-	if (vcpu->lazy & LAZY_MTE)
-		mte_restore(vcpu);
-	if (vcpu->lazy & LAZY_PMU)
-		pmu_load(vcpu);
-	if (vcpu->lazy & LAZY_DEBUG)
-		debug_restore(vcpu);
-}
-
-/* With the vGIC's put: the PMU's overflow PPI is released after vgic_lr_put has folded the
-   list registers back (one may hold it), its level low since pmu_save. */
-static void lazy_put(struct vcpu *vcpu)
-{
-	if (vcpu->lazy & LAZY_PAC)
-		pac_save(vcpu);
-	if (vcpu->lazy & LAZY_MTE)
-		mte_save(vcpu);
-	if (vcpu->lazy & LAZY_PMU)
-		pmu_save(vcpu);
-	if (vcpu->lazy & LAZY_DEBUG) {
-		debug_save(vcpu);
-		debug_put(vcpu);
-	}
-	vgic_lr_put(vcpu);
-	if (vcpu->lazy & LAZY_PMU)
-		vgic_lr_put_linked(vcpu, GUEST_PPI_PMU);
-}
 
 void arch_vcpu_load(struct vcpu *vcpu)
 {
@@ -89,7 +53,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	   what the last vCPU left here is out of their reach, and the hardware's MDSCR_EL1 is 0
 	   for them (debug_save): none of its breakpoints fires. */
 	if (unlikely(vcpu->lazy))
-		lazy_restore(vcpu);
+		vcpu_lazy_load(vcpu);
 	vgic_lr_load(vcpu);
 	write_sysreg(vttbr_el2, vm->vttbr);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
@@ -136,11 +100,11 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	if (hyp.has_ras)
 		s->vdisr = read_sysreg(VDISR_EL2);
 	/* The timers must not keep firing for whatever runs next on this CPU, nor the PMU
-	   count (lazy_put). */
+	   count (vcpu_lazy_put). */
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cntp_ctl_el0, 0);
 	if (unlikely(vcpu->lazy))
-		lazy_put(vcpu); /* with vgic_lr_put: out of line, so this one needs no frame */
+		vcpu_lazy_put(vcpu); /* with vgic_lr_put: out of line, so this one needs no frame */
 	else
 		vgic_lr_put(vcpu);
 }

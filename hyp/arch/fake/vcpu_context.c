@@ -5,8 +5,7 @@
  * registers; exception injection writes that register file.
  */
 #include <arch/fake_arch.h>
-#include <kestrel/guest_layout.h>
-#include <kestrel/debug.h>
+#include <kestrel/vcpu.h>
 
 void arch_vcpu_load(struct vcpu *vcpu)
 {
@@ -16,14 +15,8 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	fake_cpu()->loads++;
 	fake_cpu()->hcr = vcpu->hcr;
 	fake_cpu()->mdcr = vcpu->mdcr;
-	if (vcpu->lazy & LAZY_PAC)
-		pac_restore(vcpu);
-	if (vcpu->lazy & LAZY_MTE)
-		mte_restore(vcpu);
-	if (vcpu->lazy & LAZY_PMU)
-		pmu_load(vcpu);
-	if (vcpu->lazy & LAZY_DEBUG)
-		debug_restore(vcpu);
+	if (vcpu->lazy)
+		vcpu_lazy_load(vcpu);
 	vgic_lr_load(vcpu);
 	/* FP/SIMD stays trapped until this vCPU uses it, unless its state is still live. */
 	fake_cpu_traps(vcpu->cptr, !vcpu->pcpu || vcpu->pcpu->fp_owner != vcpu);
@@ -32,21 +25,12 @@ void arch_vcpu_load(struct vcpu *vcpu)
 void arch_vcpu_put(struct vcpu *vcpu)
 {
 	vcpu->sys = fake_cpu()->el1;
-	if (vcpu->lazy & LAZY_PAC)
-		pac_save(vcpu);
-	if (vcpu->lazy & LAZY_MTE)
-		mte_save(vcpu);
-	if (vcpu->lazy & LAZY_PMU)
-		pmu_save(vcpu);
-	if (vcpu->lazy & LAZY_DEBUG) {
-		debug_save(vcpu);
-		debug_put(vcpu);
-	}
 	/* The timers must not keep firing for whatever runs next on this CPU. */
 	fake_cpu()->el1.cntv_ctl = fake_cpu()->el1.cntp_ctl = 0;
-	vgic_lr_put(vcpu);
-	if (vcpu->lazy & LAZY_PMU)
-		vgic_lr_put_linked(vcpu, GUEST_PPI_PMU);
+	if (vcpu->lazy)
+		vcpu_lazy_put(vcpu);
+	else
+		vgic_lr_put(vcpu);
 	fake_cpu()->loaded = NULL;
 	fake_cpu()->puts++;
 }

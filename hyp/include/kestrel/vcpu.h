@@ -6,6 +6,12 @@
 #include <kestrel/vm.h>
 
 void vcpu_reset(struct vcpu *vcpu, ipaddr_t entry, uint64_t x0);
+/* What a vCPU switches only after its first use (vcpu->lazy: pointer authentication's keys,
+   MTE's tag registers, the PMU, debug), for the arch backend's load and put to call when that
+   word is not zero: into the CPU at a load; out at a put, with vgic_lr_put (the PMU's
+   overflow PPI is released after it). */
+void vcpu_lazy_load(struct vcpu *vcpu);
+void vcpu_lazy_put(struct vcpu *vcpu);
 /* The vCPU's state onto this CPU and back (the registers: arch.h); inline, the world switch
    pays for one call. */
 static inline void vcpu_load(struct vcpu *vcpu)
