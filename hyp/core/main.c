@@ -53,6 +53,7 @@ static void choose_hyp_config(void)
 	uint64_t mmfr1 = arch_id_reg(ARCH_ID_AA64MMFR1), dfr0 = arch_id_reg(ARCH_ID_AA64DFR0);
 	unsigned pa_bits = mmu_pa_bits();
 
+	arch_memops_init();
 	if (pa_bits < MIN_IPA_BITS)
 		fatal("this CPU has %u-bit physical addresses and kestrel needs at least %u: use "
 		      "a CPU with a larger PARange (QEMU: -cpu max)",

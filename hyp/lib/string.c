@@ -2,21 +2,6 @@
 /* The C string functions kestrel and libfdt need, freestanding. */
 #include <kestrel/lib.h>
 
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	/* Word copies when both sides allow it: guest images and DTBs are copied with this. */
-	if (IS_ALIGNED((uintptr_t)d | (uintptr_t)s, 8)) {
-		for (; n >= 8; n -= 8, d += 8, s += 8)
-			*(uint64_t *)(void *)d = *(const uint64_t *)(const void *)s;
-	}
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
-
 void *memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
@@ -26,19 +11,6 @@ void *memmove(void *dst, const void *src, size_t n)
 		return memcpy(dst, src, n);
 	while (n--)
 		d[n] = s[n];
-	return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	unsigned char *d = dst;
-
-	if (c == 0 && IS_ALIGNED((uintptr_t)d, 8)) {
-		for (; n >= 8; n -= 8, d += 8)
-			*(uint64_t *)(void *)d = 0;
-	}
-	while (n--)
-		*d++ = (unsigned char)c;
 	return dst;
 }
 

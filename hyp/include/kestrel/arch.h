@@ -90,6 +90,8 @@ uint64_t arch_id_reg(unsigned id);
 uint64_t arch_midr(void);
 uint64_t arch_counter_freq(void);
 unsigned arch_pmu_counters(void);
+/* memcpy and memset use FEAT_MOPS from now on if the CPU has it (memops.c). */
+void arch_memops_init(void);
 
 /* The EL2 state every CPU sets the same way before it runs anything: its pcpu, vectors,
    parked guest regime, debug state, timers and traps as hyp says. */
