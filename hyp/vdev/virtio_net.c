@@ -118,35 +118,65 @@ static bool pending(struct virtio_net *n)
 	return __atomic_load_n(&n->pend_count, __ATOMIC_ACQUIRE) != 0;
 }
 
-/* Writes the header and n->rx into the chain's device-writable buffers: the bytes written,
-   0 if they do not all fit (the frame is lost, the buffer comes back empty), -E_RANGE for a
-   broken ring. */
-static int64_t write_frame(struct virtio_net *n, struct virtq *q, struct virtq_chain *chain)
+/* Writes into one device-writable descriptor the next bytes of the header and the frame, from
+ *done on: -E_RANGE for a broken ring. */
+static int fill_desc(struct virtio_net *n, const struct virtq_desc *d, const uint8_t *frame,
+		     unsigned len, uint64_t *done)
 {
 	const struct virtio_hooks *h = n->vdev.hooks;
 	/* No offloads: only num_buffers (1: one chain per frame, no F_MRG_RXBUF) is set. */
-	uint8_t hdr[VNET_HDR_LEN] = {[10] = 1};
-	uint64_t want = VNET_HDR_LEN + (uint64_t)n->rx.len, done = 0;
+	static const uint8_t hdr[VNET_HDR_LEN] = {[10] = 1};
+	uint64_t want = VNET_HDR_LEN + (uint64_t)len;
+
+	if (!(d->flags & VIRTQ_DESC_F_WRITE)) /* receive buffers are write-only */
+		return -E_RANGE;
+	for (uint64_t off = 0; off < d->len && *done < want;) {
+		const uint8_t *src =
+		    *done < VNET_HDR_LEN ? hdr + *done : frame + (*done - VNET_HDR_LEN);
+		uint64_t k = *done < VNET_HDR_LEN ? VNET_HDR_LEN - *done : want - *done;
+		k = MIN(k, (uint64_t)d->len - off);
+		if (h->write(h->ctx, ipa_init(d->addr + off), src, k))
+			return -E_RANGE;
+		off += k;
+		*done += k;
+	}
+	return E_OK;
+}
+
+/* Writes the header and the frame into the chain's device-writable buffers: the bytes
+   written, 0 if they do not all fit (the frame is lost, the buffer comes back empty),
+   -E_RANGE for a broken ring. */
+static int64_t write_frame(struct virtio_net *n, struct virtq *q, struct virtq_chain *chain,
+			   const uint8_t *frame, unsigned len)
+{
+	uint64_t done = 0;
 	struct virtq_desc d;
 	int got;
 
-	while ((got = virtq_next(q, h, chain, &d)) > 0) {
-		if (!(d.flags & VIRTQ_DESC_F_WRITE)) /* receive buffers are write-only */
+	while ((got = virtq_next(q, n->vdev.hooks, chain, &d)) > 0)
+		if (fill_desc(n, &d, frame, len, &done))
 			return -E_RANGE;
-		for (uint64_t off = 0; off < d.len && done < want;) {
-			const uint8_t *src =
-			    done < VNET_HDR_LEN ? hdr + done : n->rx.data + (done - VNET_HDR_LEN);
-			uint64_t k = done < VNET_HDR_LEN ? VNET_HDR_LEN - done : want - done;
-			k = MIN(k, (uint64_t)d.len - off);
-			if (h->write(h->ctx, ipa_init(d.addr + off), src, k))
-				return -E_RANGE;
-			off += k;
-			done += k;
-		}
-	}
 	if (got < 0)
 		return -E_RANGE;
-	return done == want ? (int64_t)done : 0;
+	return done == VNET_HDR_LEN + (uint64_t)len ? (int64_t)done : 0;
+}
+
+/* A chain's frame on the used ring, counted: false for a broken ring (the device is put in
+   NEEDS_RESET). */
+static bool put_received(struct virtio_net *n, struct virtq *q, uint16_t head, int64_t wrote,
+			 unsigned len)
+{
+	if (wrote < 0 || virtq_push(q, n->vdev.hooks, head, (uint32_t)wrote)) {
+		broken(n);
+		return false;
+	}
+	if (wrote) {
+		n->stats.rx_frames++;
+		n->stats.rx_bytes += len;
+	} else {
+		n->stats.rx_short++;
+	}
+	return true;
 }
 
 /* Gives the waiting frames to the guest's receive buffers: those it has posted, at most the
@@ -171,19 +201,11 @@ static void receive(struct virtio_net *n, bool raise)
 			return;
 		}
 		/* Only this device's lock holder takes frames: one still waits. */
-		wrote = take_pending(n) ? write_frame(n, q, &chain) : 0;
-		if (wrote < 0 || virtq_push(q, h, chain.head, (uint32_t)wrote)) {
-			broken(n);
+		wrote = take_pending(n) ? write_frame(n, q, &chain, n->rx.data, n->rx.len) : 0;
+		if (!put_received(n, q, chain.head, wrote, n->rx.len))
 			return;
-		}
 		walked += chain.seen;
 		used = true;
-		if (wrote) {
-			n->stats.rx_frames++;
-			n->stats.rx_bytes += n->rx.len;
-		} else {
-			n->stats.rx_short++;
-		}
 	}
 	/* Stopped by the bounds with frames still waiting (more came meanwhile from another CPU)
 	   and buffers to put them in: the guest is asked back, as the first frame did, rather
@@ -263,10 +285,60 @@ void virtio_net_init(struct virtio_net *n, const struct virtio_hooks *hooks, uns
 	virtio_mmio_dev_init(&n->vdev, &net_ops, hooks, slot);
 }
 
+/*
+ * The frame straight into the guest's next receive buffer, on the sending port's CPU, under
+ * this device's lock (held): only while the device runs and no frame waits before this one,
+ * and only into a chain of at most VNET_DIRECT_DESCS descriptors, so a sender's work per frame
+ * stays bounded whatever the receiver posts. False: it is to be queued (no buffer posted, or a
+ * longer chain, given back to the ring for the guest's own exit to fill).
+ */
+static bool deliver_now(struct virtio_net *n, const uint8_t *frame, unsigned len)
+{
+	struct virtq *q = &n->vdev.vq[RXQ];
+	const struct virtio_hooks *h = n->vdev.hooks;
+	struct virtq_desc d[VNET_DIRECT_DESCS];
+	struct virtq_chain chain;
+	uint64_t done = 0;
+	unsigned nd = 0;
+	int got;
+
+	if (!n->accepting || pending(n) || !virtio_mmio_dev_live(&n->vdev) || !q->ready)
+		return false;
+	got = virtq_pop(q, h, &chain);
+	if (got <= 0) {
+		if (got < 0)
+			broken(n);
+		return got < 0; /* a broken ring loses the frame, as it would on the guest's exit */
+	}
+	while (nd < VNET_DIRECT_DESCS && (got = virtq_next(q, h, &chain, &d[nd])) > 0)
+		nd++;
+	if (got > 0 && chain.more) {
+		q->last_avail--; /* nothing was written: the chain is offered again as it was */
+		return false;
+	}
+	for (unsigned i = 0; i < nd && got >= 0; i++)
+		got = fill_desc(n, &d[i], frame, len, &done);
+	if (got < 0) {
+		broken(n);
+		return true;
+	}
+	if (put_received(n, q, chain.head, done == VNET_HDR_LEN + (uint64_t)len ? (int64_t)done : 0,
+			 len))
+		virtio_mmio_dev_used(&n->vdev, RXQ);
+	return true;
+}
+
 void virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len)
 {
 	if (len > VNET_FRAME_MAX)
 		return;
+	/* A receiver busy on its own device (its exit, another sender) is not waited for. */
+	if (spin_trylock(&n->vdev.lock)) {
+		bool delivered = deliver_now(n, frame, len);
+		spin_unlock(&n->vdev.lock);
+		if (delivered)
+			return;
+	}
 	spin_lock(&n->pending_lock);
 	if (!n->accepting || n->pend_count == VNET_PENDING) {
 		n->stats.rx_dropped++;

@@ -23,6 +23,8 @@
 #define VNET_FRAME_MIN 14   /* an Ethernet header */
 #define VNET_FRAME_MAX 1518 /* 1500 bytes of payload, a VLAN tag; no FCS, no offloads */
 #define VNET_PENDING   32   /* frames waiting for one port's receive buffers */
+/* the longest receive chain a sending port's CPU fills (Linux posts one descriptor a frame) */
+#define VNET_DIRECT_DESCS 4
 #define VNET_CONFIG    10   /* mac[6], status, max_virtqueue_pairs (always 1) */
 
 struct vswitch;
