@@ -2,10 +2,12 @@
 /*
  * virtio-net (virtio 1.2 §5.1), no offloads: see virtio_net.h. A transmit notify takes every
  * chain the guest posted (no new one once num descriptors were walked), copies each frame once
- * into the device's own buffer and hands that copy to the switch. Receiving happens on the
- * guest's own exits, under its own device lock: when it reads InterruptStatus (the interrupt
- * the switch raised when frames came), when it notifies either queue and when it starts the
- * device; each takes at most the VNET_PENDING frames waiting.
+ * into the device's own buffer and hands that copy to the switch. A frame for this port goes
+ * into the guest's next receive buffer from the sender's CPU when deliver_now can (see
+ * virtio_net.h); otherwise it waits, and receiving happens on the guest's own exits, under its
+ * own device lock: when it reads InterruptStatus (the interrupt the switch raised when frames
+ * came), when it notifies either queue and when it starts the device; each takes at most the
+ * VNET_PENDING frames waiting.
  */
 #include <kestrel/lib.h>
 #include <kestrel/virtio_net.h>

@@ -3,9 +3,13 @@
  * virtio-net (virtio 1.2 §5.1) without offloads: receiveq1 (0) and transmitq1 (1), the MAC in
  * the configuration space (F_MAC) and the link always up (F_STATUS). Each device is one port
  * of a virtual switch (vswitch.h). Frames a port sends go to the switch from the device's own
- * copy; frames for a port wait in a small queue of kestrel's (pending) until its own guest, on
- * one of its own exits, takes them into its receive buffers. So a sender never writes into
- * another VM's memory, never waits for another VM's lock, and a receiver that is slow or has
+ * copy. A frame for a port goes straight into its guest's next receive buffer, on the sending
+ * CPU, when that is cheap and safe: the receiver's device lock is free (a sender never waits
+ * for it), the device runs, no frame waits before this one and the buffer's chain has at most
+ * VNET_DIRECT_DESCS descriptors (a sender's work per frame is bounded whatever the receiver
+ * posts). The write goes through the receiver's own checked copies, under its device lock, as
+ * console input does. Otherwise the frame waits in a small queue of kestrel's (pending) until
+ * the receiver's own guest, on one of its own exits, takes it. A receiver that is slow or has
  * stopped loses frames (counted) instead of holding anybody up.
  */
 #ifndef KESTREL_VIRTIO_NET_H
@@ -23,9 +27,9 @@
 #define VNET_FRAME_MIN 14   /* an Ethernet header */
 #define VNET_FRAME_MAX 1518 /* 1500 bytes of payload, a VLAN tag; no FCS, no offloads */
 #define VNET_PENDING   32   /* frames waiting for one port's receive buffers */
+#define VNET_CONFIG    10   /* mac[6], status, max_virtqueue_pairs (always 1) */
 /* the longest receive chain a sending port's CPU fills (Linux posts one descriptor a frame) */
 #define VNET_DIRECT_DESCS 4
-#define VNET_CONFIG    10   /* mac[6], status, max_virtqueue_pairs (always 1) */
 
 struct vswitch;
 
@@ -64,9 +68,10 @@ struct virtio_net {
 void virtio_net_init(struct virtio_net *n, const struct virtio_hooks *hooks, unsigned slot,
 		     const uint8_t mac[ETH_ALEN]);
 /*
- * A frame from the switch for this port (any CPU, any lock but this port's held): queued for
- * the guest, with an interrupt when the queue was empty, or dropped (counted) when the queue
- * is full or the driver has not started the device.
+ * A frame from the switch for this port (any CPU, any lock but this port's held): put in the
+ * guest's next receive buffer (with the used-buffer interrupt the driver asked for), or queued
+ * for the guest, with an interrupt when the queue was empty, or dropped (counted) when the
+ * queue is full or the driver has not started the device.
  */
 void virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len);
 
