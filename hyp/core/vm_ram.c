@@ -208,3 +208,16 @@ int vm_ram_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t siz
 		memcpy(p, src, size);
 	return err;
 }
+
+int vm_ram_dma(struct vm *vm, ipa_t ipa, uint64_t size, uint64_t *pa)
+{
+	int err;
+	void *p;
+
+	if (!size)
+		return -E_RANGE;
+	p = guest_ram(vm, ipa, size, &err);
+	if (p)
+		*pa = pa_addr(vm_ram_pa(vm, ipa_addr(ipa)));
+	return err;
+}

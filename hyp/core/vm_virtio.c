@@ -45,6 +45,11 @@ static bool hook_in_ram(void *ctx, ipa_t ipa, uint64_t size)
 	return vm_ipa_is_ram(ctx, ipa_addr(ipa), size);
 }
 
+static int hook_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
+{
+	return vm_ram_dma(ctx, ipa, size, pa);
+}
+
 static void hook_irq(void *ctx, unsigned slot)
 {
 	vgic_inject(ctx, NULL, 32 + VIRTIO_MMIO_SPI_BASE + slot);
@@ -125,7 +130,8 @@ static void net_setup(struct vm *vm, unsigned slot)
 
 int vm_virtio_build(struct vm *vm)
 {
-	vm->vio_hooks = (struct virtio_hooks){vm, hook_read, hook_write, hook_in_ram, hook_irq};
+	vm->vio_hooks =
+	    (struct virtio_hooks){vm, hook_read, hook_write, hook_in_ram, hook_irq, hook_dma};
 	virtio_mmio_init(&vm->vio, VIRTIO_MMIO_BASE);
 	for (unsigned i = 0; i < vm->config.nvirtio; i++) {
 		if (vm->config.virtio[i].type == VM_VIRTIO_CONSOLE) {

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A driver for the machine's virtio-blk devices on its virtio-mmio transports (version 2),
- * one split virtqueue of HOSTDISK_QSIZE entries each, used one request at a time: a header, at
- * most HOSTDISK_BUF_SIZE bytes of data in the disk's own buffer (kestrel's memory, never a
- * guest's) and a status byte. A request from a VM's disk is started and left to the device:
- * its interrupt (the transport's SPI, routed to the boot CPU) ends it and calls the disk's
+ * one split virtqueue of up to QSIZE_MAX entries each, used one request at a time: a header,
+ * the data and a status byte. The data is either at most HOSTDISK_BUF_SIZE bytes in the disk's
+ * own buffer (kestrel's memory) or, for a VM's whole read or write in place, the guest's own
+ * buffers: ranges of the VM's RAM that virtio_blk.c took from the guest's descriptors and
+ * vm_ram_dma checked, one descriptor each. A request from a VM's disk is started and left to the
+ * device: its interrupt (the transport's SPI, routed to the boot CPU) ends it and calls the disk's
  * done function, so no CPU waits in EL2 while the machine does the I/O. Only at boot (the
  * serial) and when a VM stops (hostdisk_quiesce) does kestrel poll the used ring, bounded by
  * HOSTDISK_WAIT_MS; a disk that does not answer in time then is given up (every later request
- * fails), since its late answer could not be told from the next one's.
+ * fails), since its late answer could not be told from the next one's, and reset, since a
+ * request in place would otherwise still write into RAM the stopped VM gives back.
  *
  * kestrel maps RAM cacheable and QEMU's devices see memory coherently; a machine whose DMA is
  * not coherent would need the rings and the buffer cleaned and invalidated around a request.
@@ -28,23 +31,38 @@
 #include <kestrel/hostdt.h>
 #include <libfdt.h>
 
-#define HOSTDISK_QSIZE 4
-#define SERIAL_MAX     VIRTIO_BLK_ID_LEN
+#define QSIZE_MAX  256 /* a request in place: a header, VBLK_DIRECT_SEGS ranges, a status */
+#define QSIZE_MIN  4
+#define SERIAL_MAX VIRTIO_BLK_ID_LEN
 
-/* The ring page: descriptors, avail ring, used ring, then the header and the status byte. */
-#define RING_DESC   0x000
-#define RING_AVAIL  0x100
-#define RING_USED   0x200
-#define RING_HEADER 0x400
-#define RING_STATUS 0x410
+_Static_assert(VBLK_DIRECT_SEGS + 2 <= QSIZE_MAX, "a request in place fits the ring");
+
+/* The ring's two pages: descriptors; then the avail ring, the used ring, the header and the
+   status byte. */
+#define RING_PAGES  2
+#define RING_DESC   0x0000
+#define RING_AVAIL  0x1000
+#define RING_USED   0x1400
+#define RING_HEADER 0x1c10
+#define RING_STATUS 0x1c20
 #define BUF_PAGES   (HOSTDISK_BUF_SIZE / PAGE_SIZE)
+#define CFG_SEG_MAX 12 /* virtio-blk's configuration space (§5.2.4) */
+
+_Static_assert(RING_AVAIL >= RING_DESC + 16 * QSIZE_MAX &&
+		   RING_USED >= RING_AVAIL + 6 + 2 * QSIZE_MAX &&
+		   RING_HEADER >= RING_USED + 6 + 8 * QSIZE_MAX &&
+		   RING_STATUS >= RING_HEADER + 16 && RING_STATUS < RING_PAGES * PAGE_SIZE,
+	       "the ring's parts do not overlap");
 
 struct hostdisk {
 	volatile uint32_t *regs;
-	paddr_t ring; /* a page of kestrel's, identity-mapped: its address is the device's too */
+	paddr_t ring; /* pages of kestrel's, identity-mapped: its address is the device's too */
 	paddr_t buf;  /* HOSTDISK_BUF_SIZE bytes, contiguous */
 	uint64_t sectors;
 	bool read_only, can_flush, dead;
+	uint16_t qsize;	     /* its queue's entries: a power of two, QSIZE_MIN..QSIZE_MAX */
+	unsigned direct_max; /* data ranges one request may have (the ring's, the device's) */
+	bool in_place;	     /* the request at the device moves a VM's memory */
 	uint16_t avail_idx;
 	unsigned intid;	      /* the transport's SPI; 0: none found, requests are polled */
 	bool busy;	      /* a request is at the device */
@@ -95,15 +113,17 @@ static uint16_t used_idx(const struct hostdisk *d)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-/* Puts one request on the disk's own buffer on the ring and tells the device; interrupt: the
-   device is asked for one when it is done. */
-static int post(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t len, bool interrupt)
+/* Puts one request on the ring, its data in nseg ranges (the disk's own buffer, or a VM's
+   memory: in_place), and tells the device; interrupt: the device is asked for one when it is
+   done. */
+static int post(struct hostdisk *d, uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+		unsigned nseg, bool in_place, bool interrupt)
 {
 	volatile uint8_t *hdr = ring_at(d, RING_HEADER), *status = ring_at(d, RING_STATUS);
 	volatile uint8_t *avail = ring_at(d, RING_AVAIL);
 	unsigned n = 0;
 
-	if (d->dead || d->busy || len > HOSTDISK_BUF_SIZE)
+	if (d->dead || d->busy || nseg > d->qsize - 2u || (in_place && nseg > d->direct_max))
 		return -E_INVAL;
 	for (unsigned b = 0; b < 4; b++)
 		hdr[b] = (uint8_t)(type >> (8 * b));
@@ -113,12 +133,12 @@ static int post(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t len
 		hdr[8 + b] = (uint8_t)(sector >> (8 * b));
 	*status = 0xff;
 	put_desc(d, n++, d->ring + RING_HEADER, 16, VIRTQ_DESC_F_NEXT);
-	if (len)
-		put_desc(d, n++, d->buf, len,
+	for (unsigned i = 0; i < nseg; i++)
+		put_desc(d, n++, seg[i].pa, seg[i].len,
 			 VIRTQ_DESC_F_NEXT | (type == VIRTIO_BLK_T_OUT ? 0 : VIRTQ_DESC_F_WRITE));
 	put_desc(d, n, d->ring + RING_STATUS, 1, VIRTQ_DESC_F_WRITE);
-	avail[4 + 2 * (d->avail_idx % HOSTDISK_QSIZE)] = 0; /* the chain starts at descriptor 0 */
-	avail[5 + 2 * (d->avail_idx % HOSTDISK_QSIZE)] = 0;
+	avail[4 + 2 * (d->avail_idx % d->qsize)] = 0; /* the chain starts at descriptor 0 */
+	avail[5 + 2 * (d->avail_idx % d->qsize)] = 0;
 	d->avail_idx++;
 	__atomic_thread_fence(__ATOMIC_RELEASE); /* the chain before the index that offers it */
 	avail[0] = interrupt ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
@@ -126,8 +146,20 @@ static int post(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t len
 	avail[3] = (uint8_t)(d->avail_idx >> 8);
 	dsb(sy); /* the ring in memory before the device hears of it */
 	d->busy = true;
+	d->in_place = in_place;
 	wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	return E_OK;
+}
+
+/* A request in the disk's own buffer (len bytes of it). */
+static int post_buf(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t len,
+		    bool interrupt)
+{
+	const struct vblk_seg seg = {d->buf, len};
+
+	if (len > HOSTDISK_BUF_SIZE)
+		return -E_INVAL;
+	return post(d, type, sector, &seg, len ? 1 : 0, false, interrupt);
 }
 
 /* Whether the request at the device is done (lock held); *ok: the device said S_OK. */
@@ -141,6 +173,30 @@ static bool finished(struct hostdisk *d, bool *ok)
 	return true;
 }
 
+/*
+ * A disk whose request did not finish in time (lock held): no request again, and a reset,
+ * after which the device touches none of the request's memory (§2.4: a reset is complete when
+ * the status reads 0). A request in place whose device will not even reset could still write
+ * into RAM the VM gives back, which kestrel would hand to another VM: kestrel stops the
+ * machine rather than break that promise.
+ */
+static void give_up(struct hostdisk *d)
+{
+	uint64_t deadline = arch_counter() + hyp.cntfrq / 1000 * HOSTDISK_WAIT_MS;
+
+	d->dead = true;
+	kprintf("disk '%s': a request took more than %u ms: given up", d->serial, HOSTDISK_WAIT_MS);
+	wr(d, VIRTIO_MMIO_STATUS, 0);
+	while (rd(d, VIRTIO_MMIO_STATUS))
+		if (arch_counter() > deadline) {
+			if (d->in_place)
+				panic("disk '%s' neither finishes a request in a VM's memory nor "
+				      "resets: that memory cannot be given back safely",
+				      d->serial);
+			return;
+		}
+}
+
 /* Waits for the request at the device, at most HOSTDISK_WAIT_MS (lock held): whether it
    finished; a disk that did not is given up. */
 static bool wait_done(struct hostdisk *d, bool *ok)
@@ -149,9 +205,7 @@ static bool wait_done(struct hostdisk *d, bool *ok)
 
 	while (!finished(d, ok))
 		if (arch_counter() > deadline) {
-			d->dead = true;
-			kprintf("disk '%s': a request took more than %u ms: given up", d->serial,
-				HOSTDISK_WAIT_MS);
+			give_up(d);
 			return false;
 		}
 	return true;
@@ -162,7 +216,7 @@ static int request(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t 
 {
 	bool ok = false;
 
-	if (post(d, type, sector, len, false) != E_OK || !wait_done(d, &ok))
+	if (post_buf(d, type, sector, len, false) != E_OK || !wait_done(d, &ok))
 		return -E_RANGE;
 	return ok ? E_OK : -E_RANGE;
 }
@@ -177,9 +231,23 @@ static int hostdisk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 		return E_OK; /* nothing to flush: QEMU writes through */
 	spin_lock(&d->lock);
 	if (d->intid)
-		err = post(d, type, sector, len, true) == E_OK ? VBLK_IO_PENDING : -E_RANGE;
+		err = post_buf(d, type, sector, len, true) == E_OK ? VBLK_IO_PENDING : -E_RANGE;
 	else
 		err = request(d, type, sector, len);
+	spin_unlock(&d->lock);
+	return err;
+}
+
+/* A VM disk's whole read or write in its own memory: only with the device's interrupt (a
+   polled one would hold the CPU for the whole transfer). */
+static int hostdisk_io_direct(void *ctx, uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+			      unsigned nseg)
+{
+	struct hostdisk *d = ctx;
+	int err;
+
+	spin_lock(&d->lock);
+	err = post(d, type, sector, seg, nseg, true, true) == E_OK ? VBLK_IO_PENDING : -E_RANGE;
 	spin_unlock(&d->lock);
 	return err;
 }
@@ -262,8 +330,8 @@ static bool start(struct hostdisk *d)
 	offered = rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
 	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
 	offered |= (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
-	wanted =
-	    offered & (BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_BLK_F_RO) | BIT(VIRTIO_BLK_F_FLUSH));
+	wanted = offered & (BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_BLK_F_RO) |
+			    BIT(VIRTIO_BLK_F_FLUSH) | BIT(VIRTIO_BLK_F_SEG_MAX));
 	if (!(wanted & BIT(VIRTIO_F_VERSION_1)))
 		return false;
 	for (unsigned sel = 0; sel < 2; sel++) {
@@ -277,9 +345,15 @@ static bool start(struct hostdisk *d)
 	d->read_only = (wanted & BIT(VIRTIO_BLK_F_RO)) != 0;
 	d->can_flush = (wanted & BIT(VIRTIO_BLK_F_FLUSH)) != 0;
 	wr(d, VIRTIO_MMIO_QUEUE_SEL, 0);
-	if (rd(d, VIRTIO_MMIO_QUEUE_READY) || rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX) < HOSTDISK_QSIZE)
+	uint32_t num_max = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	if (rd(d, VIRTIO_MMIO_QUEUE_READY) || num_max < QSIZE_MIN)
 		return false;
-	wr(d, VIRTIO_MMIO_QUEUE_NUM, HOSTDISK_QSIZE);
+	for (d->qsize = QSIZE_MAX; d->qsize > num_max;)
+		d->qsize /= 2;
+	d->direct_max = d->qsize - 2u;
+	if (wanted & BIT(VIRTIO_BLK_F_SEG_MAX))
+		d->direct_max = MIN(d->direct_max, rd(d, VIRTIO_MMIO_CONFIG + CFG_SEG_MAX));
+	wr(d, VIRTIO_MMIO_QUEUE_NUM, d->qsize);
 	wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(d->ring + RING_DESC));
 	wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)((d->ring + RING_DESC) >> 32));
 	wr(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(d->ring + RING_AVAIL));
@@ -356,7 +430,7 @@ static void probe_one(paddr_t base, unsigned intid, uint64_t mpidr)
 			(unsigned long long)base);
 		return;
 	}
-	d->ring = mm_alloc_zeroed(1, OWNER_KESTREL);
+	d->ring = mm_alloc_zeroed(RING_PAGES, OWNER_KESTREL);
 	d->buf = mm_alloc_zeroed(BUF_PAGES, OWNER_KESTREL);
 	if (!d->ring || !d->buf) {
 		kprintf("machine disk at 0x%llx: no memory left for its ring",
@@ -416,5 +490,7 @@ void hostdisk_backend(struct hostdisk *d, bool read_only, struct virtio_blk_back
 	    .buf = (uint8_t *)(uintptr_t)d->buf,
 	    .buf_size = HOSTDISK_BUF_SIZE,
 	    .io = hostdisk_io,
+	    .io_direct = d->intid ? hostdisk_io_direct : NULL,
+	    .direct_max = d->direct_max,
 	};
 }

@@ -5,7 +5,9 @@
  * data; its device-writable bytes are, for a read or GET_ID, the data and then one status byte.
  * The chain is taken as that stream of bytes however the guest cut it into descriptors (any
  * layout, §2.6.4), each descriptor copied once and checked against the VM's RAM by virtq.c.
- * The data moves between the guest's buffers and the backend's buffer, a piece at a time; the
+ * A backend that can (io_direct) gets a whole read or write as the guest's own buffers, one
+ * physical range of the VM's RAM a descriptor, and its disk moves the data in place; else the
+ * data moves between the guest's buffers and the backend's buffer, a piece at a time. The
  * backend may finish a piece later (virtio_blk_done, from the machine disk's interrupt), and one
  * request is at the backend at a time: the ring waits meanwhile.
  *
@@ -117,6 +119,40 @@ static bool finish(struct virtio_blk *b, int st)
 }
 
 /*
+ * The data bytes [off, off + len) of the stream as ranges of the VM's physical RAM, in
+ * b->seg, for the backend's io_direct: how many, 0 when the request cannot go in place (no
+ * such backend, more ranges than it takes), -E_RANGE when the guest's RAM refuses (checked when
+ * the descriptors were read: only a bug gets here).
+ */
+static int direct_segs(struct virtio_blk *b, const struct stream *s, uint64_t off, uint64_t len)
+{
+	const struct virtio_hooks *h = b->vdev.hooks;
+	unsigned n = 0, max = MIN(b->be.direct_max, (unsigned)VBLK_DIRECT_SEGS);
+
+	if (!b->be.io_direct || !h->dma || !len)
+		return 0;
+	for (unsigned i = 0; i < s->n && len; i++) {
+		const struct virtq_desc *d = &s->d[i];
+		uint64_t k;
+		if (((d->flags & VIRTQ_DESC_F_WRITE) != 0) != s->writable)
+			continue;
+		if (off >= d->len) {
+			off -= d->len;
+			continue;
+		}
+		k = MIN((uint64_t)d->len - off, len);
+		if (n == max)
+			return 0;
+		if (h->dma(h->ctx, ipa_init(d->addr + off), k, &b->seg[n].pa))
+			return -E_RANGE;
+		b->seg[n++].len = (uint32_t)k;
+		len -= k;
+		off = 0;
+	}
+	return len ? -E_RANGE : (int)n;
+}
+
+/*
  * Moves the active read or write on, a buffer at a time: the piece just done (a read's goes
  * to the guest), then the next one (a write's comes from the guest) to the backend. Returns 1
  * when the backend has a piece under way (virtio_blk_done follows), 0 when the request is
@@ -129,9 +165,9 @@ static int advance(struct virtio_blk *b)
 	uint64_t off = r->type == VIRTIO_BLK_T_OUT ? HDR_SIZE : 0;
 
 	for (;;) {
-		int err;
+		int err, nseg;
 		if (r->piece) {
-			if (r->type == VIRTIO_BLK_T_IN &&
+			if (r->type == VIRTIO_BLK_T_IN && !r->direct &&
 			    stream_copy(b, &s, off + r->done, b->be.buf, r->piece))
 				return -E_RANGE;
 			r->done += r->piece;
@@ -142,12 +178,23 @@ static int advance(struct virtio_blk *b)
 			r->written = r->type == VIRTIO_BLK_T_IN ? (uint32_t)r->len : 0;
 			return finish(b, VIRTIO_BLK_S_OK) ? 0 : -E_RANGE;
 		}
-		r->piece = (uint32_t)MIN(r->len - r->done, (uint64_t)b->be.buf_size);
-		if (r->type == VIRTIO_BLK_T_OUT &&
-		    stream_copy(b, &s, off + r->done, b->be.buf, r->piece))
+		/* The whole request in place when it can go so: no copy through the buffer. */
+		nseg = r->done ? 0 : direct_segs(b, &s, off, r->len);
+		if (nseg < 0)
 			return -E_RANGE;
-		err =
-		    b->be.io(b->be.ctx, r->type, r->sector + r->done / VIRTIO_BLK_SECTOR, r->piece);
+		r->direct = nseg > 0;
+		if (r->direct) {
+			r->piece = (uint32_t)r->len;
+			err =
+			    b->be.io_direct(b->be.ctx, r->type, r->sector, b->seg, (unsigned)nseg);
+		} else {
+			r->piece = (uint32_t)MIN(r->len - r->done, (uint64_t)b->be.buf_size);
+			if (r->type == VIRTIO_BLK_T_OUT &&
+			    stream_copy(b, &s, off + r->done, b->be.buf, r->piece))
+				return -E_RANGE;
+			err = b->be.io(b->be.ctx, r->type, r->sector + r->done / VIRTIO_BLK_SECTOR,
+				       r->piece);
+		}
 		if (err == VBLK_IO_PENDING) {
 			r->busy = true;
 			return 1;

@@ -4,7 +4,9 @@
  * kestrel's virtio-blk in slot 0 of the window, driven by a hostile guest over a fake RAM and
  * a disk in memory. The first byte picks the disk: bit 0 read-only; bit 1 deferred (the disk
  * says each piece is under way, and operation 6 with bit 5 finishes it, as the machine disk's
- * interrupt would, ok unless bit 6). Then each operation starts
+ * interrupt would, ok unless bit 6); bit 2 in place (the backend takes whole requests as
+ * ranges of the guest's RAM, at most DIRECT_MAX of them, as the machine disk does). Then each
+ * operation starts
  * with one byte whose low 3 bits say what it is (the encoding of fuzz_virtq.c where it can be):
  *   0  register write: a register selector (a byte: an entry of regs[], or with bit 7 set a
  *      u16 offset follows), a value selector (a byte: common[], or with bit 7 a u32 follows)
@@ -17,11 +19,12 @@
  *   5  QueueNotify: queue (bits 3..4)
  *   6  InterruptACK of bits 3..4 (or, with bit 5, the deferred piece's end)
  *   7  from now on, every read the device makes changes a RAM byte (u16 offset, XOR byte)
- * Checked: the disk is reached only in whole sectors inside it, within the buffer, never
- * written when read-only; what a write puts on the disk is what the device read from the guest
- * for it (no second fetch); one access moves a bounded amount of data; status rules
- * (FEATURES_OK only for offered features with VERSION_1, DRIVER_OK only after FEATURES_OK,
- * NEEDS_RESET kept until a reset); interrupts only for slot 0.
+ * Checked: the disk is reached only in whole sectors inside it, within the buffer (in place:
+ * within the guest's RAM, at most DIRECT_MAX ranges), never written when read-only; what a write
+ * puts on the disk is what the device read from the guest for it (no second fetch); one access
+ * moves a bounded amount of data; status rules (FEATURES_OK only for offered features with
+ * VERSION_1, DRIVER_OK only after FEATURES_OK, NEEDS_RESET kept until a reset); interrupts only for
+ * slot 0.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +34,12 @@
 #include "harness.h"
 #include "virtio_regs.h"
 
-#define RAM_BASE 0x40000000ull
-#define RAM_SIZE 0x10000ull
-#define SECTORS	 32
-#define BUF_SIZE 4096
-#define SLOT	 0
+#define RAM_BASE   0x40000000ull
+#define RAM_SIZE   0x10000ull
+#define SECTORS	   32
+#define BUF_SIZE   4096
+#define SLOT	   0
+#define DIRECT_MAX 5
 /* One access moves at most what one notify may (the budget, and the request that crossed it)
    twice over: DRIVER_OK or an acknowledgement can follow a notify's work in the same access
    only for what the notify left. */
@@ -61,6 +65,8 @@ static struct {
 	bool piece; /* a piece is under way */
 	uint32_t piece_type, piece_len;
 	uint64_t piece_sector;
+	const struct vblk_seg *piece_seg; /* in place: its ranges (the device's, until done) */
+	unsigned piece_nseg;
 } seen;
 
 static bool in_ram(ipa_t ipa, uint64_t size)
@@ -119,7 +125,18 @@ static void h_irq(void *ctx, unsigned slot)
 	FUZZ_CHECK(slot == SLOT, "interrupt of slot %u", slot);
 }
 
-static const struct virtio_hooks hooks = {&blk, h_read, h_write, h_in_ram, h_irq};
+/* In place: a "physical address" is where the byte is in the fake RAM. */
+static int h_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
+{
+	FUZZ_CHECK(ctx == &blk, "hooks of another device");
+	if (!size || !in_ram(ipa, size))
+		return -E_RANGE;
+	*pa = (uint64_t)(uintptr_t)(ram + (ipa_addr(ipa) - RAM_BASE));
+	return E_OK;
+}
+
+static const struct virtio_hooks hooks = {&blk, h_read, h_write, h_in_ram, h_irq, NULL};
+static const struct virtio_hooks hooks_in_place = {&blk, h_read, h_write, h_in_ram, h_irq, h_dma};
 
 static int disk_do(uint32_t type, uint64_t sector, uint32_t len);
 
@@ -135,6 +152,53 @@ static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 		return VBLK_IO_PENDING;
 	}
 	return disk_do(type, sector, len);
+}
+
+/* The disk does a request in place: checked as it reaches the disk. */
+static int disk_do_in_place(uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+			    unsigned nseg)
+{
+	uint64_t len = 0;
+
+	FUZZ_CHECK(type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_OUT, "in place: type %u", type);
+	FUZZ_CHECK(!seen.read_only || type == VIRTIO_BLK_T_IN, "a write reached a read-only disk");
+	FUZZ_CHECK(nseg && nseg <= DIRECT_MAX, "in place: %u ranges", nseg);
+	for (unsigned i = 0; i < nseg; i++) {
+		uintptr_t a = (uintptr_t)seg[i].pa;
+		FUZZ_CHECK(seg[i].len && a >= (uintptr_t)ram &&
+			       a - (uintptr_t)ram <= RAM_SIZE - seg[i].len,
+			   "in place: a range outside the guest's RAM");
+		len += seg[i].len;
+	}
+	FUZZ_CHECK(len % 512 == 0 && len <= VBLK_REQ_MAX, "in place: %llu bytes",
+		   (unsigned long long)len);
+	FUZZ_CHECK(sector < SECTORS && len / 512 <= SECTORS - sector, "sectors %llu+%llu",
+		   (unsigned long long)sector, (unsigned long long)(len / 512));
+	/* The ranges are the guest's descriptors: any lengths, whole sectors only together. */
+	for (unsigned i = 0, pos = (unsigned)sector * 512; i < nseg; pos += seg[i++].len) {
+		uint8_t *p = (uint8_t *)(uintptr_t)seg[i].pa;
+		if (type == VIRTIO_BLK_T_IN)
+			memcpy(p, disk + pos, seg[i].len);
+		else
+			memcpy(disk + pos, p, seg[i].len);
+	}
+	return E_OK;
+}
+
+static int disk_io_in_place(void *ctx, uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+			    unsigned nseg)
+{
+	FUZZ_CHECK(ctx == &blk, "another disk");
+	FUZZ_CHECK(!seen.piece, "a request started while a piece is under way");
+	if (seen.deferred) {
+		seen.piece = true;
+		seen.piece_type = type;
+		seen.piece_sector = sector;
+		seen.piece_seg = seg;
+		seen.piece_nseg = nseg;
+		return VBLK_IO_PENDING;
+	}
+	return disk_do_in_place(type, sector, seg, nseg);
 }
 
 /* The disk does a piece: checked as it reaches the disk. */
@@ -265,19 +329,23 @@ static void descriptor(struct fuzz_in *in, uint8_t op)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = fuzz_in(data, size);
-	struct virtio_blk_backend be = {&blk, SECTORS, false, buf, BUF_SIZE, disk_io};
+	struct virtio_blk_backend be = {&blk, SECTORS, false, buf, BUF_SIZE, disk_io, NULL, 0};
 	unsigned ops = 0;
 
 	memset(&seen, 0, sizeof(seen));
 	uint8_t disk_kind = fuzz_u8(&in);
 	seen.read_only = be.read_only = disk_kind & 1;
 	seen.deferred = (disk_kind & 2) != 0;
+	if (disk_kind & 4) {
+		be.io_direct = disk_io_in_place;
+		be.direct_max = DIRECT_MAX;
+	}
 	ram = calloc(1, RAM_SIZE);
 	FUZZ_CHECK(ram, "no memory");
 	for (unsigned i = 0; i < sizeof(disk); i++)
 		disk[i] = (uint8_t)i;
 	virtio_mmio_init(&window, 0x0a000000);
-	virtio_blk_init(&blk, &hooks, SLOT, &be, "fuzz/disk0");
+	virtio_blk_init(&blk, disk_kind & 4 ? &hooks_in_place : &hooks, SLOT, &be, "fuzz/disk0");
 	window.slot[SLOT] = &blk.vdev;
 
 	while (!fuzz_done(&in) && ops++ < 4096) {
@@ -317,8 +385,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				seen.piece = false;
 				seen.bytes = 0;
 				bool ok =
-				    !(op & 0x40) && disk_do(seen.piece_type, seen.piece_sector,
-							    seen.piece_len) == E_OK;
+				    !(op & 0x40) &&
+				    (seen.piece_seg
+					 ? disk_do_in_place(seen.piece_type, seen.piece_sector,
+							    seen.piece_seg, seen.piece_nseg)
+					 : disk_do(seen.piece_type, seen.piece_sector,
+						   seen.piece_len)) == E_OK;
+				seen.piece_seg = NULL;
 				virtio_blk_done(&blk, ok);
 				check_status(before, ~0ull, 0);
 			}

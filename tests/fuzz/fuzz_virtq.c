@@ -113,7 +113,7 @@ static void h_irq(void *ctx, unsigned slot)
 	seen.irqs++;
 }
 
-static const struct virtio_hooks hooks = {&cons, h_read, h_write, h_in_ram, h_irq};
+static const struct virtio_hooks hooks = {&cons, h_read, h_write, h_in_ram, h_irq, NULL};
 
 /* Output is what the device read last, from its own copy: never fetched a second time. */
 static void output(struct virtio_console *c, const char *buf, unsigned len)

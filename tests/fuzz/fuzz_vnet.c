@@ -254,7 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct port *p = &port[i];
 		p->ram = calloc(1, RAM_SIZE);
 		FUZZ_CHECK(p->ram, "no memory");
-		p->hooks = (struct virtio_hooks){p, h_read, h_write, h_in_ram, h_irq};
+		p->hooks = (struct virtio_hooks){p, h_read, h_write, h_in_ram, h_irq, NULL};
 		virtio_mmio_init(&p->window, VIRTIO_MMIO_BASE);
 		virtio_net_init(&p->net, &p->hooks, 0, mac);
 		p->window.slot[0] = &p->net.vdev;

@@ -946,9 +946,14 @@ def virtio_blk():
                 blk_request(1, 5, 1024, False) + u8(6 | 1 << 5 | 1 << 6) + blk_request(4, 0, 0, False) +
                 vq_write(0x070, 0) + later + blk_start() + vq_ram(0x1202, u16(0)) + blk_request(0, 1, 512, True) +
                 vq_write(0x030, 0) + vq_write(0x044, 0) + later)
-    return {"deferred": deferred, "read": read, "write": write, "write-read-only": write_ro, "flush-and-id": flush_id,
-            "bad-requests": bad, "no-status": no_status, "any-layout": layout, "changing-rings": changing,
-            "many-requests": many, "giant-length": giant}
+    seeds = {"deferred": deferred, "read": read, "write": write, "write-read-only": write_ro,
+             "flush-and-id": flush_id, "bad-requests": bad, "no-status": no_status, "any-layout": layout,
+             "changing-rings": changing, "many-requests": many, "giant-length": giant}
+    # the same with a backend in place (first byte, bit 2): whole requests as the guest's ranges
+    seeds.update({f"in-place-{name}": bytes([seeds[name][0] | 4]) + seeds[name][1:]
+                  for name in ("read", "write", "any-layout", "changing-rings", "many-requests", "deferred",
+                               "bad-requests", "giant-length")})
+    return seeds
 
 
 # ------------------------------------------------------------------ vnet

@@ -72,7 +72,44 @@ static void h_irq(void *ctx, unsigned slot)
 	irqs++;
 }
 
-static const struct virtio_hooks hooks = {NULL, h_read, h_write, in_ram, h_irq};
+/* In place: a "physical address" is where the byte is in the fake RAM. */
+static int h_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
+{
+	(void)ctx;
+	if (!size || !in_ram(ctx, ipa, size))
+		return -E_RANGE;
+	*pa = (uint64_t)(uintptr_t)(ram + (ipa_addr(ipa) - RAM_BASE));
+	return E_OK;
+}
+
+static const struct virtio_hooks hooks = {NULL, h_read, h_write, in_ram, h_irq, h_dma};
+
+/* The backend in place (make_in_place): the ranges of its last request, at most DIRECT_MAX. */
+#define DIRECT_MAX 3
+static struct vblk_seg in_place[VBLK_DIRECT_SEGS];
+static unsigned in_place_n, in_place_ios;
+
+static int disk_io_in_place(void *ctx, uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+			    unsigned nseg)
+{
+	uint64_t pos = sector * 512;
+
+	(void)ctx;
+	assert_true(nseg > 0 && nseg <= DIRECT_MAX);
+	in_place_ios++;
+	in_place_n = nseg;
+	memcpy(in_place, seg, nseg * sizeof(*seg));
+	for (unsigned i = 0; i < nseg; pos += seg[i++].len) {
+		uint8_t *p = (uint8_t *)(uintptr_t)seg[i].pa;
+		assert_true(p >= ram && p + seg[i].len <= ram + RAM_SIZE);
+		assert_true(pos + seg[i].len <= sizeof(disk));
+		if (type == VIRTIO_BLK_T_IN)
+			memcpy(p, disk + pos, seg[i].len);
+		else
+			memcpy(disk + pos, p, seg[i].len);
+	}
+	return E_OK;
+}
 
 static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 {
@@ -142,7 +179,7 @@ static uint16_t get16(uint64_t off)
 
 static void make(bool read_only)
 {
-	struct virtio_blk_backend be = {NULL, SECTORS, read_only, dbuf, BUF_SIZE, disk_io};
+	struct virtio_blk_backend be = {NULL, SECTORS, read_only, dbuf, BUF_SIZE, disk_io, NULL, 0};
 
 	memset(ram, 0, sizeof(ram));
 	for (unsigned i = 0; i < sizeof(disk); i++)
@@ -154,6 +191,15 @@ static void make(bool read_only)
 	virtio_mmio_init(&window, VIRTIO_MMIO_BASE);
 	virtio_blk_init(&blk, &hooks, 2, &be, "vm0/disk0");
 	window.slot[2] = &blk.vdev;
+}
+
+/* The same, with a backend that takes whole requests in place. */
+static void make_in_place(void)
+{
+	make(false);
+	blk.be.io_direct = disk_io_in_place;
+	blk.be.direct_max = DIRECT_MAX;
+	in_place_n = in_place_ios = 0;
 }
 
 /* The spec's initialization (§3.1.1) with the features given; whether FEATURES_OK held. */
@@ -642,6 +688,65 @@ static void event_idx_leftovers_interrupt_anyway(void **state)
 	assert_int_equal(irqs, 2);
 }
 
+/* A backend in place gets a whole read or write as the guest's own buffers, one range a
+   descriptor wherever the guest cut them, and the buffer is not used; a request with more
+   ranges than the backend takes goes through the buffer in pieces, as before. */
+static void requests_go_in_place_when_the_backend_can(void **state)
+{
+	(void)state;
+	make_in_place();
+	assert_true(start(BIT(VIRTIO_F_VERSION_1)));
+	memset(dbuf, 0x77, sizeof(dbuf));
+	/* 5 sectors, more than the buffer holds: one request, one range */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 3, 5 * 512, true), VIRTIO_BLK_S_OK);
+	assert_memory_equal(ram + DATA, disk + 3 * 512, 5 * 512);
+	assert_int_equal(in_place_ios, 1);
+	assert_int_equal(ios, 0);
+	assert_int_equal(in_place_n, 1);
+	assert_ptr_equal((void *)(uintptr_t)in_place[0].pa, ram + DATA);
+	assert_int_equal(in_place[0].len, 5 * 512);
+	assert_int_equal(used_len(0), 5 * 512 + 1);
+	for (unsigned i = 0; i < sizeof(dbuf); i++)
+		assert_int_equal(dbuf[i], 0x77);
+	/* a write cut as header + 10 bytes, 502 bytes, 512 bytes: three ranges, the header's
+	   descriptor giving its tail */
+	header(0x8000, VIRTIO_BLK_T_OUT, 7);
+	memset(ram + 0x8010, 0x31, 10);
+	memset(ram + DATA, 0x32, 502);
+	memset(ram + DATA + 0x1000, 0x33, 512);
+	desc(0, RAM_BASE + 0x8000, 26, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, RAM_BASE + DATA, 502, VIRTQ_DESC_F_NEXT, 2);
+	desc(2, RAM_BASE + DATA + 0x1000, 512, VIRTQ_DESC_F_NEXT, 3);
+	desc(3, RAM_BASE + 0x8100, 1, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(ram[0x8100], VIRTIO_BLK_S_OK);
+	assert_int_equal(in_place_ios, 2);
+	assert_int_equal(in_place_n, 3);
+	assert_ptr_equal((void *)(uintptr_t)in_place[0].pa, ram + 0x8010);
+	assert_int_equal(in_place[0].len, 10);
+	assert_int_equal(disk[7 * 512], 0x31);
+	assert_int_equal(disk[7 * 512 + 10], 0x32);
+	assert_int_equal(disk[8 * 512 + 511], 0x33);
+	/* four ranges, more than the backend takes: through the buffer */
+	header(0x8000, VIRTIO_BLK_T_IN, 0);
+	for (unsigned i = 0; i < 4; i++)
+		desc(1 + i, RAM_BASE + DATA + 0x1000 * i, 512,
+		     VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(2 + i));
+	desc(0, RAM_BASE + 0x8000, 16, VIRTQ_DESC_F_NEXT, 1);
+	desc(5, RAM_BASE + 0x8100, 1, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(ram[0x8100], VIRTIO_BLK_S_OK);
+	assert_int_equal(in_place_ios, 2);
+	assert_int_equal(ios, 1); /* 2048 bytes: one piece */
+	assert_memory_equal(ram + DATA + 0x3000, disk + 3 * 512, 512);
+	/* a flush has no data: the plain path */
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, 0, false), VIRTIO_BLK_S_OK);
+	assert_int_equal(flushes, 1);
+	assert_false(needs_reset());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +764,7 @@ int main(void)
 	    cmocka_unit_test(without_event_idx_the_flags_count),
 	    cmocka_unit_test(event_idx_no_notifies_while_the_disk_works),
 	    cmocka_unit_test(event_idx_leftovers_interrupt_anyway),
+	    cmocka_unit_test(requests_go_in_place_when_the_backend_can),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

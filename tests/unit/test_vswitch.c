@@ -250,8 +250,8 @@ static void setup_ports(unsigned not_started)
 	vswitch_init(&lan1, "lan1");
 	for (unsigned i = 0; i < PORTS; i++) {
 		uint8_t mac[ETH_ALEN] = {0x02, 0, 0, 0, 0, (uint8_t)(i + 1)};
-		g[i].hooks =
-		    (struct virtio_hooks){&g[i], fake_read, fake_write, fake_in_ram, fake_irq};
+		g[i].hooks = (struct virtio_hooks){&g[i],	fake_read, fake_write,
+						   fake_in_ram, fake_irq,  NULL};
 		virtio_mmio_init(&g[i].window, VIRTIO_MMIO_BASE);
 		virtio_net_init(&g[i].net, &g[i].hooks, 0, mac);
 		g[i].window.slot[0] = &g[i].net.vdev;

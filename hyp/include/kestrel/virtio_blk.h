@@ -6,9 +6,10 @@
 #include <kestrel/virtio_mmio.h>
 
 /*
- * virtio-blk (§5.2): one request queue. The data goes through the backend's buffer, which the
- * backend hands its own disk (kestrel: a machine virtio disk, hostdisk.c); the guest's buffers
- * are reached only through the hooks.
+ * virtio-blk (§5.2): one request queue. The data goes to the backend's disk (kestrel: a machine
+ * virtio disk, hostdisk.c) in place, as the guest's buffers, or through the backend's buffer;
+ * the guest's buffers are reached only through the hooks (their checked copies, and dma for
+ * the physical ranges of a request in place).
  */
 #define VIRTIO_BLK_F_SIZE_MAX 1
 #define VIRTIO_BLK_F_SEG_MAX  2
@@ -37,6 +38,13 @@
    then calls virtio_blk_done, on any CPU, without the device's lock), or an error (the request
    fails with IOERR). One piece at a time: io() is not called again before the done. */
 #define VBLK_IO_PENDING 1
+/* One range of a request's data in place: physical memory of the VM's own RAM. */
+struct vblk_seg {
+	uint64_t pa;
+	uint32_t len;
+};
+/* The most ranges one request in place has (a descriptor each, as Linux's seg_max). */
+#define VBLK_DIRECT_SEGS VBLK_SEG_MAX
 struct virtio_blk_backend {
 	void *ctx;
 	uint64_t sectors;
@@ -44,6 +52,12 @@ struct virtio_blk_backend {
 	uint8_t *buf;
 	uint32_t buf_size;
 	MUST_CHECK int (*io)(void *ctx, uint32_t type, uint64_t sector, uint32_t len);
+	/* Optional (with the hooks' dma): a whole read or write moved by the backend's disk
+	   straight to or from the guest's buffers, at most direct_max ranges, returning as io()
+	   does. A request with more ranges goes through buf. */
+	MUST_CHECK int (*io_direct)(void *ctx, uint32_t type, uint64_t sector,
+				    const struct vblk_seg *seg, unsigned nseg);
+	unsigned direct_max;
 };
 
 /* The request being served: one at a time, its pieces one after the other. */
@@ -58,6 +72,7 @@ struct virtio_blk_req {
 	uint64_t len, done; /* data bytes, and those moved */
 	uint64_t wlen;	    /* device-writable bytes of the chain, the status byte last */
 	uint32_t piece;	    /* bytes at the backend now, or just back from it */
+	bool direct;	    /* the piece is the whole request, in the guest's buffers */
 	uint32_t written;   /* data bytes written into the chain */
 };
 
@@ -70,6 +85,8 @@ struct virtio_blk {
 	struct virtio_blk_req req;
 	/* The chain being served, each descriptor copied once from the guest's table. */
 	struct virtq_desc chain[VIRTQ_NUM_MAX];
+	/* Its data in place, for io_direct. */
+	struct vblk_seg seg[VBLK_DIRECT_SEGS];
 	uint64_t reads, writes, flushes, failed, broken; /* statistics */
 };
 

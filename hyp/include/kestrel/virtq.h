@@ -26,6 +26,10 @@ struct virtio_hooks {
 	MUST_CHECK int (*write)(void *ctx, ipa_t dst, const void *src, uint64_t size);
 	bool (*in_ram)(void *ctx, ipa_t ipa, uint64_t size); /* all of it in the VM's RAM */
 	void (*irq)(void *ctx, unsigned slot);		     /* an edge on the slot's SPI */
+	/* For a device model that hands guest buffers to a machine device (NULL: none may): the
+	   physical address of [ipa, ipa + size), all in the VM's own RAM, handed over first, one
+	   contiguous range; -E_RANGE otherwise. */
+	MUST_CHECK int (*dma)(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa);
 };
 
 struct virtq {
