@@ -33,6 +33,7 @@
 
 #include "guest_ram.h"
 #include "harness.h"
+#include "virtio_ops.h"
 #include "virtio_regs.h"
 
 #define SECTORS	   32
@@ -257,6 +258,12 @@ static void reg_write(void *ctx, uint64_t off, uint32_t val)
 	mmio_write(off, val);
 }
 
+static void reg_read(void *ctx, uint64_t off, unsigned width)
+{
+	(void)ctx;
+	mmio_read(off, width);
+}
+
 static void start(struct fuzz_in *in, uint8_t op)
 {
 	uint32_t num = op & 0x40 ? fuzz_u16(in) : 2u << ((op >> 3) & 7);
@@ -292,35 +299,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtio_mmio_init(&window, 0x0a000000);
 	virtio_blk_init(&blk, disk_kind & 4 ? &hooks_in_place : &hooks, SLOT, &be, "fuzz/disk0");
 	window.slot[SLOT] = &blk.vdev;
+	const struct virtio_target target = {NULL,	  reg_write, reg_read,	    ram,
+					     blk.vdev.vq, 1,	     &seen.mutation};
 
 	while (!fuzz_done(&in) && ops++ < 4096) {
-		uint8_t op = fuzz_u8(&in), bytes[256];
-		uint64_t off;
-		unsigned n;
+		uint8_t op = fuzz_u8(&in);
 
 		switch (op & 7) {
-		case 0:
-			off = reg_offset(&in);
-			mmio_write(off, value(&in));
-			break;
-		case 1:
-			off = reg_offset(&in);
-			mmio_read(off, 1u << ((op >> 3) & 3));
-			break;
 		case 2:
 			start(&in, op);
-			break;
-		case 3:
-			off = fuzz_u16(&in);
-			n = fuzz_u8(&in);
-			n = (unsigned)fuzz_bytes(&in, bytes, n);
-			ram_put(ram, RAM_BASE + off, bytes, n);
-			break;
-		case 4:
-			ram_descriptor(ram, &blk.vdev.vq[0], &in, op);
-			break;
-		case 5:
-			mmio_write(VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
 			break;
 		case 6:
 			if (!(op & 0x20)) {
@@ -342,7 +329,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		default:
-			ram_mutation_start(&seen.mutation, &in);
+			virtio_op(&target, &in, op);
 			break;
 		}
 	}

@@ -35,6 +35,7 @@
 
 #include "guest_ram.h"
 #include "harness.h"
+#include "virtio_ops.h"
 #include "virtio_regs.h"
 
 #define SLOT 0
@@ -184,6 +185,12 @@ static void reg_write(void *ctx, uint64_t off, uint32_t val)
 	mmio_write(off, val);
 }
 
+static void reg_read(void *ctx, uint64_t off, unsigned width)
+{
+	(void)ctx;
+	mmio_read(off, width);
+}
+
 static void start(struct fuzz_in *in, uint8_t op)
 {
 	virtio_negotiate(reg_write, NULL,
@@ -226,32 +233,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtio_mmio_init(&window, 0x0a000000);
 	virtio_console_init(&cons, &hooks, SLOT, output);
 	window.slot[SLOT] = &cons.vdev;
+	const struct virtio_target target = {NULL,	   reg_write, reg_read,	     ram,
+					     cons.vdev.vq, 2,	      &seen.mutation};
 
 	while (!fuzz_done(&in) && ops++ < 4096) {
 		uint8_t op = fuzz_u8(&in), buf[256];
-		uint64_t off;
 		unsigned n;
 
 		switch (op & 7) {
-		case 0:
-			off = reg_offset(&in);
-			mmio_write(off, value(&in));
-			break;
-		case 1:
-			off = reg_offset(&in);
-			mmio_read(off, 1u << ((op >> 3) & 3));
-			break;
 		case 2:
 			start(&in, op);
-			break;
-		case 3:
-			off = fuzz_u16(&in);
-			n = fuzz_u8(&in);
-			n = (unsigned)fuzz_bytes(&in, buf, n);
-			ram_put(ram, RAM_BASE + off, buf, n);
-			break;
-		case 4:
-			ram_descriptor(ram, &cons.vdev.vq[(op >> 3) & 1], &in, op);
 			break;
 		case 5:
 			mmio_write(VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
@@ -265,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_status(status(), ~0ull, 0);
 			break;
 		default:
-			ram_mutation_start(&seen.mutation, &in);
+			virtio_op(&target, &in, op);
 			break;
 		}
 	}

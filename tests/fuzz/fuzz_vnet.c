@@ -30,6 +30,7 @@
 
 #include "guest_ram.h"
 #include "harness.h"
+#include "virtio_ops.h"
 #include "virtio_regs.h"
 
 #define PORTS 3
@@ -173,6 +174,11 @@ static void port_write(void *ctx, uint64_t off, uint32_t val)
 	mmio_write(ctx, off, val);
 }
 
+static void port_read(void *ctx, uint64_t off, unsigned width)
+{
+	mmio_read(ctx, off, width);
+}
+
 static void start(struct port *p, struct fuzz_in *in, uint8_t op)
 {
 	virtio_negotiate(port_write, p,
@@ -210,39 +216,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	while (!fuzz_done(&in) && ops++ < 4096) {
-		uint8_t op = fuzz_u8(&in), buf[256];
-		uint64_t off;
-		unsigned n;
+		uint8_t op = fuzz_u8(&in);
+		const struct virtio_target target = {
+		    cur, port_write, port_read, cur->ram, cur->net.vdev.vq, 2, &seen.mutation};
 
 		switch (op & 7) {
-		case 0:
-			off = reg_offset(&in);
-			mmio_write(cur, off, value(&in));
-			break;
-		case 1:
-			off = reg_offset(&in);
-			mmio_read(cur, off, 1u << ((op >> 3) & 3));
-			break;
 		case 2:
 			start(cur, &in, op);
-			break;
-		case 3:
-			off = fuzz_u16(&in);
-			n = fuzz_u8(&in);
-			n = (unsigned)fuzz_bytes(&in, buf, n);
-			ram_put(cur->ram, RAM_BASE + off, buf, n);
-			break;
-		case 4:
-			ram_descriptor(cur->ram, &cur->net.vdev.vq[(op >> 3) & 1], &in, op);
-			break;
-		case 5:
-			mmio_write(cur, VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
 			break;
 		case 6:
 			cur = &port[(op >> 3) % PORTS];
 			break;
 		default:
-			ram_mutation_start(&seen.mutation, &in);
+			virtio_op(&target, &in, op);
 			break;
 		}
 	}
