@@ -228,40 +228,32 @@ static void check_status(uint32_t before, uint64_t off, uint32_t val)
 		FUZZ_CHECK(now & VIRTIO_STATUS_NEEDS_RESET, "NEEDS_RESET cleared without a reset");
 }
 
-static void mmio_write(uint64_t off, uint32_t val)
+/* ctx: none (one device here), but the shared operations (virtio_ops.h) pass one. */
+static void mmio_write(void *ctx, uint64_t off, uint32_t val)
 {
 	uint32_t before = blk.vdev.status;
 	bool ok;
 
+	(void)ctx;
 	seen.bytes = 0;
 	ok = window.dev.ops->write(&window.dev, NULL, off, 4, val);
 	FUZZ_CHECK(ok == (off % 4 == 0), "write at 0x%llx: %d", (unsigned long long)off, ok);
 	check_status(before, off < VIRTIO_MMIO_SLOT_SIZE ? off : ~0ull, val);
 }
 
-static void mmio_read(uint64_t off, unsigned width)
+static void mmio_read(void *ctx, uint64_t off, unsigned width)
 {
 	uint64_t got = 0;
-	bool ok = window.dev.ops->read(&window.dev, NULL, off, width, &got);
+	bool ok;
 
+	(void)ctx;
+	ok = window.dev.ops->read(&window.dev, NULL, off, width, &got);
 	FUZZ_CHECK(ok == (off % width == 0), "read of width %u at 0x%llx: %d", width,
 		   (unsigned long long)off, ok);
 	if (ok && width < 8)
 		FUZZ_CHECK(!(got >> (8 * width)), "read wider than its width");
 	if (ok && width == 4 && off == VIRTIO_MMIO_CONFIG)
 		FUZZ_CHECK(got == SECTORS, "capacity %llu", (unsigned long long)got);
-}
-
-static void reg_write(void *ctx, uint64_t off, uint32_t val)
-{
-	(void)ctx;
-	mmio_write(off, val);
-}
-
-static void reg_read(void *ctx, uint64_t off, unsigned width)
-{
-	(void)ctx;
-	mmio_read(off, width);
 }
 
 static void start(struct fuzz_in *in, uint8_t op)
@@ -271,11 +263,11 @@ static void start(struct fuzz_in *in, uint8_t op)
 	/* the descriptor table's offset is 16-byte aligned: its lowest bit says EVENT_IDX */
 	uint64_t event_idx = desc & 1 ? BIT(VIRTIO_F_EVENT_IDX) : 0;
 
-	virtio_negotiate(reg_write, NULL,
+	virtio_negotiate(mmio_write, NULL,
 			 BIT(VIRTIO_F_VERSION_1) | (op & 0x80 ? BIT(VIRTIO_BLK_F_RO) : 0) |
 			     event_idx);
-	virtio_queue(reg_write, NULL, 0, num, desc & ~15ull, avail, used);
-	mmio_write(VIRTIO_MMIO_STATUS, 0xf);
+	virtio_queue(mmio_write, NULL, 0, num, desc & ~15ull, avail, used);
+	mmio_write(NULL, VIRTIO_MMIO_STATUS, 0xf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -299,8 +291,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtio_mmio_init(&window, 0x0a000000);
 	virtio_blk_init(&blk, disk_kind & 4 ? &hooks_in_place : &hooks, SLOT, &be, "fuzz/disk0");
 	window.slot[SLOT] = &blk.vdev;
-	const struct virtio_target target = {NULL,	  reg_write, reg_read,	    ram,
-					     blk.vdev.vq, 1,	     &seen.mutation};
+	const struct virtio_target target = {NULL,	  mmio_write, mmio_read,     ram,
+					     blk.vdev.vq, 1,	      &seen.mutation};
 
 	while (!fuzz_done(&in) && ops++ < 4096) {
 		uint8_t op = fuzz_u8(&in);
@@ -311,7 +303,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6:
 			if (!(op & 0x20)) {
-				mmio_write(VIRTIO_MMIO_INTERRUPT_ACK, (op >> 3) & 3);
+				mmio_write(NULL, VIRTIO_MMIO_INTERRUPT_ACK, (op >> 3) & 3);
 			} else if (seen.piece) {
 				uint32_t before = blk.vdev.status;
 				seen.piece = false;

@@ -153,22 +153,25 @@ static void begin(void)
 	seen.printed = 0;
 }
 
-static void mmio_write(uint64_t off, uint32_t val)
+/* ctx: none (one device here), but the shared operations (virtio_ops.h) pass one. */
+static void mmio_write(void *ctx, uint64_t off, uint32_t val)
 {
 	uint32_t before = status();
 	bool ok;
 
+	(void)ctx;
 	begin();
 	ok = window.dev.ops->write(&window.dev, NULL, off, 4, val);
 	FUZZ_CHECK(ok == (off % 4 == 0), "write at 0x%llx: %d", (unsigned long long)off, ok);
 	check_status(before, off < VIRTIO_MMIO_SLOT_SIZE ? off : ~0ull, val);
 }
 
-static void mmio_read(uint64_t off, unsigned width)
+static void mmio_read(void *ctx, uint64_t off, unsigned width)
 {
 	uint64_t got = 0xdeadbeefdeadbeefull;
 	bool ok;
 
+	(void)ctx;
 	begin();
 	ok = window.dev.ops->read(&window.dev, NULL, off, width, &got);
 	FUZZ_CHECK(ok == (off % width == 0), "read of width %u at 0x%llx: %d", width,
@@ -179,30 +182,18 @@ static void mmio_read(uint64_t off, unsigned width)
 		FUZZ_CHECK(got == VIRTIO_MMIO_MAGIC, "magic 0x%llx", (unsigned long long)got);
 }
 
-static void reg_write(void *ctx, uint64_t off, uint32_t val)
-{
-	(void)ctx;
-	mmio_write(off, val);
-}
-
-static void reg_read(void *ctx, uint64_t off, unsigned width)
-{
-	(void)ctx;
-	mmio_read(off, width);
-}
-
 static void start(struct fuzz_in *in, uint8_t op)
 {
-	virtio_negotiate(reg_write, NULL,
+	virtio_negotiate(mmio_write, NULL,
 			 BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET) |
 			     (op & 0x80 ? BIT(VIRTIO_F_EVENT_IDX) : 0));
 	for (uint32_t q = 0; q < 2; q++) {
 		uint32_t num = op & 0x40 ? fuzz_u16(in) : 2u << ((op >> 3) & 7);
 		uint64_t desc = ram_addr(in) & ~15ull, avail = ram_addr(in) & ~1ull,
 			 used = ram_addr(in) & ~3ull;
-		virtio_queue(reg_write, NULL, q, num, desc, avail, used);
+		virtio_queue(mmio_write, NULL, q, num, desc, avail, used);
 	}
-	mmio_write(VIRTIO_MMIO_STATUS, 0xf);
+	mmio_write(NULL, VIRTIO_MMIO_STATUS, 0xf);
 }
 
 /* After a transmit notify with EVENT_IDX, guest memory left alone: the driver posted chains
@@ -233,8 +224,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtio_mmio_init(&window, 0x0a000000);
 	virtio_console_init(&cons, &hooks, SLOT, output);
 	window.slot[SLOT] = &cons.vdev;
-	const struct virtio_target target = {NULL,	   reg_write, reg_read,	     ram,
-					     cons.vdev.vq, 2,	      &seen.mutation};
+	const struct virtio_target target = {NULL,	   mmio_write, mmio_read,     ram,
+					     cons.vdev.vq, 2,	       &seen.mutation};
 
 	while (!fuzz_done(&in) && ops++ < 4096) {
 		uint8_t op = fuzz_u8(&in), buf[256];
@@ -245,7 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			start(&in, op);
 			break;
 		case 5:
-			mmio_write(VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
+			mmio_write(NULL, VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
 			if (((op >> 3) & 3) == 1)
 				check_nothing_stranded();
 			break;
