@@ -34,6 +34,7 @@
 #include "guest_ram.h"
 #include "harness.h"
 #include "virtio_ops.h"
+#include "virtio_driver.h"
 #include "virtio_regs.h"
 
 #define SECTORS	   32

@@ -36,6 +36,7 @@
 #include "guest_ram.h"
 #include "harness.h"
 #include "virtio_ops.h"
+#include "virtio_driver.h"
 #include "virtio_regs.h"
 
 #define SLOT 0

@@ -13,6 +13,7 @@
 #include <kestrel/virtq.h>
 
 #include "harness.h"
+#include "virtio_driver.h"
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE 0x10000ull
@@ -75,21 +76,6 @@ static inline void ram_mutate(uint8_t *ram, const struct ram_mutation *m)
 		ram[m->off % RAM_SIZE] ^= m->xor ;
 }
 
-/* A split-ring descriptor (virtio 1.2 §2.7.5) as the guest lays it in memory: address, length,
-   flags (the three architected ones) and next, little-endian. */
-static inline void virtq_desc_bytes(uint8_t d[16], uint64_t addr, uint32_t len, uint8_t flags,
-				    uint8_t next)
-{
-	for (unsigned i = 0; i < 8; i++)
-		d[i] = (uint8_t)(addr >> (8 * i));
-	for (unsigned i = 0; i < 4; i++)
-		d[8 + i] = (uint8_t)(len >> (8 * i));
-	d[12] = flags & 7;
-	d[13] = 0;
-	d[14] = next;
-	d[15] = 0;
-}
-
 /* Operation 4: writes a descriptor where the device's queue q has its table (index byte,
    address: a u16 RAM offset or with bit 4 of op a u64, length: a u16 or with bit 5 a u32,
    flags byte, next byte) and, with bit 6, offers it (its index goes on the avail ring, avail
@@ -103,7 +89,7 @@ static inline void ram_descriptor(uint8_t *ram, const struct virtq *q, struct fu
 	uint8_t flags = fuzz_u8(in), next = fuzz_u8(in);
 	uint8_t d[16];
 
-	virtq_desc_bytes(d, addr, len, flags, next);
+	virtq_desc_bytes(d, addr, len, flags & 7, next); /* the three architected flags */
 	ram_put(ram, ipa_addr(q->desc) + 16ull * index, d, sizeof(d));
 	if (op & 0x40) {
 		uint16_t idx = 0, entry = index;

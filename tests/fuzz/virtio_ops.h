@@ -15,6 +15,7 @@
 
 #include "guest_ram.h"
 #include "harness.h"
+#include "virtio_driver.h"
 #include "virtio_regs.h"
 
 /* The device an operation is done to, as the harness reaches it. */

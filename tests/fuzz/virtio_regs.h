@@ -48,37 +48,4 @@ static inline uint32_t value(struct fuzz_in *in)
 	return b & 0x80 ? fuzz_u32(in) : common[b % ARRAY_SIZE(common)];
 }
 
-/* What a harness's register write is: its own mmio_write on ctx (a port, or nothing). */
-typedef void (*virtio_reg_write_fn)(void *ctx, uint64_t off, uint32_t val);
-
-/* The spec's initialization up to FEATURES_OK (§3.1.1): reset, ACKNOWLEDGE, DRIVER, both words
-   of the driver's features, FEATURES_OK. */
-static inline void virtio_negotiate(virtio_reg_write_fn write, void *ctx, uint64_t features)
-{
-	write(ctx, VIRTIO_MMIO_STATUS, 0);
-	write(ctx, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	write(ctx, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	write(ctx, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	write(ctx, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
-	write(ctx, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	write(ctx, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
-	write(ctx, VIRTIO_MMIO_STATUS,
-	      VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-}
-
-/* Queue q of num entries with its three areas at the addresses given, then QueueReady. */
-static inline void virtio_queue(virtio_reg_write_fn write, void *ctx, uint32_t q, uint32_t num,
-				uint64_t desc, uint64_t avail, uint64_t used)
-{
-	write(ctx, VIRTIO_MMIO_QUEUE_SEL, q);
-	write(ctx, VIRTIO_MMIO_QUEUE_NUM, num);
-	write(ctx, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
-	write(ctx, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
-	write(ctx, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
-	write(ctx, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
-	write(ctx, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
-	write(ctx, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
-	write(ctx, VIRTIO_MMIO_QUEUE_READY, 1);
-}
-
 #endif
