@@ -131,7 +131,7 @@ lint: $(SETUP_STAMP) arch-boundary
 	@files=$$(git ls-files '*.c' '*.h'); \
 	clang-format --dry-run -Werror $$files && echo "clang-format: clean"
 	@cppcheck -q --error-exitcode=1 --enable=warning,performance,portability \
-		--suppress=missingIncludeSystem --inline-suppr -Ihyp/include -Ihyp/arch/aarch64/include \
+		--suppress=missingIncludeSystem --inline-suppr -Ihyp/include -Ihyp/arch/aarch64/include -Itests \
 		hyp guests tests/unit tests/fuzz tools/checker && echo "cppcheck: clean"
 	@pyflakes3 $(PY_FILES) && echo "pyflakes: clean"
 

@@ -16,7 +16,7 @@ BENCH_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -O2 -g -Wall -Wex
 	-mstrict-align -mgeneral-regs-only -mno-outline-atomics -march=armv8-a \
 	-fno-pic -fno-pie -fno-stack-protector -fno-tree-loop-distribute-patterns \
 	-Iguests/lib -MMD -MP
-BENCH_ASFLAGS := -march=armv8-a -Iguests/lib -D__ASSEMBLY__ -MMD -MP
+BENCH_ASFLAGS := -march=armv8-a -Iguests/lib -Ihyp/arch/aarch64/include -D__ASSEMBLY__ -MMD -MP
 BENCH_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack \
 	-Wl,--no-warn-rwx-segments -Wl,--build-id=none -T guests/lib/guest.ld
 

@@ -472,64 +472,22 @@ static void switch_spinner(void)
  * (two exits), the acknowledge and EOI. Each is (rounds with the notify) - (the same rounds
  * with a plain store instead), per round.
  */
-#define VQN	  16
 #define VNET_HDR  12
 #define FRAME_LEN 60
 
-struct vring {
-	struct desc desc[VQN];
-	struct {
-		uint16_t flags, idx, ring[VQN], used_event;
-	} avail;
-	uint16_t pad;
-	struct {
-		uint16_t flags, idx;
-		struct {
-			uint32_t id, len;
-		} ring[VQN];
-		uint16_t avail_event;
-	} used;
-} __attribute__((aligned(16)));
-
-static struct vring vrings[2], vdummy;
+static struct virtq vrings[2], vdummy;
 static uint8_t vframe[VNET_HDR + FRAME_LEN] __attribute__((aligned(16)));
 static volatile uint32_t vsink;
-
-static void vqueue(unsigned q, struct vring *r)
-{
-	uintptr_t base = SLOT(0), d = (uintptr_t)r->desc, a = (uintptr_t)&r->avail,
-		  u = (uintptr_t)&r->used;
-
-	mmio_write32(base + R_QUEUE_SEL, q);
-	mmio_write32(base + R_QUEUE_NUM, VQN);
-	mmio_write32(base + R_DESC_LO, (uint32_t)d);
-	mmio_write32(base + R_DESC_HI, (uint32_t)((uint64_t)d >> 32));
-	mmio_write32(base + R_DRIVER_LO, (uint32_t)a);
-	mmio_write32(base + R_DRIVER_HI, (uint32_t)((uint64_t)a >> 32));
-	mmio_write32(base + R_DEVICE_LO, (uint32_t)u);
-	mmio_write32(base + R_DEVICE_HI, (uint32_t)((uint64_t)u >> 32));
-	mmio_write32(base + R_QUEUE_READY, 1);
-}
 
 /* §3.1.1 with MAC (and EVENT_IDX); the transmit descriptor 0 holds the frame. */
 static bool vstart(bool event_idx)
 {
 	uintptr_t base = SLOT(0);
 
-	mmio_write32(base + R_STATUS, 0);
-	mmio_write32(base + R_STATUS, S_ACK | S_DRIVER);
-	mmio_write32(base + R_DRV_FEAT_S, 0);
-	mmio_write32(base + R_DRV_FEAT, (1u << 5) | (event_idx ? F_EVENT_IDX : 0));
-	mmio_write32(base + R_DRV_FEAT_S, 1);
-	mmio_write32(base + R_DRV_FEAT, 1); /* VERSION_1 */
-	mmio_write32(base + R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	if (!(mmio_read32(base + R_STATUS) & S_FEATURES_OK))
+	if (!virtio_negotiate(base, F_VERSION_1 | (1u << 5) | (event_idx ? F_EVENT_IDX : 0)))
 		return false;
-	for (unsigned q = 0; q < 2; q++) {
-		for (unsigned i = 0; i < sizeof(vrings[q]); i++)
-			((volatile uint8_t *)&vrings[q])[i] = 0;
-		vqueue(q, &vrings[q]);
-	}
+	for (unsigned q = 0; q < 2; q++)
+		virtq_setup(base, q, &vrings[q], VIRTQ_N);
 	for (unsigned i = 0; i < sizeof(vframe); i++)
 		vframe[i] = 0;
 	for (unsigned i = 0; i < 6; i++) { /* to an unknown MAC, from the port's own */
@@ -543,7 +501,7 @@ static bool vstart(bool event_idx)
 }
 
 /* rounds of: post descriptor 0 on r's avail ring, then notify queue 1 (or a plain store). */
-static __attribute__((noinline)) uint64_t vrounds(struct vring *r, unsigned rounds, bool notify)
+static __attribute__((noinline)) uint64_t vrounds(struct virtq *r, unsigned rounds, bool notify)
 {
 	volatile uint32_t *target =
 	    notify ? (volatile uint32_t *)(SLOT(0) + R_NOTIFY) : (volatile uint32_t *)&vsink;
@@ -554,7 +512,7 @@ static __attribute__((noinline)) uint64_t vrounds(struct vring *r, unsigned roun
 	t0 = read_sysreg(cntvct_el0);
 	for (unsigned i = 0; i < rounds; i++) {
 		uint16_t n = *idx;
-		ring[n % VQN] = 0;
+		ring[n % VIRTQ_N] = 0;
 		__asm__ volatile("dmb sy" ::: "memory");
 		*idx = (uint16_t)(n + 1);
 		__asm__ volatile("dmb sy" ::: "memory");

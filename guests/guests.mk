@@ -20,7 +20,9 @@ GUEST_CFLAGS := -std=c11 -ffreestanding -fno-builtin -nostdlib -O2 -g -Wall -Wex
 	-Iguests/lib -MMD -MP
 # The MTE guest's instructions and tag registers need the assembler to know FEAT_MTE2.
 $(GUEST_B)/mte.c.o: GUEST_CFLAGS += -march=armv8.5-a+memtag
-GUEST_ASFLAGS := -march=armv8-a -Iguests/lib -D__ASSEMBLY__ -MMD -MP
+
+# hyp/arch/aarch64/include: the assembler macros the guests share with kestrel (arch/sve_asm.inc).
+GUEST_ASFLAGS := -march=armv8-a -Iguests/lib -Ihyp/arch/aarch64/include -D__ASSEMBLY__ -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack \
 	-Wl,--no-warn-rwx-segments -Wl,--build-id=none -T guests/lib/guest.ld
 

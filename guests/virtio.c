@@ -20,29 +20,11 @@
 #include "sysreg.h"
 #include "virtio_mmio.h"
 
-#define QN  16
 #define RXQ 0
 #define TXQ 1
 
-/* A split ring: descriptors, the driver (avail) area, the device (used) area. */
-struct ring {
-	struct desc desc[QN];
-	struct {
-		uint16_t flags, idx, ring[QN], used_event;
-	} avail;
-	uint16_t pad;
-	struct {
-		uint16_t flags, idx;
-		struct {
-			uint32_t id, len;
-		} ring[QN];
-		uint16_t avail_event;
-	} used;
-	uint16_t next_avail, last_used;
-} __attribute__((aligned(16)));
-
-static struct ring rings[2];
-static char bufs[QN][64] __attribute__((aligned(16)));
+static struct virtq rings[2];
+static char bufs[VIRTQ_N][64] __attribute__((aligned(16)));
 static const uintptr_t dev = SLOT(0);
 
 static uint32_t r32(uintptr_t base, unsigned off)
@@ -74,11 +56,6 @@ static void copy(char *dst, const char *src, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		dst[i] = src[i];
-}
-
-static volatile uint16_t *used_idx(int q)
-{
-	return &rings[q].used.idx;
 }
 
 /* The device in the DTB as QEMU virt describes its own. */
@@ -149,57 +126,15 @@ static void check_reg(const char *name, unsigned off, uint32_t want)
 		check(false, "%s (0x%03x) = 0x%x (expected 0x%x)", name, off, got, want);
 }
 
-static void set_features(uint32_t lo, uint32_t hi)
-{
-	w32(dev, R_DRV_FEAT_S, 0);
-	w32(dev, R_DRV_FEAT, lo);
-	w32(dev, R_DRV_FEAT_S, 1);
-	w32(dev, R_DRV_FEAT, hi);
-}
-
-static void setup_queue(unsigned q, unsigned num)
-{
-	struct ring *r = &rings[q];
-	uint64_t desc = (uintptr_t)r->desc, avail = (uintptr_t)&r->avail,
-		 used = (uintptr_t)&r->used;
-
-	zero(r, sizeof(*r));
-	w32(dev, R_QUEUE_SEL, q);
-	w32(dev, R_QUEUE_NUM, num);
-	w32(dev, R_DESC_LO, (uint32_t)desc);
-	w32(dev, R_DESC_HI, (uint32_t)(desc >> 32));
-	w32(dev, R_DRIVER_LO, (uint32_t)avail);
-	w32(dev, R_DRIVER_HI, (uint32_t)(avail >> 32));
-	w32(dev, R_DEVICE_LO, (uint32_t)used);
-	w32(dev, R_DEVICE_HI, (uint32_t)(used >> 32));
-	w32(dev, R_QUEUE_READY, 1);
-}
-
 /* §3.1.1: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK, queues, DRIVER_OK. */
 static bool start_device(void)
 {
-	w32(dev, R_STATUS, 0);
-	w32(dev, R_STATUS, S_ACK);
-	w32(dev, R_STATUS, S_ACK | S_DRIVER);
-	set_features(0, 1 | 1u << 8); /* VERSION_1, RING_RESET */
-	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	if (!(r32(dev, R_STATUS) & S_FEATURES_OK))
+	if (!virtio_negotiate(dev, F_VERSION_1 | F_RING_RESET))
 		return false;
-	setup_queue(RXQ, QN);
-	setup_queue(TXQ, QN);
+	virtq_setup(dev, RXQ, &rings[RXQ], VIRTQ_N);
+	virtq_setup(dev, TXQ, &rings[TXQ], VIRTQ_N);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	return r32(dev, R_STATUS) == (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-}
-
-/* Makes descriptors first..first+n-1 one chain and offers it. */
-static void offer(unsigned q, unsigned head)
-{
-	struct ring *r = &rings[q];
-
-	r->avail.ring[r->next_avail % QN] = (uint16_t)head;
-	__asm__ volatile("dmb sy" ::: "memory");
-	r->avail.idx = ++r->next_avail;
-	__asm__ volatile("dmb sy" ::: "memory");
 }
 
 static void set_desc(unsigned q, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
@@ -230,13 +165,13 @@ static void notify(unsigned q)
 /* Prints one line through the transmit queue; true if the device used it. */
 static bool tx_line(const char *text)
 {
-	uint16_t before = *used_idx(TXQ);
+	uint16_t before = virtq_used_idx(&rings[TXQ]);
 
 	text_desc(0, text, 0, 0);
-	offer(TXQ, 0);
+	virtq_offer(&rings[TXQ], 0);
 	notify(TXQ);
-	return *used_idx(TXQ) == (uint16_t)(before + 1) &&
-	       rings[TXQ].used.ring[before % QN].id == 0;
+	return virtq_used_idx(&rings[TXQ]) == (uint16_t)(before + 1) &&
+	       rings[TXQ].used.ring[before % VIRTQ_N].id == 0;
 }
 
 static bool spi_pending(void)
@@ -299,20 +234,20 @@ static void check_negotiation(void)
 	check_reg("Status after ACKNOWLEDGE", R_STATUS, S_ACK);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER);
 	check_reg("Status after DRIVER", R_STATUS, S_ACK | S_DRIVER);
-	set_features(1, 1); /* VIRTIO_CONSOLE_F_SIZE was not offered */
+	virtio_set_features(dev, F_VERSION_1 | 1); /* VIRTIO_CONSOLE_F_SIZE was not offered */
 	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
 	check_reg("Status: FEATURES_OK refused for an unoffered feature", R_STATUS,
 		  S_ACK | S_DRIVER);
 	w32(dev, R_STATUS, 0);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER);
-	set_features(0, 0);
+	virtio_set_features(dev, 0);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
 	check_reg("Status: FEATURES_OK refused without VERSION_1", R_STATUS, S_ACK | S_DRIVER);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	check_reg("Status: DRIVER_OK refused without FEATURES_OK", R_STATUS, S_ACK | S_DRIVER);
 	w32(dev, R_STATUS, 0);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER);
-	set_features(0, 1);
+	virtio_set_features(dev, F_VERSION_1);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
 	check_reg("Status: FEATURES_OK kept for VERSION_1", R_STATUS,
 		  S_ACK | S_DRIVER | S_FEATURES_OK);
@@ -334,51 +269,52 @@ static void check_output(void)
 	check_reg("InterruptStatus after InterruptACK", R_INT_STATUS, 0);
 
 	/* One chain of three buffers, then four chains for one notify. */
-	uint16_t before = *used_idx(TXQ);
+	uint16_t before = virtq_used_idx(&rings[TXQ]);
 	text_desc(1, "virtio-console: a chain ", DESC_NEXT, 2);
 	text_desc(2, "of three ", DESC_NEXT, 3);
 	text_desc(3, "buffers\n", 0, 0);
-	offer(TXQ, 1);
+	virtq_offer(&rings[TXQ], 1);
 	notify(TXQ);
-	check_eq("used idx after a chain of three", *used_idx(TXQ), (uint16_t)(before + 1));
+	check_eq("used idx after a chain of three", virtq_used_idx(&rings[TXQ]),
+		 (uint16_t)(before + 1));
 	text_desc(4, "virtio-console: batch 1\n", 0, 0);
 	text_desc(5, "virtio-console: batch 2\n", 0, 0);
 	text_desc(6, "virtio-console: batch 3\n", 0, 0);
 	text_desc(7, "virtio-console: batch 4\n", 0, 0);
 	for (unsigned i = 4; i < 8; i++)
-		offer(TXQ, i);
+		virtq_offer(&rings[TXQ], i);
 	notify(TXQ);
-	check_eq("used idx after four chains and one notify", *used_idx(TXQ),
+	check_eq("used idx after four chains and one notify", virtq_used_idx(&rings[TXQ]),
 		 (uint16_t)(before + 5));
 	w32(dev, R_INT_ACK, 1);
 }
 
 static void check_input(void)
 {
-	struct ring *r = &rings[RXQ];
-	uint16_t before = *used_idx(RXQ);
+	struct virtq *r = &rings[RXQ];
+	uint16_t before = virtq_used_idx(&rings[RXQ]);
 	uint64_t start, freq = read_sysreg(cntfrq_el0);
 	unsigned got = 0;
 	char text[65];
 
 	zero(bufs[8], 64);
 	set_desc(RXQ, 0, (uintptr_t)bufs[8], 64, DESC_WRITE, 0);
-	offer(RXQ, 0);
+	virtq_offer(&rings[RXQ], 0);
 	notify(RXQ);
 	printf("virtio: waiting for input\n");
 	/* The text comes a character at a time, each in a buffer of its own once posted. */
 	start = counter_now();
 	while (got < 11 && counter_now() - start < 20 * freq) {
-		if (*used_idx(RXQ) == before)
+		if (virtq_used_idx(&rings[RXQ]) == before)
 			continue;
 		__asm__ volatile("dmb sy" ::: "memory");
-		uint32_t len = r->used.ring[before % QN].len;
+		uint32_t len = r->used.ring[before % VIRTQ_N].len;
 		for (uint32_t i = 0; i < len && got < 64; i++)
 			text[got++] = bufs[8][i];
 		before++;
 		zero(bufs[8], 64);
 		set_desc(RXQ, 0, (uintptr_t)bufs[8], 64, DESC_WRITE, 0);
-		offer(RXQ, 0);
+		virtq_offer(&rings[RXQ], 0);
 		notify(RXQ);
 	}
 	text[got] = 0;
@@ -415,16 +351,16 @@ static bool took_interrupt(void)
    flags. */
 static void check_event_idx(void)
 {
-	struct ring *r = &rings[TXQ];
+	struct virtq *r = &rings[TXQ];
 
 	w32(dev, R_STATUS, 0);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER);
-	set_features(F_EVENT_IDX, 1 | 1u << 8);
+	virtio_set_features(dev, F_VERSION_1 | F_RING_RESET | F_EVENT_IDX);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
 	check_reg("Status: FEATURES_OK kept for EVENT_IDX", R_STATUS,
 		  S_ACK | S_DRIVER | S_FEATURES_OK);
-	setup_queue(RXQ, QN);
-	setup_queue(TXQ, QN);
+	virtq_setup(dev, RXQ, &rings[RXQ], VIRTQ_N);
+	virtq_setup(dev, TXQ, &rings[TXQ], VIRTQ_N);
 	vwrite16(&r->used.avail_event, 0x5555);
 	w32(dev, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	check_eq("EVENT_IDX: avail_event once started (notify chain 0)",
@@ -460,7 +396,7 @@ static void check_queue_reset(void)
 	w32(dev, R_QUEUE_RESET, 1);
 	check_reg("QueueReady after QueueReset", R_QUEUE_READY, 0);
 	check_reg("QueueReset reads 0 (done)", R_QUEUE_RESET, 0);
-	setup_queue(TXQ, 8);
+	virtq_setup(dev, TXQ, &rings[TXQ], 8);
 	check_reg("QueueReady of the transmitq set up again", R_QUEUE_READY, 1);
 	check(tx_line("virtio-console: after a queue reset\n"),
 	      "a line after a queue reset: used idx from 0 again");
@@ -471,15 +407,15 @@ static void bad_ring(const char *what, void (*make)(void))
 {
 	check(start_device(), "%s: device started", what);
 	w32(dev, R_INT_ACK, 3);
-	uint16_t before = *used_idx(TXQ);
+	uint16_t before = virtq_used_idx(&rings[TXQ]);
 	make();
 	check((r32(dev, R_STATUS) & S_NEEDS_RESET) && (r32(dev, R_INT_STATUS) & 2) &&
-		  *used_idx(TXQ) == before,
+		  virtq_used_idx(&rings[TXQ]) == before,
 	      "%s: DEVICE_NEEDS_RESET, configuration-change interrupt, nothing used", what);
 	spi_clear();
 	/* Nothing more happens until the reset. */
 	notify(TXQ);
-	check(*used_idx(TXQ) == before, "%s: a notify after it is ignored", what);
+	check(virtq_used_idx(&rings[TXQ]) == before, "%s: a notify after it is ignored", what);
 	w32(dev, R_STATUS, 0);
 	check(r32(dev, R_STATUS) == 0 && r32(dev, R_INT_STATUS) == 0, "%s: reset", what);
 }
@@ -487,28 +423,28 @@ static void bad_ring(const char *what, void (*make)(void))
 static void outside_ram(void)
 {
 	set_desc(TXQ, 0, 0x1000, 16, 0, 0);
-	offer(TXQ, 0);
+	virtq_offer(&rings[TXQ], 0);
 	notify(TXQ);
 }
 
 static void past_ram_end(void)
 {
 	set_desc(TXQ, 0, boot_info.mem_base + boot_info.mem_size - 8, 16, 0, 0);
-	offer(TXQ, 0);
+	virtq_offer(&rings[TXQ], 0);
 	notify(TXQ);
 }
 
 static void wrapping(void)
 {
 	set_desc(TXQ, 0, 0xfffffffffffffff0ull, 0x20, 0, 0);
-	offer(TXQ, 0);
+	virtq_offer(&rings[TXQ], 0);
 	notify(TXQ);
 }
 
 static void giant_length(void)
 {
 	set_desc(TXQ, 0, boot_info.mem_base, 0xffffffffu, 0, 0);
-	offer(TXQ, 0);
+	virtq_offer(&rings[TXQ], 0);
 	notify(TXQ);
 }
 
@@ -517,20 +453,20 @@ static void looping_chain(void)
 {
 	text_desc(0, "", DESC_NEXT, 1);
 	text_desc(1, "", DESC_NEXT, 0);
-	offer(TXQ, 0);
+	virtq_offer(&rings[TXQ], 0);
 	notify(TXQ);
 }
 
 static void next_out_of_range(void)
 {
 	text_desc(0, "next ", DESC_NEXT, 200);
-	offer(TXQ, 0);
+	virtq_offer(&rings[TXQ], 0);
 	notify(TXQ);
 }
 
 static void head_out_of_range(void)
 {
-	offer(TXQ, 300);
+	virtq_offer(&rings[TXQ], 300);
 	notify(TXQ);
 }
 
@@ -543,7 +479,7 @@ static void avail_idx_jump(void)
 static void writable_tx(void)
 {
 	text_desc(0, "writable\n", DESC_WRITE, 0);
-	offer(TXQ, 0);
+	virtq_offer(&rings[TXQ], 0);
 	notify(TXQ);
 }
 
@@ -559,7 +495,7 @@ static void ring_outside_ram(void)
 {
 	w32(dev, R_QUEUE_SEL, TXQ);
 	w32(dev, R_QUEUE_RESET, 1);
-	w32(dev, R_QUEUE_NUM, QN);
+	w32(dev, R_QUEUE_NUM, VIRTQ_N);
 	w32(dev, R_DESC_LO, 0x2000);
 	w32(dev, R_DESC_HI, 0);
 	w32(dev, R_QUEUE_READY, 1);
@@ -588,7 +524,7 @@ void secondary_main(uint64_t context)
 		d->len = lens[(x >> 16) % 3];
 		d->flags = (x >> 20) & 1 ? DESC_NEXT : 0;
 		d->next = nexts[(x >> 22) % 3];
-		rings[TXQ].avail.ring[(x >> 24) % QN] =
+		rings[TXQ].avail.ring[(x >> 24) % VIRTQ_N] =
 		    (uint16_t)((x >> 26) % 3 == 2 ? 300 : (x >> 26) % 2);
 	}
 	dsb_sy();
@@ -609,14 +545,14 @@ static void check_race(void)
 	check(psci_cpu_on(boot_info.cpu_mpidr[1], entry_ipa(secondary_entry), 1) == PSCI_SUCCESS,
 	      "race: vCPU 1 started");
 	for (unsigned round = 0; round < 3000; round++) {
-		uint16_t before = *used_idx(TXQ);
-		offer(TXQ, round & 1);
+		uint16_t before = virtq_used_idx(&rings[TXQ]);
+		virtq_offer(&rings[TXQ], round & 1);
 		notify(TXQ);
 		if (r32(dev, R_STATUS) & S_NEEDS_RESET) {
 			broken++;
 			if (!start_device())
 				break;
-		} else if (*used_idx(TXQ) != before) {
+		} else if (virtq_used_idx(&rings[TXQ]) != before) {
 			used++;
 		}
 	}
@@ -635,11 +571,11 @@ static void check_race(void)
 static void check_notify_storm(void)
 {
 	check(start_device(), "storm: device started");
-	uint16_t before = *used_idx(TXQ);
+	uint16_t before = virtq_used_idx(&rings[TXQ]);
 	for (unsigned i = 0; i < 20000; i++)
 		notify(i % 5);
 	check(r32(dev, R_STATUS) == (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK) &&
-		  *used_idx(TXQ) == before,
+		  virtq_used_idx(&rings[TXQ]) == before,
 	      "storm: 20000 notifies of empty and missing queues changed nothing");
 }
 
@@ -698,7 +634,7 @@ int main(const void *dtb)
 	if (test_failures())
 		test_finish();
 	/* Left running, with an interrupt pending: the restart must reset it. */
-	offer(TXQ, 0);
+	virtq_offer(&rings[TXQ], 0);
 	notify(TXQ);
 	printf("virtio: restarting with the device running\n");
 	psci_system_reset();

@@ -22,37 +22,20 @@
 #include "sysreg.h"
 #include "virtio_mmio.h"
 
-#define F_SEG_MAX    (1ull << 2)
-#define F_RO	     (1ull << 5)
-#define F_BLK_SIZE   (1ull << 6)
-#define F_FLUSH	     (1ull << 9)
-#define F_VERSION_1  (1ull << 32)
-#define F_RING_RESET (1ull << 40)
+#define F_SEG_MAX  (1ull << 2)
+#define F_RO	   (1ull << 5)
+#define F_BLK_SIZE (1ull << 6)
+#define F_FLUSH	   (1ull << 9)
 
 #define T_IN	 0u
 #define T_OUT	 1u
 #define T_FLUSH	 4u
 #define T_GET_ID 8u
 
-#define QN	8
+#define QN	8   /* of the ring's VIRTQ_N entries */
 #define SECTORS 128 /* the case's images: 64 KiB */
 
-struct ring {
-	struct desc desc[QN];
-	struct {
-		uint16_t flags, idx, ring[QN], used_event;
-	} avail;
-	uint16_t pad;
-	struct {
-		uint16_t flags, idx;
-		struct {
-			uint32_t id, len;
-		} ring[QN];
-		uint16_t avail_event;
-	} used;
-} __attribute__((aligned(16)));
-
-static struct ring ring;
+static struct virtq ring;
 static struct {
 	uint32_t type, reserved;
 	uint64_t sector;
@@ -86,39 +69,11 @@ static uint64_t features(void)
 	return f | (uint64_t)r32(R_DEV_FEAT) << 32;
 }
 
-/* Reset, ACKNOWLEDGE, DRIVER, the features, FEATURES_OK: whether the device kept it. */
-static bool negotiate(uint64_t f)
-{
-	w32(R_STATUS, 0);
-	w32(R_STATUS, S_ACK);
-	w32(R_STATUS, S_ACK | S_DRIVER);
-	w32(R_DRV_FEAT_S, 0);
-	w32(R_DRV_FEAT, (uint32_t)f);
-	w32(R_DRV_FEAT_S, 1);
-	w32(R_DRV_FEAT, (uint32_t)(f >> 32));
-	w32(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	return (r32(R_STATUS) & S_FEATURES_OK) != 0;
-}
-
-static void queue_setup(void)
-{
-	zero(&ring, sizeof(ring));
-	w32(R_QUEUE_SEL, 0);
-	w32(R_QUEUE_NUM, QN);
-	w32(R_DESC_LO, (uint32_t)(uintptr_t)ring.desc);
-	w32(R_DESC_HI, 0);
-	w32(R_DRIVER_LO, (uint32_t)(uintptr_t)&ring.avail);
-	w32(R_DRIVER_HI, 0);
-	w32(R_DEVICE_LO, (uint32_t)(uintptr_t)&ring.used);
-	w32(R_DEVICE_HI, 0);
-	w32(R_QUEUE_READY, 1);
-}
-
 static bool start(uint64_t f)
 {
-	if (!negotiate(f))
+	if (!virtio_negotiate(dev, f))
 		return false;
-	queue_setup();
+	virtq_setup(dev, 0, &ring, QN);
 	w32(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	return r32(R_STATUS) == (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 }
@@ -127,7 +82,7 @@ static bool start(uint64_t f)
    or -1 if the device did not use the chain. */
 static int request(uint32_t type, uint64_t sector, uint64_t addr, uint32_t len, bool writable)
 {
-	uint16_t before = ring.used.idx;
+	uint16_t before = virtq_used_idx(&ring);
 	unsigned n = 0;
 
 	hdr.type = type;
@@ -140,19 +95,16 @@ static int request(uint32_t type, uint64_t sector, uint64_t addr, uint32_t len, 
 		    (struct desc){addr, len, DESC_NEXT | (writable ? DESC_WRITE : 0), 2};
 	ring.desc[n - 1].next = (uint16_t)n;
 	ring.desc[n] = (struct desc){(uintptr_t)&status_byte, 1, DESC_WRITE, 0};
-	ring.avail.ring[ring.avail.idx % QN] = 0;
-	dsb_sy();
-	ring.avail.idx++;
-	dsb_sy();
+	virtq_offer(&ring, 0);
 	w32(R_NOTIFY, 0);
 	/* kestrel finishes a request when the machine's disk has: wait for it, or for the device
 	   to say the ring is broken, at most 2 s */
 	uint64_t start = counter_now(), freq = read_sysreg(cntfrq_el0);
-	while (*(volatile uint16_t *)&ring.used.idx == before && !(r32(R_STATUS) & S_NEEDS_RESET) &&
+	while (virtq_used_idx(&ring) == before && !(r32(R_STATUS) & S_NEEDS_RESET) &&
 	       counter_now() - start < 2 * freq)
 		;
 	dsb_sy();
-	if (*(volatile uint16_t *)&ring.used.idx == before)
+	if (virtq_used_idx(&ring) == before)
 		return -1;
 	w32(R_INT_ACK, r32(R_INT_STATUS));
 	return status_byte;
@@ -187,11 +139,11 @@ static void check_registers(bool read_only)
 
 static void check_negotiation(bool read_only)
 {
-	check(!negotiate(F_VERSION_1 | (1ull << 1)),
+	check(!virtio_negotiate(dev, F_VERSION_1 | (1ull << 1)),
 	      "FEATURES_OK refused for SIZE_MAX (not offered)");
-	check(!negotiate(F_FLUSH), "FEATURES_OK refused without VERSION_1");
+	check(!virtio_negotiate(dev, F_FLUSH), "FEATURES_OK refused without VERSION_1");
 	if (!read_only)
-		check(!negotiate(F_VERSION_1 | F_RO),
+		check(!virtio_negotiate(dev, F_VERSION_1 | F_RO),
 		      "FEATURES_OK refused for RO on a writable disk");
 	w32(R_STATUS, 0);
 	w32(R_STATUS, S_ACK | S_DRIVER | S_DRIVER_OK);
@@ -236,7 +188,7 @@ static void check_queue_reset(void)
 	w32(R_QUEUE_RESET, 1);
 	check_eq("QueueReady after a queue reset", r32(R_QUEUE_READY), 0);
 	check_eq("QueueReset reads 0 (done)", r32(R_QUEUE_RESET), 0);
-	queue_setup();
+	virtq_setup(dev, 0, &ring, QN);
 	check_eq("a read after the queue was set up again",
 		 (uint64_t)request(T_IN, 9, (uintptr_t)data, 512, true), 0);
 	check(pattern_ok(9, data, 512), "sector 9 holds the image's pattern");
@@ -244,7 +196,7 @@ static void check_queue_reset(void)
 
 static void check_bad_descriptor(void)
 {
-	uint16_t before = ring.used.idx;
+	uint16_t before = virtq_used_idx(&ring);
 
 	check_eq("a buffer outside the VM's RAM: not used",
 		 (uint64_t)request(T_IN, 0, 0x10000000ul, 512, true), (uint64_t)-1);
@@ -313,10 +265,7 @@ int main(const void *dtb)
 	ring.desc[0] = (struct desc){(uintptr_t)&hdr, 16, DESC_NEXT, 1};
 	ring.desc[1] = (struct desc){(uintptr_t)whole, sizeof(whole), DESC_NEXT | DESC_WRITE, 2};
 	ring.desc[2] = (struct desc){(uintptr_t)&status_byte, 1, DESC_WRITE, 0};
-	ring.avail.ring[0] = 0;
-	dsb_sy();
-	ring.avail.idx = 1;
-	dsb_sy();
+	virtq_offer(&ring, 0);
 	w32(R_NOTIFY, 0);
 	printf("virtio_blk: restarting with a read at the machine's disk\n");
 	psci_system_reset();

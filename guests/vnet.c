@@ -25,35 +25,18 @@
 #define F_MAC	 (1u << 5)
 #define F_STATUS (1u << 16)
 
-#define QN	16
 #define RXQ	0
 #define TXQ	1
 #define HDR	12
 #define BUFSZ	1536
 #define PENDING 32 /* what kestrel keeps for a port that does not read */
 
-struct ring {
-	struct desc desc[QN];
-	struct {
-		uint16_t flags, idx, ring[QN], used_event;
-	} avail;
-	uint16_t pad;
-	struct {
-		uint16_t flags, idx;
-		struct {
-			uint32_t id, len;
-		} ring[QN];
-		uint16_t avail_event;
-	} used;
-	uint16_t next_avail, last_used;
-} __attribute__((aligned(16)));
-
 struct port {
 	uintptr_t base;
 	unsigned spi;
 	uint8_t mac[6];
-	struct ring ring[2];
-	uint8_t rx[QN][BUFSZ] __attribute__((aligned(16)));
+	struct virtq ring[2];
+	uint8_t rx[VIRTQ_N][BUFSZ] __attribute__((aligned(16)));
 	uint8_t tx[2048] __attribute__((aligned(16)));
 };
 
@@ -70,11 +53,6 @@ static void w32(const struct port *p, unsigned off, uint32_t v)
 	mmio_write32(p->base + off, v);
 }
 
-static void barrier(void)
-{
-	__asm__ volatile("dmb sy" ::: "memory");
-}
-
 static void zero(void *p, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -89,39 +67,6 @@ static bool same(const uint8_t *a, const uint8_t *b, unsigned n)
 	return true;
 }
 
-static void setup_queue(struct port *p, unsigned q)
-{
-	struct ring *r = &p->ring[q];
-	uint64_t desc = (uintptr_t)r->desc, avail = (uintptr_t)&r->avail,
-		 used = (uintptr_t)&r->used;
-
-	zero(r, sizeof(*r));
-	w32(p, R_QUEUE_SEL, q);
-	w32(p, R_QUEUE_NUM, QN);
-	w32(p, R_DESC_LO, (uint32_t)desc);
-	w32(p, R_DESC_HI, (uint32_t)(desc >> 32));
-	w32(p, R_DRIVER_LO, (uint32_t)avail);
-	w32(p, R_DRIVER_HI, (uint32_t)(avail >> 32));
-	w32(p, R_DEVICE_LO, (uint32_t)used);
-	w32(p, R_DEVICE_HI, (uint32_t)(used >> 32));
-	w32(p, R_QUEUE_READY, 1);
-}
-
-static uint16_t used_idx(const struct ring *r)
-{
-	return *(const volatile uint16_t *)&r->used.idx;
-}
-
-static void offer(struct port *p, unsigned q, unsigned head)
-{
-	struct ring *r = &p->ring[q];
-
-	r->avail.ring[r->next_avail % QN] = (uint16_t)head;
-	barrier();
-	r->avail.idx = ++r->next_avail;
-	barrier();
-}
-
 static void post_rx(struct port *p, unsigned i)
 {
 	struct desc *d = &p->ring[RXQ].desc[i];
@@ -130,23 +75,17 @@ static void post_rx(struct port *p, unsigned i)
 	d->len = BUFSZ;
 	d->flags = DESC_WRITE;
 	d->next = 0;
-	offer(p, RXQ, i);
+	virtq_offer(&p->ring[RXQ], i);
 }
 
 /* §3.1.1 with the net features; every receive buffer posted. */
 static bool start(struct port *p)
 {
-	w32(p, R_STATUS, 0);
-	w32(p, R_STATUS, S_ACK);
-	w32(p, R_STATUS, S_ACK | S_DRIVER);
-	w32(p, R_DRV_FEAT_S, 0);
-	w32(p, R_DRV_FEAT, F_MAC | F_STATUS);
-	w32(p, R_DRV_FEAT_S, 1);
-	w32(p, R_DRV_FEAT, 1); /* VERSION_1 */
-	w32(p, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	setup_queue(p, RXQ);
-	setup_queue(p, TXQ);
-	for (unsigned i = 0; i < QN; i++)
+	if (!virtio_negotiate(p->base, F_VERSION_1 | F_MAC | F_STATUS))
+		return false;
+	virtq_setup(p->base, RXQ, &p->ring[RXQ], VIRTQ_N);
+	virtq_setup(p->base, TXQ, &p->ring[TXQ], VIRTQ_N);
+	for (unsigned i = 0; i < VIRTQ_N; i++)
 		post_rx(p, i);
 	w32(p, R_STATUS, S_RUNNING);
 	w32(p, R_NOTIFY, RXQ);
@@ -169,15 +108,15 @@ static unsigned frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint8_
 /* One chain: the header and a frame of len bytes in one buffer. True if it came back used. */
 static bool send(struct port *p, const uint8_t *dst, const uint8_t *src, uint8_t tag, unsigned len)
 {
-	struct ring *r = &p->ring[TXQ];
-	uint16_t before = used_idx(r);
+	struct virtq *r = &p->ring[TXQ];
+	uint16_t before = virtq_used_idx(r);
 
 	zero(p->tx, HDR);
 	frame(p->tx + HDR, dst, src, tag, len);
 	r->desc[0] = (struct desc){(uintptr_t)p->tx, HDR + len, 0, 0};
-	offer(p, TXQ, 0);
+	virtq_offer(&p->ring[TXQ], 0);
 	w32(p, R_NOTIFY, TXQ);
-	return used_idx(r) == (uint16_t)(before + 1);
+	return virtq_used_idx(r) == (uint16_t)(before + 1);
 }
 
 static bool spi_pending(const struct port *p)
@@ -195,13 +134,13 @@ static bool spi_pending(const struct port *p)
 static unsigned receive(struct port *p, const uint8_t *src, uint8_t *tag, unsigned *bad)
 {
 	static const uint8_t hdr[HDR] = {[10] = 1};
-	struct ring *r = &p->ring[RXQ];
+	struct virtq *r = &p->ring[RXQ];
 	unsigned n = 0;
 
 	w32(p, R_INT_ACK, r32(p, R_INT_STATUS));
-	while (r->last_used != used_idx(r)) {
-		unsigned id = r->used.ring[r->last_used % QN].id % QN;
-		uint32_t len = r->used.ring[r->last_used % QN].len;
+	while (r->last_used != virtq_used_idx(r)) {
+		unsigned id = r->used.ring[r->last_used % VIRTQ_N].id % VIRTQ_N;
+		uint32_t len = r->used.ring[r->last_used % VIRTQ_N].len;
 		const uint8_t *f = p->rx[id] + HDR;
 		uint8_t t = f[14] ^ 14;
 		bool ok = len > HDR + 14 && same(p->rx[id], hdr, HDR) && same(f + 6, src, 6);
@@ -264,7 +203,7 @@ static void check_frames(void)
 	check(r32(A, R_STATUS) == S_RUNNING, "A still runs");
 }
 
-/* B reads nothing while A sends 60 frames: its QN posted buffers take the first ones as A
+/* B reads nothing while A sends 60 frames: its VIRTQ_N posted buffers take the first ones as A
    sends, kestrel keeps 32 more, the rest are lost; B gets them all as it posts buffers. */
 static void check_slow_receiver(void)
 {
@@ -275,11 +214,12 @@ static void check_slow_receiver(void)
 		sent += send(A, B->mac, A->mac, (uint8_t)i, 200);
 	check_eq("all 60 frames left A", sent, 60);
 	check_eq("B's buffers filled before it read anything",
-		 used_idx(&B->ring[RXQ]) - B->ring[RXQ].last_used, QN);
+		 virtq_used_idx(&B->ring[RXQ]) - B->ring[RXQ].last_used, VIRTQ_N);
 	for (unsigned round = 0; round < 6; round++)
 		got += receive(B, A->mac, &tag, &bad);
-	check(got == QN + PENDING && !bad,
-	      "B got its %u buffers' and the %u frames kestrel kept (%u), whole", QN, PENDING, got);
+	check(got == VIRTQ_N + PENDING && !bad,
+	      "B got its %u buffers' and the %u frames kestrel kept (%u), whole", VIRTQ_N, PENDING,
+	      got);
 }
 
 static void broken_writable_tx(void)
@@ -319,11 +259,11 @@ static void check_broken_rings(void)
 	uint8_t tag;
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		uint16_t before = used_idx(&A->ring[TXQ]);
+		uint16_t before = virtq_used_idx(&A->ring[TXQ]);
 		bad[i].make();
-		offer(A, TXQ, 0);
+		virtq_offer(&A->ring[TXQ], 0);
 		w32(A, R_NOTIFY, TXQ);
-		check((r32(A, R_STATUS) & S_NEEDS_RESET) && used_idx(&A->ring[TXQ]) == before,
+		check((r32(A, R_STATUS) & S_NEEDS_RESET) && virtq_used_idx(&A->ring[TXQ]) == before,
 		      "%s: A needs a reset, nothing used", bad[i].what);
 		check(send(B, bcast, B->mac, (uint8_t)i, 64), "%s: B still sends", bad[i].what);
 		check(start(A), "%s: A starts again", bad[i].what);
@@ -332,8 +272,9 @@ static void check_broken_rings(void)
 		      "%s: A sends to B again", bad[i].what);
 	}
 	/* a receive buffer outside RAM: B breaks, A's frames still leave */
-	B->ring[RXQ].desc[B->ring[RXQ].avail.ring[B->ring[RXQ].last_used % QN] % QN].addr =
-	    0x100000000000ull;
+	B->ring[RXQ]
+	    .desc[B->ring[RXQ].avail.ring[B->ring[RXQ].last_used % VIRTQ_N] % VIRTQ_N]
+	    .addr = 0x100000000000ull;
 	check(send(A, B->mac, A->mac, 0x61, 64), "A sends to a B with a broken receive ring");
 	r32(B, R_INT_STATUS);
 	check(r32(B, R_STATUS) & S_NEEDS_RESET, "B needs a reset");
@@ -346,11 +287,11 @@ static void check_broken_rings(void)
 
 static void check_notify_storm(void)
 {
-	uint16_t tx = used_idx(&A->ring[TXQ]), rx = used_idx(&B->ring[RXQ]);
+	uint16_t tx = virtq_used_idx(&A->ring[TXQ]), rx = virtq_used_idx(&B->ring[RXQ]);
 
 	for (unsigned i = 0; i < 10000; i++)
 		w32(A, R_NOTIFY, i % 3);
-	check(used_idx(&A->ring[TXQ]) == tx && used_idx(&B->ring[RXQ]) == rx &&
+	check(virtq_used_idx(&A->ring[TXQ]) == tx && virtq_used_idx(&B->ring[RXQ]) == rx &&
 		  r32(A, R_STATUS) == S_RUNNING,
 	      "10000 notifies with nothing posted change nothing");
 }
@@ -367,7 +308,7 @@ void secondary_main(uint64_t context)
 	(void)context;
 	while (racing) {
 		x = x * 1103515245u + 12345u;
-		struct ring *r = (x >> 7) & 1 ? &A->ring[TXQ] : &B->ring[RXQ];
+		struct virtq *r = (x >> 7) & 1 ? &A->ring[TXQ] : &B->ring[RXQ];
 		struct desc *d = &r->desc[(x >> 8) % 3];
 		unsigned k = (x >> 12) % 4;
 		d->addr = k == 3 ? (uintptr_t)A->tx : addrs[k];
@@ -375,7 +316,7 @@ void secondary_main(uint64_t context)
 		d->flags = (uint16_t)((x >> 20) & 3);
 		d->next = (uint16_t)((x >> 22) % 20);
 		if ((x >> 26) % 4 == 0)
-			A->ring[TXQ].avail.ring[(x >> 28) % QN] = (uint16_t)((x >> 29) % 20);
+			A->ring[TXQ].avail.ring[(x >> 28) % VIRTQ_N] = (uint16_t)((x >> 29) % 20);
 	}
 	dsb_sy();
 	racer_done = 1;
@@ -397,14 +338,14 @@ static void check_race(void)
 	check(psci_cpu_on(boot_info.cpu_mpidr[1], entry_ipa(secondary_entry), 1) == PSCI_SUCCESS,
 	      "race: vCPU 1 started");
 	for (unsigned round = 0; round < 3000; round++) {
-		uint16_t before = used_idx(&A->ring[TXQ]);
+		uint16_t before = virtq_used_idx(&A->ring[TXQ]);
 		A->ring[TXQ].desc[0] = (struct desc){(uintptr_t)A->tx, HDR + 64, 0, 0};
-		offer(A, TXQ, 0);
+		virtq_offer(&A->ring[TXQ], 0);
 		w32(A, R_NOTIFY, TXQ);
 		if (r32(A, R_STATUS) & S_NEEDS_RESET) {
 			broken++;
 			start(A);
-		} else if (used_idx(&A->ring[TXQ]) != before) {
+		} else if (virtq_used_idx(&A->ring[TXQ]) != before) {
 			used++;
 		}
 		/* what arrives may have gone where vCPU 1 pointed a descriptor: counted, not

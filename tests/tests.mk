@@ -12,7 +12,7 @@
 # Everything is compiled for the host with sanitizers and -DKESTREL_HOST_TEST.
 
 UNIT_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Ihyp/include -Ihyp/arch/fake/include -Itests/unit -DKESTREL_HOST_TEST
+	-fno-sanitize-recover=all -Ihyp/include -Ihyp/arch/fake/include -Itests/unit -Itests -DKESTREL_HOST_TEST
 UNIT_LIBS   := -lcmocka -lfdt
 UNIT_OBJ    := $(B)/unit/obj
 UNIT_LIB    := $(B)/unit/libkestrel-host.a

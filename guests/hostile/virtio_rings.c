@@ -31,28 +31,11 @@
 #include "sysreg.h"
 #include "virtio_mmio.h"
 
-#define QN	16
 #define DEVICES 3 /* console, net, blk: slots 0, 1, 2 */
 #define QUEUES	2 /* the first two queues of each (blk has one: its second is absent) */
 
-struct ring {
-	struct desc desc[QN];
-	struct {
-		uint16_t flags, idx, ring[QN], used_event;
-	} avail;
-	uint16_t pad;
-	struct {
-		uint16_t flags, idx;
-		struct {
-			uint32_t id, len;
-		} ring[QN];
-		uint16_t avail_event;
-	} used;
-	uint16_t next_avail;
-} __attribute__((aligned(16)));
-
-static struct ring rings[DEVICES][QUEUES];
-static uint8_t bufs[QN][512] __attribute__((aligned(16)));
+static struct virtq rings[DEVICES][QUEUES];
+static uint8_t bufs[VIRTQ_N][512] __attribute__((aligned(16)));
 
 static const uint32_t device_ids[DEVICES] = {3, 1, 2};
 static volatile int racing, racer_done, hold, held;
@@ -73,26 +56,6 @@ static void w32(unsigned d, unsigned off, uint32_t v)
 	mmio_write32(slot(d) + off, v);
 }
 
-static void zero(volatile void *p, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		((volatile uint8_t *)p)[i] = 0;
-}
-
-static void ring_at(unsigned d, unsigned q, uint64_t desc, uint64_t avail, uint64_t used,
-		    unsigned num)
-{
-	w32(d, R_QUEUE_SEL, q);
-	w32(d, R_QUEUE_NUM, num);
-	w32(d, R_DESC_LO, (uint32_t)desc);
-	w32(d, R_DESC_HI, (uint32_t)(desc >> 32));
-	w32(d, R_DRIVER_LO, (uint32_t)avail);
-	w32(d, R_DRIVER_HI, (uint32_t)(avail >> 32));
-	w32(d, R_DEVICE_LO, (uint32_t)used);
-	w32(d, R_DEVICE_HI, (uint32_t)(used >> 32));
-	w32(d, R_QUEUE_READY, 1);
-}
-
 static unsigned queues_of(unsigned d)
 {
 	return d == 2 ? 1 : 2;
@@ -101,32 +64,13 @@ static unsigned queues_of(unsigned d)
 /* §3.1.1 with VERSION_1 and RING_RESET; true if the device says DRIVER_OK. */
 static bool start_device(unsigned d)
 {
-	w32(d, R_STATUS, 0);
-	w32(d, R_STATUS, S_ACK);
-	w32(d, R_STATUS, S_ACK | S_DRIVER);
-	w32(d, R_DRV_FEAT_S, 0);
-	w32(d, R_DRV_FEAT, 0);
-	w32(d, R_DRV_FEAT_S, 1);
-	w32(d, R_DRV_FEAT, 1 | 1u << 8);
-	w32(d, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	if (!(r32(d, R_STATUS) & S_FEATURES_OK))
+	if (!virtio_negotiate(slot(d), F_VERSION_1 | F_RING_RESET))
 		return false;
-	for (unsigned q = 0; q < queues_of(d); q++) {
-		struct ring *r = &rings[d][q];
-		zero(r, sizeof(*r));
-		ring_at(d, q, (uintptr_t)r->desc, (uintptr_t)&r->avail, (uintptr_t)&r->used, QN);
-	}
+	for (unsigned q = 0; q < queues_of(d); q++)
+		virtq_setup(slot(d), q, &rings[d][q], VIRTQ_N);
 	w32(d, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 	w32(d, R_INT_ACK, 3);
 	return r32(d, R_STATUS) == (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-}
-
-static void offer(struct ring *r, uint16_t head)
-{
-	r->avail.ring[r->next_avail % QN] = head;
-	dsb_sy();
-	r->avail.idx = ++r->next_avail;
-	dsb_sy();
 }
 
 /* Addresses a guest may not have kestrel touch: below its RAM (kestrel and other VMs are at
@@ -153,62 +97,64 @@ static uint64_t bad_address(struct rng *r)
 /* One hostile chain or ring on queue q of device d, then a notify. */
 static void attack(unsigned d, unsigned q)
 {
-	struct ring *r = &rings[d][q];
+	struct virtq *r = &rings[d][q];
 	/* What the console's transmit queue takes from RAM is printed: its buffers are never in
 	   RAM here, since vCPU 1 may give any of them a length at any time. */
-	uint64_t buf = d == 0 ? bad_address(&rng) : (uintptr_t)bufs[rng_below(&rng, QN)];
+	uint64_t buf = d == 0 ? bad_address(&rng) : (uintptr_t)bufs[rng_below(&rng, VIRTQ_N)];
 	uint16_t writable = q == 0 || d == 2 ? DESC_WRITE : 0;
 	uint32_t blen = d == 0 ? 0 : 16;
 
 	switch (rng_below(&rng, 10)) {
 	case 0: /* a buffer outside its RAM */
 		r->desc[0] = (struct desc){bad_address(&rng), 512, writable, 0};
-		offer(r, 0);
+		virtq_offer(r, 0);
 		break;
 	case 1: /* a giant length from its RAM's start */
 		r->desc[0] = (struct desc){boot_info.mem_base, 0xffffffffu, writable, 0};
-		offer(r, 0);
+		virtq_offer(r, 0);
 		break;
 	case 2: /* a loop of two */
 		r->desc[0] = (struct desc){buf, blen, DESC_NEXT | writable, 1};
 		r->desc[1] = (struct desc){buf, blen, DESC_NEXT | writable, 0};
-		offer(r, 0);
+		virtq_offer(r, 0);
 		break;
 	case 3: /* a next out of range */
 		r->desc[0] = (struct desc){buf, blen, DESC_NEXT | writable,
-					   (uint16_t)(QN + rng_below(&rng, 60000))};
-		offer(r, 0);
+					   (uint16_t)(VIRTQ_N + rng_below(&rng, 60000))};
+		virtq_offer(r, 0);
 		break;
 	case 4: /* a head out of range */
-		offer(r, (uint16_t)(QN + rng_below(&rng, 60000)));
+		virtq_offer(r, (uint16_t)(VIRTQ_N + rng_below(&rng, 60000)));
 		break;
 	case 5: /* the avail index far ahead */
-		r->avail.idx = (uint16_t)(r->next_avail + QN + 1 + rng_below(&rng, 30000));
+		r->avail.idx = (uint16_t)(r->next_avail + VIRTQ_N + 1 + rng_below(&rng, 30000));
 		dsb_sy();
 		break;
 	case 6: /* the wrong direction: readable where the device writes, and the reverse */
 		r->desc[0] = (struct desc){buf, blen, (uint16_t)(writable ^ DESC_WRITE), 0};
-		offer(r, 0);
+		virtq_offer(r, 0);
 		break;
 	case 7: /* the ring itself outside RAM, or of a size that is no power of two */
 		w32(d, R_QUEUE_SEL, q);
 		w32(d, R_QUEUE_RESET, 1);
 		if (rng_below(&rng, 2))
-			ring_at(d, q, bad_address(&rng), bad_address(&rng), bad_address(&rng), QN);
+			virtio_queue_at(slot(d), q, bad_address(&rng), bad_address(&rng),
+					bad_address(&rng), VIRTQ_N);
 		else
-			ring_at(d, q, (uintptr_t)r->desc, (uintptr_t)&r->avail, (uintptr_t)&r->used,
-				3 + 2 * (unsigned)rng_below(&rng, 100));
+			virtio_queue_at(slot(d), q, (uintptr_t)r->desc, (uintptr_t)&r->avail,
+					(uintptr_t)&r->used,
+					3 + 2 * (unsigned)rng_below(&rng, 100));
 		break;
 	case 8: /* a notify storm, of its queues and of queues it has not */
 		for (unsigned i = 0; i < 2000; i++)
 			w32(d, R_NOTIFY, (uint32_t)rng_below(&rng, 8));
 		return;
 	default: /* a chain of every descriptor, each pointing somewhere bad */
-		for (unsigned i = 0; i < QN; i++)
+		for (unsigned i = 0; i < VIRTQ_N; i++)
 			r->desc[i] =
 			    (struct desc){bad_address(&rng), (uint32_t)rng_next(&rng),
 					  (uint16_t)(DESC_NEXT | writable), (uint16_t)(i + 1)};
-		offer(r, 0);
+		virtq_offer(r, 0);
 		break;
 	}
 	w32(d, R_NOTIFY, q);
@@ -228,14 +174,14 @@ void secondary_main(uint64_t context)
 			held = 0;
 		}
 		unsigned dev = (unsigned)rng_below(&mine, DEVICES);
-		struct ring *r = &rings[dev][rng_below(&mine, QUEUES)];
-		struct desc *d = &r->desc[rng_below(&mine, QN)];
+		struct virtq *r = &rings[dev][rng_below(&mine, QUEUES)];
+		struct desc *d = &r->desc[rng_below(&mine, VIRTQ_N)];
 		uint64_t x = rng_next(&mine);
 		d->addr = x & 1 && dev ? (uintptr_t)bufs[0] : bad_address(&mine);
 		d->len = (uint32_t)(x >> 8);
 		d->flags = (uint16_t)((x >> 40) & 7);
-		d->next = (uint16_t)(x >> 48) % (QN + 2);
-		r->avail.ring[(x >> 20) % QN] = (uint16_t)((x >> 24) % (QN + 2));
+		d->next = (uint16_t)(x >> 48) % (VIRTQ_N + 2);
+		r->avail.ring[(x >> 20) % VIRTQ_N] = (uint16_t)((x >> 24) % (VIRTQ_N + 2));
 		if (!(x & 0xf00))
 			r->avail.idx = (uint16_t)(x >> 32);
 	}
@@ -273,12 +219,12 @@ int main(const void *dtb)
 		}
 		unsigned d = (unsigned)rng_below(&rng, DEVICES);
 		unsigned q = (unsigned)rng_below(&rng, queues_of(d));
-		uint16_t before = rings[d][q].used.idx;
+		uint16_t before = virtq_used_idx(&rings[d][q]);
 		attack(d, q);
 		rounds++;
 		if (r32(d, R_STATUS) & S_NEEDS_RESET)
 			broken++;
-		else if (rings[d][q].used.idx != before)
+		else if (virtq_used_idx(&rings[d][q]) != before)
 			used++;
 		else
 			idle++;

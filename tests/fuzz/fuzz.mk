@@ -29,7 +29,7 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS	     ?= $(FUZZ_NAMES)
 
 FUZZ_BASE_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
-	-Ihyp/include -Ihyp/arch/fake/include -Itests/fuzz -DKESTREL_HOST_TEST
+	-Ihyp/include -Ihyp/arch/fake/include -Itests/fuzz -Itests -DKESTREL_HOST_TEST
 FUZZ_CFLAGS	 := $(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_HARNESS_CFLAGS := $(FUZZ_BASE_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -42,6 +42,7 @@
 #include <arch/fake_arch.h>
 
 #include "harness.h"
+#include "vgic_vm.h"
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE 0x10000ull
@@ -198,14 +199,7 @@ static void check_invariants(void)
 
 static void make_vm(struct vm *v, unsigned count)
 {
-	memset(v, 0, sizeof(*v));
-	v->vcpu_count = count;
-	for (unsigned i = 0; i < count; i++) {
-		v->vcpus[i].vm = v;
-		v->vcpus[i].id = i;
-		v->vcpus[i].vmpidr = GUEST_MPIDR(i);
-		v->vcpus[i].pcpu = &cpus[i];
-	}
+	vgic_test_vm(v, cpus, count);
 	vgic_init(v, 4, &hooks);
 	FUZZ_CHECK(mmio_insert(v->mmio, &v->mmio_count, VM_MMIO_MAX, &v->its.mmio) == E_OK &&
 		       mmio_insert(v->mmio, &v->mmio_count, VM_MMIO_MAX, &v->vgic.redist_dev) ==

@@ -36,6 +36,7 @@
 #include <kestrel/vm.h>
 
 #include "harness.h"
+#include "vgic_vm.h"
 
 #define CTLR_GRP1 BIT(1)
 #define LR_STATE  (3ull << 62)
@@ -123,27 +124,9 @@ static enum vgic_level ppi_level(struct vcpu *vcpu, unsigned intid, bool *here)
 	return VGIC_LEVEL_UNKNOWN;
 }
 
-/* No guest RAM here: the ITS is fuzz_vgic_its.c's: the LPI tables are never reachable. */
-static int no_read(struct vm *v, ipa_t src, void *dst, uint64_t size)
-{
-	(void)v, (void)src, (void)dst, (void)size;
-	return -E_RANGE;
-}
-
-static int no_write(struct vm *v, ipa_t dst, const void *src, uint64_t size)
-{
-	(void)v, (void)dst, (void)src, (void)size;
-	return -E_RANGE;
-}
-
-static bool no_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
-{
-	(void)v, (void)ipa, (void)size;
-	return false;
-}
-
-static const struct vgic_hooks hooks = {kick,	 sync_lrs, vcpu_by_mpidr, ppi_level,
-					no_read, no_write, no_ram};
+/* No guest RAM: the ITS is fuzz_vgic_its.c's. */
+static const struct vgic_hooks hooks = {kick,	      sync_lrs,	     vcpu_by_mpidr, ppi_level,
+					vgic_no_read, vgic_no_write, vgic_no_ram};
 
 static bool kicked(const struct pcpu *pcpu)
 {
@@ -299,13 +282,10 @@ static void check_isolation(void)
 static void make_vm(struct vm *v, struct pcpu *vcpu_cpus, unsigned count, unsigned nr_lrs,
 		    unsigned online)
 {
-	memset(v, 0, sizeof(*v));
-	v->vcpu_count = count;
+	vgic_test_vm(v, vcpu_cpus, count);
 	for (unsigned i = 0; i < count; i++) {
-		v->vcpus[i].vm = v;
-		v->vcpus[i].id = i;
-		v->vcpus[i].vmpidr = GUEST_MPIDR(i);
-		v->vcpus[i].pcpu = (online & BIT(i)) ? &vcpu_cpus[i] : NULL;
+		if (!(online & BIT(i)))
+			v->vcpus[i].pcpu = NULL;
 		vcpu_cpus[i].id = i;
 	}
 	vgic_init(v, nr_lrs, &hooks);

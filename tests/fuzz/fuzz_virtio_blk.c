@@ -31,11 +31,12 @@
 
 #include <kestrel/virtio_blk.h>
 
+#include "guest_ram.h"
 #include "harness.h"
+#include "virtio_ops.h"
+#include "virtio_driver.h"
 #include "virtio_regs.h"
 
-#define RAM_BASE   0x40000000ull
-#define RAM_SIZE   0x10000ull
 #define SECTORS	   32
 #define BUF_SIZE   4096
 #define SLOT	   0
@@ -54,9 +55,7 @@ static struct virtio_blk blk;
 static struct {
 	uint64_t bytes;
 	bool read_only;
-	bool mutate;
-	uint16_t mutate_off;
-	uint8_t mutate_xor;
+	struct ram_mutation mutation;
 	/* For the write in progress: what the device's reads returned, in order, up to BUF_SIZE
 	   bytes past the last io() call. */
 	uint8_t got[BUF_SIZE];
@@ -69,13 +68,6 @@ static struct {
 	unsigned piece_nseg;
 } seen;
 
-static bool in_ram(ipa_t ipa, uint64_t size)
-{
-	uint64_t a = ipa_addr(ipa);
-
-	return a >= RAM_BASE && size <= RAM_SIZE && a - RAM_BASE <= RAM_SIZE - size;
-}
-
 static void count(uint64_t size)
 {
 	seen.bytes += size;
@@ -87,9 +79,8 @@ static int h_read(void *ctx, ipa_t src, void *dst, uint64_t size)
 {
 	FUZZ_CHECK(ctx == &blk, "hooks of another device");
 	count(size);
-	if (!in_ram(src, size))
+	if (ram_read(ram, src, dst, size) != E_OK)
 		return -E_RANGE;
-	memcpy(dst, ram + (ipa_addr(src) - RAM_BASE), size);
 	/* Reads into the disk buffer are a write's data: remember them as they were read. */
 	if ((uint8_t *)dst >= buf && (uint8_t *)dst < buf + BUF_SIZE) {
 		uint64_t at = (uint64_t)((uint8_t *)dst - buf);
@@ -98,8 +89,7 @@ static int h_read(void *ctx, ipa_t src, void *dst, uint64_t size)
 		if (at + size > seen.got_len)
 			seen.got_len = at + size;
 	}
-	if (seen.mutate)
-		ram[seen.mutate_off % RAM_SIZE] ^= seen.mutate_xor;
+	ram_mutate(ram, &seen.mutation);
 	return E_OK;
 }
 
@@ -107,10 +97,7 @@ static int h_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
 {
 	FUZZ_CHECK(ctx == &blk, "hooks of another device");
 	count(size);
-	if (!in_ram(dst, size))
-		return -E_RANGE;
-	memcpy(ram + (ipa_addr(dst) - RAM_BASE), src, size);
-	return E_OK;
+	return ram_write(ram, dst, src, size);
 }
 
 static bool h_in_ram(void *ctx, ipa_t ipa, uint64_t size)
@@ -242,22 +229,26 @@ static void check_status(uint32_t before, uint64_t off, uint32_t val)
 		FUZZ_CHECK(now & VIRTIO_STATUS_NEEDS_RESET, "NEEDS_RESET cleared without a reset");
 }
 
-static void mmio_write(uint64_t off, uint32_t val)
+/* ctx: none (one device here), but the shared operations (virtio_ops.h) pass one. */
+static void mmio_write(void *ctx, uint64_t off, uint32_t val)
 {
 	uint32_t before = blk.vdev.status;
 	bool ok;
 
+	(void)ctx;
 	seen.bytes = 0;
 	ok = window.dev.ops->write(&window.dev, NULL, off, 4, val);
 	FUZZ_CHECK(ok == (off % 4 == 0), "write at 0x%llx: %d", (unsigned long long)off, ok);
 	check_status(before, off < VIRTIO_MMIO_SLOT_SIZE ? off : ~0ull, val);
 }
 
-static void mmio_read(uint64_t off, unsigned width)
+static void mmio_read(void *ctx, uint64_t off, unsigned width)
 {
 	uint64_t got = 0;
-	bool ok = window.dev.ops->read(&window.dev, NULL, off, width, &got);
+	bool ok;
 
+	(void)ctx;
+	ok = window.dev.ops->read(&window.dev, NULL, off, width, &got);
 	FUZZ_CHECK(ok == (off % width == 0), "read of width %u at 0x%llx: %d", width,
 		   (unsigned long long)off, ok);
 	if (ok && width < 8)
@@ -266,64 +257,18 @@ static void mmio_read(uint64_t off, unsigned width)
 		FUZZ_CHECK(got == SECTORS, "capacity %llu", (unsigned long long)got);
 }
 
-static uint64_t ram_addr(struct fuzz_in *in)
-{
-	return RAM_BASE + fuzz_u16(in);
-}
-
 static void start(struct fuzz_in *in, uint8_t op)
 {
 	uint32_t num = op & 0x40 ? fuzz_u16(in) : 2u << ((op >> 3) & 7);
 	uint64_t desc = ram_addr(in), avail = ram_addr(in) & ~1ull, used = ram_addr(in) & ~3ull;
 	/* the descriptor table's offset is 16-byte aligned: its lowest bit says EVENT_IDX */
-	uint32_t event_idx = desc & 1 ? BIT(VIRTIO_F_EVENT_IDX) : 0;
+	uint64_t event_idx = desc & 1 ? BIT(VIRTIO_F_EVENT_IDX) : 0;
 
-	desc &= ~15ull;
-	mmio_write(VIRTIO_MMIO_STATUS, 0);
-	mmio_write(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	mmio_write(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, (op & 0x80 ? BIT(VIRTIO_BLK_F_RO) : 0) | event_idx);
-	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, 1);
-	mmio_write(VIRTIO_MMIO_STATUS, 0xb);
-	mmio_write(VIRTIO_MMIO_QUEUE_SEL, 0);
-	mmio_write(VIRTIO_MMIO_QUEUE_NUM, num);
-	mmio_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
-	mmio_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
-	mmio_write(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
-	mmio_write(VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
-	mmio_write(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
-	mmio_write(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
-	mmio_write(VIRTIO_MMIO_QUEUE_READY, 1);
-	mmio_write(VIRTIO_MMIO_STATUS, 0xf);
-}
-
-static void put(uint64_t ipa, const void *src, uint64_t len)
-{
-	if (in_ram(ipa_init(ipa), len))
-		memcpy(ram + (ipa - RAM_BASE), src, len);
-}
-
-static void descriptor(struct fuzz_in *in, uint8_t op)
-{
-	struct virtq *q = &blk.vdev.vq[0];
-	uint8_t index = fuzz_u8(in);
-	uint64_t addr = op & 0x10 ? fuzz_u64(in) : ram_addr(in);
-	uint32_t len = op & 0x20 ? fuzz_u32(in) : fuzz_u16(in);
-	uint8_t flags = fuzz_u8(in), next = fuzz_u8(in);
-	uint8_t d[16];
-
-	virtq_desc_bytes(d, addr, len, flags, next);
-	put(ipa_addr(q->desc) + 16ull * index, d, sizeof(d));
-	if (op & 0x40) {
-		uint16_t idx = 0, entry = index;
-		if (in_ram(ipa_add(q->avail, 2), 2))
-			memcpy(&idx, ram + (ipa_addr(q->avail) + 2 - RAM_BASE), 2);
-		put(ipa_addr(q->avail) + 4 + 2ull * (q->num ? idx % q->num : 0), &entry, 2);
-		idx++;
-		put(ipa_addr(q->avail) + 2, &idx, 2);
-	}
+	virtio_negotiate(mmio_write, NULL,
+			 BIT(VIRTIO_F_VERSION_1) | (op & 0x80 ? BIT(VIRTIO_BLK_F_RO) : 0) |
+			     event_idx);
+	virtio_queue(mmio_write, NULL, 0, num, desc & ~15ull, avail, used);
+	mmio_write(NULL, VIRTIO_MMIO_STATUS, 0xf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -347,39 +292,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtio_mmio_init(&window, 0x0a000000);
 	virtio_blk_init(&blk, disk_kind & 4 ? &hooks_in_place : &hooks, SLOT, &be, "fuzz/disk0");
 	window.slot[SLOT] = &blk.vdev;
+	const struct virtio_target target = {NULL,	  mmio_write, mmio_read,     ram,
+					     blk.vdev.vq, 1,	      &seen.mutation};
 
 	while (!fuzz_done(&in) && ops++ < 4096) {
-		uint8_t op = fuzz_u8(&in), bytes[256];
-		uint64_t off;
-		unsigned n;
+		uint8_t op = fuzz_u8(&in);
 
 		switch (op & 7) {
-		case 0:
-			off = reg_offset(&in);
-			mmio_write(off, value(&in));
-			break;
-		case 1:
-			off = reg_offset(&in);
-			mmio_read(off, 1u << ((op >> 3) & 3));
-			break;
 		case 2:
 			start(&in, op);
 			break;
-		case 3:
-			off = fuzz_u16(&in);
-			n = fuzz_u8(&in);
-			n = (unsigned)fuzz_bytes(&in, bytes, n);
-			put(RAM_BASE + off, bytes, n);
-			break;
-		case 4:
-			descriptor(&in, op);
-			break;
-		case 5:
-			mmio_write(VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
-			break;
 		case 6:
 			if (!(op & 0x20)) {
-				mmio_write(VIRTIO_MMIO_INTERRUPT_ACK, (op >> 3) & 3);
+				mmio_write(NULL, VIRTIO_MMIO_INTERRUPT_ACK, (op >> 3) & 3);
 			} else if (seen.piece) {
 				uint32_t before = blk.vdev.status;
 				seen.piece = false;
@@ -397,9 +322,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		default:
-			seen.mutate = true;
-			seen.mutate_off = fuzz_u16(&in);
-			seen.mutate_xor = fuzz_u8(&in);
+			virtio_op(&target, &in, op);
 			break;
 		}
 	}

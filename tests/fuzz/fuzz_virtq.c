@@ -33,12 +33,13 @@
 
 #include <kestrel/virtio_console.h>
 
+#include "guest_ram.h"
 #include "harness.h"
+#include "virtio_ops.h"
+#include "virtio_driver.h"
 #include "virtio_regs.h"
 
-#define RAM_BASE 0x40000000ull
-#define RAM_SIZE 0x10000ull
-#define SLOT	 0
+#define SLOT 0
 /* One access: at most two notifies (DRIVER_OK looks at both queues), each taking at most num
    chains (2 reads, 2 writes) and walking fewer than 2 num descriptors (a read and a range
    check each, and a partial chunk of data), plus the data in chunks within the budget. */
@@ -50,19 +51,10 @@ static struct virtio_console cons;
 
 static struct {
 	uint64_t calls, printed, irqs;
-	bool mutate;
-	uint16_t mutate_off;
-	uint8_t mutate_xor;
+	struct ram_mutation mutation;
 	uint8_t last[VCONS_CHUNK]; /* what the last read of up to a chunk returned */
 	uint64_t last_len;
 } seen;
-
-static bool in_ram(ipa_t ipa, uint64_t size)
-{
-	uint64_t a = ipa_addr(ipa);
-
-	return a >= RAM_BASE && size <= RAM_SIZE && a - RAM_BASE <= RAM_SIZE - size;
-}
 
 static void count_call(void)
 {
@@ -76,14 +68,11 @@ static int h_read(void *ctx, ipa_t src, void *dst, uint64_t size)
 	FUZZ_CHECK(ctx == &cons, "hooks of another device");
 	FUZZ_CHECK(size <= VCONS_CHUNK, "a read of %llu bytes at once", (unsigned long long)size);
 	count_call();
-	if (!in_ram(src, size))
+	if (ram_read(ram, src, dst, size) != E_OK)
 		return -E_RANGE;
-	memcpy(dst, ram + (ipa_addr(src) - RAM_BASE), size);
 	memcpy(seen.last, dst, size);
 	seen.last_len = size;
-	/* The guest changes its memory right after kestrel read it. */
-	if (seen.mutate)
-		ram[seen.mutate_off % RAM_SIZE] ^= seen.mutate_xor;
+	ram_mutate(ram, &seen.mutation);
 	return E_OK;
 }
 
@@ -93,10 +82,7 @@ static int h_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
 	FUZZ_CHECK(size <= VCONS_RX_SIZE, "a write of %llu bytes at once",
 		   (unsigned long long)size);
 	count_call();
-	if (!in_ram(dst, size))
-		return -E_RANGE;
-	memcpy(ram + (ipa_addr(dst) - RAM_BASE), src, size);
-	return E_OK;
+	return ram_write(ram, dst, src, size);
 }
 
 static bool h_in_ram(void *ctx, ipa_t ipa, uint64_t size)
@@ -168,22 +154,25 @@ static void begin(void)
 	seen.printed = 0;
 }
 
-static void mmio_write(uint64_t off, uint32_t val)
+/* ctx: none (one device here), but the shared operations (virtio_ops.h) pass one. */
+static void mmio_write(void *ctx, uint64_t off, uint32_t val)
 {
 	uint32_t before = status();
 	bool ok;
 
+	(void)ctx;
 	begin();
 	ok = window.dev.ops->write(&window.dev, NULL, off, 4, val);
 	FUZZ_CHECK(ok == (off % 4 == 0), "write at 0x%llx: %d", (unsigned long long)off, ok);
 	check_status(before, off < VIRTIO_MMIO_SLOT_SIZE ? off : ~0ull, val);
 }
 
-static void mmio_read(uint64_t off, unsigned width)
+static void mmio_read(void *ctx, uint64_t off, unsigned width)
 {
 	uint64_t got = 0xdeadbeefdeadbeefull;
 	bool ok;
 
+	(void)ctx;
 	begin();
 	ok = window.dev.ops->read(&window.dev, NULL, off, width, &got);
 	FUZZ_CHECK(ok == (off % width == 0), "read of width %u at 0x%llx: %d", width,
@@ -194,38 +183,18 @@ static void mmio_read(uint64_t off, unsigned width)
 		FUZZ_CHECK(got == VIRTIO_MMIO_MAGIC, "magic 0x%llx", (unsigned long long)got);
 }
 
-static uint64_t ram_addr(struct fuzz_in *in)
-{
-	return RAM_BASE + fuzz_u16(in);
-}
-
 static void start(struct fuzz_in *in, uint8_t op)
 {
-	static const uint32_t seq[] = {0, VIRTIO_STATUS_ACKNOWLEDGE,
-				       VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER};
-
-	for (unsigned i = 0; i < ARRAY_SIZE(seq); i++)
-		mmio_write(VIRTIO_MMIO_STATUS, seq[i]);
-	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, op & 0x80 ? BIT(VIRTIO_F_EVENT_IDX) : 0);
-	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_write(VIRTIO_MMIO_DRIVER_FEATURES, 1 | 1u << 8);
-	mmio_write(VIRTIO_MMIO_STATUS, 0xb);
+	virtio_negotiate(mmio_write, NULL,
+			 BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET) |
+			     (op & 0x80 ? BIT(VIRTIO_F_EVENT_IDX) : 0));
 	for (uint32_t q = 0; q < 2; q++) {
 		uint32_t num = op & 0x40 ? fuzz_u16(in) : 2u << ((op >> 3) & 7);
 		uint64_t desc = ram_addr(in) & ~15ull, avail = ram_addr(in) & ~1ull,
 			 used = ram_addr(in) & ~3ull;
-		mmio_write(VIRTIO_MMIO_QUEUE_SEL, q);
-		mmio_write(VIRTIO_MMIO_QUEUE_NUM, num);
-		mmio_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
-		mmio_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
-		mmio_write(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
-		mmio_write(VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
-		mmio_write(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
-		mmio_write(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
-		mmio_write(VIRTIO_MMIO_QUEUE_READY, 1);
+		virtio_queue(mmio_write, NULL, q, num, desc, avail, used);
 	}
-	mmio_write(VIRTIO_MMIO_STATUS, 0xf);
+	mmio_write(NULL, VIRTIO_MMIO_STATUS, 0xf);
 }
 
 /* After a transmit notify with EVENT_IDX, guest memory left alone: the driver posted chains
@@ -238,40 +207,11 @@ static void check_nothing_stranded(void)
 	uint16_t idx;
 
 	FUZZ_CHECK(!(d->more & ~3u), "more 0x%x", d->more);
-	if (seen.mutate || !q->ready || !q->event_idx || !virtio_mmio_dev_live(d) ||
+	if (seen.mutation.on || !q->ready || !q->event_idx || !virtio_mmio_dev_live(d) ||
 	    (d->more & 2) || !in_ram(ipa_add(q->avail, 2), 2))
 		return;
 	memcpy(&idx, ram + (ipa_addr(q->avail) + 2 - RAM_BASE), 2);
 	FUZZ_CHECK(idx == q->last_avail, "chains %u..%u left without a way on", q->last_avail, idx);
-}
-
-static void put(uint64_t ipa, const void *src, uint64_t len)
-{
-	if (in_ram(ipa_init(ipa), len))
-		memcpy(ram + (ipa - RAM_BASE), src, len);
-}
-
-/* Writes a descriptor where the device's queue has its table, and offers it. */
-static void descriptor(struct fuzz_in *in, uint8_t op)
-{
-	struct virtq *q = &cons.vdev.vq[(op >> 3) & 1];
-	uint8_t index = fuzz_u8(in);
-	uint64_t addr = op & 0x10 ? fuzz_u64(in) : ram_addr(in);
-	uint32_t len = op & 0x20 ? fuzz_u32(in) : fuzz_u16(in);
-	uint8_t flags = fuzz_u8(in), next = fuzz_u8(in);
-	uint8_t d[16];
-
-	virtq_desc_bytes(d, addr, len, flags, next);
-	put(ipa_addr(q->desc) + 16ull * index, d, sizeof(d));
-	if (op & 0x40) {
-		uint16_t idx = 0;
-		if (in_ram(ipa_add(q->avail, 2), 2))
-			memcpy(&idx, ram + (ipa_addr(q->avail) + 2 - RAM_BASE), 2);
-		uint16_t entry = index;
-		put(ipa_addr(q->avail) + 4 + 2ull * (q->num ? idx % q->num : 0), &entry, 2);
-		idx++;
-		put(ipa_addr(q->avail) + 2, &idx, 2);
-	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -285,35 +225,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	virtio_mmio_init(&window, 0x0a000000);
 	virtio_console_init(&cons, &hooks, SLOT, output);
 	window.slot[SLOT] = &cons.vdev;
+	const struct virtio_target target = {NULL,	   mmio_write, mmio_read,     ram,
+					     cons.vdev.vq, 2,	       &seen.mutation};
 
 	while (!fuzz_done(&in) && ops++ < 4096) {
 		uint8_t op = fuzz_u8(&in), buf[256];
-		uint64_t off;
 		unsigned n;
 
 		switch (op & 7) {
-		case 0:
-			off = reg_offset(&in);
-			mmio_write(off, value(&in));
-			break;
-		case 1:
-			off = reg_offset(&in);
-			mmio_read(off, 1u << ((op >> 3) & 3));
-			break;
 		case 2:
 			start(&in, op);
 			break;
-		case 3:
-			off = fuzz_u16(&in);
-			n = fuzz_u8(&in);
-			n = (unsigned)fuzz_bytes(&in, buf, n);
-			put(RAM_BASE + off, buf, n);
-			break;
-		case 4:
-			descriptor(&in, op);
-			break;
 		case 5:
-			mmio_write(VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
+			mmio_write(NULL, VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
 			if (((op >> 3) & 3) == 1)
 				check_nothing_stranded();
 			break;
@@ -324,9 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_status(status(), ~0ull, 0);
 			break;
 		default:
-			seen.mutate = true;
-			seen.mutate_off = fuzz_u16(&in);
-			seen.mutate_xor = fuzz_u8(&in);
+			virtio_op(&target, &in, op);
 			break;
 		}
 	}

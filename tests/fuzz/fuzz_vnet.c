@@ -28,12 +28,13 @@
 
 #include <kestrel/vswitch.h>
 
+#include "guest_ram.h"
 #include "harness.h"
+#include "virtio_ops.h"
+#include "virtio_driver.h"
 #include "virtio_regs.h"
 
-#define RAM_BASE 0x40000000ull
-#define RAM_SIZE 0x10000ull
-#define PORTS	 3
+#define PORTS 3
 /* One access: a notify (or DRIVER_OK's look at both queues) takes at most num chains on
    transmit (2 reads and 2 writes each, fewer than 2 num descriptors with a read, a range check
    and a data read each) and at most VNET_PENDING on receive (descriptors bounded the same way,
@@ -52,17 +53,8 @@ static struct vswitch lan0, lan1;
 
 static struct {
 	uint64_t calls;
-	bool mutate;
-	uint16_t mutate_off;
-	uint8_t mutate_xor;
+	struct ram_mutation mutation;
 } seen;
-
-static bool in_ram(ipa_t ipa, uint64_t size)
-{
-	uint64_t a = ipa_addr(ipa);
-
-	return a >= RAM_BASE && size <= RAM_SIZE && a - RAM_BASE <= RAM_SIZE - size;
-}
 
 static struct port *port_of(void *ctx)
 {
@@ -87,11 +79,9 @@ static int h_read(void *ctx, ipa_t src, void *dst, uint64_t size)
 	FUZZ_CHECK(size <= VNET_FRAME_MAX, "a read of %llu bytes at once",
 		   (unsigned long long)size);
 	count_call();
-	if (!in_ram(src, size))
+	if (ram_read(p->ram, src, dst, size) != E_OK)
 		return -E_RANGE;
-	memcpy(dst, p->ram + (ipa_addr(src) - RAM_BASE), size);
-	if (seen.mutate)
-		p->ram[seen.mutate_off % RAM_SIZE] ^= seen.mutate_xor;
+	ram_mutate(p->ram, &seen.mutation);
 	return E_OK;
 }
 
@@ -102,10 +92,7 @@ static int h_write(void *ctx, ipa_t dst, const void *src, uint64_t size)
 	FUZZ_CHECK(size <= VNET_FRAME_MAX, "a write of %llu bytes at once",
 		   (unsigned long long)size);
 	count_call();
-	if (!in_ram(dst, size))
-		return -E_RANGE;
-	memcpy(p->ram + (ipa_addr(dst) - RAM_BASE), src, size);
-	return E_OK;
+	return ram_write(p->ram, dst, src, size);
 }
 
 static bool h_in_ram(void *ctx, ipa_t ipa, uint64_t size)
@@ -183,61 +170,29 @@ static void mmio_read(struct port *p, uint64_t off, unsigned width)
 	check(before, ~0ull, 0, p);
 }
 
-static uint64_t ram_addr(struct fuzz_in *in)
+static void port_write(void *ctx, uint64_t off, uint32_t val)
 {
-	return RAM_BASE + fuzz_u16(in);
+	mmio_write(ctx, off, val);
+}
+
+static void port_read(void *ctx, uint64_t off, unsigned width)
+{
+	mmio_read(ctx, off, width);
 }
 
 static void start(struct port *p, struct fuzz_in *in, uint8_t op)
 {
-	mmio_write(p, VIRTIO_MMIO_STATUS, 0);
-	mmio_write(p, VIRTIO_MMIO_STATUS, 3);
-	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES,
-		   BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS) |
-		       (op & 0x80 ? BIT(VIRTIO_F_EVENT_IDX) : 0));
-	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	mmio_write(p, VIRTIO_MMIO_DRIVER_FEATURES, 1 | 1u << 8);
-	mmio_write(p, VIRTIO_MMIO_STATUS, 0xb);
+	virtio_negotiate(port_write, p,
+			 BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_F_RING_RESET) |
+			     BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS) |
+			     (op & 0x80 ? BIT(VIRTIO_F_EVENT_IDX) : 0));
 	for (uint32_t q = 0; q < 2; q++) {
 		uint32_t num = op & 0x40 ? fuzz_u16(in) : 2u << ((op >> 3) & 7);
 		uint64_t desc = ram_addr(in) & ~15ull, avail = ram_addr(in) & ~1ull,
 			 used = ram_addr(in) & ~3ull;
-		mmio_write(p, VIRTIO_MMIO_QUEUE_SEL, q);
-		mmio_write(p, VIRTIO_MMIO_QUEUE_NUM, num);
-		mmio_write(p, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
-		mmio_write(p, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
-		mmio_write(p, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
-		mmio_write(p, VIRTIO_MMIO_QUEUE_READY, 1);
+		virtio_queue(port_write, p, q, num, desc, avail, used);
 	}
 	mmio_write(p, VIRTIO_MMIO_STATUS, 0xf);
-}
-
-static void put(struct port *p, uint64_t ipa, const void *src, uint64_t len)
-{
-	if (in_ram(ipa_init(ipa), len))
-		memcpy(p->ram + (ipa - RAM_BASE), src, len);
-}
-
-static void descriptor(struct port *p, struct fuzz_in *in, uint8_t op)
-{
-	struct virtq *q = &p->net.vdev.vq[(op >> 3) & 1];
-	uint8_t index = fuzz_u8(in);
-	uint64_t addr = op & 0x10 ? fuzz_u64(in) : ram_addr(in);
-	uint32_t len = op & 0x20 ? fuzz_u32(in) : fuzz_u16(in);
-	uint8_t flags = fuzz_u8(in), next = fuzz_u8(in);
-	uint8_t d[16];
-
-	virtq_desc_bytes(d, addr, len, flags, next);
-	put(p, ipa_addr(q->desc) + 16ull * index, d, sizeof(d));
-	if (op & 0x40) {
-		uint16_t idx = 0, entry = index;
-		if (in_ram(ipa_add(q->avail, 2), 2))
-			memcpy(&idx, p->ram + (ipa_addr(q->avail) + 2 - RAM_BASE), 2);
-		put(p, ipa_addr(q->avail) + 4 + 2ull * (q->num ? idx % q->num : 0), &entry, 2);
-		idx++;
-		put(p, ipa_addr(q->avail) + 2, &idx, 2);
-	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -262,41 +217,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	while (!fuzz_done(&in) && ops++ < 4096) {
-		uint8_t op = fuzz_u8(&in), buf[256];
-		uint64_t off;
-		unsigned n;
+		uint8_t op = fuzz_u8(&in);
+		const struct virtio_target target = {
+		    cur, port_write, port_read, cur->ram, cur->net.vdev.vq, 2, &seen.mutation};
 
 		switch (op & 7) {
-		case 0:
-			off = reg_offset(&in);
-			mmio_write(cur, off, value(&in));
-			break;
-		case 1:
-			off = reg_offset(&in);
-			mmio_read(cur, off, 1u << ((op >> 3) & 3));
-			break;
 		case 2:
 			start(cur, &in, op);
-			break;
-		case 3:
-			off = fuzz_u16(&in);
-			n = fuzz_u8(&in);
-			n = (unsigned)fuzz_bytes(&in, buf, n);
-			put(cur, RAM_BASE + off, buf, n);
-			break;
-		case 4:
-			descriptor(cur, &in, op);
-			break;
-		case 5:
-			mmio_write(cur, VIRTIO_MMIO_QUEUE_NOTIFY, (op >> 3) & 3);
 			break;
 		case 6:
 			cur = &port[(op >> 3) % PORTS];
 			break;
 		default:
-			seen.mutate = true;
-			seen.mutate_off = fuzz_u16(&in);
-			seen.mutate_xor = fuzz_u8(&in);
+			virtio_op(&target, &in, op);
 			break;
 		}
 	}

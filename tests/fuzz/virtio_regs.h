@@ -48,19 +48,4 @@ static inline uint32_t value(struct fuzz_in *in)
 	return b & 0x80 ? fuzz_u32(in) : common[b % ARRAY_SIZE(common)];
 }
 
-/* A split-ring descriptor (virtio 1.2 §2.7.5) as the guest lays it in memory: address, length,
-   flags (the three architected ones) and next, little-endian. */
-static inline void virtq_desc_bytes(uint8_t d[16], uint64_t addr, uint32_t len, uint8_t flags,
-				    uint8_t next)
-{
-	for (unsigned i = 0; i < 8; i++)
-		d[i] = (uint8_t)(addr >> (8 * i));
-	for (unsigned i = 0; i < 4; i++)
-		d[8 + i] = (uint8_t)(len >> (8 * i));
-	d[12] = flags & 7;
-	d[13] = 0;
-	d[14] = next;
-	d[15] = 0;
-}
-
 #endif

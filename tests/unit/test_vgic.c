@@ -22,6 +22,8 @@
 #include <arch/fake_arch.h>
 #include <arch/fake_drivers.h>
 
+#include "vgic_vm.h"
+
 #define IIDR_KESTREL 0x4b00043bu
 #define UART_INTID   (32 + GUEST_UART_SPI)
 #define HW_APRS	     2 /* what this machine's CPU interface has (fake_arch.ich_vtr) */
@@ -61,42 +63,16 @@ static enum vgic_level ppi_level(struct vcpu *vcpu, unsigned intid, bool *here)
 	return *here ? pmu_level_now : VGIC_LEVEL_UNKNOWN;
 }
 
-/* No guest RAM here: the LPI tables are never reachable. */
-static int no_read(struct vm *v, ipa_t src, void *dst, uint64_t size)
-{
-	(void)v, (void)src, (void)dst, (void)size;
-	return -E_RANGE;
-}
-
-static int no_write(struct vm *v, ipa_t dst, const void *src, uint64_t size)
-{
-	(void)v, (void)dst, (void)src, (void)size;
-	return -E_RANGE;
-}
-
-static bool no_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
-{
-	(void)v, (void)ipa, (void)size;
-	return false;
-}
-
-static const struct vgic_hooks hooks = {kick,	 sync_lrs, vcpu_by_mpidr, ppi_level,
-					no_read, no_write, no_ram};
+static const struct vgic_hooks hooks = {kick,	      sync_lrs,	     vcpu_by_mpidr, ppi_level,
+					vgic_no_read, vgic_no_write, vgic_no_ram};
 
 static int new_vm(void **state)
 {
 	(void)state;
-	memset(&vm, 0, sizeof(vm));
+	vgic_test_vm(&vm, cpus, 2);
 	fake_arch_reset();
 	pmu_level_now = VGIC_LEVEL_LOW;
 	fake_arch.ich_vtr = 5ull << 26; /* PREbits 6: HW_APRS */
-	vm.vcpu_count = 2;
-	for (unsigned i = 0; i < 2; i++) {
-		vm.vcpus[i].vm = &vm;
-		vm.vcpus[i].id = i;
-		vm.vcpus[i].vmpidr = GUEST_MPIDR(i);
-		vm.vcpus[i].pcpu = &cpus[i];
-	}
 	vgic_init(&vm, 4, &hooks);
 	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.vgic.dist_dev), 0);
 	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.vgic.redist_dev), 0);

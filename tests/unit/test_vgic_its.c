@@ -20,6 +20,8 @@
 
 #include <arch/fake_arch.h>
 
+#include "vgic_vm.h"
+
 #define RAM_BASE   0x40000000ull
 #define RAM_SIZE   0x10000ull
 #define QUEUE	   0x0000 /* offsets in the fake RAM */
@@ -142,18 +144,11 @@ static void cmd(uint64_t d0, uint64_t d1, uint64_t d2)
 static int new_vm(void **state)
 {
 	(void)state;
-	memset(&vm, 0, sizeof(vm));
+	vgic_test_vm(&vm, cpus, 2);
 	memset(ram, 0, sizeof(ram));
 	memset(kicks, 0, sizeof(kicks));
 	writes = queued = 0;
 	fake_arch_reset();
-	vm.vcpu_count = 2;
-	for (unsigned i = 0; i < 2; i++) {
-		vm.vcpus[i].vm = &vm;
-		vm.vcpus[i].id = i;
-		vm.vcpus[i].vmpidr = GUEST_MPIDR(i);
-		vm.vcpus[i].pcpu = &cpus[i];
-	}
 	vgic_init(&vm, 4, &hooks);
 	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.vgic.dist_dev), 0);
 	assert_int_equal(mmio_insert(vm.mmio, &vm.mmio_count, VM_MMIO_MAX, &vm.its.mmio), 0);

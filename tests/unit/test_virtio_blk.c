@@ -14,6 +14,8 @@
 #include <kestrel/lib.h>
 #include <kestrel/virtio_blk.h>
 
+#include "virtio_driver.h"
+
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE 0x800000ull /* room for a request of more than VBLK_REQ_MAX */
 #define SECTORS	 64
@@ -166,6 +168,12 @@ static void wr(unsigned reg, uint32_t v)
 	    window.dev.ops->write(&window.dev, NULL, 2 * VIRTIO_MMIO_SLOT_SIZE + reg, 4, v));
 }
 
+static void reg_write(void *ctx, uint64_t off, uint32_t v)
+{
+	(void)ctx;
+	wr((unsigned)off, v);
+}
+
 static void put16(uint64_t off, uint16_t v)
 {
 	ram[off] = (uint8_t)v;
@@ -205,23 +213,10 @@ static void make_in_place(void)
 /* The spec's initialization (§3.1.1) with the features given; whether FEATURES_OK held. */
 static bool start(uint64_t features)
 {
-	wr(VIRTIO_MMIO_STATUS, 0);
-	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
-	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
-	wr(VIRTIO_MMIO_STATUS,
-	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	virtio_negotiate(reg_write, NULL, features);
 	if (!(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
 		return false;
-	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
-	wr(VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + DESC));
-	wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(RAM_BASE + AVAIL));
-	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(RAM_BASE + USED));
-	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	virtio_queue(reg_write, NULL, 0, QSIZE, RAM_BASE + DESC, RAM_BASE + AVAIL, RAM_BASE + USED);
 	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 				   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
 	return true;
@@ -229,16 +224,7 @@ static bool start(uint64_t features)
 
 static void desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *p = ram + DESC + 16 * i;
-
-	for (unsigned b = 0; b < 8; b++)
-		p[b] = (uint8_t)(addr >> (8 * b));
-	for (unsigned b = 0; b < 4; b++)
-		p[8 + b] = (uint8_t)(len >> (8 * b));
-	p[12] = (uint8_t)flags;
-	p[13] = (uint8_t)(flags >> 8);
-	p[14] = (uint8_t)next;
-	p[15] = (uint8_t)(next >> 8);
+	virtq_desc_bytes(ram + DESC + 16 * i, addr, len, flags, next);
 }
 
 static void header(uint64_t off, uint32_t type, uint64_t sector)

@@ -14,6 +14,8 @@
 
 #include <kestrel/vswitch.h>
 
+#include "virtio_driver.h"
+
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE 0x20000ull
 #define QSIZE	 8
@@ -95,16 +97,7 @@ static uint32_t get32(struct guest *vm, uint64_t off)
 static void put_desc(struct guest *vm, uint64_t table, unsigned i, uint64_t addr, uint32_t len,
 		     uint16_t flags, uint16_t next)
 {
-	uint8_t *d = vm->ram + table + 16 * i;
-
-	for (unsigned b = 0; b < 8; b++)
-		d[b] = (uint8_t)(addr >> (8 * b));
-	for (unsigned b = 0; b < 4; b++)
-		d[8 + b] = (uint8_t)(len >> (8 * b));
-	d[12] = (uint8_t)flags;
-	d[13] = (uint8_t)(flags >> 8);
-	d[14] = (uint8_t)next;
-	d[15] = (uint8_t)(next >> 8);
+	virtq_desc_bytes(vm->ram + table + 16 * i, addr, len, flags, next);
 }
 
 static uint32_t mmio_read(struct guest *vm, uint64_t off)
@@ -120,14 +113,14 @@ static void mmio_write(struct guest *vm, uint64_t off, uint32_t v)
 	assert_true(vm->window.dev.ops->write(&vm->window.dev, NULL, off, 4, v));
 }
 
+static void reg_write(void *ctx, uint64_t off, uint32_t v)
+{
+	mmio_write(ctx, off, v);
+}
+
 static void queue(struct guest *vm, unsigned q, uint64_t desc, uint64_t avail, uint64_t used)
 {
-	mmio_write(vm, VIRTIO_MMIO_QUEUE_SEL, q);
-	mmio_write(vm, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	mmio_write(vm, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)(RAM_BASE + desc));
-	mmio_write(vm, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)(RAM_BASE + avail));
-	mmio_write(vm, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)(RAM_BASE + used));
-	mmio_write(vm, VIRTIO_MMIO_QUEUE_READY, 1);
+	virtio_queue(reg_write, vm, q, QSIZE, RAM_BASE + desc, RAM_BASE + avail, RAM_BASE + used);
 }
 
 /* The driver posts receive buffer i (2 KiB, or len) on the receive ring. */
