@@ -53,33 +53,51 @@ static uint64_t stream_len(const struct stream *s)
 	return len;
 }
 
+/* A walk over the stream's bytes [off, off + len): i is the next descriptor to look at. */
+struct span {
+	unsigned i;
+	uint64_t off, len;
+};
+
+/* The walk's next part, all in one descriptor: its guest address and length; false when the
+   walk is done or the stream has no more bytes (then sp->len says how many were missing). */
+static bool span_next(const struct stream *s, struct span *sp, uint64_t *addr, uint64_t *n)
+{
+	for (; sp->i < s->n && sp->len; sp->i++) {
+		const struct virtq_desc *d = &s->d[sp->i];
+		if (((d->flags & VIRTQ_DESC_F_WRITE) != 0) != s->writable)
+			continue;
+		if (sp->off >= d->len) {
+			sp->off -= d->len;
+			continue;
+		}
+		*n = MIN((uint64_t)d->len - sp->off, sp->len);
+		*addr = d->addr + sp->off;
+		sp->len -= *n;
+		sp->off = 0;
+		sp->i++;
+		return true;
+	}
+	return false;
+}
+
 /* Copies len bytes at offset off of the stream to or from buf; -E_RANGE if the guest's RAM
    refuses (it was checked when the descriptor was read, so only a bug gets here). */
 static int stream_copy(struct virtio_blk *b, const struct stream *s, uint64_t off, uint8_t *buf,
 		       uint64_t len)
 {
 	const struct virtio_hooks *h = b->vdev.hooks;
+	struct span sp = {0, off, len};
+	uint64_t addr, n;
 
-	for (unsigned i = 0; i < s->n && len; i++) {
-		const struct virtq_desc *d = &s->d[i];
-		uint64_t n;
-		int err;
-		if (((d->flags & VIRTQ_DESC_F_WRITE) != 0) != s->writable)
-			continue;
-		if (off >= d->len) {
-			off -= d->len;
-			continue;
-		}
-		n = MIN((uint64_t)d->len - off, len);
-		err = s->writable ? h->write(h->ctx, ipa_init(d->addr + off), buf, n)
-				  : h->read(h->ctx, ipa_init(d->addr + off), buf, n);
+	while (span_next(s, &sp, &addr, &n)) {
+		int err = s->writable ? h->write(h->ctx, ipa_init(addr), buf, n)
+				      : h->read(h->ctx, ipa_init(addr), buf, n);
 		if (err)
 			return -E_RANGE;
 		buf += n;
-		len -= n;
-		off = 0;
 	}
-	return len ? -E_RANGE : E_OK;
+	return sp.len ? -E_RANGE : E_OK;
 }
 
 static uint64_t le64(const uint8_t *p)
@@ -127,29 +145,20 @@ static bool finish(struct virtio_blk *b, int st)
 static int direct_segs(struct virtio_blk *b, const struct stream *s, uint64_t off, uint64_t len)
 {
 	const struct virtio_hooks *h = b->vdev.hooks;
-	unsigned n = 0, max = MIN(b->be.direct_max, (unsigned)VBLK_DIRECT_SEGS);
+	unsigned nseg = 0, max = MIN(b->be.direct_max, (unsigned)VBLK_DIRECT_SEGS);
+	struct span sp = {0, off, len};
+	uint64_t addr, n;
 
 	if (!b->be.io_direct || !h->dma || !len)
 		return 0;
-	for (unsigned i = 0; i < s->n && len; i++) {
-		const struct virtq_desc *d = &s->d[i];
-		uint64_t k;
-		if (((d->flags & VIRTQ_DESC_F_WRITE) != 0) != s->writable)
-			continue;
-		if (off >= d->len) {
-			off -= d->len;
-			continue;
-		}
-		k = MIN((uint64_t)d->len - off, len);
-		if (n == max)
+	while (span_next(s, &sp, &addr, &n)) {
+		if (nseg == max)
 			return 0;
-		if (h->dma(h->ctx, ipa_init(d->addr + off), k, &b->seg[n].pa))
+		if (h->dma(h->ctx, ipa_init(addr), n, &b->seg[nseg].pa))
 			return -E_RANGE;
-		b->seg[n++].len = (uint32_t)k;
-		len -= k;
-		off = 0;
+		b->seg[nseg++].len = (uint32_t)n;
 	}
-	return len ? -E_RANGE : (int)n;
+	return sp.len ? -E_RANGE : (int)nseg;
 }
 
 /*

@@ -127,17 +127,28 @@ static const struct virtio_hooks hooks_in_place = {&blk, h_read, h_write, h_in_r
 
 static int disk_do(uint32_t type, uint64_t sector, uint32_t len);
 
-static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
+/* A piece (or, with seg, a request in place) reaches the disk: whether it is to wait for
+   operation 6 (deferred), recorded for then. */
+static bool defer(void *ctx, uint32_t type, uint64_t sector, uint32_t len,
+		  const struct vblk_seg *seg, unsigned nseg)
 {
 	FUZZ_CHECK(ctx == &blk, "another disk");
 	FUZZ_CHECK(!seen.piece, "a piece started while another is under way");
-	if (seen.deferred) {
-		seen.piece = true;
-		seen.piece_type = type;
-		seen.piece_sector = sector;
-		seen.piece_len = len;
+	if (!seen.deferred)
+		return false;
+	seen.piece = true;
+	seen.piece_type = type;
+	seen.piece_sector = sector;
+	seen.piece_len = len;
+	seen.piece_seg = seg;
+	seen.piece_nseg = nseg;
+	return true;
+}
+
+static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
+{
+	if (defer(ctx, type, sector, len, NULL, 0))
 		return VBLK_IO_PENDING;
-	}
 	return disk_do(type, sector, len);
 }
 
@@ -175,16 +186,8 @@ static int disk_do_in_place(uint32_t type, uint64_t sector, const struct vblk_se
 static int disk_io_in_place(void *ctx, uint32_t type, uint64_t sector, const struct vblk_seg *seg,
 			    unsigned nseg)
 {
-	FUZZ_CHECK(ctx == &blk, "another disk");
-	FUZZ_CHECK(!seen.piece, "a request started while a piece is under way");
-	if (seen.deferred) {
-		seen.piece = true;
-		seen.piece_type = type;
-		seen.piece_sector = sector;
-		seen.piece_seg = seg;
-		seen.piece_nseg = nseg;
+	if (defer(ctx, type, sector, 0, seg, nseg))
 		return VBLK_IO_PENDING;
-	}
 	return disk_do_in_place(type, sector, seg, nseg);
 }
 
