@@ -44,19 +44,4 @@ static inline void virtio_queue(virtio_reg_write_fn write, void *ctx, uint32_t q
 	write(ctx, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
-/* A split-ring descriptor (virtio 1.2 §2.7.5) as the guest lays it in memory: address, length,
-   flags and next, little-endian. */
-static inline void virtq_desc_bytes(uint8_t d[16], uint64_t addr, uint32_t len, uint16_t flags,
-				    uint16_t next)
-{
-	for (unsigned i = 0; i < 8; i++)
-		d[i] = (uint8_t)(addr >> (8 * i));
-	for (unsigned i = 0; i < 4; i++)
-		d[8 + i] = (uint8_t)(len >> (8 * i));
-	d[12] = (uint8_t)flags;
-	d[13] = (uint8_t)(flags >> 8);
-	d[14] = (uint8_t)next;
-	d[15] = (uint8_t)(next >> 8);
-}
-
 #endif

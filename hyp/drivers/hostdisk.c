@@ -93,17 +93,7 @@ static volatile uint8_t *ring_at(const struct hostdisk *d, unsigned off)
 
 static void put_desc(struct hostdisk *d, unsigned i, paddr_t addr, uint32_t len, uint16_t flags)
 {
-	volatile uint8_t *p = ring_at(d, RING_DESC + 16 * i);
-	uint16_t next = (uint16_t)(i + 1);
-
-	for (unsigned b = 0; b < 8; b++)
-		p[b] = (uint8_t)(addr >> (8 * b));
-	for (unsigned b = 0; b < 4; b++)
-		p[8 + b] = (uint8_t)(len >> (8 * b));
-	p[12] = (uint8_t)flags;
-	p[13] = (uint8_t)(flags >> 8);
-	p[14] = (uint8_t)next;
-	p[15] = (uint8_t)(next >> 8);
+	virtq_desc_bytes(ring_at(d, RING_DESC + 16 * i), addr, len, flags, (uint16_t)(i + 1));
 }
 
 static uint16_t used_idx(const struct hostdisk *d)

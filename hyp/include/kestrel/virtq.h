@@ -54,6 +54,22 @@ struct virtq_desc {
 	uint16_t next;
 };
 
+/* A descriptor as a driver lays it in memory (address, length, flags and next, little-endian):
+   kestrel's own driver of the machine's disks writes its ring with it, and the tests their
+   guests' rings. */
+static inline void virtq_desc_bytes(volatile uint8_t d[16], uint64_t addr, uint32_t len,
+				    uint16_t flags, uint16_t next)
+{
+	for (unsigned i = 0; i < 8; i++)
+		d[i] = (uint8_t)(addr >> (8 * i));
+	for (unsigned i = 0; i < 4; i++)
+		d[8 + i] = (uint8_t)(len >> (8 * i));
+	d[12] = (uint8_t)flags;
+	d[13] = (uint8_t)(flags >> 8);
+	d[14] = (uint8_t)next;
+	d[15] = (uint8_t)(next >> 8);
+}
+
 /* Walks one chain: each descriptor is read once, the walk ends after q->num of them. */
 struct virtq_chain {
 	uint16_t head;
