@@ -346,6 +346,8 @@ static bool window_write(struct mmio_dev *mdev, struct vcpu *vcpu, uint64_t off,
 	spin_lock(&dev->lock);
 	dev_write(dev, reg, (uint32_t)val);
 	spin_unlock(&dev->lock);
+	if (dev->ops->after_write)
+		dev->ops->after_write(dev);
 	return true;
 }
 

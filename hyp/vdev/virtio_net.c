@@ -209,6 +209,12 @@ static void receive(struct virtio_net *n, bool raise)
 		walked += chain.seen;
 		used = true;
 	}
+	/* Frames a sender put in the buffers whose interrupt it has not decided yet: decided
+	   here with these, or told by InterruptStatus. */
+	if (n->rx_unsignalled) {
+		n->rx_unsignalled = false;
+		used = true;
+	}
 	/* Stopped by the bounds with frames still waiting (more came meanwhile from another CPU)
 	   and buffers to put them in: the guest is asked back, as the first frame did, rather
 	   than left to find them at its next exit, which might not come. */
@@ -251,7 +257,39 @@ static void net_interrupt_check(struct virtio_dev *dev)
 
 static void net_reset(struct virtio_dev *dev)
 {
+	net_of(dev)->rx_unsignalled = false;
 	set_accepting(net_of(dev), false);
+}
+
+/*
+ * The interrupt decisions a port owes the ports its frames went into straight (deliver_now):
+ * one per receiver for all the frames of a notify, as QEMU's device decides once per batch, so
+ * a receiver's NAPI finds them together rather than one interrupt each. Taken after the
+ * sender's register write, holding no lock: waiting for a receiver's lock (held for bounded
+ * work) then cannot deadlock, and the decision cannot be lost, since the sender always comes
+ * here after its notify and the receiver's own InterruptStatus read also takes it.
+ */
+static void net_after_write(struct virtio_dev *dev)
+{
+	struct virtio_net *n = net_of(dev);
+	struct vswitch *sw = n->sw;
+	unsigned nports;
+
+	if (!sw || !__atomic_exchange_n(&n->signal_due, false, __ATOMIC_ACQ_REL))
+		return;
+	nports = __atomic_load_n(&sw->nports, __ATOMIC_ACQUIRE);
+	for (unsigned p = 0; p < nports; p++) {
+		struct virtio_net *r = sw->port[p];
+		if (r == n || !__atomic_load_n(&r->rx_unsignalled, __ATOMIC_RELAXED))
+			continue;
+		spin_lock(&r->vdev.lock);
+		if (r->rx_unsignalled) {
+			r->rx_unsignalled = false;
+			if (virtio_mmio_dev_live(&r->vdev))
+				virtio_mmio_dev_used(&r->vdev, RXQ);
+		}
+		spin_unlock(&r->vdev.lock);
+	}
 }
 
 static uint8_t net_config(struct virtio_dev *dev, unsigned off)
@@ -277,6 +315,7 @@ static const struct virtio_dev_ops net_ops = {
     .config_read = net_config,
     .reset = net_reset,
     .interrupt_check = net_interrupt_check,
+    .after_write = net_after_write,
 };
 
 void virtio_net_init(struct virtio_net *n, const struct virtio_hooks *hooks, unsigned slot,
@@ -324,28 +363,29 @@ static bool deliver_now(struct virtio_net *n, const uint8_t *frame, unsigned len
 		broken(n);
 		return true;
 	}
+	/* The interrupt is decided once the sender's notify is done (net_after_write). */
 	if (put_received(n, q, chain.head, done == VNET_HDR_LEN + (uint64_t)len ? (int64_t)done : 0,
 			 len))
-		virtio_mmio_dev_used(&n->vdev, RXQ);
+		__atomic_store_n(&n->rx_unsignalled, true, __ATOMIC_RELAXED);
 	return true;
 }
 
-void virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len)
+bool virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len)
 {
 	if (len > VNET_FRAME_MAX)
-		return;
+		return false;
 	/* A receiver busy on its own device (its exit, another sender) is not waited for. */
 	if (spin_trylock(&n->vdev.lock)) {
 		bool delivered = deliver_now(n, frame, len);
 		spin_unlock(&n->vdev.lock);
 		if (delivered)
-			return;
+			return true;
 	}
 	spin_lock(&n->pending_lock);
 	if (!n->accepting || n->pend_count == VNET_PENDING) {
 		n->stats.rx_dropped++;
 		spin_unlock(&n->pending_lock);
-		return;
+		return false;
 	}
 	struct vnet_frame *f = &n->pending[(n->pend_head + n->pend_count) % VNET_PENDING];
 	f->len = (uint16_t)len;
@@ -357,4 +397,5 @@ void virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len
 	if (n->pend_count == 1 && n->vdev.hooks->irq)
 		n->vdev.hooks->irq(n->vdev.hooks->ctx, n->vdev.slot);
 	spin_unlock(&n->pending_lock);
+	return false;
 }

@@ -94,6 +94,7 @@ void vswitch_send(struct vswitch *sw, unsigned from, const uint8_t *frame, unsig
 {
 	unsigned nports = __atomic_load_n(&sw->nports, __ATOMIC_ACQUIRE);
 	struct virtio_net *src;
+	bool due = false;
 	int to;
 
 	if (from >= nports || len < 2 * ETH_ALEN)
@@ -111,10 +112,12 @@ void vswitch_send(struct vswitch *sw, unsigned from, const uint8_t *frame, unsig
 	spin_unlock(&sw->lock);
 	if (to >= 0) {
 		if ((unsigned)to != from) /* a frame for itself goes nowhere */
-			virtio_net_deliver(sw->port[to], frame, len);
-		return;
+			due = virtio_net_deliver(sw->port[to], frame, len);
+	} else {
+		for (unsigned p = 0; p < nports; p++)
+			if (p != from)
+				due |= virtio_net_deliver(sw->port[p], frame, len);
 	}
-	for (unsigned p = 0; p < nports; p++)
-		if (p != from)
-			virtio_net_deliver(sw->port[p], frame, len);
+	if (due)
+		__atomic_store_n(&src->signal_due, true, __ATOMIC_RELEASE);
 }

@@ -91,6 +91,10 @@ struct virtio_dev_ops {
 	   elsewhere (frames another VM sent) does it now, on its own guest's exit, and may set
 	   int_status bits without raising another interrupt: the driver is handling one. */
 	void (*interrupt_check)(struct virtio_dev *dev);
+	/* Optional: a register write is done and the device's lock released. A device whose
+	   work reached other devices (frames put in other ports' buffers) ends it there, holding
+	   no lock of its own. */
+	void (*after_write)(struct virtio_dev *dev);
 };
 
 /* One device on one transport slot. */

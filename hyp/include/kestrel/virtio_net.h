@@ -56,6 +56,11 @@ struct virtio_net {
 	struct vswitch *sw;	  /* NULL: on no switch, what it sends is dropped */
 	unsigned port;		  /* its index in sw */
 	struct vnet_frame tx, rx; /* kestrel's copy of the frame in hand (device lock) */
+	/* Frames another port put in this guest's buffers whose used-buffer interrupt is not
+	   decided yet (device lock): the sender decides it once its notify is done. */
+	bool rx_unsignalled;
+	/* Frames this port sent went into other ports' buffers since it last looked (atomic). */
+	bool signal_due;
 	/* Frames from the switch for this port: a ring, under pending_lock, a leaf lock (nothing
 	   else is taken while it is held but the receiver's interrupt). */
 	spinlock_t pending_lock;
@@ -69,10 +74,10 @@ void virtio_net_init(struct virtio_net *n, const struct virtio_hooks *hooks, uns
 		     const uint8_t mac[ETH_ALEN]);
 /*
  * A frame from the switch for this port (any CPU, any lock but this port's held): put in the
- * guest's next receive buffer (with the used-buffer interrupt the driver asked for), or queued
- * for the guest, with an interrupt when the queue was empty, or dropped (counted) when the
- * queue is full or the driver has not started the device.
+ * guest's next receive buffer (true: the sending port then owes it the interrupt decision,
+ * virtio_net_signal), or queued for the guest, with an interrupt when the queue was empty, or
+ * dropped (counted) when the queue is full or the driver has not started the device.
  */
-void virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len);
+bool virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len);
 
 #endif
