@@ -327,13 +327,13 @@ void virtio_net_init(struct virtio_net *n, const struct virtio_hooks *hooks, uns
 }
 
 /*
- * The frame straight into the guest's next receive buffer, on the sending port's CPU, under
- * this device's lock (held): only while the device runs and no frame waits before this one,
- * and only into a chain of at most VNET_DIRECT_DESCS descriptors, so a sender's work per frame
- * stays bounded whatever the receiver posts. False: it is to be queued (no buffer posted, or a
- * longer chain, given back to the ring for the guest's own exit to fill).
+ * A frame straight into the guest's next receive buffer, under this device's lock (held), if
+ * that buffer's chain has at most VNET_DIRECT_DESCS descriptors, so a sender's work per frame
+ * stays bounded whatever the receiver posts. 1: put there (or lost to a broken ring, as it
+ * would be on the guest's exit); 0: not (no buffer posted, or a longer chain, given back to
+ * the ring untouched for the guest's own exit to fill).
  */
-static bool deliver_now(struct virtio_net *n, const uint8_t *frame, unsigned len)
+static int put_direct(struct virtio_net *n, const uint8_t *frame, unsigned len)
 {
 	struct virtq *q = &n->vdev.vq[RXQ];
 	const struct virtio_hooks *h = n->vdev.hooks;
@@ -343,31 +343,52 @@ static bool deliver_now(struct virtio_net *n, const uint8_t *frame, unsigned len
 	unsigned nd = 0;
 	int got;
 
-	if (!n->accepting || pending(n) || !virtio_mmio_dev_live(&n->vdev) || !q->ready)
-		return false;
 	got = virtq_pop(q, h, &chain);
 	if (got <= 0) {
 		if (got < 0)
 			broken(n);
-		return got < 0; /* a broken ring loses the frame, as it would on the guest's exit */
+		return got < 0;
 	}
 	while (nd < VNET_DIRECT_DESCS && (got = virtq_next(q, h, &chain, &d[nd])) > 0)
 		nd++;
 	if (got > 0 && chain.more) {
 		q->last_avail--; /* nothing was written: the chain is offered again as it was */
-		return false;
+		return 0;
 	}
 	for (unsigned i = 0; i < nd && got >= 0; i++)
 		got = fill_desc(n, &d[i], frame, len, &done);
 	if (got < 0) {
 		broken(n);
-		return true;
+		return 1;
 	}
 	/* The interrupt is decided once the sender's notify is done (net_after_write). */
 	if (put_received(n, q, chain.head, done == VNET_HDR_LEN + (uint64_t)len ? (int64_t)done : 0,
 			 len))
 		__atomic_store_n(&n->rx_unsignalled, true, __ATOMIC_RELAXED);
-	return true;
+	return 1;
+}
+
+/*
+ * The frame into the guest's buffers on the sending port's CPU, under this device's lock
+ * (held), while the device runs: the frames waiting in its queue first, as far as buffers take
+ * them, so the order holds and a sender that found the receiver busy once does not fill its
+ * queue for the rest of a burst. False: it is to be queued.
+ */
+static bool deliver_now(struct virtio_net *n, const uint8_t *frame, unsigned len)
+{
+	if (!n->accepting || !virtio_mmio_dev_live(&n->vdev) || !n->vdev.vq[RXQ].ready)
+		return false;
+	while (pending(n)) {
+		/* The head stays put: only this lock's holder takes frames, senders add behind. */
+		const struct vnet_frame *f = &n->pending[n->pend_head];
+		if (put_direct(n, f->data, f->len) <= 0)
+			return false;
+		spin_lock(&n->pending_lock);
+		n->pend_head = (n->pend_head + 1) % VNET_PENDING;
+		n->pend_count--;
+		spin_unlock(&n->pending_lock);
+	}
+	return put_direct(n, frame, len) > 0;
 }
 
 bool virtio_net_deliver(struct virtio_net *n, const uint8_t *frame, unsigned len)

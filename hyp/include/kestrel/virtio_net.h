@@ -5,12 +5,14 @@
  * of a virtual switch (vswitch.h). Frames a port sends go to the switch from the device's own
  * copy. A frame for a port goes straight into its guest's next receive buffer, on the sending
  * CPU, when that is cheap and safe: the receiver's device lock is free (a sender never waits
- * for it), the device runs, no frame waits before this one and the buffer's chain has at most
- * VNET_DIRECT_DESCS descriptors (a sender's work per frame is bounded whatever the receiver
- * posts). The write goes through the receiver's own checked copies, under its device lock, as
- * console input does. Otherwise the frame waits in a small queue of kestrel's (pending) until
- * the receiver's own guest, on one of its own exits, takes it. A receiver that is slow or has
- * stopped loses frames (counted) instead of holding anybody up.
+ * for it while it holds its own), the device runs, no frame waits before this one and the
+ * buffer's chain has at most VNET_DIRECT_DESCS descriptors (a sender's work per frame is
+ * bounded whatever the receiver posts). The write goes through the receiver's own checked
+ * copies, under its device lock, as console input does; the receiver's interrupt is decided
+ * once per notify of the sender, after it (rx_unsignalled, signal_due). Otherwise the frame waits
+ * in a small queue of kestrel's (pending) until the receiver's own guest, on one of its own exits,
+ * takes it. A receiver that is slow or has stopped loses frames (counted) instead of holding
+ * anybody up.
  */
 #ifndef KESTREL_VIRTIO_NET_H
 #define KESTREL_VIRTIO_NET_H
