@@ -25,6 +25,14 @@ u32 = lambda v: struct.pack("<I", v & 0xffffffff)
 u64 = lambda v: struct.pack("<Q", v & 0xffffffffffffffff)
 
 
+def with_event_idx(seeds, names, at, bit):
+    """Each named seed again as "event-idx-NAME", its first queue start negotiating
+    VIRTIO_F_EVENT_IDX: the harness reads that from one bit of the start's bytes (at: which
+    byte of the seed)."""
+    return {**seeds, **{f"event-idx-{n}": seeds[n][:at] + bytes([seeds[n][at] | bit]) + seeds[n][at + 1:]
+                        for n in names}}
+
+
 def write(name, seeds):
     out = CORPUS / name
     out.mkdir(parents=True, exist_ok=True)
@@ -894,9 +902,11 @@ def virtq():
         vq_write(0x0a0, 0x40003400) + vq_write(0x044, 1) + vq_desc(1, 0, 0x5000, 10) + vq_notify(1)
     big = vq_start(8, rx, (0x8000, 0x9000, 0xa000)) + b"".join(
         vq_desc(1, i, 0x5000, 0xffff) for i in range(200)) + vq_notify(1)
-    return {"hello": hello, "chain": chain, "receive": receive, "looping-chain": loop,
-            "giant-length": giant, "bad-indices": bad_index, "changing-rings": changing,
-            "registers": registers, "queue-reset": queue_reset, "budget": big}
+    seeds = {"hello": hello, "chain": chain, "receive": receive, "looping-chain": loop,
+             "giant-length": giant, "bad-indices": bad_index, "changing-rings": changing,
+             "registers": registers, "queue-reset": queue_reset, "budget": big}
+    # the start operation's bit 7 (fuzz_virtq.c)
+    return with_event_idx(seeds, ("hello", "chain", "receive", "changing-rings", "budget"), 0, 0x80)
 
 
 # ------------------------------------------------------------------ virtio_blk
@@ -949,6 +959,8 @@ def virtio_blk():
     seeds = {"deferred": deferred, "read": read, "write": write, "write-read-only": write_ro,
              "flush-and-id": flush_id, "bad-requests": bad, "no-status": no_status, "any-layout": layout,
              "changing-rings": changing, "many-requests": many, "giant-length": giant}
+    # the descriptor table's offset, low bit (fuzz_virtio_blk.c)
+    seeds = with_event_idx(seeds, ("read", "deferred", "many-requests", "changing-rings"), 2, 1)
     # the same with a backend in place (first byte, bit 2): whole requests as the guest's ranges
     seeds.update({f"in-place-{name}": bytes([seeds[name][0] | 4]) + seeds[name][1:]
                   for name in ("read", "write", "any-layout", "changing-rings", "many-requests", "deferred",
@@ -1014,10 +1026,12 @@ def vnet():
     rx_outside = both + vn_port(1) + vq_write(0x070, 0) + start + \
         vq_desc(0, 0, 0xfffffffffffffff0, 0x800, 2, addr64=True) + vq_notify(0) + vn_port(0) + \
         send(frame(bcast, mac(1))) + handler
-    return {"ping": ping, "split-header": split, "spoof": spoof, "lonely-switch": lonely,
-            "longest": longest, "too-long": too_long, "writable-transmit": writable,
-            "short-receive-buffer": short_rx, "full-queue": full, "changing-rings": changing,
-            "receive-buffer-outside-ram": rx_outside}
+    seeds = {"ping": ping, "split-header": split, "spoof": spoof, "lonely-switch": lonely,
+             "longest": longest, "too-long": too_long, "writable-transmit": writable,
+             "short-receive-buffer": short_rx, "full-queue": full, "changing-rings": changing,
+             "receive-buffer-outside-ram": rx_outside}
+    # the first start operation's bit 7, after the port selection (fuzz_vnet.c)
+    return with_event_idx(seeds, ("ping", "full-queue", "changing-rings"), 1, 0x80)
 
 
 # ------------------------------------------------------------------ vgic_its
