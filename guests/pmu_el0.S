@@ -5,6 +5,8 @@
  * VBAR_EL1 meanwhile: its synchronous exception from AArch64 EL0 entry is that return; every
  * other entry goes to the runtime's own table (vectors.S).
  */
+#include "vectors.inc"
+
 #define SPSR_EL0T_MASKED 0x3c0 /* M = EL0t, D, A, I and F masked */
 
 	.text
@@ -32,10 +34,6 @@ pmu_el0_back:				// at EL1 again, SP_EL1 as left
 	ret
 	.size pmu_el0_loop, . - pmu_el0_loop
 
-	.macro to_runtime offset
-	.balign 128
-	b	exception_vectors + \offset
-	.endm
 
 	.section .text.vectors, "ax"
 	.balign 2048

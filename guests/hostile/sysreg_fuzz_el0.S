@@ -6,6 +6,8 @@
  * ESR kept (el0_last_esr), and EL0 resumes after the instruction that took it, which is the
  * SVC. Every other vector goes to the runtime's own table (vectors.S).
  */
+#include "vectors.inc"
+
 #define SPSR_EL0T_MASKED 0x3c0	/* M = EL0t, D, A, I and F masked */
 #define SPSR_USR_T32	 0x1f0	/* AArch32 User mode, Thumb, A, I and F masked */
 #define EC_SVC32	 0x11
@@ -67,10 +69,6 @@ el0_sync:
 	msr	elr_el1, x10
 	eret
 
-	.macro to_runtime offset
-	.balign 128
-	b	exception_vectors + \offset
-	.endm
 
 	.section .text.vectors, "ax"
 	.balign 2048
