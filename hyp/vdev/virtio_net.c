@@ -97,27 +97,24 @@ static void transmit(struct virtio_net *n)
 		virtio_mmio_dev_used(&n->vdev, TXQ);
 }
 
-/* Takes the oldest pending frame into n->rx: false when none waits. */
-static bool take_pending(struct virtio_net *n)
-{
-	bool got = false;
-
-	spin_lock(&n->pending_lock);
-	if (n->pend_count) {
-		struct vnet_frame *f = &n->pending[n->pend_head];
-		n->rx.len = f->len;
-		memcpy(n->rx.data, f->data, f->len);
-		n->pend_head = (n->pend_head + 1) % VNET_PENDING;
-		n->pend_count--;
-		got = true;
-	}
-	spin_unlock(&n->pending_lock);
-	return got;
-}
-
 static bool pending(struct virtio_net *n)
 {
 	return __atomic_load_n(&n->pend_count, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* The oldest waiting frame (one waits). Only this device's lock holder, the caller, takes
+   frames, and senders add behind it, so it stays put until drop_head. */
+static const struct vnet_frame *pending_head(const struct virtio_net *n)
+{
+	return &n->pending[n->pend_head];
+}
+
+static void drop_head(struct virtio_net *n)
+{
+	spin_lock(&n->pending_lock);
+	n->pend_head = (n->pend_head + 1) % VNET_PENDING;
+	n->pend_count--;
+	spin_unlock(&n->pending_lock);
 }
 
 /* Writes into one device-writable descriptor the next bytes of the header and the frame, from
@@ -191,7 +188,9 @@ static void receive(struct virtio_net *n, bool raise)
 	bool used = false, no_buffers = false;
 
 	for (unsigned k = 0; k < VNET_PENDING && walked < q->num && pending(n); k++) {
+		const struct vnet_frame *f = pending_head(n);
 		struct virtq_chain chain;
+		unsigned len = f->len;
 		int64_t wrote;
 		int got = virtq_pop(q, h, &chain);
 		if (!got) {
@@ -202,9 +201,9 @@ static void receive(struct virtio_net *n, bool raise)
 			broken(n);
 			return;
 		}
-		/* Only this device's lock holder takes frames: one still waits. */
-		wrote = take_pending(n) ? write_frame(n, q, &chain, n->rx.data, n->rx.len) : 0;
-		if (!put_received(n, q, chain.head, wrote, n->rx.len))
+		wrote = write_frame(n, q, &chain, f->data, len);
+		drop_head(n);
+		if (!put_received(n, q, chain.head, wrote, len))
 			return;
 		walked += chain.seen;
 		used = true;
@@ -379,14 +378,10 @@ static bool deliver_now(struct virtio_net *n, const uint8_t *frame, unsigned len
 	if (!n->accepting || !virtio_mmio_dev_live(&n->vdev) || !n->vdev.vq[RXQ].ready)
 		return false;
 	while (pending(n)) {
-		/* The head stays put: only this lock's holder takes frames, senders add behind. */
-		const struct vnet_frame *f = &n->pending[n->pend_head];
+		const struct vnet_frame *f = pending_head(n);
 		if (put_direct(n, f->data, f->len) <= 0)
 			return false;
-		spin_lock(&n->pending_lock);
-		n->pend_head = (n->pend_head + 1) % VNET_PENDING;
-		n->pend_count--;
-		spin_unlock(&n->pending_lock);
+		drop_head(n);
 	}
 	return put_direct(n, frame, len) > 0;
 }

@@ -10,9 +10,10 @@
 #include <kestrel/types.h>
 
 #define HOSTDISK_MAX 32
-/* What one request to the machine's disk moves at most: a 1 MiB request of Linux's (dd bs=1M)
-   in one piece. Each piece is a round trip through the machine's disk, which in 64 KiB pieces
-   cost three quarters of the throughput (docs/virtio.md, docs/benchmarks.md). */
+/* The disk's buffer, for requests that do not go in place: what one request through it moves
+   at most, a 1 MiB request of Linux's (dd bs=1M) in one piece. Each piece is a round trip
+   through the machine's disk, which in 64 KiB pieces cost three quarters of the throughput
+   (docs/virtio.md, docs/benchmarks.md). */
 #define HOSTDISK_BUF_SIZE (1024u << 10)
 #define HOSTDISK_WAIT_MS  5000 /* a request not done by then: the disk is given up */
 

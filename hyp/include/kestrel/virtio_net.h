@@ -54,10 +54,10 @@ struct vnet_stats {
 struct virtio_net {
 	struct virtio_dev vdev;
 	uint8_t mac[ETH_ALEN];
-	bool bridge;		  /* may send other sources than mac (vswitch.h) */
-	struct vswitch *sw;	  /* NULL: on no switch, what it sends is dropped */
-	unsigned port;		  /* its index in sw */
-	struct vnet_frame tx, rx; /* kestrel's copy of the frame in hand (device lock) */
+	bool bridge;	      /* may send other sources than mac (vswitch.h) */
+	struct vswitch *sw;   /* NULL: on no switch, what it sends is dropped */
+	unsigned port;	      /* its index in sw */
+	struct vnet_frame tx; /* kestrel's copy of the frame being sent (device lock) */
 	/* Frames another port put in this guest's buffers whose used-buffer interrupt is not
 	   decided yet (device lock): the sender decides it once its notify is done. */
 	bool rx_unsignalled;
