@@ -274,7 +274,9 @@ static void net_after_write(struct virtio_dev *dev)
 	struct vswitch *sw = n->sw;
 	unsigned nports;
 
-	if (!sw || !__atomic_exchange_n(&n->signal_due, false, __ATOMIC_ACQ_REL))
+	/* A plain load first: most writes sent nothing into another port's buffers. */
+	if (!sw || !__atomic_load_n(&n->signal_due, __ATOMIC_RELAXED) ||
+	    !__atomic_exchange_n(&n->signal_due, false, __ATOMIC_ACQ_REL))
 		return;
 	nports = __atomic_load_n(&sw->nports, __ATOMIC_ACQUIRE);
 	for (unsigned p = 0; p < nports; p++) {
