@@ -25,13 +25,6 @@ void vm_s2_flush(struct vm *vm)
 	arch_s2_tlb_flush(vm->vttbr);
 }
 
-bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
-{
-	uint64_t ram = ipa_addr(vm->ram_ipa);
-
-	return ipa >= ram && size <= vm->ram_size && ipa - ram <= vm->ram_size - size;
-}
-
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
 {
 	mpidr &= 0xff00ffffffull; /* affinity fields only */

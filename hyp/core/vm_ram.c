@@ -209,15 +209,24 @@ int vm_ram_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t siz
 	return err;
 }
 
+void *vm_ram_map(struct vm *vm, ipa_t ipa, uint64_t size)
+{
+	int err;
+
+	return size ? guest_ram(vm, ipa, size, &err) : NULL;
+}
+
 int vm_ram_dma(struct vm *vm, ipa_t ipa, uint64_t size, uint64_t *pa)
 {
 	int err;
-	void *p;
 
-	if (!size)
+	/* guest_ram's checks without its pointer: a disk request has a range per guest page */
+	if (!size || !vm_ipa_is_ram(vm, ipa_addr(ipa), size) || !pa_addr(vm->ram_pa))
 		return -E_RANGE;
-	p = guest_ram(vm, ipa, size, &err);
-	if (p)
+	err = vm->ram_lazy && !blocks_ready(vm, ipa_addr(ipa), size)
+		  ? vm_ram_prepare(vm, ipa_addr(ipa), size)
+		  : E_OK;
+	if (!err)
 		*pa = pa_addr(vm_ram_pa(vm, ipa_addr(ipa)));
 	return err;
 }

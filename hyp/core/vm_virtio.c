@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A VM's virtio devices: what kestrel hands the device models (hyp/vdev/virtio_*.c, virtq.c).
- * They reach the guest only through vm->vio_hooks: the checked copies of vm_ram.c and an edge
- * on the slot's SPI through the vGIC.
+ * They reach the guest only through vm->vio_hooks: the checked copies and ring mappings of
+ * vm_ram.c and an edge on the slot's SPI through the vGIC.
  */
 #include <kestrel/guest_layout.h>
 #include <kestrel/hostdisk.h>
@@ -48,6 +48,11 @@ static bool hook_in_ram(void *ctx, ipa_t ipa, uint64_t size)
 static int hook_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
 {
 	return vm_ram_dma(ctx, ipa, size, pa);
+}
+
+static void *hook_map(void *ctx, ipa_t ipa, uint64_t size)
+{
+	return vm_ram_map(ctx, ipa, size);
 }
 
 static void hook_irq(void *ctx, unsigned slot)
@@ -130,8 +135,8 @@ static void net_setup(struct vm *vm, unsigned slot)
 
 int vm_virtio_build(struct vm *vm)
 {
-	vm->vio_hooks =
-	    (struct virtio_hooks){vm, hook_read, hook_write, hook_in_ram, hook_irq, hook_dma};
+	vm->vio_hooks = (struct virtio_hooks){vm,	hook_read, hook_write, hook_in_ram,
+					      hook_irq, hook_dma,  hook_map,   NULL};
 	virtio_mmio_init(&vm->vio, VIRTIO_MMIO_BASE);
 	for (unsigned i = 0; i < vm->config.nvirtio; i++) {
 		if (vm->config.virtio[i].type == VM_VIRTIO_CONSOLE) {

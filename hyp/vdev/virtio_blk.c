@@ -4,7 +4,7 @@
  * its device-readable bytes are a 16-byte header (type, reserved, sector) and, for a write, the
  * data; its device-writable bytes are, for a read or GET_ID, the data and then one status byte.
  * The chain is taken as that stream of bytes however the guest cut it into descriptors (any
- * layout, §2.6.4), each descriptor copied once and checked against the VM's RAM by virtq.c.
+ * layout, §2.6.4), each descriptor loaded once and checked against the VM's RAM by virtq.c.
  * A backend that can (io_direct) gets a whole read or write as the guest's own buffers, one
  * physical range of the VM's RAM a descriptor, and its disk moves the data in place; else the
  * data moves between the guest's buffers and the backend's buffer, a piece at a time. The
@@ -283,8 +283,7 @@ static void process(struct virtio_blk *b)
 	b->moved = 0;
 	while (!b->req.busy && virtio_mmio_dev_live(&b->vdev) && q->ready) {
 		struct virtq_chain chain;
-		unsigned n = 0;
-		int got;
+		int got, n;
 		if (walked >= q->num || b->moved >= VBLK_NOTIFY_BUDGET) {
 			more = virtq_has_avail(q, h); /* taken up at the acknowledgement */
 			break;
@@ -296,11 +295,10 @@ static void process(struct virtio_blk *b)
 		}
 		if (!got)
 			break;
-		/* virtq_next ends a chain after num descriptors: chain[] has room for all. */
-		while ((got = virtq_next(q, h, &chain, &b->chain[n])) > 0)
-			n++;
+		/* a chain ends after num descriptors: chain[] has room for all */
+		n = virtq_chain(q, h, &chain, b->chain);
 		walked += chain.seen;
-		if (got < 0 || begin(b, chain.head, n) < 0) {
+		if (n < 0 || begin(b, chain.head, (unsigned)n) < 0) {
 			broken(b);
 			break;
 		}

@@ -201,7 +201,7 @@ static void write_queue(struct virtio_dev *dev, struct virtq *q, uint64_t off, u
 		q->num = val <= VIRTQ_NUM_MAX ? (uint16_t)val : 0; /* checked when made ready */
 		break;
 	case VIRTIO_MMIO_QUEUE_READY:
-		if (!virtq_layout_ok(q, dev->hooks)) {
+		if (!virtq_map(q, dev->hooks)) {
 			virtio_mmio_dev_broken(dev);
 			break;
 		}

@@ -112,6 +112,18 @@ static void h_irq(void *ctx, unsigned slot)
 	FUZZ_CHECK(slot == SLOT, "interrupt of slot %u", slot);
 }
 
+static void *h_map(void *ctx, ipa_t ipa, uint64_t size)
+{
+	FUZZ_CHECK(ctx == &blk, "hooks of another device");
+	return ram_map(ram, ipa, size);
+}
+
+static void h_after_ring_read(void *ctx)
+{
+	FUZZ_CHECK(ctx == &blk, "hooks of another device");
+	ram_mutate(ram, &seen.mutation);
+}
+
 /* In place: a "physical address" is where the byte is in the fake RAM. */
 static int h_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
 {
@@ -122,8 +134,10 @@ static int h_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
 	return E_OK;
 }
 
-static const struct virtio_hooks hooks = {&blk, h_read, h_write, h_in_ram, h_irq, NULL};
-static const struct virtio_hooks hooks_in_place = {&blk, h_read, h_write, h_in_ram, h_irq, h_dma};
+static const struct virtio_hooks hooks = {&blk,	 h_read, h_write, h_in_ram,
+					  h_irq, NULL,	 h_map,	  h_after_ring_read};
+static const struct virtio_hooks hooks_in_place = {&blk,  h_read, h_write, h_in_ram,
+						   h_irq, h_dma,  h_map,   h_after_ring_read};
 
 static int disk_do(uint32_t type, uint64_t sector, uint32_t len);
 

@@ -92,6 +92,20 @@ static bool h_in_ram(void *ctx, ipa_t ipa, uint64_t size)
 	return in_ram(ipa, size);
 }
 
+static void *h_map(void *ctx, ipa_t ipa, uint64_t size)
+{
+	FUZZ_CHECK(ctx == &cons, "hooks of another device");
+	count_call();
+	return ram_map(ram, ipa, size);
+}
+
+static void h_after_ring_read(void *ctx)
+{
+	FUZZ_CHECK(ctx == &cons, "hooks of another device");
+	count_call();
+	ram_mutate(ram, &seen.mutation);
+}
+
 static void h_irq(void *ctx, unsigned slot)
 {
 	FUZZ_CHECK(ctx == &cons, "hooks of another device");
@@ -99,7 +113,8 @@ static void h_irq(void *ctx, unsigned slot)
 	seen.irqs++;
 }
 
-static const struct virtio_hooks hooks = {&cons, h_read, h_write, h_in_ram, h_irq, NULL};
+static const struct virtio_hooks hooks = {&cons, h_read, h_write, h_in_ram,
+					  h_irq, NULL,	 h_map,	  h_after_ring_read};
 
 /* Output is what the device read last, from its own copy: never fetched a second time. */
 static void output(struct virtio_console *c, const char *buf, unsigned len)

@@ -102,6 +102,22 @@ static bool h_in_ram(void *ctx, ipa_t ipa, uint64_t size)
 	return in_ram(ipa, size);
 }
 
+static void *h_map(void *ctx, ipa_t ipa, uint64_t size)
+{
+	struct port *p = port_of(ctx);
+
+	count_call();
+	return ram_map(p->ram, ipa, size);
+}
+
+static void h_after_ring_read(void *ctx)
+{
+	struct port *p = port_of(ctx);
+
+	count_call();
+	ram_mutate(p->ram, &seen.mutation);
+}
+
 static void h_irq(void *ctx, unsigned slot)
 {
 	port_of(ctx);
@@ -209,7 +225,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct port *p = &port[i];
 		p->ram = calloc(1, RAM_SIZE);
 		FUZZ_CHECK(p->ram, "no memory");
-		p->hooks = (struct virtio_hooks){p, h_read, h_write, h_in_ram, h_irq, NULL};
+		p->hooks = (struct virtio_hooks){p,	h_read, h_write, h_in_ram,
+						 h_irq, NULL,	h_map,	 h_after_ring_read};
 		virtio_mmio_init(&p->window, VIRTIO_MMIO_BASE);
 		virtio_net_init(&p->net, &p->hooks, 0, mac);
 		p->window.slot[0] = &p->net.vdev;

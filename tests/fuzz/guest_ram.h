@@ -48,6 +48,12 @@ static inline int ram_write(uint8_t *ram, ipa_t dst, const void *src, uint64_t s
 	return E_OK;
 }
 
+/* What hooks->map does with the RAM: the pointer to all of [ipa, ipa + size) in it, or NULL. */
+static inline void *ram_map(uint8_t *ram, ipa_t ipa, uint64_t size)
+{
+	return size && in_ram(ipa, size) ? ram + (ipa_addr(ipa) - RAM_BASE) : NULL;
+}
+
 /* The guest's own store: what falls outside the RAM is lost. */
 static inline void ram_put(uint8_t *ram, uint64_t ipa, const void *src, uint64_t len)
 {
@@ -55,8 +61,9 @@ static inline void ram_put(uint8_t *ram, uint64_t ipa, const void *src, uint64_t
 		memcpy(ram + (ipa - RAM_BASE), src, len);
 }
 
-/* Once on (operation 7: u16 offset, XOR byte), every read the device makes changes a byte of
-   the RAM right after: the guest rewriting its rings while kestrel reads them. */
+/* Once on (operation 7: u16 offset, XOR byte), every read the device makes (a copy, or a load
+   from a ring: hooks->after_ring_read) changes a byte of the RAM right after: the guest
+   rewriting its rings while kestrel reads them. */
 struct ram_mutation {
 	bool on;
 	uint16_t off;

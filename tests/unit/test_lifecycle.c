@@ -150,13 +150,6 @@ void vm_virtio_stop(struct vm *v)
 	(void)v;
 }
 
-bool vm_ipa_is_ram(const struct vm *v, ipaddr_t ipa, uint64_t size)
-{
-	uint64_t ram = ipa_addr(v->ram_ipa);
-
-	return ipa >= ram && size <= v->ram_size && ipa - ram <= v->ram_size - size;
-}
-
 void sched_report_idle(void)
 {
 }

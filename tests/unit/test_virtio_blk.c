@@ -26,7 +26,7 @@
 #define USED	 0x3000
 #define DATA	 0x10000
 
-static uint8_t ram[RAM_SIZE];
+static _Alignas(16) uint8_t ram[RAM_SIZE]; /* the rings are loaded in place, aligned */
 static uint8_t disk[SECTORS * 512];
 static uint8_t dbuf[BUF_SIZE];
 static struct virtio_mmio window;
@@ -84,7 +84,12 @@ static int h_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
 	return E_OK;
 }
 
-static const struct virtio_hooks hooks = {NULL, h_read, h_write, in_ram, h_irq, h_dma};
+static void *h_map(void *ctx, ipa_t ipa, uint64_t size)
+{
+	return size && in_ram(ctx, ipa, size) ? ram + (ipa_addr(ipa) - RAM_BASE) : NULL;
+}
+
+static const struct virtio_hooks hooks = {NULL, h_read, h_write, in_ram, h_irq, h_dma, h_map, NULL};
 
 /* The backend in place (make_in_place): the ranges of its last request, at most DIRECT_MAX. */
 #define DIRECT_MAX 3

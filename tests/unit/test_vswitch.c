@@ -34,7 +34,7 @@ struct guest {
 	struct virtio_mmio window;
 	struct virtio_net net;
 	struct virtio_hooks hooks;
-	uint8_t ram[RAM_SIZE];
+	_Alignas(16) uint8_t ram[RAM_SIZE]; /* the rings are loaded in place, aligned */
 	unsigned irqs, irqs_seen; /* interrupts raised; as many when receive() last looked */
 	uint16_t rx_avail, tx_avail, rx_seen;
 };
@@ -48,6 +48,13 @@ static bool fake_in_ram(void *ctx, ipa_t ipa, uint64_t size)
 
 	(void)ctx;
 	return a >= RAM_BASE && size <= RAM_SIZE && a - RAM_BASE <= RAM_SIZE - size;
+}
+
+static void *fake_map(void *ctx, ipa_t ipa, uint64_t size)
+{
+	struct guest *vm = ctx;
+
+	return size && fake_in_ram(ctx, ipa, size) ? vm->ram + (ipa_addr(ipa) - RAM_BASE) : NULL;
 }
 
 static int fake_read(void *ctx, ipa_t src, void *dst, uint64_t size)
@@ -249,8 +256,8 @@ static void setup_ports(unsigned not_started)
 	vswitch_init(&lan1, "lan1");
 	for (unsigned i = 0; i < PORTS; i++) {
 		uint8_t mac[ETH_ALEN] = {0x02, 0, 0, 0, 0, (uint8_t)(i + 1)};
-		g[i].hooks = (struct virtio_hooks){&g[i],	fake_read, fake_write,
-						   fake_in_ram, fake_irq,  NULL};
+		g[i].hooks = (struct virtio_hooks){&g[i],    fake_read, fake_write, fake_in_ram,
+						   fake_irq, NULL,	fake_map,   NULL};
 		virtio_mmio_init(&g[i].window, VIRTIO_MMIO_BASE);
 		virtio_net_init(&g[i].net, &g[i].hooks, 0, mac);
 		g[i].window.slot[0] = &g[i].net.vdev;

@@ -2,8 +2,8 @@
 /*
  * Split virtqueues (virtio 1.2 §2.7) as a device reads and fills them (virtq.c), and the one way
  * a device model reaches guest memory: struct virtio_hooks, checked copies to and from the VM's
- * own RAM and an interrupt to raise. Pure logic: the same code runs in kestrel and, with fake
- * hooks, in the host fuzzers (tests/fuzz/fuzz_virtq.c).
+ * own RAM, the rings mapped once checked, and an interrupt to raise. Pure logic: the same code runs
+ * in kestrel and, with fake hooks, in the host fuzzers (tests/fuzz/fuzz_virtq.c).
  */
 #ifndef KESTREL_VIRTQ_H
 #define KESTREL_VIRTQ_H
@@ -30,6 +30,13 @@ struct virtio_hooks {
 	   physical address of [ipa, ipa + size), all in the VM's own RAM, handed over first, one
 	   contiguous range; -E_RANGE otherwise. */
 	MUST_CHECK int (*dma)(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa);
+	/* A queue's rings when the driver makes it ready: kestrel's pointer to [ipa, ipa + size),
+	   all in the VM's own RAM and handed over, or NULL. It stays valid while the queue is
+	   ready: a VM's RAM is taken back only after its devices are reset (vm_virtio_stop). */
+	void *(*map)(void *ctx, ipa_t ipa, uint64_t size);
+	/* NULL in kestrel. The fuzzers rewrite a byte of guest memory here, after each load from
+	   a ring: the guest changing its rings between kestrel's reads. */
+	void (*after_ring_read)(void *ctx);
 };
 
 struct virtq {
@@ -44,6 +51,9 @@ struct virtq {
 	uint16_t signalled_used; /* used_idx at the last interrupt decision */
 	bool avail_event_set;	 /* avail_event holds last_avail as written last */
 	uint16_t avail_event;	 /* what kestrel last wrote as the used ring's avail_event */
+	/* The three areas as hooks->map gave them when the queue was made ready: one load per
+	   field instead of a checked copy (a Linux disk request has up to 254 descriptors). */
+	uint8_t *desc_p, *avail_p, *used_p;
 };
 
 /* One descriptor, copied out of guest memory: used from this copy only. */
@@ -60,14 +70,19 @@ struct virtq_desc {
 static inline void virtq_desc_bytes(volatile uint8_t d[16], uint64_t addr, uint32_t len,
 				    uint16_t flags, uint16_t next)
 {
-	for (unsigned i = 0; i < 8; i++)
+	uint64_t rest = len | (uint64_t)flags << 32 | (uint64_t)next << 48;
+
+	/* A ring's descriptors are 16-aligned: two stores (on little-endian CPUs), not 16. */
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !((uintptr_t)d & 7)) {
+		volatile uint64_t *w = (volatile uint64_t *)(volatile void *)d;
+		w[0] = addr;
+		w[1] = rest;
+		return;
+	}
+	for (unsigned i = 0; i < 8; i++) {
 		d[i] = (uint8_t)(addr >> (8 * i));
-	for (unsigned i = 0; i < 4; i++)
-		d[8 + i] = (uint8_t)(len >> (8 * i));
-	d[12] = (uint8_t)flags;
-	d[13] = (uint8_t)(flags >> 8);
-	d[14] = (uint8_t)next;
-	d[15] = (uint8_t)(next >> 8);
+		d[8 + i] = (uint8_t)(rest >> (8 * i));
+	}
 }
 
 /* Walks one chain: each descriptor is read once, the walk ends after q->num of them. */
@@ -95,6 +110,10 @@ bool virtq_has_avail(struct virtq *q, const struct virtio_hooks *h);
    not all in the VM's RAM, or a device-readable one after a device-writable one). */
 MUST_CHECK int virtq_next(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain,
 			  struct virtq_desc *d);
+/* The rest of the chain into d[], which has room for q->num descriptors (a chain ends after
+   that many): how many, or -E_RANGE as virtq_next. One call for a disk request's hundreds. */
+MUST_CHECK int virtq_chain(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain,
+			   struct virtq_desc *d);
 /* Puts the chain on the used ring with len bytes written into it. */
 MUST_CHECK int virtq_push(struct virtq *q, const struct virtio_hooks *h, uint16_t head,
 			  uint32_t len);
@@ -102,7 +121,8 @@ MUST_CHECK int virtq_push(struct virtq *q, const struct virtio_hooks *h, uint16_
    EVENT_IDX, whether its used_event is among them (§2.7.10); else VIRTQ_AVAIL_F_NO_INTERRUPT
    clear. */
 bool virtq_wants_irq(struct virtq *q, const struct virtio_hooks *h);
-/* Whether the ring's areas lie in the VM's RAM, aligned as §2.7 asks. */
-bool virtq_layout_ok(const struct virtq *q, const struct virtio_hooks *h);
+/* Maps the ring's areas (hooks->map) when they lie in the VM's RAM, aligned as §2.7 asks:
+   false, and nothing mapped, otherwise. */
+MUST_CHECK bool virtq_map(struct virtq *q, const struct virtio_hooks *h);
 
 #endif

@@ -281,7 +281,14 @@ void vm_s2_flush(struct vm *vm);
 int vm_refuse(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
-bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size);
+/* Whether all of [ipa, ipa + size) is the VM's RAM, without overflow. Inline: the device
+   models ask it for every descriptor. */
+static inline bool vm_ipa_is_ram(const struct vm *vm, ipaddr_t ipa, uint64_t size)
+{
+	uint64_t ram = ipa_addr(vm->ram_ipa);
+
+	return ipa >= ram && size <= vm->ram_size && ipa - ram <= vm->ram_size - size;
+}
 
 /* State of one interrupt as seen by vcpu (private ones are per vCPU; NULL without one). */
 static inline struct virq *vgic_irq(struct vm *vm, struct vcpu *vcpu, unsigned intid)

@@ -30,5 +30,9 @@ MUST_CHECK int vm_ram_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, u
    (size > 0), handed over first so no first touch zeroes it later; its stop must wait for the
    device (vm_virtio_stop) before the RAM is scrubbed. */
 MUST_CHECK int vm_ram_dma(struct vm *vm, ipa_t ipa, uint64_t size, uint64_t *pa);
+/* The same check for a virtqueue's rings, read and written in place while the queue is ready:
+   kestrel's pointer to [ipa, ipa + size) (size > 0), handed over first; NULL unless all of it
+   is the VM's own RAM. The VM's stop resets its devices before the RAM is scrubbed. */
+void *vm_ram_map(struct vm *vm, ipa_t ipa, uint64_t size);
 
 #endif
