@@ -6,8 +6,13 @@
 #   io=blk io_mib=N io_reps=R                write N MiB to /dev/vda R times, then read them R
 #                                            times, O_DIRECT
 #   io=net-server io_ip=A io_peer=B io_mib=N serve N MiB over HTTP to the client
-#   io=net-client io_ip=B io_peer=A io_mib=N ping the server, then fetch its N MiB
+#   io=net-client io_ip=B io_peer=A io_mib=N io_reps=R
+#                                            ping the server, then fetch its N MiB R times
+# Each measured step (a dd, the pings, a fetch) waits for a line on the console first:
+# bench/run.py runs kestrel and bare QEMU side by side and lets one step run at a time, each
+# machine's step next to the others', so that a slow spell of the shared host falls on all.
 # Lines for bench/run.py (times are the guest's own clock, in microseconds):
+#   BENCH-IO wait NAME       ready for the next step: waits for a line on the console
 #   BENCH-IO mark NAME       before and after each measured part: under kestrel, bench/run.py
 #                            asks kestrel's console for the VM's counters then (the script
 #                            waits MARK_WAIT seconds for it, outside the measured parts)
@@ -45,6 +50,12 @@ fail() {
 mark() {
 	echo "BENCH-IO mark $1"
 	sleep $MARK_WAIT
+}
+
+# the next step starts when bench/run.py says so
+step() {
+	echo "BENCH-IO wait $1"
+	read -r _ || fail "no console input for step $1"
 }
 
 # the guest's virtio interrupts so far, every CPU
@@ -95,10 +106,12 @@ blk)
 	[ -b /dev/vda ] || fail "no /dev/vda"
 	mark write
 	for i in $(seq "$reps"); do
+		step write
 		dd_part write if=/dev/zero of=/dev/vda bs=1M count="$mib" oflag=direct
 	done
 	mark read
 	for i in $(seq "$reps"); do
+		step read
 		dd_part read if=/dev/vda of=/dev/null bs=1M count="$mib" iflag=direct
 	done
 	mark end
@@ -119,9 +132,9 @@ net-server | net-client)
 	if [ "$role" = net-server ]; then
 		dd if=/dev/zero of=/www/data bs=1M count="$mib" 2>/dev/null
 		touch /www/ready
-		# until the client has fetched it (its /www/done), 300 s at most
+		# until the client has fetched it (its /www/done), 1200 s at most
 		i=0
-		until wget -q -O /dev/null "http://$peer/done" 2>/dev/null || [ $i -ge 300 ]; do
+		until wget -q -O /dev/null "http://$peer/done" 2>/dev/null || [ $i -ge 1200 ]; do
 			sleep 1
 			i=$((i + 1))
 		done
@@ -131,19 +144,23 @@ net-server | net-client)
 			sleep 1
 			i=$((i + 1))
 		done
+		step ping
 		out=$(ping -c 20 -i 0.2 -W 2 "$peer" 2>&1)
 		# "round-trip min/avg/max = 0.512/0.734/1.203 ms"
 		rtt=$(echo "$out" | sed -n 's|.*min/avg/max = \([0-9.]*\)/\([0-9.]*\)/\([0-9.]*\).*|\2 \1 \3|p')
 		[ -n "$rtt" ] || fail "ping $peer: $(echo "$out" | tail -2 | tr '\n' ' ')"
 		echo "BENCH-IO ping $rtt"
 		mark fetch
-		before=$(irqs)
-		start=$(now_us)
-		wget -q -O /dev/null "http://$peer/data" || fail "wget http://$peer/data"
-		end=$(now_us)
-		after=$(irqs)
-		echo "BENCH-IO net fetch $((mib * 1048576)) $(secs $((end - start)))"
-		echo "BENCH-IO irqs fetch $((after - before))"
+		for i in $(seq "$reps"); do
+			step fetch
+			before=$(irqs)
+			start=$(now_us)
+			wget -q -O /dev/null "http://$peer/data" || fail "wget http://$peer/data"
+			end=$(now_us)
+			after=$(irqs)
+			echo "BENCH-IO net fetch $((mib * 1048576)) $(secs $((end - start)))"
+			echo "BENCH-IO irqs fetch $((after - before))"
+		done
 		mark end
 		touch /www/done
 		sleep 3 # the server's next poll finds it
