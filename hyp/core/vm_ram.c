@@ -216,17 +216,22 @@ void *vm_ram_map(struct vm *vm, ipa_t ipa, uint64_t size)
 	return size ? guest_ram(vm, ipa, size, &err) : NULL;
 }
 
-int vm_ram_dma(struct vm *vm, ipa_t ipa, uint64_t size, uint64_t *pa)
+int vm_ram_dma(struct vm *vm, struct dma_seg *seg, unsigned n)
 {
-	int err;
-
-	/* guest_ram's checks without its pointer: a disk request has a range per guest page */
-	if (!size || !vm_ipa_is_ram(vm, ipa_addr(ipa), size) || !pa_addr(vm->ram_pa))
+	if (!pa_addr(vm->ram_pa))
 		return -E_RANGE;
-	err = vm->ram_lazy && !blocks_ready(vm, ipa_addr(ipa), size)
-		  ? vm_ram_prepare(vm, ipa_addr(ipa), size)
-		  : E_OK;
-	if (!err)
-		*pa = pa_addr(vm_ram_pa(vm, ipa_addr(ipa)));
-	return err;
+	/* guest_ram's checks for each range, without its pointer: a request has one per page */
+	for (unsigned i = 0; i < n; i++) {
+		ipaddr_t ipa = seg[i].pa;
+		int err;
+		if (!seg[i].len || !vm_ipa_is_ram(vm, ipa, seg[i].len))
+			return -E_RANGE;
+		if (vm->ram_lazy && !blocks_ready(vm, ipa, seg[i].len)) {
+			err = vm_ram_prepare(vm, ipa, seg[i].len);
+			if (err)
+				return err;
+		}
+		seg[i].pa = pa_addr(vm_ram_pa(vm, ipa));
+	}
+	return E_OK;
 }

@@ -45,9 +45,9 @@ static bool hook_in_ram(void *ctx, ipa_t ipa, uint64_t size)
 	return vm_ipa_is_ram(ctx, ipa_addr(ipa), size);
 }
 
-static int hook_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
+static int hook_dma(void *ctx, struct dma_seg *seg, unsigned n)
 {
-	return vm_ram_dma(ctx, ipa, size, pa);
+	return vm_ram_dma(ctx, seg, n);
 }
 
 static void *hook_map(void *ctx, ipa_t ipa, uint64_t size)

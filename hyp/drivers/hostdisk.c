@@ -106,7 +106,7 @@ static uint16_t used_idx(const struct hostdisk *d)
 /* Puts one request on the ring, its data in nseg ranges (the disk's own buffer, or a VM's
    memory: in_place), and tells the device; interrupt: the device is asked for one when it is
    done. */
-static int post(struct hostdisk *d, uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+static int post(struct hostdisk *d, uint32_t type, uint64_t sector, const struct dma_seg *seg,
 		unsigned nseg, bool in_place, bool interrupt)
 {
 	volatile uint8_t *hdr = ring_at(d, RING_HEADER), *status = ring_at(d, RING_STATUS);
@@ -145,7 +145,7 @@ static int post(struct hostdisk *d, uint32_t type, uint64_t sector, const struct
 static int post_buf(struct hostdisk *d, uint32_t type, uint64_t sector, uint32_t len,
 		    bool interrupt)
 {
-	const struct vblk_seg seg = {d->buf, len};
+	const struct dma_seg seg = {d->buf, len};
 
 	if (len > HOSTDISK_BUF_SIZE)
 		return -E_INVAL;
@@ -230,7 +230,7 @@ static int hostdisk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 
 /* A VM disk's whole read or write in its own memory: only with the device's interrupt (a
    polled one would hold the CPU for the whole transfer). */
-static int hostdisk_io_direct(void *ctx, uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+static int hostdisk_io_direct(void *ctx, uint32_t type, uint64_t sector, const struct dma_seg *seg,
 			      unsigned nseg)
 {
 	struct hostdisk *d = ctx;

@@ -154,11 +154,12 @@ static int direct_segs(struct virtio_blk *b, const struct stream *s, uint64_t of
 	while (span_next(s, &sp, &addr, &n)) {
 		if (nseg == max)
 			return 0;
-		if (h->dma(h->ctx, ipa_init(addr), n, &b->seg[nseg].pa))
-			return -E_RANGE;
+		b->seg[nseg].pa = addr; /* an IPA until h->dma */
 		b->seg[nseg++].len = (uint32_t)n;
 	}
-	return sp.len ? -E_RANGE : (int)nseg;
+	if (sp.len || h->dma(h->ctx, b->seg, nseg))
+		return -E_RANGE;
+	return (int)nseg;
 }
 
 /*

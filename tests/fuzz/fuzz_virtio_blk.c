@@ -64,7 +64,7 @@ static struct {
 	bool piece; /* a piece is under way */
 	uint32_t piece_type, piece_len;
 	uint64_t piece_sector;
-	const struct vblk_seg *piece_seg; /* in place: its ranges (the device's, until done) */
+	const struct dma_seg *piece_seg; /* in place: its ranges (the device's, until done) */
 	unsigned piece_nseg;
 } seen;
 
@@ -125,12 +125,14 @@ static void h_after_ring_read(void *ctx)
 }
 
 /* In place: a "physical address" is where the byte is in the fake RAM. */
-static int h_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
+static int h_dma(void *ctx, struct dma_seg *seg, unsigned n)
 {
 	FUZZ_CHECK(ctx == &blk, "hooks of another device");
-	if (!size || !in_ram(ipa, size))
-		return -E_RANGE;
-	*pa = (uint64_t)(uintptr_t)(ram + (ipa_addr(ipa) - RAM_BASE));
+	for (unsigned i = 0; i < n; i++) {
+		if (!seg[i].len || !in_ram(ipa_init(seg[i].pa), seg[i].len))
+			return -E_RANGE;
+		seg[i].pa = (uint64_t)(uintptr_t)(ram + (seg[i].pa - RAM_BASE));
+	}
 	return E_OK;
 }
 
@@ -144,7 +146,7 @@ static int disk_do(uint32_t type, uint64_t sector, uint32_t len);
 /* A piece (or, with seg, a request in place) reaches the disk: whether it is to wait for
    operation 6 (deferred), recorded for then. */
 static bool defer(void *ctx, uint32_t type, uint64_t sector, uint32_t len,
-		  const struct vblk_seg *seg, unsigned nseg)
+		  const struct dma_seg *seg, unsigned nseg)
 {
 	FUZZ_CHECK(ctx == &blk, "another disk");
 	FUZZ_CHECK(!seen.piece, "a piece started while another is under way");
@@ -167,7 +169,7 @@ static int disk_io(void *ctx, uint32_t type, uint64_t sector, uint32_t len)
 }
 
 /* The disk does a request in place: checked as it reaches the disk. */
-static int disk_do_in_place(uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+static int disk_do_in_place(uint32_t type, uint64_t sector, const struct dma_seg *seg,
 			    unsigned nseg)
 {
 	uint64_t len = 0;
@@ -197,7 +199,7 @@ static int disk_do_in_place(uint32_t type, uint64_t sector, const struct vblk_se
 	return E_OK;
 }
 
-static int disk_io_in_place(void *ctx, uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+static int disk_io_in_place(void *ctx, uint32_t type, uint64_t sector, const struct dma_seg *seg,
 			    unsigned nseg)
 {
 	if (defer(ctx, type, sector, 0, seg, nseg))

@@ -75,12 +75,13 @@ static void h_irq(void *ctx, unsigned slot)
 }
 
 /* In place: a "physical address" is where the byte is in the fake RAM. */
-static int h_dma(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa)
+static int h_dma(void *ctx, struct dma_seg *seg, unsigned n)
 {
-	(void)ctx;
-	if (!size || !in_ram(ctx, ipa, size))
-		return -E_RANGE;
-	*pa = (uint64_t)(uintptr_t)(ram + (ipa_addr(ipa) - RAM_BASE));
+	for (unsigned i = 0; i < n; i++) {
+		if (!seg[i].len || !in_ram(ctx, ipa_init(seg[i].pa), seg[i].len))
+			return -E_RANGE;
+		seg[i].pa = (uint64_t)(uintptr_t)(ram + (seg[i].pa - RAM_BASE));
+	}
 	return E_OK;
 }
 
@@ -93,10 +94,10 @@ static const struct virtio_hooks hooks = {NULL, h_read, h_write, in_ram, h_irq, 
 
 /* The backend in place (make_in_place): the ranges of its last request, at most DIRECT_MAX. */
 #define DIRECT_MAX 3
-static struct vblk_seg in_place[VBLK_DIRECT_SEGS];
+static struct dma_seg in_place[VBLK_DIRECT_SEGS];
 static unsigned in_place_n, in_place_ios;
 
-static int disk_io_in_place(void *ctx, uint32_t type, uint64_t sector, const struct vblk_seg *seg,
+static int disk_io_in_place(void *ctx, uint32_t type, uint64_t sector, const struct dma_seg *seg,
 			    unsigned nseg)
 {
 	uint64_t pos = sector * 512;

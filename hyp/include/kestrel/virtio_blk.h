@@ -38,11 +38,6 @@
    then calls virtio_blk_done, on any CPU, without the device's lock), or an error (the request
    fails with IOERR). One piece at a time: io() is not called again before the done. */
 #define VBLK_IO_PENDING 1
-/* One range of a request's data in place: physical memory of the VM's own RAM. */
-struct vblk_seg {
-	uint64_t pa;
-	uint32_t len;
-};
 /* The most ranges one request in place has (a descriptor each, as Linux's seg_max). */
 #define VBLK_DIRECT_SEGS VBLK_SEG_MAX
 struct virtio_blk_backend {
@@ -56,7 +51,7 @@ struct virtio_blk_backend {
 	   straight to or from the guest's buffers, at most direct_max ranges, returning as io()
 	   does. A request with more ranges goes through buf. */
 	MUST_CHECK int (*io_direct)(void *ctx, uint32_t type, uint64_t sector,
-				    const struct vblk_seg *seg, unsigned nseg);
+				    const struct dma_seg *seg, unsigned nseg);
 	unsigned direct_max;
 };
 
@@ -86,7 +81,7 @@ struct virtio_blk {
 	/* The chain being served, each descriptor copied once from the guest's table. */
 	struct virtq_desc chain[VIRTQ_NUM_MAX];
 	/* Its data in place, for io_direct. */
-	struct vblk_seg seg[VBLK_DIRECT_SEGS];
+	struct dma_seg seg[VBLK_DIRECT_SEGS];
 	uint64_t reads, writes, flushes, failed, broken; /* statistics */
 };
 

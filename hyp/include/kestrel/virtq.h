@@ -18,6 +18,12 @@
 #define VIRTQ_DESC_F_INDIRECT	   4u
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1u
 
+/* A range of memory a machine device moves data into or out of: a request's data in place. */
+struct dma_seg {
+	uint64_t pa;
+	uint32_t len;
+};
+
 /* The one way a device model reaches guest memory: copies checked against the VM's own RAM
    (bounds, overflow), returning E_OK or -E_RANGE; and the interrupt of its slot. */
 struct virtio_hooks {
@@ -27,9 +33,10 @@ struct virtio_hooks {
 	bool (*in_ram)(void *ctx, ipa_t ipa, uint64_t size); /* all of it in the VM's RAM */
 	void (*irq)(void *ctx, unsigned slot);		     /* an edge on the slot's SPI */
 	/* For a device model that hands guest buffers to a machine device (NULL: none may): the
-	   physical address of [ipa, ipa + size), all in the VM's own RAM, handed over first, one
-	   contiguous range; -E_RANGE otherwise. */
-	MUST_CHECK int (*dma)(void *ctx, ipa_t ipa, uint64_t size, uint64_t *pa);
+	   n ranges come with guest IPAs in seg[].pa and leave with their physical addresses, each
+	   all in the VM's own RAM, handed over first, one contiguous range; -E_RANGE otherwise
+	   (seg[] then means nothing). One call for a request's ranges, a page each in Linux's. */
+	MUST_CHECK int (*dma)(void *ctx, struct dma_seg *seg, unsigned n);
 	/* A queue's rings when the driver makes it ready: kestrel's pointer to [ipa, ipa + size),
 	   all in the VM's own RAM and handed over, or NULL. It stays valid while the queue is
 	   ready: a VM's RAM is taken back only after its devices are reset (vm_virtio_stop). */

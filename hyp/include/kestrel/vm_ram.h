@@ -26,10 +26,11 @@ void vm_ram_unmap(struct vm *vm);
    the VM's own RAM (size 0 is always E_OK). */
 MUST_CHECK int vm_ram_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size);
 MUST_CHECK int vm_ram_copy_to_guest(struct vm *vm, ipa_t dst, const void *src, uint64_t size);
-/* The same check for a machine device's DMA: the physical address of [ipa, ipa + size)
-   (size > 0), handed over first so no first touch zeroes it later; its stop must wait for the
-   device (vm_virtio_stop) before the RAM is scrubbed. */
-MUST_CHECK int vm_ram_dma(struct vm *vm, ipa_t ipa, uint64_t size, uint64_t *pa);
+/* The same check for a machine device's DMA: each of the n ranges (seg[].pa an IPA on the way
+   in, len > 0) becomes the physical address of its range, handed over first so no first touch
+   zeroes it later; its stop must wait for the device (vm_virtio_stop) before the RAM is
+   scrubbed. -E_RANGE (seg[] then means nothing) unless all are the VM's own RAM. */
+MUST_CHECK int vm_ram_dma(struct vm *vm, struct dma_seg *seg, unsigned n);
 /* The same check for a virtqueue's rings, read and written in place while the queue is ready:
    kestrel's pointer to [ipa, ipa + size) (size > 0), handed over first; NULL unless all of it
    is the VM's own RAM. The VM's stop resets its devices before the RAM is scrubbed. */
