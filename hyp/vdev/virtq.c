@@ -143,62 +143,70 @@ bool virtq_has_avail(struct virtq *q, const struct virtio_hooks *h)
 	return idx != q->last_avail; /* a broken index counts: the next virtq_pop reports it */
 }
 
-/* virtq_next's work, inlined into the loop of virtq_chain. */
-static inline __attribute__((always_inline)) int next_desc(struct virtq *q,
-							   const struct virtio_hooks *h,
-							   struct virtq_chain *chain,
-							   struct virtq_desc *d)
+/*
+ * Takes up to max more descriptors of the chain into d[]: how many, or -E_RANGE. The chain's
+ * state lives in locals while it runs (a disk request's walk is hundreds of descriptors) and
+ * goes back into *chain at the end.
+ */
+static int walk(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain,
+		struct virtq_desc *d, unsigned max)
 {
-	const uint64_t *raw;
-	uint64_t addr, rest;
+	const uint8_t *table = q->desc_p;
+	unsigned num = q->num, seen = chain->seen, n = 0;
+	uint16_t next = chain->next;
+	bool more = chain->more, wrote = chain->wrote;
+	int err = -E_RANGE;
 
-	if (!chain->more)
-		return 0;
-	/* next was checked against num when it was read; seen bounds the walk (loops end). */
-	if (chain->seen >= q->num || chain->next >= q->num)
-		return -E_RANGE;
-	/* address, then length, flags and next: two loads, each once */
-	raw = (const uint64_t *)(const void *)(q->desc_p + DESC_SIZE * chain->next);
-	addr = __atomic_load_n(&raw[0], __ATOMIC_RELAXED);
-	if (h->after_ring_read)
-		h->after_ring_read(h->ctx);
-	rest = __atomic_load_n(&raw[1], __ATOMIC_RELAXED);
-	if (h->after_ring_read)
-		h->after_ring_read(h->ctx);
-	chain->seen++;
-	d->addr = addr;
-	d->len = (uint32_t)rest;
-	d->flags = (uint16_t)(rest >> 32);
-	d->next = (uint16_t)(rest >> 48);
-	if (d->flags & VIRTQ_DESC_F_INDIRECT) /* not offered */
-		return -E_RANGE;
-	if (!(d->flags & VIRTQ_DESC_F_WRITE) && chain->wrote) /* readable after writable */
-		return -E_RANGE;
-	chain->wrote |= (d->flags & VIRTQ_DESC_F_WRITE) != 0;
-	if (!h->in_ram(h->ctx, ipa_init(d->addr), d->len))
-		return -E_RANGE;
-	chain->more = (d->flags & VIRTQ_DESC_F_NEXT) != 0;
-	chain->next = d->next;
-	if (chain->more && d->next >= q->num)
-		return -E_RANGE;
-	return 1;
+	while (more && n < max) {
+		const uint64_t *raw;
+		uint64_t addr, rest;
+		uint16_t flags;
+		/* next was checked against num when it was read; seen bounds the walk (loops end)
+		 */
+		if (seen >= num || next >= num)
+			goto out;
+		/* address, then length, flags and next: two loads, each once */
+		raw = (const uint64_t *)(const void *)(table + DESC_SIZE * next);
+		addr = __atomic_load_n(&raw[0], __ATOMIC_RELAXED);
+		if (h->after_ring_read) /* (the fuzzers: a descriptor changing between the loads) */
+			h->after_ring_read(h->ctx);
+		rest = __atomic_load_n(&raw[1], __ATOMIC_RELAXED);
+		if (h->after_ring_read)
+			h->after_ring_read(h->ctx);
+		seen++;
+		flags = (uint16_t)(rest >> 32);
+		if (flags & VIRTQ_DESC_F_INDIRECT) /* not offered */
+			goto out;
+		if (!(flags & VIRTQ_DESC_F_WRITE) && wrote) /* readable after writable */
+			goto out;
+		wrote |= (flags & VIRTQ_DESC_F_WRITE) != 0;
+		if (!h->in_ram(h->ctx, ipa_init(addr), (uint32_t)rest))
+			goto out;
+		next = (uint16_t)(rest >> 48);
+		more = (flags & VIRTQ_DESC_F_NEXT) != 0;
+		if (more && next >= num)
+			goto out;
+		d[n++] = (struct virtq_desc){addr, (uint32_t)rest, flags, next};
+	}
+	err = (int)n;
+out:
+	chain->seen = seen;
+	chain->next = next;
+	chain->more = more;
+	chain->wrote = wrote;
+	return err;
 }
 
 int virtq_next(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain,
 	       struct virtq_desc *d)
 {
-	return next_desc(q, h, chain, d);
+	return walk(q, h, chain, d, 1);
 }
 
 int virtq_chain(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain,
 		struct virtq_desc *d)
 {
-	unsigned n = 0;
-	int got;
-
-	while ((got = next_desc(q, h, chain, &d[n])) > 0)
-		n++;
-	return got < 0 ? got : (int)n;
+	return walk(q, h, chain, d, VIRTQ_NUM_MAX);
 }
 
 int virtq_push(struct virtq *q, const struct virtio_hooks *h, uint16_t head, uint32_t len)
