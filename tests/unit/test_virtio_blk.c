@@ -85,8 +85,11 @@ static int h_dma(void *ctx, struct dma_seg *seg, unsigned n)
 	return E_OK;
 }
 
+static unsigned maps; /* h_map's calls */
+
 static void *h_map(void *ctx, ipa_t ipa, uint64_t size)
 {
+	maps++;
 	return size && in_ram(ctx, ipa, size) ? ram + (ipa_addr(ipa) - RAM_BASE) : NULL;
 }
 
@@ -506,6 +509,48 @@ static void a_queue_reset_forgets_the_ring(void **state)
 	assert_memory_equal(ram + DATA, disk + 512, 512);
 }
 
+/* The rings are checked and mapped when the queue is made ready, once, not per request; a ring
+   misaligned or past the RAM's end is refused (nothing mapped, NEEDS_RESET); a reset lets go. */
+static void rings_are_mapped_once_at_ready(void **state)
+{
+	struct virtq *q = &blk.vdev.vq[0];
+	const uint64_t features = BIT(VIRTIO_F_VERSION_1);
+
+	(void)state;
+	make(false);
+	maps = 0;
+	assert_true(start(features));
+	assert_int_equal(maps, 3);
+	assert_ptr_equal(q->desc_p, ram + DESC);
+	assert_ptr_equal(q->avail_p, ram + AVAIL);
+	assert_ptr_equal(q->used_p, ram + USED);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(request(VIRTIO_BLK_T_IN, i, 512, true), VIRTIO_BLK_S_OK);
+	assert_int_equal(maps, 3);
+
+	wr(VIRTIO_MMIO_STATUS, 0);
+	assert_null(q->desc_p);
+	assert_null(q->used_p);
+
+	/* misaligned: the descriptor table 8 bytes off its 16 */
+	virtio_negotiate(reg_write, NULL, features);
+	virtio_queue(reg_write, NULL, 0, QSIZE, RAM_BASE + DESC + 8, RAM_BASE + AVAIL,
+		     RAM_BASE + USED);
+	assert_true(needs_reset());
+	assert_int_equal(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_null(q->desc_p);
+
+	/* the used ring running past the end of the RAM, by its last bytes */
+	virtio_negotiate(reg_write, NULL, features);
+	virtio_queue(reg_write, NULL, 0, QSIZE, RAM_BASE + DESC, RAM_BASE + AVAIL,
+		     RAM_BASE + RAM_SIZE - (4 + 8 * QSIZE));
+	assert_true(needs_reset());
+	assert_int_equal(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_null(q->desc_p);
+	assert_null(q->avail_p);
+	assert_int_equal(ios, 3);
+}
+
 /* A request whose pieces finish later, as the machine's disk's interrupts come: the chain is
    used after the last piece, chains offered meanwhile wait, a failed piece fails it. */
 static void pieces_finish_later(void **state)
@@ -750,6 +795,7 @@ int main(void)
 	    cmocka_unit_test(broken_chains_need_a_reset),
 	    cmocka_unit_test(a_notify_is_bounded_and_the_rest_follows_the_ack),
 	    cmocka_unit_test(a_queue_reset_forgets_the_ring),
+	    cmocka_unit_test(rings_are_mapped_once_at_ready),
 	    cmocka_unit_test(pieces_finish_later),
 	    cmocka_unit_test(a_reset_drops_the_request_at_the_disk),
 	    cmocka_unit_test(event_idx_interrupts_and_notifies),
