@@ -129,11 +129,11 @@ static void check_registers(bool read_only)
 	check_eq("vendor ID", r32(R_VENDOR_ID), 0x4c54534b);
 	check_eq("offered features", features(), want);
 	w32(R_QUEUE_SEL, 0);
-	check_eq("QueueNumMax of the request queue", r32(R_QUEUE_MAX), 256);
+	check_eq("QueueNumMax of the request queue", r32(R_QUEUE_MAX), 512);
 	w32(R_QUEUE_SEL, 1);
 	check_eq("QueueNumMax of queue 1 (none)", r32(R_QUEUE_MAX), 0);
 	check_eq("capacity", r32(R_CONFIG) | (uint64_t)r32(R_CONFIG + 4) << 32, SECTORS);
-	check_eq("seg_max", r32(R_CONFIG + 12), 254);
+	check_eq("seg_max", r32(R_CONFIG + 12), 510);
 	check_eq("blk_size", r32(R_CONFIG + 20), 512);
 }
 

@@ -31,20 +31,21 @@
 #include <kestrel/hostdt.h>
 #include <libfdt.h>
 
-#define QSIZE_MAX  256 /* a request in place: a header, VBLK_DIRECT_SEGS ranges, a status */
+#define QSIZE_MAX  HOSTDISK_QUEUE
 #define QSIZE_MIN  4
 #define SERIAL_MAX VIRTIO_BLK_ID_LEN
 
-_Static_assert(VBLK_DIRECT_SEGS + 2 <= QSIZE_MAX, "a request in place fits the ring");
+_Static_assert(VBLK_DIRECT_SEGS + 2 <= QSIZE_MAX && !(QSIZE_MAX & (QSIZE_MAX - 1)),
+	       "a request in place fits the ring, a power of two");
 
-/* The ring's two pages: descriptors; then the avail ring, the used ring, the header and the
+/* The ring's four pages: descriptors; then the avail ring, the used ring, the header and the
    status byte. */
-#define RING_PAGES  2
+#define RING_PAGES  4
 #define RING_DESC   0x0000
-#define RING_AVAIL  0x1000
-#define RING_USED   0x1400
-#define RING_HEADER 0x1c10
-#define RING_STATUS 0x1c20
+#define RING_AVAIL  0x2000
+#define RING_USED   0x2800
+#define RING_HEADER 0x3810
+#define RING_STATUS 0x3820
 #define BUF_PAGES   (HOSTDISK_BUF_SIZE / PAGE_SIZE)
 #define CFG_SEG_MAX 12 /* virtio-blk's configuration space (§5.2.4) */
 

@@ -97,6 +97,12 @@ static struct virtq *selected(struct virtio_dev *dev)
 		   : NULL;
 }
 
+/* QueueNumMax: the device's own, else the default. */
+static unsigned queue_max(const struct virtio_dev *dev)
+{
+	return dev->ops->queue_max ? dev->ops->queue_max : VIRTQ_NUM_DEFAULT;
+}
+
 static uint32_t half(uint64_t v, uint32_t sel)
 {
 	return sel == 0 ? (uint32_t)v : sel == 1 ? (uint32_t)(v >> 32) : 0;
@@ -118,7 +124,7 @@ static uint32_t dev_reg(struct virtio_dev *dev, uint64_t off)
 	case VIRTIO_MMIO_DEVICE_FEATURES:
 		return half(dev->features, dev->dev_features_sel);
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
-		return q ? VIRTQ_NUM_MAX : 0;
+		return q ? queue_max(dev) : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
 		return q ? q->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
@@ -198,7 +204,7 @@ static void write_queue(struct virtio_dev *dev, struct virtq *q, uint64_t off, u
 		return;
 	switch (off) {
 	case VIRTIO_MMIO_QUEUE_NUM:
-		q->num = val <= VIRTQ_NUM_MAX ? (uint16_t)val : 0; /* checked when made ready */
+		q->num = val <= queue_max(dev) ? (uint16_t)val : 0; /* checked when made ready */
 		break;
 	case VIRTIO_MMIO_QUEUE_READY:
 		if (!virtq_map(q, dev->hooks)) {

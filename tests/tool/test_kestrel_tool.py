@@ -794,7 +794,7 @@ class BlkOption(unittest.TestCase):
         self.assertEqual(cmd[:2], ["-global", "virtio-mmio.force-legacy=false"])
         self.assertIn(f"file={rw.resolve()},if=none,format=raw,id=kdisk0", cmd)
         self.assertIn(f"file={str(ro.resolve()).replace(',', ',,')},if=none,format=raw,id=kdisk1,readonly=on", cmd)
-        self.assertIn("virtio-blk-device,drive=kdisk1,serial=vm0/blk1", cmd)
+        self.assertIn("virtio-blk-device,drive=kdisk1,serial=vm0/blk1,queue-size=512", cmd)
 
     def test_image_checks(self):
         folder = Path(IMAGES.name)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <kestrel/asm_offsets.h>
+#include <kestrel/hostdisk.h>
 #include <kestrel/hostdt.h>
 #include <kestrel/lib.h>
 #include <kestrel/platform.h>
@@ -67,6 +68,7 @@ static void limits(void)
 	printf("VM_MEM_ALIGN %llu\n", (unsigned long long)VM_MEM_ALIGN);
 	printf("SHM_MAX %u\n", (unsigned)SHM_MAX);
 	printf("PLAT_DTB_MAX %u\n", (unsigned)PLAT_DTB_MAX);
+	printf("HOSTDISK_QUEUE %u\n", (unsigned)HOSTDISK_QUEUE);
 }
 
 static void *read_dtb(const char *path)

@@ -165,7 +165,8 @@ def disk_devices(config):
             # QEMU's image lock, it lets the machine boot and kestrel say so.
             options = ",readonly=on,file.locking=off"
         cmd += ["-drive", f"file={qemu_escape(disk.path)},if=none,format=raw,id=kdisk{i}" + options,
-                "-device", f"virtio-blk-device,drive=kdisk{i},serial={qemu_escape(disk.serial())}"]
+                "-device", f"virtio-blk-device,drive=kdisk{i},serial={qemu_escape(disk.serial())},"
+                f"queue-size={limit('HOSTDISK_QUEUE')}"]
     return ["-global", "virtio-mmio.force-legacy=false"] + cmd if cmd else []
 
 

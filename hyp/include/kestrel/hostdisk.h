@@ -16,6 +16,11 @@
    (docs/virtio.md, docs/benchmarks.md). */
 #define HOSTDISK_BUF_SIZE (1024u << 10)
 #define HOSTDISK_WAIT_MS  5000 /* a request not done by then: the disk is given up */
+/* The machine disk's queue, as the tool asks QEMU for it (queue-size): room for a request in
+   place of a VM's, a header, the most ranges a VM's disk takes (VBLK_SEG_MAX) and a status. A
+   machine disk with a smaller queue takes fewer ranges in place; the rest go through the
+   buffer. */
+#define HOSTDISK_QUEUE 512
 
 struct hostdisk;
 struct virtio_blk_backend;

@@ -26,9 +26,12 @@
 #define VIRTIO_BLK_S_IOERR  1
 #define VIRTIO_BLK_S_UNSUPP 2
 
-#define VIRTIO_BLK_SECTOR  512u
-#define VIRTIO_BLK_ID_LEN  20u		       /* GET_ID's answer, NUL-padded */
-#define VBLK_SEG_MAX	   (VIRTQ_NUM_MAX - 2) /* a header and a status around the data */
+#define VIRTIO_BLK_SECTOR 512u
+#define VIRTIO_BLK_ID_LEN 20u /* GET_ID's answer, NUL-padded */
+/* The request queue's entries: 512, so that Linux's 1 MiB request, a descriptor per 4 KiB page
+   of a scattered buffer, goes as one request and not two (with 256, seg_max 254 splits it). */
+#define VBLK_QUEUE_MAX	   VIRTQ_NUM_MAX
+#define VBLK_SEG_MAX	   (VBLK_QUEUE_MAX - 2) /* a header and a status around the data */
 #define VBLK_REQ_MAX	   (4u << 20) /* data bytes of one request; more fails with IOERR */
 #define VBLK_NOTIFY_BUDGET (8u << 20) /* data bytes after which a notify takes no new chain */
 
@@ -79,7 +82,7 @@ struct virtio_blk {
 	uint64_t moved; /* data bytes moved since the notify (or completion) began */
 	struct virtio_blk_req req;
 	/* The chain being served, each descriptor copied once from the guest's table. */
-	struct virtq_desc chain[VIRTQ_NUM_MAX];
+	struct virtq_desc chain[VBLK_QUEUE_MAX];
 	/* Its data in place, for io_direct. */
 	struct dma_seg seg[VBLK_DIRECT_SEGS];
 	uint64_t reads, writes, flushes, failed, broken; /* statistics */

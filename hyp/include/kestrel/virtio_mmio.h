@@ -80,6 +80,7 @@ struct virtio_dev_ops {
 	uint32_t device_id;
 	uint64_t features; /* offered, VIRTIO_F_VERSION_1 included */
 	unsigned nqueues;
+	unsigned queue_max; /* QueueNumMax, a power of two up to VIRTQ_NUM_MAX; 0: the default */
 	unsigned config_size;
 	/* The driver wrote QueueNotify for queue q (ready, DRIVER_OK set). */
 	void (*notify)(struct virtio_dev *dev, unsigned q);

@@ -11,7 +11,8 @@
 #include <kestrel/addr.h>
 
 /* Split virtqueues (§2.7). */
-#define VIRTQ_NUM_MAX		   256 /* QueueNumMax of every kestrel queue */
+#define VIRTQ_NUM_DEFAULT	   256 /* QueueNumMax of a device's queues unless it says */
+#define VIRTQ_NUM_MAX		   512 /* the largest QueueNumMax of any (a disk's) */
 #define VIRTQ_QUEUES_MAX	   2
 #define VIRTQ_DESC_F_NEXT	   1u
 #define VIRTQ_DESC_F_WRITE	   2u
@@ -47,7 +48,7 @@ struct virtio_hooks {
 };
 
 struct virtq {
-	uint16_t num; /* QueueNum: a power of two up to VIRTQ_NUM_MAX */
+	uint16_t num; /* QueueNum: a power of two up to the device's QueueNumMax */
 	bool ready;
 	ipa_t desc, avail, used;
 	uint16_t last_avail; /* the next avail ring entry kestrel takes */
