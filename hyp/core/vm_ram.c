@@ -170,17 +170,18 @@ pa_t vm_ram_pa(const struct vm *vm, ipaddr_t ipa)
  * region), with arithmetic that cannot overflow. RAM not handed over yet is handed over first,
  * as a guest's own first touch would.
  */
+static inline int take_ram(struct vm *vm, ipaddr_t ipa, uint64_t size)
+{
+	if (!vm_ipa_is_ram(vm, ipa, size) || !pa_addr(vm->ram_pa))
+		return -E_RANGE;
+	/* inline while handed over already: a disk request checks a range per page */
+	return vm->ram_lazy && !blocks_ready(vm, ipa, size) ? vm_ram_prepare(vm, ipa, size) : E_OK;
+}
+
 static void *guest_ram(struct vm *vm, ipa_t ipa, uint64_t size, int *err)
 {
-	*err = E_OK;
-	if (!vm_ipa_is_ram(vm, ipa_addr(ipa), size) || !pa_addr(vm->ram_pa)) {
-		*err = -E_RANGE;
-		return NULL;
-	}
-	*err = vm_ram_prepare(vm, ipa_addr(ipa), size);
-	if (*err)
-		return NULL;
-	return pa_to_ptr(vm_ram_pa(vm, ipa_addr(ipa)));
+	*err = take_ram(vm, ipa_addr(ipa), size);
+	return *err ? NULL : pa_to_ptr(vm_ram_pa(vm, ipa_addr(ipa)));
 }
 
 int vm_ram_copy_from_guest(struct vm *vm, ipa_t src, void *dst, uint64_t size)
@@ -218,20 +219,11 @@ void *vm_ram_map(struct vm *vm, ipa_t ipa, uint64_t size)
 
 int vm_ram_dma(struct vm *vm, struct dma_seg *seg, unsigned n)
 {
-	if (!pa_addr(vm->ram_pa))
-		return -E_RANGE;
-	/* guest_ram's checks for each range, without its pointer: a request has one per page */
 	for (unsigned i = 0; i < n; i++) {
-		ipaddr_t ipa = seg[i].pa;
-		int err;
-		if (!seg[i].len || !vm_ipa_is_ram(vm, ipa, seg[i].len))
-			return -E_RANGE;
-		if (vm->ram_lazy && !blocks_ready(vm, ipa, seg[i].len)) {
-			err = vm_ram_prepare(vm, ipa, seg[i].len);
-			if (err)
-				return err;
-		}
-		seg[i].pa = pa_addr(vm_ram_pa(vm, ipa));
+		int err = seg[i].len ? take_ram(vm, seg[i].pa, seg[i].len) : -E_RANGE;
+		if (err)
+			return err;
+		seg[i].pa = pa_addr(vm_ram_pa(vm, seg[i].pa));
 	}
 	return E_OK;
 }

@@ -130,7 +130,7 @@ static bool finish(struct virtio_blk *b, int st)
 		b->failed++;
 	r->active = false;
 	if (stream_copy(b, &out, r->wlen - 1, &status, 1) ||
-	    virtq_push(&b->vdev.vq[REQQ], b->vdev.hooks, r->head, r->written + 1))
+	    virtq_push(&b->vdev.vq[REQQ], r->head, r->written + 1))
 		return false;
 	b->used = true;
 	return true;

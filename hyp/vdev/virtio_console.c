@@ -76,7 +76,7 @@ static void transmit(struct virtio_console *c)
 			if (!print_buffer(c, &d, &budget))
 				return;
 		}
-		if (got < 0 || virtq_push(q, h, chain.head, 0)) {
+		if (got < 0 || virtq_push(q, chain.head, 0)) {
 			broken(c);
 			return;
 		}
@@ -129,7 +129,7 @@ static void fill_receive(struct virtio_console *c)
 				written += k;
 			}
 		}
-		if (got < 0 || virtq_push(q, h, chain.head, written)) {
+		if (got < 0 || virtq_push(q, chain.head, written)) {
 			broken(c);
 			return;
 		}

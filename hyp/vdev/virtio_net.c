@@ -76,7 +76,7 @@ static void transmit(struct virtio_net *n)
 		}
 		if (got > 0)
 			got = read_frame(n, q, &chain);
-		if (got < 0 || virtq_push(q, h, chain.head, 0)) {
+		if (got < 0 || virtq_push(q, chain.head, 0)) {
 			broken(n);
 			return;
 		}
@@ -165,7 +165,7 @@ static int64_t write_frame(struct virtio_net *n, struct virtq *q, struct virtq_c
 static bool put_received(struct virtio_net *n, struct virtq *q, uint16_t head, int64_t wrote,
 			 unsigned len)
 {
-	if (wrote < 0 || virtq_push(q, n->vdev.hooks, head, (uint32_t)wrote)) {
+	if (wrote < 0 || virtq_push(q, head, (uint32_t)wrote)) {
 		broken(n);
 		return false;
 	}

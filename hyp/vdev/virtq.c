@@ -209,11 +209,10 @@ int virtq_chain(struct virtq *q, const struct virtio_hooks *h, struct virtq_chai
 	return walk(q, h, chain, d, VIRTQ_NUM_MAX);
 }
 
-int virtq_push(struct virtq *q, const struct virtio_hooks *h, uint16_t head, uint32_t len)
+int virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
 	uint32_t *elem;
 
-	(void)h;
 	if (!q->ready || !q->num)
 		return -E_RANGE;
 	/* 4-aligned, as the used ring is: the id and the length, a 32-bit store each */

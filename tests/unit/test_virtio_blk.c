@@ -548,6 +548,13 @@ static void rings_are_mapped_once_at_ready(void **state)
 	assert_int_equal(rd(VIRTIO_MMIO_QUEUE_READY), 0);
 	assert_null(q->desc_p);
 	assert_null(q->avail_p);
+
+	/* more entries than QueueNumMax (512) */
+	virtio_negotiate(reg_write, NULL, features);
+	virtio_queue(reg_write, NULL, 0, 1024, RAM_BASE + DESC, RAM_BASE + AVAIL, RAM_BASE + USED);
+	assert_true(needs_reset());
+	assert_int_equal(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_null(q->desc_p);
 	assert_int_equal(ios, 3);
 }
 

@@ -285,6 +285,14 @@ static void the_device_reads_as_virtio_net_with_its_mac(void **state)
 		assert_int_equal(v, g[1].net.mac[i]);
 	}
 	assert_int_equal(mmio_read(&g[1], VIRTIO_MMIO_CONFIG + 4) >> 16, VIRTIO_NET_S_LINK_UP);
+	/* its queues keep the default size: the disk's 512 entries are refused here */
+	mmio_write(&g[1], VIRTIO_MMIO_QUEUE_SEL, 0);
+	assert_int_equal(mmio_read(&g[1], VIRTIO_MMIO_QUEUE_NUM_MAX), VIRTQ_NUM_DEFAULT);
+	virtio_negotiate(reg_write, &g[1], BIT(VIRTIO_F_VERSION_1));
+	virtio_queue(reg_write, &g[1], 0, VIRTQ_NUM_MAX, RAM_BASE + RX_DESC, RAM_BASE + RX_AVAIL,
+		     RAM_BASE + RX_USED);
+	assert_true(mmio_read(&g[1], VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(mmio_read(&g[1], VIRTIO_MMIO_QUEUE_READY), 0);
 }
 
 static void broadcast_reaches_every_other_port_of_its_switch_only(void **state)

@@ -60,7 +60,7 @@ struct virtq {
 	bool avail_event_set;	 /* avail_event holds last_avail as written last */
 	uint16_t avail_event;	 /* what kestrel last wrote as the used ring's avail_event */
 	/* The three areas as hooks->map gave them when the queue was made ready: one load per
-	   field instead of a checked copy (a Linux disk request has up to 254 descriptors). */
+	   field instead of a checked copy (a Linux disk request has up to VBLK_SEG_MAX + 2). */
 	uint8_t *desc_p, *avail_p, *used_p;
 };
 
@@ -123,8 +123,7 @@ MUST_CHECK int virtq_next(struct virtq *q, const struct virtio_hooks *h, struct 
 MUST_CHECK int virtq_chain(struct virtq *q, const struct virtio_hooks *h, struct virtq_chain *chain,
 			   struct virtq_desc *d);
 /* Puts the chain on the used ring with len bytes written into it. */
-MUST_CHECK int virtq_push(struct virtq *q, const struct virtio_hooks *h, uint16_t head,
-			  uint32_t len);
+MUST_CHECK int virtq_push(struct virtq *q, uint16_t head, uint32_t len);
 /* Whether the driver wants an interrupt for the used buffers pushed since the last call: with
    EVENT_IDX, whether its used_event is among them (§2.7.10); else VIRTQ_AVAIL_F_NO_INTERRUPT
    clear. */
