@@ -687,9 +687,10 @@ def run_io_benchmarks():
         if not path.is_file():
             raise BenchError(f"{rel(path)} is missing: run `make bench` (not run.py alone)")
     runs = {}
+    disks = ("io-blk-kestrel", "io-blk-kestrel-no-event-idx", "io-blk-qemu")  # the machines' tags
     IO_DISK_DIR.mkdir(parents=True, exist_ok=True)
     try:
-        for tag in ("io-blk-kestrel", "io-blk-kestrel-no-event-idx", "io-blk-qemu"):
+        for tag in disks:
             with open(io_disk(tag), "wb") as f:  # allocated now, not by the first step
                 os.posix_fallocate(f.fileno(), 0, (IO_MIB["blk"] + 16) << 20)
         for kind in ("blk", "net"):
@@ -698,7 +699,7 @@ def run_io_benchmarks():
             for m in machines:
                 print_io_run(kind, m.tag, runs[m.tag])
     finally:
-        for tag in ("io-blk-kestrel", "io-blk-kestrel-no-event-idx", "io-blk-qemu"):
+        for tag in disks:
             io_disk(tag).unlink(missing_ok=True)
         if IO_DISK_DIR != OUT:
             shutil.rmtree(IO_DISK_DIR, ignore_errors=True)
